@@ -1,0 +1,116 @@
+/**
+ * Nova key pair name rules (os-keypairs `name`), checked locally so the user gets a
+ * specific message before any request is sent.
+ *
+ * Before microversion 2.92 a name is 1–255 characters of `[A-Za-z0-9 _-]`; from 2.92 on
+ * `@` and `.` are allowed too. Nova also refuses leading or trailing whitespace.
+ * On top of Nova's rules a name made only of dots (".", "..") is refused, because the
+ * name is also the local file name of the key (see {@link keyFileName}).
+ */
+
+/** Why a name is not acceptable; `position` is 1-based, in code points, when a character is at fault. */
+export interface NameProblem {
+  message: string;
+  position?: number;
+}
+
+/** Longest name Nova accepts. */
+export const MAX_KEY_PAIR_NAME_LENGTH = 255;
+
+const LEGACY_CHARS = /^[A-Za-z0-9 _-]$/;
+const EXTENDED_CHARS = /^[A-Za-z0-9 _@.-]$/;
+
+/**
+ * Returns the first problem with `name`, or `undefined` if Nova will accept it.
+ * `microversion` is the compute API microversion in use (`'2.1'`, `'2.92'`, `'latest'`);
+ * `undefined` or anything unrecognised applies the stricter legacy rule.
+ *
+ * Checks run in this order, and only the first failure is reported:
+ * empty → only whitespace → leading whitespace → trailing whitespace →
+ * disallowed character (the first one) → too long → only dots.
+ */
+export function checkKeyPairName(name: string, microversion?: string): NameProblem | undefined {
+  if (name.length === 0) return { message: 'Enter a name.' };
+  if (name.trim().length === 0) return { message: "The name can't be only spaces." };
+
+  const chars = Array.from(name);
+  if (/\s/.test(chars[0])) {
+    return { message: `The name can't start with ${describeChar(chars[0])}.`, position: 1 };
+  }
+  const last = chars[chars.length - 1];
+  if (/\s/.test(last)) {
+    return { message: `The name can't end with ${describeChar(last)}.`, position: chars.length };
+  }
+
+  const extended = allowsExtendedNames(microversion);
+  const allowed = extended ? EXTENDED_CHARS : LEGACY_CHARS;
+  const bad = chars.findIndex((c) => !allowed.test(c));
+  if (bad >= 0) {
+    const what = describeChar(chars[bad]);
+    const list = extended ? 'spaces, "-", "_", "@" and "."' : 'spaces, "-" and "_"';
+    return {
+      message: `${what[0].toUpperCase()}${what.slice(1)} at position ${bad + 1} is not allowed. Use letters, digits, ${list}.`,
+      position: bad + 1,
+    };
+  }
+
+  if (chars.length > MAX_KEY_PAIR_NAME_LENGTH) {
+    const over = chars.length - MAX_KEY_PAIR_NAME_LENGTH;
+    return {
+      message: `The name is ${over} character${over === 1 ? '' : 's'} too long (${chars.length} of at most ${MAX_KEY_PAIR_NAME_LENGTH}).`,
+    };
+  }
+
+  if (/^\.+$/.test(name)) {
+    return { message: `"${name}" can't be used as a name because it can't be a file name. Add a letter or digit.` };
+  }
+  return undefined;
+}
+
+/**
+ * Local file base name for a key pair: the name with every space replaced by `_`.
+ * The private key is saved as `<dir>/<file>` and the public key as `<dir>/<file>.pub`.
+ *
+ * For every name {@link checkKeyPairName} accepts, the result is a plain file name
+ * (no `/`, `\`, NUL, not `.` or `..`). Other inputs that would escape the directory
+ * throw, as a last line of defence; names that merely differ (`a b`, `a_b`) may map to
+ * the same file, which saving detects because it never overwrites.
+ */
+export function keyFileName(name: string): string {
+  const file = name.replace(/ /g, '_');
+  if (!isPlainFileName(file)) throw new Error(`"${name}" can't be used as a file name.`);
+  return file;
+}
+
+/** True if `file` names an entry directly inside a directory: not empty, `.` or `..`, no `/`, `\` or NUL. */
+export function isPlainFileName(file: string): boolean {
+  return file !== '' && file !== '.' && file !== '..' && !/[/\\\0]/.test(file);
+}
+
+function allowsExtendedNames(microversion: string | undefined): boolean {
+  if (microversion === 'latest') return true;
+  const match = /^(\d+)\.(\d+)$/.exec(microversion ?? '');
+  if (!match) return false;
+  const major = Number(match[1]);
+  return major > 2 || (major === 2 && Number(match[2]) >= 92);
+}
+
+const CHAR_NAMES: Record<string, string> = {
+  ' ': 'a space',
+  '\t': 'a tab',
+  '\n': 'a line break',
+  '\r': 'a carriage return',
+  '\u00a0': 'a non-breaking space',
+};
+
+/** Readable name of one character (a code point), starting lowercase: `"/"`, `a tab (U+0009)`, `"é" (U+00E9)`. */
+function describeChar(c: string): string {
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (c === ' ') return CHAR_NAMES[c];
+  if (c in CHAR_NAMES) return `${CHAR_NAMES[c]} (${code})`;
+  if (/\s/u.test(c)) return `a space character (${code})`;
+  if (/\p{Cc}/u.test(c)) return `control character ${code}`;
+  if (/[\p{Cf}\p{Z}\p{M}\p{Co}\p{Cn}\p{Cs}]/u.test(c)) return `invisible character ${code}`;
+  if (c.codePointAt(0)! < 0x80) return `"${c}"`;
+  return `"${c}" (${code})`;
+}

@@ -1,0 +1,168 @@
+/**
+ * Parsing and validation of one OpenSSH public key line (`type base64 comment`),
+ * as pasted by a user or read from a `.pub` file, before it is uploaded to Nova.
+ */
+import { createPublicKey } from 'node:crypto';
+import { SshReader, WireError, bitLength } from './sshWire';
+
+/** Key types accepted for upload. */
+export type PublicKeyType =
+  | 'ssh-rsa'
+  | 'ssh-ed25519'
+  | 'ecdsa-sha2-nistp256'
+  | 'ecdsa-sha2-nistp384'
+  | 'ecdsa-sha2-nistp521';
+
+/** A validated public key. */
+export interface PublicKeyInfo {
+  type: PublicKeyType;
+  /** The decoded key blob (what fingerprints hash). */
+  blob: Buffer;
+  /** Comment after the key data, trimmed; `''` if none. */
+  comment: string;
+  /** Key size: RSA modulus bits, 256 for ed25519, the curve size for ECDSA. */
+  bits: number;
+  /** Normalized line: `type base64 comment` (or `type base64` without a comment), no newline. */
+  line: string;
+}
+
+/** A public key that can't be used; `message` is meant for the user. */
+export class PublicKeyError extends Error {
+  override name = 'PublicKeyError';
+}
+
+const EXPECTED = 'Not an OpenSSH public key: expected "ssh-ed25519 AAAA… comment".';
+const SUPPORTED = 'Use ed25519, RSA or ECDSA.';
+const MIN_RSA_BITS = 1024;
+const MAX_RSA_BITS = 16384;
+
+const CURVES = {
+  'ecdsa-sha2-nistp256': { curve: 'nistp256', jwk: 'P-256', bits: 256, coordinate: 32 },
+  'ecdsa-sha2-nistp384': { curve: 'nistp384', jwk: 'P-384', bits: 384, coordinate: 48 },
+  'ecdsa-sha2-nistp521': { curve: 'nistp521', jwk: 'P-521', bits: 521, coordinate: 66 },
+} as const;
+
+const KEY_TYPE = /^(?:ssh|ecdsa|sk|rsa|x509v3)-[A-Za-z0-9@._-]+$/;
+
+/**
+ * Parses one OpenSSH public key (a trailing newline or CRLF is fine) and validates the
+ * key data completely. Throws {@link PublicKeyError} with a user-readable message for
+ * anything else: private keys, other formats, authorized_keys options, unsupported
+ * types, bad base64, type mismatches and damaged key data.
+ */
+export function parsePublicKey(text: string): PublicKeyInfo {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed === '') throw new PublicKeyError('The public key is empty.');
+  rejectOtherFormats(trimmed);
+  if (/[\r\n]/.test(trimmed)) {
+    throw new PublicKeyError('Expected one public key on a single line, but the text has several lines.');
+  }
+
+  const [, type, data = '', rest = ''] = /^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(trimmed)!;
+  if (!KEY_TYPE.test(type)) {
+    if (/(?:^|\s)(?:ssh|ecdsa|sk)-\S+\s+AAAA/.test(trimmed)) {
+      throw new PublicKeyError(
+        'The line starts with authorized_keys options. Paste only the key: "ssh-ed25519 AAAA… comment".',
+      );
+    }
+    throw new PublicKeyError(EXPECTED);
+  }
+  if (!isSupported(type)) {
+    throw new PublicKeyError(`The key type "${type}" is not supported. ${SUPPORTED}`);
+  }
+  if (data === '') throw new PublicKeyError(`The key data is missing after "${type}".`);
+
+  const blob = decodeBase64(data);
+  const bits = validateBlob(type, blob);
+  const comment = rest.trim();
+  const base = `${type} ${blob.toString('base64')}`;
+  return { type, blob, comment, bits, line: comment ? `${base} ${comment}` : base };
+}
+
+function isSupported(type: string): type is PublicKeyType {
+  return type === 'ssh-rsa' || type === 'ssh-ed25519' || type in CURVES;
+}
+
+function rejectOtherFormats(text: string): void {
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) || /^PuTTY-User-Key-File-/m.test(text)) {
+    throw new PublicKeyError(
+      'This is a PRIVATE key. Never upload or share it; use the matching public key (usually the ".pub" file).',
+    );
+  }
+  if (text.startsWith('---- BEGIN SSH2 PUBLIC KEY ----')) {
+    throw new PublicKeyError(
+      'This is an SSH2 (RFC 4716) public key. Convert it with "ssh-keygen -i -f FILE" and paste the result.',
+    );
+  }
+  if (/^-----BEGIN (?:RSA )?PUBLIC KEY-----/.test(text)) {
+    throw new PublicKeyError(
+      'This is a PEM public key. Convert it with "ssh-keygen -i -m PKCS8 -f FILE" and paste the result.',
+    );
+  }
+}
+
+function decodeBase64(data: string): Buffer {
+  const blob = Buffer.from(data, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 !== 0 || blob.toString('base64') !== data) {
+    throw new PublicKeyError('The key data is not valid base64.');
+  }
+  return blob;
+}
+
+/** Checks the blob's structure and returns the key size in bits. */
+function validateBlob(type: PublicKeyType, blob: Buffer): number {
+  const reader = new SshReader(blob);
+  try {
+    const inner = reader.text();
+    if (inner !== type) {
+      throw new PublicKeyError(`The key data says "${inner}" but the line says "${type}".`);
+    }
+    const bits = type === 'ssh-rsa' ? readRsa(reader) : type === 'ssh-ed25519' ? readEd25519(reader) : readEcdsa(reader, type);
+    reader.end();
+    return bits;
+  } catch (err) {
+    if (err instanceof WireError) throw damaged(err.message);
+    throw err;
+  }
+}
+
+function readRsa(reader: SshReader): number {
+  const e = reader.mpint();
+  const n = reader.mpint();
+  if (bitLength(e) < 2 || (e[e.length - 1] & 1) === 0) throw damaged('the RSA exponent is invalid');
+  if ((n[n.length - 1] & 1) === 0) throw damaged('the RSA modulus is invalid');
+  const bits = bitLength(n);
+  if (bits < MIN_RSA_BITS) {
+    throw new PublicKeyError(`The RSA key has only ${bits} bits; at least ${MIN_RSA_BITS} are required (3072 or more recommended).`);
+  }
+  if (bits > MAX_RSA_BITS) throw new PublicKeyError(`The RSA key has ${bits} bits; at most ${MAX_RSA_BITS} are supported.`);
+  return bits;
+}
+
+function readEd25519(reader: SshReader): number {
+  const key = reader.string();
+  if (key.length !== 32) throw damaged(`the ed25519 key is ${key.length} bytes instead of 32`);
+  return 256;
+}
+
+function readEcdsa(reader: SshReader, type: keyof typeof CURVES): number {
+  const spec = CURVES[type];
+  const curve = reader.text();
+  if (curve !== spec.curve) throw damaged(`the curve is "${curve}" but the key type says "${spec.curve}"`);
+  const point = reader.string();
+  if (point.length !== 1 + 2 * spec.coordinate || point[0] !== 0x04) {
+    throw damaged(`the ${spec.curve} point has the wrong length or format`);
+  }
+  const x = point.subarray(1, 1 + spec.coordinate).toString('base64url');
+  const y = point.subarray(1 + spec.coordinate).toString('base64url');
+  try {
+    createPublicKey({ key: { kty: 'EC', crv: spec.jwk, x, y }, format: 'jwk' });
+  } catch {
+    throw damaged(`the point is not on the ${spec.curve} curve`);
+  }
+  return spec.bits;
+}
+
+function damaged(detail: string): PublicKeyError {
+  return new PublicKeyError(`The key data is damaged (${detail}).`);
+}

@@ -1,0 +1,88 @@
+// The project's test command: compiles, then runs the suites named on the command line
+// (default: all) and ends with one line `N passed, N failed` over all of them.
+//   unit   plain Node: core, emulator, flows (test/unit/**/*.test.ts)
+//   faults the fault-matrix part of unit (files test/unit/faults*.test.ts)
+//   host   mocha inside a real VS Code extension host (code-server) — test/host
+//   e2e    a user driving VS Code in Chromium — test/e2e
+// Host and e2e first run scripts/setup-test-host.sh (idempotent, cached).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const require = createRequire(import.meta.url);
+process.chdir(root);
+
+const ALL = ['unit', 'host', 'e2e'];
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const suites = asked.length ? asked : ALL;
+for (const s of suites) {
+  if (![...ALL, 'faults'].includes(s)) {
+    console.error(`unknown suite "${s}"; use: ${[...ALL, 'faults'].join(', ')}`);
+    process.exit(2);
+  }
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`\n${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+function testFiles(dir, filter = () => true) {
+  const abs = path.join(root, 'out', dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.js') && filter(path.basename(f)))
+    .sort()
+    .map((f) => path.join(abs, f));
+}
+
+/** Runs mocha in this process over `files`; resolves to its counts. */
+async function mocha(files, options = {}) {
+  const Mocha = require('mocha');
+  const m = new Mocha({ reporter: 'spec', timeout: 30_000, ...options });
+  files.forEach((f) => m.addFile(f));
+  await m.loadFilesAsync();
+  return new Promise((resolve) => {
+    const runner = m.run(() => resolve({ passed: runner.stats.passes, failed: runner.stats.failures }));
+  });
+}
+
+const totals = { passed: 0, failed: 0 };
+const add = (name, r) => {
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  console.log(`\n${name}: ${r.passed} passed, ${r.failed} failed\n`);
+};
+
+run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
+
+if (suites.includes('unit') || suites.includes('faults')) {
+  const only = suites.includes('unit') ? () => true : (f) => f.startsWith('faults');
+  add('unit', await mocha(testFiles('test/unit', only)));
+}
+
+if (suites.includes('host') || suites.includes('e2e')) {
+  run('bash', [path.join(root, 'scripts/setup-test-host.sh')]);
+  run(process.execPath, ['scripts/build.mjs']);
+}
+
+if (suites.includes('host')) {
+  const { runHostSuite } = require(path.join(root, 'out/test/host/run.js'));
+  add('host', await runHostSuite());
+}
+
+if (suites.includes('e2e')) {
+  run(process.execPath, ['scripts/package.mjs']);
+  add('e2e', await mocha(testFiles('test/e2e'), { timeout: 120_000 }));
+}
+
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
+process.exit(totals.failed > 0 ? 1 : 0);

@@ -1,0 +1,122 @@
+/**
+ * Typed errors of the HTTP clients. The core never words a message for the user: it says
+ * what happened (`kind`, `status`, the server's own message) and the shell turns that into
+ * a message with actions (src/messages.ts). Nothing here ever holds a token or key material.
+ */
+
+export type ApiErrorKind =
+  /** 400 (or 422): the server rejected the request; `serverMessage` says why. */
+  | 'bad-request'
+  /** 401: the token (or credential) was rejected. */
+  | 'unauthorized'
+  /** 403: not allowed. */
+  | 'forbidden'
+  /** 403/413 whose message says the key pair quota is used up. */
+  | 'quota'
+  /** 404 on a collection or the API root: the endpoint is wrong. */
+  | 'endpoint-not-found'
+  /** 404 of a named item (GET/DELETE /os-keypairs/{name}). */
+  | 'not-found'
+  /** 405 */
+  | 'method-not-allowed'
+  /** 409: e.g. the key pair name is taken. */
+  | 'conflict'
+  /** 413 (not quota) or 429: too many requests; `retryAfterSeconds` when the server said. */
+  | 'rate-limited'
+  /** 415 */
+  | 'unsupported-media-type'
+  /** 406: the requested microversion is not supported. */
+  | 'not-acceptable'
+  /** 500 and other 5xx but 503. */
+  | 'server-error'
+  /** 503 */
+  | 'unavailable'
+  /** Any other unexpected status. */
+  | 'unexpected-status'
+  /** No answer in time (connect, headers or body). */
+  | 'timeout'
+  | 'connection-refused'
+  | 'dns'
+  | 'tls'
+  /** The connection broke (reset, closed early). */
+  | 'connection-lost'
+  /** The answer was not what the API promises: not JSON, or required fields missing. */
+  | 'bad-response'
+  /** The answer body was larger than the client accepts. */
+  | 'response-too-large'
+  /** The caller cancelled. */
+  | 'cancelled'
+  /** The endpoint setting is not a usable http(s) URL. */
+  | 'invalid-endpoint';
+
+export interface ApiErrorInit {
+  kind: ApiErrorKind;
+  method: string;
+  /** Redacted URL of the request (see `redactUrl`). */
+  url: string;
+  status?: number;
+  serverMessage?: string;
+  retryAfterSeconds?: number;
+  /**
+   * True when the request may have reached the server and been carried out although no
+   * usable answer came back (timeout after sending, connection lost, cancel in flight,
+   * unreadable 2xx body). A create that ends like this must be checked on the server.
+   */
+  ambiguous?: boolean;
+  /** Low-level error code (e.g. ECONNREFUSED, CERT_HAS_EXPIRED, UND_ERR_HEADERS_TIMEOUT). */
+  code?: string;
+}
+
+export class ApiError extends Error {
+  readonly kind: ApiErrorKind;
+  readonly method: string;
+  readonly url: string;
+  readonly status?: number;
+  readonly serverMessage?: string;
+  readonly retryAfterSeconds?: number;
+  readonly ambiguous: boolean;
+  readonly code?: string;
+
+  constructor(init: ApiErrorInit) {
+    super(describe(init));
+    this.name = 'ApiError';
+    this.kind = init.kind;
+    this.method = init.method;
+    this.url = init.url;
+    this.status = init.status;
+    this.serverMessage = init.serverMessage;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+    this.ambiguous = init.ambiguous ?? false;
+    this.code = init.code;
+  }
+}
+
+function describe(init: ApiErrorInit): string {
+  const what = `${init.method} ${init.url}`;
+  const status = init.status !== undefined ? ` ${init.status}` : '';
+  const detail = init.serverMessage ?? init.code;
+  return `${what}:${status} ${init.kind}${detail ? ` (${detail})` : ''}`;
+}
+
+const SECRET_QUERY = /^(token|auth|key|apikey|api_key|password|secret|signature|sig)$/i;
+
+/**
+ * The URL as it may appear in logs and errors: user info and secret-looking query values
+ * replaced by `***`. Paths stay (Compute paths hold the tenant id, which is no secret).
+ */
+export function redactUrl(url: string | URL): string {
+  let u: URL;
+  try {
+    u = new URL(String(url));
+  } catch {
+    return '<invalid URL>';
+  }
+  if (u.username || u.password) {
+    u.username = '***';
+    u.password = '';
+  }
+  for (const key of [...u.searchParams.keys()]) {
+    if (SECRET_QUERY.test(key)) u.searchParams.set(key, '***');
+  }
+  return u.toString();
+}

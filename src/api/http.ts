@@ -1,0 +1,362 @@
+/**
+ * JSON over HTTP with undici: one shared keep-alive dispatcher, connect/header/body
+ * timeouts, a cap on answer size, typed errors, a log line per request and bounded
+ * retries of idempotent calls. No `vscode` import: this runs in plain Node tests too.
+ */
+import type { Dispatcher } from 'undici';
+import { ApiError, ApiErrorKind, redactUrl } from './errors';
+
+export interface HttpClientOptions {
+  /** ms to establish a connection (TCP + TLS). Default 10 000. */
+  connectTimeoutMs?: number;
+  /** ms from sending the request to the answer's headers. Default 30 000. */
+  headersTimeoutMs?: number;
+  /** ms of silence allowed while reading the answer's body. Default 30 000. */
+  bodyTimeoutMs?: number;
+  /** Largest answer body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Attempts after the first for GET/DELETE on 429/503/connection loss. Default 2. */
+  retries?: number;
+  /** Base of the exponential backoff, ms. Default 500. The wait is capped at 8 s. */
+  retryBaseMs?: number;
+  /** Receives one line per request: method, redacted URL, status or failure, ms. */
+  log?: (line: string) => void;
+  /** Proxy to use (from VS Code's `http.proxy`), with its TLS and bypass settings. */
+  proxy?: ProxySettings;
+  /** Verify TLS certificates (VS Code's `http.proxyStrictSSL`). Default true. */
+  strictSSL?: boolean;
+  /** Dispatcher to use instead of the client's own (tests). */
+  dispatcher?: Dispatcher;
+}
+
+export interface ProxySettings {
+  url: string;
+  /** Hosts reached directly: `host`, `.suffix`, `*.suffix`, optionally `:port` (NO_PROXY syntax). */
+  noProxy?: string[];
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  /** Sent as JSON with `Content-Type: application/json`. */
+  json?: unknown;
+  signal?: AbortSignal;
+  /** The URL names one item: a 404 with Nova's `itemNotFound` body is 'not-found'. */
+  item?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: unknown;
+}
+
+const MiB = 1024 * 1024;
+
+export class HttpClient {
+  private dispatcherPromise?: Promise<Dispatcher>;
+  private readonly opts: Required<Omit<HttpClientOptions, 'log' | 'proxy' | 'dispatcher'>> &
+    Pick<HttpClientOptions, 'log' | 'proxy' | 'dispatcher'>;
+
+  constructor(options: HttpClientOptions = {}) {
+    this.opts = {
+      connectTimeoutMs: 10_000,
+      headersTimeoutMs: 30_000,
+      bodyTimeoutMs: 30_000,
+      maxBodyBytes: MiB,
+      retries: 2,
+      retryBaseMs: 500,
+      strictSSL: true,
+      ...options,
+    };
+  }
+
+  /** Sends a request and returns the parsed 2xx answer; anything else throws ApiError. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const idempotent = req.method !== 'POST';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(req);
+      } catch (err) {
+        const wait = idempotent && attempt < this.opts.retries ? this.retryDelay(err, attempt) : undefined;
+        if (wait === undefined || req.signal?.aborted) throw err;
+        this.opts.log?.(`${req.method} ${redactUrl(req.url)} retry ${attempt + 1} in ${wait} ms`);
+        await sleep(wait, req.signal);
+      }
+    }
+  }
+
+  /** Closes the shared connections (on deactivate, or when settings change). */
+  async close(): Promise<void> {
+    const pending = this.dispatcherPromise;
+    this.dispatcherPromise = undefined;
+    if (pending && !this.opts.dispatcher) await (await pending).close();
+  }
+
+  private retryDelay(err: unknown, attempt: number): number | undefined {
+    if (!(err instanceof ApiError)) return undefined;
+    const retryable =
+      err.kind === 'unavailable' || err.kind === 'connection-lost' || (err.kind === 'rate-limited' && err.status === 429);
+    if (!retryable) return undefined;
+    if (err.retryAfterSeconds !== undefined) {
+      // Honour the server; but a wait of minutes is not a retry, it is an error to show.
+      return err.retryAfterSeconds <= 30 ? err.retryAfterSeconds * 1000 : undefined;
+    }
+    const cap = Math.min(8_000, this.opts.retryBaseMs * 2 ** attempt);
+    return Math.round(cap / 2 + Math.random() * (cap / 2));
+  }
+
+  private async once(req: HttpRequest): Promise<HttpResponse> {
+    const started = Date.now();
+    const shown = redactUrl(req.url);
+    const fail = (init: Omit<ConstructorParameters<typeof ApiError>[0], 'method' | 'url'>) =>
+      new ApiError({ method: req.method, url: shown, ...init });
+
+    let url: URL;
+    try {
+      url = new URL(req.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      throw fail({ kind: 'invalid-endpoint' });
+    }
+    if (req.signal?.aborted) throw fail({ kind: 'cancelled' });
+
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json';
+    }
+
+    let res: Dispatcher.ResponseData;
+    try {
+      const dispatcher = await this.dispatcher();
+      res = await dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: req.method,
+        headers,
+        body,
+        signal: req.signal,
+      });
+    } catch (err) {
+      const e = transportError(err, req.signal, fail);
+      this.opts.log?.(`${req.method} ${shown} failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
+      throw e;
+    }
+
+    let text: string;
+    try {
+      text = await readBody(res, this.opts.maxBodyBytes);
+    } catch (err) {
+      const e =
+        err instanceof BodyTooLarge
+          ? fail({ kind: 'response-too-large', status: res.statusCode, ambiguous: true })
+          : transportError(err, req.signal, fail, true);
+      this.opts.log?.(`${req.method} ${shown} ${res.statusCode} body failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
+      throw e;
+    }
+    this.opts.log?.(`${req.method} ${shown} ${res.statusCode} ${Date.now() - started} ms`);
+
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    let parsed: unknown;
+    if (text.trim() !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        if (ok) throw fail({ kind: 'bad-response', status: res.statusCode, ambiguous: true, code: 'not JSON' });
+      }
+    }
+    if (ok) return { status: res.statusCode, headers: res.headers, body: parsed };
+    throw statusError(res.statusCode, parsed, res.headers, req, fail);
+  }
+
+  private dispatcher(): Promise<Dispatcher> {
+    if (this.opts.dispatcher) return Promise.resolve(this.opts.dispatcher);
+    this.dispatcherPromise ??= createDispatcher(this.opts);
+    return this.dispatcherPromise;
+  }
+}
+
+/**
+ * Builds the one dispatcher of a client; undici is loaded here, on first use, not on
+ * activation. Proxies: the configured one (VS Code's `http.proxy`, `http.noProxy`), else the
+ * standard HTTP(S)_PROXY / NO_PROXY environment variables, as VS Code itself honours them.
+ */
+async function createDispatcher(o: HttpClient['opts']): Promise<Dispatcher> {
+  const { EnvHttpProxyAgent } = await import('undici');
+  const tls = { rejectUnauthorized: o.strictSSL };
+  return new EnvHttpProxyAgent({
+    connect: { timeout: o.connectTimeoutMs, ...tls },
+    requestTls: tls,
+    proxyTls: tls,
+    headersTimeout: o.headersTimeoutMs,
+    bodyTimeout: o.bodyTimeoutMs,
+    keepAliveTimeout: 30_000,
+    ...(o.proxy && {
+      httpProxy: o.proxy.url,
+      httpsProxy: o.proxy.url,
+      noProxy: (o.proxy.noProxy ?? []).join(','),
+    }),
+  });
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(res: Dispatcher.ResponseData, max: number): Promise<string> {
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    res.body.destroy();
+    throw new BodyTooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > max) {
+      res.body.destroy();
+      throw new BodyTooLarge();
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+type Fail = (init: Omit<ConstructorParameters<typeof ApiError>[0], 'method' | 'url'>) => ApiError;
+
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_REVOKED',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/** Maps a failure of the connection (not an HTTP status) to an ApiError. */
+function transportError(err: unknown, signal: AbortSignal | undefined, fail: Fail, afterHeaders = false): ApiError {
+  if (err instanceof ApiError) return err;
+  const code = errorCode(err);
+  if (signal?.aborted || code === 'UND_ERR_ABORTED' || (err as Error)?.name === 'AbortError') {
+    return fail({ kind: 'cancelled', ambiguous: true, code: undefined });
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return fail({ kind: 'connection-refused', code });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return fail({ kind: 'dns', code });
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return fail({ kind: 'timeout', code, ambiguous: afterHeaders });
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return fail({ kind: 'timeout', code, ambiguous: true });
+  }
+  if (code && (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
+    return fail({ kind: 'tls', code });
+  }
+  return fail({ kind: 'connection-lost', code: code ?? 'unknown', ambiguous: true });
+}
+
+/** The most specific `code` in an error's cause chain. */
+function errorCode(err: unknown): string | undefined {
+  let found: string | undefined;
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') found = e.code;
+    else if (typeof e.code === 'string' && !found) found = e.code;
+  }
+  return found;
+}
+
+/** The `message` of a Nova (`{"badRequest":{…}}`) or Keystone (`{"error":{…}}`) error body. */
+export function serverMessage(body: unknown): { envelope?: string; message?: string } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
+  const keys = Object.keys(body);
+  if (keys.length !== 1) return {};
+  const inner = (body as Record<string, unknown>)[keys[0]];
+  const message = inner && typeof inner === 'object' ? (inner as Record<string, unknown>).message : undefined;
+  return { envelope: keys[0], message: typeof message === 'string' ? message.slice(0, 500) : undefined };
+}
+
+function statusError(
+  status: number,
+  body: unknown,
+  headers: HttpResponse['headers'],
+  req: HttpRequest,
+  fail: Fail,
+): ApiError {
+  const { envelope, message } = serverMessage(body);
+  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
+  const quota = message !== undefined && /quota|too many key ?pairs/i.test(message);
+  let kind: ApiErrorKind;
+  switch (status) {
+    case 400:
+    case 422:
+      kind = 'bad-request';
+      break;
+    case 401:
+      kind = 'unauthorized';
+      break;
+    case 403:
+      kind = quota ? 'quota' : 'forbidden';
+      break;
+    case 404:
+      kind = req.item && envelope === 'itemNotFound' ? 'not-found' : 'endpoint-not-found';
+      break;
+    case 405:
+      kind = 'method-not-allowed';
+      break;
+    case 406:
+      kind = 'not-acceptable';
+      break;
+    case 409:
+      kind = 'conflict';
+      break;
+    case 413:
+      kind = quota ? 'quota' : 'rate-limited';
+      break;
+    case 415:
+      kind = 'unsupported-media-type';
+      break;
+    case 429:
+      kind = 'rate-limited';
+      break;
+    case 503:
+      kind = 'unavailable';
+      break;
+    default:
+      kind = status >= 500 ? 'server-error' : 'unexpected-status';
+  }
+  // A gateway or server failure may come after the server acted on a POST.
+  const ambiguous = status >= 500;
+  return fail({ kind, status, serverMessage: message, retryAfterSeconds, ambiguous });
+}
+
+function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim());
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

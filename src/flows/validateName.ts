@@ -1,0 +1,51 @@
+/**
+ * The inline check of a key pair name as the user types: Nova's rule, names already taken
+ * in the account, and local files already present. Pure and synchronous: it works on sets
+ * loaded once when the input opens, so a keystroke costs no request and no file access.
+ */
+import { checkKeyPairName, keyFileName } from '../keys/names';
+
+export interface NameContext {
+  /** Microversion the API speaks (the rule widens at 2.92); undefined = legacy. */
+  microversion?: string;
+  /** Names of the account's key pairs; undefined while they are loading. */
+  taken?: ReadonlySet<string>;
+  /** The same names lower-cased, to warn about names differing only in case. */
+  takenLower?: ReadonlySet<string>;
+  /** Entries of the SSH folder (file names), read once. */
+  files: ReadonlySet<string>;
+  /** The SSH folder as shown to the user, e.g. `~/.ssh`. */
+  directoryShown: string;
+}
+
+export interface NameVerdict {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+/** The verdict on `name`; errors block the name, warnings and infos do not. */
+export function validateName(name: string, ctx: NameContext): NameVerdict {
+  const problem = checkKeyPairName(name, ctx.microversion);
+  if (problem) return { severity: 'error', message: problem.message };
+  if (ctx.taken?.has(name)) {
+    return { severity: 'error', message: `A key pair named "${name}" already exists in this account.` };
+  }
+  const file = keyFileName(name);
+  for (const f of [file, `${file}.pub`]) {
+    if (ctx.files.has(f)) {
+      return { severity: 'error', message: `${ctx.directoryShown}/${f} already exists. Choose another name (existing files are never overwritten).` };
+    }
+  }
+  const where = `Saves ${ctx.directoryShown}/${file} and ${file}.pub.`;
+  if (ctx.takenLower?.has(name.toLowerCase())) {
+    return { severity: 'warning', message: `A key pair with this name in different case exists; some clouds treat names case-insensitively. ${where}` };
+  }
+  return { severity: 'info', message: where };
+}
+
+/** Builds the sets `validateName` works on. */
+export function nameSets(names: Iterable<string>): { taken: Set<string>; takenLower: Set<string> } {
+  const taken = new Set(names);
+  const takenLower = new Set([...taken].map((n) => n.toLowerCase()));
+  return { taken, takenLower };
+}

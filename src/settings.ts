@@ -1,0 +1,39 @@
+/** The extension's settings, read fresh on each use (they can change at any time). */
+import * as vscode from 'vscode';
+import { expandHome } from './keys/keyFiles';
+import type { KeyGeneration } from './flows/createKeyPair';
+
+export const SECTION = 'keypairs';
+
+export function endpointSetting(): string {
+  return (vscode.workspace.getConfiguration(SECTION).get<string>('endpoint') ?? '').trim();
+}
+
+/** The SSH folder on the workspace host, `~` expanded there. */
+export function sshDirectory(): string {
+  const raw = (vscode.workspace.getConfiguration(SECTION).get<string>('sshDirectory') ?? '').trim();
+  return expandHome(raw || '~/.ssh');
+}
+
+export function statusBarEnabled(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('statusBar') ?? true;
+}
+
+export function keyGeneration(): KeyGeneration {
+  return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'local' ? 'local' : 'server';
+}
+
+/** Opens the Settings editor at one of this extension's settings. */
+export function openSetting(key: string): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${key}`);
+}
+
+/** VS Code's proxy settings, for the HTTP client. */
+export function proxySettings(): { proxy?: { url: string; noProxy: string[] }; strictSSL: boolean } {
+  const http = vscode.workspace.getConfiguration('http');
+  const url = (http.get<string>('proxy') ?? '').trim();
+  return {
+    proxy: url ? { url, noProxy: http.get<string[]>('noProxy') ?? [] } : undefined,
+    strictSSL: http.get<boolean>('proxyStrictSSL') ?? true,
+  };
+}

@@ -78,9 +78,12 @@ if [[ -n $missing ]]; then
   [[ $(id -u) == 0 ]] || fail "need root to install Debian packages: $missing(or install them first)"
   say "apt-get install $missing"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || fail "apt-get update failed"
+  apt_log=$CACHE/apt.log
+  apt-get update >"$apt_log" 2>&1 || { tail -n 20 "$apt_log" >&2; fail "apt-get update failed"; }
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null || fail "apt-get install $missing failed"
+  apt-get install -y --no-install-recommends $missing >>"$apt_log" 2>&1 ||
+    { tail -n 30 "$apt_log" >&2; fail "apt-get install $missing failed"; }
+  rm -f "$apt_log"
   [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing after installing the chromium package"
 else
   say "Debian packages present: ${APT_PACKAGES[*]}"
@@ -109,9 +112,10 @@ else
     # The machine's npm runs on the first node on PATH; native addons build against its headers.
     export PATH=$NODE_PKG/bin:$PATH npm_config_nodedir=$NODE_PKG
     say "npm install code-server@$CODE_SERVER_VERSION (node $(node --version))"
-    npm install --prefix "$t" "${NPM_FLAGS[@]}" "code-server@$CODE_SERVER_VERSION" >/dev/null
-    # npm 11 does not run dependency install scripts: run code-server's by hand. postinstall.sh
-    # reads the Node major version from the user agent.
+    # Scripts are run below, by hand: whether npm 11 would run them depends on its allowScripts
+    # policy. postinstall.sh installs lib/vscode's dependencies (whose native addons npm does not
+    # build) and reads the Node major version from the user agent.
+    npm install --prefix "$t" "${NPM_FLAGS[@]}" --ignore-scripts "code-server@$CODE_SERVER_VERSION" >/dev/null
     say "code-server postinstall.sh"
     (cd "$cs" && npm_config_user_agent="npm/$(npm --version) node/v$NODE_VERSION linux x64" sh ./postinstall.sh) \
       >"$t/postinstall.log" 2>&1 || { tail -n 40 "$t/postinstall.log" >&2; fail "code-server postinstall.sh failed"; }

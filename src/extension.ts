@@ -10,6 +10,7 @@ import { Services } from './services';
 import { registerStatusBar } from './statusBar';
 import { onNameInputShown } from './ui/nameInput';
 import { setMessageHooks } from './ui/notify';
+import { setPromptResponder } from './ui/prompts';
 
 export function activate(context: vscode.ExtensionContext) {
   const services = new Services(context);
@@ -24,7 +25,7 @@ export function activate(context: vscode.ExtensionContext) {
 
   // Seams for the extension-host tests; absent outside Test mode.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    return { testing: { tapLog, setMessageHooks, onNameInputShown } };
+    return { testing: { tapLog, setMessageHooks, setPromptResponder, onNameInputShown } };
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ import { Services } from '../services';
 import { keyGeneration, openSetting, sshDirectory } from '../settings';
 import { askKeyPairName, refocusNameInput } from '../ui/nameInput';
 import { notify } from '../ui/notify';
+import { saveDialog } from '../ui/prompts';
 
 const TITLE = 'Create Server Key Pair';
 let running = false;
@@ -131,7 +132,7 @@ async function saveElsewhere(
   );
   if (answer !== saveAs) return undefined;
   for (;;) {
-    const target = await vscode.window.showSaveDialog({
+    const target = await saveDialog({
       title: 'Save the private key',
       saveLabel: 'Save Private Key',
       defaultUri: vscode.Uri.file(path.join(os.homedir(), key.fileBase)),

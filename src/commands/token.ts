@@ -1,10 +1,10 @@
 /** Key Pairs: Set API Token / Clear API Token — the direct-mode token in SecretStorage. */
-import * as vscode from 'vscode';
 import { Services } from '../services';
 import { notify } from '../ui/notify';
+import { input } from '../ui/prompts';
 
 export async function setTokenCommand(services: Services): Promise<boolean> {
-  const token = await vscode.window.showInputBox({
+  const token = await input({
     title: 'Set API Token',
     prompt: 'API token for the Compute API (sent as X-Auth-Token). It is kept in VS Code\'s secret storage.',
     password: true,

@@ -26,9 +26,18 @@ const SEVERITY = {
   info: vscode.InputBoxValidationSeverity.Info,
 } as const;
 
-let onShow: ((box: vscode.InputBox) => void) | undefined;
-/** Test mode: receives each name box when it opens. */
-export function onNameInputShown(fn: ((box: vscode.InputBox) => void) | undefined): void {
+/**
+ * What Test mode gets of each name box when it opens: the box, and what the UI does on a
+ * keystroke (`typed`: set the value and validate) and on Enter (`accept`). Setting
+ * `box.value` from an extension does not fire `onDidChangeValue`, hence these.
+ */
+export interface NameInputHandle {
+  box: vscode.InputBox;
+  typed(value: string): void;
+  accept(): void;
+}
+let onShow: ((handle: NameInputHandle) => void) | undefined;
+export function onNameInputShown(fn: ((handle: NameInputHandle) => void) | undefined): void {
   onShow = fn;
 }
 
@@ -90,11 +99,12 @@ export function askKeyPairName(o: NameInputOptions): Promise<string | undefined>
       }
       finish(box.value);
     };
+    const typed = () => {
+      pendingError = undefined;
+      refresh();
+    };
     const disposables = [
-      box.onDidChangeValue(() => {
-        pendingError = undefined;
-        refresh();
-      }),
+      box.onDidChangeValue(typed),
       box.onDidAccept(tryAccept),
       box.onDidHide(() => finish(undefined)),
     ];
@@ -113,7 +123,14 @@ export function askKeyPairName(o: NameInputOptions): Promise<string | undefined>
     current = box;
     refresh();
     box.show();
-    onShow?.(box);
+    onShow?.({
+      box,
+      typed: (value) => {
+        box.value = value;
+        typed();
+      },
+      accept: tryAccept,
+    });
   });
 }
 

@@ -1,0 +1,20 @@
+// Builds the production bundle and packages the .vsix with @vscode/vsce (offline).
+// Prints the sizes. Output: server-keypairs-<version>.vsix in the repository root.
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const require = createRequire(import.meta.url);
+const pkg = require(path.join(root, 'package.json'));
+process.chdir(root);
+
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const out = path.join(root, `${pkg.name}-${pkg.version}.vsix`);
+const { createVSIX } = require('@vscode/vsce');
+await createVSIX({ cwd: root, packagePath: out, dependencies: false, allowMissingRepository: true });
+console.log(`${path.basename(out)} ${(statSync(out).size / 1024).toFixed(1)} KB`);

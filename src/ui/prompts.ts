@@ -1,0 +1,39 @@
+/**
+ * Simple prompts (input boxes, quick picks, save dialogs) in one place, so that the
+ * extension-host tests can answer them as a user would (Test mode only).
+ */
+import * as vscode from 'vscode';
+
+export type Prompt =
+  | { kind: 'input'; options: vscode.InputBoxOptions }
+  | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: vscode.QuickPickOptions }
+  | { kind: 'save'; options: vscode.SaveDialogOptions };
+
+/** Test mode: answers a prompt (the value typed, the item picked, the file chosen). */
+type Responder = (prompt: Prompt) => unknown;
+let responder: Responder | undefined;
+
+export function setPromptResponder(fn: Responder | undefined): void {
+  responder = fn;
+}
+
+/** `showInputBox`; the answer of a test responder is validated as typed input would be. */
+export async function input(options: vscode.InputBoxOptions): Promise<string | undefined> {
+  if (!responder) return vscode.window.showInputBox(options);
+  const value = (await responder({ kind: 'input', options })) as string | undefined;
+  if (value !== undefined && options.validateInput) {
+    const problem = await options.validateInput(value);
+    if (problem) throw new Error(`test answer "${value}" rejected: ${typeof problem === 'string' ? problem : problem.message}`);
+  }
+  return value;
+}
+
+export async function pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+  if (!responder) return vscode.window.showQuickPick(items, options);
+  return (await responder({ kind: 'pick', items, options })) as T | undefined;
+}
+
+export async function saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
+  if (!responder) return vscode.window.showSaveDialog(options);
+  return (await responder({ kind: 'save', options })) as vscode.Uri | undefined;
+}

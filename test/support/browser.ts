@@ -1,0 +1,204 @@
+// Drives the code-server workbench in Debian's chromium with playwright-core, the way a user
+// would: command palette, quick input (InputBox / QuickPick), notifications, editor, status bar.
+// Selectors are those of VS Code 1.139 (see /work/shared/notes/vscode-host.md).
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { locateTestHost, TestHost } from './codeServer';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+
+// Minimal DOM shapes for the functions evaluated in the page (the root tsconfig has no "dom" lib,
+// and adding it would change the global types of the Node code).
+interface DomEl {
+  textContent: string | null;
+  value?: string;
+  offsetParent: unknown;
+  style: { top: string; display: string };
+  querySelector(selector: string): DomEl | null;
+  querySelectorAll(selector: string): ArrayLike<DomEl>;
+}
+declare const document: DomEl;
+
+const QI = '.quick-input-widget';
+const QI_INPUT = `${QI} .quick-input-box input`;
+const QI_ROWS = `${QI} .quick-input-list .monaco-list-row`;
+
+export async function launchBrowser(host: TestHost = locateTestHost()): Promise<Browser> {
+  const pw = require(host.playwrightCore) as typeof import('playwright-core');
+  return pw.chromium.launch({ executablePath: host.chromium, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Opens `url` (a code-server URL) in a fresh context (empty SecretStorage) and waits for the workbench. */
+export async function openWorkbench(browser: Browser, url: string, timeoutMs = 30_000): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector('.monaco-workbench', { timeout: timeoutMs });
+  return page;
+}
+
+/** Label text of each rendered quick-input row, in the order of the row locators. */
+async function rowLabels(page: Page): Promise<string[]> {
+  return page.locator(QI_ROWS).evaluateAll((rows: DomEl[]) =>
+    rows.map((r) => (r.querySelector('.label-name')?.textContent ?? r.textContent ?? '').trim()));
+}
+
+/**
+ * Runs a command through the palette: opens it, types `title` and picks the row whose label is
+ * exactly `title` (e.g. "Key Pairs: Create Server Key Pair"). Until the remote extensions are
+ * registered the palette answers "No matching commands"; it is then closed and reopened.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const input = page.locator(QI_INPUT);
+  const paletteOpen = () => page.waitForFunction((sel) => {
+    const e = document.querySelector(sel);
+    return !!e && e.offsetParent !== null && !!e.value?.startsWith('>');
+  }, QI_INPUT, { timeout: 2000 }).then(() => true, () => false);
+  for (;;) {
+    await page.keyboard.press('Control+Shift+P');
+    if (!(await paletteOpen())) {
+      // The keyboard focus is outside the workbench (e.g. nothing focused yet): click the editor area.
+      await page.locator('.part.editor').click();
+      await page.keyboard.press('Control+Shift+P');
+      if (!(await paletteOpen())) throw new Error('The command palette did not open');
+    }
+    await input.fill(`>${title}`);
+    const rowsUntil = Date.now() + 1000;
+    while (Date.now() < rowsUntil) {
+      const index = (await rowLabels(page)).findIndex((l) => l === title);
+      if (index >= 0) {
+        await page.locator(QI_ROWS).nth(index).click(); // a click on a row accepts it, like Enter
+        // The palette is gone when the widget hides or is reused (e.g. by the command's InputBox).
+        await page.waitForFunction(([sel, typed]) => {
+          const input = document.querySelector(sel);
+          return !input || input.offsetParent === null || input.value !== typed;
+        }, [QI_INPUT, `>${title}`] as const, { timeout: 5000 });
+        return;
+      }
+      await page.waitForTimeout(100); // the documented palette race; the row list is re-rendered
+    }
+    const labels = await rowLabels(page);
+    await page.keyboard.press('Escape');
+    if (Date.now() > deadline) {
+      throw new Error(`Command "${title}" not found in the palette; rows: ${JSON.stringify(labels)}`);
+    }
+  }
+}
+
+export interface QuickInputState {
+  visible: boolean;
+  title: string;
+  value: string;
+  /** Prompt or validation message (.quick-input-message). */
+  message: string;
+  /** True when the message is a validation error. */
+  error: boolean;
+  /** Labels of the rows (QuickPick). */
+  items: string[];
+}
+
+/** Snapshot of the quick input widget (InputBox or QuickPick). */
+export async function quickInput(page: Page): Promise<QuickInputState> {
+  return page.evaluate((qi) => {
+    const w = document.querySelector(qi);
+    const visible = !!w && w.style.display !== 'none' && w.offsetParent !== null;
+    const text = (sel: string) => (w?.querySelector(sel)?.textContent ?? '').trim();
+    return {
+      visible,
+      title: text('.quick-input-title'),
+      value: w?.querySelector('.quick-input-box input')?.value ?? '',
+      message: text('.quick-input-message'),
+      error: !!w?.querySelector('.quick-input-box .monaco-inputbox.error'),
+      items: Array.from(w?.querySelectorAll('.quick-input-list .monaco-list-row .label-name') ?? []).map((e: DomEl) => (e.textContent ?? '').trim()),
+    };
+  }, QI);
+}
+
+/** Waits until the quick input is shown (e.g. after a command opened an InputBox). */
+export async function waitForQuickInput(page: Page, timeoutMs = 10_000): Promise<QuickInputState> {
+  await page.locator(QI_INPUT).waitFor({ state: 'visible', timeout: timeoutMs });
+  return quickInput(page);
+}
+
+/** Replaces the text of the quick input box by typing `text` as a user would. */
+export async function typeInQuickInput(page: Page, text: string): Promise<void> {
+  const input = page.locator(QI_INPUT);
+  await input.waitFor({ state: 'visible' });
+  await input.press('Control+A');
+  await input.press('Backspace');
+  if (text) await input.pressSequentially(text);
+}
+
+/** Waits until the quick input message matches (validation runs asynchronously) and returns the state. */
+export async function waitForQuickInputMessage(
+  page: Page, expected: string | RegExp, opts: { error?: boolean; timeoutMs?: number } = {},
+): Promise<QuickInputState> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 5000);
+  for (;;) {
+    const s = await quickInput(page);
+    const match = typeof expected === 'string' ? s.message === expected : expected.test(s.message);
+    if (match && (opts.error === undefined || s.error === opts.error)) return s;
+    if (Date.now() > deadline) {
+      throw new Error(`Quick input message ${JSON.stringify(s.message)} (error: ${s.error}) does not match ${expected}` +
+        (opts.error === undefined ? '' : ` (error: ${opts.error})`));
+    }
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Enter in the quick input (accept). */
+export async function acceptQuickInput(page: Page): Promise<void> {
+  await page.locator(QI_INPUT).press('Enter');
+}
+
+/** Escape in the quick input (cancel) and wait until it is hidden. */
+export async function cancelQuickInput(page: Page): Promise<void> {
+  await page.locator(QI_INPUT).press('Escape');
+  await page.locator(QI_INPUT).waitFor({ state: 'hidden' });
+}
+
+/** Texts of the notification toasts currently shown. */
+export async function notifications(page: Page): Promise<string[]> {
+  return (await page.locator('.notifications-toasts .notification-list-item-message').allTextContents()).map((t) => t.trim());
+}
+
+/** Waits for a toast whose text contains `expected` (or matches it) and returns its text. */
+export async function waitForNotification(page: Page, expected: string | RegExp, timeoutMs = 10_000): Promise<string> {
+  const loc = page.locator('.notifications-toasts .notification-list-item-message', { hasText: expected }).first();
+  await loc.waitFor({ state: 'visible', timeout: timeoutMs });
+  return (await loc.textContent() ?? '').trim();
+}
+
+/** Title of the active editor tab, or '' when no editor is open. */
+export async function activeEditorTitle(page: Page): Promise<string> {
+  const tab = page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first();
+  return (await tab.count()) ? (await tab.textContent() ?? '').trim() : '';
+}
+
+/** Text of the active editor as rendered (visible lines only; enough for short documents). */
+export async function activeEditorText(page: Page, timeoutMs = 10_000): Promise<string> {
+  const sel = '.editor-group-container.active .editor-instance .monaco-editor .view-lines';
+  await page.locator(sel).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  return page.locator(sel).first().evaluate((el: DomEl) =>
+    Array.from(el.querySelectorAll('.view-line'))
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '))
+      .join('\n'));
+}
+
+export async function screenshot(page: Page, file: string): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+}
+
+/** Clicks a status bar item by its contributed id (e.g. "keypairs.status") or by its text. */
+export async function clickStatusBarItem(page: Page, textOrId: string, timeoutMs = 10_000): Promise<void> {
+  const byId = page.locator(`.part.statusbar .statusbar-item[id$="${textOrId.replace(/["\\]/g, '\\$&')}"]`);
+  const byText = page.locator('.part.statusbar .statusbar-item', { hasText: textOrId });
+  const item = byId.or(byText).first();
+  await item.waitFor({ state: 'visible', timeout: timeoutMs });
+  await item.locator('a, .statusbar-item-label').first().click();
+}

@@ -11,6 +11,7 @@ import { registerStatusBar } from './statusBar';
 import { onNameInputShown } from './ui/nameInput';
 import { setMessageHooks } from './ui/notify';
 import { setPromptResponder } from './ui/prompts';
+import { registerManagement } from './views';
 
 export function activate(context: vscode.ExtensionContext) {
   const services = new Services(context);
@@ -21,11 +22,12 @@ export function activate(context: vscode.ExtensionContext) {
   command('keypairs.setToken', () => setTokenCommand(services));
   command('keypairs.clearToken', () => clearTokenCommand(services));
   registerStatusBar(context);
+  const keyPairsView = registerManagement(context, services);
   context.subscriptions.push(services, { dispose: () => log.dispose() });
 
   // Seams for the extension-host tests; absent outside Test mode.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    return { testing: { tapLog, setMessageHooks, setPromptResponder, onNameInputShown } };
+    return { testing: { tapLog, setMessageHooks, setPromptResponder, onNameInputShown, keyPairsView } };
   }
   return undefined;
 }

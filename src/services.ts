@@ -16,15 +16,26 @@ export class Services implements vscode.Disposable {
   readonly secrets: Secrets;
   private httpClient?: HttpClient;
   private computeClient?: ComputeClient;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the Compute API to talk to may have changed (endpoint, token, account, region). */
+  readonly onDidChangeTarget = this.changed.event;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.secrets = new Secrets(context.secrets);
     context.subscriptions.push(
+      this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('http')) this.resetHttp();
-        if (e.affectsConfiguration('keypairs.endpoint')) this.computeClient = undefined;
+        if (e.affectsConfiguration('keypairs.endpoint')) this.targetChanged();
       }),
+      context.secrets.onDidChange(() => this.targetChanged()),
     );
+  }
+
+  /** Forget the current Compute client and tell listeners (views) to reload. */
+  targetChanged(): void {
+    this.computeClient = undefined;
+    this.changed.fire();
   }
 
   get http(): HttpClient {

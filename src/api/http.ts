@@ -44,6 +44,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** The URL names one item: a 404 with Nova's `itemNotFound` body is 'not-found'. */
   item?: boolean;
+  /** Non-2xx statuses answered as an HttpResponse instead of thrown (e.g. 401, to read its headers). */
+  passStatuses?: number[];
 }
 
 export interface HttpResponse {
@@ -169,7 +171,7 @@ export class HttpClient {
         if (ok) throw fail({ kind: 'bad-response', status: res.statusCode, ambiguous: true, code: 'not JSON' });
       }
     }
-    if (ok) return { status: res.statusCode, headers: res.headers, body: parsed };
+    if (ok || req.passStatuses?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body: parsed };
     throw statusError(res.statusCode, parsed, res.headers, req, fail);
   }
 

@@ -14,7 +14,8 @@ export interface NameInputOptions {
   value?: string;
   /** Shown until the user types (e.g. the server's 409). */
   error?: string;
-  sshDirectory: string;
+  /** Where the key files will be saved (names of files there are refused); omit when none is saved (import). */
+  sshDirectory?: string;
   microversion?: string;
   /** Loads the account's key pair names; a failure closes the box and is rethrown. */
   loadNames(signal: AbortSignal): Promise<Iterable<string>>;
@@ -59,7 +60,7 @@ export function askKeyPairName(o: NameInputOptions): Promise<string | undefined>
   box.busy = true;
 
   const abort = new AbortController();
-  const ctx: NameContext = { microversion: o.microversion, files: new Set(), directoryShown: displayPath(o.sshDirectory) };
+  const ctx: NameContext = { microversion: o.microversion, files: new Set(), directoryShown: o.sshDirectory === undefined ? undefined : displayPath(o.sshDirectory) };
   let pendingError = o.error;
   let acceptWhenLoaded = false;
 
@@ -109,7 +110,7 @@ export function askKeyPairName(o: NameInputOptions): Promise<string | undefined>
       box.onDidHide(() => finish(undefined)),
     ];
 
-    Promise.all([o.loadNames(abort.signal), readEntries(o.sshDirectory)]).then(
+    Promise.all([o.loadNames(abort.signal), o.sshDirectory === undefined ? new Set<string>() : readEntries(o.sshDirectory)]).then(
       ([names, files]) => {
         if (settled) return;
         Object.assign(ctx, nameSets(names), { files });

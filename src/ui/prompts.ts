@@ -7,9 +7,10 @@ import * as vscode from 'vscode';
 export type Prompt =
   | { kind: 'input'; options: vscode.InputBoxOptions }
   | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: vscode.QuickPickOptions }
-  | { kind: 'save'; options: vscode.SaveDialogOptions };
+  | { kind: 'save'; options: vscode.SaveDialogOptions }
+  | { kind: 'open'; options: vscode.OpenDialogOptions };
 
-/** Test mode: answers a prompt (the value typed, the item picked, the file chosen). */
+/** Test mode: answers a prompt (the value typed, the item picked, the file chosen; `open`: an array of Uris). */
 type Responder = (prompt: Prompt) => unknown;
 let responder: Responder | undefined;
 
@@ -36,4 +37,9 @@ export async function pick<T extends vscode.QuickPickItem>(items: readonly T[], 
 export async function saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
   if (!responder) return vscode.window.showSaveDialog(options);
   return (await responder({ kind: 'save', options })) as vscode.Uri | undefined;
+}
+
+export async function openDialog(options: vscode.OpenDialogOptions): Promise<vscode.Uri[] | undefined> {
+  if (!responder) return vscode.window.showOpenDialog(options);
+  return (await responder({ kind: 'open', options })) as vscode.Uri[] | undefined;
 }

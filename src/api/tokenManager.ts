@@ -1,0 +1,114 @@
+/**
+ * The token of a signed-in account: reused until shortly before it expires, renewed once
+ * when Compute rejects it, and never fetched twice at the same time. No `vscode` import;
+ * the shell passes a `credentials` reader over SecretStorage. Logs nothing itself.
+ */
+import type { TokenSource } from './compute';
+import { ApiError, redactUrl } from './errors';
+import { HttpClient } from './http';
+import { AuthError, Credentials, Session, authenticate, tokensUrl } from './identity';
+
+export interface TokenManagerOptions {
+  http: HttpClient;
+  /** The stored credentials, or undefined when signed out. Read at every sign-in. */
+  credentials: () => Promise<Credentials | undefined>;
+  /** Clock, ms since the epoch (tests). Default Date.now. */
+  now?: () => number;
+  /** A token is renewed this long before it expires. Default 5 minutes. */
+  skewMs?: number;
+  /** Called with every new session (e.g. to refresh the region list and account label). */
+  onSession?: (s: Session) => void;
+}
+
+export class TokenManager implements TokenSource {
+  readonly canRenew = true;
+  private current?: Session;
+  private inflight?: SignIn;
+  /** Bumped by clear(): a sign-in started before it is not kept. */
+  private generation = 0;
+
+  constructor(private readonly options: TokenManagerOptions) {}
+
+  /**
+   * The token to send. With `rejected` equal to the current token (a 401), signs in again;
+   * with an older one (already replaced), returns the current token.
+   */
+  async token(options: { rejected?: string; signal?: AbortSignal } = {}): Promise<string> {
+    const s = this.current;
+    if (s && options.rejected !== undefined && options.rejected === s.token) this.current = undefined;
+    else if (s && this.fresh(s)) return s.token;
+    return (await this.renew(options.signal)).token;
+  }
+
+  /** The current session (signing in if there is none or it expired), e.g. for the region list. */
+  async session(signal?: AbortSignal): Promise<Session> {
+    const s = this.current;
+    return s && this.fresh(s) ? s : this.renew(signal);
+  }
+
+  /** Forgets the session (sign-out, or credentials changed). */
+  clear(): void {
+    this.current = undefined;
+    this.inflight = undefined;
+    this.generation++;
+  }
+
+  private fresh(s: Session): boolean {
+    const now = (this.options.now ?? Date.now)();
+    return s.expiresAt - (this.options.skewMs ?? 5 * 60_000) > now;
+  }
+
+  /** Joins the sign-in in flight or starts one; `signal` cancels only this caller's wait. */
+  private renew(signal?: AbortSignal): Promise<Session> {
+    this.inflight ??= this.signIn();
+    return abortable(this.inflight, signal);
+  }
+
+  private signIn(): SignIn {
+    const generation = this.generation;
+    const { http, credentials, onSession } = this.options;
+    const job: SignIn = { url: 'identity', promise: Promise.resolve() as never };
+    job.promise = (async () => {
+      try {
+        const creds = await credentials();
+        if (!creds) throw new AuthError('signed-out', 'Not signed in. Sign in to Rackspace or OpenStack first.');
+        job.url = redactUrl(tokensUrl(creds));
+        // Shared by every waiter, so no one caller's signal may cancel it; HttpClient's timeouts bound it.
+        const session = await authenticate(http, creds);
+        if (generation === this.generation) {
+          this.current = session;
+          try {
+            onSession?.(session);
+          } catch {
+            // A listener's failure is not the sign-in's.
+          }
+        }
+        return session;
+      } finally {
+        if (this.inflight === job) this.inflight = undefined;
+      }
+    })();
+    return job;
+  }
+}
+
+/** One sign-in in flight; `url` (redacted) names it in a cancel error. */
+interface SignIn {
+  promise: Promise<Session>;
+  url: string;
+}
+
+/** Waits for the sign-in unless `signal` aborts first (then ApiError 'cancelled'). */
+function abortable(job: SignIn, signal?: AbortSignal): Promise<Session> {
+  if (!signal) return job.promise;
+  const cancelled = () => new ApiError({ kind: 'cancelled', method: 'POST', url: job.url });
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    job.promise.then(
+      (s) => (signal.removeEventListener('abort', onAbort), resolve(s)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * `npm run test:host`: starts the emulator here, then code-server with this repository as
+ * the extension under development, and runs test/host/suite inside its extension host.
+ * The suite reaches the emulator through KEYPAIRS_EMULATOR (its control API).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startEmulator } from '../emulator/server';
+import { runExtensionHostTests } from '../support/hostTests';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+export async function runHostSuite(): Promise<{ passed: number; failed: number }> {
+  const emu = await startEmulator({ tokens: ['host-test-token'], maxMicroversion: '2.10' });
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-host-home-'));
+  try {
+    const results = await runExtensionHostTests({
+      extensionDevelopmentPath: ROOT,
+      testsPath: path.join(__dirname, 'index.js'),
+      home,
+      env: { KEYPAIRS_EMULATOR: emu.url },
+      userSettings: { 'keypairs.endpoint': emu.computeUrl },
+    });
+    process.stdout.write(results.output);
+    for (const f of results.failures) console.log(`FAILED ${f.title}\n${f.error}\n`);
+    return { passed: results.passed, failed: results.failed };
+  } finally {
+    await emu.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}

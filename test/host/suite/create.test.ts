@@ -1,0 +1,197 @@
+/**
+ * In the real extension host: activation, token commands, and the create flow with its
+ * messages, against the emulator; files checked in this host's ~/.ssh with OpenSSH.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
+import { EXTENSION_ID, emulator, Recorder, TOKEN, validation, whenLoaded } from './harness';
+
+const ssh = path.join(os.homedir(), '.ssh');
+const mode = (p: string) => fs.statSync(p).mode & 0o777;
+const keyData = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
+
+describe('Server Key Pairs in the extension host', () => {
+  const rec = new Recorder();
+
+  before(async () => {
+    await rec.install();
+  });
+  after(async () => {
+    await rec.uninstall();
+  });
+  beforeEach(async () => {
+    await emulator.reset();
+    rec.reset();
+  });
+
+  async function setToken(token: string): Promise<void> {
+    rec.answerPrompt = (p) => (p.kind === 'input' && p.options.password ? token : undefined);
+    assert.equal(await vscode.commands.executeCommand('keypairs.setToken'), true);
+    rec.answerPrompt = () => undefined;
+  }
+
+  /** Runs the create command, typing `name` into its box once the names are loaded. */
+  async function create(name: string): Promise<CreateKeyPairResult | undefined> {
+    const running = vscode.commands.executeCommand<CreateKeyPairResult | undefined>('keypairs.create');
+    const box = await rec.nextNameInput();
+    await whenLoaded(box);
+    box.typed(name);
+    box.accept();
+    return running;
+  }
+
+  it('activates and contributes its commands and settings', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    assert.equal(ext.isActive, true);
+    assert.deepEqual(ext.packageJSON.extensionKind, ['workspace']);
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['keypairs.create', 'keypairs.setToken', 'keypairs.clearToken']) {
+      assert.ok(commands.includes(id), `${id} registered`);
+    }
+    const titles = Object.fromEntries(
+      (ext.packageJSON.contributes.commands as Array<{ command: string; title: string; category: string }>).map((c) => [
+        c.command,
+        `${c.category}: ${c.title}`,
+      ]),
+    );
+    assert.equal(titles['keypairs.create'], 'Key Pairs: Create Server Key Pair');
+    const config = vscode.workspace.getConfiguration('keypairs');
+    assert.equal(config.inspect('sshDirectory')?.defaultValue, '~/.ssh');
+    assert.equal(config.inspect('statusBar')?.defaultValue, true);
+    assert.match(config.get<string>('endpoint')!, /^http:\/\/127\.0\.0\.1:\d+\/v2\.1$/);
+  });
+
+  it('without a token, says so and offers Set API Token', async () => {
+    await vscode.commands.executeCommand('keypairs.clearToken');
+    const result = await vscode.commands.executeCommand('keypairs.create');
+    assert.equal(result, undefined);
+    const m = await rec.waitForMessage(/No API token is set/);
+    assert.deepEqual(m.actions, ['Set API Token']);
+    assert.deepEqual(await emulator.requests(), [], 'no request without a token');
+  });
+
+  it('Set API Token stores the token that requests then carry; Clear removes it', async () => {
+    await setToken(TOKEN);
+    const input = rec.prompts.find((p) => p.kind === 'input');
+    assert.ok(input?.kind === 'input' && input.options.password === true, 'password input');
+    const box = (async () => {
+      const h = await rec.nextNameInput();
+      await whenLoaded(h);
+      h.box.hide();
+    })();
+    await vscode.commands.executeCommand('keypairs.create');
+    await box;
+    const listed = (await emulator.requests()).find((r) => r.path.endsWith('/os-keypairs') && r.method === 'GET');
+    const sent = `redacted:sha256=${createHash('sha256').update(TOKEN).digest('hex').slice(0, 12)}`;
+    assert.equal(listed?.headers['x-auth-token'], sent, 'the stored token was sent');
+    assert.equal(listed?.status, 200);
+
+    await vscode.commands.executeCommand('keypairs.clearToken');
+    await vscode.commands.executeCommand('keypairs.create');
+    await rec.waitForMessage(/No API token is set/);
+  });
+
+  it('validates the name as typed, without a request per keystroke', async () => {
+    await setToken(TOKEN);
+    await emulator.fault({ method: 'GET', delayMs: 300, path: '/os-keypairs' });
+    const running = vscode.commands.executeCommand('keypairs.create');
+    const h = await rec.nextNameInput();
+    assert.equal(h.box.busy, true, 'busy while the names load');
+    await whenLoaded(h);
+    const before = (await emulator.requests()).length;
+
+    h.typed('bad/name');
+    assert.deepEqual(validation(h), {
+      message: '"/" at position 4 is not allowed. Use letters, digits, spaces, "-" and "_".',
+      severity: 'Error',
+    });
+    h.typed(' lead');
+    assert.equal(validation(h)?.severity, 'Error');
+    h.typed('x'.repeat(256));
+    assert.match(validation(h)!.message, /1 character too long/);
+    h.typed('good name');
+    assert.deepEqual(validation(h), { message: 'Saves ~/.ssh/good_name and good_name.pub.', severity: 'Info' });
+    assert.equal((await emulator.requests()).length, before, 'no request while typing');
+    h.box.hide();
+    assert.equal(await running, undefined);
+  });
+
+  it('creates a key pair: files 0600/0644 in ~/.ssh, .pub in an editor, fingerprint shown', async () => {
+    await setToken(TOKEN);
+    const result = await create('host key');
+    assert.ok(result, 'created');
+    const priv = path.join(ssh, 'host_key');
+    assert.equal(result.privatePath, priv);
+    assert.equal(mode(priv), 0o600);
+    assert.equal(mode(`${priv}.pub`), 0o644);
+    const pub = fs.readFileSync(`${priv}.pub`, 'utf8');
+    assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(pub));
+    const md5 = /MD5:(\S+)/.exec(execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+    assert.equal(result.fingerprint, md5);
+
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.uri.fsPath, `${priv}.pub`);
+    assert.equal(editor?.document.getText(), pub);
+    const done = await rec.waitForMessage(/Key pair "host key" created/);
+    assert.ok(done.message.includes(md5) && done.message.includes('~/.ssh/host_key'));
+    assert.deepEqual(done.actions.slice(0, 2), ['Copy Public Key', 'Reveal Private Key']);
+    assert.deepEqual(await emulator.names(), ['host key']);
+  });
+
+  it('a taken name is an inline error; a 409 from the server reopens the box with its message', async () => {
+    await setToken(TOKEN);
+    await create('taken');
+    const running = vscode.commands.executeCommand('keypairs.create');
+    const h = await rec.nextNameInput();
+    await whenLoaded(h);
+    h.typed('taken');
+    assert.deepEqual(validation(h), { message: 'A key pair named "taken" already exists in this account.', severity: 'Error' });
+
+    // Someone else takes the name after the box loaded: the server answers 409.
+    await emulator.fault({ method: 'POST', status: 409, body: '{"conflictingRequest":{"code":409,"message":"Key pair \'late\' already exists."}}' });
+    h.typed('late');
+    h.accept();
+    const again = await rec.nextNameInput();
+    assert.equal(again.box.value, 'late');
+    assert.deepEqual(validation(again), { message: "Key pair 'late' already exists.", severity: 'Error' });
+    again.box.hide();
+    assert.equal(await running, undefined);
+    assert.ok(!fs.existsSync(path.join(ssh, 'late')), 'no file for a refused name');
+  });
+
+  it('a rejected token (401) is an error offering Set API Token', async () => {
+    await setToken('not-the-token');
+    const result = await vscode.commands.executeCommand('keypairs.create');
+    assert.equal(result, undefined);
+    const m = await rec.waitForMessage(/rejected/);
+    assert.equal(m.severity, 'error');
+    assert.ok(m.actions.includes('Set API Token'));
+    assert.ok(!m.message.includes('not-the-token'), 'the token is not shown');
+  });
+
+  it('a used-up quota (403) is an error that says so, and nothing is saved', async () => {
+    await setToken(TOKEN);
+    await emulator.options({ quota: 0 });
+    const result = await create('over quota');
+    assert.equal(result, undefined);
+    const m = await rec.waitForMessage(/quota is used up/);
+    assert.equal(m.severity, 'error');
+    assert.ok(m.message.startsWith('Creating key pair "over quota" failed.'));
+    assert.ok(!fs.existsSync(path.join(ssh, 'over_quota')));
+  });
+
+  it('logs each request without the token', async () => {
+    await setToken(TOKEN);
+    await create('logged');
+    assert.ok(rec.log.some((l) => /POST http:\/\/127\.0\.0\.1:\d+\/v2\.1\/os-keypairs 20\d \d+ ms/.test(l)), rec.log.join('\n'));
+    const all = [...rec.log, ...rec.messages.map((m) => m.message)].join('\n');
+    assert.ok(!all.includes(TOKEN), 'token never logged or shown');
+    assert.ok(!all.includes('PRIVATE KEY'), 'private key never logged or shown');
+  });
+});

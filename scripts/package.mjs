@@ -16,5 +16,13 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 const out = path.join(root, `${pkg.name}-${pkg.version}.vsix`);
 const { createVSIX } = require('@vscode/vsce');
-await createVSIX({ cwd: root, packagePath: out, dependencies: false, allowMissingRepository: true });
+// README images are relative; in the .vsix they point into the repository named in package.json.
+const repo = pkg.repository.url.replace(/\.git$/, '');
+await createVSIX({
+  cwd: root,
+  packagePath: out,
+  dependencies: false,
+  baseContentUrl: `${repo}/blob/main`,
+  baseImagesUrl: `${repo}/raw/main`,
+});
 console.log(`${path.basename(out)} ${(statSync(out).size / 1024).toFixed(1)} KB`);

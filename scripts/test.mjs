@@ -55,6 +55,7 @@ async function mocha(files, options = {}) {
   });
 }
 
+const started = Date.now();
 const totals = { passed: 0, failed: 0 };
 const add = (name, r) => {
   totals.passed += r.passed;
@@ -84,5 +85,6 @@ if (suites.includes('e2e')) {
   add('e2e', await mocha(testFiles('test/e2e'), { timeout: 120_000 }));
 }
 
+console.log(`suites: ${suites.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed > 0 ? 1 : 0);

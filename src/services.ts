@@ -47,7 +47,7 @@ export class Services implements vscode.Disposable {
   async compute(): Promise<ComputeClient | MissingSetup> {
     const endpoint = endpointSetting();
     if (!endpoint) return 'endpoint';
-    if (!(await this.secrets.getToken())) return 'token';
+    if (!(await this.directToken())) return 'token';
     if (this.computeClient?.endpoint !== endpoint.replace(/\/+$/, '')) {
       this.computeClient = new ComputeClient({ endpoint, auth: this.tokenSource(), http: this.http });
     }
@@ -59,11 +59,19 @@ export class Services implements vscode.Disposable {
     return {
       canRenew: false,
       token: async () => {
-        const token = await this.secrets.getToken();
+        const token = await this.directToken();
         if (!token) throw new Error('No API token is set.');
         return token;
       },
     };
+  }
+
+  /**
+   * The direct-mode token: the one in SecretStorage, else $KEYPAIRS_API_TOKEN of the
+   * workspace host (for sandboxes and CI, like OS_TOKEN for the OpenStack CLI).
+   */
+  private async directToken(): Promise<string | undefined> {
+    return (await this.secrets.getToken()) || process.env.KEYPAIRS_API_TOKEN?.trim() || undefined;
   }
 
   private resetHttp(): void {

@@ -1,0 +1,129 @@
+/**
+ * A user in a real VS Code (code-server + Chromium): installs the packaged .vsix, sets the
+ * token and creates key pairs through the palette and the status bar, against the
+ * emulator. Screenshots of each step go to media/screenshots/ (the README shows them).
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { Emulator, startEmulator } from '../emulator/server';
+import * as ui from '../support/browser';
+import { CodeServer, startCodeServer } from '../support/codeServer';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SHOTS = path.join(ROOT, 'media', 'screenshots');
+const TOKEN = 'e2e-token';
+const VSIX = () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+};
+
+describe('a user creates key pairs in VS Code (e2e)', function () {
+  this.timeout(120_000);
+  let emu: Emulator;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let home: string;
+  const ssh = () => path.join(home, '.ssh');
+  const mode = (p: string) => fs.statSync(p).mode & 0o777;
+  const keyData = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
+  const shot = (name: string) => ui.screenshot(page, path.join(SHOTS, `${name}.png`));
+
+  before(async () => {
+    emu = await startEmulator({ tokens: [TOKEN], maxMicroversion: '2.10' });
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-e2e-home-'));
+    server = await startCodeServer({
+      home,
+      vsix: VSIX(),
+      userSettings: { 'keypairs.endpoint': emu.computeUrl },
+    });
+    browser = await ui.launchBrowser();
+    page = await ui.openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(server.folder)}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await emu?.close();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('sets the API token through the palette (a password box)', async () => {
+    await ui.runCommand(page, 'Key Pairs: Set API Token');
+    const box = await ui.waitForQuickInput(page);
+    assert.equal(box.title, 'Set API Token');
+    assert.equal(await page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password');
+    await ui.typeInQuickInput(page, TOKEN);
+    await ui.acceptQuickInput(page);
+    await ui.waitForNotification(page, 'API token saved in secret storage.');
+  });
+
+  it('validates the name inline as it is typed', async () => {
+    emu.seed(3, { prefix: 'taken-' });
+    await ui.runCommand(page, 'Key Pairs: Create Server Key Pair');
+    const box = await ui.waitForQuickInput(page);
+    assert.equal(box.title, 'Create Server Key Pair');
+
+    await ui.typeInQuickInput(page, 'web/server');
+    const bad = await ui.waitForQuickInputMessage(page, /"\/" at position 4 is not allowed/, { error: true });
+    assert.ok(bad.error);
+    await page.waitForTimeout(300); // the toast of the previous step fades out
+    await shot('2-inline-validation');
+
+    await ui.typeInQuickInput(page, 'taken-00002');
+    await ui.waitForQuickInputMessage(page, 'A key pair named "taken-00002" already exists in this account.', { error: true });
+
+    await ui.typeInQuickInput(page, `${'k'.repeat(256)}`);
+    await ui.waitForQuickInputMessage(page, /1 character too long/, { error: true });
+    const listCalls = emu.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/os-keypairs')).length;
+    assert.equal(listCalls, 1, 'names fetched once, not per keystroke');
+    await ui.cancelQuickInput(page);
+  });
+
+  it('creates a key pair from the palette: public key in an editor, private key 0600 in ~/.ssh', async () => {
+    await ui.runCommand(page, 'Key Pairs: Create Server Key Pair');
+    await ui.waitForQuickInput(page);
+    await ui.typeInQuickInput(page, 'e2e key');
+    await ui.waitForQuickInputMessage(page, 'Saves ~/.ssh/e2e_key and e2e_key.pub.', { error: false });
+    await shot('1-name-input');
+    await ui.acceptQuickInput(page);
+
+    const toast = await ui.waitForNotification(page, /Key pair "e2e key" created/, 20_000);
+    await page.waitForTimeout(300); // let the toast finish sliding in
+    await shot('3-created');
+    const priv = path.join(ssh(), 'e2e_key');
+    const pub = fs.readFileSync(`${priv}.pub`, 'utf8');
+    const tab = await page.locator('.editor-group-container.active .tabs-container .tab.active').getAttribute('aria-label');
+    assert.match(tab ?? '', /^e2e_key\.pub\b/);
+    assert.equal((await ui.activeEditorText(page)).trim(), pub.trim());
+
+    assert.equal(mode(priv), 0o600);
+    assert.equal(mode(`${priv}.pub`), 0o644);
+    assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(pub));
+    const md5 = /MD5:(\S+)/.exec(execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+    assert.ok(toast.includes(md5), `fingerprint ${md5} in "${toast}"`);
+    const onServer = emu.keypairs().find((k) => k.name === 'e2e key');
+    assert.equal(onServer?.fingerprint, md5);
+  });
+
+  it('creates a key pair from the status bar item', async () => {
+    await page.keyboard.press('Escape');
+    await ui.clickStatusBarItem(page, 'keypairs.status');
+    const box = await ui.waitForQuickInput(page);
+    assert.equal(box.title, 'Create Server Key Pair');
+    await page.waitForTimeout(300);
+    await shot('4-status-bar');
+    await ui.typeInQuickInput(page, 'from status bar');
+    await ui.waitForQuickInputMessage(page, /^Saves /, { error: false });
+    await ui.acceptQuickInput(page);
+    await ui.waitForNotification(page, /Key pair "from status bar" created/, 20_000);
+    const priv = path.join(ssh(), 'from_status_bar');
+    assert.equal(mode(priv), 0o600);
+    assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(fs.readFileSync(`${priv}.pub`, 'utf8')));
+    assert.ok(emu.keypairs().some((k) => k.name === 'from status bar'));
+  });
+});

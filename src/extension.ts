@@ -3,7 +3,9 @@
  * HTTP client, no key generation happens until a command runs.
  */
 import * as vscode from 'vscode';
+import { registerAuthProvider } from './authProvider';
 import { createCommand } from './commands/create';
+import { selectRegionCommand, signInCommand, signOutCommand } from './commands/signIn';
 import { clearTokenCommand, setTokenCommand } from './commands/token';
 import { log, tapLog } from './log';
 import { Services } from './services';
@@ -21,13 +23,19 @@ export function activate(context: vscode.ExtensionContext) {
   command('keypairs.create', () => createCommand(services));
   command('keypairs.setToken', () => setTokenCommand(services));
   command('keypairs.clearToken', () => clearTokenCommand(services));
-  registerStatusBar(context);
+  command('keypairs.signIn', () => signInCommand(services));
+  command('keypairs.signOut', () => signOutCommand(services));
+  command('keypairs.selectRegion', () => selectRegionCommand(services));
+  registerStatusBar(context, services);
+  registerAuthProvider(context, services);
   const keyPairsView = registerManagement(context, services);
   context.subscriptions.push(services, { dispose: () => log.dispose() });
 
   // Seams for the extension-host tests; absent outside Test mode.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    return { testing: { tapLog, setMessageHooks, setPromptResponder, onNameInputShown, keyPairsView } };
+    const globalState = () => Object.fromEntries(context.globalState.keys().map((k) => [k, context.globalState.get(k)]));
+    const readSecret = (key: string) => context.secrets.get(key);
+    return { testing: { tapLog, setMessageHooks, setPromptResponder, onNameInputShown, keyPairsView, globalState, readSecret } };
   }
   return undefined;
 }

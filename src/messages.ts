@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ApiError } from './api/errors';
+import { AuthError } from './api/identity';
 import { CreateAbandonedError } from './flows/createKeyPair';
 import { KeyFileError } from './keys/keyFiles';
 import { PublicKeyError } from './keys/publicKey';
@@ -12,6 +13,7 @@ import { openSetting } from './settings';
 import { notify } from './ui/notify';
 
 const SET_TOKEN = 'Set API Token';
+const SIGN_IN = 'Sign In';
 const OPEN_SETTING = 'Open Setting';
 const SHOW_LOG = 'Show Log';
 const SSH_FOLDER_SETTING = 'Change SSH Folder';
@@ -39,7 +41,10 @@ export function describeApiError(err: ApiError): Described {
     case 'bad-request':
       return { message: `The server rejected the request${server}`, actions: [] };
     case 'unauthorized':
-      return { message: `The API token was rejected by ${at} (401). It may have expired: set a new one.`, actions: [SET_TOKEN] };
+      return {
+        message: `${at} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.`,
+        actions: [SIGN_IN, SET_TOKEN],
+      };
     case 'forbidden':
       return { message: `Not allowed by ${at} (403)${server}`, actions: [] };
     case 'quota':
@@ -135,6 +140,10 @@ function describeAbandoned(err: CreateAbandonedError): Described {
 export function describeError(err: unknown): Described {
   if (err instanceof ApiError) return describeApiError(err);
   if (err instanceof CreateAbandonedError) return describeAbandoned(err);
+  if (err instanceof AuthError) {
+    const fixable = err.kind === 'bad-credentials' || err.kind === 'signed-out' || err.kind === 'mfa-required';
+    return { message: err.message, actions: fixable ? [SIGN_IN] : [] };
+  }
   if (err instanceof KeyFileError) return { message: err.message, actions: [SSH_FOLDER_SETTING] };
   if (err instanceof PublicKeyError) return { message: err.message, actions: [] };
   return { message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}`, actions: [SHOW_LOG] };
@@ -153,6 +162,9 @@ export async function showError(err: unknown, doing?: string): Promise<void> {
   switch (picked) {
     case SET_TOKEN:
       await vscode.commands.executeCommand('keypairs.setToken');
+      break;
+    case SIGN_IN:
+      await vscode.commands.executeCommand('keypairs.signIn');
       break;
     case OPEN_SETTING:
       await openSetting('endpoint');

@@ -1,12 +1,16 @@
 /**
- * What the commands share: secrets, the one HTTP client (created on first use, with the
- * proxy settings of that moment) and the Compute client of the configured endpoint.
+ * What the commands share: secrets, the signed-in account, the one HTTP client (created
+ * on first use, with the proxy settings of that moment) and the Compute client of the
+ * current target: the signed-in account's region, else the `keypairs.endpoint` setting.
  */
 import * as vscode from 'vscode';
+import { AccountStore } from './account';
 import { ComputeClient, TokenSource } from './api/compute';
 import { HttpClient } from './api/http';
+import { AuthError } from './api/identity';
+import { TokenManager } from './api/tokenManager';
 import { log } from './log';
-import { Secrets } from './secrets';
+import { Secrets, TOKEN_KEY } from './secrets';
 import { endpointSetting, proxySettings } from './settings';
 
 /** Why there is no Compute client yet; each has a fix the user is offered. */
@@ -14,27 +18,41 @@ export type MissingSetup = 'endpoint' | 'token';
 
 export class Services implements vscode.Disposable {
   readonly secrets: Secrets;
+  readonly account: AccountStore;
   private httpClient?: HttpClient;
   private computeClient?: ComputeClient;
+  private tokens?: TokenManager;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the Compute API to talk to may have changed (endpoint, token, account, region). */
   readonly onDidChangeTarget = this.changed.event;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.secrets = new Secrets(context.secrets);
+    this.account = new AccountStore(context);
     context.subscriptions.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('http')) this.resetHttp();
         if (e.affectsConfiguration('keypairs.endpoint')) this.targetChanged();
       }),
-      context.secrets.onDidChange(() => this.targetChanged()),
+      context.secrets.onDidChange((e) => {
+        if (e.key === TOKEN_KEY) this.targetChanged();
+      }),
     );
+    this.updateContextKeys();
   }
 
-  /** Forget the current Compute client and tell listeners (views) to reload. */
+  /** `keypairs.signedIn` for menus (Select Region / Sign Out). */
+  private updateContextKeys(): void {
+    void vscode.commands.executeCommand('setContext', 'keypairs.signedIn', this.account.profile() !== undefined);
+  }
+
+  /** Forget the current clients and tell listeners (views, status bar) to reload. */
   targetChanged(): void {
     this.computeClient = undefined;
+    this.tokens?.clear();
+    this.tokens = undefined;
+    this.updateContextKeys();
     this.changed.fire();
   }
 
@@ -43,24 +61,75 @@ export class Services implements vscode.Disposable {
     return this.httpClient;
   }
 
-  /** The Compute client, or what is missing to make one. */
+  /**
+   * Where key pairs go, for messages and views: "DFW · demo (Rackspace, tenant 123456)",
+   * or the endpoint's host in direct mode; undefined when nothing is set up.
+   */
+  targetLabel(): string | undefined {
+    const p = this.account.profile();
+    if (p) return p.region ? `${p.region} · ${p.label}` : p.label;
+    const endpoint = endpointSetting();
+    try {
+      return endpoint ? new URL(endpoint).host : undefined;
+    } catch {
+      return endpoint || undefined;
+    }
+  }
+
+  /** The region of the signed-in account, if any ("DFW"). */
+  region(): string | undefined {
+    return this.account.profile()?.region;
+  }
+
+  /**
+   * The Compute client, or what is missing to make one. Signed in, this may sign in
+   * again (the stored token expired) and so throw AuthError or ApiError.
+   */
   async compute(): Promise<ComputeClient | MissingSetup> {
+    const profile = this.account.profile();
+    if (profile) {
+      const tokens = await this.tokenManager();
+      const session = await tokens.session();
+      const wanted = profile.region ?? session.defaultRegion;
+      const region = session.regions.find((r) => r.region === wanted) ?? session.regions[0];
+      if (!region) throw new AuthError('no-compute', `${profile.label} has no Cloud Servers / Compute endpoint.`);
+      if (region.region !== profile.region) await this.account.setRegion(region.region);
+      return this.client(region.url, tokens);
+    }
     const endpoint = endpointSetting();
     if (!endpoint) return 'endpoint';
     if (!(await this.directToken())) return 'token';
+    return this.client(endpoint, this.directTokenSource());
+  }
+
+  /** The signed-in account's token manager, seeded with the stored session. */
+  async tokenManager(): Promise<TokenManager> {
+    if (!this.tokens) {
+      const initial = await this.account.session();
+      this.tokens ??= new TokenManager({
+        http: this.http,
+        initial,
+        credentials: () => this.account.credentials(),
+        onSession: (s) => void this.account.saveSession(s),
+      });
+    }
+    return this.tokens;
+  }
+
+  private client(endpoint: string, auth: TokenSource): ComputeClient {
     if (this.computeClient?.endpoint !== endpoint.replace(/\/+$/, '')) {
-      this.computeClient = new ComputeClient({ endpoint, auth: this.tokenSource(), http: this.http });
+      this.computeClient = new ComputeClient({ endpoint, auth, http: this.http });
     }
     return this.computeClient;
   }
 
   /** The token as stored by Set API Token; it cannot be renewed without the user. */
-  private tokenSource(): TokenSource {
+  private directTokenSource(): TokenSource {
     return {
       canRenew: false,
       token: async () => {
         const token = await this.directToken();
-        if (!token) throw new Error('No API token is set.');
+        if (!token) throw new AuthError('signed-out', 'No API token is set.');
         return token;
       },
     };
@@ -77,7 +146,7 @@ export class Services implements vscode.Disposable {
   private resetHttp(): void {
     void this.httpClient?.close();
     this.httpClient = undefined;
-    this.computeClient = undefined;
+    this.targetChanged();
   }
 
   dispose(): void {

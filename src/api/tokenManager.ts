@@ -18,6 +18,8 @@ export interface TokenManagerOptions {
   skewMs?: number;
   /** Called with every new session (e.g. to refresh the region list and account label). */
   onSession?: (s: Session) => void;
+  /** A session kept from before (e.g. in SecretStorage), reused while it is fresh. */
+  initial?: Session;
 }
 
 export class TokenManager implements TokenSource {
@@ -27,7 +29,9 @@ export class TokenManager implements TokenSource {
   /** Bumped by clear(): a sign-in started before it is not kept. */
   private generation = 0;
 
-  constructor(private readonly options: TokenManagerOptions) {}
+  constructor(private readonly options: TokenManagerOptions) {
+    this.current = options.initial;
+  }
 
   /**
    * The token to send. With `rejected` equal to the current token (a 401), signs in again;

@@ -16,6 +16,7 @@ import { keyGeneration, openSetting, sshDirectory } from '../settings';
 import { askKeyPairName, refocusNameInput } from '../ui/nameInput';
 import { notify } from '../ui/notify';
 import { saveDialog } from '../ui/prompts';
+import { keyPairsChanged } from '../views/changes';
 
 const TITLE = 'Create Server Key Pair';
 let running = false;
@@ -37,12 +38,22 @@ export async function createCommand(services: Services): Promise<CreateKeyPairRe
 
 /** The Compute client, or a message with the fix for what is missing (never a dead end). */
 export async function ensureSetup(services: Services): Promise<ComputeClient | undefined> {
-  const compute = await services.compute();
+  let compute;
+  try {
+    compute = await services.compute();
+  } catch (err) {
+    await showError(err, 'Signing in');
+    return undefined;
+  }
   if (compute === 'endpoint') {
-    const fix = 'Open Setting';
-    if ((await notify('warning', 'Set "keypairs.endpoint" to the URL of your Compute API first.', [fix])) === fix) {
-      await openSetting('endpoint');
-    }
+    const signIn = 'Sign In';
+    const setting = 'Open Setting';
+    const picked = await notify('warning', 'Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.', [
+      signIn,
+      setting,
+    ]);
+    if (picked === signIn) await vscode.commands.executeCommand('keypairs.signIn');
+    if (picked === setting) await openSetting('endpoint');
     return undefined;
   }
   if (compute === 'token') {
@@ -174,19 +185,23 @@ async function announce(result: CreateKeyPairResult): Promise<void> {
       `The fingerprint of key pair "${result.name}" does not match its public key: the server says ${server}, the key gives ${computed}.`,
     );
   }
+  keyPairsChanged();
   const copy = 'Copy Public Key';
   const reveal = 'Reveal Private Key';
+  const sshConfig = 'Add to SSH Config';
   // Not awaited: the notification may stay open long after the command is done.
   void notify(
     'info',
     `Key pair "${result.name}" created (${result.fingerprint}). Private key saved to ${displayPath(result.privatePath)}.`,
-    [copy, reveal],
+    [copy, reveal, sshConfig],
   ).then(async (picked) => {
     if (picked === copy) {
       await vscode.env.clipboard.writeText(result.publicKey);
     } else if (picked === reveal) {
       const uri = vscode.Uri.file(result.privatePath);
       await vscode.commands.executeCommand(vscode.env.remoteName ? 'revealInExplorer' : 'revealFileInOS', uri);
+    } else if (picked === sshConfig) {
+      await vscode.commands.executeCommand('keypairs.addToSshConfig', { name: result.name, privatePath: result.privatePath });
     }
   });
 }

@@ -14,8 +14,8 @@ export interface NameContext {
   takenLower?: ReadonlySet<string>;
   /** Entries of the SSH folder (file names), read once. */
   files: ReadonlySet<string>;
-  /** The SSH folder as shown to the user, e.g. `~/.ssh`. */
-  directoryShown: string;
+  /** The SSH folder as shown to the user, e.g. `~/.ssh`; undefined when no file is saved (import). */
+  directoryShown?: string;
 }
 
 export interface NameVerdict {
@@ -30,13 +30,16 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
   if (ctx.taken?.has(name)) {
     return { severity: 'error', message: `A key pair named "${name}" already exists in this account.` };
   }
-  const file = keyFileName(name);
-  for (const f of [file, `${file}.pub`]) {
-    if (ctx.files.has(f)) {
-      return { severity: 'error', message: `${ctx.directoryShown}/${f} already exists. Choose another name (existing files are never overwritten).` };
+  let where = 'The public key is sent under this name; no file is written.';
+  if (ctx.directoryShown !== undefined) {
+    const file = keyFileName(name);
+    for (const f of [file, `${file}.pub`]) {
+      if (ctx.files.has(f)) {
+        return { severity: 'error', message: `${ctx.directoryShown}/${f} already exists. Choose another name (existing files are never overwritten).` };
+      }
     }
+    where = `Saves ${ctx.directoryShown}/${file} and ${file}.pub.`;
   }
-  const where = `Saves ${ctx.directoryShown}/${file} and ${file}.pub.`;
   if (ctx.takenLower?.has(name.toLowerCase())) {
     return { severity: 'warning', message: `A key pair with this name in different case exists; some clouds treat names case-insensitively. ${where}` };
   }

@@ -5,8 +5,8 @@
 import * as vscode from 'vscode';
 
 export type Prompt =
-  | { kind: 'input'; options: vscode.InputBoxOptions }
-  | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: vscode.QuickPickOptions }
+  | { kind: 'input'; options: vscode.InputBoxOptions; step?: { step: number; totalSteps: number } }
+  | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: vscode.QuickPickOptions; step?: { step: number; totalSteps: number } }
   | { kind: 'save'; options: vscode.SaveDialogOptions }
   | { kind: 'open'; options: vscode.OpenDialogOptions };
 
@@ -16,6 +16,11 @@ let responder: Responder | undefined;
 
 export function setPromptResponder(fn: Responder | undefined): void {
   responder = fn;
+}
+
+/** The Test-mode responder, if any (for prompts built elsewhere, e.g. ./wizard). */
+export function testResponder(): Responder | undefined {
+  return responder;
 }
 
 /** `showInputBox`; the answer of a test responder is validated as typed input would be. */

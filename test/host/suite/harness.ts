@@ -17,6 +17,8 @@ interface Testing {
   setMessageHooks(h: { tap?: (m: ShownMessage) => void; responder?: (m: ShownMessage) => string | undefined }): void;
   setPromptResponder(fn: ((p: Prompt) => unknown) | undefined): void;
   onNameInputShown(fn: ((h: NameInputHandle) => void) | undefined): void;
+  globalState(): Record<string, unknown>;
+  readSecret(key: string): Thenable<string | undefined>;
 }
 
 export async function testing(): Promise<Testing> {

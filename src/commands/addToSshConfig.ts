@@ -1,0 +1,116 @@
+/**
+ * Key Pairs: Add to SSH Config… — a `Host` entry for a key pair whose private key is
+ * here, appended to `<sshDirectory>/config` (existing content never changed). Offered on
+ * view nodes with local files and after a successful create or import.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { checkConfigWord, sshCommand } from '../flows/sshCommand';
+import { displayPath } from '../keys/keyFiles';
+import { addHostToSshConfig } from '../keys/sshConfig';
+import { log } from '../log';
+import { showError } from '../messages';
+import { sshDirectory } from '../settings';
+import { notify } from '../ui/notify';
+import { input } from '../ui/prompts';
+import { ManageContext, resolveKeyPair } from './manage';
+
+const TITLE = 'Add to SSH Config';
+export const COPY_SSH_COMMAND = 'Copy SSH Command';
+export const OPEN_SSH_CONFIG = 'Open SSH Config';
+
+/** What create and import pass: the key pair's name and its private key file. */
+export interface SshConfigTarget {
+  name: string;
+  privatePath: string;
+}
+
+export interface AddToSshConfigResult {
+  added: boolean;
+  alias: string;
+  configPath: string;
+  /** The command Copy SSH Command copies (when added). */
+  command?: string;
+}
+
+function isTarget(x: unknown): x is SshConfigTarget {
+  const t = x as Partial<SshConfigTarget> | undefined;
+  return typeof t?.name === 'string' && typeof t.privatePath === 'string';
+}
+
+export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): Promise<AddToSshConfigResult | undefined> {
+  let target: SshConfigTarget | undefined;
+  if (isTarget(arg)) {
+    target = arg;
+  } else {
+    const node = await resolveKeyPair(ctx, arg, { title: TITLE, localOnly: true });
+    if (!node) return undefined;
+    if (!node.local) {
+      void notify('info', `The private key of "${node.keyPair.name}" is not in ${displayPath(sshDirectory())}, so there is no identity file to use.`);
+      return undefined;
+    }
+    target = { name: node.keyPair.name, privatePath: node.local.privatePath };
+  }
+
+  const configPath = path.join(sshDirectory(), 'config');
+  const alias = await input({
+    title: `${TITLE} (1/3)`,
+    prompt: `Host alias: the name to type after "ssh" (entry in ${displayPath(configPath)})`,
+    value: path.basename(target.privatePath),
+    ignoreFocusOut: true,
+    validateInput: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
+  });
+  if (alias === undefined) return undefined;
+  const hostName = await input({
+    title: `${TITLE} (2/3)`,
+    prompt: "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
+    placeHolder: 'e.g. 203.0.113.10',
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
+  });
+  if (hostName === undefined) return undefined;
+  const user = await input({
+    title: `${TITLE} (3/3)`,
+    prompt: 'User to log in as',
+    value: 'root',
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() === '' ? undefined : checkConfigWord('user name', v.trim(), 'user')),
+  });
+  if (user === undefined) return undefined;
+
+  const entry = {
+    configPath,
+    alias: alias.trim(),
+    hostName: hostName.trim() || undefined,
+    user: user.trim() || undefined,
+    identityFile: target.privatePath,
+  };
+  let added: boolean;
+  try {
+    added = (await addHostToSshConfig(entry)).added;
+  } catch (err) {
+    await showError(err, `Adding "${entry.alias}" to ${displayPath(configPath)}`);
+    return undefined;
+  }
+  const openConfig = async () => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configPath));
+    await vscode.window.showTextDocument(doc, { preview: false });
+  };
+
+  if (!added) {
+    void notify('warning', `Host "${entry.alias}" is already in ${displayPath(configPath)}; nothing was changed.`, [OPEN_SSH_CONFIG]).then(
+      async (picked) => {
+        if (picked === OPEN_SSH_CONFIG) await openConfig();
+      },
+    );
+    return { added: false, alias: entry.alias, configPath };
+  }
+
+  const command = sshCommand(entry);
+  log.info(`added Host "${entry.alias}" for key pair "${target.name}" to ${displayPath(configPath)}`);
+  void notify('info', `Added Host "${entry.alias}" to ${displayPath(configPath)}.`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
+    if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);
+    else if (picked === OPEN_SSH_CONFIG) await openConfig();
+  });
+  return { added: true, alias: entry.alias, configPath, command };
+}

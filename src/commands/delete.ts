@@ -1,0 +1,81 @@
+/**
+ * Key Pairs: Delete Key Pair… — a modal confirmation naming the pair and the account;
+ * deleting the local key files is a separate, explicit choice (never the default).
+ */
+import * as vscode from 'vscode';
+import { displayPath, removeKeyFiles } from '../keys/keyFiles';
+import { log } from '../log';
+import { showError } from '../messages';
+import { notify } from '../ui/notify';
+import { keyPairsChanged } from '../views/changes';
+import { targetLabel } from '../views/keyPairsView';
+import { ensureSetup } from './create';
+import { ManageContext, resolveKeyPair } from './manage';
+
+export const DELETE = 'Delete Key Pair';
+export const DELETE_WITH_FILES = 'Delete Key Pair and Local Files';
+
+/** 'deleted', 'gone' (it was already deleted: 404), or undefined (cancelled or failed). */
+export type DeleteOutcome = 'deleted' | 'gone' | undefined;
+
+export async function deleteCommand(ctx: ManageContext, arg?: unknown): Promise<DeleteOutcome> {
+  const node = await resolveKeyPair(ctx, arg, { title: 'Delete Key Pair' });
+  if (!node) return undefined;
+  const compute = await ensureSetup(ctx.services);
+  if (!compute) return undefined;
+
+  const name = node.keyPair.name;
+  const where = targetLabel(ctx.services, compute.endpoint);
+  const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
+  const shownFiles = files.map((f) => displayPath(f)).join(' and ');
+  const detail =
+    'Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.' +
+    (node.local ? ` The local key files (${shownFiles}) are kept unless you choose "${DELETE_WITH_FILES}".` : '');
+  const answer = await notify(
+    'warning',
+    `Delete key pair "${name}" from ${where}?`,
+    node.local ? [DELETE, DELETE_WITH_FILES] : [DELETE],
+    { modal: true, detail },
+  );
+  if (answer !== DELETE && answer !== DELETE_WITH_FILES) return undefined;
+
+  let existed: boolean;
+  try {
+    existed = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Deleting key pair "${name}"…`, cancellable: true },
+      async (_p, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          return await compute.delete(name, abort.signal);
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  } catch (err) {
+    // A delete cut short may still have happened: let the view look again.
+    keyPairsChanged();
+    await showError(err, `Deleting key pair "${name}"`);
+    return undefined;
+  }
+  keyPairsChanged();
+  log.info(existed ? `deleted key pair "${name}" from ${where}` : `key pair "${name}" was already gone from ${where}`);
+  const outcome = existed ? 'deleted' : 'gone';
+  const said = existed ? `Key pair "${name}" deleted from ${where}.` : `Key pair "${name}" was already deleted from ${where}.`;
+
+  if (answer === DELETE_WITH_FILES && node.local) {
+    try {
+      await removeKeyFiles({ privatePath: node.local.privatePath, publicPath: node.local.publicPath });
+    } catch (err) {
+      void notify('info', said);
+      await showError(err, `Deleting the local key files of "${name}"`);
+      return outcome;
+    }
+    log.info(`deleted local key files ${shownFiles}`);
+    void notify('info', `${said} Deleted ${shownFiles}.`);
+    return outcome;
+  }
+  void notify('info', said);
+  return outcome;
+}

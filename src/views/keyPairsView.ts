@@ -1,0 +1,321 @@
+/**
+ * The Key Pairs view: one node per key pair of the configured account, a page at a time
+ * ("Load more…" for the next page), with the key pairs whose private key is in the SSH
+ * folder marked `keypair.local`. Nothing is requested before the view asks for its
+ * children (it is visible); rendering a node costs no request: details (created date) are
+ * fetched only when a tooltip is hovered.
+ *
+ * Welcome content is chosen by context keys set here:
+ * - `keypairs.configured` (boolean), `keypairs.missing` ('endpoint' | 'token' | '')
+ * - `keypairs.listState`: 'loading' | 'loaded' | 'empty' | 'error' | 'unconfigured'
+ */
+import * as vscode from 'vscode';
+import type { ComputeClient, KeyPair, KeyPairDetails } from '../api/compute';
+import { KeyPairPages } from '../flows/keyPairPages';
+import { findLocalKey, LocalKey, localKeyIndex } from '../flows/localKeys';
+import { displayPath } from '../keys/keyFiles';
+import { log } from '../log';
+import { showError } from '../messages';
+import type { MissingSetup, Services } from '../services';
+import { sshDirectory } from '../settings';
+
+export const VIEW_ID = 'keypairs.list';
+
+/** A key pair in the view (also what the node commands receive). */
+export interface KeyPairNode {
+  kind: 'keypair';
+  keyPair: KeyPair;
+  /** The private key in the SSH folder, when one matches the fingerprint. */
+  local?: LocalKey;
+}
+
+/** The "Load more…" node after the last loaded key pair when the server has more. */
+export interface MoreNode {
+  kind: 'more';
+}
+
+export type KeyPairsViewNode = KeyPairNode | MoreNode;
+
+export type ListState = 'unconfigured' | 'loading' | 'loaded' | 'empty' | 'error';
+
+export function isKeyPairNode(x: unknown): x is KeyPairNode {
+  const n = x as Partial<KeyPairNode> | undefined;
+  return n?.kind === 'keypair' && typeof n.keyPair?.name === 'string';
+}
+
+/** How the account is named to the user: `services.targetLabel()` if offered, else the endpoint's host. */
+export function targetLabel(services: Services, endpoint: string): string {
+  const label = (services as Services & { targetLabel?: () => string | undefined }).targetLabel?.();
+  if (label) return label;
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return endpoint;
+  }
+}
+
+/** One listing of one account: what a refresh throws away. */
+interface Session {
+  compute: ComputeClient;
+  pages: KeyPairPages;
+  sshDirectory: string;
+  index: Promise<Map<string, LocalKey>>;
+  /** Nodes by name, so an element stays the same object across getChildren calls. */
+  nodes: Map<string, KeyPairNode>;
+  more: MoreNode;
+  details: Map<string, Promise<KeyPairDetails | undefined>>;
+  errorShown: boolean;
+}
+
+export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<KeyPairsViewNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  private session?: Promise<Session | MissingSetup>;
+  private current?: Session;
+  private generation = 0;
+  private setupErrorShown = -1;
+  private loadingMore = false;
+  private listState?: ListState;
+  private missing?: string;
+  private view?: vscode.TreeView<KeyPairsViewNode>;
+
+  constructor(private readonly services: Services) {}
+
+  /** The tree view showing this provider (for its description and progress). */
+  attach(view: vscode.TreeView<KeyPairsViewNode>): void {
+    this.view = view;
+  }
+
+  /** What the view shows now (undefined before it first loaded). */
+  get state(): ListState | undefined {
+    return this.listState;
+  }
+
+  /** True while the server has key pairs after the loaded ones. */
+  get hasMore(): boolean {
+    return this.current?.pages.hasMore ?? false;
+  }
+
+  /** Requests sent for the list since the last refresh (tests check laziness with it). */
+  get pageRequests(): number {
+    return this.current?.pages.requests ?? 0;
+  }
+
+  /** Forgets everything loaded; the view asks again when it is visible. */
+  refresh(): void {
+    this.generation++;
+    this.current?.pages.dispose();
+    this.current = undefined;
+    this.session = undefined;
+    this.loadingMore = false;
+    this.changed.fire();
+  }
+
+  /** Re-reads the SSH folder (after `keypairs.sshDirectory` changed) without asking the server again. */
+  refreshLocalKeys(): void {
+    const s = this.current;
+    if (!s) return;
+    s.sshDirectory = sshDirectory();
+    s.index = localKeyIndex(s.sshDirectory);
+    s.nodes.clear();
+    this.changed.fire();
+  }
+
+  /** Every key pair, when all are loaded (no next page); undefined otherwise. */
+  async completeList(): Promise<KeyPairNode[] | undefined> {
+    const s = this.current;
+    if (!s || s.pages.state !== 'loaded' || s.pages.hasMore) return undefined;
+    const index = await s.index;
+    return s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
+  }
+
+  async getChildren(element?: KeyPairsViewNode): Promise<KeyPairsViewNode[]> {
+    if (element) return [];
+    const generation = this.generation;
+    const stale = () => generation !== this.generation;
+
+    let s: Session | MissingSetup;
+    try {
+      s = await this.start();
+    } catch (err) {
+      if (stale()) return this.getChildren();
+      // Not kept: the next refresh (Retry) asks again. Shown once per refresh.
+      this.session = undefined;
+      this.setState('error');
+      if (this.setupErrorShown !== generation) {
+        this.setupErrorShown = generation;
+        void showError(err, 'Loading key pairs');
+      }
+      return [];
+    }
+    if (stale()) return this.getChildren();
+    if (typeof s === 'string') {
+      this.setState('unconfigured', s);
+      return [];
+    }
+
+    try {
+      await s.pages.first();
+    } catch (err) {
+      if (stale()) return this.getChildren();
+      if (!s.errorShown) {
+        s.errorShown = true;
+        log.warn(`loading key pairs failed: ${err instanceof Error ? err.message : String(err)}`);
+        void showError(err, 'Loading key pairs');
+      }
+      this.setState('error');
+      return [];
+    }
+    const index = await s.index;
+    if (stale()) return this.getChildren();
+
+    const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s as Session, kp, index));
+    if (s.pages.hasMore) nodes.push(s.more);
+    this.setState(nodes.length > 0 ? 'loaded' : 'empty');
+    return nodes;
+  }
+
+  getTreeItem(node: KeyPairsViewNode): vscode.TreeItem {
+    if (node.kind === 'more') {
+      const loaded = this.current?.pages.keyPairs.length ?? 0;
+      const item = new vscode.TreeItem(this.loadingMore ? 'Loading more…' : 'Load more…');
+      item.id = 'keypairs.more';
+      item.description = `${loaded} loaded`;
+      item.iconPath = new vscode.ThemeIcon(this.loadingMore ? 'loading~spin' : 'ellipsis');
+      item.contextValue = 'loadMore';
+      item.command = { command: 'keypairs.loadMore', title: 'Load More Key Pairs' };
+      return item;
+    }
+    const item = new vscode.TreeItem(node.keyPair.name);
+    item.id = `keypair/${node.keyPair.name}`;
+    item.description = node.keyPair.fingerprint;
+    item.contextValue = node.local ? 'keypair.local' : 'keypair';
+    item.iconPath = new vscode.ThemeIcon(node.local ? 'key' : 'cloud');
+    item.accessibilityInformation = {
+      label: `Key pair ${node.keyPair.name}, fingerprint ${node.keyPair.fingerprint}${node.local ? ', private key found locally' : ''}`,
+    };
+    // tooltip left undefined: resolveTreeItem fills it on hover.
+    return item;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: KeyPairsViewNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'keypair') return item;
+    const s = this.current;
+    let details: KeyPairDetails | undefined;
+    let detailsFailed = false;
+    if (s) {
+      try {
+        details = await this.details(s, node.keyPair.name);
+      } catch {
+        detailsFailed = true;
+      }
+    }
+    item.tooltip = tooltip(node, details, detailsFailed, s?.sshDirectory ?? sshDirectory());
+    return item;
+  }
+
+  /** Loads the next page (the "Load more…" node); errors are shown, the node stays for a retry. */
+  async loadMore(): Promise<void> {
+    const s = this.current;
+    if (!s || !s.pages.hasMore || this.loadingMore) return;
+    this.loadingMore = true;
+    this.changed.fire(s.more);
+    try {
+      await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => s.pages.more());
+    } catch (err) {
+      if (s === this.current) await showError(err, 'Loading more key pairs');
+    } finally {
+      if (s === this.current) {
+        this.loadingMore = false;
+        this.changed.fire();
+      }
+    }
+  }
+
+  dispose(): void {
+    this.current?.pages.dispose();
+    this.changed.dispose();
+  }
+
+  private start(): Promise<Session | MissingSetup> {
+    this.session ??= (async () => {
+      const compute = await this.services.compute();
+      if (typeof compute === 'string') return compute;
+      const dir = sshDirectory();
+      const s: Session = {
+        compute,
+        pages: new KeyPairPages(compute),
+        sshDirectory: dir,
+        index: localKeyIndex(dir),
+        nodes: new Map(),
+        more: { kind: 'more' },
+        details: new Map(),
+        errorShown: false,
+      };
+      this.current = s;
+      if (this.view) this.view.description = targetLabel(this.services, compute.endpoint);
+      this.setState('loading');
+      return s;
+    })();
+    return this.session;
+  }
+
+  private nodeFor(s: Session, keyPair: KeyPair, index: ReadonlyMap<string, LocalKey>): KeyPairNode {
+    let node = s.nodes.get(keyPair.name);
+    if (!node || node.keyPair !== keyPair) {
+      node = { kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) };
+      s.nodes.set(keyPair.name, node);
+    }
+    return node;
+  }
+
+  private details(s: Session, name: string): Promise<KeyPairDetails | undefined> {
+    let p = s.details.get(name);
+    if (!p) {
+      p = s.compute.get(name);
+      s.details.set(name, p);
+      // A failure is not kept: the next hover asks again.
+      p.catch(() => s.details.delete(name));
+    }
+    return p;
+  }
+
+  private setState(state: ListState, missing?: MissingSetup): void {
+    const m = state === 'unconfigured' ? (missing ?? '') : '';
+    if (state === this.listState && m === this.missing) return;
+    this.listState = state;
+    this.missing = m;
+    if (state === 'unconfigured' && this.view) this.view.description = undefined;
+    void vscode.commands.executeCommand('setContext', 'keypairs.configured', state !== 'unconfigured');
+    void vscode.commands.executeCommand('setContext', 'keypairs.missing', m);
+    void vscode.commands.executeCommand('setContext', 'keypairs.listState', state);
+  }
+}
+
+function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, detailsFailed: boolean, dir: string): vscode.MarkdownString {
+  const kp = node.keyPair;
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown('**');
+  md.appendText(kp.name);
+  md.appendMarkdown('**\n\n');
+  const row = (label: string, value: string, code = false) => {
+    md.appendMarkdown(`${label}: `);
+    if (code) md.appendMarkdown(`\`${value.replace(/`/g, '')}\``);
+    else md.appendText(value);
+    md.appendMarkdown('  \n');
+  };
+  row('Type', kp.type ?? details?.type ?? 'ssh');
+  row('Fingerprint (MD5)', kp.fingerprint, true);
+  if (details?.createdAt) row('Created', formatCreated(details.createdAt));
+  else if (detailsFailed) row('Created', 'could not be loaded');
+  if (node.local) row('Private key', displayPath(node.local.privatePath), true);
+  else row('Private key', `not found in ${displayPath(dir)}`);
+  return md;
+}
+
+/** Nova's `2024-05-01T12:34:56.000000` (UTC, no zone) → `2024-05-01 12:34 UTC`; other forms as sent. */
+export function formatCreated(createdAt: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?$/.exec(createdAt);
+  return m ? `${m[1]} ${m[2]} UTC` : createdAt;
+}

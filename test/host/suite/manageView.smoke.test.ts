@@ -1,0 +1,115 @@
+/**
+ * Smoke test of the Key Pairs view and its commands in the real extension host (drafted
+ * with the view; the lead's full suite may replace it). Drives the provider that Test
+ * mode exposes as `testing.keyPairsView` and the commands with node arguments.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { KeyPairNode, KeyPairsProvider, KeyPairsViewNode } from '../../../src/views/keyPairsView';
+import { EXTENSION_ID, emulator, Recorder, sleep, TOKEN, whenLoaded } from './harness';
+
+const ssh = path.join(os.homedir(), '.ssh');
+
+async function view(): Promise<KeyPairsProvider> {
+  const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { testing: { keyPairsView: KeyPairsProvider } };
+  return api.testing.keyPairsView;
+}
+const pairs = (nodes: KeyPairsViewNode[]) => nodes.filter((n): n is KeyPairNode => n.kind === 'keypair');
+
+describe('Key Pairs view (smoke)', () => {
+  const rec = new Recorder();
+  before(() => rec.install());
+  after(() => rec.uninstall());
+  beforeEach(async () => {
+    await emulator.reset();
+    rec.reset();
+  });
+  async function setToken(): Promise<void> {
+    rec.answerPrompt = (p) => (p.kind === 'input' && p.options.password ? TOKEN : undefined);
+    await vscode.commands.executeCommand('keypairs.setToken');
+    rec.answerPrompt = () => undefined;
+    await sleep(100); // secrets.onDidChange → refresh
+  }
+
+  it('contributes the view, its commands and the keyGeneration setting', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const c = ext.packageJSON.contributes;
+    assert.equal(c.viewsContainers.activitybar[0].id, 'keypairs');
+    assert.equal(c.views.keypairs[0].id, 'keypairs.list');
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['keypairs.refresh', 'keypairs.loadMore', 'keypairs.import', 'keypairs.delete', 'keypairs.copyPublicKey', 'keypairs.addToSshConfig']) {
+      assert.ok(commands.includes(id), id);
+    }
+    assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyGeneration')?.defaultValue, 'server');
+  });
+
+  it('without a token: no children, state unconfigured, no request', async () => {
+    await vscode.commands.executeCommand('keypairs.clearToken');
+    await sleep(100);
+    const v = await view();
+    assert.deepEqual(await v.getChildren(), []);
+    assert.equal(v.state, 'unconfigured');
+    assert.deepEqual(await emulator.requests(), []);
+  });
+
+  it('lists the key pairs, marks the local one, copies, opens and deletes', async () => {
+    await setToken();
+    fs.mkdirSync(ssh, { recursive: true });
+    const priv = path.join(ssh, 'smoke_local');
+    fs.rmSync(priv, { force: true });
+    fs.rmSync(`${priv}.pub`, { force: true });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'smoke', '-f', priv]);
+    await fetch(`${process.env.KEYPAIRS_EMULATOR}/_emulator/seed`, { method: 'POST', body: JSON.stringify({ count: 30 }), headers: { 'content-type': 'application/json' } });
+
+    // Import it: pick the file, accept the name offered (the comment).
+    rec.answerPrompt = (p) => (p.kind === 'pick' ? p.items.find((i) => i.label === 'smoke_local.pub') : undefined);
+    const importing = vscode.commands.executeCommand<{ matches: boolean }>('keypairs.import');
+    const box = await rec.nextNameInput();
+    await whenLoaded(box);
+    assert.equal(box.box.value, 'smoke');
+    box.accept();
+    assert.equal((await importing)?.matches, true);
+    await rec.waitForMessage(/imported from ~\/\.ssh\/smoke_local\.pub .*matches/);
+
+    const v = await view();
+    const nodes = pairs(await v.getChildren());
+    assert.equal(nodes.length, 31);
+    assert.equal(v.state, 'loaded');
+    const mine = nodes.find((n) => n.keyPair.name === 'smoke')!;
+    assert.equal(mine.local?.privatePath, priv);
+    assert.equal(v.getTreeItem(mine).contextValue, 'keypair.local');
+    assert.equal(v.getTreeItem(nodes[0]).contextValue, 'keypair');
+    const item = await v.resolveTreeItem(v.getTreeItem(mine), mine);
+    assert.match((item.tooltip as vscode.MarkdownString).value, /Created: \d{4}-\d\d-\d\d(\s|&nbsp;)\d\d:\d\d(\s|&nbsp;)UTC/);
+
+    assert.equal(await vscode.commands.executeCommand('keypairs.copyFingerprint', mine), mine.keyPair.fingerprint);
+    assert.equal(await vscode.env.clipboard.readText(), mine.keyPair.fingerprint);
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('keypairs.openPublicKey', mine);
+    assert.equal(doc?.getText().trim(), mine.keyPair.publicKey.trim());
+
+    rec.answerMessage = (m) => (m.modal ? 'Delete Key Pair' : undefined);
+    assert.equal(await vscode.commands.executeCommand('keypairs.delete', mine), 'deleted');
+    const asked = rec.messages.find((m) => m.modal)!;
+    assert.match(asked.message, /^Delete key pair "smoke" from 127\.0\.0\.1:\d+\?/);
+    assert.deepEqual(asked.actions, ['Delete Key Pair', 'Delete Key Pair and Local Files']);
+    assert.ok(fs.existsSync(priv), 'local files kept by default');
+    assert.equal(pairs(await v.getChildren()).length, 30);
+
+    assert.equal(await vscode.commands.executeCommand('keypairs.delete', mine), 'gone');
+    await rec.waitForMessage(/already deleted/);
+  });
+
+  it('adds a Host entry to ~/.ssh/config', async () => {
+    const priv = path.join(ssh, 'smoke_local');
+    const answers = ['smoke-host', '203.0.113.7', 'admin'];
+    rec.answerPrompt = (p) => (p.kind === 'input' ? answers.shift() : undefined);
+    const r = await vscode.commands.executeCommand<{ added: boolean; command: string }>('keypairs.addToSshConfig', { name: 'smoke', privatePath: priv });
+    assert.equal(r?.added, true);
+    assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_local admin@203.0.113.7');
+    assert.match(fs.readFileSync(path.join(ssh, 'config'), 'utf8'), /Host smoke-host\n {2}HostName 203\.0\.113\.7\n {2}User admin\n {2}IdentityFile ~\/\.ssh\/smoke_local/);
+  });
+});

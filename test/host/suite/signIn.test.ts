@@ -1,0 +1,169 @@
+/**
+ * In the real extension host: Sign In (Rackspace via the emulator's Identity v2.0, and
+ * Keystone v3), regions, create in the chosen region, Sign Out removing every secret, and
+ * a scan of settings, globalState, the log and every message for the secrets used.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
+import type { Prompt } from '../../../src/ui/prompts';
+import { emulator, Recorder, testing, whenLoaded } from './harness';
+
+const BACK = '\u0000back';
+const API_KEY = 'demo-api-key';
+const PASSWORD = 'demo-password';
+
+/** Answers the wizard's steps by their prompt text (input) or placeholder (pick). */
+function script(answers: Array<[RegExp, string]>): (p: Prompt) => unknown {
+  const queue = [...answers];
+  return (p) => {
+    const text = p.kind === 'input' ? p.options.prompt ?? '' : p.kind === 'pick' ? p.options.placeHolder ?? '' : '';
+    const next = queue[0];
+    assert.ok(next, `unexpected prompt "${text}"`);
+    assert.match(text, next[0], `step asks "${text}"`);
+    queue.shift();
+    if (p.kind === 'pick' && next[1] !== BACK) {
+      const item = p.items.find((i) => i.label === next[1]);
+      assert.ok(item, `no item "${next[1]}" in ${p.items.map((i) => i.label).join(', ')}`);
+      return item;
+    }
+    return next[1];
+  };
+}
+
+describe('Sign In in the extension host', () => {
+  const rec = new Recorder();
+  before(() => rec.install());
+  after(() => rec.uninstall());
+  beforeEach(async () => {
+    await emulator.reset();
+    rec.reset();
+    await vscode.commands.executeCommand('keypairs.signOut');
+    rec.reset();
+  });
+
+  const rackspace = (secret = API_KEY, region = 'ORD') =>
+    script([
+      [/Where are your servers/, 'Rackspace (US)'],
+      [/Sign in with/, 'API key'],
+      [/Rackspace user name/, 'demo'],
+      [/API key/, secret],
+      [/per region/, region],
+    ]);
+
+  it('signs in with a Rackspace API key, picks a region from the catalog, creates there', async () => {
+    rec.answerPrompt = rackspace();
+    const label = await vscode.commands.executeCommand<string>('keypairs.signIn');
+    assert.equal(label, 'demo (Rackspace, tenant 123456)');
+    const regionPick = rec.prompts.find((p) => p.kind === 'pick' && /per region/.test(p.options.placeHolder ?? ''));
+    assert.ok(regionPick?.kind === 'pick');
+    assert.deepEqual(regionPick.items.map((i) => i.label), ['DFW', 'IAD', 'ORD'], 'regions of cloudServersOpenStack only');
+    assert.equal(regionPick.items.find((i) => i.label === 'DFW')?.description, 'default');
+    await rec.waitForMessage(/Signed in as demo \(Rackspace, tenant 123456\)\. Key pairs go to region ORD/);
+
+    rec.answerPrompt = () => undefined;
+    const running = vscode.commands.executeCommand<CreateKeyPairResult>('keypairs.create');
+    const box = await rec.nextNameInput();
+    await whenLoaded(box);
+    box.typed('in ord');
+    box.accept();
+    const created = await running;
+    assert.ok(created);
+    const state = await emulator.state();
+    const scopes = Object.values(state.keypairs)[0];
+    assert.deepEqual(scopes.ORD?.map((k) => k.name), ['in ord']);
+    assert.equal(scopes.DFW, undefined);
+    const tokensCalls = (await emulator.requests()).filter((r) => r.path === '/v2.0/tokens');
+    assert.equal(tokensCalls.length, 1, 'one sign-in: the token is reused');
+  });
+
+  it('Select Region switches where key pairs go', async () => {
+    rec.answerPrompt = rackspace();
+    await vscode.commands.executeCommand('keypairs.signIn');
+    rec.answerPrompt = script([[/per region/, 'IAD']]);
+    assert.equal(await vscode.commands.executeCommand('keypairs.selectRegion'), 'IAD');
+    await rec.waitForMessage(/now go to region IAD/);
+  });
+
+  it('a wrong API key is an inline error on the last step, and nothing is saved', async () => {
+    const answers = rackspace('wrong-key');
+    let shownError: string | undefined;
+    rec.answerPrompt = (p) => {
+      const error = (p as { step?: { error?: string } }).step?.error;
+      if (error) {
+        // The step came back after the failed sign-in: read its error, then cancel.
+        shownError = error;
+        return undefined;
+      }
+      return answers(p);
+    };
+    assert.equal(await vscode.commands.executeCommand('keypairs.signIn'), undefined);
+    assert.equal(shownError, 'Rackspace did not accept the username or API key.');
+    assert.ok(!(shownError ?? '').includes('wrong-key'));
+    const t = await testing();
+    assert.equal(await t.readSecret('keypairs.credentials'), undefined, 'no broken account saved');
+  });
+
+  it('password sign-in on an MFA account says to use an API key', async () => {
+    await emulator.options({ users: [{ username: 'mfa', password: 'pw', apiKey: 'k', tenantId: '9', mfa: true }] });
+    let shownError: string | undefined;
+    const answers = script([
+      [/Where are your servers/, 'Rackspace (US)'],
+      [/Sign in with/, 'Password'],
+      [/Rackspace user name/, 'mfa'],
+      [/Password/, 'pw'],
+    ]);
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'input' && /Password/.test(p.options.prompt ?? '') && (p as { step?: { error?: string } }).step?.error) {
+        shownError = (p as { step?: { error?: string } }).step?.error;
+        return undefined;
+      }
+      return answers(p);
+    };
+    await vscode.commands.executeCommand('keypairs.signIn');
+    assert.match(shownError ?? '', /API key/);
+  });
+
+  it('Back returns to the previous step', async () => {
+    rec.answerPrompt = script([
+      [/Where are your servers/, 'Rackspace (UK)'],
+      [/Sign in with/, BACK],
+      [/Where are your servers/, 'OpenStack (Keystone v3)'],
+      [/auth URL/, `${process.env.KEYPAIRS_EMULATOR}/identity`],
+      [/Sign in with/, 'Password'],
+      [/User name/, 'demo'],
+      [/Password/, PASSWORD],
+      [/User domain/, 'Default'],
+      [/Project name/, '123456'],
+      [/Project domain/, 'Default'],
+      [/per region/, 'ORD'],
+    ]);
+    const label = await vscode.commands.executeCommand<string>('keypairs.signIn');
+    assert.match(label ?? '', /^demo \(OpenStack 127\.0\.0\.1:\d+, project 123456\)$/);
+  });
+
+  it('Sign Out removes every secret; no secret ever reaches settings, globalState, the log or a message', async () => {
+    rec.answerPrompt = rackspace();
+    await vscode.commands.executeCommand('keypairs.signIn');
+    const t = await testing();
+    const session = JSON.parse((await t.readSecret('keypairs.session')) ?? '{}');
+    assert.ok(session.token, 'the token is in SecretStorage');
+    const secrets = [API_KEY, PASSWORD, session.token as string];
+
+    const seen = [
+      JSON.stringify(vscode.workspace.getConfiguration('keypairs')),
+      JSON.stringify(t.globalState()),
+      ...rec.log,
+      ...rec.messages.map((m) => m.message),
+    ].join('\n');
+    for (const s of secrets) assert.ok(!seen.includes(s), 'a secret leaked');
+    assert.ok(rec.log.length > 0 && rec.messages.length > 0, 'there was something to scan');
+
+    await vscode.commands.executeCommand('keypairs.signOut');
+    for (const key of ['keypairs.credentials', 'keypairs.session', 'keypairs.apiToken']) {
+      assert.equal(await t.readSecret(key), undefined, `${key} removed`);
+    }
+    assert.deepEqual(t.globalState(), {}, 'no account left in globalState');
+    await rec.waitForMessage(/Signed out of demo/);
+  });
+});

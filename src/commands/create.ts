@@ -30,7 +30,7 @@ export async function createCommand(services: Services): Promise<CreateKeyPairRe
   running = true;
   try {
     const compute = await ensureSetup(services);
-    return compute ? await runCreate(compute) : undefined;
+    return compute ? await runCreate(compute, services.region()) : undefined;
   } finally {
     running = false;
   }
@@ -66,7 +66,9 @@ export async function ensureSetup(services: Services): Promise<ComputeClient | u
   return compute;
 }
 
-async function runCreate(compute: ComputeClient): Promise<CreateKeyPairResult | undefined> {
+/** `region`: the signed-in account's region, named in the title and messages. */
+async function runCreate(compute: ComputeClient, region: string | undefined): Promise<CreateKeyPairResult | undefined> {
+  const where = region ? ` in ${region}` : '';
   const dir = sshDirectory();
   let value: string | undefined;
   let error: string | undefined;
@@ -75,7 +77,7 @@ async function runCreate(compute: ComputeClient): Promise<CreateKeyPairResult | 
     try {
       const version = await compute.version();
       name = await askKeyPairName({
-        title: TITLE,
+        title: region ? `${TITLE} in ${region}` : TITLE,
         value,
         error,
         sshDirectory: dir,
@@ -89,7 +91,7 @@ async function runCreate(compute: ComputeClient): Promise<CreateKeyPairResult | 
     if (name === undefined) return undefined;
 
     try {
-      const result = await withCancellableProgress(`Creating key pair "${name}"…`, (signal) =>
+      const result = await withCancellableProgress(`Creating key pair "${name}"${where}…`, (signal) =>
         createKeyPair({
           compute,
           name: name as string,
@@ -100,7 +102,7 @@ async function runCreate(compute: ComputeClient): Promise<CreateKeyPairResult | 
           log: (line) => log.info(line),
         }),
       );
-      await announce(result);
+      await announce(result, where);
       return result;
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'conflict') {
@@ -109,7 +111,7 @@ async function runCreate(compute: ComputeClient): Promise<CreateKeyPairResult | 
         error = err.serverMessage ?? `A key pair named "${name}" already exists.`;
         continue;
       }
-      await showError(err, `Creating key pair "${name}"`);
+      await showError(err, `Creating key pair "${name}"${where}`);
       return undefined;
     }
   }
@@ -171,7 +173,7 @@ async function saveElsewhere(
 }
 
 /** Opens the public key and says where both keys are, with the fingerprint. */
-async function announce(result: CreateKeyPairResult): Promise<void> {
+async function announce(result: CreateKeyPairResult, where: string): Promise<void> {
   const doc = result.publicPath
     ? await vscode.workspace.openTextDocument(vscode.Uri.file(result.publicPath))
     : await vscode.workspace.openTextDocument({ content: `${result.publicKey}\n` });
@@ -192,7 +194,7 @@ async function announce(result: CreateKeyPairResult): Promise<void> {
   // Not awaited: the notification may stay open long after the command is done.
   void notify(
     'info',
-    `Key pair "${result.name}" created (${result.fingerprint}). Private key saved to ${displayPath(result.privatePath)}.`,
+    `Key pair "${result.name}" created${where} (${result.fingerprint}). Private key saved to ${displayPath(result.privatePath)}.`,
     [copy, reveal, sshConfig],
   ).then(async (picked) => {
     if (picked === copy) {

@@ -126,4 +126,18 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(fs.readFileSync(`${priv}.pub`, 'utf8')));
     assert.ok(emu.keypairs().some((k) => k.name === 'from status bar'));
   });
+
+  it('shows the key pairs in the Key Pairs view, the local ones marked', async () => {
+    await page.keyboard.press('Escape');
+    await page.locator('.part.activitybar .action-item a[aria-label^="Server Key Pairs"]').click();
+    const sidebar = page.locator('.part.sidebar');
+    for (const name of ['e2e key', 'from status bar', 'taken-00001']) {
+      await sidebar.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    }
+    const row = sidebar.locator('.monaco-list-row', { hasText: 'e2e key' }).first();
+    const md5 = emu.keypairs().find((k) => k.name === 'e2e key')!.fingerprint;
+    assert.ok((await row.textContent())?.includes(md5), 'fingerprint as description');
+    await page.waitForTimeout(300);
+    await shot('5-view');
+  });
 });

@@ -67,8 +67,10 @@ describe('Sign In in the extension host', () => {
     await whenLoaded(box);
     box.typed('in ord');
     box.accept();
+    assert.equal(box.box.title, 'Create Server Key Pair in ORD');
     const created = await running;
     assert.ok(created);
+    await rec.waitForMessage(/^Key pair "in ord" created in ORD \(/);
     const state = await emulator.state();
     const scopes = Object.values(state.keypairs)[0];
     assert.deepEqual(scopes.ORD?.map((k) => k.name), ['in ord']);

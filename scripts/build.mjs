@@ -1,6 +1,8 @@
-// Bundles the extension with esbuild: src/extension.ts -> dist/extension.js.
-// `vscode` stays external (the host provides it); undici and everything else is bundled.
-// --dev keeps the bundle readable; --watch rebuilds on change.
+// Bundles the extension with esbuild: src/extension.ts -> dist/extension.js, and the part
+// of undici it uses -> dist/undici.js, which dist/extension.js requires only when the HTTP
+// client makes its first request (so activation never even parses undici).
+// `vscode` stays external (the host provides it); everything else is bundled.
+// --dev keeps the bundle readable; --watch rebuilds on change; --analyze lists what is big.
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -8,18 +10,32 @@ const slimUndici = fileURLToPath(new URL('./undici-slim.cjs', import.meta.url));
 
 /**
  * Keeps the bundle small: `undici` becomes scripts/undici-slim.cjs (the dispatcher and
- * request API only), and undici's SIMD build of its HTTP parser is left out (it falls
- * back to the portable build of the same parser, which it ships anyway).
+ * request API only), and three parts of undici the extension never reaches are left out,
+ * each replaced by a stub that throws if it ever were reached:
+ * - the SIMD build of its HTTP parser (it falls back to the portable build of the same
+ *   parser, which it ships anyway);
+ * - HTTP/2 (`client-h2.js`): used only when `allowH2` is set, which the extension never
+ *   does, so TLS offers only http/1.1 and the server cannot pick h2;
+ * - fetch's body machinery (`web/fetch/body.js`, with webidl, FormData, data: URLs):
+ *   loaded only to send a FormData body; the extension sends JSON strings only.
  */
+const LEFT_OUT = {
+  'no-simd': "throw new Error('SIMD build of llhttp left out of the bundle');",
+  'no-h2': "module.exports = () => { throw new Error('HTTP/2 left out of the bundle (allowH2 is never set)'); };",
+  'no-fetch-body': "module.exports = { extractBody() { throw new Error('FormData bodies left out of the bundle'); } };",
+};
 const slim = {
   name: 'slim-undici',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: slimUndici }));
+    // Only where undici's dispatchers ask for them.
+    const stub = (path) => (args) =>
+      /undici[\\/]lib[\\/]dispatcher[\\/]client(-h[12])?\.js$/.test(args.importer) ? { path, namespace: 'slim' } : undefined;
+    // The extension's `import('undici')` loads dist/undici.js (the second entry point).
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
     build.onResolve({ filter: /llhttp_simd-wasm\.js$/ }, () => ({ path: 'no-simd', namespace: 'slim' }));
-    build.onLoad({ filter: /.*/, namespace: 'slim' }, () => ({
-      contents: "throw new Error('SIMD build of llhttp left out of the bundle');",
-      loader: 'js',
-    }));
+    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, stub('no-h2'));
+    build.onResolve({ filter: /^\.\.\/web\/fetch\/body\.js$/ }, stub('no-fetch-body'));
+    build.onLoad({ filter: /.*/, namespace: 'slim' }, (args) => ({ contents: LEFT_OUT[args.path], loader: 'js' }));
   },
 };
 
@@ -27,13 +43,15 @@ const args = new Set(process.argv.slice(2));
 const production = !args.has('--dev');
 
 const options = {
-  entryPoints: ['src/extension.ts'],
-  outfile: 'dist/extension.js',
+  entryPoints: { extension: 'src/extension.ts', undici: slimUndici },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
   external: ['vscode'],
+  // import() becomes a plain require() when it runs: undici is loaded on first use, not before.
+  supported: { 'dynamic-import': false },
   minify: production,
   sourcemap: 'external',
   sourcesContent: false,
@@ -48,6 +66,7 @@ if (args.has('--watch')) {
   await ctx.watch();
 } else {
   const result = await esbuild.build(options);
-  const bytes = result.metafile.outputs['dist/extension.js'].bytes;
-  console.log(`dist/extension.js ${(bytes / 1024).toFixed(1)} KB${production ? '' : ' (dev)'}`);
+  const size = (file) => `${file} ${(result.metafile.outputs[file].bytes / 1024).toFixed(1)} KB`;
+  console.log(`${size('dist/extension.js')}, ${size('dist/undici.js')}${production ? '' : ' (dev)'}`);
+  if (args.has('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
 }

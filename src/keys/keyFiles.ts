@@ -11,7 +11,6 @@
  * the target instead. On file systems without hard links the final file is created
  * directly with the same exclusive flags (still no overwrite, but not atomic).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, Stats } from 'node:fs';
 import * as os from 'node:os';
@@ -265,6 +264,8 @@ async function restrictToCurrentUser(file: string): Promise<void> {
   const user = os.userInfo().username;
   const domain = process.env.USERDOMAIN;
   const { command, args } = windowsAclCommand(file, domain ? `${domain}\\${user}` : user);
+  // Loaded here (Windows only), not on activation.
+  const { execFile } = await import('node:child_process');
   await promisify(execFile)(command, args, { windowsHide: true });
 }
 

@@ -3,7 +3,8 @@
  * the account, files already in the SSH folder). The account's names and the folder's
  * entries are read once when the box opens (the box is busy meanwhile), never per keystroke.
  */
-import * as fs from 'node:fs/promises';
+// node:fs's promises API, read when the box opens (node:fs/promises would load it on activation).
+import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { displayPath } from '../keys/keyFiles';
 import { NameContext, nameSets, validateName } from '../flows/validateName';

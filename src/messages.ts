@@ -1,153 +1,18 @@
 /**
- * The one place where typed errors of the core become what the user reads, each with the
- * action that fixes it. Messages never contain a token, a key or a stack trace.
+ * Shows the errors of the commands: the wording is in src/errorText.ts (no `vscode`, so it
+ * is tested in plain Node); this shell logs the message, shows it and runs the action picked.
+ * Messages never contain a token, a key or a stack trace.
  */
 import * as vscode from 'vscode';
 import { ApiError } from './api/errors';
-import { AuthError } from './api/identity';
 import { CreateAbandonedError } from './flows/createKeyPair';
-import { KeyFileError } from './keys/keyFiles';
-import { PublicKeyError } from './keys/publicKey';
+import { COPY_PRIVATE, describeError, OPEN_SETTING, SET_TOKEN, SHOW_LOG, SIGN_IN, SSH_FOLDER_SETTING } from './errorText';
 import { log } from './log';
 import { openSetting } from './settings';
 import { notify } from './ui/notify';
 
-const SET_TOKEN = 'Set API Token';
-const SIGN_IN = 'Sign In';
-const OPEN_SETTING = 'Open Setting';
-const SHOW_LOG = 'Show Log';
-const SSH_FOLDER_SETTING = 'Change SSH Folder';
-const COPY_PRIVATE = 'Copy Private Key';
-
-interface Described {
-  message: string;
-  actions: string[];
-}
-
-function host(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the server';
-  }
-}
-
-/** The user-facing sentence for an API failure, and what can be done about it. */
-export function describeApiError(err: ApiError): Described {
-  const at = host(err.url);
-  const server = err.serverMessage ? `: ${err.serverMessage}` : '.';
-  const later = err.retryAfterSeconds !== undefined ? ` Try again in ${formatSeconds(err.retryAfterSeconds)}.` : ' Try again later.';
-  switch (err.kind) {
-    case 'bad-request':
-      return { message: `The server rejected the request${server}`, actions: [] };
-    case 'unauthorized':
-      return {
-        message: `${at} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.`,
-        actions: [SIGN_IN, SET_TOKEN],
-      };
-    case 'forbidden':
-      return { message: `Not allowed by ${at} (403)${server}`, actions: [] };
-    case 'quota':
-      return {
-        message: `Your key pair quota is used up${server} Delete key pairs you no longer need, or ask for a higher quota.`,
-        actions: [],
-      };
-    case 'endpoint-not-found':
-    case 'method-not-allowed':
-      return {
-        message: `${at} has no Compute key pairs API at this address (${err.status}). Check the "keypairs.endpoint" setting.`,
-        actions: [OPEN_SETTING],
-      };
-    case 'not-found':
-      return { message: `Not found on ${at}${server}`, actions: [] };
-    case 'conflict':
-      return { message: `Conflict (409)${server}`, actions: [] };
-    case 'rate-limited':
-      return { message: `${at} is limiting requests (${err.status}).${later}`, actions: [] };
-    case 'unsupported-media-type':
-      return {
-        message: `${at} refused the request format (415). Is "keypairs.endpoint" a Compute API?`,
-        actions: [OPEN_SETTING],
-      };
-    case 'not-acceptable':
-      return { message: `${at} does not support the API version requested (406)${server}`, actions: [SHOW_LOG] };
-    case 'server-error':
-      return { message: `${at} failed to handle the request (${err.status})${server}${later}`, actions: [SHOW_LOG] };
-    case 'unavailable':
-      return { message: `The Compute service at ${at} is unavailable (503).${later}`, actions: [] };
-    case 'unexpected-status':
-      return { message: `${at} answered with an unexpected status ${err.status}${server}`, actions: [SHOW_LOG] };
-    case 'timeout':
-      return { message: `${at} did not answer in time. Check your network or try again.`, actions: [SHOW_LOG] };
-    case 'connection-refused':
-      return { message: `Could not connect to ${at}: the connection was refused. Check the "keypairs.endpoint" setting.`, actions: [OPEN_SETTING] };
-    case 'dns':
-      return { message: `The host ${at} could not be found. Check the "keypairs.endpoint" setting and your network.`, actions: [OPEN_SETTING] };
-    case 'tls':
-      return {
-        message: `A secure connection to ${at} could not be made (${err.code}). Its certificate is not trusted or does not match; nothing was sent.`,
-        actions: [SHOW_LOG],
-      };
-    case 'connection-lost':
-      return { message: `The connection to ${at} broke before the answer was complete.`, actions: [SHOW_LOG] };
-    case 'bad-response':
-      return {
-        message: `${at} sent an answer that is not what the Compute API sends (${err.code ?? 'unreadable'}). Is "keypairs.endpoint" right?`,
-        actions: [OPEN_SETTING, SHOW_LOG],
-      };
-    case 'response-too-large':
-      return { message: `${at} sent an answer larger than 1 MB; it was not read. Is "keypairs.endpoint" right?`, actions: [OPEN_SETTING] };
-    case 'cancelled':
-      return { message: 'Cancelled.', actions: [] };
-    case 'invalid-endpoint':
-      return { message: `"keypairs.endpoint" is not an http:// or https:// URL.`, actions: [OPEN_SETTING] };
-  }
-}
-
-function formatSeconds(s: number): string {
-  return s < 90 ? `${s} s` : `${Math.ceil(s / 60)} min`;
-}
-
-function describeAbandoned(err: CreateAbandonedError): Described {
-  const why =
-    err.reason instanceof ApiError
-      ? describeApiError(err.reason).message
-      : err.reason instanceof KeyFileError
-        ? `The private key could not be saved: ${err.reason.message}`
-        : err.reason.message;
-  const name = `"${err.keyPairName}"`;
-  switch (err.server) {
-    case 'not-created':
-      return { message: `Key pair ${name} was not created. ${why}`, actions: [] };
-    case 'deleted':
-      return {
-        message: `Key pair ${name} was deleted from the server again, because its private key could not be kept. ${why}`,
-        actions: err.reason instanceof KeyFileError ? [SSH_FOLDER_SETTING] : [],
-      };
-    case 'unknown':
-      return {
-        message:
-          `It is not known whether key pair ${name} exists on the server. ${why} ` +
-          (err.unsavedPrivateKey !== undefined
-            ? 'Copy its private key now and save it yourself, or delete the key pair on the server.'
-            : 'Check your key pairs, and delete it if it is there.'),
-        actions: err.unsavedPrivateKey !== undefined ? [COPY_PRIVATE] : [SHOW_LOG],
-      };
-  }
-}
-
-/** Describes any error a command may meet. */
-export function describeError(err: unknown): Described {
-  if (err instanceof ApiError) return describeApiError(err);
-  if (err instanceof CreateAbandonedError) return describeAbandoned(err);
-  if (err instanceof AuthError) {
-    const fixable = err.kind === 'bad-credentials' || err.kind === 'signed-out' || err.kind === 'mfa-required';
-    return { message: err.message, actions: fixable ? [SIGN_IN] : [] };
-  }
-  if (err instanceof KeyFileError) return { message: err.message, actions: [SSH_FOLDER_SETTING] };
-  if (err instanceof PublicKeyError) return { message: err.message, actions: [] };
-  return { message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}`, actions: [SHOW_LOG] };
-}
+export { describeApiError, describeError } from './errorText';
+export type { Described } from './errorText';
 
 /**
  * Shows `err` as an error message prefixed with what was being done (e.g. `Creating key

@@ -296,7 +296,9 @@ function statusError(
   req: HttpRequest,
   fail: Fail,
 ): ApiError {
-  const { envelope, message } = serverMessage(body);
+  const { envelope, message: quoted } = serverMessage(body);
+  // Servers quote invalid input in their messages: never let one quote our credentials back.
+  const message = quoted === undefined ? undefined : scrubSecrets(quoted, req);
   const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
   const quota = message !== undefined && /quota|too many key ?pairs/i.test(message);
   let kind: ApiErrorKind;
@@ -341,6 +343,29 @@ function statusError(
   // A gateway or server failure may come after the server acted on a POST.
   const ambiguous = status >= 500;
   return fail({ kind, status, serverMessage: message, retryAfterSeconds, ambiguous });
+}
+
+/** Request headers whose values are credentials. */
+const SECRET_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'authorization', 'cookie', 'x-sessionid']);
+/** JSON fields of a request body whose values are credentials (sign-in bodies). */
+const SECRET_FIELDS = /password|apikey|api_key|secret|passcode|token/i;
+
+/** `text` with every credential the request carried (headers, secret body fields) replaced by `***`. */
+function scrubSecrets(text: string, req: HttpRequest): string {
+  const secrets: string[] = [];
+  for (const [name, value] of Object.entries(req.headers ?? {})) {
+    if (SECRET_HEADERS.has(name.toLowerCase()) && value) secrets.push(value);
+  }
+  const walk = (v: unknown, key?: string): void => {
+    if (typeof v === 'string') {
+      if (key !== undefined && SECRET_FIELDS.test(key) && v) secrets.push(v);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, Array.isArray(v) ? key : k);
+    }
+  };
+  walk(req.json);
+  // Longest first, so a secret containing another is replaced whole.
+  return secrets.sort((a, b) => b.length - a.length).reduce((t, secret) => t.split(secret).join('***'), text);
 }
 
 function parseRetryAfter(value: string | string[] | undefined): number | undefined {

@@ -61,7 +61,9 @@ export type AuthErrorKind =
   /** The identity answer lacks the token or is not the promised JSON. */
   | 'bad-response'
   /** No credentials are stored (TokenManager): the user has to sign in. */
-  | 'signed-out';
+  | 'signed-out'
+  /** The stored credentials could not be read (SecretStorage / the OS keychain failed). */
+  | 'storage-unavailable';
 
 /** A sign-in that failed for a reason the user can act on. `message` is ready to show. */
 export class AuthError extends Error {

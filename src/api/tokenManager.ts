@@ -74,7 +74,17 @@ export class TokenManager implements TokenSource {
     const job: SignIn = { url: 'identity', promise: Promise.resolve() as never };
     job.promise = (async () => {
       try {
-        const creds = await credentials();
+        let creds: Credentials | undefined;
+        try {
+          creds = await credentials();
+        } catch {
+          // SecretStorage (the OS keychain) failed. Its error is not shown: its wording is
+          // unknown and may quote what it was reading.
+          throw new AuthError(
+            'storage-unavailable',
+            "Your sign-in could not be read from VS Code's secret storage (the system keychain). Unlock the keychain and try again, or sign in again.",
+          );
+        }
         if (!creds) throw new AuthError('signed-out', 'Not signed in. Sign in to Rackspace or OpenStack first.');
         job.url = redactUrl(tokensUrl(creds));
         // Shared by every waiter, so no one caller's signal may cancel it; HttpClient's timeouts bound it.

@@ -4,6 +4,7 @@
  * compared with the one computed here. No `vscode` import.
  */
 import type { ComputeClient, KeyPair } from '../api/compute';
+import { ApiError } from '../api/errors';
 import { md5Fingerprint } from '../keys/fingerprint';
 import { parsePublicKey, PublicKeyInfo } from '../keys/publicKey';
 import { readPublicKeyFile } from './localKeys';
@@ -21,14 +22,30 @@ export async function loadPublicKey(file: string): Promise<PublicKeyInfo> {
   return parsePublicKey(await readPublicKeyFile(file));
 }
 
-/** Sends `key` as key pair `name`. Throws ApiError as ComputeClient.create does (409: name taken). */
+/** Time allowed for looking up the pair after an import whose answer was lost. */
+const CHECK_TIMEOUT_MS = 20_000;
+
+/**
+ * Sends `key` as key pair `name`. Throws ApiError as ComputeClient.create does (409: name
+ * taken). The POST is never resent: when its answer is lost (ambiguous failure: timeout,
+ * broken connection, cancel in flight, unreadable answer) the pair is looked up, and if it
+ * holds this very key the import did happen.
+ */
 export async function importKeyPair(o: {
-  compute: Pick<ComputeClient, 'create'>;
+  compute: Pick<ComputeClient, 'create' | 'get'>;
   name: string;
   key: PublicKeyInfo;
   signal?: AbortSignal;
 }): Promise<ImportResult> {
   const localFingerprint = md5Fingerprint(o.key.blob);
-  const keyPair = await o.compute.create(o.name, { publicKey: o.key.line, signal: o.signal });
+  let keyPair: KeyPair;
+  try {
+    keyPair = await o.compute.create(o.name, { publicKey: o.key.line, signal: o.signal });
+  } catch (err) {
+    if (!(err instanceof ApiError) || !err.ambiguous) throw err;
+    const existing = await o.compute.get(o.name, AbortSignal.timeout(CHECK_TIMEOUT_MS)).catch(() => undefined);
+    if (!existing || existing.fingerprint.trim().toLowerCase() !== localFingerprint) throw err;
+    keyPair = existing;
+  }
   return { keyPair, localFingerprint, matches: keyPair.fingerprint.trim().toLowerCase() === localFingerprint };
 }

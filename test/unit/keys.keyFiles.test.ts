@@ -325,6 +325,82 @@ describe('keys/keyFiles', () => {
       assert.deepEqual(args, ['C:\\Users\\John Smith\\.ssh\\my key', '/inheritance:r', '/grant:r', 'CORP\\John Smith:F']);
     });
 
+    it('passes the path as one argument whatever it holds (run without a shell: nothing to quote or expand)', () => {
+      const paths = ['C:\\Users\\a b\\.ssh\\k', 'C:\\Users\\x\\.ssh\\a&b|c', 'C:\\Users\\x\\.ssh\\100%USERNAME%', 'C:\\Users\\Zoë\\.ssh\\k"q', 'C:\\u\\.ssh\\me@host.example'];
+      for (const p of paths) {
+        const { args } = windowsAclCommand(p, 'DOMAIN\\user');
+        assert.deepEqual(args, [p, '/inheritance:r', '/grant:r', 'DOMAIN\\user:F']);
+      }
+    });
+
+    it('is an absolute path to System32 even without %SystemRoot%', () => {
+      const saved = process.env.SystemRoot;
+      delete process.env.SystemRoot;
+      try {
+        const { command } = windowsAclCommand('f', 'u');
+        assert.equal(command, 'C:\\Windows\\System32\\icacls.exe');
+        assert.ok(path.win32.isAbsolute(command));
+      } finally {
+        if (saved !== undefined) process.env.SystemRoot = saved;
+      }
+    });
+
+    /** Runs `fn` as if on Windows (process.platform, USERDOMAIN) with `execFile` replaced. */
+    async function asWindows<T>(execFile: (...a: unknown[]) => void, fn: () => Promise<T>): Promise<T> {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const cp = require('node:child_process') as { execFile: unknown };
+      const original = cp.execFile;
+      const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+      const domain = process.env.USERDOMAIN;
+      Object.defineProperty(process, 'platform', { ...platform, value: 'win32' });
+      process.env.USERDOMAIN = 'CORP';
+      cp.execFile = execFile;
+      try {
+        return await fn();
+      } finally {
+        cp.execFile = original;
+        Object.defineProperty(process, 'platform', platform);
+        if (domain === undefined) delete process.env.USERDOMAIN;
+        else process.env.USERDOMAIN = domain;
+      }
+    }
+
+    it('on Windows runs it for the private key only, before a byte of the key is written', async () => {
+      const calls: Array<{ command: string; args: string[]; options: Record<string, unknown>; sizeThen: number }> = [];
+      const saved = await asWindows(
+        (command, args, options, callback) => {
+          const a = args as string[];
+          calls.push({ command: command as string, args: a, options: options as Record<string, unknown>, sizeThen: fsSync.statSync(a[0]).size });
+          (callback as (e: null, out: string, err: string) => void)(null, '', '');
+        },
+        () => saveKeyPair({ dir, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }),
+      );
+      assert.equal(calls.length, 1, 'the public key keeps the default access');
+      const [call] = calls;
+      assert.match(call.command, /\\System32\\icacls\.exe$/);
+      // The temp file, hard-linked to the key's name afterwards: the same file, the same ACL.
+      assert.equal(path.dirname(call.args[0]), dir);
+      assert.match(path.basename(call.args[0]), /^\.[0-9a-f]{16}\.tmp$/);
+      assert.deepEqual(call.args.slice(1), ['/inheritance:r', '/grant:r', `CORP\\${os.userInfo().username}:F`]);
+      assert.equal(call.sizeThen, 0, 'restricted while still empty');
+      assert.equal(call.options.shell, undefined, 'no shell');
+      assert.equal(call.options.windowsHide, true);
+      assert.deepEqual(list(dir), ['k', 'k.pub']);
+      assert.equal(fsSync.readFileSync(saved.privatePath, 'utf8'), key.privateKey.endsWith('\n') ? key.privateKey : `${key.privateKey}\n`);
+    });
+
+    it('on Windows a failing icacls saves nothing: the key never sits there with inherited access', async () => {
+      await rejectsWith(
+        asWindows(
+          (_c, _a, _o, callback) => (callback as (e: Error) => void)(Object.assign(new Error('Access is denied.'), { code: 5 })),
+          () => saveKeyPair({ dir, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }),
+        ),
+        'io',
+        path.join(dir, 'k'),
+      );
+      assert.deepEqual(list(dir), []);
+    });
+
     it('uses %SystemRoot% when set', () => {
       const saved = process.env.SystemRoot;
       process.env.SystemRoot = 'D:\\Win';

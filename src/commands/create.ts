@@ -12,7 +12,8 @@ import { displayPath, KeyFileError, saveFileExclusive } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
-import { keyGeneration, openSetting, sshDirectory } from '../settings';
+import { ensureSetup } from './setup';
+import { keyGeneration, sshDirectory } from '../settings';
 import { askKeyPairName, refocusNameInput } from '../ui/nameInput';
 import { notify } from '../ui/notify';
 import { saveDialog } from '../ui/prompts';
@@ -34,36 +35,6 @@ export async function createCommand(services: Services): Promise<CreateKeyPairRe
   } finally {
     running = false;
   }
-}
-
-/** The Compute client, or a message with the fix for what is missing (never a dead end). */
-export async function ensureSetup(services: Services): Promise<ComputeClient | undefined> {
-  let compute;
-  try {
-    compute = await services.compute();
-  } catch (err) {
-    await showError(err, 'Signing in');
-    return undefined;
-  }
-  if (compute === 'endpoint') {
-    const signIn = 'Sign In';
-    const setting = 'Open Setting';
-    const picked = await notify('warning', 'Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.', [
-      signIn,
-      setting,
-    ]);
-    if (picked === signIn) await vscode.commands.executeCommand('keypairs.signIn');
-    if (picked === setting) await openSetting('endpoint');
-    return undefined;
-  }
-  if (compute === 'token') {
-    const fix = 'Set API Token';
-    if ((await notify('warning', 'No API token is set. Set one to talk to the Compute API.', [fix])) === fix) {
-      await vscode.commands.executeCommand('keypairs.setToken');
-    }
-    return undefined;
-  }
-  return compute;
 }
 
 /** `region`: the signed-in account's region, named in the title and messages. */

@@ -8,8 +8,7 @@ import { log } from '../log';
 import { showError } from '../messages';
 import { notify } from '../ui/notify';
 import { keyPairsChanged } from '../views/changes';
-import { targetLabel } from '../views/keyPairsView';
-import { ensureSetup } from './create';
+import { ensureSetup } from './setup';
 import { ManageContext, resolveKeyPair } from './manage';
 
 export const DELETE = 'Delete Key Pair';
@@ -25,7 +24,7 @@ export async function deleteCommand(ctx: ManageContext, arg?: unknown): Promise<
   if (!compute) return undefined;
 
   const name = node.keyPair.name;
-  const where = targetLabel(ctx.services, compute.endpoint);
+  const where = ctx.services.targetLabel() ?? compute.endpoint;
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
   const shownFiles = files.map((f) => displayPath(f)).join(' and ');
   const detail =

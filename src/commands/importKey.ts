@@ -17,7 +17,7 @@ import { askKeyPairName } from '../ui/nameInput';
 import { notify } from '../ui/notify';
 import { openDialog, pick } from '../ui/prompts';
 import { keyPairsChanged } from '../views/changes';
-import { ensureSetup } from './create';
+import { ensureSetup } from './setup';
 import type { ManageContext } from './manage';
 
 const TITLE = 'Import Public Key';

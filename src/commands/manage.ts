@@ -13,7 +13,7 @@ import { sshDirectory } from '../settings';
 import { notify } from '../ui/notify';
 import { pick } from '../ui/prompts';
 import { isKeyPairNode, KeyPairNode, KeyPairsProvider } from '../views/keyPairsView';
-import { ensureSetup } from './create';
+import { ensureSetup } from './setup';
 
 /** What the management commands share. */
 export interface ManageContext {

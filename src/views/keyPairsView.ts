@@ -43,17 +43,6 @@ export function isKeyPairNode(x: unknown): x is KeyPairNode {
   return n?.kind === 'keypair' && typeof n.keyPair?.name === 'string';
 }
 
-/** How the account is named to the user: `services.targetLabel()` if offered, else the endpoint's host. */
-export function targetLabel(services: Services, endpoint: string): string {
-  const label = (services as Services & { targetLabel?: () => string | undefined }).targetLabel?.();
-  if (label) return label;
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return endpoint;
-  }
-}
-
 /** One listing of one account: what a refresh throws away. */
 interface Session {
   compute: ComputeClient;
@@ -254,7 +243,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         errorShown: false,
       };
       this.current = s;
-      if (this.view) this.view.description = targetLabel(this.services, compute.endpoint);
+      if (this.view) this.view.description = this.services.targetLabel() ?? compute.endpoint;
       this.setState('loading');
       return s;
     })();

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { AccountProfile, ProviderId } from '../account';
+import { ComputeClient } from '../api/compute';
 import { ApiError } from '../api/errors';
 import {
   authenticate,
@@ -50,15 +51,22 @@ interface Answers {
   projectDomain?: string;
   appCredentialId?: string;
   endpoint?: string;
-  /** Why the last sign-in with these answers failed; shown on the secret's step. */
-  failure?: string;
 }
 
 type Step = (a: Answers, n: number, total: number) => Promise<'next' | typeof BACK | undefined>;
 
-/** A step asking for text into `field`. */
-function ask(field: keyof Answers, prompt: string, validate: (v: string) => string | undefined, extra: { password?: boolean; placeholder?: string; default?: string } = {}): Step {
+/** Signs in with the answers (the box stays open meanwhile); a message says why it failed. */
+type Check = (a: Answers, signal: AbortSignal) => Promise<string | undefined>;
+
+/** A step asking for text into `field`; `check` runs on Enter with the answers so far. */
+function ask(
+  field: keyof Answers,
+  prompt: string,
+  validate: (v: string) => string | undefined,
+  extra: { password?: boolean; placeholder?: string; default?: string; check?: Check } = {},
+): Step {
   return async (a, step, totalSteps) => {
+    const { check } = extra;
     const value = await inputStep({
       title: TITLE,
       step,
@@ -68,11 +76,15 @@ function ask(field: keyof Answers, prompt: string, validate: (v: string) => stri
       password: extra.password,
       placeholder: extra.placeholder,
       value: (a[field] as string | undefined) ?? extra.default,
-      error: field === 'secret' ? a.failure : undefined,
+      check:
+        check &&
+        ((v, signal) => {
+          (a[field] as string) = v.trim();
+          return check(a, signal);
+        }),
     });
     if (value === undefined || value === BACK) return value;
     (a[field] as string) = value.trim();
-    a.failure = undefined;
     return 'next';
   };
 }
@@ -105,8 +117,8 @@ function methodStep(items: Array<{ label: string; description?: string; value: N
   };
 }
 
-/** The steps after the provider, for the answers given so far. */
-function stepsFor(a: Answers): Step[] {
+/** The steps after the provider, for the answers given so far; the last one signs in. */
+function stepsFor(a: Answers, check: Check): Step[] {
   switch (a.provider) {
     case 'rackspace-us':
     case 'rackspace-uk':
@@ -117,8 +129,8 @@ function stepsFor(a: Answers): Step[] {
         ]),
         ask('username', 'Rackspace user name', notEmpty('user name')),
         a.method === 'password'
-          ? ask('secret', 'Password', notEmpty('password'), { password: true })
-          : ask('secret', 'API key (Account Settings in the Cloud Control Panel)', secret('API key'), { password: true }),
+          ? ask('secret', 'Password', notEmpty('password'), { password: true, check })
+          : ask('secret', 'API key (Account Settings in the Cloud Control Panel)', secret('API key'), { password: true, check }),
       ];
     case 'keystone':
       return [
@@ -130,20 +142,20 @@ function stepsFor(a: Answers): Step[] {
         ...(a.method === 'appCredential'
           ? [
               ask('appCredentialId', 'Application credential ID', secret('application credential ID')),
-              ask('secret', 'Application credential secret', notEmpty('secret'), { password: true }),
+              ask('secret', 'Application credential secret', notEmpty('secret'), { password: true, check }),
             ]
           : [
               ask('username', 'User name (OS_USERNAME)', notEmpty('user name')),
-              ask('secret', 'Password', notEmpty('password'), { password: true }),
               ask('userDomain', 'User domain (OS_USER_DOMAIN_NAME)', notEmpty('user domain'), { default: 'Default' }),
               ask('project', 'Project name (OS_PROJECT_NAME)', notEmpty('project')),
               ask('projectDomain', 'Project domain (OS_PROJECT_DOMAIN_NAME)', notEmpty('project domain'), { default: 'Default' }),
+              ask('secret', 'Password', notEmpty('password'), { password: true, check }),
             ]),
       ];
     case 'direct':
       return [
         ask('endpoint', 'Compute endpoint URL', httpUrl, { placeholder: 'https://dfw.servers.api.rackspacecloud.com/v2/123456' }),
-        ask('secret', 'API token (sent as X-Auth-Token)', secret('token'), { password: true }),
+        ask('secret', 'API token (sent as X-Auth-Token)', secret('token'), { password: true, check }),
       ];
     default:
       return [];
@@ -171,26 +183,41 @@ function credentialsOf(a: Answers): Credentials {
     : { provider: 'rackspace', identityUrl, username: a.username!, apiKey: a.secret! };
 }
 
-/** Runs Sign In; resolves to the account label, or undefined when cancelled. */
+/** Runs Sign In; resolves to the account label (or endpoint), or undefined when cancelled. */
 export async function signInCommand(services: Services): Promise<string | undefined> {
   const a: Answers = {};
-  let index = 0;
-  for (;;) {
-    const steps = [providerStep, ...stepsFor(a)];
-    if (index >= steps.length) {
-      const done = await finish(services, a);
-      if (done !== 'retry') return done;
-      index = steps.length - 1; // back to the last step, which shows the error
+  let session: Session | undefined;
+  const check: Check = async (answers, signal) => {
+    try {
+      if (answers.provider === 'direct') await tryToken(services, answers, signal);
+      else session = await authenticate(services.http, credentialsOf(answers), signal);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === 'cancelled') return 'Cancelled.';
+      log.warn(`sign-in failed: ${err instanceof AuthError ? err.kind : (err as Error).message}`);
+      return err instanceof AuthError ? err.message : describeError(err).message;
+    }
+  };
+  let region: string | undefined;
+  for (let index = 0; ; ) {
+    const steps = [providerStep, ...stepsFor(a, check)];
+    const total = steps.length + (a.provider && a.provider !== 'direct' ? 1 : 0);
+    if (index < steps.length) {
+      const answer = await steps[index](a, index + 1, total);
+      if (answer === undefined) return undefined;
+      index = answer === BACK ? Math.max(0, index - 1) : index + 1;
       continue;
     }
-    const answer = await steps[index](a, index + 1, steps.length + (a.provider && a.provider !== 'direct' ? 1 : 0));
-    if (answer === undefined) return undefined;
-    index = answer === BACK ? Math.max(0, index - 1) : index + 1;
+    if (a.provider === 'direct' || !session) break;
+    const picked = await chooseRegion(session, undefined, { step: total, total });
+    if (picked === undefined) return undefined;
+    if (picked !== BACK) {
+      region = picked;
+      break;
+    }
+    index = steps.length - 1;
   }
-}
 
-/** Signs in with the answers; 'retry' sends the user back to the last step with the reason. */
-async function finish(services: Services, a: Answers): Promise<string | undefined | 'retry'> {
   if (a.provider === 'direct') {
     await services.account.signOut();
     await vscode.workspace.getConfiguration(SECTION).update('endpoint', a.endpoint, vscode.ConfigurationTarget.Global);
@@ -199,27 +226,8 @@ async function finish(services: Services, a: Answers): Promise<string | undefine
     void notify('info', `Using ${a.endpoint} with the API token in secret storage.`);
     return a.endpoint;
   }
+  if (!session || region === undefined) return undefined;
   const creds = credentialsOf(a);
-  let session: Session;
-  try {
-    session = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Signing in…', cancellable: true },
-      (_p, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        return authenticate(services.http, creds, abort.signal);
-      },
-    );
-  } catch (err) {
-    if (err instanceof ApiError && err.kind === 'cancelled') return 'retry';
-    const message = err instanceof AuthError ? err.message : describeError(err).message;
-    log.warn(`sign-in failed: ${err instanceof AuthError ? err.kind : (err as Error).message}`);
-    a.failure = message;
-    return 'retry';
-  }
-
-  const region = await chooseRegion(session, undefined, { step: stepsFor(a).length + 2, total: stepsFor(a).length + 2 });
-  if (region === undefined) return undefined;
   const profile: AccountProfile = {
     provider: a.provider as ProviderId,
     authUrl: creds.provider === 'rackspace' ? creds.identityUrl : creds.authUrl,
@@ -234,26 +242,34 @@ async function finish(services: Services, a: Answers): Promise<string | undefine
   return session.accountLabel;
 }
 
-/** A pick of the catalog's regions, the current (or default) one first. */
-async function chooseRegion(session: Session, current: string | undefined, pos: { step: number; total: number }): Promise<string | undefined> {
+/** Direct mode: the endpoint and token work when they list one key pair. */
+async function tryToken(services: Services, a: Answers, signal: AbortSignal): Promise<void> {
+  const token = a.secret!;
+  const compute = new ComputeClient({ endpoint: a.endpoint!, http: services.http, auth: { canRenew: false, token: async () => token } });
+  await compute.listPage({ limit: 1, signal });
+}
+
+/** A pick of the catalog's regions, the current (or default) one active. */
+async function chooseRegion(
+  session: Session,
+  current: string | undefined,
+  pos: { step: number; total: number },
+): Promise<string | typeof BACK | undefined> {
   const preferred = current ?? session.defaultRegion;
   if (session.regions.length === 1) return session.regions[0].region;
-  for (;;) {
-    const value = await pickStep({
-      title: 'Select Region',
-      step: pos.step,
-      totalSteps: pos.total,
-      placeholder: 'Key pairs are per region: where should they go?',
-      active: preferred,
-      items: session.regions.map((r) => ({
-        label: r.region,
-        description: r.region === session.defaultRegion ? 'default' : undefined,
-        detail: r.url,
-        value: r.region,
-      })),
-    });
-    if (value !== BACK) return value;
-  }
+  return pickStep({
+    title: 'Select Region',
+    step: pos.step,
+    totalSteps: pos.total,
+    placeholder: 'Key pairs are per region: where should they go?',
+    active: preferred,
+    items: session.regions.map((r) => ({
+      label: r.region,
+      description: r.region === session.defaultRegion ? 'default' : undefined,
+      detail: r.url,
+      value: r.region,
+    })),
+  });
 }
 
 export async function selectRegionCommand(services: Services): Promise<string | undefined> {
@@ -266,7 +282,8 @@ export async function selectRegionCommand(services: Services): Promise<string | 
     return undefined;
   }
   const session = await (await services.tokenManager()).session();
-  const region = await chooseRegion(session, profile.region, { step: 1, total: 1 });
+  const picked = await chooseRegion(session, profile.region, { step: 1, total: 1 });
+  const region = picked === BACK ? undefined : picked; // a one-step pick has no Back button
   if (region === undefined || region === profile.region) return region;
   await services.account.setRegion(region);
   services.targetChanged();

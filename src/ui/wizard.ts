@@ -19,8 +19,13 @@ export interface InputStep {
   password?: boolean;
   /** Problem with a value, or undefined when it is fine. */
   validate?: (value: string) => string | undefined;
-  /** Shown until the user types (e.g. why signing in failed). */
+  /** Shown until the user types. */
   error?: string;
+  /**
+   * Checked on Enter while the box stays open and busy (e.g. signing in): a message
+   * returned is shown as the box's error and the user stays on this step.
+   */
+  check?: (value: string, signal: AbortSignal) => Promise<string | undefined>;
 }
 
 export interface PickStep<T> {
@@ -35,15 +40,21 @@ export interface PickStep<T> {
 export async function inputStep(s: InputStep): Promise<string | typeof BACK | undefined> {
   const responder = testResponder();
   if (responder) {
-    const answer = (await responder({
-      kind: 'input',
-      options: { title: s.title, prompt: s.prompt, password: s.password, value: s.value, validateInput: s.validate },
-      step: s,
-    })) as string | undefined;
-    if (answer === undefined || answer === BACK) return answer;
-    const problem = s.validate?.(answer);
-    if (problem) throw new Error(`test answer rejected: ${problem}`);
-    return answer;
+    // As the UI: ask, validate, run the check; a failed check asks again with its message.
+    let error = s.error;
+    for (;;) {
+      const step = { ...s, error };
+      const answer = (await responder({
+        kind: 'input',
+        options: { title: s.title, prompt: s.prompt, password: s.password, value: s.value, validateInput: s.validate },
+        step,
+      })) as string | undefined;
+      if (answer === undefined || answer === BACK) return answer;
+      const problem = s.validate?.(answer);
+      if (problem) throw new Error(`test answer rejected: ${problem}`);
+      error = await s.check?.(answer, new AbortController().signal);
+      if (error === undefined) return answer;
+    }
   }
   const box = vscode.window.createInputBox();
   box.title = s.title;
@@ -56,14 +67,36 @@ export async function inputStep(s: InputStep): Promise<string | typeof BACK | un
   box.ignoreFocusOut = true;
   box.buttons = s.step > 1 ? [vscode.QuickInputButtons.Back] : [];
   box.validationMessage = s.error;
-  return run<string>(box, (done) => [
-    box.onDidChangeValue((v) => (box.validationMessage = v === '' ? undefined : s.validate?.(v))),
-    box.onDidAccept(() => {
-      const problem = s.validate?.(box.value);
-      if (problem) box.validationMessage = problem;
-      else done(box.value);
-    }),
-  ]);
+  let checking: AbortController | undefined;
+  return run<string>(
+    box,
+    (done) => [
+      box.onDidChangeValue((v) => (box.validationMessage = v === '' ? undefined : s.validate?.(v))),
+      box.onDidAccept(async () => {
+        if (checking) return;
+        const value = box.value;
+        const problem = s.validate?.(value);
+        if (problem) {
+          box.validationMessage = problem;
+          return;
+        }
+        if (!s.check) return done(value);
+        checking = new AbortController();
+        box.busy = true;
+        box.enabled = false;
+        try {
+          const failed = await s.check(value, checking.signal);
+          if (failed === undefined) return done(value);
+          box.validationMessage = failed;
+        } finally {
+          checking = undefined;
+          box.busy = false;
+          box.enabled = true;
+        }
+      }),
+    ],
+    () => checking?.abort(),
+  );
 }
 
 export async function pickStep<T>(s: PickStep<T>): Promise<T | typeof BACK | undefined> {
@@ -88,10 +121,11 @@ export async function pickStep<T>(s: PickStep<T>): Promise<T | typeof BACK | und
   return run<T>(qp, (done) => [qp.onDidAccept(() => qp.selectedItems[0] && done(qp.selectedItems[0].value))]);
 }
 
-/** Shows `input` until it is accepted (`done`), goes Back, or is hidden. */
+/** Shows `input` until it is accepted (`done`), goes Back, or is hidden (then `onCancel`). */
 function run<T>(
   input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>,
   wire: (done: (value: T) => void) => vscode.Disposable[],
+  onCancel?: () => void,
 ): Promise<T | typeof BACK | undefined> {
   return new Promise((resolve) => {
     let settled = false;
@@ -104,8 +138,15 @@ function run<T>(
     };
     const subs = [
       ...wire((v) => finish(v)),
-      input.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish(BACK)),
-      input.onDidHide(() => finish(undefined)),
+      input.onDidTriggerButton((b) => {
+        if (b !== vscode.QuickInputButtons.Back) return;
+        onCancel?.();
+        finish(BACK);
+      }),
+      input.onDidHide(() => {
+        onCancel?.();
+        finish(undefined);
+      }),
     ];
     input.show();
   });

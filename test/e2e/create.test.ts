@@ -39,6 +39,8 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     server = await startCodeServer({
       home,
       vsix: VSIX(),
+      // Sign In's "Rackspace (US)" goes to the emulator's Identity v2.0.
+      env: { KEYPAIRS_RACKSPACE_IDENTITY_URL: emu.identityUrl },
       userSettings: { 'keypairs.endpoint': emu.computeUrl },
     });
     browser = await ui.launchBrowser();
@@ -140,4 +142,63 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await page.waitForTimeout(300);
     await shot('5-view');
   });
+
+  it('signs in to Rackspace step by step (with Back), picks a region, and creates there', async () => {
+    await page.keyboard.press('Escape');
+    await ui.runCommand(page, 'Key Pairs: Sign In');
+    let qi = await ui.waitForQuickInput(page);
+    assert.match(qi.title, /^Sign In to Rackspace or OpenStack/);
+    assert.deepEqual(qi.items.slice(0, 3), ['Rackspace (US)', 'Rackspace (UK)', 'OpenStack (Keystone v3)']);
+    await pickRow('Rackspace (US)');
+    await waitForItems(['API key', 'Password']);
+    // Back to the first step, and forward again.
+    await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label').first().click();
+    await waitForItems(['Rackspace (US)']);
+    await pickRow('Rackspace (US)');
+    await waitForItems(['API key', 'Password']);
+    await pickRow('API key');
+    await ui.waitForQuickInputMessage(page, /Rackspace user name/);
+    await ui.typeInQuickInput(page, 'demo');
+    await ui.acceptQuickInput(page);
+    await ui.waitForQuickInputMessage(page, /API key/);
+    assert.equal(await page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password');
+    await ui.typeInQuickInput(page, 'wrong-key');
+    await ui.acceptQuickInput(page);
+    await ui.waitForQuickInputMessage(page, 'Rackspace did not accept the username or API key.', { timeoutMs: 15_000 });
+    await shot('6-sign-in-error');
+    await ui.typeInQuickInput(page, 'demo-api-key');
+    await ui.acceptQuickInput(page);
+    await waitForItems(['DFW', 'IAD', 'ORD']);
+    await page.waitForTimeout(300);
+    await shot('7-region');
+    await pickRow('ORD');
+    await ui.waitForNotification(page, 'Signed in as demo (Rackspace, tenant 123456). Key pairs go to region ORD.');
+
+    await ui.runCommand(page, 'Key Pairs: Create Server Key Pair');
+    qi = await ui.waitForQuickInput(page);
+    assert.equal(qi.title, 'Create Server Key Pair in ORD');
+    await ui.typeInQuickInput(page, 'ord key');
+    await ui.waitForQuickInputMessage(page, /^Saves /, { error: false });
+    await ui.acceptQuickInput(page);
+    await ui.waitForNotification(page, /Key pair "ord key" created in ORD/, 20_000);
+    const inOrd = emu.keypairs(undefined, 'ORD').map((k) => k.name);
+    assert.deepEqual(inOrd, ['ord key']);
+    const secrets = ['demo-api-key', 'wrong-key'];
+    const settings = fs.readFileSync(path.join(server.userDataDir, 'User', 'settings.json'), 'utf8');
+    for (const s of secrets) assert.ok(!settings.includes(s), 'no secret in user settings');
+  });
+
+  async function pickRow(label: string): Promise<void> {
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().click();
+  }
+
+  async function waitForItems(expected: string[]): Promise<void> {
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const { items } = await ui.quickInput(page);
+      if (expected.every((e) => items.includes(e))) return;
+      if (Date.now() > end) assert.fail(`quick pick items ${JSON.stringify(items)} lack ${JSON.stringify(expected)}`);
+      await page.waitForTimeout(50);
+    }
+  }
 });

@@ -134,10 +134,10 @@ describe('Sign In in the extension host', () => {
       [/auth URL/, `${process.env.KEYPAIRS_EMULATOR}/identity`],
       [/Sign in with/, 'Password'],
       [/User name/, 'demo'],
-      [/Password/, PASSWORD],
       [/User domain/, 'Default'],
       [/Project name/, '123456'],
       [/Project domain/, 'Default'],
+      [/Password/, PASSWORD],
       [/per region/, 'ORD'],
     ]);
     const label = await vscode.commands.executeCommand<string>('keypairs.signIn');

@@ -37,6 +37,8 @@ export async function importCommand(ctx: ManageContext): Promise<ImportCommandRe
   const compute = await ensureSetup(ctx.services);
   if (!compute) return undefined;
   const dir = sshDirectory();
+  const region = ctx.services.region();
+  const where = region ? ` in ${region}` : '';
 
   const chosen = await chooseKey(dir);
   if (!chosen) return undefined;
@@ -55,7 +57,7 @@ export async function importCommand(ctx: ManageContext): Promise<ImportCommandRe
     let name: string | undefined;
     try {
       name = await askKeyPairName({
-        title: TITLE,
+        title: `${TITLE}${where}`,
         value,
         error,
         microversion,
@@ -70,7 +72,7 @@ export async function importCommand(ctx: ManageContext): Promise<ImportCommandRe
     let result: ImportResult;
     try {
       result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Importing public key as "${name}"…`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Importing public key as "${name}"${where}…`, cancellable: true },
         async (_p, token) => {
           const abort = new AbortController();
           const sub = token.onCancellationRequested(() => abort.abort());
@@ -89,11 +91,11 @@ export async function importCommand(ctx: ManageContext): Promise<ImportCommandRe
       }
       // An answer lost on the way may hide a pair that was created: let the view look.
       if (err instanceof ApiError && err.ambiguous) keyPairsChanged();
-      await showError(err, `Importing public key as "${name}"`);
+      await showError(err, `Importing public key as "${name}"${where}`);
       return undefined;
     }
     keyPairsChanged();
-    announce(result, file, privatePath);
+    announce(result, file, privatePath, where);
     return { ...result, file, privatePath };
   }
 }
@@ -156,13 +158,13 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
-function announce(result: ImportResult, file: string, privatePath: string | undefined): void {
+function announce(result: ImportResult, file: string, privatePath: string | undefined, where: string): void {
   const { keyPair } = result;
   log.info(`imported ${displayPath(file)} as "${keyPair.name}" ${keyPair.fingerprint} (local ${result.localFingerprint})`);
   const actions = privatePath ? [ADD_TO_SSH_CONFIG] : [];
   const message = result.matches
-    ? `Key pair "${keyPair.name}" imported from ${displayPath(file)} (${keyPair.fingerprint}); the fingerprint matches the local key.`
-    : `Key pair "${keyPair.name}" imported from ${displayPath(file)}, but the server's fingerprint ${keyPair.fingerprint} does not match the local key's ${result.localFingerprint}.`;
+    ? `Key pair "${keyPair.name}" imported${where} from ${displayPath(file)} (${keyPair.fingerprint}); the fingerprint matches the local key.`
+    : `Key pair "${keyPair.name}" imported${where} from ${displayPath(file)}, but the server's fingerprint ${keyPair.fingerprint} does not match the local key's ${result.localFingerprint}.`;
   // Not awaited: the notification may stay open long after the command is done.
   void notify(result.matches ? 'info' : 'warning', message, actions).then(async (picked) => {
     if (picked === ADD_TO_SSH_CONFIG && privatePath) {

@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Agent } from 'undici';
 import { ApiError, redactUrl } from '../../src/api/errors';
 import { HttpClient } from '../../src/api/http';
+import { startConnectProxy } from '../support/connectProxy';
 import { tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 
 async function failure(p: Promise<unknown>): Promise<ApiError> {
@@ -182,27 +182,9 @@ describe('HttpClient', () => {
   });
 
   it('goes through the configured proxy, and around it for noProxy hosts', async () => {
-    const seen: string[] = [];
-    // A CONNECT proxy, as undici tunnels through one: it records each target and relays bytes.
-    const sockets = new Set<net.Socket>();
-    const proxy = http.createServer((_req, res) => res.writeHead(405).end());
-    proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-      seen.push(req.url!);
-      const [host, port] = req.url!.split(':');
-      const upstream = net.connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => s.destroy());
-        s.on('close', () => sockets.delete(s));
-      }
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    const proxy = await startConnectProxy();
+    const proxyUrl = proxy.url;
+    const seen = proxy.tunnels;
     try {
       const via = testHttp({ proxy: { url: proxyUrl } });
       assert.equal((await via.request({ method: 'GET', url: list(), headers: auth })).status, 200);
@@ -212,8 +194,7 @@ describe('HttpClient', () => {
       assert.equal(seen.length, 1, 'noProxy host went direct');
       await Promise.all([via.close(), around.close()]);
     } finally {
-      sockets.forEach((s) => s.destroy());
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
     }
   });
 

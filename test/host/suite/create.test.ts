@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
 import { EXTENSION_ID, emulator, Recorder, TOKEN, validation, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
@@ -30,21 +29,8 @@ describe('Server Key Pairs in the extension host', () => {
     rec.reset();
   });
 
-  async function setToken(token: string): Promise<void> {
-    rec.answerPrompt = (p) => (p.kind === 'input' && p.options.password ? token : undefined);
-    assert.equal(await vscode.commands.executeCommand('keypairs.setToken'), true);
-    rec.answerPrompt = () => undefined;
-  }
-
-  /** Runs the create command, typing `name` into its box once the names are loaded. */
-  async function create(name: string): Promise<CreateKeyPairResult | undefined> {
-    const running = vscode.commands.executeCommand<CreateKeyPairResult | undefined>('keypairs.create');
-    const box = await rec.nextNameInput();
-    await whenLoaded(box);
-    box.typed(name);
-    box.accept();
-    return running;
-  }
+  const setToken = (token: string) => rec.setToken(token);
+  const create = (name: string) => rec.create(name);
 
   it('activates and contributes its commands and settings', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;

@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
 import type { NameInputHandle } from '../../../src/ui/nameInput';
 import type { Prompt } from '../../../src/ui/prompts';
 import type { ShownMessage } from '../../../src/ui/notify';
@@ -79,6 +80,23 @@ export class Recorder {
     const ready = this.names.shift();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve) => this.nameWaiters.push(resolve));
+  }
+
+  /** Runs Set API Token, answering its password box with `token`. */
+  async setToken(token: string): Promise<void> {
+    this.answerPrompt = (p) => (p.kind === 'input' && p.options.password ? token : undefined);
+    assert.equal(await vscode.commands.executeCommand('keypairs.setToken'), true);
+    this.answerPrompt = () => undefined;
+  }
+
+  /** Runs Create Server Key Pair, typing `name` once the box has loaded the account's names. */
+  async create(name: string): Promise<CreateKeyPairResult | undefined> {
+    const running = vscode.commands.executeCommand<CreateKeyPairResult | undefined>('keypairs.create');
+    const box = await this.nextNameInput();
+    await whenLoaded(box);
+    box.typed(name);
+    box.accept();
+    return running;
   }
 
   /** Resolves when a message matching `re` has been shown. */

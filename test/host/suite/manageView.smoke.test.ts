@@ -29,9 +29,7 @@ describe('Key Pairs view (smoke)', () => {
     rec.reset();
   });
   async function setToken(): Promise<void> {
-    rec.answerPrompt = (p) => (p.kind === 'input' && p.options.password ? TOKEN : undefined);
-    await vscode.commands.executeCommand('keypairs.setToken');
-    rec.answerPrompt = () => undefined;
+    await rec.setToken(TOKEN);
     await sleep(100); // secrets.onDidChange → refresh
   }
 

@@ -226,6 +226,15 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await ui.waitForNotification(page, /Key pair "ord key" created in ORD/, 20_000);
     const inOrd = emu.keypairs(undefined, 'ORD').map((k) => k.name);
     assert.deepEqual(inOrd, ['ord key']);
+
+    // The account is in VS Code's Accounts menu, with its region.
+    await page.locator('.part.activitybar .action-item a[aria-label^="Accounts"]').first().click();
+    const account = page.locator('.context-view .monaco-menu .action-label', { hasText: 'demo (Rackspace, tenant 123456) · ORD' });
+    await account.first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForTimeout(300);
+    await shot('10-accounts-menu');
+    await page.keyboard.press('Escape');
+
     const secrets = ['demo-api-key', 'wrong-key'];
     const settings = fs.readFileSync(path.join(server.userDataDir, 'User', 'settings.json'), 'utf8');
     for (const s of secrets) assert.ok(!settings.includes(s), 'no secret in user settings');

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
 import { EXTENSION_ID, emulator, Recorder, TOKEN, validation, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
@@ -149,6 +150,21 @@ describe('Server Key Pairs in the extension host', () => {
     again.box.hide();
     assert.equal(await running, undefined);
     assert.ok(!fs.existsSync(path.join(ssh, 'late')), 'no file for a refused name');
+  });
+
+  it('a second trigger while create runs (a double click) opens no second box and creates once', async () => {
+    await setToken(TOKEN);
+    const first = vscode.commands.executeCommand<CreateKeyPairResult | undefined>('keypairs.create');
+    const second = vscode.commands.executeCommand<CreateKeyPairResult | undefined>('keypairs.create');
+    const h = await rec.nextNameInput();
+    assert.equal(await second, undefined, 'the second trigger returns at once');
+    await whenLoaded(h);
+    h.typed('double');
+    h.accept();
+    assert.equal((await first)?.name, 'double');
+    assert.deepEqual(await emulator.names(), ['double']);
+    const posts = (await emulator.requests()).filter((r) => r.method === 'POST');
+    assert.equal(posts.length, 1, 'one create request');
   });
 
   it('a rejected token (401) is an error offering Set API Token', async () => {

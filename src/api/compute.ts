@@ -156,13 +156,21 @@ export class ComputeClient {
     return created;
   }
 
-  /** Deletes a key pair. Returns false when it was already gone (404). */
+  /**
+   * Deletes a key pair. Returns false when it was already gone (404). When the answer is
+   * lost or broken after the request left (timeout, reset, 5xx), looks again: a pair that
+   * is gone now was deleted, which is what the caller asked for.
+   */
   async delete(name: string, signal?: AbortSignal): Promise<boolean> {
     try {
       await this.send({ method: 'DELETE', path: itemPath(name), signal, item: true });
       return true;
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'not-found') return false;
+      if (err instanceof ApiError && err.ambiguous && err.kind !== 'cancelled') {
+        const now = await this.get(name, signal).catch(() => null);
+        if (now === undefined) return true;
+      }
       throw err;
     }
   }

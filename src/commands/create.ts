@@ -17,6 +17,7 @@ import { keyGeneration, sshDirectory } from '../settings';
 import { askKeyPairName, refocusNameInput } from '../ui/nameInput';
 import { notify } from '../ui/notify';
 import { saveDialog } from '../ui/prompts';
+import { withCancellableProgress } from '../ui/progress';
 import { keyPairsChanged } from '../views/changes';
 
 const TITLE = 'Create Server Key Pair';
@@ -86,17 +87,6 @@ async function runCreate(compute: ComputeClient, region: string | undefined): Pr
       return undefined;
     }
   }
-}
-
-function withCancellableProgress<T>(title: string, task: (signal: AbortSignal) => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    (_progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      return task(abort.signal).finally(() => sub.dispose());
-    },
-  );
 }
 
 /**

@@ -2,11 +2,11 @@
  * Key Pairs: Delete Key Pair… — a modal confirmation naming the pair and the account;
  * deleting the local key files is a separate, explicit choice (never the default).
  */
-import * as vscode from 'vscode';
 import { displayPath, removeKeyFiles } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
 import { notify } from '../ui/notify';
+import { withCancellableProgress } from '../ui/progress';
 import { keyPairsChanged } from '../views/changes';
 import { ensureSetup } from './setup';
 import { ManageContext, resolveKeyPair } from './manage';
@@ -40,18 +40,7 @@ export async function deleteCommand(ctx: ManageContext, arg?: unknown): Promise<
 
   let existed: boolean;
   try {
-    existed = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Deleting key pair "${name}"…`, cancellable: true },
-      async (_p, token) => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        try {
-          return await compute.delete(name, abort.signal);
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+    existed = await withCancellableProgress(`Deleting key pair "${name}"…`, (signal) => compute.delete(name, signal));
   } catch (err) {
     // A delete cut short may still have happened: let the view look again.
     keyPairsChanged();

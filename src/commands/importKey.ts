@@ -15,6 +15,7 @@ import { showError } from '../messages';
 import { sshDirectory } from '../settings';
 import { askKeyPairName } from '../ui/nameInput';
 import { notify } from '../ui/notify';
+import { withCancellableProgress } from '../ui/progress';
 import { openDialog, pick } from '../ui/prompts';
 import { keyPairsChanged } from '../views/changes';
 import { ensureSetup } from './setup';
@@ -71,17 +72,8 @@ export async function importCommand(ctx: ManageContext): Promise<ImportCommandRe
 
     let result: ImportResult;
     try {
-      result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Importing public key as "${name}"${where}…`, cancellable: true },
-        async (_p, token) => {
-          const abort = new AbortController();
-          const sub = token.onCancellationRequested(() => abort.abort());
-          try {
-            return await importKeyPair({ compute, name: name as string, key, signal: abort.signal });
-          } finally {
-            sub.dispose();
-          }
-        },
+      result = await withCancellableProgress(`Importing public key as "${name}"${where}…`, (signal) =>
+        importKeyPair({ compute, name: name as string, key, signal }),
       );
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'conflict') {

@@ -11,6 +11,7 @@ import { showError } from '../messages';
 import { Services } from '../services';
 import { sshDirectory } from '../settings';
 import { notify } from '../ui/notify';
+import { withCancellableProgress } from '../ui/progress';
 import { pick } from '../ui/prompts';
 import { isKeyPairNode, KeyPairNode, KeyPairsProvider } from '../views/keyPairsView';
 import { ensureSetup } from './setup';
@@ -47,19 +48,10 @@ export async function resolveKeyPair(
   let nodes = await ctx.view.completeList();
   if (!nodes) {
     try {
-      nodes = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Loading key pairs…', cancellable: true },
-        async (_p, token) => {
-          const abort = new AbortController();
-          const sub = token.onCancellationRequested(() => abort.abort());
-          try {
-            const [all, index] = await Promise.all([compute.listAll({ signal: abort.signal }), localKeyIndex(dir)]);
-            return all.map((keyPair): KeyPairNode => ({ kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) }));
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
+      nodes = await withCancellableProgress('Loading key pairs…', async (signal) => {
+        const [all, index] = await Promise.all([compute.listAll({ signal }), localKeyIndex(dir)]);
+        return all.map((keyPair): KeyPairNode => ({ kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) }));
+      });
     } catch (err) {
       await showError(err, 'Loading key pairs');
       return undefined;

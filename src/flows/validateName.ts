@@ -5,6 +5,9 @@
  */
 import { checkKeyPairName, keyFileName } from '../keys/names';
 
+/** Longest file name most file systems take (ext4, APFS, NTFS: 255). */
+const MAX_FILE_NAME_BYTES = 255;
+
 export interface NameContext {
   /** Microversion the API speaks (the rule widens at 2.92); undefined = legacy. */
   microversion?: string;
@@ -33,6 +36,13 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
   let where = 'The public key is sent under this name; no file is written.';
   if (ctx.directoryShown !== undefined) {
     const file = keyFileName(name);
+    const over = Buffer.byteLength(`${file}.pub`) - MAX_FILE_NAME_BYTES;
+    if (over > 0) {
+      return {
+        severity: 'error',
+        message: `The key file ${file}.pub would be ${over} byte${over === 1 ? '' : 's'} too long for a file name (at most ${MAX_FILE_NAME_BYTES}). Use a shorter name.`,
+      };
+    }
     for (const f of [file, `${file}.pub`]) {
       if (ctx.files.has(f)) {
         return { severity: 'error', message: `${ctx.directoryShown}/${f} already exists. Choose another name (existing files are never overwritten).` };

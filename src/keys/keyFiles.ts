@@ -187,8 +187,12 @@ export async function ensureDirectory(dir: string): Promise<void> {
   const resolved = path.resolve(dir);
   const stat = await statIfExists(resolved, fs.stat);
   if (stat?.isDirectory()) return;
-  // Not a directory, or a dangling symlink (stat says missing, lstat finds it).
-  if (stat || (await statIfExists(resolved, fs.lstat))) throw new KeyFileError('not-directory', resolved);
+  // Not a directory, or a dangling symlink (stat says missing, lstat finds it) — unless it
+  // is a directory made meanwhile (another save into the same new folder), which is fine.
+  if (stat || (await statIfExists(resolved, fs.lstat))) {
+    if ((await statIfExists(resolved, fs.stat))?.isDirectory()) return;
+    throw new KeyFileError('not-directory', resolved);
+  }
   try {
     const first = await fs.mkdir(resolved, { recursive: true, mode: 0o700 });
     // mkdir's mode is filtered by the umask; make every created directory exactly 0700.

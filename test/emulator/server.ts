@@ -20,22 +20,18 @@ import {
 } from './common';
 import { IdentityContext, keystoneTokens, keystoneVersionDocument, keystoneVersionsDocument, raxTokens, raxVersionDocument } from './identity';
 import { ComputeContext, handleCompute, matchComputeRoute, parseVersion, versionsDocument } from './nova';
-import { KeyPairStore, NOVA_SCOPE, TokenStore, staticUser } from './state';
+import { KeyPairStore, NOVA_SCOPE, StoredKeyPair, TokenStore, staticUser } from './state';
 
 export type { EmulatorOptions, EmulatorUser, Fault, FaultKind } from './common';
 export { redactedToken } from './common';
 export { MFA_PASSCODE } from './identity';
 export { NOVA_SCOPE } from './state';
 
-export interface EmulatorKeyPair {
-  name: string;
-  public_key: string;
-  fingerprint: string;
-  type: string;
-  created_at: string;
-  user_id: string;
-  /** 'v2.1' for Nova-style key pairs, else the Rackspace region code (e.g. 'DFW'). */
-  scope: string;
+/** A key pair as tests see it; `scope` is 'v2.1' (Nova-style) or a Rackspace region code ('DFW'). */
+export type EmulatorKeyPair = Omit<StoredKeyPair, 'id'>;
+
+function withoutId({ id: _id, ...kp }: StoredKeyPair): EmulatorKeyPair {
+  return kp;
 }
 
 export interface RequestLogEntry {
@@ -282,15 +278,7 @@ class EmulatorImpl implements Emulator {
 
   keypairs(userId?: string, scope?: string): EmulatorKeyPair[] {
     const uid = userId ?? staticUser(this.opts).userId;
-    return this.store.all(uid, scope === undefined ? undefined : this.canonicalScope(scope)).map((kp) => ({
-      name: kp.name,
-      public_key: kp.public_key,
-      fingerprint: kp.fingerprint,
-      type: kp.type,
-      created_at: kp.created_at,
-      user_id: kp.user_id,
-      scope: kp.scope,
-    }));
+    return this.store.all(uid, scope === undefined ? undefined : this.canonicalScope(scope)).map(withoutId);
   }
 
   addFault(f: Fault): void {
@@ -631,15 +619,7 @@ class EmulatorImpl implements Emulator {
     let count = 0;
     for (const kp of this.store.all()) {
       const byScope = (keypairs[kp.user_id] ??= {});
-      (byScope[kp.scope] ??= []).push({
-        name: kp.name,
-        public_key: kp.public_key,
-        fingerprint: kp.fingerprint,
-        type: kp.type,
-        created_at: kp.created_at,
-        user_id: kp.user_id,
-        scope: kp.scope,
-      });
+      (byScope[kp.scope] ??= []).push(withoutId(kp));
       count++;
     }
     return {

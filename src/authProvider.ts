@@ -14,6 +14,11 @@ export class KeyPairsAuthProvider implements vscode.AuthenticationProvider, vsco
 
   constructor(private readonly services: Services) {}
 
+  /** Whether the last refresh found an account. */
+  get signedIn(): boolean {
+    return this.last !== undefined;
+  }
+
   /** Tells VS Code the account was added, removed or changed (after Sign In / Sign Out / region). */
   async refresh(): Promise<void> {
     const [now] = await this.getSessions();
@@ -70,6 +75,7 @@ export function registerAuthProvider(context: vscode.ExtensionContext, services:
 /** The account shows in the Accounts menu once this extension has asked for its session. */
 async function refreshAccountsMenu(provider: KeyPairsAuthProvider): Promise<void> {
   await provider.refresh();
+  if (!provider.signedIn) return;
   try {
     await vscode.authentication.getSession(AUTH_PROVIDER_ID, [], { silent: true });
   } catch {

@@ -11,9 +11,6 @@ import { log } from './log';
 import { openSetting } from './settings';
 import { notify } from './ui/notify';
 
-export { describeApiError, describeError } from './errorText';
-export type { Described } from './errorText';
-
 /**
  * Shows `err` as an error message prefixed with what was being done (e.g. `Creating key
  * pair "web"`), and carries out the action the user picks.

@@ -23,7 +23,6 @@ export function registerStatusBar(context: vscode.ExtensionContext, services: Se
     services.onDidChangeTarget(describe),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('keypairs.statusBar')) update();
-      if (e.affectsConfiguration('keypairs.endpoint')) describe();
     }),
   );
   return item;

@@ -12,7 +12,7 @@ import { log } from '../log';
 import { showError } from '../messages';
 import { sshDirectory } from '../settings';
 import { notify } from '../ui/notify';
-import { input } from '../ui/prompts';
+import { BACK, inputStep } from '../ui/wizard';
 import { ManageContext, resolveKeyPair } from './manage';
 
 const TITLE = 'Add to SSH Config';
@@ -53,30 +53,46 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
   }
 
   const configPath = path.join(sshDirectory(), 'config');
-  const alias = await input({
-    title: `${TITLE} (1/3)`,
-    prompt: `Host alias: the name to type after "ssh" (entry in ${displayPath(configPath)})`,
-    value: path.basename(target.privatePath),
-    ignoreFocusOut: true,
-    validateInput: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
-  });
-  if (alias === undefined) return undefined;
-  const hostName = await input({
-    title: `${TITLE} (2/3)`,
-    prompt: "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
-    placeHolder: 'e.g. 203.0.113.10',
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
-  });
-  if (hostName === undefined) return undefined;
-  const user = await input({
-    title: `${TITLE} (3/3)`,
-    prompt: 'User to log in as',
-    value: 'root',
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() === '' ? undefined : checkConfigWord('user name', v.trim(), 'user')),
-  });
-  if (user === undefined) return undefined;
+  // Three steps with Back: alias, HostName (optional), User.
+  const answers = { alias: path.basename(target.privatePath), hostName: '', user: 'root' };
+  const steps: Array<{ field: keyof typeof answers; prompt: string; placeholder?: string; validate: (v: string) => string | undefined }> = [
+    {
+      field: 'alias',
+      prompt: `Host alias: the name to type after "ssh" (entry in ${displayPath(configPath)})`,
+      validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
+    },
+    {
+      field: 'hostName',
+      prompt: "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
+      placeholder: 'e.g. 203.0.113.10',
+      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
+    },
+    {
+      field: 'user',
+      prompt: 'User to log in as',
+      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('user name', v.trim(), 'user')),
+    },
+  ];
+  for (let i = 0; i < steps.length; ) {
+    const step = steps[i];
+    const value = await inputStep({
+      title: TITLE,
+      step: i + 1,
+      totalSteps: steps.length,
+      prompt: step.prompt,
+      placeholder: step.placeholder,
+      value: answers[step.field],
+      validate: step.validate,
+    });
+    if (value === undefined) return undefined;
+    if (value === BACK) {
+      i = Math.max(0, i - 1);
+      continue;
+    }
+    answers[step.field] = value;
+    i++;
+  }
+  const { alias, hostName, user } = answers;
 
   const entry = {
     configPath,

@@ -16,7 +16,7 @@ import {
   RACKSPACE_US_IDENTITY,
   Session,
 } from '../api/identity';
-import { describeError } from '../messages';
+import { describeError } from '../errorText';
 import { log } from '../log';
 import { Services } from '../services';
 import { SECTION } from '../settings';

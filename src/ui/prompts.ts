@@ -5,10 +5,17 @@
 import * as vscode from 'vscode';
 
 export type Prompt =
-  | { kind: 'input'; options: vscode.InputBoxOptions; step?: { step: number; totalSteps: number } }
-  | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: vscode.QuickPickOptions; step?: { step: number; totalSteps: number } }
+  | { kind: 'input'; options: vscode.InputBoxOptions; step?: WizardStep }
+  | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: vscode.QuickPickOptions; step?: WizardStep }
   | { kind: 'save'; options: vscode.SaveDialogOptions }
   | { kind: 'open'; options: vscode.OpenDialogOptions };
+
+/** Where a prompt stands in a multi-step input (./wizard), and the error it shows. */
+export interface WizardStep {
+  step: number;
+  totalSteps: number;
+  error?: string;
+}
 
 /** Test mode: answers a prompt (the value typed, the item picked, the file chosen; `open`: an array of Uris). */
 type Responder = (prompt: Prompt) => unknown;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { ApiError } from '../../src/api/errors';
 import { compareVersions, TokenSource, versionedRoot } from '../../src/api/compute';
-import { compute, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { compute, rejection, testHttp, TOKEN, useEmulator } from './helpers/env';
 
 describe('ComputeClient against the emulator', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
@@ -112,11 +112,7 @@ describe('ComputeClient against the emulator', () => {
 
   describe('errors', () => {
     async function rejects(p: Promise<unknown>, expected: Partial<ApiError>): Promise<ApiError> {
-      const err = await p.then(
-        () => assert.fail('expected a failure'),
-        (e: unknown) => e,
-      );
-      assert.ok(err instanceof ApiError, `ApiError expected, got ${err}`);
+      const err = await rejection(p, ApiError);
       for (const [k, v] of Object.entries(expected)) assert.equal((err as never)[k], v, `${k}`);
       return err;
     }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ApiError } from '../../src/api/errors';
 import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../../src/flows/createKeyPair';
 import { KeyFileError } from '../../src/keys/keyFiles';
-import { compute, keyData, mode, sshMd5, sshPublicFromPrivate, tempDir, testHttp, useEmulator } from './helpers/env';
+import { compute, keyData, mode, rejection, sshMd5, sshPublicFromPrivate, tempDir, testHttp, useEmulator } from './helpers/env';
 
 describe('create flow (emulator + real files)', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
@@ -32,14 +32,7 @@ describe('create flow (emulator + real files)', () => {
   /** Replaces the SSH folder by a plain file once the server has created the pair. */
   const folderBecomesFile = () => afterCreate(() => fs.writeFileSync(dir, 'a file, not a folder'));
 
-  async function abandoned(p: Promise<unknown>): Promise<CreateAbandonedError> {
-    const err = await p.then(
-      () => assert.fail('expected the create to be abandoned'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof CreateAbandonedError, `CreateAbandonedError expected, got ${err}`);
-    return err;
-  }
+  const abandoned = (p: Promise<unknown>) => rejection(p, CreateAbandonedError);
 
   describe('server-generated key (legacy API)', () => {
     const client = () => compute(ctx.emu.computeUrl, { microversion: '' });

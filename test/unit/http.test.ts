@@ -8,16 +8,9 @@ import { Agent } from 'undici';
 import { ApiError, redactUrl } from '../../src/api/errors';
 import { HttpClient } from '../../src/api/http';
 import { startConnectProxy } from '../support/connectProxy';
-import { tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { rejection, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApiError, `ApiError expected, got ${err}`);
-  return err;
-}
+const failure = (p: Promise<unknown>) => rejection(p, ApiError);
 
 /** A port on 127.0.0.1 with nothing listening. */
 async function closedPort(): Promise<number> {

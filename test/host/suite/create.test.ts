@@ -10,25 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
-import { EXTENSION_ID, emulator, Recorder, TOKEN, validation, whenLoaded } from './harness';
+import { EXTENSION_ID, emulator, TOKEN, useRecorder, validation, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 const keyData = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
 
 describe('Server Key Pairs in the extension host', () => {
-  const rec = new Recorder();
-
-  before(async () => {
-    await rec.install();
-  });
-  after(async () => {
-    await rec.uninstall();
-  });
-  beforeEach(async () => {
-    await emulator.reset();
-    rec.reset();
-  });
+  const rec = useRecorder();
 
   const setToken = (token: string) => rec.setToken(token);
   const create = (name: string) => rec.create(name);

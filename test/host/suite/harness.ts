@@ -111,6 +111,21 @@ export class Recorder {
   }
 }
 
+/**
+ * A Recorder for one `describe` block: installed before its tests, removed after, and
+ * before each test the emulator is reset and what earlier tests saw is forgotten.
+ */
+export function useRecorder(): Recorder {
+  const rec = new Recorder();
+  before(() => rec.install());
+  after(() => rec.uninstall());
+  beforeEach(async () => {
+    await emulator.reset();
+    rec.reset();
+  });
+  return rec;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { KeyPairNode, KeyPairsProvider, KeyPairsViewNode } from '../../../src/views/keyPairsView';
-import { EXTENSION_ID, emulator, Recorder, sleep, TOKEN, whenLoaded } from './harness';
+import { EXTENSION_ID, emulator, useRecorder, sleep, TOKEN, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
 
@@ -21,13 +21,7 @@ async function view(): Promise<KeyPairsProvider> {
 const pairs = (nodes: KeyPairsViewNode[]) => nodes.filter((n): n is KeyPairNode => n.kind === 'keypair');
 
 describe('Key Pairs view (smoke)', () => {
-  const rec = new Recorder();
-  before(() => rec.install());
-  after(() => rec.uninstall());
-  beforeEach(async () => {
-    await emulator.reset();
-    rec.reset();
-  });
+  const rec = useRecorder();
   async function setToken(): Promise<void> {
     await rec.setToken(TOKEN);
     await sleep(100); // secrets.onDidChange → refresh

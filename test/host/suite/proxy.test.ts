@@ -5,15 +5,14 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { ConnectProxy, startConnectProxy } from '../../support/connectProxy';
-import { emulator, Recorder, TOKEN } from './harness';
+import { emulator, TOKEN, useRecorder } from './harness';
 
 describe('http.proxy in the extension host', () => {
-  const rec = new Recorder();
+  const rec = useRecorder();
   let proxy: ConnectProxy;
   const httpSettings = () => vscode.workspace.getConfiguration('http');
 
   before(async () => {
-    await rec.install();
     proxy = await startConnectProxy();
   });
 
@@ -21,12 +20,9 @@ describe('http.proxy in the extension host', () => {
     await httpSettings().update('proxy', undefined, vscode.ConfigurationTarget.Global);
     await httpSettings().update('noProxy', undefined, vscode.ConfigurationTarget.Global);
     await proxy.close();
-    await rec.uninstall();
   });
 
   beforeEach(async () => {
-    await emulator.reset();
-    rec.reset();
     proxy.tunnels.length = 0;
     await rec.setToken(TOKEN);
   });

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
 import type { Prompt } from '../../../src/ui/prompts';
-import { emulator, Recorder, testing, whenLoaded } from './harness';
+import { emulator, testing, useRecorder, whenLoaded } from './harness';
 
 const BACK = '\u0000back';
 const API_KEY = 'demo-api-key';
@@ -32,12 +32,8 @@ function script(answers: Array<[RegExp, string]>): (p: Prompt) => unknown {
 }
 
 describe('Sign In in the extension host', () => {
-  const rec = new Recorder();
-  before(() => rec.install());
-  after(() => rec.uninstall());
+  const rec = useRecorder();
   beforeEach(async () => {
-    await emulator.reset();
-    rec.reset();
     await vscode.commands.executeCommand('keypairs.signOut');
     rec.reset();
   });
@@ -91,7 +87,7 @@ describe('Sign In in the extension host', () => {
     const answers = rackspace('wrong-key');
     let shownError: string | undefined;
     rec.answerPrompt = (p) => {
-      const error = (p as { step?: { error?: string } }).step?.error;
+      const error = p.kind === 'input' ? p.step?.error : undefined;
       if (error) {
         // The step came back after the failed sign-in: read its error, then cancel.
         shownError = error;
@@ -116,8 +112,8 @@ describe('Sign In in the extension host', () => {
       [/Password/, 'pw'],
     ]);
     rec.answerPrompt = (p) => {
-      if (p.kind === 'input' && /Password/.test(p.options.prompt ?? '') && (p as { step?: { error?: string } }).step?.error) {
-        shownError = (p as { step?: { error?: string } }).step?.error;
+      if (p.kind === 'input' && /Password/.test(p.options.prompt ?? '') && p.step?.error) {
+        shownError = p.step.error;
         return undefined;
       }
       return answers(p);

@@ -1,4 +1,5 @@
 /** Shared fixtures of the unit tests: the emulator, temp folders, OpenSSH as ground truth. */
+import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -59,6 +60,16 @@ export function sshMd5(publicPath: string): string {
 /** The `type base64` part of an OpenSSH public key line (the comment dropped). */
 export function keyData(line: string): string {
   return line.trim().split(/\s+/).slice(0, 2).join(' ');
+}
+
+/** The error `p` fails with, checked to be an instance of `type` (a resolve fails the test). */
+export async function rejection<T extends Error>(p: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+  const err = await p.then(
+    () => assert.fail(`expected a ${type.name}`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof type, `${type.name} expected, got ${err}`);
+  return err;
 }
 
 export function mode(p: string): number {

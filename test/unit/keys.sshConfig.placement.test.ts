@@ -1,23 +1,12 @@
 // #10.15: an "Add to SSH Config" entry must take effect. ssh takes the first value it finds,
 // so a block after `Host *` or a `Match` loses. Checked with the real `ssh -G -F <file>`.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkConfigWord } from '../../src/flows/sshCommand';
 import { addHostToSshConfig } from '../../src/keys/sshConfig';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
-
-/** What the real ssh resolves for `alias` from `config` alone (-F: no user or system config). */
-export function sshG(config: string, alias: string): Map<string, string[]> {
-  const out = execFileSync('ssh', ['-G', '-F', config, '--', alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const options = new Map<string, string[]>();
-  for (const line of out.split('\n')) {
-    const m = /^(\S+) (.*)$/.exec(line);
-    if (m) options.set(m[1].toLowerCase(), [...(options.get(m[1].toLowerCase()) ?? []), m[2]]);
-  }
-  return options;
-}
+import { sshG } from './helpers/sshG';
 
 describe('keys/sshConfig: the new entry takes effect (#10.15)', () => {
   const dirs: string[] = [];

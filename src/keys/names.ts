@@ -7,6 +7,7 @@
  * On top of Nova's rules a name made only of dots (".", "..") is refused, because the
  * name is also the local file name of the key (see {@link keyFileName}).
  */
+import { compareVersions } from '../api/compute';
 
 /** Why a name is not acceptable; `position` is 1-based, in code points, when a character is at fault. */
 export interface NameProblem {
@@ -153,12 +154,13 @@ export function isPlainFileName(file: string): boolean {
   return file !== '' && file !== '.' && file !== '..' && !/[/\\\0]/.test(file);
 }
 
+/** The microversion from which Nova allows "@" and "." in names (and stops generating keys). */
+export const EXTENDED_NAMES_MICROVERSION = '2.92';
+
 function allowsExtendedNames(microversion: string | undefined): boolean {
   if (microversion === 'latest') return true;
-  const match = /^(\d+)\.(\d+)$/.exec(microversion ?? '');
-  if (!match) return false;
-  const major = Number(match[1]);
-  return major > 2 || (major === 2 && Number(match[2]) >= 92);
+  if (microversion === undefined || !/^\d+\.\d+$/.test(microversion)) return false;
+  return compareVersions(microversion, EXTENDED_NAMES_MICROVERSION) >= 0;
 }
 
 const CHAR_NAMES: Record<string, string> = {

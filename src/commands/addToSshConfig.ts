@@ -5,9 +5,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { checkConfigWord, sshCommand } from '../flows/sshCommand';
+import { describeSshCheck } from '../errorText';
+import { checkConfigWord, sshCommand, suggestAlias } from '../flows/sshCommand';
 import { displayPath } from '../keys/keyFiles';
-import { addHostToSshConfig } from '../keys/sshConfig';
+import { addHostToSshConfig, checkWithSsh } from '../keys/sshConfig';
 import { log } from '../log';
 import { showError } from '../messages';
 import { sshDirectory } from '../settings';
@@ -54,7 +55,7 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
 
   const configPath = path.join(sshDirectory(), 'config');
   // Three steps with Back: alias, HostName (optional), User.
-  const answers = { alias: path.basename(target.privatePath), hostName: '', user: 'root' };
+  const answers = { alias: suggestAlias(path.basename(target.privatePath)), hostName: '', user: 'root' };
   const steps: Array<{ field: keyof typeof answers; prompt: string; placeholder?: string; validate: (v: string) => string | undefined }> = [
     {
       field: 'alias',
@@ -102,8 +103,11 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
     identityFile: target.privatePath,
   };
   let added: boolean;
+  let updated = false;
   try {
-    added = (await addHostToSshConfig(entry)).added;
+    const result = await addHostToSshConfig(entry);
+    added = result.added;
+    updated = result.result.outcome !== 'added';
   } catch (err) {
     await showError(err, `Adding "${entry.alias}" to ${displayPath(configPath)}`);
     return undefined;
@@ -123,8 +127,11 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
   }
 
   const command = sshCommand(entry);
-  log.info(`added Host "${entry.alias}" for key pair "${target.name}" to ${displayPath(configPath)}`);
-  void notify('info', `Added Host "${entry.alias}" to ${displayPath(configPath)}.`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
+  const check = describeSshCheck(await checkWithSsh({ configPath, entry }), entry.alias);
+  const did = updated ? 'Updated' : 'Added';
+  log.info(`${did.toLowerCase()} Host "${entry.alias}" for key pair "${target.name}" in ${displayPath(configPath)}: ${check.text}`);
+  const text = `${did} Host "${entry.alias}" ${updated ? 'in' : 'to'} ${displayPath(configPath)}. ${check.text}`;
+  void notify(check.severity, text, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
     if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);
     else if (picked === OPEN_SSH_CONFIG) await openConfig();
   });

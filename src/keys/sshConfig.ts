@@ -672,7 +672,9 @@ export async function checkWithSsh(opts: {
   const compare = (option: SshOptionDifference['option'], expected: string, actual: string, same = expected === actual) => {
     if (!same) differences.push({ option, expected, actual });
   };
-  compare('HostName', opts.entry.hostName ?? opts.entry.alias, first('hostname'));
+  // ssh lower-cases host names.
+  const hostName = opts.entry.hostName ?? opts.entry.alias;
+  compare('HostName', hostName, first('hostname'), hostName.toLowerCase() === first('hostname').toLowerCase());
   if (opts.entry.user !== undefined) compare('User', opts.entry.user, first('user'));
   if (opts.entry.port !== undefined) compare('Port', String(opts.entry.port), first('port'));
   const identity = first('identityfile');

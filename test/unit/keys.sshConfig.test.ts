@@ -310,6 +310,13 @@ describe('keys/sshConfig checkWithSsh (the real ssh -G on temp files)', () => {
     });
   });
 
+  it('compares host names as ssh does (it lower-cases them)', async () => {
+    for (const e of [entry({ alias: 'MyBox', identityFile: path.join(dir, 'k') }), entry({ hostName: 'Example.COM', identityFile: path.join(dir, 'k') })]) {
+      await writeHostEntry({ configPath: config, entry: e });
+      assert.deepEqual(await checkWithSsh({ configPath: config, entry: e }), { status: 'effective' }, e.alias);
+    }
+  });
+
   it('compares a ~/ identity file with the home ssh uses', async () => {
     const home = makeTempDir(dirs);
     const e = entry({ identityFile: path.join(home, '.ssh', 'k') });

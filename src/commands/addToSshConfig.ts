@@ -129,7 +129,8 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
   const command = sshCommand(entry);
   const check = describeSshCheck(await checkWithSsh({ configPath, entry }), entry.alias);
   const did = updated ? 'Updated' : 'Added';
-  log.info(`${did.toLowerCase()} Host "${entry.alias}" for key pair "${target.name}" in ${displayPath(configPath)}: ${check.text}`);
+  const where = displayPath(configPath);
+  log.info(`${did.toLowerCase()} Host "${entry.alias}" for key pair "${target.name}" in ${where}: ${check.text}`);
   const text = `${did} Host "${entry.alias}" ${updated ? 'in' : 'to'} ${displayPath(configPath)}. ${check.text}`;
   void notify(check.severity, text, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
     if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);

@@ -51,7 +51,9 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
         const sameFile = existing === f ? '' : ` (${existing} and ${f} are the same file on macOS and Windows)`;
         return {
           severity: 'error',
-          message: `${ctx.directoryShown}/${existing} already exists${sameFile}. Choose another name (existing files are never overwritten).`,
+          message:
+            `${ctx.directoryShown}/${existing} already exists${sameFile}. ` +
+            'Choose another name (existing files are never overwritten).',
         };
       }
     }

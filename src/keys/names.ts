@@ -129,7 +129,8 @@ export function keyFileProblem(fileBase: string): KeyFileProblem | undefined {
     if (purpose !== undefined) return { kind: 'openssh-file', file, purpose };
   }
   if (foldFileName(fileBase).endsWith('.pub')) return { kind: 'pub-suffix', file: fileBase };
-  if (WINDOWS_DEVICES.test(foldFileName(fileBase).split('.')[0] ?? '')) return { kind: 'windows-device', file: fileBase };
+  const stem = foldFileName(fileBase).split('.')[0] ?? '';
+  if (WINDOWS_DEVICES.test(stem)) return { kind: 'windows-device', file: fileBase };
   return undefined;
 }
 

@@ -70,7 +70,9 @@ export function suggestAlias(fileBase: string): string {
  */
 export function configWord(value: string, options: { tokens: boolean }): string {
   if (value === '' || /["\\\p{Cc}]/u.test(value)) {
-    throw new Error(`"${value}" can't be written in an SSH config: it is empty or has quotes, "\\" or control characters.`);
+    throw new Error(
+      `"${value}" can't be written in an SSH config: it is empty or has quotes, "\\" or control characters.`,
+    );
   }
   const escaped = options.tokens ? value.replace(/%/g, '%%') : value;
   return /[\s#'=]/.test(escaped) ? `"${escaped}"` : escaped;
@@ -111,7 +113,11 @@ export function splitConfigArgs(rest: string): string[] {
  * The part of `file` under `home` with `/` separators (`.ssh/web`), or undefined when
  * `file` is not inside `home`. One rule for `~/` in the SSH config and on a command line.
  */
-export function homeRelative(file: string, home: string, platform: NodeJS.Platform = process.platform): string | undefined {
+export function homeRelative(
+  file: string,
+  home: string,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   const p = platform === 'win32' ? path.win32 : path.posix;
   if (home === '') return undefined;
   const rel = p.relative(home, file);
@@ -126,7 +132,9 @@ export function homeRelative(file: string, home: string, platform: NodeJS.Platfo
  * characters, or `\` outside Windows.
  */
 export function identityFileWord(file: string, home: string, platform: NodeJS.Platform = process.platform): string {
-  if (platform !== 'win32' && file.includes('\\')) throw new Error(`The identity file path can't contain "\\": ${file}`);
+  if (platform !== 'win32' && file.includes('\\')) {
+    throw new Error(`The identity file path can't contain "\\": ${file}`);
+  }
   const rel = homeRelative(file, home, platform);
   const value = rel !== undefined ? `~/${rel}` : platform === 'win32' ? file.replace(/\\/g, '/') : file;
   return configWord(value, { tokens: true });
@@ -136,9 +144,13 @@ export function identityFileWord(file: string, home: string, platform: NodeJS.Pl
  * The file an IdentityFile argument (already unquoted) names, for comparing spellings:
  * `~/`, `%d` and `${HOME}` become `home`, `%%` becomes `%`, the path is normalised.
  */
-export function resolveIdentityArgument(value: string, home: string, platform: NodeJS.Platform = process.platform): string {
+export function resolveIdentityArgument(
+  value: string,
+  home: string,
+  platform: NodeJS.Platform = process.platform,
+): string {
   const p = platform === 'win32' ? path.win32 : path.posix;
-  let v = value.replace(/%(%|d|u)/g, (all, c: string) => (c === '%' ? '\0' : c === 'd' ? home : all)).replace(/\0/g, '%');
+  let v = value.replace(/%([%d])/g, (_all, c: string) => (c === '%' ? '\0' : home)).replace(/\0/g, '%');
   v = v.replace(/\$\{HOME\}/g, home);
   if (v === '~') v = home;
   else if (v.startsWith('~/') || (platform === 'win32' && v.startsWith('~\\'))) v = p.join(home, v.slice(2));
@@ -217,13 +229,14 @@ function parseLine(content: string, start: number): Omit<ConfigLine, 'start' | '
   const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)(\s*=\s*|\s+|$)/.exec(body);
   if (!m) return { keyword: '?', args: [], argsStart: start, comment: false };
   const argsStart = start + offset + m[0].length;
-  return { keyword: (m[2] ?? '').toLowerCase(), args: splitConfigArgs(body.slice(m[0].length)), argsStart, comment: false };
+  const args = splitConfigArgs(body.slice(m[0].length));
+  return { keyword: (m[2] ?? '').toLowerCase(), args, argsStart, comment: false };
 }
 
 /** OpenSSH's pattern match: `*` any run, `?` one character, case-sensitive. */
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
-  return re.test(name);
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(name);
 }
 
 /** True if a `Host` line with `patterns` applies to `alias` (a `!pattern` that matches vetoes). */
@@ -243,7 +256,8 @@ function namesAlias(line: ConfigLine, alias: string): boolean {
   if (line.keyword !== 'match') return false;
   for (let i = 0; i + 1 < line.args.length; i++) {
     const criterion = (line.args[i] ?? '').toLowerCase();
-    if ((criterion === 'host' || criterion === 'originalhost') && (line.args[i + 1] ?? '').split(',').includes(alias)) return true;
+    const list = (line.args[i + 1] ?? '').split(',');
+    if ((criterion === 'host' || criterion === 'originalhost') && list.includes(alias)) return true;
   }
   return false;
 }
@@ -338,11 +352,14 @@ export function planHostEntry(
   ];
   const ours = parsed.blocks.find((b) => {
     const line = parsed.lines[b.first];
-    return b.kind === 'host' && line !== undefined && line.args.length === 1 && line.args[0] === entry.alias && isMarked(parsed, b);
+    const single = line !== undefined && line.args.length === 1 && line.args[0] === entry.alias;
+    return b.kind === 'host' && single && isMarked(parsed, b);
   });
   for (const b of parsed.blocks) {
     const line = parsed.lines[b.first];
-    if (b !== ours && b.kind !== 'preamble' && line && namesAlias(line, entry.alias)) return { outcome: 'exists', line: b.first + 1 };
+    if (b !== ours && b.kind !== 'preamble' && line && namesAlias(line, entry.alias)) {
+      return { outcome: 'exists', line: b.first + 1 };
+    }
   }
   const indent = detectIndent(parsed);
   if (ours) return updateBlock(text, parsed, ours, values, indent);
@@ -364,7 +381,8 @@ export function planHostEntry(
       if (!/(\r?\n|\r)[ \t]*(\r?\n|\r)$/.test(text + separator)) separator += eol;
     }
     const head = text + separator;
-    return { outcome: 'added', text: fromBytes(head + utf8(block.join(eol) + eol)), line: lineNumberAt(head, head.length) };
+    const line = lineNumberAt(head, head.length);
+    return { outcome: 'added', text: fromBytes(head + utf8(block.join(eol) + eol)), line };
   }
   // Comments directly above the block belong to it.
   let at = target.first;
@@ -401,7 +419,9 @@ function updateBlock(
       want.done = true;
       const current = text.slice(line.argsStart, line.contentEnd).replace(/\s+$/, '');
       const value = utf8(want.value);
-      if (line.args.length !== 1 || current !== value) edits.push({ from: line.start, to: line.contentEnd, text: `${indent}${want.keyword} ${value}` });
+      if (line.args.length !== 1 || current !== value) {
+        edits.push({ from: line.start, to: line.contentEnd, text: `${indent}${want.keyword} ${value}` });
+      }
     }
   }
   const missing = [...wanted.values()].filter((w) => !w.done && w.value !== undefined);
@@ -669,7 +689,8 @@ export async function checkWithSsh(opts: {
   }
   const first = (key: string) => resolved.get(key)?.[0] ?? '(none)';
   const differences: SshOptionDifference[] = [];
-  const compare = (option: SshOptionDifference['option'], expected: string, actual: string, same = expected === actual) => {
+  type Option = SshOptionDifference['option'];
+  const compare = (option: Option, expected: string, actual: string, same = expected === actual) => {
     if (!same) differences.push({ option, expected, actual });
   };
   // ssh lower-cases host names.

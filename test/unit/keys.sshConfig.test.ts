@@ -310,6 +310,18 @@ describe('keys/sshConfig checkWithSsh (the real ssh -G on temp files)', () => {
     });
   });
 
+  it('reports a value an Included file still sets (the entry goes after leading Includes)', async () => {
+    const included = path.join(dir, 'included.conf');
+    fs.writeFileSync(included, 'Host *\n  User from-include\n');
+    fs.writeFileSync(config, `Include ${included}\n\nHost *\n  User nobody\n`);
+    await writeHostEntry({ configPath: config, entry: ours() });
+    assert.match(fs.readFileSync(config, 'utf8'), new RegExp(`^Include ${included}\\n\\nHost web1\\n`));
+    assert.deepEqual(await checkWithSsh({ configPath: config, entry: ours() }), {
+      status: 'overridden',
+      differences: [{ option: 'User', expected: 'ubuntu', actual: 'from-include' }],
+    });
+  });
+
   it('compares host names as ssh does (it lower-cases them)', async () => {
     for (const e of [entry({ alias: 'MyBox', identityFile: path.join(dir, 'k') }), entry({ hostName: 'Example.COM', identityFile: path.join(dir, 'k') })]) {
       await writeHostEntry({ configPath: config, entry: e });

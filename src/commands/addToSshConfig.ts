@@ -1,6 +1,7 @@
 /**
  * Key Pairs: Add to SSH Config… — a `Host` entry for a key pair whose private key is
- * here, appended to `<sshDirectory>/config` (existing content never changed). Offered on
+ * here, written to `<sshDirectory>/config` where it takes effect (before `Host *`/`Match`;
+ * nothing else in the file changes) and checked with `ssh -G`. Offered on
  * view nodes with local files and after a successful create or import.
  */
 import * as path from 'node:path';
@@ -103,11 +104,11 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
     identityFile: target.privatePath,
   };
   let added: boolean;
-  let updated = false;
+  let outcome: 'added' | 'updated' | 'unchanged' | 'exists';
   try {
     const result = await addHostToSshConfig(entry);
     added = result.added;
-    updated = result.result.outcome !== 'added';
+    outcome = result.result.outcome;
   } catch (err) {
     await showError(err, `Adding "${entry.alias}" to ${displayPath(configPath)}`);
     return undefined;
@@ -128,10 +129,15 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
 
   const command = sshCommand(entry);
   const check = describeSshCheck(await checkWithSsh({ configPath, entry }), entry.alias);
-  const did = updated ? 'Updated' : 'Added';
   const where = displayPath(configPath);
-  log.info(`${did.toLowerCase()} Host "${entry.alias}" for key pair "${target.name}" in ${where}: ${check.text}`);
-  const text = `${did} Host "${entry.alias}" ${updated ? 'in' : 'to'} ${displayPath(configPath)}. ${check.text}`;
+  const did =
+    outcome === 'added'
+      ? `Added Host "${entry.alias}" to ${where}.`
+      : outcome === 'updated'
+        ? `Updated Host "${entry.alias}" in ${where}.`
+        : `Host "${entry.alias}" in ${where} was already up to date.`;
+  log.info(`key pair "${target.name}": ${did} ${check.text}`);
+  const text = `${did} ${check.text}`;
   void notify(check.severity, text, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
     if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);
     else if (picked === OPEN_SSH_CONFIG) await openConfig();

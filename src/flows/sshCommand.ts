@@ -22,11 +22,12 @@ export interface SshCommandOptions {
  * entry), else `ssh <alias>` (the entry supplies everything). The file is written as
  * `~/…` under the home folder and quoted for the shell when needed.
  */
-export function sshCommand(o: SshCommandOptions): string {
-  const platform = o.platform ?? process.platform;
-  if (!o.hostName) return `ssh ${shellWord(o.alias, platform)}`;
-  const target = o.user ? `${o.user}@${o.hostName}` : o.hostName;
-  return `ssh -i ${identityArgument(o.identityFile, platform, o.home ?? os.homedir())} ${shellWord(target, platform)}`;
+export function sshCommand(options: SshCommandOptions): string {
+  const platform = options.platform ?? process.platform;
+  if (!options.hostName) return `ssh ${shellWord(options.alias, platform)}`;
+  const target = options.user ? `${options.user}@${options.hostName}` : options.hostName;
+  const identity = identityArgument(options.identityFile, platform, options.home ?? os.homedir());
+  return `ssh -i ${identity} ${shellWord(target, platform)}`;
 }
 
 function identityArgument(file: string, platform: NodeJS.Platform, home: string): string {

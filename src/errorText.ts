@@ -7,7 +7,8 @@
 import { ApiError } from './api/errors';
 import { AuthError } from './api/identity';
 import { CreateAbandonedError } from './flows/createKeyPair';
-import { KeyFileError } from './keys/keyFiles';
+import { displayPath, KeyFileError } from './keys/keyFiles';
+import type { SshCheck, SshOptionDifference } from './keys/sshConfig';
 import { PublicKeyError } from './keys/publicKey';
 
 export const SET_TOKEN = 'Set API Token';
@@ -162,4 +163,37 @@ export function describeError(err: unknown): Described {
   if (err instanceof KeyFileError) return { message: err.message, actions: [SSH_FOLDER_SETTING] };
   if (err instanceof PublicKeyError) return { message: err.message, actions: [] };
   return { message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}`, actions: [SHOW_LOG] };
+}
+
+/**
+ * The sentence after "Added Host …" / "Updated Host …": whether `ssh <alias>` really uses
+ * the entry, as `ssh -G` resolved it. `warning` when another entry still wins.
+ */
+export function describeSshCheck(check: SshCheck, alias: string): { severity: 'info' | 'warning'; text: string } {
+  switch (check.status) {
+    case 'effective':
+      return { severity: 'info', text: `ssh -G confirms that "ssh ${alias}" uses it.` };
+    case 'not-checked':
+      return {
+        severity: 'info',
+        text:
+          check.reason === 'no-ssh'
+            ? 'It was not checked: no ssh command was found.'
+            : `It could not be checked with ssh -G${check.detail ? `: ${check.detail}` : '.'}`,
+      };
+    case 'overridden': {
+      const shown = (d: SshOptionDifference, v: string) => (d.option === 'IdentityFile' ? displayPath(v) : v);
+      const parts = check.differences.map((d) =>
+        d.option === 'IdentityFile'
+          ? `IdentityFile ${shown(d, d.actual)} is tried first, not ${shown(d, d.expected)}`
+          : `${d.option} is ${d.actual}, not ${d.expected}`,
+      );
+      return {
+        severity: 'warning',
+        text:
+          `But another entry still wins for "ssh ${alias}" (ssh uses the first value it finds): ${parts.join('; ')}. ` +
+          'Change or move the entry that sets these.',
+      };
+    }
+  }
 }

@@ -1,13 +1,15 @@
 /**
  * Key Pairs: Add to SSH Config… — a `Host` entry for a key pair whose private key is
- * here, appended to `<sshDirectory>/config` (existing content never changed). Offered on
+ * here, written to `<sshDirectory>/config` where it takes effect (before `Host *`/`Match`;
+ * nothing else in the file changes) and checked with `ssh -G`. Offered on
  * view nodes with local files and after a successful create or import.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { checkConfigWord, sshCommand } from '../flows/sshCommand';
+import { describeSshCheck } from '../errorText';
+import { checkConfigWord, sshCommand, suggestAlias } from '../flows/sshCommand';
 import { displayPath } from '../keys/keyFiles';
-import { addHostToSshConfig } from '../keys/sshConfig';
+import { addHostToSshConfig, checkWithSsh } from '../keys/sshConfig';
 import { log } from '../log';
 import { showError } from '../messages';
 import { sshDirectory } from '../settings';
@@ -54,7 +56,7 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
 
   const configPath = path.join(sshDirectory(), 'config');
   // Three steps with Back: alias, HostName (optional), User.
-  const answers = { alias: path.basename(target.privatePath), hostName: '', user: 'root' };
+  const answers = { alias: suggestAlias(path.basename(target.privatePath)), hostName: '', user: 'root' };
   const steps: Array<{ field: keyof typeof answers; prompt: string; placeholder?: string; validate: (v: string) => string | undefined }> = [
     {
       field: 'alias',
@@ -102,8 +104,11 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
     identityFile: target.privatePath,
   };
   let added: boolean;
+  let outcome: 'added' | 'updated' | 'unchanged' | 'exists';
   try {
-    added = (await addHostToSshConfig(entry)).added;
+    const result = await addHostToSshConfig(entry);
+    added = result.added;
+    outcome = result.result.outcome;
   } catch (err) {
     await showError(err, `Adding "${entry.alias}" to ${displayPath(configPath)}`);
     return undefined;
@@ -123,8 +128,17 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
   }
 
   const command = sshCommand(entry);
-  log.info(`added Host "${entry.alias}" for key pair "${target.name}" to ${displayPath(configPath)}`);
-  void notify('info', `Added Host "${entry.alias}" to ${displayPath(configPath)}.`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
+  const check = describeSshCheck(await checkWithSsh({ configPath, entry }), entry.alias);
+  const where = displayPath(configPath);
+  const did =
+    outcome === 'added'
+      ? `Added Host "${entry.alias}" to ${where}.`
+      : outcome === 'updated'
+        ? `Updated Host "${entry.alias}" in ${where}.`
+        : `Host "${entry.alias}" in ${where} was already up to date.`;
+  log.info(`key pair "${target.name}": ${did} ${check.text}`);
+  const text = `${did} ${check.text}`;
+  void notify(check.severity, text, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
     if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);
     else if (picked === OPEN_SSH_CONFIG) await openConfig();
   });

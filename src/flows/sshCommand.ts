@@ -3,7 +3,7 @@
  * what the user types for it. Pure; no `vscode` import.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
+import { homeRelative } from '../keys/sshConfig';
 
 export interface SshCommandOptions {
   /** The Host alias just added. */
@@ -22,21 +22,18 @@ export interface SshCommandOptions {
  * entry), else `ssh <alias>` (the entry supplies everything). The file is written as
  * `~/…` under the home folder and quoted for the shell when needed.
  */
-export function sshCommand(o: SshCommandOptions): string {
-  const platform = o.platform ?? process.platform;
-  if (!o.hostName) return `ssh ${shellWord(o.alias, platform)}`;
-  const target = o.user ? `${o.user}@${o.hostName}` : o.hostName;
-  return `ssh -i ${identityArgument(o.identityFile, platform, o.home ?? os.homedir())} ${shellWord(target, platform)}`;
+export function sshCommand(options: SshCommandOptions): string {
+  const platform = options.platform ?? process.platform;
+  if (!options.hostName) return `ssh ${shellWord(options.alias, platform)}`;
+  const target = options.user ? `${options.user}@${options.hostName}` : options.hostName;
+  const identity = identityArgument(options.identityFile, platform, options.home ?? os.homedir());
+  return `ssh -i ${identity} ${shellWord(target, platform)}`;
 }
 
 function identityArgument(file: string, platform: NodeJS.Platform, home: string): string {
-  const p = platform === 'win32' ? path.win32 : path.posix;
-  const rel = home ? p.relative(home, file) : '';
-  const underHome = rel !== '' && !rel.startsWith('..') && !p.isAbsolute(rel);
-  if (underHome && platform !== 'win32') {
-    // `~/` must stay outside quotes for the shell to expand it.
-    return SAFE.test(rel) ? `~/${rel}` : `~/${shellWord(rel, platform)}`;
-  }
+  const rel = platform === 'win32' ? undefined : homeRelative(file, home, platform);
+  // `~/` must stay outside quotes for the shell to expand it.
+  if (rel !== undefined) return SAFE.test(rel) ? `~/${rel}` : `~/${shellWord(rel, platform)}`;
   return shellWord(file, platform);
 }
 
@@ -48,14 +45,5 @@ export function shellWord(word: string, platform: NodeJS.Platform = process.plat
   return SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/**
- * Why `value` can't be an ssh_config word (what addHostToSshConfig would refuse), or
- * undefined. An `alias` can't have the characters ssh_config uses for patterns either.
- */
-export function checkConfigWord(label: string, value: string, kind: 'alias' | 'host' | 'user'): string | undefined {
-  if (value === '') return `Enter a ${label}.`;
-  if (/[\s\p{Cc}]/u.test(value)) return `The ${label} can't contain spaces.`;
-  if (kind === 'alias' && /[#"*?!,]/.test(value)) return `The ${label} can't contain "#", quotes, "*", "?", "!" or ",".`;
-  if (/[#"]/.test(value)) return `The ${label} can't contain "#" or quotes.`;
-  return undefined;
-}
+/** The ssh_config word rules live with the config writer; re-exported for the input boxes. */
+export { checkConfigWord, suggestAlias } from '../keys/sshConfig';

@@ -3,7 +3,7 @@
  * in the account, and local files already present. Pure and synchronous: it works on sets
  * loaded once when the input opens, so a keystroke costs no request and no file access.
  */
-import { checkKeyPairName, keyFileName } from '../keys/names';
+import { checkKeyPairName, describeKeyFileProblem, foldFileName, keyFileName, keyFileProblem } from '../keys/names';
 
 /** Longest file name most file systems take (ext4, APFS, NTFS: 255). */
 const MAX_FILE_NAME_BYTES = 255;
@@ -43,9 +43,18 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
         message: `The key file ${file}.pub would be ${over} byte${over === 1 ? '' : 's'} too long for a file name (at most ${MAX_FILE_NAME_BYTES}). Use a shorter name.`,
       };
     }
+    const problem = keyFileProblem(file);
+    if (problem) return { severity: 'error', message: describeKeyFileProblem(problem, ctx.directoryShown) };
     for (const f of [file, `${file}.pub`]) {
-      if (ctx.files.has(f)) {
-        return { severity: 'error', message: `${ctx.directoryShown}/${f} already exists. Choose another name (existing files are never overwritten).` };
+      const existing = ctx.files.has(f) ? f : findFolded(ctx.files, f);
+      if (existing !== undefined) {
+        const sameFile = existing === f ? '' : ` (${existing} and ${f} are the same file on macOS and Windows)`;
+        return {
+          severity: 'error',
+          message:
+            `${ctx.directoryShown}/${existing} already exists${sameFile}. ` +
+            'Choose another name (existing files are never overwritten).',
+        };
       }
     }
     where = `Saves ${ctx.directoryShown}/${file} and ${file}.pub.`;
@@ -54,6 +63,13 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
     return { severity: 'warning', message: `A key pair with this name in different case exists; some clouds treat names case-insensitively. ${where}` };
   }
   return { severity: 'info', message: where };
+}
+
+/** The entry of `files` that is `file` on a file system ignoring case and trailing dots, if any. */
+function findFolded(files: ReadonlySet<string>, file: string): string | undefined {
+  const folded = foldFileName(file);
+  for (const f of files) if (foldFileName(f) === folded) return f;
+  return undefined;
 }
 
 /** Builds the sets `validateName` works on. */

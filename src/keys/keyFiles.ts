@@ -16,7 +16,7 @@ import { constants, promises as fs, Stats } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { isPlainFileName } from './names';
+import { describeKeyFileProblem, isPlainFileName, keyFileProblem } from './names';
 
 /** Kind of a {@link KeyFileError}. */
 export type KeyFileErrorCode = 'exists' | 'not-directory' | 'permission' | 'no-space' | 'read-only' | 'io';
@@ -218,6 +218,9 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 function targetPaths(dir: string, fileBase: string): { dir: string; privatePath: string; publicPath: string } {
   if (!isPlainFileName(fileBase)) throw new Error(`Not a plain file name: "${fileBase}"`);
+  // Defence in depth: the name check refuses these first; a caller that skipped it still can't.
+  const problem = keyFileProblem(fileBase);
+  if (problem) throw new Error(describeKeyFileProblem(problem, displayPath(path.resolve(dir))));
   const resolved = path.resolve(dir);
   const privatePath = path.join(resolved, fileBase);
   return { dir: resolved, privatePath, publicPath: `${privatePath}.pub` };

@@ -7,6 +7,7 @@
  * On top of Nova's rules a name made only of dots (".", "..") is refused, because the
  * name is also the local file name of the key (see {@link keyFileName}).
  */
+import { compareVersions } from '../api/compute';
 
 /** Why a name is not acceptable; `position` is 1-based, in code points, when a character is at fault. */
 export interface NameProblem {
@@ -82,17 +83,85 @@ export function keyFileName(name: string): string {
   return file;
 }
 
+/**
+ * Files of the SSH folder that OpenSSH's client or sshd read by name, with what they are
+ * for. A key saved under one of these names would break ssh or change who may log in.
+ */
+const OPENSSH_FILES: ReadonlyMap<string, string> = new Map([
+  ['config', 'saving a key there would break ssh'],
+  ['authorized_keys', 'sshd reads it to decide who may log in to this account'],
+  ['authorized_keys2', 'sshd reads it to decide who may log in to this account'],
+  ['known_hosts', "ssh checks servers' host keys against it"],
+  ['known_hosts2', "ssh checks servers' host keys against it"],
+  ['known_hosts.old', 'ssh-keygen keeps the previous known_hosts there'],
+  ['rc', 'sshd runs it at every login'],
+  ['environment', 'sshd reads it at every login'],
+  ['agent.sock', "it is the usual place of the ssh agent's socket"],
+]);
+
+/** Windows device names: a "file" named so (with any extension) is the device, so nothing is saved. */
+const WINDOWS_DEVICES = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/;
+
+/**
+ * How a file name looks to a file system that ignores case and drops trailing dots and
+ * spaces (macOS, Windows): `Config.` and `config` are one file there.
+ */
+export function foldFileName(file: string): string {
+  return file.replace(/[. ]+$/, '').toLowerCase();
+}
+
+/** Why a file name may not hold a key, from {@link keyFileProblem}. */
+export type KeyFileProblem =
+  | { kind: 'openssh-file'; file: string; purpose: string }
+  | { kind: 'pub-suffix'; file: string }
+  | { kind: 'windows-device'; file: string };
+
+/**
+ * Why the key files `<fileBase>` and `<fileBase>.pub` must not be written, or undefined:
+ * either would be a file OpenSSH or sshd reads by name (`config`, `authorized_keys`, `rc`…),
+ * the private key would end in `.pub` (ssh takes `<x>.pub` for the public key of `<x>`, so
+ * `a.pub` would pass for the public key of a key `a`), or the name is a Windows device.
+ * Compared as case-insensitive file systems do (see {@link foldFileName}).
+ */
+export function keyFileProblem(fileBase: string): KeyFileProblem | undefined {
+  for (const file of [fileBase, `${fileBase}.pub`]) {
+    const purpose = OPENSSH_FILES.get(foldFileName(file));
+    if (purpose !== undefined) return { kind: 'openssh-file', file, purpose };
+  }
+  if (foldFileName(fileBase).endsWith('.pub')) return { kind: 'pub-suffix', file: fileBase };
+  const stem = foldFileName(fileBase).split('.')[0] ?? '';
+  if (WINDOWS_DEVICES.test(stem)) return { kind: 'windows-device', file: fileBase };
+  return undefined;
+}
+
+/** The sentence for a {@link KeyFileProblem}; `directoryShown` is the SSH folder as shown, e.g. `~/.ssh`. */
+export function describeKeyFileProblem(problem: KeyFileProblem, directoryShown: string): string {
+  const { file } = problem;
+  switch (problem.kind) {
+    case 'openssh-file':
+      return `${file} is OpenSSH's own file (${directoryShown}/${file}): ${problem.purpose}. Choose another name.`;
+    case 'pub-suffix':
+      return (
+        `The private key file ${file} would end in ".pub": ssh would take it for a public key ` +
+        `(the public key of ${file.replace(/[. ]+$/, '').slice(0, -4)}). Choose a name that does not end in ".pub".`
+      );
+    case 'windows-device':
+      return `${file} is a device name on Windows: the key would not be saved as a file there. Choose another name.`;
+  }
+}
+
 /** True if `file` names an entry directly inside a directory: not empty, `.` or `..`, no `/`, `\` or NUL. */
 export function isPlainFileName(file: string): boolean {
   return file !== '' && file !== '.' && file !== '..' && !/[/\\\0]/.test(file);
 }
 
+/** The microversion from which Nova allows "@" and "." in names (and stops generating keys). */
+export const EXTENDED_NAMES_MICROVERSION = '2.92';
+
 function allowsExtendedNames(microversion: string | undefined): boolean {
   if (microversion === 'latest') return true;
-  const match = /^(\d+)\.(\d+)$/.exec(microversion ?? '');
-  if (!match) return false;
-  const major = Number(match[1]);
-  return major > 2 || (major === 2 && Number(match[2]) >= 92);
+  if (microversion === undefined || !/^\d+\.\d+$/.test(microversion)) return false;
+  return compareVersions(microversion, EXTENDED_NAMES_MICROVERSION) >= 0;
 }
 
 const CHAR_NAMES: Record<string, string> = {

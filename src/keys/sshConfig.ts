@@ -1,36 +1,595 @@
 /**
- * Adding a `Host` entry for a new key to the user's OpenSSH client config, without
- * touching anything already in it.
+ * The user's OpenSSH client config (`~/.ssh/config`, or `remote.SSH.configFile`): the
+ * ssh_config word rules, `~/` paths, writing or updating the one `Host` entry this
+ * extension owns for an alias (where it takes effect), pointing entries at a rotated key,
+ * and checking the result with the real `ssh -G`. Everything not ours stays byte-identical.
+ *
+ * The pure functions work on bytes (`latin1` strings inside), so a config that is not
+ * valid UTF-8 survives unchanged; only the lines written here are UTF-8.
  */
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureDirectory, saveFileExclusive, toKeyFileError } from './keyFiles';
 
+/** The comment that marks an entry this extension wrote (and may update). */
+export const HOST_ENTRY_MARKER = '# Added by Server Key Pairs (VS Code)';
+
+// ------------------------------------------------------------------ word rules
+
+/** What a config word is for: a Host alias is also what the user types after `ssh`. */
+export type ConfigWordKind = 'alias' | 'host' | 'user';
+
+const ALIAS_CHARS = /^[A-Za-z0-9._-]$/;
+
 /**
- * Appends to `configPath` (e.g. `~/.ssh/config`, already expanded):
+ * Why `value` can't be written as this kind of ssh_config word, or undefined. An alias
+ * must mean itself on the `ssh` command line and in a `Host` line: no `@` (`ssh me@laptop`
+ * means user `me` on host `laptop`), no leading `-` (an option), no pattern characters
+ * (`*`, `?`, `!`), no quotes or spaces; only letters, digits, `.`, `_` and `-`.
+ */
+export function checkConfigWord(label: string, value: string, kind: ConfigWordKind): string | undefined {
+  if (value === '') return `Enter a ${label}.`;
+  if (/[\s\p{Cc}]/u.test(value)) return `The ${label} can't contain spaces or line breaks.`;
+  if (/["'`]/.test(value)) return `The ${label} can't contain quotes.`;
+  if (value.startsWith('-')) return `The ${label} can't start with "-": ssh would read it as an option.`;
+  if (kind === 'alias') {
+    if (value.includes('@')) {
+      const [user, host] = value.split('@', 2);
+      return `The ${label} can't contain "@": "ssh ${value}" would mean user "${user}" on host "${host}".`;
+    }
+    const wildcard = /[*?!]/.exec(value);
+    if (wildcard) return `The ${label} can't contain "${wildcard[0]}": in an SSH config it makes a pattern.`;
+    const bad = Array.from(value).findIndex((c) => !ALIAS_CHARS.test(c));
+    if (bad >= 0) {
+      const c = Array.from(value)[bad] ?? '';
+      return `"${c}" at position ${bad + 1} is not allowed in a ${label}. Use letters, digits, ".", "_" and "-".`;
+    }
+    return undefined;
+  }
+  if (/[#\\]/.test(value)) return `The ${label} can't contain "#" or "\\".`;
+  if (kind === 'user' && value.includes('%')) return `The ${label} can't contain "%".`;
+  return undefined;
+}
+
+/** A host alias made from a key file name: characters an alias can't have become `-`. */
+export function suggestAlias(fileBase: string): string {
+  const alias = Array.from(fileBase)
+    .map((c) => (ALIAS_CHARS.test(c) ? c : '-'))
+    .join('')
+    .replace(/^[-.]+/, '');
+  return alias === '' ? 'server' : alias;
+}
+
+/**
+ * `value` as one ssh_config argument: `%` doubled where ssh expands `%` tokens
+ * (`tokens`), and in double quotes if it has a space or a character ssh_config treats
+ * specially (`#`, `'`, `=`). Throws for what no quoting can carry portably (`"`, `\`,
+ * control characters).
+ */
+export function configWord(value: string, options: { tokens: boolean }): string {
+  if (value === '' || /["\\\p{Cc}]/u.test(value)) {
+    throw new Error(
+      `"${value}" can't be written in an SSH config: it is empty or has quotes, "\\" or control characters.`,
+    );
+  }
+  const escaped = options.tokens ? value.replace(/%/g, '%%') : value;
+  return /[\s#'=]/.test(escaped) ? `"${escaped}"` : escaped;
+}
+
+/**
+ * Splits the arguments of one ssh_config line as OpenSSH does: whitespace separates,
+ * `"…"` and `'…'` quote, `\` escapes the next character, and a word starting with `#`
+ * begins a comment.
+ */
+export function splitConfigArgs(rest: string): string[] {
+  const args: string[] = [];
+  let i = 0;
+  while (i < rest.length) {
+    while (i < rest.length && /\s/.test(rest.charAt(i))) i++;
+    if (i >= rest.length || rest.charAt(i) === '#') break;
+    let word = '';
+    let quote = '';
+    for (; i < rest.length; i++) {
+      const c = rest.charAt(i);
+      if (quote) {
+        if (c === quote) quote = '';
+        else if (c === '\\' && quote === '"' && i + 1 < rest.length) word += rest.charAt(++i);
+        else word += c;
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '\\' && i + 1 < rest.length) word += rest.charAt(++i);
+      else if (/\s/.test(c)) break;
+      else word += c;
+    }
+    args.push(word);
+  }
+  return args;
+}
+
+// ------------------------------------------------------------------ paths
+
+/**
+ * The part of `file` under `home` with `/` separators (`.ssh/web`), or undefined when
+ * `file` is not inside `home`. One rule for `~/` in the SSH config and on a command line.
+ */
+export function homeRelative(
+  file: string,
+  home: string,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  if (home === '') return undefined;
+  const rel = p.relative(home, file);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${p.sep}`) || p.isAbsolute(rel)) return undefined;
+  return platform === 'win32' ? rel.replace(/\\/g, '/') : rel;
+}
+
+/**
+ * `file` as an IdentityFile argument: `~/…` under `home` (ssh expands `~` with the
+ * account's home from the password database, which is what `home` should be), `/`
+ * separators on Windows, `%` doubled, quoted when needed. Throws for `"`, control
+ * characters, or `\` outside Windows.
+ */
+export function identityFileWord(file: string, home: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform !== 'win32' && file.includes('\\')) {
+    throw new Error(`The identity file path can't contain "\\": ${file}`);
+  }
+  const rel = homeRelative(file, home, platform);
+  const value = rel !== undefined ? `~/${rel}` : platform === 'win32' ? file.replace(/\\/g, '/') : file;
+  return configWord(value, { tokens: true });
+}
+
+/**
+ * The file an IdentityFile argument (already unquoted) names, for comparing spellings:
+ * `~/`, `%d` and `${HOME}` become `home`, `%%` becomes `%`, the path is normalised.
+ */
+export function resolveIdentityArgument(
+  value: string,
+  home: string,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  let v = value.replace(/%([%d])/g, (_all, c: string) => (c === '%' ? '\0' : home)).replace(/\0/g, '%');
+  v = v.replace(/\$\{HOME\}/g, home);
+  if (v === '~') v = home;
+  else if (v.startsWith('~/') || (platform === 'win32' && v.startsWith('~\\'))) v = p.join(home, v.slice(2));
+  return p.normalize(v);
+}
+
+/** The home folder ssh uses for `~` (the password database entry), falling back to `os.homedir()`. */
+export function sshHome(): string {
+  try {
+    return os.userInfo().homedir || os.homedir();
+  } catch {
+    return os.homedir();
+  }
+}
+
+// ------------------------------------------------------------------ reading a config
+
+interface ConfigLine {
+  /** Offset of the line's first byte in the text. */
+  start: number;
+  /** Offset after the line's content (before its line ending). */
+  contentEnd: number;
+  /** Offset after its line ending. */
+  end: number;
+  /** Lower-cased keyword; undefined for blank and comment lines. */
+  keyword?: string;
+  args: string[];
+  /** Offsets of the argument text (after the keyword and separator), for rewriting it. */
+  argsStart: number;
+  comment: boolean;
+}
+
+interface Block {
+  /** 'preamble' is everything before the first Host/Match line. */
+  kind: 'preamble' | 'host' | 'match';
+  /** Index of the Host/Match line (or 0 for the preamble) and of the line after the block. */
+  first: number;
+  next: number;
+}
+
+interface ParsedConfig {
+  text: string;
+  lines: ConfigLine[];
+  blocks: Block[];
+  eol: string;
+}
+
+function parseConfig(text: string): ParsedConfig {
+  const lines: ConfigLine[] = [];
+  const re = /([^\r\n]*)(\r\n|\n|\r(?!\n)|$)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const [all, content = '', ending = ''] = m;
+    const start = m.index;
+    if (all === '' && start >= text.length) break;
+    const line = parseLine(content, start);
+    lines.push({ ...line, start, contentEnd: start + content.length, end: start + all.length });
+    if (ending === '') break;
+  }
+  const blocks: Block[] = [{ kind: 'preamble', first: 0, next: lines.length }];
+  lines.forEach((line, index) => {
+    if (line.keyword !== 'host' && line.keyword !== 'match') return;
+    const last = blocks[blocks.length - 1];
+    if (last) last.next = index;
+    blocks.push({ kind: line.keyword, first: index, next: lines.length });
+  });
+  const crlf = /^[^\n]*\r\n/.test(text);
+  return { text, lines, blocks, eol: crlf ? '\r\n' : '\n' };
+}
+
+function parseLine(content: string, start: number): Omit<ConfigLine, 'start' | 'contentEnd' | 'end'> {
+  const body = start === 0 ? content.replace(/^\uFEFF|^\xEF\xBB\xBF/, '') : content;
+  const offset = content.length - body.length;
+  const trimmed = body.trimStart();
+  if (trimmed === '' || trimmed.startsWith('#')) return { args: [], argsStart: start, comment: trimmed !== '' };
+  const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)(\s*=\s*|\s+|$)/.exec(body);
+  if (!m) return { keyword: '?', args: [], argsStart: start, comment: false };
+  const argsStart = start + offset + m[0].length;
+  const args = splitConfigArgs(body.slice(m[0].length));
+  return { keyword: (m[2] ?? '').toLowerCase(), args, argsStart, comment: false };
+}
+
+/** OpenSSH's pattern match: `*` any run, `?` one character, case-sensitive. */
+function globMatch(pattern: string, name: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(name);
+}
+
+/** True if a `Host` line with `patterns` applies to `alias` (a `!pattern` that matches vetoes). */
+function hostLineMatches(patterns: readonly string[], alias: string): boolean {
+  let positive = false;
+  for (const p of patterns) {
+    if (p.startsWith('!')) {
+      if (globMatch(p.slice(1), alias)) return false;
+    } else if (globMatch(p, alias)) positive = true;
+  }
+  return positive;
+}
+
+/** True if the block's Host line or `Match host`/`originalhost` criterion names `alias` itself (not a pattern). */
+function namesAlias(line: ConfigLine, alias: string): boolean {
+  if (line.keyword === 'host') return line.args.includes(alias);
+  if (line.keyword !== 'match') return false;
+  for (let i = 0; i + 1 < line.args.length; i++) {
+    const criterion = (line.args[i] ?? '').toLowerCase();
+    const list = (line.args[i + 1] ?? '').split(',');
+    if ((criterion === 'host' || criterion === 'originalhost') && list.includes(alias)) return true;
+  }
+  return false;
+}
+
+function isMarked(parsed: ParsedConfig, block: Block): boolean {
+  for (let i = block.first + 1; i < block.next; i++) {
+    const line = parsed.lines[i];
+    if (line?.comment && lineText(parsed, i).trim() === HOST_ENTRY_MARKER) return true;
+  }
+  return false;
+}
+
+function lineText(parsed: ParsedConfig, index: number): string {
+  const line = parsed.lines[index];
+  return line ? parsed.text.slice(line.start, line.contentEnd) : '';
+}
+
+// ------------------------------------------------------------------ one Host entry
+
+/** The entry this extension writes for an alias. */
+export interface HostEntry {
+  alias: string;
+  hostName?: string;
+  user?: string;
+  port?: number;
+  /** The private key file (absolute path). */
+  identityFile: string;
+}
+
+/** What {@link planHostEntry} decided; `text` is the whole new file. */
+export type HostEntryPlan =
+  | { outcome: 'added' | 'updated' | 'unchanged'; text: Buffer; line: number }
+  | { outcome: 'exists'; line: number };
+
+/**
+ * Why `entry` can't be written, or undefined (see {@link checkConfigWord}).
+ */
+export function checkHostEntry(entry: HostEntry): string | undefined {
+  return (
+    checkConfigWord('host alias', entry.alias, 'alias') ??
+    (entry.hostName !== undefined ? checkConfigWord('host name', entry.hostName, 'host') : undefined) ??
+    (entry.user !== undefined ? checkConfigWord('user name', entry.user, 'user') : undefined) ??
+    (entry.port !== undefined && !(Number.isInteger(entry.port) && entry.port >= 1 && entry.port <= 65535)
+      ? `The port must be a whole number from 1 to 65535, not ${entry.port}.`
+      : undefined)
+  );
+}
+
+/**
+ * Writes or updates exactly one `Host <alias>` entry in the config text `config`:
  *
  * ```
  * Host <alias>
+ *   # Added by Server Key Pairs (VS Code)
  *   HostName <hostName>        (if given)
  *   User <user>                (if given)
+ *   Port <port>                (if given)
  *   IdentityFile <identityFile>
  *   IdentitiesOnly yes
  * ```
  *
- * The existing bytes are kept exactly; the block is separated by a blank line and uses
- * the file's line ending (CRLF if its first line ends so). `identityFile` is written as
- * `~/…` when it is under the home folder, with `/` separators on Windows, `%` escaped,
- * and quoted if it contains spaces.
+ * - An entry for `alias` with the marker is updated in place: only its HostName, User,
+ *   Port, IdentityFile and IdentitiesOnly lines change (absent values are removed); other
+ *   lines the user added to it stay.
+ * - Any other `Host` line or `Match host` criterion naming `alias` is the user's:
+ *   nothing changes (`exists`, with its 1-based line).
+ * - A new entry goes where it takes effect, as ssh uses the first value it finds: before
+ *   the first `Match` block and the first `Host` block whose patterns match the alias
+ *   (`Host *`), so after the leading global lines and `Include`s; comment lines directly
+ *   above that block stay with it. Without such a block it is appended.
  *
- * If a `Host` line (or a `Match host`/`originalhost` criterion) already names `alias`
- * exactly (case-sensitive; patterns and `!` negations don't count; `Include`d files are
- * not read), nothing is written and `{ added: false, reason: 'exists' }` is returned.
- *
- * The file is replaced through a temp file and rename in its directory, keeping its mode;
- * a symlinked config is updated at its real location. A missing file is created with
- * mode 0600 (its directory 0700). Throws an Error for an invalid alias, hostName, user or
- * identityFile, and a KeyFileError when the file can't be read or written.
+ * Every other byte stays as it was; new lines use the file's line ending (CRLF if its
+ * first line ends so) and the indentation of its first indented option. Throws an Error
+ * for an entry {@link checkHostEntry} refuses.
+ */
+export function planHostEntry(
+  config: string | Uint8Array,
+  entry: HostEntry,
+  options: { home?: string; platform?: NodeJS.Platform } = {},
+): HostEntryPlan {
+  const problem = checkHostEntry(entry);
+  if (problem) throw new Error(problem);
+  const home = options.home ?? sshHome();
+  const text = toBytes(config);
+  const parsed = parseConfig(text);
+  const values: Array<[string, string | undefined]> = [
+    ['HostName', entry.hostName !== undefined ? configWord(entry.hostName, { tokens: true }) : undefined],
+    ['User', entry.user !== undefined ? configWord(entry.user, { tokens: false }) : undefined],
+    ['Port', entry.port !== undefined ? String(entry.port) : undefined],
+    ['IdentityFile', identityFileWord(entry.identityFile, home, options.platform)],
+    ['IdentitiesOnly', 'yes'],
+  ];
+  const ours = parsed.blocks.find((b) => {
+    const line = parsed.lines[b.first];
+    const single = line !== undefined && line.args.length === 1 && line.args[0] === entry.alias;
+    return b.kind === 'host' && single && isMarked(parsed, b);
+  });
+  for (const b of parsed.blocks) {
+    const line = parsed.lines[b.first];
+    if (b !== ours && b.kind !== 'preamble' && line && namesAlias(line, entry.alias)) {
+      return { outcome: 'exists', line: b.first + 1 };
+    }
+  }
+  const indent = detectIndent(parsed);
+  if (ours) return updateBlock(text, parsed, ours, values, indent);
+
+  const target = parsed.blocks.find((b) => {
+    const line = parsed.lines[b.first];
+    return b.kind === 'match' || (b.kind === 'host' && line !== undefined && hostLineMatches(line.args, entry.alias));
+  });
+  const block = [
+    `Host ${entry.alias}`,
+    `${indent}${HOST_ENTRY_MARKER}`,
+    ...values.filter(([, v]) => v !== undefined).map(([k, v]) => `${indent}${k} ${v ?? ''}`),
+  ];
+  const eol = parsed.eol;
+  if (!target) {
+    let separator = '';
+    if (text !== '') {
+      if (!/[\r\n]$/.test(text)) separator += eol;
+      if (!/(\r?\n|\r)[ \t]*(\r?\n|\r)$/.test(text + separator)) separator += eol;
+    }
+    const head = text + separator;
+    const line = lineNumberAt(head, head.length);
+    return { outcome: 'added', text: fromBytes(head + utf8(block.join(eol) + eol)), line };
+  }
+  // Comments directly above the block belong to it.
+  let at = target.first;
+  while (at > 0 && parsed.lines[at - 1]?.comment) at--;
+  const before = at > 0 && lineText(parsed, at - 1).trim() !== '' ? eol : '';
+  const offset = parsed.lines[at]?.start ?? text.length;
+  const inserted = before + utf8(block.join(eol) + eol + eol);
+  return {
+    outcome: 'added',
+    text: fromBytes(text.slice(0, offset) + inserted + text.slice(offset)),
+    line: lineNumberAt(text, offset) + (before ? 1 : 0),
+  };
+}
+
+function updateBlock(
+  text: string,
+  parsed: ParsedConfig,
+  block: Block,
+  values: Array<[string, string | undefined]>,
+  indent: string,
+): HostEntryPlan {
+  const wanted = new Map(values.map(([k, v]) => [k.toLowerCase(), { keyword: k, value: v, done: false }]));
+  const edits: Array<{ from: number; to: number; text: string }> = [];
+  let lastOption = block.first;
+  for (let i = block.first + 1; i < block.next; i++) {
+    const line = parsed.lines[i];
+    if (!line?.keyword) continue;
+    lastOption = i;
+    const want = wanted.get(line.keyword);
+    if (!want) continue;
+    if (want.value === undefined || want.done) {
+      edits.push({ from: line.start, to: line.end, text: '' });
+    } else {
+      want.done = true;
+      const current = text.slice(line.argsStart, line.contentEnd).replace(/\s+$/, '');
+      const value = utf8(want.value);
+      if (line.args.length !== 1 || current !== value) {
+        edits.push({ from: line.start, to: line.contentEnd, text: `${indent}${want.keyword} ${value}` });
+      }
+    }
+  }
+  const missing = [...wanted.values()].filter((w) => !w.done && w.value !== undefined);
+  if (missing.length > 0) {
+    const after = parsed.lines[lastOption];
+    const at = after ? after.end : text.length;
+    const needsEol = after !== undefined && after.end === after.contentEnd;
+    const added = missing.map((w) => `${indent}${w.keyword} ${utf8(w.value ?? '')}${parsed.eol}`).join('');
+    edits.push({ from: at, to: at, text: (needsEol ? parsed.eol : '') + added });
+  }
+  if (edits.length === 0) return { outcome: 'unchanged', text: fromBytes(text), line: block.first + 1 };
+  edits.sort((a, b) => b.from - a.from || b.to - a.to);
+  let out = text;
+  for (const e of edits) out = out.slice(0, e.from) + e.text + out.slice(e.to);
+  return { outcome: 'updated', text: fromBytes(out), line: block.first + 1 };
+}
+
+/** 1-based number of the line that starts at `offset`. */
+function lineNumberAt(text: string, offset: number): number {
+  return (text.slice(0, offset).match(/\r\n|\n|\r/g)?.length ?? 0) + 1;
+}
+
+function detectIndent(parsed: ParsedConfig): string {
+  for (const b of parsed.blocks) {
+    if (b.kind === 'preamble') continue;
+    for (let i = b.first + 1; i < b.next; i++) {
+      const m = /^([ \t]+)\S/.exec(lineText(parsed, i));
+      if (m && parsed.lines[i]?.keyword) return m[1] ?? '  ';
+    }
+  }
+  return '  ';
+}
+
+// ------------------------------------------------------------------ rotation
+
+/** One entry {@link retargetIdentityFile} changed. */
+export interface RetargetedEntry {
+  /** The `Host`/`Match` line's arguments (`web1`, `host web*`), or '' for global lines. */
+  host: string;
+  /** 1-based line numbers of the IdentityFile lines changed in it. */
+  lines: number[];
+}
+
+/**
+ * Points every `IdentityFile` whose file is `oldPath` (any spelling: `~/.ssh/x`,
+ * absolute, quoted, `%d/…`, `${HOME}/…`) at `newPath`, and `oldPath.pub` at
+ * `newPath.pub`. Only the argument of those lines changes; keyword, indentation, a
+ * trailing comment and line endings stay, and every other byte too.
+ */
+export function retargetIdentityFile(
+  config: string | Uint8Array,
+  change: { oldPath: string; newPath: string },
+  options: { home?: string; platform?: NodeJS.Platform } = {},
+): { text: Buffer; changed: RetargetedEntry[] } {
+  const home = options.home ?? sshHome();
+  const platform = options.platform ?? process.platform;
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const text = toBytes(config);
+  const parsed = parseConfig(text);
+  const oldResolved = p.normalize(change.oldPath);
+  const targets = new Map([
+    [oldResolved, change.newPath],
+    [`${oldResolved}.pub`, `${change.newPath}.pub`],
+  ]);
+  const edits: Array<{ from: number; to: number; text: string }> = [];
+  const changed: RetargetedEntry[] = [];
+  for (const block of parsed.blocks) {
+    const lines: number[] = [];
+    for (let i = block.first; i < block.next; i++) {
+      const line = parsed.lines[i];
+      if (line?.keyword !== 'identityfile' || line.args.length !== 1) continue;
+      const named = resolveIdentityArgument(fromUtf8(line.args[0] ?? ''), home, platform);
+      const replacement = targets.get(named);
+      if (replacement === undefined) continue;
+      // The argument ends where a trailing comment (or trailing space) starts.
+      const rest = text.slice(line.argsStart, line.contentEnd);
+      const argEnd = line.argsStart + argumentLength(rest);
+      edits.push({ from: line.argsStart, to: argEnd, text: utf8(identityFileWord(replacement, home, platform)) });
+      lines.push(i + 1);
+    }
+    if (lines.length > 0) {
+      const head = parsed.lines[block.first];
+      changed.push({ host: block.kind === 'preamble' ? '' : fromUtf8(head?.args.join(' ') ?? ''), lines });
+    }
+  }
+  edits.sort((a, b) => b.from - a.from);
+  let out = text;
+  for (const e of edits) out = out.slice(0, e.from) + e.text + out.slice(e.to);
+  return { text: fromBytes(out), changed };
+}
+
+/** Length of the first argument of `rest` as written (with its quotes). */
+function argumentLength(rest: string): number {
+  let quote = '';
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest.charAt(i);
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i++;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '\\') i++;
+    else if (/\s/.test(c)) return i;
+  }
+  return rest.length;
+}
+
+// ------------------------------------------------------------------ bytes
+
+function toBytes(config: string | Uint8Array): string {
+  return (typeof config === 'string' ? Buffer.from(config, 'utf8') : Buffer.from(config)).toString('latin1');
+}
+function fromBytes(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+/** A JS string as the latin1 "byte string" of its UTF-8 encoding. */
+function utf8(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+function fromUtf8(bytes: string): string {
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+// ------------------------------------------------------------------ the file
+
+/** What {@link writeHostEntry} did; `path` is the file written (a symlink's target). */
+export interface WriteHostEntryResult {
+  outcome: HostEntryPlan['outcome'];
+  /** 1-based line of the entry's Host line (or of the user's entry for `exists`). */
+  line: number;
+  path: string;
+}
+
+/**
+ * {@link planHostEntry} applied to the file `configPath` (the shell passes
+ * `remote.SSH.configFile` when set, else `<sshDir>/config`). The file is replaced
+ * atomically (temp file in its folder, then rename) with its mode kept; a symlinked
+ * config is written at its target and stays a symlink. A missing file is created 0600
+ * (its folder 0700). Nothing is written when the plan is `exists` or `unchanged`.
+ * Throws an Error for an invalid entry and a KeyFileError when the file can't be read
+ * or written.
+ */
+export async function writeHostEntry(opts: {
+  configPath: string;
+  entry: HostEntry;
+  home?: string;
+  platform?: NodeJS.Platform;
+}): Promise<WriteHostEntryResult> {
+  const problem = checkHostEntry(opts.entry);
+  if (problem) throw new Error(problem);
+  const target = await resolveLink(path.resolve(opts.configPath));
+  const existing = await readIfExists(target);
+  const plan = planHostEntry(existing?.content ?? Buffer.alloc(0), opts.entry, opts);
+  if (plan.outcome === 'exists') return { ...plan, path: target };
+  if (plan.outcome !== 'unchanged') {
+    if (existing) {
+      await saveFileExclusive(target, plan.text, existing.mode, { overwrite: true });
+    } else {
+      await ensureDirectory(path.dirname(target));
+      await saveFileExclusive(target, plan.text, 0o600);
+    }
+  }
+  return { outcome: plan.outcome, line: plan.line, path: target };
+}
+
+/**
+ * Appends a `Host` entry for a key to the config at `configPath` (see
+ * {@link writeHostEntry}); `added` is false with `reason: 'exists'` when the alias is
+ * already the user's own entry. Kept for the Add to SSH Config command.
  */
 export async function addHostToSshConfig(opts: {
   configPath: string;
@@ -38,99 +597,115 @@ export async function addHostToSshConfig(opts: {
   hostName?: string;
   user?: string;
   identityFile: string;
-}): Promise<{ added: boolean; reason?: 'exists' }> {
-  checkWord('host alias', opts.alias, /[#"*?!,]/, '"#", quotes, "*", "?", "!" or ","');
-  if (opts.hostName !== undefined) checkWord('host name', opts.hostName, /[#"]/, '"#" or quotes');
-  if (opts.user !== undefined) checkWord('user name', opts.user, /[#"]/, '"#" or quotes');
-  const identity = configPathValue(opts.identityFile);
-
-  const configPath = path.resolve(opts.configPath);
-  const existing = await readIfExists(configPath);
-  const target = existing ? existing.realPath : configPath;
-  const before = existing?.content ?? Buffer.alloc(0);
-  const text = before.toString('utf8');
-  if (namesHost(text, opts.alias)) return { added: false, reason: 'exists' };
-
-  const firstNewline = text.indexOf('\n');
-  const eol = firstNewline > 0 && text[firstNewline - 1] === '\r' ? '\r\n' : '\n';
-  let separator = '';
-  if (text !== '') {
-    if (!text.endsWith('\n')) separator += eol;
-    if (!/\n[ \t\r]*\n$/.test(text + separator)) separator += eol;
-  }
-  const lines = [
-    `Host ${opts.alias}`,
-    ...(opts.hostName !== undefined ? [`  HostName ${opts.hostName}`] : []),
-    ...(opts.user !== undefined ? [`  User ${opts.user}`] : []),
-    `  IdentityFile ${identity}`,
-    '  IdentitiesOnly yes',
-  ];
-  const content = Buffer.concat([before, Buffer.from(separator + lines.join(eol) + eol, 'utf8')]);
-
-  if (existing) {
-    await saveFileExclusive(target, content, existing.mode, { overwrite: true });
-  } else {
-    await ensureDirectory(path.dirname(target));
-    await saveFileExclusive(target, content, 0o600);
-  }
-  return { added: true };
+  home?: string;
+}): Promise<{ added: boolean; reason?: 'exists'; result: WriteHostEntryResult }> {
+  const { configPath, home, ...entry } = opts;
+  const result = await writeHostEntry({ configPath, entry, ...(home !== undefined ? { home } : {}) });
+  return result.outcome === 'exists' ? { added: false, reason: 'exists', result } : { added: true, result };
 }
 
-async function readIfExists(file: string): Promise<{ realPath: string; content: Buffer; mode: number } | undefined> {
+/** Follows a chain of symlinks at `file` to the path that is really written (which may not exist yet). */
+async function resolveLink(file: string): Promise<string> {
+  let current = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      link = await fs.readlink(current);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOENT' || code === 'UNKNOWN') return current;
+      throw toKeyFileError(err, file);
+    }
+    current = path.resolve(path.dirname(current), link);
+  }
+  throw toKeyFileError(Object.assign(new Error('Too many levels of symbolic links'), { code: 'ELOOP' }), file);
+}
+
+async function readIfExists(file: string): Promise<{ content: Buffer; mode: number } | undefined> {
   try {
-    const realPath = await fs.realpath(file);
-    const [content, stat] = await Promise.all([fs.readFile(realPath), fs.stat(realPath)]);
-    return { realPath, content, mode: stat.mode & 0o7777 };
+    const [content, stat] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+    return { content, mode: stat.mode & 0o7777 };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw toKeyFileError(err, file);
   }
 }
 
-function checkWord(label: string, value: string, forbidden: RegExp, forbiddenText: string): void {
-  if (value === '') throw new Error(`The ${label} is empty.`);
-  if (/[\s\p{Cc}]/u.test(value)) throw new Error(`The ${label} can't contain spaces or line breaks.`);
-  if (forbidden.test(value)) throw new Error(`The ${label} can't contain ${forbiddenText}.`);
+// ------------------------------------------------------------------ ssh -G
+
+/** One option where what ssh resolves is not what the entry says. */
+export interface SshOptionDifference {
+  option: 'HostName' | 'User' | 'Port' | 'IdentityFile' | 'IdentitiesOnly';
+  expected: string;
+  actual: string;
 }
 
-/** `file` as an ssh_config argument (see {@link addHostToSshConfig}). */
-function configPathValue(file: string): string {
-  if (file === '' || /[\p{Cc}"]/u.test(file)) {
-    throw new Error('The identity file path is empty or contains quotes or control characters.');
-  }
-  const home = os.homedir();
-  const relative = path.relative(home, file);
-  let value = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? `~/${relative}` : file;
-  if (process.platform === 'win32') value = value.replace(/\\/g, '/');
-  else if (value.includes('\\')) throw new Error('The identity file path can\'t contain "\\".');
-  value = value.replace(/%/g, '%%');
-  return /\s/.test(value) ? `"${value}"` : value;
-}
+/** The verdict of {@link checkWithSsh}. */
+export type SshCheck =
+  | { status: 'effective' }
+  | { status: 'overridden'; differences: SshOptionDifference[] }
+  | { status: 'not-checked'; reason: 'no-ssh' | 'failed'; detail?: string };
 
-/** True if a `Host` line or a `Match host`/`originalhost` criterion in `config` names `alias` exactly. */
-function namesHost(config: string, alias: string): boolean {
-  for (const rawLine of config.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z]+)(?:\s*=\s*|\s+)(.*)$/.exec(rawLine);
-    if (!match) continue;
-    const keyword = match[1].toLowerCase();
-    const args = configArgs(match[2]);
-    if (keyword === 'host' && args.includes(alias)) return true;
-    if (keyword === 'match') {
-      for (let i = 0; i + 1 < args.length; i++) {
-        const criterion = args[i].toLowerCase();
-        if ((criterion === 'host' || criterion === 'originalhost') && args[i + 1].split(',').includes(alias)) return true;
-      }
-    }
+/**
+ * Asks the real ssh what it would use for `alias`: `ssh -G -F <configPath> -- <alias>`
+ * (with `-F` only that file is read, never the account's own config or the system's),
+ * and compares HostName (the alias when none is given), User, Port, the first
+ * IdentityFile and IdentitiesOnly with `entry`. Note that `ssh -G` runs `Match exec`
+ * commands of the config, as any ssh call would. `ssh` missing or failing is
+ * `not-checked`, never an exception.
+ */
+export async function checkWithSsh(opts: {
+  configPath: string;
+  entry: HostEntry;
+  home?: string;
+  platform?: NodeJS.Platform;
+  sshPath?: string;
+  timeoutMs?: number;
+}): Promise<SshCheck> {
+  const home = opts.home ?? sshHome();
+  const platform = opts.platform ?? process.platform;
+  let stdout: string;
+  try {
+    stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        opts.sshPath ?? 'ssh',
+        ['-G', '-F', opts.configPath, '--', opts.entry.alias],
+        { timeout: opts.timeoutMs ?? 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+        (err, out, errOut) => (err ? reject(Object.assign(err, { stderrText: errOut })) : resolve(out)),
+      );
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderrText?: string };
+    if (e.code === 'ENOENT') return { status: 'not-checked', reason: 'no-ssh' };
+    const firstLine = (e.stderrText ?? '').split(/\r?\n/).find((l) => l.trim() !== '' && !/^Pseudo-terminal/.test(l));
+    return { status: 'not-checked', reason: 'failed', detail: (firstLine ?? e.message).slice(0, 300) };
   }
-  return false;
-}
-
-/** Splits ssh_config arguments: whitespace-separated, `"…"` quoting, a `#` word starts a comment. */
-function configArgs(rest: string): string[] {
-  const args: string[] = [];
-  for (const [, quoted, bare] of rest.matchAll(/"([^"]*)"|(\S+)/g)) {
-    if (bare?.startsWith('#')) break;
-    args.push(quoted ?? bare);
+  const resolved = new Map<string, string[]>();
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^(\S+) (.*)$/.exec(line);
+    if (!m) continue;
+    const key = (m[1] ?? '').toLowerCase();
+    resolved.set(key, [...(resolved.get(key) ?? []), m[2] ?? '']);
   }
-  return args;
+  const first = (key: string) => resolved.get(key)?.[0] ?? '(none)';
+  const differences: SshOptionDifference[] = [];
+  type Option = SshOptionDifference['option'];
+  const compare = (option: Option, expected: string, actual: string, same = expected === actual) => {
+    if (!same) differences.push({ option, expected, actual });
+  };
+  // ssh lower-cases host names.
+  const hostName = opts.entry.hostName ?? opts.entry.alias;
+  compare('HostName', hostName, first('hostname'), hostName.toLowerCase() === first('hostname').toLowerCase());
+  if (opts.entry.user !== undefined) compare('User', opts.entry.user, first('user'));
+  if (opts.entry.port !== undefined) compare('Port', String(opts.entry.port), first('port'));
+  const identity = first('identityfile');
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  compare(
+    'IdentityFile',
+    opts.entry.identityFile,
+    identity,
+    resolveIdentityArgument(identity, home, platform) === p.normalize(opts.entry.identityFile),
+  );
+  compare('IdentitiesOnly', 'yes', first('identitiesonly'));
+  return differences.length === 0 ? { status: 'effective' } : { status: 'overridden', differences };
 }

@@ -132,6 +132,14 @@ describe('keys/keyFiles', () => {
       await rejectsWith(checkTargets(path.join(file, 'sub'), 'k'), 'not-directory');
     });
 
+    it("refuses OpenSSH's own files, a .pub private key and Windows device names, touching nothing (#10.1)", async () => {
+      for (const base of ['config', 'authorized_keys', 'rc', 'Config', 'known_hosts.old', 'a.pub', 'nul', 'config.']) {
+        await assert.rejects(checkTargets(dir, base), /OpenSSH's own file|\.pub|Windows/, base);
+        await assert.rejects(saveKeyPair({ dir, fileBase: base, privateKey: 'PRIVATE', publicKey: 'ssh-ed25519 AAAA x' }), /OpenSSH's own file|\.pub|Windows/, base);
+      }
+      assert.deepEqual(fsSync.readdirSync(dir), []);
+    });
+
     it('refuses a file base that is not a plain file name', async () => {
       for (const bad of ['../k', 'a/b', '..', '']) await assert.rejects(checkTargets(dir, bad), /Not a plain file name/);
     });

@@ -67,6 +67,11 @@ describe('keys/names checkKeyPairName', () => {
     assert.match(checkKeyPairName('😀'.repeat(255))!.message, /at position 1 /);
   });
 
+  it('compares microversions numerically with the shared parser (2.100 > 2.92 > 2.9); anything else is legacy', () => {
+    assert.equal(checkKeyPairName('a.b', '2.100'), undefined);
+    for (const mv of ['2.9', '2.91', '1.99', '2', '2.92.1', 'v2.92', '']) assert.notEqual(checkKeyPairName('a.b', mv), undefined, mv);
+  });
+
   it('applies the legacy rule to undefined and old microversions alike', () => {
     assert.deepEqual(checkKeyPairName('a%', '2.1'), checkKeyPairName('a%'));
   });

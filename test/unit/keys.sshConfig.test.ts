@@ -1,10 +1,24 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { addHostToSshConfig } from '../../src/keys/sshConfig';
+import {
+  addHostToSshConfig,
+  checkWithSsh,
+  configWord,
+  HOST_ENTRY_MARKER,
+  HostEntry,
+  identityFileWord,
+  planHostEntry,
+  resolveIdentityArgument,
+  retargetIdentityFile,
+  splitConfigArgs,
+  suggestAlias,
+  writeHostEntry,
+} from '../../src/keys/sshConfig';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
+import { sshG } from './helpers/sshG';
 
+const HOME = '/home/ann';
 const EXISTING = [
   '# My config',
   'Include ~/.ssh/config.d/*',
@@ -25,7 +39,174 @@ const EXISTING = [
   '  ServerAliveInterval 30',
 ].join('\n');
 
-describe('keys/sshConfig addHostToSshConfig', () => {
+/** The block planHostEntry writes, with `indent` and `eol`. */
+function block(lines: string[], indent = '  ', eol = '\n'): string {
+  const [host, ...options] = lines;
+  return [host, `${indent}${HOST_ENTRY_MARKER}`, ...options.map((l) => `${indent}${l}`)].join(eol) + eol;
+}
+
+const entry = (over: Partial<HostEntry> = {}): HostEntry => ({ alias: 'web1', identityFile: `${HOME}/.ssh/web1`, ...over });
+const plan = (text: string | Buffer, over: Partial<HostEntry> = {}) => planHostEntry(text, entry(over), { home: HOME, platform: 'linux' });
+const planText = (text: string | Buffer, over: Partial<HostEntry> = {}) => {
+  const p = plan(text, over);
+  assert.ok('text' in p, JSON.stringify(p));
+  return p.text.toString('utf8');
+};
+
+describe('keys/sshConfig planHostEntry (one Host entry, where it takes effect)', () => {
+  it('inserts before the first Match, after the leading Include, global and non-matching Host lines, byte for byte', () => {
+    const out = plan(EXISTING, { hostName: '203.0.113.5', user: 'root', port: 2200 });
+    assert.equal(out.outcome, 'added');
+    assert.ok('text' in out);
+    const lines = EXISTING.split('\n');
+    const ours = block(['Host web1', 'HostName 203.0.113.5', 'User root', 'Port 2200', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'], '    ');
+    assert.equal(out.text.toString(), `${lines.slice(0, 6).join('\n')}\n${ours}\n${lines.slice(6).join('\n')}`);
+    assert.equal(out.line, 7);
+  });
+
+  it('goes before "Host *" and keeps the comment right above it with it', () => {
+    assert.equal(
+      planText('User global\n\n# defaults\nHost *\n  User nobody\n'),
+      `User global\n\n${block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'])}\n# defaults\nHost *\n  User nobody\n`,
+    );
+  });
+
+  it('keeps CRLF files CRLF, also in the middle', () => {
+    const crlf = 'Include a\r\nHost *\r\n  User x\r\n';
+    assert.equal(
+      planText(crlf, { user: 'me' }),
+      `Include a\r\n\r\n${block(['Host web1', 'User me', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'], '  ', '\r\n')}\r\nHost *\r\n  User x\r\n`,
+    );
+  });
+
+  it('leaves a last line without a newline as it is when inserting above it', () => {
+    assert.equal(planText('Host *\n  User x'), `${block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'])}\nHost *\n  User x`);
+  });
+
+  it('appends after a final line without newline (adding only the line break it needs) and in an empty file', () => {
+    assert.equal(planText('Host a\n  User x'), `Host a\n  User x\n\n${block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'])}`);
+    assert.equal(planText(''), block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes']));
+    assert.equal(plan('Host a\n  User x').line, 4);
+  });
+
+  it('keeps bytes that are not UTF-8 exactly', () => {
+    const before = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9, 0xff]), Buffer.from('\n\nHost *\n  User x\n')]);
+    const out = plan(before);
+    assert.ok('text' in out);
+    const ours = Buffer.from(block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes']) + '\n');
+    const at = before.indexOf('Host *');
+    assert.deepEqual(out.text, Buffer.concat([before.subarray(0, at), ours, before.subarray(at)]));
+  });
+
+  for (const alias of ['jump', 'gateway', 'bastion', 'db2']) {
+    it(`leaves the user's own entry for "${alias}" alone (exists, with its line)`, () => {
+      const out = plan(EXISTING, { alias });
+      assert.equal(out.outcome, 'exists');
+      assert.equal(out.line, EXISTING.split('\n').findIndex((l) => l.includes(alias)) + 1);
+    });
+  }
+
+  it('does not count patterns, other cases, comments or negations as the alias', () => {
+    for (const alias of ['work-1', 'Jump', 'commented-out', 'all', 'neg', 'alice']) {
+      assert.equal(plan(`${EXISTING}\nHost !neg\n`, { alias }).outcome, 'added', alias);
+    }
+  });
+
+  it('updates its own marked entry in place, keeping lines the user added to it and everything else', () => {
+    const first = planText('Host a\n\nHost *\n  User x\n', { hostName: '198.51.100.1', user: 'root', port: 2222 });
+    const edited = first.replace('  IdentitiesOnly yes\n', '  IdentitiesOnly yes\n  ForwardAgent yes\n');
+    const second = plan(edited, { hostName: '198.51.100.2', user: 'root', identityFile: `${HOME}/.ssh/web1-new` });
+    assert.equal(second.outcome, 'updated');
+    assert.ok('text' in second);
+    assert.equal(
+      second.text.toString(),
+      `Host a\n\nHost web1\n  ${HOST_ENTRY_MARKER}\n  HostName 198.51.100.2\n  User root\n  IdentityFile ~/.ssh/web1-new\n  IdentitiesOnly yes\n  ForwardAgent yes\n\nHost *\n  User x\n`,
+    );
+    assert.equal(second.line, 3);
+    assert.equal(plan(second.text, { hostName: '198.51.100.2', user: 'root', identityFile: `${HOME}/.ssh/web1-new` }).outcome, 'unchanged');
+  });
+
+  it('adds missing options to its marked entry, also when it is the last line without a newline', () => {
+    const text = `Host web1\r\n\t${HOST_ENTRY_MARKER}\r\n\tIdentityFile ~/.ssh/web1`;
+    assert.equal(planText(text, { user: 'u' }), `Host web1\r\n\t${HOST_ENTRY_MARKER}\r\n\tIdentityFile ~/.ssh/web1\r\n\tUser u\r\n\tIdentitiesOnly yes\r\n`);
+  });
+
+  it('refuses bad entries with a message', () => {
+    assert.throws(() => plan('', { alias: 'me@laptop' }), /"@"/);
+    assert.throws(() => plan('', { port: 0 }), /port/);
+    assert.throws(() => plan('', { hostName: '-oProxyCommand=x' }), /start with "-"/);
+    assert.throws(() => plan('', { user: 'a%b' }), /"%"/);
+    assert.throws(() => plan('', { identityFile: '/x/"y"' }), /quotes/);
+  });
+});
+
+describe('keys/sshConfig word rules and paths (one implementation)', () => {
+  it('quotes and escapes words as ssh reads them back', () => {
+    assert.equal(configWord('/a b/100%', { tokens: true }), '"/a b/100%%"');
+    assert.equal(configWord("it's", { tokens: false }), `"it's"`);
+    assert.equal(configWord('plain', { tokens: false }), 'plain');
+    assert.throws(() => configWord('a"b', { tokens: false }));
+    assert.deepEqual(splitConfigArgs(`"a b" 'c d' e\\ f g # comment`), ['a b', 'c d', 'e f', 'g']);
+  });
+
+  it('writes identity files as ~/… under the home ssh uses, / on Windows', () => {
+    assert.equal(identityFileWord('/home/ann/.ssh/k', HOME, 'linux'), '~/.ssh/k');
+    assert.equal(identityFileWord('/home/annex/k', HOME, 'linux'), '/home/annex/k');
+    assert.equal(identityFileWord('C:\\Users\\ann\\.ssh\\k', 'C:\\Users\\ann', 'win32'), '~/.ssh/k');
+    assert.equal(identityFileWord('D:\\keys\\my k', 'C:\\Users\\ann', 'win32'), '"D:/keys/my k"');
+    assert.throws(() => identityFileWord('/a\\b', HOME, 'linux'), /"\\"/);
+  });
+
+  it('resolves every spelling of a path to the same file', () => {
+    for (const spelling of ['~/.ssh/k', '/home/ann/.ssh/k', '%d/.ssh/k', '${HOME}/.ssh/k', '/home/ann/.ssh/./k']) {
+      assert.equal(resolveIdentityArgument(spelling, HOME, 'linux'), '/home/ann/.ssh/k', spelling);
+    }
+  });
+
+  it('suggests an alias a key file name allows', () => {
+    assert.equal(suggestAlias('me@laptop'), 'me-laptop');
+    assert.equal(suggestAlias('-web_1.a'), 'web_1.a');
+  });
+});
+
+describe('keys/sshConfig retargetIdentityFile (rotation)', () => {
+  const config = [
+    'IdentityFile ~/.ssh/old',
+    'Host a b',
+    '  IdentityFile "/home/ann/.ssh/old"   # the old one',
+    '  User x',
+    'Host c',
+    '\tidentityfile=%d/.ssh/old.pub\r',
+    '  IdentityFile ~/.ssh/older',
+    'Match host d',
+    '  IdentityFile /home/ann/.ssh/old-not',
+    '',
+  ].join('\n');
+
+  it('points every spelling of the old key at the new one, touching only those arguments', () => {
+    const { text, changed } = retargetIdentityFile(config, { oldPath: '/home/ann/.ssh/old', newPath: '/home/ann/.ssh/new key' }, { home: HOME, platform: 'linux' });
+    assert.equal(
+      text.toString(),
+      config
+        .replace('IdentityFile ~/.ssh/old\n', 'IdentityFile "~/.ssh/new key"\n')
+        .replace('"/home/ann/.ssh/old"   #', '"~/.ssh/new key"   #')
+        .replace('=%d/.ssh/old.pub\r', '="~/.ssh/new key.pub"\r'),
+    );
+    assert.deepEqual(changed, [
+      { host: '', lines: [1] },
+      { host: 'a b', lines: [3] },
+      { host: 'c', lines: [6] },
+    ]);
+  });
+
+  it('changes nothing when no entry uses the old key', () => {
+    const { text, changed } = retargetIdentityFile(config, { oldPath: '/home/ann/.ssh/gone', newPath: '/x' }, { home: HOME, platform: 'linux' });
+    assert.equal(text.toString(), config);
+    assert.deepEqual(changed, []);
+  });
+});
+
+describe('keys/sshConfig the file (writeHostEntry, addHostToSshConfig)', () => {
   const dirs: string[] = [];
   let dir: string;
   let config: string;
@@ -34,104 +215,139 @@ describe('keys/sshConfig addHostToSshConfig', () => {
     config = path.join(dir, 'config');
   });
   after(() => removeTempDirs(dirs));
-
   const mode = (p: string) => fs.statSync(p).mode & 0o777;
-  const add = (alias: string, extra: { hostName?: string; user?: string; identityFile?: string } = {}) =>
-    addHostToSshConfig({ configPath: config, alias, identityFile: path.join(dir, 'mykey'), ...extra });
+  const write = (over: Partial<HostEntry> = {}) => writeHostEntry({ configPath: config, entry: entry({ identityFile: path.join(dir, 'k'), ...over }), home: HOME });
 
-  it('appends a block after a blank line, keeping every existing byte and the mode', async () => {
-    const before = Buffer.concat([Buffer.from(`${EXISTING}\n`), Buffer.from([0xff, 0xfe, 0x0a])]); // even invalid UTF-8 survives
-    fs.writeFileSync(config, before, { mode: 0o640 });
+  it('keeps the mode, replaces the file atomically and leaves no temp file', async () => {
+    fs.writeFileSync(config, 'Host *\n  User x\n');
     fs.chmodSync(config, 0o640);
-    assert.deepEqual(await add('web1', { hostName: '203.0.113.5', user: 'root' }), { added: true });
-    const after = fs.readFileSync(config);
-    assert.deepEqual(after.subarray(0, before.length), before);
-    assert.equal(
-      after.subarray(before.length).toString(),
-      `\nHost web1\n  HostName 203.0.113.5\n  User root\n  IdentityFile ${path.join(dir, 'mykey')}\n  IdentitiesOnly yes\n`,
-    );
+    const inode = fs.statSync(config).ino;
+    assert.deepEqual(await write(), { outcome: 'added', line: 1, path: config });
     assert.equal(mode(config), 0o640);
+    assert.notEqual(fs.statSync(config).ino, inode, 'a new file renamed into place, not written in place');
     assert.deepEqual(fs.readdirSync(dir), ['config']);
   });
 
-  it('adds a final newline first when the file lacks one, and no extra blank line after one', async () => {
-    fs.writeFileSync(config, 'Host a\n  User x');
-    await add('b');
-    assert.match(fs.readFileSync(config, 'utf8'), /^Host a\n {2}User x\n\nHost b\n/);
-    fs.writeFileSync(config, 'Host a\n\n');
-    await add('c');
-    assert.match(fs.readFileSync(config, 'utf8'), /^Host a\n\nHost c\n/);
-  });
-
-  it('keeps CRLF line endings', async () => {
-    fs.writeFileSync(config, 'Host a\r\n  User x\r\n');
-    await add('b', { user: 'me' });
-    assert.equal(fs.readFileSync(config, 'utf8'), `Host a\r\n  User x\r\n\r\nHost b\r\n  User me\r\n  IdentityFile ${path.join(dir, 'mykey')}\r\n  IdentitiesOnly yes\r\n`);
-  });
-
-  for (const alias of ['jump', 'gateway', 'bastion', 'db2']) {
-    it(`finds the existing alias "${alias}" and leaves the file untouched`, async () => {
-      fs.writeFileSync(config, EXISTING, { mode: 0o600 });
-      const stat = fs.statSync(config);
-      assert.deepEqual(await add(alias), { added: false, reason: 'exists' });
-      assert.equal(fs.readFileSync(config, 'utf8'), EXISTING);
-      assert.equal(fs.statSync(config).ino, stat.ino);
-    });
-  }
-
-  it('does not count patterns, other cases, comments or negations as the alias', async () => {
-    fs.writeFileSync(config, `${EXISTING}\nHost !neg\n`);
-    for (const alias of ['work-1', 'Jump', 'commented-out', 'all', 'neg', 'alice']) {
-      assert.deepEqual(await add(alias), { added: true }, alias);
-    }
-    assert.deepEqual(await add('work-1'), { added: false, reason: 'exists' });
+  it('writes through a symlinked config to its target; the link stays a link', async () => {
+    const realDir = makeTempDir(dirs);
+    const real = path.join(realDir, 'real-config');
+    fs.writeFileSync(real, 'Host *\n  User x\n', { mode: 0o600 });
+    fs.symlinkSync(real, config);
+    const result = await write();
+    assert.equal(result.path, real);
+    assert.equal(fs.lstatSync(config).isSymbolicLink(), true);
+    assert.equal(fs.readlinkSync(config), real);
+    assert.match(fs.readFileSync(real, 'utf8'), /^Host web1\n/);
+    assert.deepEqual(fs.readdirSync(realDir), ['real-config']);
   });
 
   it('creates a missing file 0600 in a new 0700 folder', async () => {
     config = path.join(dir, 'new', '.ssh', 'config');
     const previous = process.umask(0);
     try {
-      await add('a', { hostName: 'h' });
+      await write({ hostName: 'h' });
     } finally {
       process.umask(previous);
     }
     assert.equal(mode(config), 0o600);
     assert.equal(mode(path.dirname(config)), 0o700);
-    assert.equal(fs.readFileSync(config, 'utf8'), `Host a\n  HostName h\n  IdentityFile ${path.join(dir, 'mykey')}\n  IdentitiesOnly yes\n`);
   });
 
-  it('updates a symlinked config at its real location, keeping the link', async () => {
-    const real = path.join(makeTempDir(dirs), 'real-config');
-    fs.writeFileSync(real, 'Host a\n');
-    fs.symlinkSync(real, config);
-    await add('b');
-    assert.equal(fs.lstatSync(config).isSymbolicLink(), true);
-    assert.match(fs.readFileSync(real, 'utf8'), /^Host a\n\nHost b\n/);
+  it("changes nothing for the user's own entry, or for an unchanged one of ours", async () => {
+    fs.writeFileSync(config, EXISTING);
+    const inode = fs.statSync(config).ino;
+    assert.deepEqual(await addHostToSshConfig({ configPath: config, alias: 'jump', identityFile: path.join(dir, 'k') }), {
+      added: false,
+      reason: 'exists',
+      result: { outcome: 'exists', line: 10, path: config },
+    });
+    assert.equal((await write()).outcome, 'added');
+    const after = fs.statSync(config).ino;
+    assert.equal((await write()).outcome, 'unchanged');
+    assert.equal(fs.statSync(config).ino, after);
+    assert.notEqual(after, inode);
   });
 
-  it('writes paths under home as ~/…, quotes spaces and escapes %', async () => {
-    await add('a', { identityFile: path.join(os.homedir(), '.ssh', 'id') });
-    await add('b', { identityFile: path.join(dir, 'my keys', '100%') });
-    const text = fs.readFileSync(config, 'utf8');
-    assert.match(text, /\n {2}IdentityFile ~\/\.ssh\/id\n/);
-    assert.ok(text.includes(`\n  IdentityFile "${path.join(dir, 'my keys', '100%%')}"\n`), text);
-  });
-
-  it('rejects invalid aliases, host names, users and identity files without touching the file', async () => {
+  it('rejects invalid entries without touching the file', async () => {
     fs.writeFileSync(config, 'Host a\n');
-    const cases: Array<[() => Promise<unknown>, RegExp]> = [
-      [() => add(''), /^The host alias is empty\.$/],
-      [() => add('my host'), /^The host alias can't contain spaces or line breaks\.$/],
-      [() => add('a\nHost b'), /^The host alias can't contain spaces or line breaks\.$/],
-      [() => add('a#b'), /^The host alias can't contain "#"/],
-      [() => add('web*'), /"\*"/],
-      [() => add('b', { hostName: 'h h' }), /^The host name can't contain spaces or line breaks\.$/],
-      [() => add('b', { hostName: '' }), /^The host name is empty\.$/],
-      [() => add('b', { user: 'me\r' }), /^The user name can't contain spaces or line breaks\.$/],
-      [() => add('b', { identityFile: '/x/"y"' }), /^The identity file path is empty or contains quotes/],
-    ];
-    for (const [call, message] of cases) await assert.rejects(call, (err: Error) => message.test(err.message));
+    for (const bad of [{ alias: '' }, { alias: 'my host' }, { alias: 'a\nHost b' }, { alias: 'a#b' }, { hostName: 'h h' }, { user: 'me\r' }]) {
+      await assert.rejects(write(bad), /./, JSON.stringify(bad));
+    }
     assert.equal(fs.readFileSync(config, 'utf8'), 'Host a\n');
     assert.deepEqual(fs.readdirSync(dir), ['config']);
+  });
+});
+
+describe('keys/sshConfig checkWithSsh (the real ssh -G on temp files)', () => {
+  const dirs: string[] = [];
+  let dir: string;
+  let config: string;
+  beforeEach(() => {
+    dir = makeTempDir(dirs);
+    config = path.join(dir, 'config');
+  });
+  after(() => removeTempDirs(dirs));
+  const ours = () => entry({ hostName: '203.0.113.9', user: 'ubuntu', port: 2022, identityFile: path.join(dir, 'k') });
+
+  it('says the entry takes effect when it does (and ssh -G agrees)', async () => {
+    fs.writeFileSync(config, 'Host *\n  User nobody\n  Port 22\n');
+    await writeHostEntry({ configPath: config, entry: ours() });
+    assert.deepEqual(await checkWithSsh({ configPath: config, entry: ours() }), { status: 'effective' });
+    assert.equal(sshG(config, 'web1').get('user')?.[0], 'ubuntu');
+  });
+
+  it('names the values another entry still wins (global lines before any Host)', async () => {
+    fs.writeFileSync(config, `User bob\nIdentityFile ${path.join(dir, 'other')}\nIdentitiesOnly no\nPort 2200\n`);
+    await writeHostEntry({ configPath: config, entry: ours() });
+    assert.deepEqual(await checkWithSsh({ configPath: config, entry: ours() }), {
+      status: 'overridden',
+      differences: [
+        { option: 'User', expected: 'ubuntu', actual: 'bob' },
+        { option: 'Port', expected: '2022', actual: '2200' },
+        { option: 'IdentityFile', expected: path.join(dir, 'k'), actual: path.join(dir, 'other') },
+        { option: 'IdentitiesOnly', expected: 'yes', actual: 'no' },
+      ],
+    });
+  });
+
+  it('reports a value an Included file still sets (the entry goes after leading Includes)', async () => {
+    const included = path.join(dir, 'included.conf');
+    fs.writeFileSync(included, 'Host *\n  User from-include\n');
+    fs.writeFileSync(config, `Include ${included}\n\nHost *\n  User nobody\n`);
+    await writeHostEntry({ configPath: config, entry: ours() });
+    assert.match(fs.readFileSync(config, 'utf8'), new RegExp(`^Include ${included}\\n\\nHost web1\\n`));
+    assert.deepEqual(await checkWithSsh({ configPath: config, entry: ours() }), {
+      status: 'overridden',
+      differences: [{ option: 'User', expected: 'ubuntu', actual: 'from-include' }],
+    });
+  });
+
+  it('compares host names as ssh does (it lower-cases them)', async () => {
+    for (const e of [entry({ alias: 'MyBox', identityFile: path.join(dir, 'k') }), entry({ hostName: 'Example.COM', identityFile: path.join(dir, 'k') })]) {
+      await writeHostEntry({ configPath: config, entry: e });
+      assert.deepEqual(await checkWithSsh({ configPath: config, entry: e }), { status: 'effective' }, e.alias);
+    }
+  });
+
+  it('compares a ~/ identity file with the home ssh uses', async () => {
+    const home = makeTempDir(dirs);
+    const e = entry({ identityFile: path.join(home, '.ssh', 'k') });
+    await writeHostEntry({ configPath: config, entry: e, home });
+    assert.match(fs.readFileSync(config, 'utf8'), /IdentityFile ~\/\.ssh\/k\n/);
+    assert.deepEqual(await checkWithSsh({ configPath: config, entry: e, home }), { status: 'effective' });
+  });
+
+  it('is not-checked, never an exception, without ssh or with a broken config', async () => {
+    fs.writeFileSync(config, 'Host web1\n  NoSuchOption x\n');
+    assert.deepEqual(await checkWithSsh({ configPath: config, entry: ours(), sshPath: path.join(dir, 'no-ssh') }), { status: 'not-checked', reason: 'no-ssh' });
+    const broken = await checkWithSsh({ configPath: config, entry: ours() });
+    assert.equal(broken.status, 'not-checked');
+    assert.ok(broken.status === 'not-checked' && broken.reason === 'failed' && /NoSuchOption|Bad configuration/i.test(broken.detail ?? ''), JSON.stringify(broken));
+  });
+
+  it('never reads the account config: only the file given (-F)', async () => {
+    const missing = path.join(dir, 'missing-config');
+    const check = await checkWithSsh({ configPath: missing, entry: ours() });
+    assert.equal(check.status, 'not-checked');
   });
 });

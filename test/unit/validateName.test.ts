@@ -53,3 +53,71 @@ describe('validateName (the inline check as the user types)', () => {
     assert.equal(validateName('web', ctx({ taken: undefined, takenLower: undefined })).severity, 'info');
   });
 });
+
+describe("validateName: OpenSSH's own files are never key files (#10.1)", () => {
+  const ctx = (files: string[] = []): NameContext => ({ microversion: '2.92', files: new Set(files), directoryShown: '~/.ssh' });
+  const OPENSSH_FILES = ['config', 'authorized_keys', 'authorized_keys2', 'known_hosts', 'known_hosts2', 'known_hosts.old', 'rc', 'environment', 'agent.sock'];
+
+  for (const file of OPENSSH_FILES) {
+    it(`refuses "${file}" and says whose file it is, even when it does not exist yet`, () => {
+      const v = validateName(file, ctx());
+      assert.equal(v.severity, 'error', v.message);
+      assert.match(v.message, new RegExp(`^${file.replace('.', '\\.')} is OpenSSH's own file \\(~/\\.ssh/${file.replace('.', '\\.')}\\): `));
+    });
+  }
+
+  it('words why for the files that matter most', () => {
+    assert.equal(validateName('config', ctx()).message, "config is OpenSSH's own file (~/.ssh/config): saving a key there would break ssh. Choose another name.");
+    assert.match(validateName('rc', ctx()).message, /sshd runs it at every login/);
+    assert.match(validateName('authorized_keys', ctx()).message, /sshd/);
+  });
+
+  it('refuses names that become such a file: spaces turn into "_", other case, a trailing dot (Windows drops it)', () => {
+    for (const name of ['authorized keys', 'known hosts', 'Config', 'CONFIG', 'Authorized_Keys2', 'config.', 'rc..', 'Known_Hosts.OLD']) {
+      const v = validateName(name, ctx());
+      assert.equal(v.severity, 'error', `${name}: ${v.message}`);
+      assert.match(v.message, /OpenSSH's own file/, name);
+    }
+  });
+
+  it('refuses a private key file ending in ".pub", saying it would be taken for a public key', () => {
+    for (const name of ['a.pub', 'id.PUB', 'x.pub.pub', 'b.pub.']) {
+      const v = validateName(name, ctx());
+      assert.equal(v.severity, 'error', `${name}: ${v.message}`);
+      assert.match(v.message, /\.pub/, name);
+      assert.match(v.message, /public key/, name);
+    }
+  });
+
+  it('refuses "a.pub" when key "a" exists: it would be the public key file of "a"', () => {
+    const v = validateName('a.pub', ctx(['a']));
+    assert.equal(v.severity, 'error');
+    assert.match(v.message, /a\.pub/);
+  });
+
+  it('refuses a name whose file exists in another case (one file on macOS and Windows)', () => {
+    for (const [name, files] of [['web', ['Web']], ['Web', ['web.pub']], ['web.', ['web']]] as const) {
+      const v = validateName(name, ctx([...files]));
+      assert.equal(v.severity, 'error', `${name}: ${v.message}`);
+      assert.match(v.message, /already exists/, name);
+    }
+  });
+
+  it('refuses Windows device names, where the key would not become a file', () => {
+    for (const name of ['nul', 'CON', 'com1', 'aux.key', 'LPT9']) {
+      const v = validateName(name, ctx());
+      assert.equal(v.severity, 'error', `${name}: ${v.message}`);
+      assert.match(v.message, /Windows/, name);
+    }
+  });
+
+  it('still accepts look-alikes that are not those files', () => {
+    for (const name of ['configs', 'my config', 'rc1', 'known_hosts3', 'pub', 'a.pubkey', 'console', 'id_ed25519_work', 'nullish']) {
+      assert.equal(validateName(name, ctx()).severity, 'info', name);
+    }
+  });
+
+  it('for an import (nothing is written) the file rules do not apply', () => {
+    assert.equal(validateName('config', { microversion: '2.92', files: new Set() }).severity, 'info');
+  });
+});

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { HOST_ENTRY_MARKER, identityFileWord, sshHome } from '../../../src/keys/sshConfig';
 import type { KeyPairNode, KeyPairsProvider, KeyPairsViewNode } from '../../../src/views/keyPairsView';
 import { EXTENSION_ID, emulator, useRecorder, sleep, TOKEN, whenLoaded } from './harness';
 
@@ -102,6 +103,9 @@ describe('Key Pairs view (smoke)', () => {
     const r = await vscode.commands.executeCommand<{ added: boolean; command: string }>('keypairs.addToSshConfig', { name: 'smoke', privatePath: priv });
     assert.equal(r?.added, true);
     assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_local admin@203.0.113.7');
-    assert.match(fs.readFileSync(path.join(ssh, 'config'), 'utf8'), /Host smoke-host\n {2}HostName 203\.0\.113\.7\n {2}User admin\n {2}IdentityFile ~\/\.ssh\/smoke_local/);
+    // ssh expands "~" with the account's home (passwd), which may not be this test's $HOME.
+    const text = fs.readFileSync(path.join(ssh, 'config'), 'utf8');
+    const identity = identityFileWord(priv, sshHome());
+    assert.ok(text.includes(`Host smoke-host\n  ${HOST_ENTRY_MARKER}\n  HostName 203.0.113.7\n  User admin\n  IdentityFile ${identity}\n`), text);
   });
 });

@@ -2,8 +2,9 @@
  * Client of the Compute API's key pairs (`os-keypairs`): Rackspace Cloud Servers v2 and
  * OpenStack Nova v2.1 with microversions. No `vscode` import.
  */
-import { ApiError } from './errors';
+import { ApiError, redactUrl } from './errors';
 import { HttpClient, HttpResponse } from './http';
+import { collectPages, PageLimits } from './paging';
 
 /** Where tokens come from: a fixed API token, or a signed-in account that can renew it. */
 export interface TokenSource {
@@ -107,16 +108,17 @@ export class ComputeClient {
     return { keyPairs, next };
   }
 
-  /** Every key pair, following pages. */
-  async listAll(options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<KeyPair[]> {
-    const all: KeyPair[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.listPage({ limit: options.pageSize ?? 1000, marker, signal: options.signal });
-      all.push(...page.keyPairs);
-      marker = page.next;
-    } while (marker !== undefined);
-    return all;
+  /** Every key pair, following pages; a server that ignores the marker or never ends gets a PagingError. */
+  async listAll(options: { pageSize?: number; signal?: AbortSignal; limits?: PageLimits } = {}): Promise<KeyPair[]> {
+    return collectPages({
+      fetchPage: async (marker) => {
+        const page = await this.listPage({ limit: options.pageSize ?? 1000, marker, signal: options.signal });
+        return { items: page.keyPairs, next: page.next };
+      },
+      keyOf: (kp) => kp.name,
+      request: { method: 'GET', url: redactUrl(`${this.endpoint}/os-keypairs`) },
+      limits: options.limits,
+    });
   }
 
   /** The named key pair, or undefined when the server says it does not exist. */

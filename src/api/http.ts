@@ -13,6 +13,12 @@ export interface HttpClientOptions {
   headersTimeoutMs?: number;
   /** ms of silence allowed while reading the answer's body. Default 30 000. */
   bodyTimeoutMs?: number;
+  /**
+   * ms for a whole call: connect, headers and the complete body, over all its attempts and
+   * retry waits. Idle timeouts alone let a server that trickles a byte at a time hold a call
+   * for ever. Default 60 000.
+   */
+  deadlineMs?: number;
   /** Largest answer body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Attempts after the first for GET/DELETE on 429/503/connection loss. Default 2. */
@@ -42,6 +48,8 @@ export interface HttpRequest {
   /** Sent as JSON with `Content-Type: application/json`. */
   json?: unknown;
   signal?: AbortSignal;
+  /** This call's deadline instead of the client's `deadlineMs`. */
+  deadlineMs?: number;
   /** The URL names one item: a 404 with Nova's `itemNotFound` body is 'not-found'. */
   item?: boolean;
   /** Non-2xx statuses answered as an HttpResponse instead of thrown (e.g. 401, to read its headers). */
@@ -67,6 +75,7 @@ export class HttpClient {
       connectTimeoutMs: 10_000,
       headersTimeoutMs: 30_000,
       bodyTimeoutMs: 30_000,
+      deadlineMs: 60_000,
       maxBodyBytes: MiB,
       retries: 2,
       retryBaseMs: 500,
@@ -78,15 +87,23 @@ export class HttpClient {
   /** Sends a request and returns the parsed 2xx answer; anything else throws ApiError. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.method !== 'POST';
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once(req);
-      } catch (err) {
-        const wait = idempotent && attempt < this.opts.retries ? this.retryDelay(err, attempt) : undefined;
-        if (wait === undefined || req.signal?.aborted) throw err;
-        this.opts.log?.(`${req.method} ${redactUrl(req.url)} retry ${attempt + 1} in ${wait} ms`);
-        await sleep(wait, req.signal);
+    const deadline = new Deadline(req.deadlineMs ?? this.opts.deadlineMs, req.signal);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.once(req, deadline);
+        } catch (err) {
+          const wait = idempotent && attempt < this.opts.retries ? this.retryDelay(err, attempt) : undefined;
+          if (wait === undefined || deadline.signal.aborted || wait >= deadline.remainingMs()) throw err;
+          this.opts.log?.(`${req.method} ${redactUrl(req.url)} retry ${attempt + 1} in ${wait} ms`);
+          await sleep(wait, deadline.signal);
+          if (deadline.expired) {
+            throw new ApiError({ kind: 'timeout', method: req.method, url: redactUrl(req.url), code: 'deadline', ambiguous: true });
+          }
+        }
       }
+    } finally {
+      deadline.dispose();
     }
   }
 
@@ -110,7 +127,7 @@ export class HttpClient {
     return Math.round(cap / 2 + Math.random() * (cap / 2));
   }
 
-  private async once(req: HttpRequest): Promise<HttpResponse> {
+  private async once(req: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
     const started = Date.now();
     const shown = redactUrl(req.url);
     const fail = (init: Omit<ConstructorParameters<typeof ApiError>[0], 'method' | 'url'>) =>
@@ -141,10 +158,10 @@ export class HttpClient {
         method: req.method,
         headers,
         body,
-        signal: req.signal,
+        signal: deadline.signal,
       });
     } catch (err) {
-      const e = transportError(err, req.signal, fail);
+      const e = transportError(err, req.signal, fail, false, deadline);
       this.opts.log?.(`${req.method} ${shown} failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
       throw e;
     }
@@ -156,7 +173,7 @@ export class HttpClient {
       const e =
         err instanceof BodyTooLarge
           ? fail({ kind: 'response-too-large', status: res.statusCode, ambiguous: true })
-          : transportError(err, req.signal, fail, true);
+          : transportError(err, req.signal, fail, true, deadline);
       this.opts.log?.(`${req.method} ${shown} ${res.statusCode} body failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
       throw e;
     }
@@ -243,9 +260,17 @@ const TLS_CODES = new Set([
 ]);
 
 /** Maps a failure of the connection (not an HTTP status) to an ApiError. */
-function transportError(err: unknown, signal: AbortSignal | undefined, fail: Fail, afterHeaders = false): ApiError {
+function transportError(
+  err: unknown,
+  signal: AbortSignal | undefined,
+  fail: Fail,
+  afterHeaders = false,
+  deadline?: Deadline,
+): ApiError {
   if (err instanceof ApiError) return err;
   const code = errorCode(err);
+  // The call's total time ran out (the caller did not cancel): the request may have been carried out.
+  if (deadline?.expired && !signal?.aborted) return fail({ kind: 'timeout', code: 'deadline', ambiguous: true });
   if (signal?.aborted || code === 'UND_ERR_ABORTED' || (err as Error)?.name === 'AbortError') {
     return fail({ kind: 'cancelled', ambiguous: true, code: undefined });
   }
@@ -374,6 +399,42 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   if (/^\d+$/.test(v.trim())) return Number(v.trim());
   const date = Date.parse(v);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** The total time of one call: `signal` aborts when the caller cancels or the time is up. */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly endsAt: number;
+  private readonly onCallerAbort = () => this.controller.abort();
+  expired = false;
+
+  constructor(
+    ms: number,
+    private readonly caller?: AbortSignal,
+  ) {
+    this.endsAt = Date.now() + ms;
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort();
+    }, ms);
+    this.timer.unref?.();
+    if (caller?.aborted) this.controller.abort();
+    else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  remainingMs(): number {
+    return this.endsAt - Date.now();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.onCallerAbort);
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -3,6 +3,9 @@
  * what happened (`kind`, `status`, the server's own message) and the shell turns that into
  * a message with actions (src/messages.ts). Nothing here ever holds a token or key material.
  */
+import { redactText, redactUrl } from './redact';
+
+export { redactText, redactUrl } from './redact';
 
 export type ApiErrorKind =
   /** 400 (or 422): the server rejected the request; `serverMessage` says why. */
@@ -77,7 +80,14 @@ export class ApiError extends Error {
   readonly ambiguous: boolean;
   readonly code?: string;
 
-  constructor(init: ApiErrorInit) {
+  constructor(given: ApiErrorInit) {
+    // Redacted here, whatever the caller passed: no path can put a credential into an error.
+    const init: ApiErrorInit = {
+      ...given,
+      url: redactUrl(given.url),
+      serverMessage: given.serverMessage === undefined ? undefined : redactText(given.serverMessage),
+      code: given.code === undefined ? undefined : redactText(given.code),
+    };
     super(describe(init));
     this.name = 'ApiError';
     this.kind = init.kind;
@@ -96,27 +106,4 @@ function describe(init: ApiErrorInit): string {
   const status = init.status !== undefined ? ` ${init.status}` : '';
   const detail = init.serverMessage ?? init.code;
   return `${what}:${status} ${init.kind}${detail ? ` (${detail})` : ''}`;
-}
-
-const SECRET_QUERY = /^(token|auth|key|apikey|api_key|password|secret|signature|sig)$/i;
-
-/**
- * The URL as it may appear in logs and errors: user info and secret-looking query values
- * replaced by `***`. Paths stay (Compute paths hold the tenant id, which is no secret).
- */
-export function redactUrl(url: string | URL): string {
-  let u: URL;
-  try {
-    u = new URL(String(url));
-  } catch {
-    return '<invalid URL>';
-  }
-  if (u.username || u.password) {
-    u.username = '***';
-    u.password = '';
-  }
-  for (const key of [...u.searchParams.keys()]) {
-    if (SECRET_QUERY.test(key)) u.searchParams.set(key, '***');
-  }
-  return u.toString();
 }

@@ -4,6 +4,7 @@
  * No `vscode` import. Secrets go into request bodies only: never into errors or logs.
  */
 import { ApiError } from './errors';
+import { redactText } from './redact';
 import { HttpClient, HttpResponse } from './http';
 
 export const RACKSPACE_US_IDENTITY = 'https://identity.api.rackspacecloud.com/v2.0';
@@ -72,7 +73,7 @@ export class AuthError extends Error {
     message: string,
     readonly provider?: Credentials['provider'],
   ) {
-    super(message);
+    super(redactText(message));
     this.name = 'AuthError';
   }
 }

@@ -116,6 +116,14 @@ export function describeApiError(err: ApiError): Described {
         message: `${identity ? 'The identity URL' : '"keypairs.endpoint"'} is not an http:// or https:// URL.`,
         actions: [fixWhere],
       };
+    case 'insecure-transport':
+      return {
+        message:
+          `Nothing was sent to ${at}: it is reached over plain http://, which would send your ` +
+          `${identity ? 'password, API key or secret' : 'token'} unencrypted for anyone on the network to read. ` +
+          `Use an https:// address${identity ? ' when you sign in' : ' in "keypairs.endpoint"'}.`,
+        actions: [fixWhere],
+      };
   }
 }
 

@@ -50,7 +50,12 @@ export type ApiErrorKind =
   /** The caller cancelled. */
   | 'cancelled'
   /** The endpoint setting is not a usable http(s) URL. */
-  | 'invalid-endpoint';
+  | 'invalid-endpoint'
+  /**
+   * Credentials or a token would have gone over plain http:// to a host that is not
+   * loopback, and no one approved it. Nothing was sent.
+   */
+  | 'insecure-transport';
 
 export interface ApiErrorInit {
   kind: ApiErrorKind;

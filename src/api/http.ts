@@ -31,6 +31,12 @@ export interface HttpClientOptions {
   proxy?: ProxySettings;
   /** Verify TLS certificates (VS Code's `http.proxyStrictSSL`). Default true. */
   strictSSL?: boolean;
+  /**
+   * Asked before credentials or a token go over plain `http://` to a host that is not loopback
+   * (`origin` e.g. `http://10.0.0.5:5000`). Without it, or when it answers false, such a call
+   * fails with ApiError 'insecure-transport' and nothing is sent.
+   */
+  confirmPlainHttp?: (origin: string) => Promise<boolean>;
   /** Dispatcher to use instead of the client's own (tests). */
   dispatcher?: Dispatcher;
 }
@@ -64,11 +70,11 @@ export interface HttpResponse {
 }
 
 const MiB = 1024 * 1024;
+type Optional = 'log' | 'proxy' | 'dispatcher' | 'confirmPlainHttp';
 
 export class HttpClient {
   private dispatcherPromise?: Promise<Dispatcher>;
-  private readonly opts: Required<Omit<HttpClientOptions, 'log' | 'proxy' | 'dispatcher'>> &
-    Pick<HttpClientOptions, 'log' | 'proxy' | 'dispatcher'>;
+  private readonly opts: Required<Omit<HttpClientOptions, Optional>> & Pick<HttpClientOptions, Optional>;
 
   constructor(options: HttpClientOptions = {}) {
     this.opts = {
@@ -87,6 +93,7 @@ export class HttpClient {
   /** Sends a request and returns the parsed 2xx answer; anything else throws ApiError. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.method !== 'POST';
+    await this.checkTransport(req);
     const deadline = new Deadline(req.deadlineMs ?? this.opts.deadlineMs, req.signal);
     try {
       for (let attempt = 0; ; attempt++) {
@@ -112,6 +119,21 @@ export class HttpClient {
     const pending = this.dispatcherPromise;
     this.dispatcherPromise = undefined;
     if (pending && !this.opts.dispatcher) await (await pending).close();
+  }
+
+  /** Refuses (or has approved) credentials over plain http to a host that is not loopback. */
+  private async checkTransport(req: HttpRequest): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return; // once() reports the invalid URL
+    }
+    if (!needsPlainHttpConsent(url) || requestSecrets(req).length === 0) return;
+    const approved = this.opts.confirmPlainHttp ? await this.opts.confirmPlainHttp(url.origin) : false;
+    if (approved) return;
+    this.opts.log?.(`${req.method} ${redactUrl(req.url)} refused: credentials over plain http`);
+    throw new ApiError({ kind: 'insecure-transport', method: req.method, url: req.url });
   }
 
   private retryDelay(err: unknown, attempt: number): number | undefined {
@@ -375,8 +397,29 @@ const SECRET_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'authorizatio
 /** JSON fields of a request body whose values are credentials (sign-in bodies). */
 const SECRET_FIELDS = /password|apikey|api_key|secret|passcode|token/i;
 
-/** `text` with every credential the request carried (headers, secret body fields) replaced by `***`. */
-function scrubSecrets(text: string, req: HttpRequest): string {
+/**
+ * True for a plain `http:` URL whose host is not loopback: what goes there crosses the
+ * network unencrypted, so credentials need the user's consent.
+ */
+export function needsPlainHttpConsent(url: URL): boolean {
+  return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
+}
+
+/**
+ * True for `localhost` (and `localhost.`), any 127.0.0.0/8 address, `::1` and IPv4-mapped
+ * loopback (`::ffff:127.x.y.z`), as URL parsing spells them (`[::1]`, `127.1` → 127.0.0.1).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (host === 'localhost') return true;
+  if (/^127(\.\d{1,3}){3}$/.test(host)) return true;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  // IPv4-mapped, as the URL parser writes it: ::ffff:7f00:1 (127.0.0.1) … ::ffff:7fff:ffff
+  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The credentials a request carries: secret header values and secret fields of its JSON body. */
+function requestSecrets(req: HttpRequest): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(req.headers ?? {})) {
     if (SECRET_HEADERS.has(name.toLowerCase()) && value) secrets.push(value);
@@ -389,6 +432,12 @@ function scrubSecrets(text: string, req: HttpRequest): string {
     }
   };
   walk(req.json);
+  return secrets;
+}
+
+/** `text` with every credential the request carried (headers, secret body fields) replaced by `***`. */
+function scrubSecrets(text: string, req: HttpRequest): string {
+  const secrets = requestSecrets(req);
   // Longest first, so a secret containing another is replaced whole.
   return secrets.sort((a, b) => b.length - a.length).reduce((t, secret) => t.split(secret).join('***'), text);
 }

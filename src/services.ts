@@ -10,6 +10,7 @@ import { HttpClient } from './api/http';
 import { AuthError } from './api/identity';
 import { TokenManager } from './api/tokenManager';
 import { log } from './log';
+import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
 import { endpointSetting, proxySettings } from './settings';
 
@@ -57,7 +58,7 @@ export class Services implements vscode.Disposable {
   }
 
   get http(): HttpClient {
-    this.httpClient ??= new HttpClient({ ...proxySettings(), log: (line) => log.info(line) });
+    this.httpClient ??= new HttpClient({ ...proxySettings(), log: (line) => log.info(line), confirmPlainHttp });
     return this.httpClient;
   }
 

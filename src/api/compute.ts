@@ -43,8 +43,6 @@ export interface KeyPairPage {
 
 /** What the API offers: `microversion` is what this client sends (undefined: none). */
 export interface ApiVersion {
-  /** Highest microversion the server supports, when it has microversions at all. */
-  max?: string;
   /** The microversion this client speaks to it. */
   microversion?: string;
 }
@@ -71,7 +69,7 @@ export class ComputeClient {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
     if (options.microversion !== undefined) {
       const mv = options.microversion || undefined;
-      this.versionPromise = Promise.resolve({ max: mv, microversion: mv });
+      this.versionPromise = Promise.resolve({ microversion: mv });
     }
   }
 
@@ -191,7 +189,7 @@ export class ComputeClient {
     const max = typeof v?.version === 'string' && /^\d+\.\d+$/.test(v.version) ? v.version : undefined;
     if (!max) return {};
     const microversion = compareVersions(max, CLIENT_MAX_MICROVERSION) < 0 ? max : CLIENT_MAX_MICROVERSION;
-    return { max, microversion };
+    return { microversion };
   }
 
   /** Sends a call with token and microversion; a 401 gets one renewal and one retry. */

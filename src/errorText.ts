@@ -97,7 +97,9 @@ export function describeApiError(err: ApiError): Described {
       return { message: `The host ${at} could not be found. ${check} and your network.`, actions: [fixWhere] };
     case 'tls':
       return {
-        message: `A secure connection to ${at} could not be made (${err.code}). Its certificate is not trusted or does not match; nothing was sent.`,
+        message:
+          `A secure connection to ${at} could not be made (${err.code}). Its certificate is not trusted or does not match; nothing was sent.` +
+          trustedText(err),
         actions: [SHOW_LOG],
       };
     case 'connection-lost':
@@ -125,6 +127,24 @@ export function describeApiError(err: ApiError): Described {
         actions: [fixWhere],
       };
   }
+}
+
+/** " Trusted: 144 certificates built into Node.js, 140 from the system store (/etc/…)." or "". */
+function trustedText(err: ApiError): string {
+  if (!err.certificateSources?.length) return '';
+  const parts = err.certificateSources.map((s) => {
+    switch (s.source) {
+      case 'bundled':
+        return `${s.count} certificates built into Node.js`;
+      case 'system':
+        return `${s.count} from the system store (${s.path})`;
+      case 'env':
+        return `${s.count} from NODE_EXTRA_CA_CERTS (${s.path})`;
+      case 'setting':
+        return `${s.count} from the certificate files in settings`;
+    }
+  });
+  return ` Trusted: ${parts.join(', ')}.`;
 }
 
 function formatSeconds(s: number): string {

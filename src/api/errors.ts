@@ -4,6 +4,7 @@
  * a message with actions (src/messages.ts). Nothing here ever holds a token or key material.
  */
 import { redactText, redactUrl } from './redact';
+import type { CertificateSource } from './trust';
 
 export { redactText, redactUrl } from './redact';
 
@@ -73,6 +74,8 @@ export interface ApiErrorInit {
   ambiguous?: boolean;
   /** Low-level error code (e.g. ECONNREFUSED, CERT_HAS_EXPIRED, UND_ERR_HEADERS_TIMEOUT). */
   code?: string;
+  /** 'tls': the certificates the client trusted. */
+  certificateSources?: CertificateSource[];
 }
 
 export class ApiError extends Error {
@@ -84,6 +87,7 @@ export class ApiError extends Error {
   readonly retryAfterSeconds?: number;
   readonly ambiguous: boolean;
   readonly code?: string;
+  readonly certificateSources?: CertificateSource[];
 
   constructor(given: ApiErrorInit) {
     // Redacted here, whatever the caller passed: no path can put a credential into an error.
@@ -103,6 +107,7 @@ export class ApiError extends Error {
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.ambiguous = init.ambiguous ?? false;
     this.code = init.code;
+    if (init.certificateSources) this.certificateSources = init.certificateSources;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ApiError, ApiErrorKind, redactUrl } from './errors';
+import { CertificateSource, trustedCertificates } from './trust';
 
 export interface HttpClientOptions {
   /** ms to establish a connection (TCP + TLS). Default 10 000. */
@@ -31,6 +32,10 @@ export interface HttpClientOptions {
   proxy?: ProxySettings;
   /** Verify TLS certificates (VS Code's `http.proxyStrictSSL`). Default true. */
   strictSSL?: boolean;
+  /** More trusted CA certificates, PEM text (e.g. read from files a setting names). */
+  caCertificates?: string[];
+  /** Trust the OS certificate store too (see trust.ts). Default true. */
+  systemCertificates?: boolean;
   /**
    * Asked before credentials or a token go over plain `http://` to a host that is not loopback
    * (`origin` e.g. `http://10.0.0.5:5000`). Without it, or when it answers false, such a call
@@ -70,10 +75,12 @@ export interface HttpResponse {
 }
 
 const MiB = 1024 * 1024;
-type Optional = 'log' | 'proxy' | 'dispatcher' | 'confirmPlainHttp';
+type Optional = 'log' | 'proxy' | 'dispatcher' | 'confirmPlainHttp' | 'caCertificates';
 
 export class HttpClient {
   private dispatcherPromise?: Promise<Dispatcher>;
+  /** The certificates the dispatcher trusts, once it exists (named in 'tls' errors). */
+  private certificateSources?: CertificateSource[];
   private readonly opts: Required<Omit<HttpClientOptions, Optional>> & Pick<HttpClientOptions, Optional>;
 
   constructor(options: HttpClientOptions = {}) {
@@ -86,6 +93,7 @@ export class HttpClient {
       retries: 2,
       retryBaseMs: 500,
       strictSSL: true,
+      systemCertificates: true,
       ...options,
     };
   }
@@ -153,7 +161,12 @@ export class HttpClient {
     const started = Date.now();
     const shown = redactUrl(req.url);
     const fail = (init: Omit<ConstructorParameters<typeof ApiError>[0], 'method' | 'url'>) =>
-      new ApiError({ method: req.method, url: shown, ...init });
+      new ApiError({
+        method: req.method,
+        url: shown,
+        ...init,
+        ...(init.kind === 'tls' && { certificateSources: this.certificateSources }),
+      });
 
     let url: URL;
     try {
@@ -216,7 +229,10 @@ export class HttpClient {
 
   private dispatcher(): Promise<Dispatcher> {
     if (this.opts.dispatcher) return Promise.resolve(this.opts.dispatcher);
-    this.dispatcherPromise ??= createDispatcher(this.opts);
+    this.dispatcherPromise ??= trustedCertificates(this.opts).then((trust) => {
+      this.certificateSources = trust.sources;
+      return createDispatcher(this.opts, trust.ca);
+    });
     return this.dispatcherPromise;
   }
 }
@@ -226,9 +242,9 @@ export class HttpClient {
  * activation. Proxies: the configured one (VS Code's `http.proxy`, `http.noProxy`), else the
  * standard HTTP(S)_PROXY / NO_PROXY environment variables, as VS Code itself honours them.
  */
-async function createDispatcher(o: HttpClient['opts']): Promise<Dispatcher> {
+async function createDispatcher(o: HttpClient['opts'], ca: string[] | undefined): Promise<Dispatcher> {
   const { EnvHttpProxyAgent } = await import('undici');
-  const tls = { rejectUnauthorized: o.strictSSL };
+  const tls = { rejectUnauthorized: o.strictSSL, ...(ca && { ca }) };
   return new EnvHttpProxyAgent({
     connect: { timeout: o.connectTimeoutMs, ...tls },
     requestTls: tls,

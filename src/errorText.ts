@@ -98,7 +98,8 @@ export function describeApiError(err: ApiError): Described {
     case 'tls':
       return {
         message:
-          `A secure connection to ${at} could not be made (${err.code}). Its certificate is not trusted or does not match; nothing was sent.` +
+          `A secure connection to ${at} could not be made (${err.code}). ` +
+          'Its certificate is not trusted or does not match; nothing was sent.' +
           trustedText(err),
         actions: [SHOW_LOG],
       };

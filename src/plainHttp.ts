@@ -30,8 +30,9 @@ async function ask(origin: string): Promise<boolean> {
     {
       modal: true,
       detail:
-        'This address uses plain http://, not https://. Your password, API key or token would cross the network ' +
-        'in clear text: anyone on the way (the Wi-Fi, a proxy, the provider) could read it and use your cloud account. ' +
+        'This address uses plain http://, not https://. Your password, API key or token would cross the ' +
+        'network in clear text: anyone on the way (the Wi-Fi, a proxy, the provider) could read it and use ' +
+        'your cloud account. ' +
         'Continue only on a network you trust; otherwise cancel and use an https:// address. ' +
         'Your answer holds for this host until VS Code is closed.',
     },

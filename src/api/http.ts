@@ -113,7 +113,8 @@ export class HttpClient {
           this.opts.log?.(`${req.method} ${redactUrl(req.url)} retry ${attempt + 1} in ${wait} ms`);
           await sleep(wait, deadline.signal);
           if (deadline.expired) {
-            throw new ApiError({ kind: 'timeout', method: req.method, url: redactUrl(req.url), code: 'deadline', ambiguous: true });
+            const url = redactUrl(req.url);
+            throw new ApiError({ kind: 'timeout', method: req.method, url, code: 'deadline', ambiguous: true });
           }
         }
       }

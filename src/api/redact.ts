@@ -32,8 +32,9 @@ export function redactUrl(url: string | URL): string {
 /** `scheme://…` up to white space or a closing quote/bracket. */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()\[\]{}]+/gi;
 /** `X-Auth-Token: v`, `token=v`, `"password": "v"`, `apiKey v`… (a labelled credential). */
-const LABELLED_SECRET =
-  /\b((?:x-auth-token|x-subject-token|authorization|access[_-]?token|token|password|passwd|api[_-]?key|secret|passcode)\b"?\s*[:=]\s*"?)(?:bearer\s+)?([^\s"',;&]{3,})/gi;
+const SECRET_LABEL =
+  'x-auth-token|x-subject-token|authorization|access[_-]?token|token|password|passwd|api[_-]?key|secret|passcode';
+const LABELLED_SECRET = new RegExp(`\\b((?:${SECRET_LABEL})\\b"?\\s*[:=]\\s*"?)(?:bearer\\s+)?([^\\s"',;&]{3,})`, 'gi');
 /** A Keystone Fernet token (`gAAAAA…`), recognised without a label. */
 const FERNET = /\bgAAAAA[A-Za-z0-9_-]{20,}/g;
 
@@ -51,6 +52,6 @@ export function redactText(text: string): string {
       const shown = redactUrl(bare);
       return (shown === '<invalid URL>' ? bare.replace(/\/\/[^/@]*@/, '//***@') : shown) + trailing;
     })
-    .replace(LABELLED_SECRET, (_all, label: string, value: string) => (value === '***' ? `${label}${value}` : `${label}***`))
+    .replace(LABELLED_SECRET, (_all, label: string) => `${label}***`)
     .replace(FERNET, '***');
 }

@@ -22,11 +22,13 @@ function makeCa(dir: string): { caPath: string; caPem: string; key: Buffer; cert
   openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Key Pairs Test CA',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
   openssl(['req', ...ec, '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1'], dir);
-  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  const ext = 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n';
+  fs.writeFileSync(path.join(dir, 'ext.cnf'), ext);
   openssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem',
     '-days', '1', '-extfile', 'ext.cnf'], dir);
   const read = (f: string) => fs.readFileSync(path.join(dir, f));
-  return { caPath: path.join(dir, 'ca.pem'), caPem: read('ca.pem').toString(), key: read('srv.key'), cert: read('srv.pem') };
+  const caPath = path.join(dir, 'ca.pem');
+  return { caPath, caPem: read('ca.pem').toString(), key: read('srv.key'), cert: read('srv.pem') };
 }
 
 describe('certificates (issue 13)', () => {

@@ -50,10 +50,14 @@ describe('collectPages (the paging guard)', () => {
       calls++;
       return { items: servers([`a${calls}`]), next: `a${calls}` };
     };
-    const err = await rejection(collectPages({ fetchPage: endless, keyOf: (s) => s.id, request, limits: { maxPages: 7 } }), PagingError);
+    const limits = { maxPages: 7 };
+    const err = await rejection(collectPages({ fetchPage: endless, keyOf: (s) => s.id, request, limits }), PagingError);
     assert.equal(calls, 7);
     assert.equal(err.problem, 'too-many-pages');
     assert.equal(err.kind, 'bad-response');
-    assert.equal(err.message, 'GET https://nova.example/v2.1/servers/detail: bad-response (the list did not end after 7 pages)');
+    assert.equal(
+      err.message,
+      'GET https://nova.example/v2.1/servers/detail: bad-response (the list did not end after 7 pages)',
+    );
   });
 });

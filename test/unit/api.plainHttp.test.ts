@@ -34,7 +34,9 @@ describe('plain http (issue 10.11)', () => {
       'https://example.com/v2.1': false,
       'https://10.0.0.5/': false,
     };
-    for (const [url, expected] of Object.entries(asks)) assert.equal(needsPlainHttpConsent(new URL(url)), expected, url);
+    for (const [url, expected] of Object.entries(asks)) {
+      assert.equal(needsPlainHttpConsent(new URL(url)), expected, url);
+    }
     assert.equal(isLoopbackHost('127.255.255.254'), true);
     assert.equal(isLoopbackHost('128.0.0.1'), false);
   });
@@ -75,8 +77,9 @@ describe('plain http (issue 10.11)', () => {
             };
       return new HttpClient({ dispatcher, retries: 0, confirmPlainHttp, ...options });
     };
+    const auth = { canRenew: false, token: async () => 'tok' };
     const withToken = (http: HttpClient) =>
-      new ComputeClient({ endpoint: `${base}/v2.1`, http, auth: { canRenew: false, token: async () => 'tok' }, microversion: '2.35' });
+      new ComputeClient({ endpoint: `${base}/v2.1`, http, auth, microversion: '2.35' });
 
     it('refuses to send a token without an approver, and the server gets no request', async () => {
       const err = await rejection(withToken(client()).listAll(), ApiError);
@@ -85,7 +88,8 @@ describe('plain http (issue 10.11)', () => {
       assert.equal(fake.requests.length, 0);
       assert.equal(
         describeError(err).message,
-        `Nothing was sent to ${LOOKS_REMOTE}:${new URL(fake.url).port}: it is reached over plain http://, which would send ` +
+        `Nothing was sent to ${LOOKS_REMOTE}:${new URL(fake.url).port}: ` +
+          'it is reached over plain http://, which would send ' +
           'your token unencrypted for anyone on the network to read. Use an https:// address in "keypairs.endpoint".',
       );
     });
@@ -105,14 +109,19 @@ describe('plain http (issue 10.11)', () => {
     });
 
     it('does not ask for a request without credentials (the public version document)', async () => {
-      const c = new ComputeClient({ endpoint: `${base}/v2.1`, http: client(false), auth: { canRenew: false, token: async () => 'tok' } });
+      const c = new ComputeClient({ endpoint: `${base}/v2.1`, http: client(false), auth });
       assert.equal((await c.version()).microversion, '2.90');
       assert.deepEqual(asked, []);
       assert.equal(fake.requests.length, 1);
     });
 
     it('refuses to send sign-in credentials (identity URL) before any byte', async () => {
-      const creds: Credentials = { provider: 'keystone', authUrl: base, applicationCredentialId: 'id', applicationCredentialSecret: 's3cr3t' };
+      const creds: Credentials = {
+        provider: 'keystone',
+        authUrl: base,
+        applicationCredentialId: 'id',
+        applicationCredentialSecret: 's3cr3t',
+      };
       const tokens = new TokenManager({ http: client(false), credentials: async () => creds });
       const err = await rejection(tokens.token(), ApiError);
       assert.equal(err.kind, 'insecure-transport');

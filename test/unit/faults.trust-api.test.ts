@@ -16,7 +16,9 @@ import { compute, rejection, testHttp, useEmulator } from './helpers/env';
 /** A page of key pairs as Nova 2.35+ sends it, always claiming there is a next page. */
 function novaPage(names: string[], base: string): unknown {
   return {
-    keypairs: names.map((name) => ({ keypair: { name, public_key: `ssh-ed25519 AAAA ${name}`, fingerprint: 'aa:bb', type: 'ssh' } })),
+    keypairs: names.map((name) => ({
+      keypair: { name, public_key: `ssh-ed25519 AAAA ${name}`, fingerprint: 'aa:bb', type: 'ssh' },
+    })),
     keypairs_links: [{ rel: 'next', href: `${base}/os-keypairs?limit=3&marker=${names[names.length - 1]}` }],
   };
 }
@@ -78,7 +80,10 @@ describe('faults (trust, API layer)', () => {
       const c = compute(`${fake.url}/v2.1`, { microversion: '2.35' });
       const err = await rejection(c.listAll({ pageSize: 3 }), ApiError);
       assert.equal(fake.requests.length, 2);
-      assert.match(describeError(err).message, /\(the next page starts where the last one did: the server ignores "marker"\)/);
+      assert.match(
+        describeError(err).message,
+        /\(the next page starts where the last one did: the server ignores "marker"\)/,
+      );
     });
   });
 
@@ -96,7 +101,13 @@ describe('faults (trust, API layer)', () => {
       }, 500);
       res.on('close', () => clearInterval(timer));
     };
-    const oneSecond = { connectTimeoutMs: 1000, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, deadlineMs: 1000, retries: 0 };
+    const oneSecond = {
+      connectTimeoutMs: 1000,
+      headersTimeoutMs: 1000,
+      bodyTimeoutMs: 1000,
+      deadlineMs: 1000,
+      retries: 0,
+    };
 
     it('a 1 s deadline ends a call in about 1 s (it took 10 s)', async function () {
       this.timeout(20_000);
@@ -118,7 +129,12 @@ describe('faults (trust, API layer)', () => {
     it('the shared sign-in has the same deadline', async function () {
       this.timeout(20_000);
       fake = await startFakeServer(trickle);
-      const creds: Credentials = { provider: 'keystone', authUrl: fake.url, applicationCredentialId: 'id', applicationCredentialSecret: 's3cr3t' };
+      const creds: Credentials = {
+        provider: 'keystone',
+        authUrl: fake.url,
+        applicationCredentialId: 'id',
+        applicationCredentialSecret: 's3cr3t',
+      };
       const tokens = new TokenManager({ http: testHttp(oneSecond), credentials: async () => creds });
       const started = Date.now();
       const [first, second] = await Promise.allSettled([tokens.token(), tokens.token()]);
@@ -150,7 +166,8 @@ describe('faults (trust, API layer)', () => {
       const tokens = new TokenManager({ http, credentials: async () => creds, now: () => now });
       const session = await tokens.session();
       const c = compute(session.regions[0]!.url, { http, auth: tokens, microversion: '2.35' });
-      const signIns = () => ctx.emu.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/auth/tokens')).length;
+      const signIns = () =>
+        ctx.emu.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/auth/tokens')).length;
       for (let i = 0; i < 10; i++) {
         await c.listAll();
         now += 2000; // 18 s in all: well inside the first half of the token's 60 s

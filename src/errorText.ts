@@ -5,6 +5,7 @@
  * shows them. Messages never contain a token, a key or a stack trace.
  */
 import { ApiError } from './api/errors';
+import { PagingError } from './api/paging';
 import { AuthError } from './api/identity';
 import { CreateAbandonedError } from './flows/createKeyPair';
 import { KeyFileError } from './keys/keyFiles';
@@ -107,7 +108,9 @@ export function describeApiError(err: ApiError): Described {
       return { message: `The connection to ${at} broke before the answer was complete.`, actions: [SHOW_LOG] };
     case 'bad-response':
       return {
-        message: `${at} sent an answer that is not what the ${identity ? 'identity service' : 'Compute API'} sends (${err.code ?? 'unreadable'}). ${isItRight}`,
+        message:
+          `${at} sent an answer that is not what the ${identity ? 'identity service' : 'Compute API'} sends ` +
+          `(${err instanceof PagingError ? pagingText(err) : (err.code ?? 'unreadable')}). ${isItRight}`,
         actions: [fixWhere, SHOW_LOG],
       };
     case 'response-too-large':
@@ -146,6 +149,20 @@ function trustedText(err: ApiError): string {
     }
   });
   return ` Trusted: ${parts.join(', ')}.`;
+}
+
+/** Why a paged list was given up, in the words of a `bad-response` message. */
+function pagingText(err: PagingError): string {
+  switch (err.problem) {
+    case 'page-repeated':
+      return 'the same page came again: the server ignores "marker"';
+    case 'marker-stuck':
+      return 'the next page starts where the last one did: the server ignores "marker"';
+    case 'too-many-pages':
+      return `the list did not end after ${err.pages} pages`;
+    case 'too-many-items':
+      return `the list holds more than ${err.items} items`;
+  }
 }
 
 function formatSeconds(s: number): string {

@@ -22,7 +22,11 @@ export interface Page<T> {
 /** Why a paged list was given up. */
 export type PagingProblem = 'page-repeated' | 'marker-stuck' | 'too-many-pages' | 'too-many-items';
 
-/** A paged list the server does not end properly: an ApiError of kind 'bad-response'. */
+/**
+ * A paged list the server does not end properly: an ApiError of kind 'bad-response' whose
+ * `code` is the problem (errorText words it). `pages` were read; `items` were kept, or for
+ * 'too-many-items' the limit that was passed.
+ */
 export class PagingError extends ApiError {
   constructor(
     readonly problem: PagingProblem,
@@ -30,21 +34,8 @@ export class PagingError extends ApiError {
     readonly pages: number,
     readonly items: number,
   ) {
-    super({ kind: 'bad-response', method: request.method, url: request.url, code: pagingCode(problem, pages, items) });
+    super({ kind: 'bad-response', method: request.method, url: request.url, code: problem });
     this.name = 'PagingError';
-  }
-}
-
-function pagingCode(problem: PagingProblem, pages: number, items: number): string {
-  switch (problem) {
-    case 'page-repeated':
-      return 'the same page came again: the server ignores "marker"';
-    case 'marker-stuck':
-      return 'the next page starts where the last one did: the server ignores "marker"';
-    case 'too-many-pages':
-      return `the list did not end after ${pages} pages`;
-    case 'too-many-items':
-      return `the list holds more than ${items} items`;
   }
 }
 

@@ -2,6 +2,7 @@
 // last server's id, `servers_links`) would use it: pages in memory, no HTTP.
 import * as assert from 'node:assert/strict';
 import { collectPages, Page, PagingError } from '../../src/api/paging';
+import { describeError } from '../../src/errorText';
 import { rejection } from './helpers/env';
 
 interface Server {
@@ -57,7 +58,12 @@ describe('collectPages (the paging guard)', () => {
     assert.equal(err.kind, 'bad-response');
     assert.equal(
       err.message,
-      'GET https://nova.example/v2.1/servers/detail: bad-response (the list did not end after 7 pages)',
+      'GET https://nova.example/v2.1/servers/detail: bad-response (too-many-pages)',
+    );
+    assert.equal(
+      describeError(err).message,
+      'nova.example sent an answer that is not what the Compute API sends (the list did not end after 7 pages). ' +
+        'Is "keypairs.endpoint" right?',
     );
   });
 });

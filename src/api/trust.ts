@@ -47,10 +47,23 @@ export function pemCertificates(text: string): string[] {
   return text.match(PEM_CERTIFICATE) ?? [];
 }
 
+/** Certificate files read in this process: the OS bundle is large and every client wants it. */
+const fileCache = new Map<string, Promise<string[]>>();
+
+/** The certificates in a PEM file, read once per process (a failed read is tried again next time). */
+function readPem(file: string): Promise<string[]> {
+  let found = fileCache.get(file);
+  if (!found) {
+    found = fs.readFile(file, 'utf8').then(pemCertificates);
+    found.catch(() => fileCache.delete(file));
+    fileCache.set(file, found);
+  }
+  return found;
+}
+
 export async function trustedCertificates(options: TrustOptions = {}): Promise<Trust> {
   const sources: CertificateSource[] = [{ source: 'bundled', count: tls.rootCertificates.length }];
   const added: string[] = [];
-  const readPem = async (file: string) => pemCertificates(await fs.readFile(file, 'utf8'));
 
   if (options.systemCertificates ?? true) {
     for (const file of options.systemFiles ?? (process.platform === 'win32' ? [] : SYSTEM_CA_FILES)) {
@@ -73,5 +86,14 @@ export async function trustedCertificates(options: TrustOptions = {}): Promise<T
     added.push(...found);
   }
   // Giving `ca` replaces Node's default store, so the bundled roots go first.
-  return { ca: added.length ? [...new Set([...tls.rootCertificates, ...added])] : undefined, sources };
+  return { ca: added.length ? withRoots(added) : undefined, sources };
+}
+
+/** Node's roots and `added`, each certificate once (the list of the last call is reused when `added` is the same). */
+let lastList: { added: string[]; ca: string[] } | undefined;
+function withRoots(added: string[]): string[] {
+  const same = lastList?.added.length === added.length && lastList.added.every((c, i) => c === added[i]);
+  if (same && lastList) return lastList.ca;
+  lastList = { added, ca: [...new Set([...tls.rootCertificates, ...added])] };
+  return lastList.ca;
 }

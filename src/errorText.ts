@@ -5,6 +5,7 @@
  * shows them. Messages never contain a token, a key or a stack trace.
  */
 import { ApiError } from './api/errors';
+import { PagingError } from './api/paging';
 import { AuthError } from './api/identity';
 import { CreateAbandonedError } from './flows/createKeyPair';
 import { displayPath, KeyFileError } from './keys/keyFiles';
@@ -98,14 +99,19 @@ export function describeApiError(err: ApiError): Described {
       return { message: `The host ${at} could not be found. ${check} and your network.`, actions: [fixWhere] };
     case 'tls':
       return {
-        message: `A secure connection to ${at} could not be made (${err.code}). Its certificate is not trusted or does not match; nothing was sent.`,
+        message:
+          `A secure connection to ${at} could not be made (${err.code}). ` +
+          'Its certificate is not trusted or does not match; nothing was sent.' +
+          trustedText(err),
         actions: [SHOW_LOG],
       };
     case 'connection-lost':
       return { message: `The connection to ${at} broke before the answer was complete.`, actions: [SHOW_LOG] };
     case 'bad-response':
       return {
-        message: `${at} sent an answer that is not what the ${identity ? 'identity service' : 'Compute API'} sends (${err.code ?? 'unreadable'}). ${isItRight}`,
+        message:
+          `${at} sent an answer that is not what the ${identity ? 'identity service' : 'Compute API'} sends ` +
+          `(${err instanceof PagingError ? pagingText(err) : (err.code ?? 'unreadable')}). ${isItRight}`,
         actions: [fixWhere, SHOW_LOG],
       };
     case 'response-too-large':
@@ -117,6 +123,46 @@ export function describeApiError(err: ApiError): Described {
         message: `${identity ? 'The identity URL' : '"keypairs.endpoint"'} is not an http:// or https:// URL.`,
         actions: [fixWhere],
       };
+    case 'insecure-transport':
+      return {
+        message:
+          `Nothing was sent to ${at}: it is reached over plain http://, which would send your ` +
+          `${identity ? 'password, API key or secret' : 'token'} unencrypted for anyone on the network to read. ` +
+          `Use an https:// address${identity ? ' when you sign in' : ' in "keypairs.endpoint"'}.`,
+        actions: [fixWhere],
+      };
+  }
+}
+
+/** " Trusted: 144 certificates built into Node.js, 140 from the system store (/etc/…)." or "". */
+function trustedText(err: ApiError): string {
+  if (!err.certificateSources?.length) return '';
+  const parts = err.certificateSources.map((s) => {
+    switch (s.source) {
+      case 'bundled':
+        return `${s.count} certificates built into Node.js`;
+      case 'system':
+        return `${s.count} from the system store (${s.path})`;
+      case 'env':
+        return `${s.count} from NODE_EXTRA_CA_CERTS (${s.path})`;
+      case 'setting':
+        return `${s.count} from the certificate files in settings`;
+    }
+  });
+  return ` Trusted: ${parts.join(', ')}.`;
+}
+
+/** Why a paged list was given up, in the words of a `bad-response` message. */
+function pagingText(err: PagingError): string {
+  switch (err.problem) {
+    case 'page-repeated':
+      return 'the same page came again: the server ignores "marker"';
+    case 'marker-stuck':
+      return 'the next page starts where the last one did: the server ignores "marker"';
+    case 'too-many-pages':
+      return `the list did not end after ${err.pages} pages`;
+    case 'too-many-items':
+      return `the list holds more than ${err.items} items`;
   }
 }
 

@@ -10,8 +10,9 @@ import { HttpClient } from './api/http';
 import { AuthError } from './api/identity';
 import { TokenManager } from './api/tokenManager';
 import { log } from './log';
+import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
-import { endpointSetting, proxySettings } from './settings';
+import { caCertificates, endpointSetting, proxySettings } from './settings';
 
 /** Why there is no Compute client yet; each has a fix the user is offered. */
 export type MissingSetup = 'endpoint' | 'token';
@@ -32,7 +33,7 @@ export class Services implements vscode.Disposable {
     context.subscriptions.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('http')) this.resetHttp();
+        if (e.affectsConfiguration('http') || e.affectsConfiguration('keypairs.caCertificates')) this.resetHttp();
         if (e.affectsConfiguration('keypairs.endpoint')) this.targetChanged();
       }),
       context.secrets.onDidChange((e) => {
@@ -57,7 +58,12 @@ export class Services implements vscode.Disposable {
   }
 
   get http(): HttpClient {
-    this.httpClient ??= new HttpClient({ ...proxySettings(), log: (line) => log.info(line) });
+    this.httpClient ??= new HttpClient({
+      ...proxySettings(),
+      caCertificates: caCertificates(),
+      log: (line) => log.info(line),
+      confirmPlainHttp,
+    });
     return this.httpClient;
   }
 

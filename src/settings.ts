@@ -1,4 +1,5 @@
 /** The extension's settings, read fresh on each use (they can change at any time). */
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { expandHome } from './keys/keyFiles';
 import type { KeyGeneration } from './flows/createKeyPair';
@@ -26,6 +27,23 @@ export function keyGeneration(): KeyGeneration {
 /** Opens the Settings editor at one of this extension's settings. */
 export function openSetting(key: string): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${key}`);
+}
+
+/**
+ * The PEM text of the files `keypairs.caCertificates` names (a user or machine setting, never
+ * a workspace's: a folder must not choose whom to trust). Unreadable files are left out; a
+ * 'tls' error then counts the certificates found.
+ */
+export function caCertificates(): string[] | undefined {
+  const files = vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? [];
+  if (files.length === 0) return undefined;
+  return files.flatMap((file) => {
+    try {
+      return [fs.readFileSync(expandHome(file.trim()), 'utf8')];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** VS Code's proxy settings, for the HTTP client. */

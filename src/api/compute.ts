@@ -2,8 +2,9 @@
  * Client of the Compute API's key pairs (`os-keypairs`): Rackspace Cloud Servers v2 and
  * OpenStack Nova v2.1 with microversions. No `vscode` import.
  */
-import { ApiError } from './errors';
+import { ApiError, redactUrl } from './errors';
 import { HttpClient, HttpResponse } from './http';
+import { collectPages, PageLimits } from './paging';
 
 /** Where tokens come from: a fixed API token, or a signed-in account that can renew it. */
 export interface TokenSource {
@@ -42,8 +43,6 @@ export interface KeyPairPage {
 
 /** What the API offers: `microversion` is what this client sends (undefined: none). */
 export interface ApiVersion {
-  /** Highest microversion the server supports, when it has microversions at all. */
-  max?: string;
   /** The microversion this client speaks to it. */
   microversion?: string;
 }
@@ -70,7 +69,7 @@ export class ComputeClient {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
     if (options.microversion !== undefined) {
       const mv = options.microversion || undefined;
-      this.versionPromise = Promise.resolve({ max: mv, microversion: mv });
+      this.versionPromise = Promise.resolve({ microversion: mv });
     }
   }
 
@@ -107,16 +106,17 @@ export class ComputeClient {
     return { keyPairs, next };
   }
 
-  /** Every key pair, following pages. */
-  async listAll(options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<KeyPair[]> {
-    const all: KeyPair[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.listPage({ limit: options.pageSize ?? 1000, marker, signal: options.signal });
-      all.push(...page.keyPairs);
-      marker = page.next;
-    } while (marker !== undefined);
-    return all;
+  /** Every key pair, following pages; a server that ignores the marker or never ends gets a PagingError. */
+  async listAll(options: { pageSize?: number; signal?: AbortSignal; limits?: PageLimits } = {}): Promise<KeyPair[]> {
+    return collectPages({
+      fetchPage: async (marker) => {
+        const page = await this.listPage({ limit: options.pageSize ?? 1000, marker, signal: options.signal });
+        return { items: page.keyPairs, next: page.next };
+      },
+      keyOf: (kp) => kp.name,
+      request: { method: 'GET', url: redactUrl(`${this.endpoint}/os-keypairs`) },
+      limits: options.limits,
+    });
   }
 
   /** The named key pair, or undefined when the server says it does not exist. */
@@ -189,7 +189,7 @@ export class ComputeClient {
     const max = typeof v?.version === 'string' && /^\d+\.\d+$/.test(v.version) ? v.version : undefined;
     if (!max) return {};
     const microversion = compareVersions(max, CLIENT_MAX_MICROVERSION) < 0 ? max : CLIENT_MAX_MICROVERSION;
-    return { max, microversion };
+    return { microversion };
   }
 
   /** Sends a call with token and microversion; a 401 gets one renewal and one retry. */

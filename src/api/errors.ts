@@ -3,6 +3,10 @@
  * what happened (`kind`, `status`, the server's own message) and the shell turns that into
  * a message with actions (src/messages.ts). Nothing here ever holds a token or key material.
  */
+import { redactText, redactUrl } from './redact';
+import type { CertificateSource } from './trust';
+
+export { redactText, redactUrl } from './redact';
 
 export type ApiErrorKind =
   /** 400 (or 422): the server rejected the request; `serverMessage` says why. */
@@ -47,7 +51,12 @@ export type ApiErrorKind =
   /** The caller cancelled. */
   | 'cancelled'
   /** The endpoint setting is not a usable http(s) URL. */
-  | 'invalid-endpoint';
+  | 'invalid-endpoint'
+  /**
+   * Credentials or a token would have gone over plain http:// to a host that is not
+   * loopback, and no one approved it. Nothing was sent.
+   */
+  | 'insecure-transport';
 
 export interface ApiErrorInit {
   kind: ApiErrorKind;
@@ -65,6 +74,8 @@ export interface ApiErrorInit {
   ambiguous?: boolean;
   /** Low-level error code (e.g. ECONNREFUSED, CERT_HAS_EXPIRED, UND_ERR_HEADERS_TIMEOUT). */
   code?: string;
+  /** 'tls': the certificates the client trusted. */
+  certificateSources?: CertificateSource[];
 }
 
 export class ApiError extends Error {
@@ -76,8 +87,16 @@ export class ApiError extends Error {
   readonly retryAfterSeconds?: number;
   readonly ambiguous: boolean;
   readonly code?: string;
+  readonly certificateSources?: CertificateSource[];
 
-  constructor(init: ApiErrorInit) {
+  constructor(given: ApiErrorInit) {
+    // Redacted here, whatever the caller passed: no path can put a credential into an error.
+    const init: ApiErrorInit = {
+      ...given,
+      url: redactUrl(given.url),
+      serverMessage: given.serverMessage === undefined ? undefined : redactText(given.serverMessage),
+      code: given.code === undefined ? undefined : redactText(given.code),
+    };
     super(describe(init));
     this.name = 'ApiError';
     this.kind = init.kind;
@@ -88,6 +107,7 @@ export class ApiError extends Error {
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.ambiguous = init.ambiguous ?? false;
     this.code = init.code;
+    if (init.certificateSources) this.certificateSources = init.certificateSources;
   }
 }
 
@@ -96,27 +116,4 @@ function describe(init: ApiErrorInit): string {
   const status = init.status !== undefined ? ` ${init.status}` : '';
   const detail = init.serverMessage ?? init.code;
   return `${what}:${status} ${init.kind}${detail ? ` (${detail})` : ''}`;
-}
-
-const SECRET_QUERY = /^(token|auth|key|apikey|api_key|password|secret|signature|sig)$/i;
-
-/**
- * The URL as it may appear in logs and errors: user info and secret-looking query values
- * replaced by `***`. Paths stay (Compute paths hold the tenant id, which is no secret).
- */
-export function redactUrl(url: string | URL): string {
-  let u: URL;
-  try {
-    u = new URL(String(url));
-  } catch {
-    return '<invalid URL>';
-  }
-  if (u.username || u.password) {
-    u.username = '***';
-    u.password = '';
-  }
-  for (const key of [...u.searchParams.keys()]) {
-    if (SECRET_QUERY.test(key)) u.searchParams.set(key, '***');
-  }
-  return u.toString();
 }

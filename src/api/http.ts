@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ApiError, ApiErrorKind, redactUrl } from './errors';
+import { CertificateSource, trustedCertificates } from './trust';
 
 export interface HttpClientOptions {
   /** ms to establish a connection (TCP + TLS). Default 10 000. */
@@ -13,6 +14,12 @@ export interface HttpClientOptions {
   headersTimeoutMs?: number;
   /** ms of silence allowed while reading the answer's body. Default 30 000. */
   bodyTimeoutMs?: number;
+  /**
+   * ms for a whole call: connect, headers and the complete body, over all its attempts and
+   * retry waits. Idle timeouts alone let a server that trickles a byte at a time hold a call
+   * for ever. Default 60 000.
+   */
+  deadlineMs?: number;
   /** Largest answer body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Attempts after the first for GET/DELETE on 429/503/connection loss. Default 2. */
@@ -25,6 +32,16 @@ export interface HttpClientOptions {
   proxy?: ProxySettings;
   /** Verify TLS certificates (VS Code's `http.proxyStrictSSL`). Default true. */
   strictSSL?: boolean;
+  /** More trusted CA certificates, PEM text (e.g. read from files a setting names). */
+  caCertificates?: string[];
+  /** Trust the OS certificate store too (see trust.ts). Default true. */
+  systemCertificates?: boolean;
+  /**
+   * Asked before credentials or a token go over plain `http://` to a host that is not loopback
+   * (`origin` e.g. `http://10.0.0.5:5000`). Without it, or when it answers false, such a call
+   * fails with ApiError 'insecure-transport' and nothing is sent.
+   */
+  confirmPlainHttp?: (origin: string) => Promise<boolean>;
   /** Dispatcher to use instead of the client's own (tests). */
   dispatcher?: Dispatcher;
 }
@@ -42,6 +59,8 @@ export interface HttpRequest {
   /** Sent as JSON with `Content-Type: application/json`. */
   json?: unknown;
   signal?: AbortSignal;
+  /** This call's deadline instead of the client's `deadlineMs`. */
+  deadlineMs?: number;
   /** The URL names one item: a 404 with Nova's `itemNotFound` body is 'not-found'. */
   item?: boolean;
   /** Non-2xx statuses answered as an HttpResponse instead of thrown (e.g. 401, to read its headers). */
@@ -56,21 +75,25 @@ export interface HttpResponse {
 }
 
 const MiB = 1024 * 1024;
+type Optional = 'log' | 'proxy' | 'dispatcher' | 'confirmPlainHttp' | 'caCertificates';
 
 export class HttpClient {
   private dispatcherPromise?: Promise<Dispatcher>;
-  private readonly opts: Required<Omit<HttpClientOptions, 'log' | 'proxy' | 'dispatcher'>> &
-    Pick<HttpClientOptions, 'log' | 'proxy' | 'dispatcher'>;
+  /** The certificates the dispatcher trusts, once it exists (named in 'tls' errors). */
+  private certificateSources?: CertificateSource[];
+  private readonly opts: Required<Omit<HttpClientOptions, Optional>> & Pick<HttpClientOptions, Optional>;
 
   constructor(options: HttpClientOptions = {}) {
     this.opts = {
       connectTimeoutMs: 10_000,
       headersTimeoutMs: 30_000,
       bodyTimeoutMs: 30_000,
+      deadlineMs: 60_000,
       maxBodyBytes: MiB,
       retries: 2,
       retryBaseMs: 500,
       strictSSL: true,
+      systemCertificates: true,
       ...options,
     };
   }
@@ -78,15 +101,25 @@ export class HttpClient {
   /** Sends a request and returns the parsed 2xx answer; anything else throws ApiError. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.method !== 'POST';
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once(req);
-      } catch (err) {
-        const wait = idempotent && attempt < this.opts.retries ? this.retryDelay(err, attempt) : undefined;
-        if (wait === undefined || req.signal?.aborted) throw err;
-        this.opts.log?.(`${req.method} ${redactUrl(req.url)} retry ${attempt + 1} in ${wait} ms`);
-        await sleep(wait, req.signal);
+    await this.checkTransport(req);
+    const deadline = new Deadline(req.deadlineMs ?? this.opts.deadlineMs, req.signal);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.once(req, deadline);
+        } catch (err) {
+          const wait = idempotent && attempt < this.opts.retries ? this.retryDelay(err, attempt) : undefined;
+          if (wait === undefined || deadline.signal.aborted || wait >= deadline.remainingMs()) throw err;
+          this.opts.log?.(`${req.method} ${redactUrl(req.url)} retry ${attempt + 1} in ${wait} ms`);
+          await sleep(wait, deadline.signal);
+          if (deadline.expired) {
+            const url = redactUrl(req.url);
+            throw new ApiError({ kind: 'timeout', method: req.method, url, code: 'deadline', ambiguous: true });
+          }
+        }
       }
+    } finally {
+      deadline.dispose();
     }
   }
 
@@ -95,6 +128,21 @@ export class HttpClient {
     const pending = this.dispatcherPromise;
     this.dispatcherPromise = undefined;
     if (pending && !this.opts.dispatcher) await (await pending).close();
+  }
+
+  /** Refuses (or has approved) credentials over plain http to a host that is not loopback. */
+  private async checkTransport(req: HttpRequest): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return; // once() reports the invalid URL
+    }
+    if (!needsPlainHttpConsent(url) || requestSecrets(req).length === 0) return;
+    const approved = this.opts.confirmPlainHttp ? await this.opts.confirmPlainHttp(url.origin) : false;
+    if (approved) return;
+    this.opts.log?.(`${req.method} ${redactUrl(req.url)} refused: credentials over plain http`);
+    throw new ApiError({ kind: 'insecure-transport', method: req.method, url: req.url });
   }
 
   private retryDelay(err: unknown, attempt: number): number | undefined {
@@ -110,11 +158,16 @@ export class HttpClient {
     return Math.round(cap / 2 + Math.random() * (cap / 2));
   }
 
-  private async once(req: HttpRequest): Promise<HttpResponse> {
+  private async once(req: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
     const started = Date.now();
     const shown = redactUrl(req.url);
     const fail = (init: Omit<ConstructorParameters<typeof ApiError>[0], 'method' | 'url'>) =>
-      new ApiError({ method: req.method, url: shown, ...init });
+      new ApiError({
+        method: req.method,
+        url: shown,
+        ...init,
+        ...(init.kind === 'tls' && { certificateSources: this.certificateSources }),
+      });
 
     let url: URL;
     try {
@@ -141,10 +194,10 @@ export class HttpClient {
         method: req.method,
         headers,
         body,
-        signal: req.signal,
+        signal: deadline.signal,
       });
     } catch (err) {
-      const e = transportError(err, req.signal, fail);
+      const e = transportError(err, req.signal, fail, false, deadline);
       this.opts.log?.(`${req.method} ${shown} failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
       throw e;
     }
@@ -156,7 +209,7 @@ export class HttpClient {
       const e =
         err instanceof BodyTooLarge
           ? fail({ kind: 'response-too-large', status: res.statusCode, ambiguous: true })
-          : transportError(err, req.signal, fail, true);
+          : transportError(err, req.signal, fail, true, deadline);
       this.opts.log?.(`${req.method} ${shown} ${res.statusCode} body failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
       throw e;
     }
@@ -177,7 +230,10 @@ export class HttpClient {
 
   private dispatcher(): Promise<Dispatcher> {
     if (this.opts.dispatcher) return Promise.resolve(this.opts.dispatcher);
-    this.dispatcherPromise ??= createDispatcher(this.opts);
+    this.dispatcherPromise ??= trustedCertificates(this.opts).then((trust) => {
+      this.certificateSources = trust.sources;
+      return createDispatcher(this.opts, trust.ca);
+    });
     return this.dispatcherPromise;
   }
 }
@@ -187,9 +243,9 @@ export class HttpClient {
  * activation. Proxies: the configured one (VS Code's `http.proxy`, `http.noProxy`), else the
  * standard HTTP(S)_PROXY / NO_PROXY environment variables, as VS Code itself honours them.
  */
-async function createDispatcher(o: HttpClient['opts']): Promise<Dispatcher> {
+async function createDispatcher(o: HttpClient['opts'], ca: string[] | undefined): Promise<Dispatcher> {
   const { EnvHttpProxyAgent } = await import('undici');
-  const tls = { rejectUnauthorized: o.strictSSL };
+  const tls = { rejectUnauthorized: o.strictSSL, ...(ca && { ca }) };
   return new EnvHttpProxyAgent({
     connect: { timeout: o.connectTimeoutMs, ...tls },
     requestTls: tls,
@@ -243,9 +299,17 @@ const TLS_CODES = new Set([
 ]);
 
 /** Maps a failure of the connection (not an HTTP status) to an ApiError. */
-function transportError(err: unknown, signal: AbortSignal | undefined, fail: Fail, afterHeaders = false): ApiError {
+function transportError(
+  err: unknown,
+  signal: AbortSignal | undefined,
+  fail: Fail,
+  afterHeaders = false,
+  deadline?: Deadline,
+): ApiError {
   if (err instanceof ApiError) return err;
   const code = errorCode(err);
+  // The call's total time ran out (the caller did not cancel): the request may have been carried out.
+  if (deadline?.expired && !signal?.aborted) return fail({ kind: 'timeout', code: 'deadline', ambiguous: true });
   if (signal?.aborted || code === 'UND_ERR_ABORTED' || (err as Error)?.name === 'AbortError') {
     return fail({ kind: 'cancelled', ambiguous: true, code: undefined });
   }
@@ -350,8 +414,29 @@ const SECRET_HEADERS = new Set(['x-auth-token', 'x-subject-token', 'authorizatio
 /** JSON fields of a request body whose values are credentials (sign-in bodies). */
 const SECRET_FIELDS = /password|apikey|api_key|secret|passcode|token/i;
 
-/** `text` with every credential the request carried (headers, secret body fields) replaced by `***`. */
-function scrubSecrets(text: string, req: HttpRequest): string {
+/**
+ * True for a plain `http:` URL whose host is not loopback: what goes there crosses the
+ * network unencrypted, so credentials need the user's consent.
+ */
+export function needsPlainHttpConsent(url: URL): boolean {
+  return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
+}
+
+/**
+ * True for `localhost` (and `localhost.`), any 127.0.0.0/8 address, `::1` and IPv4-mapped
+ * loopback (`::ffff:127.x.y.z`), as URL parsing spells them (`[::1]`, `127.1` → 127.0.0.1).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (host === 'localhost') return true;
+  if (/^127(\.\d{1,3}){3}$/.test(host)) return true;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  // IPv4-mapped, as the URL parser writes it: ::ffff:7f00:1 (127.0.0.1) … ::ffff:7fff:ffff
+  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The credentials a request carries: secret header values and secret fields of its JSON body. */
+function requestSecrets(req: HttpRequest): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(req.headers ?? {})) {
     if (SECRET_HEADERS.has(name.toLowerCase()) && value) secrets.push(value);
@@ -364,6 +449,12 @@ function scrubSecrets(text: string, req: HttpRequest): string {
     }
   };
   walk(req.json);
+  return secrets;
+}
+
+/** `text` with every credential the request carried (headers, secret body fields) replaced by `***`. */
+function scrubSecrets(text: string, req: HttpRequest): string {
+  const secrets = requestSecrets(req);
   // Longest first, so a secret containing another is replaced whole.
   return secrets.sort((a, b) => b.length - a.length).reduce((t, secret) => t.split(secret).join('***'), text);
 }
@@ -374,6 +465,42 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   if (/^\d+$/.test(v.trim())) return Number(v.trim());
   const date = Date.parse(v);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** The total time of one call: `signal` aborts when the caller cancels or the time is up. */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly endsAt: number;
+  private readonly onCallerAbort = () => this.controller.abort();
+  expired = false;
+
+  constructor(
+    ms: number,
+    private readonly caller?: AbortSignal,
+  ) {
+    this.endsAt = Date.now() + ms;
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort();
+    }, ms);
+    this.timer.unref?.();
+    if (caller?.aborted) this.controller.abort();
+    else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  remainingMs(): number {
+    return this.endsAt - Date.now();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.onCallerAbort);
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

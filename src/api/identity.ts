@@ -4,6 +4,7 @@
  * No `vscode` import. Secrets go into request bodies only: never into errors or logs.
  */
 import { ApiError } from './errors';
+import { redactText } from './redact';
 import { HttpClient, HttpResponse } from './http';
 
 export const RACKSPACE_US_IDENTITY = 'https://identity.api.rackspacecloud.com/v2.0';
@@ -40,7 +41,6 @@ export interface Session {
   token: string;
   /** When the token expires, ms since the epoch. */
   expiresAt: number;
-  userName?: string;
   /** For the user, e.g. "demo (Rackspace, tenant 123456)". */
   accountLabel: string;
   /** The account's default region when the server names one (or the only region). */
@@ -70,9 +70,8 @@ export class AuthError extends Error {
   constructor(
     readonly kind: AuthErrorKind,
     message: string,
-    readonly provider?: Credentials['provider'],
   ) {
-    super(message);
+    super(redactText(message));
     this.name = 'AuthError';
   }
 }
@@ -106,7 +105,7 @@ async function rackspace(http: HttpClient, creds: RackspaceCredentials, signal?:
     ? { 'RAX-KSKEY:apiKeyCredentials': { username: creds.username, apiKey: creds.apiKey } }
     : { passwordCredentials: { username: creds.username, password: creds.password } };
   const res = await post(http, tokensUrl(creds), { auth }, [401, 403], signal);
-  const fail = (kind: AuthErrorKind, message: string) => new AuthError(kind, message, 'rackspace');
+  const fail = (kind: AuthErrorKind, message: string) => new AuthError(kind, message);
   if (res.status === 401) {
     if (!usesKey && /^\s*OS-MF\b/i.test(headerOf(res, 'www-authenticate') ?? '')) {
       throw fail(
@@ -136,7 +135,6 @@ async function rackspace(http: HttpClient, creds: RackspaceCredentials, signal?:
   return {
     token: token.id,
     expiresAt: expiry(token.expires),
-    userName,
     accountLabel: `${userName} (Rackspace${tenant ? `, tenant ${tenant}` : ''})`,
     defaultRegion: defaultRegion(regions, str(user?.['RAX-AUTH:defaultRegion'])),
     regions,
@@ -161,7 +159,7 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
       };
   const url = tokensUrl(creds);
   const res = await post(http, url, { auth }, [401], signal);
-  const fail = (kind: AuthErrorKind, message: string) => new AuthError(kind, message, 'keystone');
+  const fail = (kind: AuthErrorKind, message: string) => new AuthError(kind, message);
   if (res.status === 401) {
     throw fail(
       'bad-credentials',
@@ -189,7 +187,6 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
   return {
     token: id,
     expiresAt: expiry(token.expires_at),
-    userName,
     accountLabel: `${userName ?? 'application credential'} (OpenStack ${host}${project ? `, project ${project}` : ''})`,
     defaultRegion: defaultRegion(regions),
     regions,

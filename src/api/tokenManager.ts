@@ -14,7 +14,10 @@ export interface TokenManagerOptions {
   credentials: () => Promise<Credentials | undefined>;
   /** Clock, ms since the epoch (tests). Default Date.now. */
   now?: () => number;
-  /** A token is renewed this long before it expires. Default 5 minutes. */
+  /**
+   * A token is renewed this long before it expires, or at half its lifetime when that is
+   * sooner (a 60 s token is used for 30 s, not renewed before every call). Default 5 minutes.
+   */
   skewMs?: number;
   /** Called with every new session (e.g. to refresh the region list and account label). */
   onSession?: (s: Session) => void;
@@ -25,12 +28,15 @@ export interface TokenManagerOptions {
 export class TokenManager implements TokenSource {
   readonly canRenew = true;
   private current?: Session;
+  /** When `current` arrived (the clock's ms): its lifetime is `expiresAt - receivedAt`. */
+  private receivedAt = 0;
   private inflight?: SignIn;
   /** Bumped by clear(): a sign-in started before it is not kept. */
   private generation = 0;
 
   constructor(private readonly options: TokenManagerOptions) {
     this.current = options.initial;
+    this.receivedAt = this.now();
   }
 
   /**
@@ -57,9 +63,14 @@ export class TokenManager implements TokenSource {
     this.generation++;
   }
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Fresh until min(skew, half its lifetime) before it expires. */
   private fresh(s: Session): boolean {
-    const now = (this.options.now ?? Date.now)();
-    return s.expiresAt - (this.options.skewMs ?? 5 * 60_000) > now;
+    const margin = Math.max(0, Math.min(this.options.skewMs ?? 5 * 60_000, (s.expiresAt - this.receivedAt) / 2));
+    return s.expiresAt - margin > this.now();
   }
 
   /** Joins the sign-in in flight or starts one; `signal` cancels only this caller's wait. */
@@ -91,6 +102,7 @@ export class TokenManager implements TokenSource {
         const session = await authenticate(http, creds);
         if (generation === this.generation) {
           this.current = session;
+          this.receivedAt = this.now();
           try {
             onSession?.(session);
           } catch {

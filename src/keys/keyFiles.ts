@@ -16,6 +16,7 @@ import { constants, promises as fs, Stats } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { redactText } from '../api/redact';
 import { describeKeyFileProblem, isPlainFileName, keyFileProblem } from './names';
 
 /** Kind of a {@link KeyFileError}. */
@@ -34,7 +35,8 @@ export class KeyFileError extends Error {
     readonly path: string,
     cause?: unknown,
   ) {
-    super(keyFileMessage(code, path, cause), { cause });
+    // The cause's own message (an OS error) is quoted: credentials in it are not.
+    super(redactText(keyFileMessage(code, path, cause)), { cause });
   }
 }
 

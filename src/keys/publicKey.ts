@@ -3,6 +3,7 @@
  * as pasted by a user or read from a `.pub` file, before it is uploaded to Nova.
  */
 import { createPublicKey } from 'node:crypto';
+import { redactText } from '../api/redact';
 import { SshReader, WireError, bitLength } from './sshWire';
 
 /** Key types accepted for upload. */
@@ -29,6 +30,10 @@ export interface PublicKeyInfo {
 /** A public key that can't be used; `message` is meant for the user. */
 export class PublicKeyError extends Error {
   override name = 'PublicKeyError';
+
+  constructor(message: string) {
+    super(redactText(message));
+  }
 }
 
 const EXPECTED = 'Not an OpenSSH public key: expected "ssh-ed25519 AAAA… comment".';

@@ -3,8 +3,14 @@
  * Shared by the public-key parser and the private-key writer.
  */
 
+import { redactText } from '../api/redact';
+
 /** Thrown when a buffer does not hold well-formed SSH wire data. */
-export class WireError extends Error {}
+export class WireError extends Error {
+  constructor(message?: string) {
+    super(message === undefined ? undefined : redactText(message));
+  }
+}
 
 /** Encodes a big-endian uint32. */
 export function encodeUint32(value: number): Buffer {

@@ -108,7 +108,6 @@ describe('identity: sign-in and tokens', () => {
       assert.match(s.token, /^[0-9a-f]{32}$/);
       const ttl = s.expiresAt - Date.now();
       assert.ok(ttl > 86000_000 && ttl <= 86400_000, `24 h token, got ${ttl} ms`);
-      assert.equal(s.userName, 'demo');
       assert.equal(s.accountLabel, 'demo (Rackspace, tenant 123456)');
       assert.deepEqual(
         s.regions,
@@ -142,7 +141,6 @@ describe('identity: sign-in and tokens', () => {
         const s = await signIn(ksPassword(undefined, ctx.emu.keystoneUrl + suffix));
         assert.match(s.token, /^gAAAAAB/);
         assert.ok(s.expiresAt > Date.now() + 86000_000);
-        assert.equal(s.userName, 'alice');
         assert.equal(s.accountLabel, `alice (OpenStack ${new URL(ctx.emu.url).host}, project alice-project)`);
         assert.deepEqual(s.regions.map((r) => r.region), ['DFW', 'HKG', 'IAD', 'ORD', 'SYD']);
         assert.ok(s.regions.every((r) => r.url === ctx.emu.computeUrl));
@@ -157,7 +155,7 @@ describe('identity: sign-in and tokens', () => {
     it('Keystone application credential; a single region is the default', async () => {
       ctx.emu.setOptions({ regions: ['RegionOne'] });
       const s = await signIn(ksAppCred());
-      assert.equal(s.userName, 'alice');
+      assert.match(s.accountLabel, /^alice \(OpenStack /, 'the user named by the token');
       assert.deepEqual(s.regions, [{ region: 'RegionOne', url: ctx.emu.computeUrl }]);
       assert.equal(s.defaultRegion, 'RegionOne');
       const c = new ComputeClient({ endpoint: s.regions[0].url, http, auth: { canRenew: false, token: async () => s.token } });
@@ -176,7 +174,6 @@ describe('identity: sign-in and tokens', () => {
       for (const [creds, message] of cases) {
         const e = await failure(authenticate(http, creds), AuthError);
         assert.equal(e.kind, 'bad-credentials');
-        assert.equal(e.provider, creds.provider);
         assert.match(e.message, message);
       }
     });

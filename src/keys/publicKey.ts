@@ -50,9 +50,10 @@ export type PublicKeySource = 'user' | 'server';
 const SEVERAL_LINES = 'Expected one public key on a single line, but the text has several lines.';
 /**
  * Characters no public key line holds: C0 controls but the tab, DEL, C1 controls, line and
- * paragraph separators, and the bidi controls that reorder what a reader sees.
+ * paragraph separators, invisible zero-width marks (and a BOM inside the text), and the bidi
+ * controls that reorder what a reader sees.
  */
-const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /**
  * Parses one OpenSSH public key and validates the key data completely. Throws

@@ -115,6 +115,35 @@ suite('trust: another client\'s key pair survives an unclear create (#10.2)', {}
   }
 });
 
+suite('trust: when nothing proves the pair ours, it is kept (#10.2, #10.8)', {}, (ctx) => {
+  const b = bench(ctx);
+
+  it('server key: the look before the POST failed and the answer was lost: the pair found is left alone', async () => {
+    ctx.emu.addFault({ method: 'GET', path: '/os-keypairs/web', status: 503 });
+    ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502, when: 'after' });
+    const err = await rejection(b.create('web', '') as Promise<unknown>, CreateAbandonedError);
+    const [pair] = b.pairs();
+    assert.equal(pair?.name, 'web', 'not deleted');
+    assert.equal(err.server, 'kept');
+    assert.equal(err.leftAlone?.why, 'unproven');
+    assert.equal(
+      b.message(err),
+      `It is not known whether key pair "web" was created. ${b.host()} failed to handle the request (502): Bad Gateway Try again later. ` +
+        `A key pair "web" (fingerprint ${pair.fingerprint}) is on ${b.host()}, but it cannot be told whether it is the one made ` +
+        'here, so it was left alone. If nobody else made it, delete it: its private key never arrived.',
+    );
+  });
+
+  it('local key: when it cannot be looked up, the key files are kept and the message says where', async () => {
+    ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502, when: 'after' });
+    ctx.emu.addFault({ method: 'GET', path: '/os-keypairs/unsure', status: 503, times: Infinity });
+    const err = await rejection(b.create('unsure', '2.92') as Promise<unknown>, CreateAbandonedError);
+    assert.equal(err.server, 'unknown');
+    assert.deepEqual(b.files(), ['unsure', 'unsure.pub']);
+    assert.ok(b.message(err).includes(`Its key files are kept (${path.join(b.state.dir, 'unsure')})`), b.message(err));
+  });
+});
+
 suite('trust: a server whose database ignores case (#10.2)', { caseInsensitiveNames: true }, (ctx) => {
   const b = bench(ctx);
 

@@ -150,10 +150,18 @@ function leftAloneText(pair: LeftAlonePair, ourName: string): string {
   }
 }
 
+/**
+ * The parser's reason, unless it repeats server text that could read as a link or markup
+ * (e.g. a key type name taken from the key data): then a plain sentence instead.
+ */
+function plainDetail(detail: string): string {
+  return /[[\]<>`]/.test(detail) ? 'it is not a valid OpenSSH public key.' : detail;
+}
+
 function serverKeyText(err: ServerKeyError, name: string): string {
   switch (err.problem) {
     case 'public-key':
-      return `The server's answer for key pair ${name} holds a public key that is not one OpenSSH public key line: ${err.detail}`;
+      return `The server's answer for key pair ${name} holds a public key that is not one OpenSSH public key line: ${plainDetail(err.detail)}`;
     case 'private-key':
       return `The server's answer for key pair ${name} holds a private key that cannot be used: ${err.detail}`;
     case 'mismatch':

@@ -202,6 +202,22 @@ suite('trust: the keys in the answer must belong together (#10.4, #10.5)', {}, (
     });
   }
 
+  it('a public key whose data carries a Markdown link: refused, and the link is not repeated to the user', async () => {
+    const field = (text: string) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(Buffer.byteLength(text));
+      return Buffer.concat([len, Buffer.from(text)]);
+    };
+    const blob = Buffer.concat([field('[Fix it](command:workbench.action.terminal.new)'), field('x')]).toString('base64');
+    const keypair = { name: 'web', public_key: `ssh-rsa ${blob} Generated-by-Nova`, fingerprint: '00:11', private_key: 'x' };
+    ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 200, body: JSON.stringify({ keypair }), when: 'after' });
+    const err = await rejection(b.create('web', '') as Promise<unknown>, CreateAbandonedError);
+    assert.deepEqual(b.files(), []);
+    assert.deepEqual(b.pairs(), [], 'ours: deleted again');
+    assert.doesNotMatch(b.message(err), /command:|\[Fix/);
+    assert.match(b.message(err), /not one OpenSSH public key line/);
+  });
+
   it('a good answer is still saved, and OpenSSH agrees the two files belong together', async () => {
     const r = (await b.create('good', '')) as { privatePath: string; publicPath: string };
     assert.equal(mode(r.privatePath), 0o600);

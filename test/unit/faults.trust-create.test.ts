@@ -66,14 +66,14 @@ function bench(ctx: { readonly emu: import('../emulator/server').Emulator }) {
         ctx.emu.requests.some((r) => r.method === 'POST') ? abort.abort() : setImmediate(poll);
       setImmediate(poll);
     }
-    const options = {
+    const options: CreateKeyPairOptions = {
       compute: c,
       name,
       sshDirectory: state.dir,
       rescue: async () => undefined,
       signal: abort.signal,
       sleep,
-    } as CreateKeyPairOptions;
+    };
     return createKeyPair(options);
   }
   const message = (err: unknown) => describeError(err).message;
@@ -88,7 +88,7 @@ suite('trust: another client\'s key pair survives an unclear create (#10.2)', {}
       ctx.emu.seed(1, { prefix: 'shared-' });
       const [theirs] = b.pairs();
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss) } as Fault);
-      const err = await rejection(b.create(theirs.name, '', loss) as Promise<unknown>, CreateAbandonedError);
+      const err = await rejection(b.create(theirs.name, '', loss), CreateAbandonedError);
       assert.deepEqual(b.pairs(), [theirs], 'the other pair is still there');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'DELETE').length, 0, 'no DELETE sent');
       const text = b.message(err);
@@ -101,7 +101,7 @@ suite('trust: another client\'s key pair survives an unclear create (#10.2)', {}
 
     it(`local key, another client creates the name while our POST is in flight (${loss})`, async () => {
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient: {}, ...lossFault(loss) } as Fault);
-      const err = await rejection(b.create('laptop', '2.92', loss) as Promise<unknown>, CreateAbandonedError);
+      const err = await rejection(b.create('laptop', '2.92', loss), CreateAbandonedError);
       const [theirs] = b.pairs();
       assert.equal(theirs.name, 'laptop');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'DELETE').length, 0, 'no DELETE sent');
@@ -121,7 +121,7 @@ suite('trust: when nothing proves the pair ours, it is kept (#10.2, #10.8)', {},
   it('server key: the look before the POST failed and the answer was lost: the pair found is left alone', async () => {
     ctx.emu.addFault({ method: 'GET', path: '/os-keypairs/web', status: 503 });
     ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502, when: 'after' });
-    const err = await rejection(b.create('web', '') as Promise<unknown>, CreateAbandonedError);
+    const err = await rejection(b.create('web', ''), CreateAbandonedError);
     const [pair] = b.pairs();
     assert.equal(pair?.name, 'web', 'not deleted');
     assert.equal(err.server, 'kept');
@@ -137,10 +137,26 @@ suite('trust: when nothing proves the pair ours, it is kept (#10.2, #10.8)', {},
   it('local key: when it cannot be looked up, the key files are kept and the message says where', async () => {
     ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502, when: 'after' });
     ctx.emu.addFault({ method: 'GET', path: '/os-keypairs/unsure', status: 503, times: Infinity });
-    const err = await rejection(b.create('unsure', '2.92') as Promise<unknown>, CreateAbandonedError);
+    const err = await rejection(b.create('unsure', '2.92'), CreateAbandonedError);
     assert.equal(err.server, 'unknown');
     assert.deepEqual(b.files(), ['unsure', 'unsure.pub']);
     assert.ok(b.message(err).includes(`Its key files are kept (${path.join(b.state.dir, 'unsure')})`), b.message(err));
+  });
+});
+
+suite('trust: the emulator hooks over its control API', {}, (ctx) => {
+  it('otherClient and commitAfterMs faults, and run-late-commits', async () => {
+    const control = (route: string, body?: unknown) =>
+      fetch(`${ctx.emu.url}/_emulator/${route}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+    const fault = { method: 'POST', pathRegex: '/os-keypairs$', status: 502, otherClient: { name: 'theirs' }, commitAfterMs: 60_000 };
+    assert.equal((await control('faults', fault)).status, 201);
+    assert.equal((await control('faults', { ...fault, commitAfterMs: 'soon' })).status, 400);
+    const c = compute(ctx.emu.computeUrl, { microversion: '2.10', http: testHttp({ retries: 0 }) });
+    const err = await c.create('ours', { publicKey: generateEd25519('ours').publicKey }).catch((e: unknown) => e);
+    assert.ok(err instanceof ApiError && err.status === 502);
+    assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['theirs'], 'the other client made its pair; ours is pending');
+    assert.deepEqual(await (await control('run-late-commits')).json(), { ok: true, ran: 1 });
+    assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['ours', 'theirs']);
   });
 });
 
@@ -158,7 +174,7 @@ suite('trust: a server whose database ignores case (#10.2)', { caseInsensitiveNa
   for (const loss of LOSSES) {
     it(`server key MyKey, another client creates mykey while our POST is in flight (${loss})`, async () => {
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient: { name: 'mykey' }, ...lossFault(loss) } as Fault);
-      const err = await rejection(b.create('MyKey', '', loss) as Promise<unknown>, CreateAbandonedError);
+      const err = await rejection(b.create('MyKey', '', loss), CreateAbandonedError);
       const [theirs] = b.pairs();
       assert.equal(theirs?.name, 'mykey', 'the other pair is still there');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'DELETE').length, 0, 'no DELETE sent');
@@ -173,7 +189,7 @@ suite('trust: a server whose database ignores case (#10.2)', { caseInsensitiveNa
     ctx.emu.seed(1, { prefix: 'mykey-' });
     const [theirs] = b.pairs();
     ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502 });
-    const err = await rejection(b.create(theirs.name.toUpperCase(), '') as Promise<unknown>, CreateAbandonedError);
+    const err = await rejection(b.create(theirs.name.toUpperCase(), ''), CreateAbandonedError);
     assert.deepEqual(b.pairs(), [theirs]);
     assert.ok(b.message(err).includes(theirs.fingerprint), b.message(err));
   });
@@ -190,7 +206,7 @@ suite('trust: the keys in the answer must belong together (#10.4, #10.5)', {}, (
   for (const { kind, says } of cases) {
     it(`${kind}: nothing is saved, the pair (ours) is deleted, the user is told`, async () => {
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, kind, when: 'after' });
-      const err = await rejection(b.create('web', '') as Promise<unknown>, CreateAbandonedError);
+      const err = await rejection(b.create('web', ''), CreateAbandonedError);
       assert.deepEqual(b.files(), [], 'nothing written');
       assert.deepEqual(b.pairs(), [], 'the pair is deleted on the server');
       assert.equal(err.server, 'deleted');
@@ -211,7 +227,7 @@ suite('trust: the keys in the answer must belong together (#10.4, #10.5)', {}, (
     const blob = Buffer.concat([field('[Fix it](command:workbench.action.terminal.new)'), field('x')]).toString('base64');
     const keypair = { name: 'web', public_key: `ssh-rsa ${blob} Generated-by-Nova`, fingerprint: '00:11', private_key: 'x' };
     ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 200, body: JSON.stringify({ keypair }), when: 'after' });
-    const err = await rejection(b.create('web', '') as Promise<unknown>, CreateAbandonedError);
+    const err = await rejection(b.create('web', ''), CreateAbandonedError);
     assert.deepEqual(b.files(), []);
     assert.deepEqual(b.pairs(), [], 'ours: deleted again');
     assert.doesNotMatch(b.message(err), /command:|\[Fix/);
@@ -253,7 +269,7 @@ suite('trust: a local key is kept while its pair may still land (#10.8, #11 inje
       b.state.sleeps = [];
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502 });
       const started = Date.now();
-      const err = await rejection(b.create(`nothing${microversion ? '-local' : ''}`, microversion) as Promise<unknown>, CreateAbandonedError);
+      const err = await rejection(b.create(`nothing${microversion ? '-local' : ''}`, microversion), CreateAbandonedError);
       assert.equal(err.server, 'not-created');
       assert.deepEqual(b.state.sleeps, [1500], `${microversion || 'server'}: one re-check after the production delay`);
       assert.ok(Date.now() - started < 1000, 'no real wait');

@@ -142,11 +142,17 @@ function leftAloneText(pair: LeftAlonePair, ourName: string): string {
     case 'existed-before':
       return `${it}: it was there before this create, so it is not the one made here. It was left alone.`;
     case 'name-differs-in-case':
-      return `${it}: its name differs only in case, and this server does not tell such names apart, so it is not the one made here. It was left alone.`;
+      return (
+        `${it}: its name differs only in case, and this server does not tell such names apart, ` +
+        'so it is not the one made here. It was left alone.'
+      );
     case 'other-public-key':
       return `${it} with another public key: another client made it. It was left alone; choose another name.`;
     case 'unproven':
-      return `${it}, but it cannot be told whether it is the one made here, so it was left alone. If nobody else made it, delete it: its private key never arrived.`;
+      return (
+        `${it}, but it cannot be told whether it is the one made here, so it was left alone. ` +
+        'If nobody else made it, delete it: its private key never arrived.'
+      );
   }
 }
 
@@ -161,7 +167,10 @@ function plainDetail(detail: string): string {
 function serverKeyText(err: ServerKeyError, name: string): string {
   switch (err.problem) {
     case 'public-key':
-      return `The server's answer for key pair ${name} holds a public key that is not one OpenSSH public key line: ${plainDetail(err.detail)}`;
+      return (
+        `The server's answer for key pair ${name} holds a public key that is not one OpenSSH public key line: ` +
+        plainDetail(err.detail)
+      );
     case 'private-key':
       return `The server's answer for key pair ${name} holds a private key that cannot be used: ${err.detail}`;
     case 'mismatch':
@@ -185,7 +194,10 @@ function describeAbandoned(err: CreateAbandonedError): Described {
     case 'not-created':
       return { message: `Key pair ${name} was not created. ${why}${other}`, actions: [] };
     case 'deleted':
-      if (badKeys) return { message: `${why} Nothing was saved, and the key pair was deleted from the server again.`, actions: [] };
+      if (badKeys) {
+        const message = `${why} Nothing was saved, and the key pair was deleted from the server again.`;
+        return { message, actions: [] };
+      }
       return {
         message: `Key pair ${name} was deleted from the server again, because its private key could not be kept. ${why}`,
         actions: err.reason instanceof KeyFileError ? [SSH_FOLDER_SETTING] : [],
@@ -195,7 +207,9 @@ function describeAbandoned(err: CreateAbandonedError): Described {
     case 'unknown':
       if (badKeys) {
         return {
-          message: `${why} Nothing was saved. Deleting the key pair failed: check your key pairs, and delete it if it is there.`,
+          message:
+            `${why} Nothing was saved. Deleting the key pair failed: ` +
+            'check your key pairs, and delete it if it is there.',
           actions: [SHOW_LOG],
         };
       }
@@ -205,7 +219,8 @@ function describeAbandoned(err: CreateAbandonedError): Described {
           (err.unsavedPrivateKey !== undefined
             ? 'Copy its private key now and save it yourself, or delete the key pair on the server.'
             : err.keptFiles
-              ? `Its key files are kept (${displayPath(err.keptFiles.privatePath)}): if the key pair is not in your list, delete them.`
+              ? `Its key files are kept (${displayPath(err.keptFiles.privatePath)}): ` +
+                'if the key pair is not in your list, delete them.'
               : 'Check your key pairs, and delete it if it is there.'),
         actions: err.unsavedPrivateKey !== undefined ? [COPY_PRIVATE] : [SHOW_LOG],
       };

@@ -99,6 +99,12 @@ export interface LeftAlonePair {
 /** What was wrong with the keys in the server's answer (the pair is ours: it is deleted again). */
 export type ServerKeyProblem = 'public-key' | 'private-key' | 'mismatch';
 
+const SERVER_KEY_PROBLEMS: Record<ServerKeyProblem, string> = {
+  'public-key': 'a bad public key',
+  'private-key': 'a bad private key',
+  mismatch: 'keys that do not belong together',
+};
+
 /** The server's answer held keys that cannot be saved as the pair; `message` has no key material. */
 export class ServerKeyError extends Error {
   override name = 'ServerKeyError';
@@ -108,7 +114,7 @@ export class ServerKeyError extends Error {
     /** The parser's reason, for the user (e.g. "the text has several lines"). */
     readonly detail: string,
   ) {
-    super(`the server's answer holds ${problem === 'public-key' ? 'a bad public key' : problem === 'private-key' ? 'a bad private key' : 'keys that do not belong together'}: ${detail}`);
+    super(`the server's answer holds ${SERVER_KEY_PROBLEMS[problem]}: ${detail}`);
   }
 }
 
@@ -250,7 +256,8 @@ async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<C
     if (!samePublicKey(existing, ours, key.fingerprint)) {
       // The name is taken by another key: ours cannot be on the server. That pair is not touched.
       await discardFiles();
-      throw new CreateAbandonedError(o.name, err, 'not-created', undefined, { leftAlone: leftAlone(o, existing, 'other-public-key') });
+      const theirs = leftAlone(o, existing, 'other-public-key');
+      throw new CreateAbandonedError(o.name, err, 'not-created', undefined, { leftAlone: theirs });
     }
     created = existing;
   }
@@ -295,7 +302,9 @@ function serverPrivateKey(text: string, publicKey: PublicKeyInfo): string {
   try {
     return checkPrivateKey(text, publicKey);
   } catch (err) {
-    if (err instanceof PrivateKeyError) throw new ServerKeyError(err.problem === 'mismatch' ? 'mismatch' : 'private-key', err.message);
+    if (err instanceof PrivateKeyError) {
+      throw new ServerKeyError(err.problem === 'mismatch' ? 'mismatch' : 'private-key', err.message);
+    }
     throw err;
   }
 }

@@ -51,7 +51,8 @@ export function checkPrivateKey(text: string, publicKey: PublicKeyInfo): string 
   }
   if (!LABELS.has(label) || !/^[A-Za-z0-9+/=\n]+$/.test(body)) throw notAKey();
 
-  const key = label === 'OPENSSH PRIVATE KEY' ? fromOpenSsh(Buffer.from(body.replace(/\n/g, ''), 'base64')) : fromPem(normalized);
+  const key =
+    label === 'OPENSSH PRIVATE KEY' ? fromOpenSsh(Buffer.from(body.replace(/\n/g, ''), 'base64')) : fromPem(normalized);
   const derived = publicBlob(createPublicKey(key));
   if (!derived.equals(publicKey.blob) || !signsFor(key)) {
     throw new PrivateKeyError('mismatch', 'The private key does not belong to the public key.');
@@ -100,7 +101,7 @@ function opensshKey(type: string, reader: SshReader): KeyObject {
       return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     }
     if (type === 'ssh-rsa') {
-      const [n, e, d, qi, p, q] = [reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint()];
+      const [n, e, d, qi, p, q] = Array.from({ length: 6 }, () => reader.mpint());
       const big = (b: Buffer) => BigInt(`0x${b.toString('hex') || '0'}`);
       const mod = (x: bigint, m: bigint) => toBuffer(x % m);
       const jwk = {

@@ -455,7 +455,8 @@ class EmulatorImpl implements Emulator {
         this.lateCommits.set(timer, () => void commit());
       }
       await sleep(delay);
-      this.applyFault(fault, fault.kind === undefined || IMMEDIATE_KINDS.has(fault.kind) ? undefined : real, res, entry);
+      const transforms = fault.kind !== undefined && !IMMEDIATE_KINDS.has(fault.kind);
+      this.applyFault(fault, transforms ? real : undefined, res, entry);
       return;
     }
 

@@ -11,7 +11,8 @@ export function normalizeTrustFields(input: Record<string, unknown>, f: Fault): 
   if (input.otherClient !== undefined) {
     const o = input.otherClient;
     if (!isPlainObject(o)) throw new Error('otherClient must be an object');
-    if ((o.name !== undefined && typeof o.name !== 'string') || (o.publicKey !== undefined && typeof o.publicKey !== 'string')) {
+    const bad = (v: unknown) => v !== undefined && typeof v !== 'string';
+    if (bad(o.name) || bad(o.publicKey)) {
       throw new Error('otherClient.name and otherClient.publicKey must be strings');
     }
     f.otherClient = { name: o.name as string | undefined, publicKey: o.publicKey as string | undefined };
@@ -49,7 +50,8 @@ export function otherClientCreates(
   const key = other.publicKey ?? derivedEd25519PublicKey(`other-client/${name}`, 'other-client').publicKey;
   const blob = Buffer.from(key.split(/\s+/)[1] ?? '', 'base64');
   const fingerprint = crypto.createHash('md5').update(blob).digest('hex').replace(/(..)(?!$)/g, '$1:');
-  return store.add({ name, public_key: key, fingerprint, type: 'ssh', created_at: novaTimestamp(), user_id: userId, scope });
+  const createdAt = novaTimestamp();
+  return store.add({ name, public_key: key, fingerprint, type: 'ssh', created_at: createdAt, user_id: userId, scope });
 }
 
 function staticRegion(opts: ResolvedOptions): string {

@@ -12,7 +12,7 @@ import { ApiError } from '../../src/api/errors';
 import { describeError } from '../../src/errorText';
 import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../../src/flows/createKeyPair';
 import { generateEd25519 } from '../../src/keys/generate';
-import type { EmulatorOptions, Fault } from '../emulator/server';
+import type { Emulator, EmulatorOptions, Fault } from '../emulator/server';
 import { compute, keyData, mode, rejection, sshPublicFromPrivate, tempDir, testHttp, useEmulator } from './helpers/env';
 
 /** The ways an answer gets lost: a gateway's 502, a reset, a timeout, the user's Cancel. */
@@ -25,7 +25,9 @@ const lossFault = (loss: Loss): Partial<Fault> =>
       ? { kind: 'reset-before-headers' }
       : { kind: 'stall-before-headers' };
 
-function suite(title: string, options: EmulatorOptions, body: (ctx: { readonly emu: import('../emulator/server').Emulator }) => void) {
+type Ctx = { readonly emu: Emulator };
+
+function suite(title: string, options: EmulatorOptions, body: (ctx: Ctx) => void) {
   describe(title, function () {
     this.timeout(20_000);
     body(useEmulator({ maxMicroversion: '2.93', ...options }));
@@ -33,7 +35,7 @@ function suite(title: string, options: EmulatorOptions, body: (ctx: { readonly e
 }
 
 /** Everything a case needs: its folder, the flow's runner, what the user reads. */
-function bench(ctx: { readonly emu: import('../emulator/server').Emulator }) {
+function bench(ctx: Ctx) {
   let root: string;
   let n = 0;
   before(() => (root = tempDir('skp-trust-')));
@@ -84,7 +86,7 @@ suite('trust: another client\'s key pair survives an unclear create (#10.2)', {}
   const b = bench(ctx);
 
   for (const loss of LOSSES) {
-    it(`server key, pair made by another client before (${loss}): left alone, the user is told what to check`, async () => {
+    it(`server key, another client's pair from before (${loss}): left alone, the user told what to check`, async () => {
       ctx.emu.seed(1, { prefix: 'shared-' });
       const [theirs] = b.pairs();
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss) } as Fault);
@@ -128,9 +130,10 @@ suite('trust: when nothing proves the pair ours, it is kept (#10.2, #10.8)', {},
     assert.equal(err.leftAlone?.why, 'unproven');
     assert.equal(
       b.message(err),
-      `It is not known whether key pair "web" was created. ${b.host()} failed to handle the request (502): Bad Gateway Try again later. ` +
-        `A key pair "web" (fingerprint ${pair.fingerprint}) is on ${b.host()}, but it cannot be told whether it is the one made ` +
-        'here, so it was left alone. If nobody else made it, delete it: its private key never arrived.',
+      `It is not known whether key pair "web" was created. ${b.host()} failed to handle the request (502): ` +
+        `Bad Gateway Try again later. A key pair "web" (fingerprint ${pair.fingerprint}) is on ${b.host()}, ` +
+        'but it cannot be told whether it is the one made here, so it was left alone. ' +
+        'If nobody else made it, delete it: its private key never arrived.',
     );
   });
 
@@ -147,14 +150,15 @@ suite('trust: when nothing proves the pair ours, it is kept (#10.2, #10.8)', {},
 suite('trust: the emulator hooks over its control API', {}, (ctx) => {
   it('otherClient and commitAfterMs faults, and run-late-commits', async () => {
     const control = (route: string, body?: unknown) =>
-      fetch(`${ctx.emu.url}/_emulator/${route}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
-    const fault = { method: 'POST', pathRegex: '/os-keypairs$', status: 502, otherClient: { name: 'theirs' }, commitAfterMs: 60_000 };
+      fetch(`${ctx.emu.url}/_emulator/${route}`, { method: 'POST', body: JSON.stringify(body ?? {}) });
+    const other = { otherClient: { name: 'theirs' }, commitAfterMs: 60_000 };
+    const fault = { method: 'POST', pathRegex: '/os-keypairs$', status: 502, ...other };
     assert.equal((await control('faults', fault)).status, 201);
     assert.equal((await control('faults', { ...fault, commitAfterMs: 'soon' })).status, 400);
     const c = compute(ctx.emu.computeUrl, { microversion: '2.10', http: testHttp({ retries: 0 }) });
     const err = await c.create('ours', { publicKey: generateEd25519('ours').publicKey }).catch((e: unknown) => e);
     assert.ok(err instanceof ApiError && err.status === 502);
-    assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['theirs'], 'the other client made its pair; ours is pending');
+    assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['theirs'], 'the other pair is made; ours pending');
     assert.deepEqual(await (await control('run-late-commits')).json(), { ok: true, ran: 1 });
     assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['ours', 'theirs']);
   });
@@ -173,7 +177,8 @@ suite('trust: a server whose database ignores case (#10.2)', { caseInsensitiveNa
 
   for (const loss of LOSSES) {
     it(`server key MyKey, another client creates mykey while our POST is in flight (${loss})`, async () => {
-      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient: { name: 'mykey' }, ...lossFault(loss) } as Fault);
+      const otherClient = { name: 'mykey' };
+      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient, ...lossFault(loss) } as Fault);
       const err = await rejection(b.create('MyKey', '', loss), CreateAbandonedError);
       const [theirs] = b.pairs();
       assert.equal(theirs?.name, 'mykey', 'the other pair is still there');
@@ -224,9 +229,11 @@ suite('trust: the keys in the answer must belong together (#10.4, #10.5)', {}, (
       len.writeUInt32BE(Buffer.byteLength(text));
       return Buffer.concat([len, Buffer.from(text)]);
     };
-    const blob = Buffer.concat([field('[Fix it](command:workbench.action.terminal.new)'), field('x')]).toString('base64');
-    const keypair = { name: 'web', public_key: `ssh-rsa ${blob} Generated-by-Nova`, fingerprint: '00:11', private_key: 'x' };
-    ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 200, body: JSON.stringify({ keypair }), when: 'after' });
+    const blob = Buffer.concat([field('[Fix it](command:workbench.action.terminal.new)'), field('x')]);
+    const publicKey = `ssh-rsa ${blob.toString('base64')} Generated-by-Nova`;
+    const keypair = { name: 'web', public_key: publicKey, fingerprint: '00:11', private_key: 'x' };
+    const body = JSON.stringify({ keypair });
+    ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 200, body, when: 'after' });
     const err = await rejection(b.create('web', ''), CreateAbandonedError);
     assert.deepEqual(b.files(), []);
     assert.deepEqual(b.pairs(), [], 'ours: deleted again');
@@ -246,7 +253,7 @@ suite('trust: a local key is kept while its pair may still land (#10.8, #11 inje
   const b = bench(ctx);
 
   for (const loss of ['502', 'reset'] as const) {
-    it(`the server commits the pair after answering ${loss}: the key files are kept and the create succeeds`, async () => {
+    it(`the server commits the pair after answering ${loss}: the key files are kept, the create succeeds`, async () => {
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss), commitAfterMs: 1500 } as Fault);
       let outcome: unknown;
       try {
@@ -269,7 +276,8 @@ suite('trust: a local key is kept while its pair may still land (#10.8, #11 inje
       b.state.sleeps = [];
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502 });
       const started = Date.now();
-      const err = await rejection(b.create(`nothing${microversion ? '-local' : ''}`, microversion), CreateAbandonedError);
+      const name = `nothing${microversion ? '-local' : ''}`;
+      const err = await rejection(b.create(name, microversion), CreateAbandonedError);
       assert.equal(err.server, 'not-created');
       assert.deepEqual(b.state.sleeps, [1500], `${microversion || 'server'}: one re-check after the production delay`);
       assert.ok(Date.now() - started < 1000, 'no real wait');

@@ -39,7 +39,8 @@ describe('keys/privateKey checkPrivateKey (ssh-keygen as ground truth)', () => {
   ];
   for (const [type, bits, formats] of kinds) {
     for (const format of formats) {
-      it(`accepts a ${type}${bits ? ` ${bits}` : ''} key in ${format} format with its own public key, refuses another's`, () => {
+      const what = `${type}${bits ? ` ${bits}` : ''}`;
+      it(`accepts a ${what} key in ${format} format with its public key, not another's`, () => {
         const mine = key(type, bits, format);
         const written = checkPrivateKey(mine.privateText, parsePublicKey(mine.publicLine));
         assert.equal(written, mine.privateText.endsWith('\n') ? mine.privateText : `${mine.privateText}\n`);

@@ -188,7 +188,7 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
     publicKey = info.line;
     privateKey = serverPrivateKey(created.privateKey as string, info);
   } catch (err) {
-    const problem = err as ServerKeyError;
+    const problem = err instanceof ServerKeyError ? err : new ServerKeyError('private-key', 'The key could not be checked.');
     o.log?.(`the answer for "${o.name}" is not usable (${problem.problem}); deleting the pair`);
     throw new CreateAbandonedError(o.name, problem, (await deleteQuietly(o)) ? 'deleted' : 'unknown');
   }

@@ -7,7 +7,7 @@
 import { ApiError } from './api/errors';
 import { PagingError } from './api/paging';
 import { AuthError } from './api/identity';
-import { CreateAbandonedError } from './flows/createKeyPair';
+import { CreateAbandonedError, LeftAlonePair, ServerKeyError } from './flows/createKeyPair';
 import { displayPath, KeyFileError } from './keys/keyFiles';
 import type { SshCheck, SshOptionDifference } from './keys/sshConfig';
 import { PublicKeyError } from './keys/publicKey';
@@ -170,29 +170,105 @@ function formatSeconds(s: number): string {
   return s < 90 ? `${s} s` : `${Math.ceil(s / 60)} min`;
 }
 
+/** A fingerprint as servers show them (MD5 hex pairs, or SHA256:base64); anything else is not shown. */
+function shownFingerprint(fingerprint: string): string {
+  return /^(?:[0-9a-f]{2}:){15}[0-9a-f]{2}$/i.test(fingerprint) || /^SHA256:[A-Za-z0-9+/]{43}$/.test(fingerprint)
+    ? fingerprint
+    : '(not a fingerprint)';
+}
+
+/**
+ * What the user can check about a pair a failed create left alone: its name, where it is and
+ * its fingerprint. Only server text that matches ours (the name up to case) or a fingerprint's
+ * form is repeated, so nothing a server makes up reaches the message.
+ */
+function leftAloneText(pair: LeftAlonePair, ourName: string): string {
+  const name = pair.name.toLowerCase() === ourName.toLowerCase() ? `"${pair.name}"` : 'under another name';
+  const it = `A key pair ${name} (fingerprint ${shownFingerprint(pair.fingerprint)}) is on ${host(pair.endpoint)}`;
+  switch (pair.why) {
+    case 'existed-before':
+      return `${it}: it was there before this create, so it is not the one made here. It was left alone.`;
+    case 'name-differs-in-case':
+      return (
+        `${it}: its name differs only in case, and this server does not tell such names apart, ` +
+        'so it is not the one made here. It was left alone.'
+      );
+    case 'other-public-key':
+      return `${it} with another public key: another client made it. It was left alone; choose another name.`;
+    case 'unproven':
+      return (
+        `${it}, but it cannot be told whether it is the one made here, so it was left alone. ` +
+        'If nobody else made it, delete it: its private key never arrived.'
+      );
+  }
+}
+
+/**
+ * The parser's reason, unless it repeats server text that could read as a link or markup
+ * (e.g. a key type name taken from the key data): then a plain sentence instead.
+ */
+function plainDetail(detail: string): string {
+  return /[[\]<>`]/.test(detail) ? 'it is not a valid OpenSSH public key.' : detail;
+}
+
+function serverKeyText(err: ServerKeyError, name: string): string {
+  switch (err.problem) {
+    case 'public-key':
+      return (
+        `The server's answer for key pair ${name} holds a public key that is not one OpenSSH public key line: ` +
+        plainDetail(err.detail)
+      );
+    case 'private-key':
+      return `The server's answer for key pair ${name} holds a private key that cannot be used: ${err.detail}`;
+    case 'mismatch':
+      return `The server sent a private key that does not belong to the public key of key pair ${name}.`;
+  }
+}
+
 function describeAbandoned(err: CreateAbandonedError): Described {
+  const name = `"${err.keyPairName}"`;
   const why =
     err.reason instanceof ApiError
       ? describeApiError(err.reason).message
       : err.reason instanceof KeyFileError
         ? `The private key could not be saved: ${err.reason.message}`
-        : err.reason.message;
-  const name = `"${err.keyPairName}"`;
+        : err.reason instanceof ServerKeyError
+          ? serverKeyText(err.reason, name)
+          : err.reason.message;
+  const other = err.leftAlone ? ` ${leftAloneText(err.leftAlone, err.keyPairName)}` : '';
+  const badKeys = err.reason instanceof ServerKeyError;
   switch (err.server) {
     case 'not-created':
-      return { message: `Key pair ${name} was not created. ${why}`, actions: [] };
+      return { message: `Key pair ${name} was not created. ${why}${other}`, actions: [] };
     case 'deleted':
+      if (badKeys) {
+        const message = `${why} Nothing was saved, and the key pair was deleted from the server again.`;
+        return { message, actions: [] };
+      }
       return {
         message: `Key pair ${name} was deleted from the server again, because its private key could not be kept. ${why}`,
         actions: err.reason instanceof KeyFileError ? [SSH_FOLDER_SETTING] : [],
       };
+    case 'kept':
+      return { message: `It is not known whether key pair ${name} was created. ${why}${other}`, actions: [SHOW_LOG] };
     case 'unknown':
+      if (badKeys) {
+        return {
+          message:
+            `${why} Nothing was saved. Deleting the key pair failed: ` +
+            'check your key pairs, and delete it if it is there.',
+          actions: [SHOW_LOG],
+        };
+      }
       return {
         message:
           `It is not known whether key pair ${name} exists on the server. ${why} ` +
           (err.unsavedPrivateKey !== undefined
             ? 'Copy its private key now and save it yourself, or delete the key pair on the server.'
-            : 'Check your key pairs, and delete it if it is there.'),
+            : err.keptFiles
+              ? `Its key files are kept (${displayPath(err.keptFiles.privatePath)}): ` +
+                'if the key pair is not in your list, delete them.'
+              : 'Check your key pairs, and delete it if it is there.'),
         actions: err.unsavedPrivateKey !== undefined ? [COPY_PRIVATE] : [SHOW_LOG],
       };
   }

@@ -5,11 +5,13 @@
  * No `vscode` import: unit-tested against the emulator in plain Node.
  */
 import { ApiError } from '../api/errors';
-import { ComputeClient, compareVersions } from '../api/compute';
+import { ComputeClient, compareVersions, KeyPairDetails } from '../api/compute';
 import { md5Fingerprint } from '../keys/fingerprint';
 import { generateEd25519 } from '../keys/generate';
 import { keyFileName } from '../keys/names';
 import { checkTargets, KeyFileError, removeKeyFiles, saveKeyPair } from '../keys/keyFiles';
+import { checkPrivateKey, PrivateKeyError } from '../keys/privateKey';
+import { parsePublicKey, PublicKeyError, PublicKeyInfo } from '../keys/publicKey';
 
 /** Where the key is generated: by the server (answer holds the private key) or here. */
 export type KeyGeneration = 'server' | 'local';
@@ -39,6 +41,11 @@ export interface CreateKeyPairOptions {
   rescue(problem: KeyFileError, key: { privateKey: string; publicKey: string; fileBase: string }): Promise<SavedKeyFiles | undefined>;
   /** Progress lines for the log (never key material). */
   log?(line: string): void;
+  /**
+   * Waits between the looks for a pair whose create was cut short (default: a real timer of
+   * the given length). Tests pass their own clock.
+   */
+  sleep?(ms: number): Promise<void>;
 }
 
 export interface CreateKeyPairResult extends SavedKeyFiles {
@@ -60,29 +67,87 @@ export type ServerOutcome =
   /** It was created, its private key could not be kept, so it was deleted again. */
   | 'deleted'
   /** Whether it exists could not be found out, or deleting it failed. */
-  | 'unknown';
+  | 'unknown'
+  /**
+   * A pair with the name is on the server, but it cannot be proven to be the one this create
+   * made (see `leftAlone`), so it was left alone: it may be ours without its private key.
+   */
+  | 'kept';
+
+/** Why a pair found on the server after an unclear create is not taken for ours. */
+export type LeftAloneReason =
+  /** It was there just before our POST (same fingerprint). */
+  | 'existed-before'
+  /** Its name differs from ours only in case: the server ignores case, ours cannot exist beside it. */
+  | 'name-differs-in-case'
+  /** Its public key is not the one generated here (a local key). */
+  | 'other-public-key'
+  /** Nothing proves it ours: the look before the POST failed, or the pair changed meanwhile. */
+  | 'unproven';
+
+/** A key pair found on the server that a failed create did not touch, and what the user can check. */
+export interface LeftAlonePair {
+  /** The name as the server has it. */
+  name: string;
+  /** The fingerprint the server shows for it. */
+  fingerprint: string;
+  /** The Compute endpoint (region) it is in. */
+  endpoint: string;
+  why: LeftAloneReason;
+}
+
+/** What was wrong with the keys in the server's answer (the pair is ours: it is deleted again). */
+export type ServerKeyProblem = 'public-key' | 'private-key' | 'mismatch';
+
+const SERVER_KEY_PROBLEMS: Record<ServerKeyProblem, string> = {
+  'public-key': 'a bad public key',
+  'private-key': 'a bad private key',
+  mismatch: 'keys that do not belong together',
+};
+
+/** The server's answer held keys that cannot be saved as the pair; `message` has no key material. */
+export class ServerKeyError extends Error {
+  override name = 'ServerKeyError';
+
+  constructor(
+    readonly problem: ServerKeyProblem,
+    /** The parser's reason, for the user (e.g. "the text has several lines"). */
+    readonly detail: string,
+  ) {
+    super(`the server's answer holds ${SERVER_KEY_PROBLEMS[problem]}: ${detail}`);
+  }
+}
 
 /** A create that failed after it may have reached the server. */
 export class CreateAbandonedError extends Error {
   readonly name = 'CreateAbandonedError';
   /** Set (not enumerable, never logged) when the private key exists only in memory. */
   declare readonly unsavedPrivateKey?: string;
+  /** A pair with this name (or one differing in case) found on the server and left alone. */
+  readonly leftAlone?: LeftAlonePair;
+  /** Local key files kept because the pair may exist on the server. */
+  readonly keptFiles?: SavedKeyFiles;
 
   constructor(
     readonly keyPairName: string,
-    readonly reason: ApiError | KeyFileError | Error,
+    readonly reason: ApiError | KeyFileError | ServerKeyError | Error,
     readonly server: ServerOutcome,
     unsavedPrivateKey?: string,
+    details: { leftAlone?: LeftAlonePair; keptFiles?: SavedKeyFiles } = {},
   ) {
     super(`create of "${keyPairName}" abandoned (${server}): ${reason.message}`);
     if (unsavedPrivateKey !== undefined) {
       Object.defineProperty(this, 'unsavedPrivateKey', { value: unsavedPrivateKey, enumerable: false });
     }
+    this.leftAlone = details.leftAlone;
+    this.keptFiles = details.keptFiles;
   }
 }
 
 /** How long to wait before looking again for a pair whose create was cut short. */
-const RECHECK_DELAY_MS = 1500;
+export const RECHECK_DELAY_MS = 1500;
+/** How many times to look for it (both key paths): a request cut short may be carried out late. */
+export const RECHECK_LOOKS = 2;
 /** Time allowed for the clean-up calls of a failed create. */
 const CLEANUP_TIMEOUT_MS = 20_000;
 
@@ -105,17 +170,28 @@ export async function createKeyPair(o: CreateKeyPairOptions): Promise<CreateKeyP
 
 /** The server generates the key; its answer is the only copy of the private key. */
 async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promise<CreateKeyPairResult> {
+  // Look right before the POST: a pair found after an unclear answer is ours only if the
+  // name was free just before (undefined), not if it was taken or could not be looked up.
+  const before = await lookBefore(o);
   let created;
   try {
     created = await o.compute.create(o.name, { signal: o.signal });
   } catch (err) {
-    if (err instanceof ApiError && err.ambiguous) {
-      throw new CreateAbandonedError(o.name, err, await removeIfCreated(o));
-    }
+    if (err instanceof ApiError && err.ambiguous) throw await afterUnclearServerCreate(o, err, before);
     throw err;
   }
-  const privateKey = created.privateKey as string;
-  const publicKey = created.publicKey.trim();
+  // The answer came: the pair is ours. Its keys must be sound before anything is written.
+  let publicKey: string;
+  let privateKey: string;
+  try {
+    const info = serverPublicKey(created.publicKey);
+    publicKey = info.line;
+    privateKey = serverPrivateKey(created.privateKey as string, info);
+  } catch (err) {
+    const problem = err instanceof ServerKeyError ? err : new ServerKeyError('private-key', 'The key could not be checked.');
+    o.log?.(`the answer for "${o.name}" is not usable (${problem.problem}); deleting the pair`);
+    throw new CreateAbandonedError(o.name, problem, (await deleteQuietly(o)) ? 'deleted' : 'unknown');
+  }
   const result = {
     name: created.name,
     publicKey,
@@ -161,15 +237,27 @@ async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<C
       await discardFiles();
       throw err;
     }
-    // Did it arrive? Our public key on the server means it did: then all is well.
-    const existing = await findQuietly(o);
-    if (existing === null) {
-      // Unknown: keep the key files, so a pair that does exist stays usable.
-      throw new CreateAbandonedError(o.name, err, 'unknown');
+    // Did it arrive? Our public key on the server means it did: then all is well. Look as
+    // often as the server-key path; while it may exist, the private key stays on disk.
+    const ours = parsePublicKey(key.publicKey);
+    let existing: KeyPairDetails | undefined | null;
+    for (let look = 0; look < RECHECK_LOOKS && !existing; look++) {
+      if (look > 0) await (o.sleep ?? realSleep)(RECHECK_DELAY_MS);
+      existing = await findQuietly(o);
+      if (existing === null) {
+        // Unknown: keep the key files, so a pair that does exist stays usable.
+        throw new CreateAbandonedError(o.name, err, 'unknown', undefined, { keptFiles: saved });
+      }
     }
-    if (!existing || existing.fingerprint !== key.fingerprint) {
+    if (!existing) {
       await discardFiles();
       throw new CreateAbandonedError(o.name, err, 'not-created');
+    }
+    if (!samePublicKey(existing, ours, key.fingerprint)) {
+      // The name is taken by another key: ours cannot be on the server. That pair is not touched.
+      await discardFiles();
+      const theirs = leftAlone(o, existing, 'other-public-key');
+      throw new CreateAbandonedError(o.name, err, 'not-created', undefined, { leftAlone: theirs });
     }
     created = existing;
   }
@@ -182,6 +270,47 @@ async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<C
     ...saved,
     rescued: false,
   };
+}
+
+/** True when the server's pair holds our public key (same key data, or the same fingerprint). */
+function samePublicKey(pair: KeyPairDetails, ours: PublicKeyInfo, fingerprint: string): boolean {
+  if (pair.fingerprint.toLowerCase() === fingerprint) return true;
+  try {
+    return parsePublicKey(pair.publicKey, 'server').blob.equals(ours.blob);
+  } catch {
+    return false;
+  }
+}
+
+function leftAlone(o: CreateKeyPairOptions, pair: KeyPairDetails, why: LeftAloneReason): LeftAlonePair {
+  o.log?.(`"${pair.name}" on the server is not proven ours (${why}): left alone`);
+  return { name: pair.name, fingerprint: pair.fingerprint, endpoint: o.compute.endpoint, why };
+}
+
+/** The answer's public key, strictly one OpenSSH line of a known type. */
+function serverPublicKey(text: string): PublicKeyInfo {
+  try {
+    return parsePublicKey(text, 'server');
+  } catch (err) {
+    if (err instanceof PublicKeyError) throw new ServerKeyError('public-key', err.message);
+    throw err;
+  }
+}
+
+/** The answer's private key as it is to be written, once it is proven to belong to `publicKey`. */
+function serverPrivateKey(text: string, publicKey: PublicKeyInfo): string {
+  try {
+    return checkPrivateKey(text, publicKey);
+  } catch (err) {
+    if (err instanceof PrivateKeyError) {
+      throw new ServerKeyError(err.problem === 'mismatch' ? 'mismatch' : 'private-key', err.message);
+    }
+    throw err;
+  }
+}
+
+function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function compareFingerprint(publicKey: string, server: string): CreateKeyPairResult['fingerprintMismatch'] {
@@ -223,15 +352,49 @@ async function deleteQuietly(o: CreateKeyPairOptions): Promise<boolean> {
 }
 
 /**
- * After a create whose answer was lost: look for the pair (twice, as a request cut short
- * may still be carried out a moment later) and delete it, since its private key is gone.
+ * The pair as it was right before the POST: undefined when the name was free, null when that
+ * could not be found out (then nothing found later can be proven ours). A cancel is thrown.
  */
-async function removeIfCreated(o: CreateKeyPairOptions): Promise<ServerOutcome> {
-  for (let check = 0; check < 2; check++) {
-    if (check > 0) await new Promise((r) => setTimeout(r, RECHECK_DELAY_MS));
-    const existing = await findQuietly(o);
-    if (existing === null) return 'unknown';
-    if (existing) return (await deleteQuietly(o)) ? 'deleted' : 'unknown';
+async function lookBefore(o: CreateKeyPairOptions): Promise<KeyPairDetails | undefined | null> {
+  try {
+    return await o.compute.get(o.name, o.signal);
+  } catch (err) {
+    if (err instanceof ApiError && err.kind === 'cancelled') throw err;
+    o.log?.(`looking for "${o.name}" before creating it failed: ${(err as Error).message}`);
+    return null;
   }
-  return 'not-created';
+}
+
+/**
+ * After a create whose answer was lost: look for the pair (as often as RECHECK_LOOKS says, as
+ * a request cut short may still be carried out a moment later). Delete it, since its private
+ * key is gone, only when it is provably ours: the name was free just before the POST and the
+ * pair has exactly our name. Anything else is left alone and named in the error.
+ */
+async function afterUnclearServerCreate(
+  o: CreateKeyPairOptions,
+  err: ApiError,
+  before: KeyPairDetails | undefined | null,
+): Promise<CreateAbandonedError> {
+  const abandon = (server: ServerOutcome, pair?: LeftAlonePair) =>
+    new CreateAbandonedError(o.name, err, server, undefined, { leftAlone: pair });
+  for (let look = 0; look < RECHECK_LOOKS; look++) {
+    if (look > 0) await (o.sleep ?? realSleep)(RECHECK_DELAY_MS);
+    const found = await findQuietly(o);
+    if (found === null) return abandon('unknown');
+    if (!found) continue;
+    if (before === undefined && found.name === o.name) {
+      return abandon((await deleteQuietly(o)) ? 'deleted' : 'unknown');
+    }
+    if (before && found.name === before.name && found.fingerprint === before.fingerprint) {
+      // The same pair as before our POST: ours was refused (names are unique).
+      return abandon('not-created', leftAlone(o, found, 'existed-before'));
+    }
+    if (before !== null && found.name !== o.name && found.name.toLowerCase() === o.name.toLowerCase()) {
+      // Found under another case: the server ignores case, so ours cannot exist beside it.
+      return abandon('not-created', leftAlone(o, found, 'name-differs-in-case'));
+    }
+    return abandon('kept', leftAlone(o, found, 'unproven'));
+  }
+  return abandon('not-created');
 }

@@ -49,19 +49,35 @@ const CURVES = {
 
 const KEY_TYPE = /^(?:ssh|ecdsa|sk|rsa|x509v3)-[A-Za-z0-9@._-]+$/;
 
+/** Where the text comes from: typed or read by the user (lenient about blanks), or a server's answer (strict). */
+export type PublicKeySource = 'user' | 'server';
+
+const SEVERAL_LINES = 'Expected one public key on a single line, but the text has several lines.';
 /**
- * Parses one OpenSSH public key (a trailing newline or CRLF is fine) and validates the
- * key data completely. Throws {@link PublicKeyError} with a user-readable message for
- * anything else: private keys, other formats, authorized_keys options, unsupported
- * types, bad base64, type mismatches and damaged key data.
+ * Characters no public key line holds: C0 controls but the tab, DEL, C1 controls, line and
+ * paragraph separators, invisible zero-width marks (and a BOM inside the text), and the bidi
+ * controls that reorder what a reader sees.
  */
-export function parsePublicKey(text: string): PublicKeyInfo {
-  const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') throw new PublicKeyError('The public key is empty.');
+const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+/**
+ * Parses one OpenSSH public key and validates the key data completely. Throws
+ * {@link PublicKeyError} with a user-readable message for anything else: private keys,
+ * other formats, authorized_keys options, unsupported types, bad base64, type mismatches,
+ * damaged key data, several lines, and control characters (NUL, escape, bidi controls).
+ * From the user (default), a BOM, surrounding blanks and a trailing newline or CRLF are fine.
+ * From a `server`, the text must be exactly the line (one trailing `\n` at most): no `\r`,
+ * no second line, no blanks around it.
+ */
+export function parsePublicKey(text: string, source: PublicKeySource = 'user'): PublicKeyInfo {
+  const trimmed = source === 'server' ? text.replace(/\n$/, '') : text.replace(/^\uFEFF/, '').trim();
+  if (trimmed.trim() === '') throw new PublicKeyError('The public key is empty.');
   rejectOtherFormats(trimmed);
-  if (/[\r\n]/.test(trimmed)) {
-    throw new PublicKeyError('Expected one public key on a single line, but the text has several lines.');
+  if (/[\r\n]/.test(trimmed)) throw new PublicKeyError(SEVERAL_LINES);
+  if (FORBIDDEN_CHAR.test(trimmed)) {
+    throw new PublicKeyError('The public key holds control characters (such as NUL, escape or bidi controls).');
   }
+  if (trimmed !== trimmed.trim()) throw new PublicKeyError('The public key line starts or ends with blanks.');
 
   const [, type, data = '', rest = ''] = /^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(trimmed)!;
   if (!KEY_TYPE.test(type)) {

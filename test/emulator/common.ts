@@ -11,6 +11,11 @@ export interface EmulatorOptions {
   users?: EmulatorUser[];
   regions?: string[];
   tokenTtlSeconds?: number;
+  /**
+   * Key pair names compare without regard to case, as in a MySQL database with its default
+   * collation: `GET /os-keypairs/MyKey` finds `mykey`, and creating `MyKey` conflicts with it.
+   */
+  caseInsensitiveNames?: boolean;
 }
 
 export interface EmulatorUser {
@@ -35,7 +40,10 @@ export type FaultKind =
   | 'malformed-json'
   | 'oversized-body'
   | 'missing-field'
-  | 'wrong-fingerprint';
+  | 'wrong-fingerprint'
+  | 'foreign-private-key'
+  | 'garbage-private-key'
+  | 'two-line-public-key';
 
 export const FAULT_KINDS: FaultKind[] = [
   'stall-before-headers',
@@ -46,6 +54,9 @@ export const FAULT_KINDS: FaultKind[] = [
   'oversized-body',
   'missing-field',
   'wrong-fingerprint',
+  'foreign-private-key',
+  'garbage-private-key',
+  'two-line-public-key',
 ];
 
 export interface Fault {
@@ -61,6 +72,17 @@ export interface Fault {
   delayMs?: number;
   /** Emulator extension: size of the 'oversized-body' answer in bytes (default 16 MiB). */
   sizeBytes?: number;
+  /**
+   * Another client creates a key pair while this request (a POST /os-keypairs) is in flight,
+   * just before it is handled: `name` defaults to the name in the request body, the public
+   * key to a derived ed25519 key. Our request then meets that pair (409 if not replaced).
+   */
+  otherClient?: { name?: string; publicKey?: string };
+  /**
+   * The action is carried out this many ms after the (faulty) answer was sent, as a backend
+   * that finishes after the gateway gave up. `runLateCommits()` carries out the pending ones at once.
+   */
+  commitAfterMs?: number;
 }
 
 /** Resolved, fully defaulted options. */
@@ -74,6 +96,7 @@ export interface ResolvedOptions {
   users: ResolvedUser[];
   regions: string[];
   tokenTtlSeconds: number;
+  caseInsensitiveNames: boolean;
 }
 
 export interface ResolvedUser {

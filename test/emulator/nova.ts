@@ -364,6 +364,11 @@ function withHeaders(r: Reply, h: Record<string, string>): Reply {
   return r;
 }
 
+/** The stored pair the server finds for `name` (ignoring case where its database does). */
+function findKeypair(call: Call, name: string): StoredKeyPair | undefined {
+  return call.ctx.store.lookup(call.user.userId, call.scope, name, call.ctx.opts.caseInsensitiveNames);
+}
+
 function notFoundKeypair(call: Call, name: string): Reply {
   return faultReply(404, `Keypair ${name} not found for user ${call.user.userId}`);
 }
@@ -436,7 +441,7 @@ function listKeypairs(call: Call): Reply {
 function showKeypair(call: Call, name: string): Reply {
   const forbidden = checkQueryUserId(call, 'show');
   if (forbidden) return forbidden;
-  const kp = call.ctx.store.get(call.user.userId, call.scope, name);
+  const kp = findKeypair(call, name);
   if (!kp) return notFoundKeypair(call, name);
   const o: Record<string, unknown> = {
     public_key: kp.public_key,
@@ -458,11 +463,12 @@ function deleteKeypair(call: Call, name: string): Reply {
   if (forbidden) return forbidden;
   const { store } = call.ctx;
   const uid = call.user.userId;
-  if (!store.get(uid, call.scope, name)) return notFoundKeypair(call, name);
+  const found = findKeypair(call, name);
+  if (!found) return notFoundKeypair(call, name);
   const status = call.route.style === 'nova' && atLeast(call.version, '2.2') ? 204 : 202;
   const reply = emptyReply(status);
   reply.commit = () => {
-    store.delete(uid, call.scope, name);
+    store.delete(uid, call.scope, found.name);
   };
   return reply;
 }
@@ -499,13 +505,13 @@ async function createKeypair(call: Call): Promise<Reply> {
     publicKey = req.publicKey;
     fingerprint = pk.fingerprint;
   } else {
-    if (store.get(uid, call.scope, req.name)) return dupReply();
+    if (findKeypair(call, req.name)) return dupReply();
     const gen = await generateRsaKeyPair();
     publicKey = gen.publicKey;
     fingerprint = gen.fingerprint;
     privateKey = gen.privateKey;
   }
-  if (store.get(uid, call.scope, req.name)) return dupReply();
+  if (findKeypair(call, req.name)) return dupReply();
 
   const body: Record<string, unknown> = { name: req.name, public_key: publicKey, fingerprint, user_id: uid };
   if (privateKey !== undefined) body.private_key = privateKey;
@@ -516,7 +522,7 @@ async function createKeypair(call: Call): Promise<Reply> {
   reply.commit = () => {
     // Re-check: another request may have won the race while the key was generated.
     if (store.count(uid, call.scope) >= ctx.opts.quota) return withHeaders(quotaReply(), call.extraHeaders);
-    if (store.get(uid, call.scope, req.name)) return withHeaders(dupReply(), call.extraHeaders);
+    if (findKeypair(call, req.name)) return withHeaders(dupReply(), call.extraHeaders);
     store.add({
       name: req.name,
       public_key: publicKey,

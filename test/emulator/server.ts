@@ -21,6 +21,7 @@ import {
 import { IdentityContext, keystoneTokens, keystoneVersionDocument, keystoneVersionsDocument, raxTokens, raxVersionDocument } from './identity';
 import { ComputeContext, handleCompute, matchComputeRoute, parseVersion, versionsDocument } from './nova';
 import { KeyPairStore, NOVA_SCOPE, StoredKeyPair, TokenStore, staticUser } from './state';
+import { normalizeTrustFields, otherClientCreates, trustFaultBody } from './trust';
 
 export type { EmulatorOptions, EmulatorUser, Fault, FaultKind } from './common';
 export { redactedToken } from './common';
@@ -64,6 +65,8 @@ export interface Emulator {
   setOptions(o: Partial<EmulatorOptions>): void;
   reset(): void;
   seed(count: number, opts?: SeedOptions): number;
+  /** Carries out at once the actions that `commitAfterMs` faults left pending; returns how many. */
+  runLateCommits(): number;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ function resolveOptions(raw: EmulatorOptions): ResolvedOptions {
     users,
     regions,
     tokenTtlSeconds: raw.tokenTtlSeconds ?? 86400,
+    caseInsensitiveNames: raw.caseInsensitiveNames ?? false,
   };
 }
 
@@ -201,6 +205,7 @@ function normalizeFault(input: unknown): Fault {
     if (typeof input.sizeBytes !== 'number') throw new Error('sizeBytes must be a number');
     f.sizeBytes = input.sizeBytes;
   }
+  normalizeTrustFields(input, f);
   return f;
 }
 
@@ -229,6 +234,8 @@ class EmulatorImpl implements Emulator {
   private readonly stalled = new Set<http.ServerResponse>();
   private readonly server: http.Server;
   private closed = false;
+  /** Actions of `commitAfterMs` faults not yet carried out. */
+  private readonly lateCommits = new Map<NodeJS.Timeout, () => void>();
 
   constructor(options: EmulatorOptions) {
     this.raw = { ...options };
@@ -315,6 +322,19 @@ class EmulatorImpl implements Emulator {
     this.mfaSessions.clear();
     for (const res of this.stalled) res.destroy();
     this.stalled.clear();
+    this.dropLateCommits();
+  }
+
+  runLateCommits(): number {
+    const pending = [...this.lateCommits.values()];
+    this.dropLateCommits();
+    pending.forEach((commit) => commit());
+    return pending.length;
+  }
+
+  private dropLateCommits(): void {
+    for (const timer of this.lateCommits.keys()) clearTimeout(timer);
+    this.lateCommits.clear();
   }
 
   seed(count: number, opts: SeedOptions = {}): number {
@@ -326,6 +346,7 @@ class EmulatorImpl implements Emulator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.dropLateCommits();
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
@@ -421,6 +442,23 @@ class EmulatorImpl implements Emulator {
     const delay = this.opts.latencyMs + (fault?.delayMs ?? 0);
     const modifierOnly = !!fault && fault.status === undefined && fault.body === undefined && fault.kind === undefined;
     const after = fault?.when === 'after';
+    if (fault?.otherClient && method === 'POST') {
+      otherClientCreates(this.store, this.opts, staticUser(this.opts).userId, path, body, fault.otherClient);
+    }
+    if (fault?.commitAfterMs !== undefined && !modifierOnly && !after) {
+      // The answer is the fault's; the action lands later, as a backend that finishes after the gateway gave up.
+      const real = await this.process(info);
+      const commit = real.commit;
+      if (commit) {
+        const timer = setTimeout(() => (this.lateCommits.delete(timer), commit()), fault.commitAfterMs);
+        timer.unref();
+        this.lateCommits.set(timer, () => void commit());
+      }
+      await sleep(delay);
+      const transforms = fault.kind !== undefined && !IMMEDIATE_KINDS.has(fault.kind);
+      this.applyFault(fault, transforms ? real : undefined, res, entry);
+      return;
+    }
 
     if (fault && !modifierOnly && !after && (fault.kind === undefined || IMMEDIATE_KINDS.has(fault.kind))) {
       await sleep(delay);
@@ -557,6 +595,11 @@ class EmulatorImpl implements Emulator {
         });
         break;
       }
+      case 'foreign-private-key':
+      case 'garbage-private-key':
+      case 'two-line-public-key':
+        body = trustFaultBody(f.kind, body) ?? body;
+        break;
       case 'wrong-fingerprint':
         body = mapKeypairObjects(body, (kp) => {
           if (typeof kp.fingerprint === 'string') {
@@ -597,6 +640,7 @@ class EmulatorImpl implements Emulator {
       latencyMs: o.latencyMs,
       regions: o.regions,
       tokenTtlSeconds: o.tokenTtlSeconds,
+      caseInsensitiveNames: o.caseInsensitiveNames,
       staticTokens: o.tokens.length,
       users: o.users.map((u) => ({
         username: u.username,
@@ -673,6 +717,8 @@ class EmulatorImpl implements Emulator {
       case 'POST /_emulator/reset':
         this.reset();
         return jsonReply(200, { ok: true });
+      case 'POST /_emulator/run-late-commits':
+        return jsonReply(200, { ok: true, ran: this.runLateCommits() });
       case 'POST /_emulator/expire-tokens':
         this.expireTokens();
         return jsonReply(200, { ok: true });

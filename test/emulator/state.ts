@@ -54,6 +54,18 @@ export class KeyPairStore {
     return this.bucket(userId, scope, false)?.get(name);
   }
 
+  /**
+   * The pair named `name`; with `ignoreCase` (a database whose collation ignores case) also
+   * one whose name differs only in case.
+   */
+  lookup(userId: string, scope: string, name: string, ignoreCase: boolean): StoredKeyPair | undefined {
+    const exact = this.get(userId, scope, name);
+    if (exact || !ignoreCase) return exact;
+    const folded = name.toLowerCase();
+    for (const kp of this.bucket(userId, scope, false)?.values() ?? []) if (kp.name.toLowerCase() === folded) return kp;
+    return undefined;
+  }
+
   count(userId: string, scope: string): number {
     return this.bucket(userId, scope, false)?.size ?? 0;
   }

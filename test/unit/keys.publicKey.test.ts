@@ -115,6 +115,38 @@ describe('keys/publicKey parsePublicKey', () => {
     rejects(`${key}\n${key}\n`, 'Expected one public key on a single line, but the text has several lines.');
   });
 
+  it('rejects control characters in the comment (NUL, escape, DEL, bidi controls)', () => {
+    const key = keygenKey(dir, 'ed25519').publicLine.trim().split(' ').slice(0, 2).join(' ');
+    for (const comment of ['me\0@host', 'me\x1b[31m@host', 'me\x7f', 'evil\u202egnp.exe', 'a\u2028b']) {
+      rejects(`${key} ${comment}`, 'The public key holds control characters (such as NUL, escape or bidi controls).');
+    }
+  });
+
+  describe("a server's answer (strict)", () => {
+    const strict = (text: string) => parsePublicKey(text, 'server');
+    const rejectsStrict = (text: string, message: string) =>
+      assert.throws(() => strict(text), (err: unknown) => err instanceof PublicKeyError && err.message === message);
+
+    it("accepts exactly one line, as Nova sends it (with at most one trailing newline)", () => {
+      const key = keygenKey(dir, 'rsa', 2048).publicLine.trim().split(' ').slice(0, 2).join(' ');
+      assert.equal(strict(`${key} Generated-by-Nova`).line, `${key} Generated-by-Nova`);
+      assert.equal(strict(`${key} Generated-by-Nova\n`).line, `${key} Generated-by-Nova`);
+    });
+
+    it('refuses a second line, a trailing junk line, CR, NUL and blanks around the line', () => {
+      const key = keygenKey(dir, 'ed25519').publicLine.trim();
+      const several = 'Expected one public key on a single line, but the text has several lines.';
+      rejectsStrict(`${key}\n${key}`, several);
+      rejectsStrict(`${key}\nHost *`, several);
+      rejectsStrict(`${key}\n\n`, several);
+      rejectsStrict(`${key}\r\n`, several);
+      rejectsStrict(`${key}\r`, several);
+      rejectsStrict(`${key}\0`, 'The public key holds control characters (such as NUL, escape or bidi controls).');
+      rejectsStrict(` ${key}`, 'The public key line starts or ends with blanks.');
+      rejectsStrict(`\uFEFF${key}`, 'The public key holds control characters (such as NUL, escape or bidi controls).');
+    });
+  });
+
   it('rejects unsupported key types by name', () => {
     const { publicLine } = keygenKey(dir, 'dsa');
     rejects(publicLine, 'The key type "ssh-dss" is not supported. Use ed25519, RSA or ECDSA.');

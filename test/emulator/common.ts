@@ -1,5 +1,6 @@
 // Shared types and small helpers of the emulator.
 import * as crypto from 'node:crypto';
+import type { ServerBacking } from './servers';
 
 export interface EmulatorOptions {
   host?: string;
@@ -11,6 +12,8 @@ export interface EmulatorOptions {
   users?: EmulatorUser[];
   regions?: string[];
   tokenTtlSeconds?: number;
+  /** Backs created servers with something real (see servers.ts). */
+  serverBacking?: ServerBacking;
 }
 
 export interface EmulatorUser {

@@ -97,6 +97,7 @@ export interface EmulatorServer {
   status: string;
   style: ServerStyle;
   userId: string;
+  tenantId: string;
   /** 'v2.1' (Nova-style) or a Rackspace region code. */
   scope: string;
   /** Undefined: booted from a volume. */
@@ -231,6 +232,7 @@ export class ServerStore {
     if (typeof o.name !== 'string') throw new Error('createServer: name must be a string');
     const user = o.userId !== undefined ? findUserById(ctx.opts, o.userId) : staticUser(ctx.opts);
     const userId = user?.userId ?? o.userId ?? staticUser(ctx.opts).userId;
+    const tenantId = user?.tenantId ?? staticUser(ctx.opts).tenantId;
     const scope = o.region ? ctx.canonicalScope(o.region) : NOVA_SCOPE;
     const style: ServerStyle = o.style ?? (o.region ? 'rackspace' : 'openstack');
     const keyName = o.keyName ?? null;
@@ -257,6 +259,7 @@ export class ServerStore {
       status: o.status ?? 'ACTIVE',
       style,
       userId,
+      tenantId,
       scope,
       imageId,
       flavor,
@@ -388,7 +391,7 @@ export function serverView(s: EmulatorServer, root: string, v: Version): Record<
     id: s.id,
     name: s.name,
     status,
-    tenant_id: 'tenant',
+    tenant_id: s.tenantId,
     user_id: s.userId,
     metadata: s.metadata,
     hostId: crypto.createHash('sha224').update(`${s.userId}/host`).digest('hex'),
@@ -492,6 +495,7 @@ function endlessServer(n: number, root: string, v: Version): Record<string, unkn
     status: 'ACTIVE',
     style: 'openstack',
     userId: 'endless',
+    tenantId: 'endless',
     scope: NOVA_SCOPE,
     flavor: 'm1.tiny',
     addresses: generatedAddresses('openstack', n + 1, undefined).addresses,

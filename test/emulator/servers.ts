@@ -16,7 +16,16 @@ import {
   notFoundRoute,
   requestId,
 } from './common';
-import { ComputeContext, ComputeRoute, Version, authenticate, cmpVersion, negotiateVersion, parseVersion, versionHeaders } from './nova';
+import {
+  ComputeContext,
+  ComputeRoute,
+  Version,
+  authenticate,
+  cmpVersion,
+  negotiateVersion,
+  parseVersion,
+  versionHeaders,
+} from './nova';
 import { KeyPairStore, NOVA_SCOPE, TokenStore, findUserById, staticUser } from './state';
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +247,9 @@ export class ServerStore {
     const keyName = o.keyName ?? null;
     const publicKey = keyName === null ? null : (ctx.keypairs.get(userId, scope, keyName)?.public_key ?? null);
     const flavor = o.flavor ?? (style === 'rackspace' ? 'general1-1' : 'm1.small');
-    if (!FLAVORS[flavor]) throw new Error(`createServer: unknown flavor '${flavor}' (known: ${Object.keys(FLAVORS).join(', ')})`);
+    if (!FLAVORS[flavor]) {
+      throw new Error(`createServer: unknown flavor '${flavor}' (known: ${Object.keys(FLAVORS).join(', ')})`);
+    }
     const n = ++this.counter;
     const id = crypto.randomUUID();
     let imageId: string | undefined;
@@ -297,7 +308,9 @@ export class ServerStore {
     }
     if (spec.osAdminUser !== undefined) properties.os_admin_user = spec.osAdminUser;
     const key = JSON.stringify([style, name, properties]);
-    for (const img of this.images.values()) if (JSON.stringify([img.style, img.name, img.properties]) === key) return img;
+    for (const img of this.images.values()) {
+      if (JSON.stringify([img.style, img.name, img.properties]) === key) return img;
+    }
     const img: EmulatorImage = { id: crypto.randomUUID(), name, style, properties, created: isoSeconds() };
     this.images.set(img.id, img);
     return img;
@@ -523,7 +536,8 @@ function listServers(
   if (limits.length > 0) {
     const raw = limits[limits.length - 1];
     if (!/^[0-9]+$/.test(raw)) {
-      return faultReply(400, `Invalid input for query parameters limit. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`);
+      const message = `Invalid input for query parameters limit. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`;
+      return faultReply(400, message);
     }
     limit = Math.min(limit, Number(raw));
   }
@@ -559,7 +573,9 @@ function listServers(
     // Nova links to a next page whenever this one is full (the next one may be empty).
     hasNext = faults.loopingMarker ? true : limit > 0 && slice.length === limit;
   }
-  if (faults.extraEntries && marker === undefined) page = [...page, ...(faults.extraEntries as Record<string, unknown>[])];
+  if (faults.extraEntries && marker === undefined) {
+    page = [...page, ...(faults.extraEntries as Record<string, unknown>[])];
+  }
   const out: Record<string, unknown> = { servers: page };
   if (hasNext && lastId !== undefined) {
     const params = new URLSearchParams(q);
@@ -626,8 +642,11 @@ export function handleImageService(ctx: ComputeCallContext, info: RequestInfo): 
   if (!okToken) {
     return {
       status: 401,
-      headers: { 'Content-Type': 'text/plain; charset=UTF-8', 'WWW-Authenticate': `Keystone uri="${ctx.compute.keystoneUri}"` },
-      body: '401 Unauthorized\n\nThis server could not verify that you are authorized to access the document you requested.',
+      headers: {
+        'Content-Type': 'text/plain; charset=UTF-8',
+        'WWW-Authenticate': `Keystone uri="${ctx.compute.keystoneUri}"`,
+      },
+      body: '401 Unauthorized\n\nThis server could not verify that you are authorized to access the document requested.',
     };
   }
   let id: string;

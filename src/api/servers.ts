@@ -53,7 +53,10 @@ export interface ServerList {
 
 export interface ListServersOptions {
   signal?: AbortSignal;
-  /** `limit` per request. Default 1000 (Nova's default max_limit). */
+  /**
+   * `limit` per request. Default 500: a page must fit the HTTP client's answer cap (1 MiB by
+   * default) and a detailed server takes 1.5–5 KB. A page too large is asked again at half the size.
+   */
   pageSize?: number;
   /** Stop after this many servers. Default 20 000. */
   maxServers?: number;
@@ -61,6 +64,9 @@ export interface ListServersOptions {
   maxPages?: number;
 }
 
+const DEFAULT_PAGE_SIZE = 500;
+/** Below this, a page that is still too large is an error (a server that lies about its size). */
+const MIN_PAGE_SIZE = 10;
 const MAX_TEXT = 255;
 const MAX_METADATA = 128;
 
@@ -170,7 +176,7 @@ class PageGuard {
 
 /** Every server of the endpoint (the current region), over all pages. */
 export async function listServers(compute: ComputeClient, options: ListServersOptions = {}): Promise<ServerList> {
-  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
+  let pageSize = Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE));
   const maxServers = options.maxServers ?? 20_000;
   const guard = new PageGuard(options.maxPages ?? 200);
   const servers: Server[] = [];
@@ -181,7 +187,14 @@ export async function listServers(compute: ComputeClient, options: ListServersOp
     const query = new URLSearchParams({ limit: String(pageSize) });
     if (marker !== undefined) query.set('marker', marker);
     const path = `/servers/detail?${query}`;
-    const body = await compute.getJson(path, { signal: options.signal });
+    let body: unknown;
+    try {
+      body = await compute.getJson(path, { signal: options.signal });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.kind === 'response-too-large' && pageSize > MIN_PAGE_SIZE)) throw err;
+      pageSize = Math.max(MIN_PAGE_SIZE, Math.floor(pageSize / 2));
+      continue;
+    }
     guard.pages++;
     if (!isObject(body) || !Array.isArray(body.servers)) {
       const url = compute.endpoint + '/servers/detail';
@@ -203,6 +216,9 @@ export async function listServers(compute: ComputeClient, options: ListServersOp
       fresh++;
     }
     const next = nextMarker(body.servers_links, compute.endpoint + '/', lastId);
+    if (next !== undefined && servers.length >= maxServers) {
+      return { servers, skipped, incomplete: 'too-many', pages: guard.pages };
+    }
     const stop = guard.check(next, fresh, body.servers.length);
     if (stop === 'done') return { servers, skipped, pages: guard.pages };
     if (stop !== undefined) return { servers, skipped, incomplete: stop, pages: guard.pages };

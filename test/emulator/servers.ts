@@ -646,7 +646,7 @@ export function handleImageService(ctx: ComputeCallContext, info: RequestInfo): 
         'Content-Type': 'text/plain; charset=UTF-8',
         'WWW-Authenticate': `Keystone uri="${ctx.compute.keystoneUri}"`,
       },
-      body: '401 Unauthorized\n\nThis server could not verify that you are authorized to access the document requested.',
+      body: '401 Unauthorized\n\nThis server could not verify that you are authorized to access the document.',
     };
   }
   let id: string;

@@ -40,7 +40,9 @@ describe('server addresses', () => {
         ['net-a', os('192.0.2.44', 4, 'floating')],
       ];
       const permutations = (xs: typeof entries): Array<typeof entries> =>
-        xs.length <= 1 ? [xs] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+        xs.length <= 1
+          ? [xs]
+          : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
       const all = permutations(entries);
       assert.equal(all.length, 24);
       for (const order of all) {
@@ -61,7 +63,8 @@ describe('server addresses', () => {
     });
 
     it('IPv6 only: the global address first, the unique-local one after it', () => {
-      const got = extractAddresses({ addresses: { v6: [os('fd12::5', 6, 'fixed'), os('2001:DB8:0:0::10', 6, 'fixed')] } });
+      const v6 = [os('fd12::5', 6, 'fixed'), os('2001:DB8:0:0::10', 6, 'fixed')];
+      const got = extractAddresses({ addresses: { v6 } });
       assert.deepEqual(
         got.map((a) => [a.ip, a.rank, a.version]),
         [
@@ -126,7 +129,11 @@ describe('server addresses', () => {
         addresses: {
           a: 'not a list',
           b: [null, 42, 'x', { addr: 5 }, { addr: '999.1.1.1', version: 4 }, { addr: '1.2.3.4; rm -rf /', version: 4 }],
-          c: [{ addr: 'fe80::1', version: 6 }, { addr: 'fe80::1%eth0', version: 6 }, { addr: '::ffff:10.0.0.1x', version: 6 }],
+          c: [
+            { addr: 'fe80::1', version: 6 },
+            { addr: 'fe80::1%eth0', version: 6 },
+            { addr: '::ffff:10.0.0.1x', version: 6 },
+          ],
           d: [{ addr: '10.0.0.3', version: 6 }, { addr: ' 10.0.0.4 ', version: 4 }],
           e: [{ addr: '-oProxyCommand=sh', version: 4 }, { addr: '[2001:db8::1]', version: 6 }],
         },
@@ -158,7 +165,12 @@ describe('server addresses', () => {
   });
 
   it('describes each rank for a pick', () => {
-    const rank = (r: AddressRank, ip: string, version: 4 | 6): ServerAddress => ({ ip, version, network: 'n', rank: r });
+    const rank = (r: AddressRank, ip: string, version: 4 | 6): ServerAddress => ({
+      ip,
+      version,
+      network: 'n',
+      rank: r,
+    });
     assert.equal(describeAddress(rank('floating', '192.0.2.1', 4)), '192.0.2.1 (floating IPv4, n)');
     assert.equal(describeAddress(rank('public-ipv4', '192.0.2.2', 4)), '192.0.2.2 (public IPv4, n)');
     assert.equal(describeAddress(rank('ipv6', '2001:db8::1', 6)), '2001:db8::1 (IPv6, n)');

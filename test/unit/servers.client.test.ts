@@ -189,7 +189,8 @@ describe('servers client against the emulator', function () {
 
     it('reads the Image service when its URL is given, without a compute microversion', async () => {
       const s = await ctx.emu.createServer({ name: 'g', image: { osDistro: 'almalinux' } });
-      const hints = await getImageLoginHints(compute(ctx.emu.computeUrl), s.imageId!, { imageServiceUrl: ctx.emu.imageUrl });
+      const options = { imageServiceUrl: ctx.emu.imageUrl };
+      const hints = await getImageLoginHints(compute(ctx.emu.computeUrl), s.imageId!, options);
       assert.equal(hints?.osDistro, 'almalinux');
       assert.equal(hints?.name, 'AlmaLinux 9');
       assert.deepEqual(
@@ -201,7 +202,8 @@ describe('servers client against the emulator', function () {
     it('falls back to the image proxy when the Image service fails', async () => {
       const s = await ctx.emu.createServer({ name: 'g', image: { osDistro: 'fedora' } });
       ctx.emu.addFault({ path: '/image/v2/images/', status: 503, times: 5 });
-      const hints = await getImageLoginHints(compute(ctx.emu.computeUrl), s.imageId!, { imageServiceUrl: ctx.emu.imageUrl });
+      const options = { imageServiceUrl: ctx.emu.imageUrl };
+      const hints = await getImageLoginHints(compute(ctx.emu.computeUrl), s.imageId!, options);
       assert.equal(hints?.osDistro, 'fedora');
     });
 

@@ -49,7 +49,10 @@ describe('servers grouped by key pair', () => {
   });
 
   it('10,000 servers over 1,000 key pairs: every server in exactly one group, fast', () => {
-    const servers: S[] = Array.from({ length: 10_000 }, (_v, i) => ({ id: String(i), keyName: i % 11 === 0 ? null : `k${i % 1000}` }));
+    const servers: S[] = Array.from({ length: 10_000 }, (_v, i) => ({
+      id: String(i),
+      keyName: i % 11 === 0 ? null : `k${i % 1000}`,
+    }));
     const started = process.hrtime.bigint();
     const g = groupServersByKey(servers);
     const lookups = Array.from({ length: 1000 }, (_v, i) => serversOfKey(g, `k${i}`).length);

@@ -47,7 +47,8 @@ describe('login user guess', () => {
 
   it('os_admin_user wins over os_distro and the name', () => {
     const guess = guessLoginUser({ osAdminUser: 'admin', osDistro: 'ubuntu', name: 'Debian 12' });
-    assert.deepEqual(guess, { user: 'admin', source: 'os_admin_user', reason: "from the image's os_admin_user: admin" });
+    const reason = "from the image's os_admin_user: admin";
+    assert.deepEqual(guess, { user: 'admin', source: 'os_admin_user', reason });
   });
 
   it('os_admin_user wins over Rackspace root', () => {
@@ -71,7 +72,8 @@ describe('login user guess', () => {
 
   it('on Rackspace without image hints: root', () => {
     assert.equal(guessLoginUser(undefined, { rackspace: true })?.user, 'root');
-    assert.equal(guessLoginUser({ name: 'My snapshot' }, { rackspace: true })?.reason, 'Rackspace images log in as root');
+    const guess = guessLoginUser({ name: 'My snapshot' }, { rackspace: true });
+    assert.equal(guess?.reason, 'Rackspace images log in as root');
   });
 
   it('unknown: undefined (no hints, unknown distro, a name naming none or two distros, Windows)', () => {

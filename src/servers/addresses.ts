@@ -41,9 +41,35 @@ export function parseIp(value: unknown, version?: 4 | 6): { ip: string; version:
   if (kind !== 4 && kind !== 6) return undefined;
   if (version !== undefined && kind !== version) return undefined;
   if (kind === 4) return { ip: text, version: 4 };
-  // Canonical form through the URL parser (compresses zeros, lower-cases).
-  const canonical = new URL(`http://[${text}]/`).hostname.slice(1, -1);
-  return { ip: canonical, version: 6 };
+  return { ip: canonicalIpv6(text), version: 6 };
+}
+
+/** RFC 5952 text of a valid IPv6 address: lower case, no leading zeros, the longest zero run as `::`. */
+function canonicalIpv6(text: string): string {
+  if (text.includes('.')) return new URL(`http://[${text}]/`).hostname.slice(1, -1); // embedded IPv4: rare
+  const [head, tail] = text.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right].map((g) =>
+    g.replace(/^0+(?=.)/, ''),
+  );
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
 function ipv4Octets(ip: string): number[] {

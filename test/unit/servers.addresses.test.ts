@@ -161,6 +161,11 @@ describe('server addresses', () => {
       assert.equal(parseIp('[::1]'), undefined);
       assert.equal(parseIp('fe80::1%25eth0'), undefined);
       assert.equal(parseIp('1.2.3.4', 6), undefined);
+      const samples = ['::', '::1', '1::', '2001:db8:0:0:1:0:0:1', '1:0:0:2:0:0:0:3', '1:0:3:4:5:6:7:8', '0:0:0:0:0:0:0:1'];
+      for (const text of [...samples, '2001:0DB8:0000:0000:0000:0000:0000:0001', '::ffff:10.0.0.1']) {
+        // The WHATWG URL parser writes IPv6 hosts in the RFC 5952 form: the same text expected.
+        assert.equal(parseIp(text)?.ip, new URL(`http://[${text}]/`).hostname.slice(1, -1), text);
+      }
     });
   });
 

@@ -68,6 +68,23 @@ describe('servers client against the emulator', function () {
       assert.equal(list.pages, 2);
     });
 
+    it('a next marker that does not move: stops with marker-stuck, keeps both pages', async () => {
+      const page = (id: string) =>
+        JSON.stringify({
+          servers: [{ id, name: id, status: 'ACTIVE', key_name: 'k' }],
+          servers_links: [{ rel: 'next', href: `${ctx.emu.computeUrl}/servers/detail?limit=1&marker=same` }],
+        });
+      ctx.emu.addFault({ path: '/servers/detail', status: 200, body: page('a') });
+      ctx.emu.addFault({ path: '/servers/detail', status: 200, body: page('b') });
+      const list = await listServers(compute(ctx.emu.computeUrl), { pageSize: 1 });
+      assert.equal(list.incomplete, 'marker-stuck');
+      assert.deepEqual(
+        list.servers.map((s) => s.id),
+        ['a', 'b'],
+      );
+      assert.equal(ctx.emu.requests.filter((r) => r.path.endsWith('/servers/detail')).length, 2);
+    });
+
     it('a list that never ends: stops at maxServers and says so', async () => {
       ctx.emu.setServerFaults({ endlessPages: true });
       const list = await listServers(compute(ctx.emu.computeUrl), { pageSize: 50, maxServers: 120 });

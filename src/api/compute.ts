@@ -175,6 +175,19 @@ export class ComputeClient {
     }
   }
 
+  /**
+   * GET of another resource (servers, images) with the token, one 401 renewal and retries.
+   * `path` is under the endpoint, or `url` is absolute (another service of the same catalog).
+   * `microversion`: this one instead of the negotiated one ('' = none).
+   */
+  async getJson(
+    path: string,
+    options: { signal?: AbortSignal; microversion?: string; url?: string; item?: boolean } = {},
+  ): Promise<unknown> {
+    const res = await this.send({ method: 'GET', path, ...options });
+    return res.body;
+  }
+
   private async discover(signal?: AbortSignal): Promise<ApiVersion> {
     const root = versionedRoot(this.endpoint);
     let res: HttpResponse;
@@ -199,15 +212,19 @@ export class ComputeClient {
     json?: unknown;
     signal?: AbortSignal;
     item?: boolean;
+    microversion?: string;
+    url?: string;
   }): Promise<HttpResponse> {
     const { auth, http } = this.options;
-    const v = await this.version(call.signal);
+    const negotiated = await this.version(call.signal);
+    const v = call.microversion === undefined ? negotiated : { microversion: call.microversion || undefined };
     let token = await auth.token({ signal: call.signal });
     for (let renewed = false; ; renewed = true) {
       const headers: Record<string, string> = { 'x-auth-token': token };
       if (v.microversion) headers['openstack-api-version'] = `compute ${v.microversion}`;
       try {
-        return await http.request({ ...call, url: this.endpoint + call.path, headers });
+        const { microversion: _mv, url, ...request } = call;
+        return await http.request({ ...request, url: url ?? this.endpoint + call.path, headers });
       } catch (err) {
         const rejected = err instanceof ApiError && err.kind === 'unauthorized';
         if (!rejected || renewed || !auth.canRenew) throw err;

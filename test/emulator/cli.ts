@@ -3,17 +3,19 @@
 // Prints ONE JSON line with the URLs on stdout first, then human-readable lines.
 import { EmulatorOptions, startEmulator } from './server';
 
-const USAGE = `usage: emulator [--port N] [--token T]... [--max-microversion X.Y] [--quota N] [--latency MS] [--seed N]
+const USAGE = `usage: emulator [--port N] [--token T]... [--max-microversion X.Y] [--quota N] [--latency MS] [--seed N] [--servers N]
   --port N               listen port on 127.0.0.1 (default 8774; 0 = ephemeral)
   --token T              static Compute token (repeatable; default sandbox-token)
   --max-microversion X.Y highest compute microversion (default 2.93)
   --quota N              key pairs per user (default 100)
   --latency MS           delay added before every answer (default 0)
-  --seed N               pre-create N key pairs for the default user (Nova-style and its default region)`;
+  --seed N               pre-create N key pairs for the default user (Nova-style and its default region)
+  --servers N            pre-create N demo servers using those key pairs (Nova-style and the default region)`;
 
 interface CliArgs {
   options: EmulatorOptions;
   seed: number;
+  servers: number;
 }
 
 function fail(msg: string): never {
@@ -25,6 +27,7 @@ function parseArgs(argv: string[]): CliArgs {
   const options: EmulatorOptions = { host: '127.0.0.1', port: 8774 };
   const tokens: string[] = [];
   let seed = 0;
+  let servers = 0;
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value: string | undefined;
@@ -63,6 +66,9 @@ function parseArgs(argv: string[]): CliArgs {
       case '--seed':
         seed = int('--seed', next());
         break;
+      case '--servers':
+        servers = int('--servers', next());
+        break;
       case '-h':
       case '--help':
         process.stdout.write(USAGE + '\n');
@@ -73,11 +79,11 @@ function parseArgs(argv: string[]): CliArgs {
     }
   }
   if (tokens.length > 0) options.tokens = tokens;
-  return { options, seed };
+  return { options, seed, servers };
 }
 
 async function main(): Promise<void> {
-  const { options, seed } = parseArgs(process.argv.slice(2));
+  const { options, seed, servers } = parseArgs(process.argv.slice(2));
   let emu;
   try {
     emu = await startEmulator(options);
@@ -88,6 +94,10 @@ async function main(): Promise<void> {
   if (seed > 0) {
     emu.seed(seed);
     emu.seed(seed, { region: defaultRegion });
+  }
+  if (servers > 0) {
+    await emu.seedServers(servers);
+    await emu.seedServers(servers, { region: defaultRegion });
   }
   process.stdout.write(
     JSON.stringify({
@@ -108,6 +118,7 @@ async function main(): Promise<void> {
     `  Control API:                            ${emu.url}/_emulator/state`,
     `  Static tokens: ${(options.tokens ?? ['sandbox-token']).length} configured; quota ${options.quota ?? 100}; latency ${options.latencyMs ?? 0} ms`,
     seed > 0 ? `  Seeded ${seed} key pairs (Nova-style and ${defaultRegion}) for the default user` : '',
+    servers > 0 ? `  Seeded ${servers} servers (Nova-style and ${defaultRegion}) using those key pairs` : '',
     '  Default identity user and credentials: see test/emulator/README.md',
     'Press Ctrl+C to stop.',
   ].filter((l) => l !== '');

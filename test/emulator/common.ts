@@ -1,5 +1,6 @@
 // Shared types and small helpers of the emulator.
 import * as crypto from 'node:crypto';
+import type { ServerBacking } from './servers';
 
 export interface EmulatorOptions {
   host?: string;
@@ -16,6 +17,8 @@ export interface EmulatorOptions {
    * collation: `GET /os-keypairs/MyKey` finds `mykey`, and creating `MyKey` conflicts with it.
    */
   caseInsensitiveNames?: boolean;
+  /** Backs created servers with something real (see servers.ts). */
+  serverBacking?: ServerBacking;
 }
 
 export interface EmulatorUser {

@@ -12,6 +12,8 @@ export interface IdentityContext {
   computeUrl: string;
   /** Keystone base with `/v3`, e.g. http://127.0.0.1:P/identity/v3 */
   keystoneV3Url: string;
+  /** Image service (Glance) root; listed in the Keystone catalog as type `image` when set. */
+  imageUrl?: string;
 }
 
 /** Passcode accepted for the second MFA step (`RAX-AUTH:passcodeCredentials`). */
@@ -385,6 +387,23 @@ export function keystoneTokens(ctx: IdentityContext, info: RequestInfo): Reply {
         ),
       },
     ];
+    if (ctx.imageUrl) {
+      const imageUrl = ctx.imageUrl;
+      (token.catalog as unknown[]).push({
+        type: 'image',
+        name: 'glance',
+        id: idFor('service:glance'),
+        endpoints: ctx.opts.regions.flatMap((region) =>
+          interfaces.map((iface) => ({
+            id: idFor(`endpoint:glance:${region}:${iface}`),
+            interface: iface,
+            region,
+            region_id: region,
+            url: imageUrl,
+          })),
+        ),
+      });
+    }
     if (method === 'application_credential' && user.appCredential) {
       token.application_credential = { id: user.appCredential.id, name: user.appCredential.id, restricted: true };
     }

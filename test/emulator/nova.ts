@@ -79,7 +79,7 @@ function decodeSegments(rest: string): string[] | undefined {
   }
 }
 
-const COMPUTE_RESOURCES = new Set(['os-keypairs', 'limits']);
+const COMPUTE_RESOURCES = new Set(['os-keypairs', 'limits', 'servers', 'images']);
 
 export function matchComputeRoute(path: string, opts: ResolvedOptions, baseUrl: string): ComputeRoute | undefined {
   if (path === '/v2.1' || path === '/v2.1/') {
@@ -204,7 +204,7 @@ export function negotiateVersion(info: RequestInfo, opts: ResolvedOptions): Vers
   return { ok: true, version: v };
 }
 
-function versionHeaders(v: Version): Record<string, string> {
+export function versionHeaders(v: Version): Record<string, string> {
   return {
     'OpenStack-API-Version': `compute ${fmtVersion(v)}`,
     'X-OpenStack-Nova-API-Version': fmtVersion(v),
@@ -217,7 +217,7 @@ function versionHeaders(v: Version): Record<string, string> {
 
 type AuthResult = { ok: true; user: ResolvedUser; staticToken: boolean } | { ok: false; reply: Reply };
 
-function authenticate(ctx: ComputeContext, info: RequestInfo, route: ComputeRoute): AuthResult {
+export function authenticate(ctx: ComputeContext, info: RequestInfo, route: ComputeRoute): AuthResult {
   const unauthorized = (): AuthResult => {
     if (route.style === 'nova') {
       return {

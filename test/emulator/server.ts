@@ -22,11 +22,36 @@ import { IdentityContext, keystoneTokens, keystoneVersionDocument, keystoneVersi
 import { ComputeContext, handleCompute, matchComputeRoute, parseVersion, versionsDocument } from './nova';
 import { KeyPairStore, NOVA_SCOPE, StoredKeyPair, TokenStore, staticUser } from './state';
 import { normalizeTrustFields, otherClientCreates, trustFaultBody } from './trust';
+import {
+  CreateServerOptions,
+  EmulatorServer,
+  SeedServersOptions,
+  ServerFaults,
+  ServerStore,
+  ServersContext,
+  ServersControl,
+  handleImageService,
+  handleServersRoute,
+  isServersRoute,
+  seedServers,
+  serversControl,
+} from './servers';
 
 export type { EmulatorOptions, EmulatorUser, Fault, FaultKind } from './common';
 export { redactedToken } from './common';
 export { MFA_PASSCODE } from './identity';
 export { NOVA_SCOPE } from './state';
+export type {
+  CreateServerOptions,
+  EmulatorAddress,
+  EmulatorImage,
+  EmulatorServer,
+  ImageSpec,
+  SeedServersOptions,
+  ServerBacking,
+  ServerFaults,
+  ServerStyle,
+} from './servers';
 
 /** A key pair as tests see it; `scope` is 'v2.1' (Nova-style) or a Rackspace region code ('DFW'). */
 export type EmulatorKeyPair = Omit<StoredKeyPair, 'id'>;
@@ -68,6 +93,15 @@ export interface Emulator {
   /** Carries out at once the actions that `commitAfterMs` faults left pending; returns how many. */
   runLateCommits(): number;
   close(): Promise<void>;
+  // Servers and images (see servers.ts)
+  /** Image service (Glance v2) root, `{url}/image`; in the Keystone catalog as type `image`. */
+  imageUrl: string;
+  createServer(o: CreateServerOptions): Promise<EmulatorServer>;
+  servers(userId?: string, scope?: string): EmulatorServer[];
+  deleteServer(id: string): Promise<boolean>;
+  setServerFaults(f: ServerFaults): void;
+  /** `count` demo servers using the user's key pairs in that scope (Nova-style or `region`). */
+  seedServers(count: number, opts?: SeedServersOptions): Promise<EmulatorServer[]>;
 }
 
 const NOVA_MAX_BODY = 114688; // oslo.middleware sizelimit default used by Nova
@@ -220,6 +254,7 @@ class EmulatorImpl implements Emulator {
   computeUrl = '';
   identityUrl = '';
   keystoneUrl = '';
+  imageUrl = '';
   readonly requests: RequestLogEntry[] = [];
 
   private raw: EmulatorOptions;
@@ -228,6 +263,7 @@ class EmulatorImpl implements Emulator {
   private opts: ResolvedOptions;
   private readonly store = new KeyPairStore();
   private readonly tokens = new TokenStore();
+  private readonly serverStore = new ServerStore();
   private readonly mfaSessions = new Map<string, { userId: string; expiresAt: number }>();
   private faults: ActiveFault[] = [];
   private readonly sockets = new Set<net.Socket>();
@@ -274,6 +310,7 @@ class EmulatorImpl implements Emulator {
     this.computeUrl = `${this.url}/v2.1`;
     this.identityUrl = `${this.url}/v2.0`;
     this.keystoneUrl = `${this.url}/identity`;
+    this.imageUrl = `${this.url}/image`;
   }
 
   // ------------------------------------------------------------------ public API
@@ -323,6 +360,7 @@ class EmulatorImpl implements Emulator {
     for (const res of this.stalled) res.destroy();
     this.stalled.clear();
     this.dropLateCommits();
+    this.resetServers();
   }
 
   runLateCommits(): number {
@@ -354,6 +392,59 @@ class EmulatorImpl implements Emulator {
     await done;
   }
 
+  // ------------------------------------------------------------------ servers
+
+  createServer(o: CreateServerOptions): Promise<EmulatorServer> {
+    return this.serverStore.create(o, this.serversContext());
+  }
+
+  servers(userId?: string, scope?: string): EmulatorServer[] {
+    return this.serverStore.list(userId, scope === undefined ? undefined : this.canonicalScope(scope));
+  }
+
+  deleteServer(id: string): Promise<boolean> {
+    return this.serverStore.delete(id, this.serversContext());
+  }
+
+  setServerFaults(f: ServerFaults): void {
+    this.serverStore.faults = { ...f };
+  }
+
+  seedServers(count: number, opts: SeedServersOptions = {}): Promise<EmulatorServer[]> {
+    const uid = opts.userId ?? staticUser(this.opts).userId;
+    const scope = opts.region ? this.canonicalScope(opts.region) : NOVA_SCOPE;
+    const names = this.store.list(uid, scope).map((kp) => kp.name);
+    return seedServers({ create: (o) => this.createServer(o) }, names, count, opts);
+  }
+
+  private serversControl(): ServersControl {
+    return {
+      create: (o) => this.createServer(o),
+      delete: (id) => this.deleteServer(id),
+      list: () => this.servers(),
+      setFaults: (f) => this.setServerFaults(f),
+      seed: (count, opts) => this.seedServers(count, opts),
+    };
+  }
+
+  private serversContext(): ServersContext {
+    return {
+      opts: this.opts,
+      keypairs: this.store,
+      tokens: this.tokens,
+      keystoneUri: `${this.keystoneUrl}/v3`,
+      backing: this.raw.serverBacking,
+      canonicalScope: (scope) => this.canonicalScope(scope),
+    };
+  }
+
+  private resetServers(): void {
+    const backing = this.raw.serverBacking;
+    for (const id of this.serverStore.clear()) {
+      if (backing && typeof backing.serverDeleted === 'function') backing.serverDeleted(id).catch(() => undefined);
+    }
+  }
+
   // ------------------------------------------------------------------ internals
 
   private canonicalScope(scope: string): string {
@@ -373,6 +464,7 @@ class EmulatorImpl implements Emulator {
       rackspaceComputeUrl: (t, r) => this.rackspaceComputeUrl(t, r),
       computeUrl: this.computeUrl,
       keystoneV3Url: `${this.keystoneUrl}/v3`,
+      imageUrl: this.imageUrl,
     };
   }
 
@@ -416,7 +508,8 @@ class EmulatorImpl implements Emulator {
     const { body, tooLarge, size } = await this.readBody(req);
 
     if (path === '/_emulator' || path.startsWith('/_emulator/')) {
-      this.send(res, this.control(method, path, body));
+      const servers = await serversControl(this.serversControl(), method, path, body);
+      this.send(res, servers ?? this.control(method, path, body));
       return;
     }
 
@@ -492,7 +585,11 @@ class EmulatorImpl implements Emulator {
     const { method, path } = info;
     if (path === '/') return method === 'GET' ? versionsDocument(this.opts, this.url) : notFoundRoute(info);
     const route = matchComputeRoute(path, this.opts, this.url);
+    const servers = { compute: this.computeContext(), store: this.serverStore };
+    if (route && isServersRoute(route)) return handleServersRoute(servers, info, route);
     if (route) return handleCompute(this.computeContext(), info, route);
+    const image = handleImageService(servers, info);
+    if (image) return image;
     const idc = this.identityContext();
     if (path === '/v2.0' || path === '/v2.0/') return method === 'GET' ? raxVersionDocument(info) : notFoundRoute(info);
     if (path === '/v2.0/tokens') return method === 'POST' ? raxTokens(idc, info) : notFoundRoute(info);

@@ -452,7 +452,7 @@ describe('emulator: Nova compute os-keypairs', function () {
       assert.match(String(r.headers['content-type']), /text\/html/);
       for (const m of ['PATCH', 'DELETE']) assert.equal((await rawRequest(m, kp, { headers: mv() })).status, 404);
       assert.equal((await rawRequest('POST', `${kp}/x`, { headers: mv(), body: {} })).status, 404);
-      r = await rawRequest('GET', `${emu.computeUrl}/servers`, { headers: { ...mv(), Accept: 'application/json' } });
+      r = await rawRequest('GET', `${emu.computeUrl}/os-hypervisors`, { headers: { ...mv(), Accept: 'application/json' } });
       assert.equal(r.status, 404);
       assert.deepEqual(r.json(), { itemNotFound: { code: 404, message: 'The resource could not be found.' } });
       assert.equal((await rawRequest('GET', `${emu.url}/nothing/here`)).status, 404);

@@ -26,7 +26,9 @@ export interface SshdOptions {
   port?: number;
   /** Public key lines for authorized_keys at start. Default: none (an empty 0600 file). */
   authorizedKeys?: string[];
-  /** Extra sshd_config lines. */
+  /** More files sshd reads keys from, after {@link Sshd.authorizedKeysFile} (e.g. to log in while that one is missing). */
+  moreAuthorizedKeysFiles?: string[];
+  /** Extra sshd_config lines (sshd takes the first value of a keyword: these can't override the ones here). */
   extraConfig?: string[];
   /** Milliseconds to wait for sshd to accept connections; default 15 000. */
   readyTimeoutMs?: number;
@@ -81,39 +83,59 @@ process.once('exit', () => {
   }
 });
 
-/** Pids of `pid`'s descendants (sshd's per-connection children run in sessions of their own). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
+interface Proc { pid: number; ppid: number; zombie: boolean }
+
+/** `pid`'s descendants (sshd's per-connection children run in sessions of their own). */
+function descendants(pid: number): Proc[] {
+  const children = new Map<number, Proc[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const proc = { pid: Number(entry), ppid: Number(ppid), zombie: state === 'Z' };
+      children.set(proc.ppid, [...(children.get(proc.ppid) ?? []), proc]);
     } catch {
       // gone meanwhile
     }
   }
-  const out: number[] = [];
+  const out: Proc[] = [];
   const walk = (p: number): void => {
     for (const c of children.get(p) ?? []) {
       out.push(c);
-      walk(c);
+      walk(c.pid);
     }
   };
   walk(pid);
   return out;
 }
 
-function killTree(pid: number): void {
-  const below = descendants(pid);
-  for (const p of [pid, ...below]) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
+}
+
+/** Last resort (process exit): kills `pid` and all its descendants at once. */
+function killTree(pid: number): void {
+  for (const p of [pid, ...descendants(pid).map((d) => d.pid)]) kill(p);
+}
+
+/**
+ * Kills `pid`'s descendants leaves first, so that each dies while its parent still lives to
+ * reap it (orphans would become zombies of init, which may not reap them here), then `pid`.
+ */
+async function killTreeLeavesFirst(pid: number): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    const live = descendants(pid).filter((d) => !d.zombie);
+    if (live.length === 0) break;
+    const parents = new Set(live.map((d) => d.ppid));
+    for (const leaf of live.filter((d) => !parents.has(d.pid))) kill(leaf.pid);
+    await new Promise<void>((resolve) => setTimeout(resolve, 10)); // let parents reap (SIGCHLD)
+  }
+  kill(pid);
 }
 
 function randomLoopback(): string {
@@ -121,12 +143,14 @@ function randomLoopback(): string {
   return `127.${2 + (b[0] % 250)}.${b[1]}.${1 + (b[2] % 254)}`;
 }
 
-function config(dir: string, o: { address: string; port: number; user: string; home: string; extra: string[] }): string {
+interface ConfigValues { address: string; port: number; user: string; home: string; moreKeys: string[]; extra: string[] }
+
+function config(dir: string, o: ConfigValues): string {
   return [
     `ListenAddress ${o.address}:${o.port}`,
     `HostKey ${path.join(dir, 'ssh_host_ed25519_key')}`,
     'PidFile none',
-    `AuthorizedKeysFile ${path.join(o.home, '.ssh', 'authorized_keys')}`,
+    `AuthorizedKeysFile ${[path.join(o.home, '.ssh', 'authorized_keys'), ...o.moreKeys].join(' ')}`,
     'AuthorizedPrincipalsFile none',
     'StrictModes no',
     'PubkeyAuthentication yes',
@@ -173,7 +197,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     for (let attempt = 0; ; attempt++) {
       const address = opts.address ?? randomLoopback();
       const configFile = path.join(dir, 'sshd_config');
-      fs.writeFileSync(configFile, config(dir, { address, port, user, home: homeDir, extra: opts.extraConfig ?? [] }));
+      const values = { address, port, user, home: homeDir, moreKeys: opts.moreAuthorizedKeysFiles ?? [], extra: opts.extraConfig ?? [] };
+      fs.writeFileSync(configFile, config(dir, values));
       const started = await launch(configFile, address, port, opts.readyTimeoutMs ?? 15_000);
       if (started.kind === 'in-use' && !opts.address && attempt < 5) continue;
       if (started.kind !== 'ready') {
@@ -204,7 +229,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
               if (proc.exitCode !== null || proc.signalCode !== null) resolve();
               else proc.once('exit', () => resolve());
             });
-            killTree(pid);
+            await killTreeLeavesFirst(pid);
             await exited;
             live.delete(pid);
             fs.rmSync(dir, { recursive: true, force: true });

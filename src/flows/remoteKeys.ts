@@ -154,7 +154,7 @@ export function classifySshFailure(status: number | null, stderr: string, timedO
   if (/No \S+ host key is known|Host key verification failed/.test(text)) {
     return fail('host-key-unknown', 'The server\'s host key is not known, and strict host key checking is on.');
   }
-  if (/Load key .*: (?:No such file|Permission denied|incorrect passphrase|error in libcrypto|invalid format)|UNPROTECTED PRIVATE KEY FILE|no such identity/i.test(text)) {
+  if (/Identity file .* not accessible|Load key .*: (?:No such file|Permission denied|incorrect passphrase|error in libcrypto|invalid format)|UNPROTECTED PRIVATE KEY FILE|no such identity/i.test(text)) {
     return fail('identity-unusable', `The private key file can't be used: ${last}`);
   }
   if (/Permission denied \(|Too many authentication failures|No more authentication methods/.test(text)) {

@@ -48,7 +48,7 @@ exec 9>"$CACHE/.lock"
 flock 9
 
 if host_complete; then
-  say "up to date in $CACHE (node $NODE_VERSION, code-server $CODE_SERVER_VERSION, chromium); took $(elapsed)s"
+  say "up to date in $CACHE (node $NODE_VERSION, code-server $CODE_SERVER_VERSION, chromium, sshd); took $(elapsed)s"
   exit 0
 fi
 rm -f "$MARKER"

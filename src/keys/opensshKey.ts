@@ -146,14 +146,15 @@ export function readPrivateKey(text: string): SshPrivateKey {
 /**
  * Reads an OpenSSH private key protected by `passphrase` (aes256-ctr with bcrypt, as
  * ssh-keygen writes them), or an unencrypted one (the passphrase is then ignored).
- * Throws {@link PrivateKeyError}: `wrong-passphrase` if the check numbers don't match.
+ * Throws {@link PrivateKeyError}: `wrong-passphrase` if the check numbers don't match,
+ * `encrypted` if the passphrase is empty but needed.
  */
 export async function decryptPrivateKey(text: string, passphrase: string): Promise<SshPrivateKey> {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (!trimmed.startsWith(BEGIN)) return readPrivateKey(trimmed);
   const parsed = parseOpenssh(trimmed);
   if (parsed.cipher === 'none') return readSection(parsed.section, 8, parsed.publicBlob);
-  if (passphrase === '') throw new PrivateKeyError('empty-passphrase', 'The passphrase is empty.');
+  if (passphrase === '') throw new PrivateKeyError('encrypted', 'The private key is protected by a passphrase.');
   const { salt, rounds } = parsed;
   if (salt === undefined || rounds === undefined || rounds < 1 || rounds > MAX_KDF_ROUNDS * 64) {
     throw new PrivateKeyError('damaged', 'The private key is damaged (key derivation options).');
@@ -203,6 +204,8 @@ export async function writeEncrypted(
 /** The SSH form of a node:crypto private key (ed25519, RSA, ECDSA P-256/384/521); comment `''`. */
 export function fromKeyObject(keyObject: KeyObject): Omit<SshPrivateKey, 'comment'> {
   if (keyObject.type !== 'private') throw new PrivateKeyError('not-a-key', 'Not a private key.');
+  const kind = keyObject.asymmetricKeyType;
+  if (kind !== 'ed25519' && kind !== 'rsa' && kind !== 'ec') throw unsupportedType(kind ?? 'unknown');
   const jwk = keyObject.export({ format: 'jwk' });
   const part = (name: keyof JsonWebKey): Buffer => {
     const value = jwk[name];
@@ -226,7 +229,11 @@ export function fromKeyObject(keyObject: KeyObject): Omit<SshPrivateKey, 'commen
     const blob = Buffer.concat([encodeString(curve.type), head]);
     return finish(curve.type, blob, Buffer.concat([head, encodeMpint(part('d'))]));
   }
-  throw new PrivateKeyError('unsupported', 'This key type is not supported. Use ed25519, RSA or ECDSA.');
+  throw unsupportedType(`${kind} ${jwk.crv ?? ''}`.trim());
+}
+
+function unsupportedType(type: string): PrivateKeyError {
+  return new PrivateKeyError('unsupported', `The key type "${type}" is not supported. Use ed25519, RSA or ECDSA.`);
 }
 
 /** Validates the public half through the public-key parser (RSA size limits, curve points). */
@@ -369,7 +376,7 @@ function keyObjectFromFields(type: string, reader: SshReader): KeyObject {
     const jwk = { kty: 'EC', crv, x, y, d: b64(pad(d, spec.size)) };
     return checkedKey(jwk, point);
   }
-  throw new PrivateKeyError('unsupported', `The key type "${type}" is not supported. Use ed25519, RSA or ECDSA.`);
+  throw unsupportedType(type);
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fingerprints } from '../../src/keys/fingerprint';
 import { generateEd25519, generateEd25519Async } from '../../src/keys/generate';
@@ -90,12 +91,35 @@ describe('keys/opensshKey', function () {
     return privatePath;
   }
 
-  /** The checks the issue asks for, on a saved passphrase-protected key. */
-  function assertProtected(file: string, passphrase: string): void {
+  /**
+   * The checks the issue asks for, on a saved passphrase-protected key, and proof that its
+   * private half works: ssh-keygen removes the passphrase from a copy and signs with it,
+   * and the signature verifies against the .pub. With `original` (the unencrypted key it
+   * came from), the key ssh-keygen writes back (PEM, or OpenSSH for ed25519) must hold the
+   * same private parts in the same order.
+   */
+  function assertProtected(file: string, passphrase: string, original?: string): void {
     assert.equal(statSync(file).mode & 0o777, 0o600);
+    const text = readFileSync(file, 'utf8');
+    const { cipher, kdf, salt, sectionLength } = header(text);
+    assert.deepEqual([cipher, kdf, salt.length, sectionLength % 16], ['aes256-ctr', 'bcrypt', 16, 0]);
     assert.equal(sshKeygen(['-y', '-P', passphrase, '-f', file]), readFileSync(`${file}.pub`, 'utf8'));
     assert.match(keygenFails(['-y', '-P', `${passphrase}x`, '-f', file]), /incorrect passphrase/);
     assert.match(keygenFails(['-y', '-P', '', '-f', file]), /incorrect passphrase/);
+
+    const plain = `${file}-plain`;
+    const data = `${file}-data`;
+    writeFileSync(plain, text, { mode: 0o600 });
+    writeFileSync(`${plain}.pub`, readFileSync(`${file}.pub`)); // ssh-keygen -Y sign looks for it
+    writeFileSync(data, 'signed by the key');
+    sshKeygen(['-q', '-p', '-P', passphrase, '-N', '', '-m', 'PEM', '-f', plain]);
+    if (original !== undefined) {
+      assert.deepEqual(readPrivateKey(readFileSync(plain, 'utf8')).fields, readPrivateKey(original).fields);
+    }
+    sshKeygen(['-q', '-Y', 'sign', '-f', plain, '-n', 'test', data]);
+    const check = ['-Y', 'check-novalidate', '-n', 'test', '-f', `${file}.pub`, '-s', `${data}.sig`];
+    const verified = execFileSync('ssh-keygen', check, { input: 'signed by the key', encoding: 'utf8', stdio: 'pipe' });
+    assert.match(verified, /^Good "test" signature with/);
   }
 
   describe('server-generated PEM keys encrypted locally', () => {
@@ -105,7 +129,7 @@ describe('keys/opensshKey', function () {
       const encrypted = await encryptPrivateKey(pem, PASS, 'nova-key');
       const publicKey = publicKeyLine(readPrivateKey(pem), 'nova-key');
       const file = await save(encrypted, publicKey);
-      assertProtected(file, PASS);
+      assertProtected(file, PASS, pem);
       const { cipher, kdf, salt, rounds, sectionLength } = header(encrypted);
       assert.deepEqual(
         { cipher, kdf, saltLength: salt.length, rounds },
@@ -136,14 +160,14 @@ describe('keys/opensshKey', function () {
             : `${pub.split(' ').slice(0, 2).join(' ')} ${comment}`;
         const encrypted = await encryptPrivateKey(pem, PASS, comment, { rounds: 4 });
         assert.equal(header(encrypted).rounds, 4);
-        assertProtected(await save(encrypted, expectedPub), PASS);
+        assertProtected(await save(encrypted, expectedPub), PASS, pem);
       });
     }
 
     it('an unencrypted OpenSSH key from ssh-keygen can be protected too', async () => {
       const { key, pub } = keygen(dir, 'ecdsa', 384, ['-N', '']);
       const encrypted = await encryptPrivateKey(key, PASS, 'kg ecdsa', { rounds: 2 });
-      assertProtected(await save(encrypted, pub), PASS);
+      assertProtected(await save(encrypted, pub), PASS, key);
     });
 
     it('toOpensshPrivateKey converts Nova PEM to unencrypted OpenSSH format that ssh-keygen reads', async () => {

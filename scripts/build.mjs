@@ -1,12 +1,15 @@
 // Bundles the extension with esbuild: src/extension.ts -> dist/extension.js, and the part
 // of undici it uses -> dist/undici.js, which dist/extension.js requires only when the HTTP
 // client makes its first request (so activation never even parses undici).
+// src/keys/bcryptWorker.ts -> dist/bcryptWorker.js, a worker thread started only when a
+// passphrase protects a private key (bcrypt-pbkdf, with tweetnacl reduced to node's SHA-512).
 // `vscode` stays external (the host provides it); everything else is bundled.
 // --dev keeps the bundle readable; --watch rebuilds on change; --analyze lists what is big.
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const slimUndici = fileURLToPath(new URL('./undici-slim.cjs', import.meta.url));
+const naclSha512 = fileURLToPath(new URL('./tweetnacl-sha512.cjs', import.meta.url));
 
 /**
  * Keeps the bundle small: `undici` becomes scripts/undici-slim.cjs (the dispatcher and
@@ -35,6 +38,7 @@ const slim = {
     build.onResolve({ filter: /llhttp_simd-wasm\.js$/ }, () => ({ path: 'no-simd', namespace: 'slim' }));
     build.onResolve({ filter: /^\.\/client-h2\.js$/ }, stub('no-h2'));
     build.onResolve({ filter: /^\.\.\/web\/fetch\/body\.js$/ }, stub('no-fetch-body'));
+    build.onResolve({ filter: /^tweetnacl$/ }, () => ({ path: naclSha512 }));
     build.onLoad({ filter: /.*/, namespace: 'slim' }, (args) => ({ contents: LEFT_OUT[args.path], loader: 'js' }));
   },
 };
@@ -43,8 +47,9 @@ const args = new Set(process.argv.slice(2));
 const production = !args.has('--dev');
 
 const options = {
-  entryPoints: { extension: 'src/extension.ts', undici: slimUndici },
-  outdir: 'dist',
+  entryPoints: { extension: 'src/extension.ts', undici: slimUndici, bcryptWorker: 'src/keys/bcryptWorker.ts' },
+  // --outdir=DIR builds elsewhere (the unit test of the bundled worker).
+  outdir: [...args].find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist',
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -66,7 +71,11 @@ if (args.has('--watch')) {
   await ctx.watch();
 } else {
   const result = await esbuild.build(options);
-  const size = (file) => `${file} ${(result.metafile.outputs[file].bytes / 1024).toFixed(1)} KB`;
-  console.log(`${size('dist/extension.js')}, ${size('dist/undici.js')}${production ? '' : ' (dev)'}`);
+  const size = (name) => {
+    const file = Object.keys(result.metafile.outputs).find((f) => f.endsWith(`/${name}`));
+    return `${file} ${(result.metafile.outputs[file].bytes / 1024).toFixed(1)} KB`;
+  };
+  const sizes = ['extension.js', 'undici.js', 'bcryptWorker.js'].map(size).join(', ');
+  console.log(`${sizes}${production ? '' : ' (dev)'}`);
   if (args.has('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
 }

@@ -21,6 +21,16 @@ export function sha256Fingerprint(publicKeyLineOrBlob: string | Buffer): string 
   return `SHA256:${digest.replace(/=+$/, '')}`;
 }
 
+/**
+ * Both fingerprints of a key, for showing side by side: `md5` as Nova reports it
+ * (`aa:bb:…`) and `sha256` as `ssh-keygen -l` prints it (`SHA256:…`). Same input as
+ * {@link md5Fingerprint}.
+ */
+export function fingerprints(publicKeyLineOrBlob: string | Buffer): { md5: string; sha256: string } {
+  const blob = toBlob(publicKeyLineOrBlob);
+  return { md5: md5Fingerprint(blob), sha256: sha256Fingerprint(blob) };
+}
+
 function toBlob(input: string | Buffer): Buffer {
   return typeof input === 'string' ? parsePublicKey(input).blob : input;
 }

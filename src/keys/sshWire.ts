@@ -25,6 +25,18 @@ export function encodeString(value: Buffer | string): Buffer {
   return Buffer.concat([encodeUint32(bytes.length), bytes]);
 }
 
+/**
+ * Encodes a non-negative SSH `mpint` from a big-endian magnitude: leading zero bytes are
+ * dropped and one zero byte is prepended when the top bit is set (zero is an empty string).
+ */
+export function encodeMpint(magnitude: Buffer): Buffer {
+  let start = 0;
+  while (start < magnitude.length && magnitude[start] === 0) start++;
+  const trimmed = magnitude.subarray(start);
+  const needsZero = trimmed.length > 0 && (trimmed[0] & 0x80) !== 0;
+  return encodeString(needsZero ? Buffer.concat([Buffer.alloc(1), trimmed]) : trimmed);
+}
+
 /** Sequential reader over SSH wire data; every read throws {@link WireError} past the end. */
 export class SshReader {
   private offset = 0;
@@ -69,6 +81,19 @@ export class SshReader {
     let start = 0;
     while (start < bytes.length && bytes[start] === 0) start++;
     return bytes.subarray(start);
+  }
+
+  /** Reads `length` raw bytes. */
+  bytes(length: number): Buffer {
+    this.need(length);
+    const value = this.data.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return value;
+  }
+
+  /** Returns every byte not read yet (and consumes them). */
+  rest(): Buffer {
+    return this.bytes(this.data.length - this.offset);
   }
 
   /** Throws unless every byte has been read. */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { md5Fingerprint, sha256Fingerprint } from '../../src/keys/fingerprint';
+import { fingerprints, md5Fingerprint, sha256Fingerprint } from '../../src/keys/fingerprint';
 import { PublicKeyError } from '../../src/keys/publicKey';
 import { keygenFingerprint, keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 
@@ -9,9 +9,10 @@ describe('keys/fingerprint', () => {
   before(() => (dir = makeTempDir(dirs)));
   after(() => removeTempDirs(dirs));
 
-  const types: Array<[string, number?]> = [['rsa', 2048], ['ed25519'], ['ecdsa', 256], ['ecdsa', 384], ['ecdsa', 521]];
+  const types: Array<[string, number?]> = [['rsa', 2048], ['rsa', 4096], ['ed25519'], ['ecdsa', 256], ['ecdsa', 384], ['ecdsa', 521]];
   for (const [type, bits] of types) {
-    it(`matches ssh-keygen for ${type}${bits ? ` ${bits}` : ''} (line and blob input)`, () => {
+    it(`matches ssh-keygen for ${type}${bits ? ` ${bits}` : ''} (line and blob input)`, function () {
+      this.timeout(30_000); // ssh-keygen -t rsa -b 4096 takes seconds on a busy machine
       const { privatePath, publicLine } = keygenKey(dir, type, bits);
       const blob = Buffer.from(publicLine.split(' ')[1], 'base64');
       const md5 = keygenFingerprint(`${privatePath}.pub`, 'md5');
@@ -20,6 +21,7 @@ describe('keys/fingerprint', () => {
       assert.equal(`MD5:${md5Fingerprint(blob)}`, md5);
       assert.equal(sha256Fingerprint(publicLine), sha256);
       assert.equal(sha256Fingerprint(blob), sha256);
+      assert.deepEqual(fingerprints(publicLine), { md5: md5.slice('MD5:'.length), sha256 });
     });
   }
 

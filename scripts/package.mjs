@@ -16,13 +16,15 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 const out = path.join(root, `${pkg.name}-${pkg.version}.vsix`);
 const { createVSIX } = require('@vscode/vsce');
-// README images are relative; in the .vsix they point into the repository named in package.json.
-const repo = pkg.repository.url.replace(/\.git$/, '');
+// The README's images ship inside the .vsix (see .vscodeignore) and keep their relative paths
+// (rewriteRelativeLinks: false): VS Code's Extensions view resolves them against the installed
+// extension's folder. There is no public repository yet, so no repository field and no
+// base URL to rewrite them to; a made-up one would only break every image.
 await createVSIX({
   cwd: root,
   packagePath: out,
   dependencies: false,
-  baseContentUrl: `${repo}/blob/main`,
-  baseImagesUrl: `${repo}/raw/main`,
+  rewriteRelativeLinks: false,
+  allowMissingRepository: true,
 });
 console.log(`${path.basename(out)} ${(statSync(out).size / 1024).toFixed(1)} KB`);

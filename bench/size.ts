@@ -11,6 +11,8 @@ export interface ZipEntry {
   uncompressedBytes: number;
   /** Bytes this entry takes in the zip: local header, data, and its central directory record. */
   footprintBytes: number;
+  /** Where its local header starts in the zip. */
+  localHeaderOffset: number;
 }
 
 export interface SizeResult {
@@ -55,6 +57,7 @@ export async function zipEntryDetails(file: string): Promise<ZipEntry[]> {
       compressedBytes,
       uncompressedBytes,
       footprintBytes: localBytes + compressedBytes + (hasDescriptor ? 16 : 0) + centralBytes,
+      localHeaderOffset: localHeader,
     });
     p += centralBytes;
   }

@@ -1,15 +1,33 @@
-/** Sizes of what ships: the bundle files and the .vsix, with the .vsix's file list. */
+/**
+ * Sizes of what ships: the bundle files and the .vsix, with the .vsix's file list. The .vsix
+ * is split in two budgets: what runs (everything but the README's images) and the README's
+ * images, which ship inside it so that they have a path in the installed extension.
+ */
 import { promises as fs } from 'node:fs';
+
+export interface ZipEntry {
+  name: string;
+  compressedBytes: number;
+  uncompressedBytes: number;
+  /** Bytes this entry takes in the zip: local header, data, and its central directory record. */
+  footprintBytes: number;
+  /** Where its local header starts in the zip. */
+  localHeaderOffset: number;
+}
 
 export interface SizeResult {
   extensionJsBytes: number;
   undiciJsBytes: number;
   vsixBytes: number;
   vsixFiles: string[];
+  /** The .vsix's entries that are images of its README (extension/<path in README.md>). */
+  readmeMedia: ZipEntry[];
+  /** vsixBytes minus the footprint of the README's images: what the .vsix would be without them. */
+  vsixWithoutReadmeMediaBytes: number;
 }
 
-/** Names of the files in a zip, from its central directory. */
-export async function zipEntries(file: string): Promise<string[]> {
+/** The entries of a zip, from its central directory. */
+export async function zipEntryDetails(file: string): Promise<ZipEntry[]> {
   const buf = await fs.readFile(file);
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
@@ -21,24 +39,59 @@ export async function zipEntries(file: string): Promise<string[]> {
   if (eocd < 0) throw new Error(`${file} is not a zip file`);
   const count = buf.readUInt16LE(eocd + 10);
   let p = buf.readUInt32LE(eocd + 16);
-  const names: string[] = [];
+  const entries: ZipEntry[] = [];
   for (let n = 0; n < count; n++) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
+    const compressedBytes = buf.readUInt32LE(p + 20);
+    const uncompressedBytes = buf.readUInt32LE(p + 24);
     const nameLen = buf.readUInt16LE(p + 28);
     const extraLen = buf.readUInt16LE(p + 30);
     const commentLen = buf.readUInt16LE(p + 32);
-    names.push(buf.toString('utf8', p + 46, p + 46 + nameLen));
-    p += 46 + nameLen + extraLen + commentLen;
+    const localHeader = buf.readUInt32LE(p + 42);
+    if (buf.readUInt32LE(localHeader) !== 0x04034b50) throw new Error(`${file}: bad local header`);
+    const localBytes = 30 + buf.readUInt16LE(localHeader + 26) + buf.readUInt16LE(localHeader + 28);
+    const hasDescriptor = (buf.readUInt16LE(p + 8) & 0x08) !== 0;
+    const centralBytes = 46 + nameLen + extraLen + commentLen;
+    entries.push({
+      name: buf.toString('utf8', p + 46, p + 46 + nameLen),
+      compressedBytes,
+      uncompressedBytes,
+      footprintBytes: localBytes + compressedBytes + (hasDescriptor ? 16 : 0) + centralBytes,
+      localHeaderOffset: localHeader,
+    });
+    p += centralBytes;
   }
-  return names;
+  return entries;
 }
 
-export async function measureSizes(o: { extensionJs: string; undiciJs: string; vsix: string }): Promise<SizeResult> {
+/** Names of the files in a zip, from its central directory. */
+export async function zipEntries(file: string): Promise<string[]> {
+  return (await zipEntryDetails(file)).map((e) => e.name);
+}
+
+/** Image paths of a README (Markdown `![alt](path)` and HTML `<img src>`), as written. */
+export function readmeImagePaths(markdown: string): string[] {
+  const md = [...markdown.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]);
+  const html = [...markdown.matchAll(/<img\b[^>]*\bsrc=["']([^"']+)["']/gi)].map((m) => m[1]);
+  return [...md, ...html];
+}
+
+export async function measureSizes(
+  o: { extensionJs: string; undiciJs: string; vsix: string; readme: string },
+): Promise<SizeResult> {
   const size = async (f: string) => (await fs.stat(f)).size;
+  const entries = await zipEntryDetails(o.vsix);
+  const images = new Set(readmeImagePaths(await fs.readFile(o.readme, 'utf8'))
+    .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p))
+    .map((p) => `extension/${p.replace(/^\.?\//, '')}`));
+  const readmeMedia = entries.filter((e) => images.has(e.name));
+  const vsixBytes = await size(o.vsix);
   return {
     extensionJsBytes: await size(o.extensionJs),
     undiciJsBytes: await size(o.undiciJs),
-    vsixBytes: await size(o.vsix),
-    vsixFiles: await zipEntries(o.vsix),
+    vsixBytes,
+    vsixFiles: entries.map((e) => e.name),
+    readmeMedia,
+    vsixWithoutReadmeMediaBytes: vsixBytes - readmeMedia.reduce((sum, e) => sum + e.footprintBytes, 0),
   };
 }

@@ -6,6 +6,8 @@
 // `vscode` stays external (the host provides it); everything else is bundled.
 // --dev keeps the bundle readable; --watch rebuilds on change; --analyze lists what is big.
 import * as esbuild from 'esbuild';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const slimUndici = fileURLToPath(new URL('./undici-slim.cjs', import.meta.url));
@@ -43,6 +45,38 @@ const slim = {
   },
 };
 
+/** Where the notices for the bundled third-party code go (shipped in the .vsix; see .vscodeignore). */
+const NOTICES_FILE = 'dist/THIRD_PARTY_NOTICES.txt';
+
+/**
+ * The bundle strips legal comments (legalComments: 'none'), so the licences of the packages it
+ * contains ship beside it instead: one file, written from the metafile's inputs (the packages
+ * esbuild actually bundled) and each package's own package.json and LICENSE file, so that it
+ * stays true when dependencies change. A bundled package without a licence file stops the build.
+ */
+function writeNotices(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /(?:^|[\\/])node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(input);
+    if (!m) continue;
+    const dir = input.slice(0, m.index + m[0].length - 1);
+    packages.set(dir, m[1].replace(/\\/g, '/'));
+  }
+  const sections = [...packages].sort((a, b) => a[1].localeCompare(b[1])).map(([dir, name]) => {
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    if (!licenseFile) throw new Error(`${name}: no LICENSE file in ${dir}; the notices cannot name its licence`);
+    const text = readFileSync(path.join(dir, licenseFile), 'utf8').trim();
+    const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+    return [`${pkg.name} ${pkg.version}`, `License: ${pkg.license ?? 'see below'}`, ...(url ? [`Source: ${url}`] : []), '', text].join('\n');
+  });
+  const rule = `\n\n${'-'.repeat(78)}\n\n`;
+  const head = 'Server Key Pairs bundles the following third-party software (in dist/). Their licences follow.';
+  mkdirSync(path.dirname(NOTICES_FILE), { recursive: true });
+  writeFileSync(NOTICES_FILE, `${head}${rule}${sections.join(rule)}\n`);
+  return [...packages.values()];
+}
+
 const args = new Set(process.argv.slice(2));
 const production = !args.has('--dev');
 
@@ -71,11 +105,12 @@ if (args.has('--watch')) {
   await ctx.watch();
 } else {
   const result = await esbuild.build(options);
+  const bundled = writeNotices(result.metafile);
   const size = (name) => {
     const file = Object.keys(result.metafile.outputs).find((f) => f.endsWith(`/${name}`));
     return `${file} ${(result.metafile.outputs[file].bytes / 1024).toFixed(1)} KB`;
   };
   const sizes = ['extension.js', 'undici.js', 'bcryptWorker.js'].map(size).join(', ');
-  console.log(`${sizes}${production ? '' : ' (dev)'}`);
+  console.log(`${sizes}${production ? '' : ' (dev)'}; ${NOTICES_FILE} (${bundled.join(', ') || 'no third-party code'})`);
   if (args.has('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
 }

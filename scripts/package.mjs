@@ -1,5 +1,6 @@
 // Builds the production bundle and packages the .vsix with @vscode/vsce (offline).
-// Prints the sizes. Output: server-keypairs-<version>.vsix in the repository root.
+// Prints the sizes. Output: server-keypairs-<version>.vsix in the repository root, or the file
+// given with --out FILE.
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,15 +15,18 @@ process.chdir(root);
 const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const out = path.join(root, `${pkg.name}-${pkg.version}.vsix`);
+const outAt = process.argv.indexOf('--out');
+const out = outAt > 0 ? path.resolve(process.argv[outAt + 1]) : path.join(root, `${pkg.name}-${pkg.version}.vsix`);
 const { createVSIX } = require('@vscode/vsce');
-// README images are relative; in the .vsix they point into the repository named in package.json.
-const repo = pkg.repository.url.replace(/\.git$/, '');
+// The README's images ship inside the .vsix (see .vscodeignore) and keep their relative paths
+// (rewriteRelativeLinks: false): VS Code's Extensions view resolves them against the installed
+// extension's folder. There is no public repository yet, so no repository field and no
+// base URL to rewrite them to; a made-up one would only break every image.
 await createVSIX({
   cwd: root,
   packagePath: out,
   dependencies: false,
-  baseContentUrl: `${repo}/blob/main`,
-  baseImagesUrl: `${repo}/raw/main`,
+  rewriteRelativeLinks: false,
+  allowMissingRepository: true,
 });
 console.log(`${path.basename(out)} ${(statSync(out).size / 1024).toFixed(1)} KB`);

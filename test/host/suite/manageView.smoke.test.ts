@@ -1,7 +1,6 @@
 /**
- * Smoke test of the Key Pairs view and its commands in the real extension host (drafted
- * with the view; the lead's full suite may replace it). Drives the provider that Test
- * mode exposes as `testing.keyPairsView` and the commands with node arguments.
+ * The Key Pairs view and its commands in the real extension host: drives the provider
+ * that Test mode exposes as `testing.keyPairsView` and the commands with node arguments.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,8 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { KeyPairNode, KeyPairsProvider, KeyPairsViewNode } from '../../../src/views/keyPairsView';
-import { EXTENSION_ID, emulator, useRecorder, sleep, TOKEN, whenLoaded } from './harness';
+import type { KeyPairNode, KeyPairsViewNode } from '../../../src/keyPairList';
+import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
+import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
 
@@ -24,7 +24,7 @@ describe('Key Pairs view (smoke)', () => {
   const rec = useRecorder();
   async function setToken(): Promise<void> {
     await rec.setToken(TOKEN);
-    await sleep(100); // secrets.onDidChange → refresh
+    await vscode.commands.executeCommand('keypairs.refresh'); // the view forgets what it loaded before
   }
 
   it('contributes the view, its commands and the keyGeneration setting', async () => {
@@ -41,7 +41,7 @@ describe('Key Pairs view (smoke)', () => {
 
   it('without a token: no children, state unconfigured, no request', async () => {
     await vscode.commands.executeCommand('keypairs.clearToken');
-    await sleep(100);
+    await vscode.commands.executeCommand('keypairs.refresh');
     const v = await view();
     assert.deepEqual(await v.getChildren(), []);
     assert.equal(v.state, 'unconfigured');
@@ -96,12 +96,17 @@ describe('Key Pairs view (smoke)', () => {
   });
 
   it('adds a Host entry to ~/.ssh/config', async () => {
-    const priv = path.join(ssh, 'smoke_local');
+    // Its own key (no test depends on the one before it).
+    fs.mkdirSync(ssh, { recursive: true });
+    const priv = path.join(ssh, 'smoke_config');
+    fs.rmSync(priv, { force: true });
+    fs.rmSync(`${priv}.pub`, { force: true });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'smoke', '-f', priv]);
     const answers = ['smoke-host', '203.0.113.7', 'admin'];
     rec.answerPrompt = (p) => (p.kind === 'input' ? answers.shift() : undefined);
     const r = await vscode.commands.executeCommand<{ added: boolean; command: string }>('keypairs.addToSshConfig', { name: 'smoke', privatePath: priv });
     assert.equal(r?.added, true);
-    assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_local admin@203.0.113.7');
-    assert.match(fs.readFileSync(path.join(ssh, 'config'), 'utf8'), /Host smoke-host\n {2}HostName 203\.0\.113\.7\n {2}User admin\n {2}IdentityFile ~\/\.ssh\/smoke_local/);
+    assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_config admin@203.0.113.7');
+    assert.match(fs.readFileSync(path.join(ssh, 'config'), 'utf8'), /Host smoke-host\n {2}HostName 203\.0\.113\.7\n {2}User admin\n {2}IdentityFile ~\/\.ssh\/smoke_config/);
   });
 });

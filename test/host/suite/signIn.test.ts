@@ -6,12 +6,17 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
-import type { Prompt } from '../../../src/ui/prompts';
-import { emulator, testing, useRecorder, whenLoaded } from './harness';
+import { emulator, Prompt, testing, useRecorder, whenLoaded } from './harness';
 
 const BACK = '\u0000back';
 const API_KEY = 'demo-api-key';
 const PASSWORD = 'demo-password';
+
+const readSecret = async (key: string) => (await testing()).services.context.secrets.get(key);
+const globalState = async () => {
+  const { globalState: state } = (await testing()).services.context;
+  return Object.fromEntries(state.keys().map((k) => [k, state.get(k)]));
+};
 
 /** Answers the wizard's steps by their prompt text (input) or placeholder (pick). */
 function script(answers: Array<[RegExp, string]>): (p: Prompt) => unknown {
@@ -40,9 +45,10 @@ describe('Sign In in the extension host', () => {
 
   const rackspace = (secret = API_KEY, region = 'ORD') =>
     script([
-      [/Where are your servers/, 'Rackspace (US)'],
+      [/Where are your servers/, 'Rackspace: another Identity URL'],
+      [/Rackspace Identity v2\.0 URL/, emulator.identityUrl],
       [/Sign in with/, 'API key'],
-      [/Rackspace user name/, 'demo'],
+      [/Rackspace user name \(signs in at 127\.0\.0\.1:\d+\)/, 'demo'],
       [/API key/, secret],
       [/per region/, region],
     ]);
@@ -98,15 +104,15 @@ describe('Sign In in the extension host', () => {
     assert.equal(await vscode.commands.executeCommand('keypairs.signIn'), undefined);
     assert.equal(shownError, 'Rackspace did not accept the username or API key.');
     assert.ok(!(shownError ?? '').includes('wrong-key'));
-    const t = await testing();
-    assert.equal(await t.readSecret('keypairs.credentials'), undefined, 'no broken account saved');
+    assert.equal(await readSecret('keypairs.credentials'), undefined, 'no broken account saved');
   });
 
   it('password sign-in on an MFA account says to use an API key', async () => {
     await emulator.options({ users: [{ username: 'mfa', password: 'pw', apiKey: 'k', tenantId: '9', mfa: true }] });
     let shownError: string | undefined;
     const answers = script([
-      [/Where are your servers/, 'Rackspace (US)'],
+      [/Where are your servers/, 'Rackspace: another Identity URL'],
+      [/Rackspace Identity v2\.0 URL/, emulator.identityUrl],
       [/Sign in with/, 'Password'],
       [/Rackspace user name/, 'mfa'],
       [/Password/, 'pw'],
@@ -143,14 +149,13 @@ describe('Sign In in the extension host', () => {
   it('Sign Out removes every secret; no secret ever reaches settings, globalState, the log or a message', async () => {
     rec.answerPrompt = rackspace();
     await vscode.commands.executeCommand('keypairs.signIn');
-    const t = await testing();
-    const session = JSON.parse((await t.readSecret('keypairs.session')) ?? '{}');
+    const session = JSON.parse((await readSecret('keypairs.session')) ?? '{}');
     assert.ok(session.token, 'the token is in SecretStorage');
     const secrets = [API_KEY, PASSWORD, session.token as string];
 
     const seen = [
       JSON.stringify(vscode.workspace.getConfiguration('keypairs')),
-      JSON.stringify(t.globalState()),
+      JSON.stringify(await globalState()),
       ...rec.log,
       ...rec.messages.map((m) => m.message),
     ].join('\n');
@@ -159,9 +164,9 @@ describe('Sign In in the extension host', () => {
 
     await vscode.commands.executeCommand('keypairs.signOut');
     for (const key of ['keypairs.credentials', 'keypairs.session', 'keypairs.apiToken']) {
-      assert.equal(await t.readSecret(key), undefined, `${key} removed`);
+      assert.equal(await readSecret(key), undefined, `${key} removed`);
     }
-    assert.deepEqual(t.globalState(), {}, 'no account left in globalState');
+    assert.deepEqual(await globalState(), {}, 'no account left in globalState');
     await rec.waitForMessage(/Signed out of demo/);
   });
 });

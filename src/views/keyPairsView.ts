@@ -277,8 +277,10 @@ export function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, 
   md.appendMarkdown('**');
   md.appendText(kp.name);
   md.appendMarkdown('**\n\n');
+  // `label` is this extension's own wording; `value` may come from the server or a file.
   const row = (label: string, value: string) => {
-    md.appendText(`${label}: ${value}`);
+    md.appendMarkdown(`${label}: `);
+    md.appendText(value);
     md.appendMarkdown('  \n');
   };
   row('Type', kp.type ?? details?.type ?? 'ssh');

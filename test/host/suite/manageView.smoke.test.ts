@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { KeyPairNode, KeyPairsViewNode } from '../../../src/keyPairList';
-import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
+import { KeyPairsProvider, tooltip } from '../../../src/views/keyPairsView';
 import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
@@ -93,6 +93,18 @@ describe('Key Pairs view (smoke)', () => {
 
     assert.equal(await vscode.commands.executeCommand('keypairs.delete', mine), 'gone');
     await rec.waitForMessage(/already deleted/);
+  });
+
+  it('a tooltip shows server text as plain text: no link, no HTML, even after a blank line', () => {
+    const evil = 'aa:bb\n\n[Fix it](command:keypairs.signOut) <img src=x onerror=alert(1)>';
+    const node: KeyPairNode = { kind: 'keypair', keyPair: { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', type: 'ssh' } };
+    const md = tooltip(node, { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', createdAt: '[x](https://evil.example)' }, false, ssh);
+    assert.equal(md.isTrusted, false);
+    assert.equal(md.supportHtml, false);
+    assert.doesNotMatch(md.value, /(^|[^\\])\[Fix it\]/, 'the link is escaped');
+    assert.doesNotMatch(md.value, /(^|[^\\])\[x\]/, 'the created date is escaped');
+    assert.doesNotMatch(md.value, /(^|[^\\])<img/, 'no HTML');
+    assert.match(md.value, /Fingerprint \(MD5\): /, 'our own labels stay as they were');
   });
 
   it('adds a Host entry to ~/.ssh/config', async () => {

@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
+import { KeyPairsAuthProvider } from '../../../src/authProvider';
 import { emulator, Prompt, testing, useRecorder, whenLoaded } from './harness';
 
 const BACK = '\u0000back';
@@ -79,6 +80,21 @@ describe('Sign In in the extension host', () => {
     assert.equal(scopes.DFW, undefined);
     const tokensCalls = (await emulator.requests()).filter((r) => r.path === '/v2.0/tokens');
     assert.equal(tokensCalls.length, 1, 'one sign-in: the token is reused');
+  });
+
+  it('the Accounts menu session is opaque: never the cloud token', async () => {
+    rec.answerPrompt = rackspace();
+    await vscode.commands.executeCommand('keypairs.signIn');
+    const stored = JSON.parse((await readSecret('keypairs.session')) ?? '{}') as { token?: string };
+    assert.ok(stored.token, 'signed in with a token');
+    // What VS Code hands to an extension that asks for this provider's session.
+    const [session] = await new KeyPairsAuthProvider((await testing()).services).getSessions();
+    assert.ok(session, 'the account is in the Accounts menu');
+    assert.equal(session.account.label, 'demo (Rackspace, tenant 123456) · ORD');
+    const handedOut = JSON.stringify(session);
+    assert.ok(!handedOut.includes(stored.token), 'the token is not handed out');
+    assert.ok(!handedOut.includes(API_KEY), 'nor the API key');
+    assert.match(session.accessToken, /^[0-9a-f-]{36}$/, 'a random id');
   });
 
   it('Select Region switches where key pairs go', async () => {

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { KeyPairNode, KeyPairsViewNode } from '../../../src/keyPairList';
+import type { ShownMessage } from '../../../src/ui/notify';
+import { COPY_PATH, OPEN_FOLDER, revealFile } from '../../../src/ui/reveal';
 import { KeyPairsProvider, tooltip } from '../../../src/views/keyPairsView';
 import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 
@@ -105,6 +107,26 @@ describe('Key Pairs view (smoke)', () => {
     assert.doesNotMatch(md.value, /(^|[^\\])\[x\]/, 'the created date is escaped');
     assert.doesNotMatch(md.value, /(^|[^\\])<img/, 'no HTML');
     assert.match(md.value, /Fingerprint \(MD5\): /, 'our own labels stay as they were');
+  });
+
+  it('Reveal Private Key in a Remote window, outside the workspace, offers to copy the path or open the folder', async () => {
+    const file = path.join(ssh, 'remote_key');
+    const shown: ShownMessage[] = [];
+    await revealFile(
+      {
+        show: async <A extends string>(severity: 'info' | 'warning' | 'error', message: string, actions: readonly A[] = []) => {
+          shown.push({ severity, message, actions: [...actions], modal: false });
+          return actions.find((a) => a === COPY_PATH);
+        },
+      },
+      file,
+      'ssh-remote',
+    );
+    // The button is handled after the message (its continuation): read until the copy landed.
+    for (let i = 0; i < 100 && (await vscode.env.clipboard.readText()) !== file; i++) await new Promise(setImmediate);
+    assert.deepEqual(shown.map((m) => m.actions), [[COPY_PATH, OPEN_FOLDER]]);
+    assert.match(shown[0]?.message ?? '', /^~\/\.ssh\/remote_key is on the remote host/);
+    assert.equal(await vscode.env.clipboard.readText(), file);
   });
 
   it('adds a Host entry to ~/.ssh/config', async () => {

@@ -15,7 +15,7 @@ import {
   Session as SignInResult,
   tokensUrl,
 } from './api/identity';
-import { PickItem, UserInput } from './ui/userInput';
+import type { PickItem, UserInput } from './ui/userInput';
 import { pickStep, Step, textStep, TextStepSpec } from './ui/wizard';
 
 /** Every way to sign in: an account (kept, renewed) or the direct endpoint and token. */

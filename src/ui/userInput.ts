@@ -9,10 +9,10 @@
 import * as vscode from 'vscode';
 import { plainLabel, plainMessage } from '../plainText';
 import { askKeyPairName, NameInputOptions } from './nameInput';
+import { Back, BACK } from './wizard';
 
-/** The answer of a step whose Back button was pressed. */
-export const BACK = '\u0000back';
-export type Back = typeof BACK;
+export { BACK } from './wizard';
+export type { Back } from './wizard';
 
 export interface InputStep {
   title: string;

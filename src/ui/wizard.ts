@@ -1,9 +1,14 @@
 /**
  * Multi-step inputs: `runSteps(steps, state)` runs a flow's steps in order with Back, each
  * step reading and writing its own field of the flow's typed state. Sign In and Add to SSH
- * Config use it; so must every new multi-step flow (Connect, Rotate).
+ * Config use it; so must every new multi-step flow (Connect, Rotate). No `vscode` import at
+ * run time (the UserInput is passed in), so it is unit-tested in plain Node.
  */
-import { Back, BACK, InputStep, PickItem, UserInput } from './userInput';
+import type { InputStep, PickItem, UserInput } from './userInput';
+
+/** The answer of a step whose Back button was pressed. */
+export const BACK = '\u0000back';
+export type Back = typeof BACK;
 
 /** Where a step stands: "(2/4)" in its title. */
 export interface StepPosition {

@@ -97,6 +97,21 @@ describe('Sign In in the extension host', () => {
     assert.match(session.accessToken, /^[0-9a-f-]{36}$/, 'a random id');
   });
 
+  it('a command that fails shows its error through the extension (with Sign In), not as a rejected command', async () => {
+    rec.answerPrompt = rackspace();
+    await vscode.commands.executeCommand('keypairs.signIn');
+    // The stored sign-in and credentials are gone (e.g. the keychain was reset).
+    const { secrets } = (await testing()).services.context;
+    await secrets.delete('keypairs.session');
+    await secrets.delete('keypairs.credentials');
+    (await testing()).services.targetChanged();
+    rec.answerPrompt = () => assert.fail('no region pick without a sign-in');
+    assert.equal(await vscode.commands.executeCommand('keypairs.selectRegion'), undefined, 'the command resolves');
+    const m = await rec.waitForMessage(/Not signed in/);
+    assert.equal(m.severity, 'error');
+    assert.deepEqual(m.actions, ['Sign In']);
+  });
+
   it('Select Region switches where key pairs go', async () => {
     rec.answerPrompt = rackspace();
     await vscode.commands.executeCommand('keypairs.signIn');

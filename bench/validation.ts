@@ -16,7 +16,7 @@ import { nameSets, validateName } from '../src/flows/validateName';
 import type * as NameInput from '../src/ui/nameInput';
 import { EmulatorProcess } from './emulator';
 import { median, quantile } from './stats';
-import { VscodeStub } from './vscodeStub';
+import { FakeInputBox, VscodeStub } from './vscodeStub';
 
 /** What a user types: new names, a taken one, a case variant, one with a bad character. */
 const TYPED = ['web-server-production-01', 'seed-05000', 'SEED-07777', 'db backup key', 'deploy@ci', 'a'.repeat(40)];
@@ -74,7 +74,7 @@ export interface TypingSessionResult {
 
 export async function measureTypingSession(emu: EmulatorProcess, token: string, stub: VscodeStub, sessions = 20): Promise<TypingSessionResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { askKeyPairName, onNameInputShown } = require('../src/ui/nameInput') as typeof NameInput;
+  const { askKeyPairName } = require('../src/ui/nameInput') as typeof NameInput;
   const http = new HttpClient({ maxBodyBytes: 16 * 1024 * 1024, log: () => undefined });
   const compute = new ComputeClient({ endpoint: emu.computeUrl, http, auth: { canRenew: false, token: async () => token } });
   let clientRequests = 0;
@@ -85,11 +85,12 @@ export async function measureTypingSession(emu: EmulatorProcess, token: string, 
   subscribe('undici:request:create', onCreate);
   try {
     const version = await compute.version();
-    let handle: NameInput.NameInputHandle | undefined;
-    onNameInputShown((h) => (handle = h));
+    const window = stub.module.window as { createInputBox(): FakeInputBox };
+    const fake = window.createInputBox();
+    const handle = { box: fake, typed: (value: string) => (fake.type as (v: string) => void).call(fake, value) };
     const before = await emu.requestCount();
     let loaded = 0;
-    const answer = askKeyPairName({
+    const answer = askKeyPairName(fake as never, {
       title: 'Create Server Key Pair',
       sshDirectory: '/nonexistent-bench-dir',
       microversion: version.microversion,
@@ -100,7 +101,7 @@ export async function measureTypingSession(emu: EmulatorProcess, token: string, 
       },
     });
     const box = () => handle?.box as unknown as { busy: boolean; validationMessage?: { message: string } };
-    for (const t0 = Date.now(); !handle || box().busy; ) {
+    for (const t0 = Date.now(); box().busy; ) {
       if (Date.now() - t0 > 30_000) throw new Error('the name box did not finish loading');
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -112,19 +113,18 @@ export async function measureTypingSession(emu: EmulatorProcess, token: string, 
     const perKey: number[] = [];
     for (let s = 0; s < sessions; s++) {
       const t = performance.now();
-      for (const k of keys) handle!.typed(k);
+      for (const k of keys) handle.typed(k);
       perKey.push(((performance.now() - t) * 1000) / keys.length);
       // let anything a keystroke might have started run before counting
       await new Promise((r) => setImmediate(r));
     }
-    handle!.typed('seed-05000');
+    handle.typed('seed-05000');
     if (!box().validationMessage?.message.includes('already exists')) throw new Error('the box did not see the taken name');
     await new Promise((r) => setTimeout(r, 50));
     const clientWhileTyping = clientRequests - clientAtTyping;
     const emulatorWhileTyping = (await emu.requestCount()) - atTyping;
-    (handle!.box as unknown as { hide(): void }).hide();
+    (handle.box as unknown as { hide(): void }).hide();
     await answer;
-    onNameInputShown(undefined);
     if (!stub.record.calls['window.createInputBox']) throw new Error('the name box was not created on the stand-in');
     const typed = keys.length * sessions + 1;
     return {

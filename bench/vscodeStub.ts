@@ -117,6 +117,11 @@ export function createVscodeStub(options: StubOptions = {}): VscodeStub {
           show() {},
           hide: () => hidden.fire(),
           dispose() {},
+          /** What a keystroke does: the value changes and onDidChangeValue fires. */
+          type(this: FakeInputBox, value: string) {
+            this.value = value;
+            changed.fire(value);
+          },
         };
       },
       async showErrorMessage(): Promise<undefined> {

@@ -85,8 +85,7 @@ const server = await startCodeServer({
   port: arg('--port', 8080),
   vsix: path.join(root, `${pkg.name}-${pkg.version}.vsix`),
   // The direct mode's token for the emulator; Sign In works too (see below).
-  // Sign In → "Rackspace (US)" goes to the emulator's Identity v2.0 (user demo, API key demo-api-key).
-  env: { KEYPAIRS_API_TOKEN: SANDBOX_TOKEN, KEYPAIRS_RACKSPACE_IDENTITY_URL: emu.identityUrl },
+  env: { KEYPAIRS_API_TOKEN: SANDBOX_TOKEN },
   userSettings: { 'keypairs.endpoint': emu.computeUrl, 'workbench.startupEditor': 'none' },
 });
 
@@ -98,7 +97,8 @@ Server Key Pairs sandbox is running.
   VS Code (code-server) with the extension installed, HOME=${home}
   Emulated Compute API   ${emu.computeUrl}   (token: ${SANDBOX_TOKEN}, already set)
   Emulated Rackspace Identity ${emu.identityUrl}
-      Key Pairs: Sign In → Rackspace (US) → API key → user demo, API key demo-api-key
+      Key Pairs: Sign In → Rackspace: another Identity URL → that URL → API key →
+      user demo, API key demo-api-key
   Emulated Keystone v3   ${emu.keystoneUrl}
       Key Pairs: Sign In → OpenStack → that URL → user demo, password demo-password,
       domains Default, project 123456

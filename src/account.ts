@@ -4,10 +4,10 @@
  * regions of its catalog) live only in SecretStorage.
  */
 import * as vscode from 'vscode';
-import type { Credentials, Session } from './api/identity';
+import type { Credentials, Session as SignInResult } from './api/identity';
 import { TOKEN_KEY } from './secrets';
 
-export type ProviderId = 'rackspace-us' | 'rackspace-uk' | 'keystone';
+export type ProviderId = 'rackspace-us' | 'rackspace-uk' | 'rackspace-custom' | 'keystone';
 
 export interface AccountProfile {
   provider: ProviderId;
@@ -23,10 +23,11 @@ export interface AccountProfile {
 
 const PROFILE_KEY = 'keypairs.account';
 const CREDENTIALS_KEY = 'keypairs.credentials';
-const SESSION_KEY = 'keypairs.session';
+/** The SecretStorage key of the last sign-in's token (kept as it was in 0.1.0). */
+const SIGN_IN_KEY = 'keypairs.session';
 
 /** Every key this extension ever writes to SecretStorage (Sign Out removes them all). */
-export const ALL_SECRET_KEYS = [CREDENTIALS_KEY, SESSION_KEY, TOKEN_KEY];
+export const ALL_SECRET_KEYS = [CREDENTIALS_KEY, SIGN_IN_KEY, TOKEN_KEY];
 
 export class AccountStore {
   constructor(private readonly context: vscode.ExtensionContext) {}
@@ -39,18 +40,18 @@ export class AccountStore {
     return parse<Credentials>(await this.context.secrets.get(CREDENTIALS_KEY));
   }
 
-  /** The last session (token, expiry, regions), to reuse while it is fresh. */
-  async session(): Promise<Session | undefined> {
-    return parse<Session>(await this.context.secrets.get(SESSION_KEY));
+  /** The last sign-in's result (token, expiry, regions), to reuse while it is fresh. */
+  async lastSignIn(): Promise<SignInResult | undefined> {
+    return parse<SignInResult>(await this.context.secrets.get(SIGN_IN_KEY));
   }
 
-  async saveSession(session: Session): Promise<void> {
-    await this.context.secrets.store(SESSION_KEY, JSON.stringify(session));
+  async saveSignIn(result: SignInResult): Promise<void> {
+    await this.context.secrets.store(SIGN_IN_KEY, JSON.stringify(result));
   }
 
-  async signIn(profile: AccountProfile, credentials: Credentials, session: Session): Promise<void> {
+  async signIn(profile: AccountProfile, credentials: Credentials, result: SignInResult): Promise<void> {
     await this.context.secrets.store(CREDENTIALS_KEY, JSON.stringify(credentials));
-    await this.saveSession(session);
+    await this.saveSignIn(result);
     await this.context.globalState.update(PROFILE_KEY, profile);
   }
 

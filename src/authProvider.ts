@@ -1,8 +1,13 @@
 /**
  * The signed-in account in VS Code's Accounts menu: an AuthenticationProvider whose one
- * session is the account (signing out there is Key Pairs: Sign Out).
+ * AuthenticationSession stands for the account (signing out there is Key Pairs: Sign Out).
+ * Other extensions have no use for the cloud token, so none is handed out: the session's
+ * id and `accessToken` are one opaque random value, new for each sign-in, that grants
+ * nothing anywhere.
  */
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { COMMAND } from './commandIds';
 import { Services } from './services';
 
 export const AUTH_PROVIDER_ID = 'keypairs';
@@ -11,6 +16,8 @@ export class KeyPairsAuthProvider implements vscode.AuthenticationProvider, vsco
   private readonly changed = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
   readonly onDidChangeSessions = this.changed.event;
   private last?: vscode.AuthenticationSession;
+  /** The opaque id of the signed-in account's session, and which sign-in it stands for. */
+  private opaque?: { account: string; id: string };
 
   constructor(private readonly services: Services) {}
 
@@ -32,26 +39,27 @@ export class KeyPairsAuthProvider implements vscode.AuthenticationProvider, vsco
   async getSessions(): Promise<vscode.AuthenticationSession[]> {
     const profile = this.services.account.profile();
     if (!profile) return [];
-    const stored = await this.services.account.session();
+    const account = `${profile.provider}\n${profile.authUrl}\n${profile.username ?? ''}\n${profile.label}`;
+    if (this.opaque?.account !== account) this.opaque = { account, id: randomUUID() };
     return [
       {
-        id: `${profile.provider}:${profile.authUrl}:${profile.username ?? profile.label}`,
-        accessToken: stored?.token ?? '',
-        account: { id: profile.label, label: profile.region ? `${profile.label} · ${profile.region}` : profile.label },
+        id: this.opaque.id,
+        accessToken: this.opaque.id,
+        account: { id: this.opaque.id, label: profile.region ? `${profile.label} · ${profile.region}` : profile.label },
         scopes: [],
       },
     ];
   }
 
   async createSession(): Promise<vscode.AuthenticationSession> {
-    await vscode.commands.executeCommand('keypairs.signIn');
+    await vscode.commands.executeCommand(COMMAND.signIn);
     const [session] = await this.getSessions();
     if (!session) throw new Error('Sign-in was cancelled.');
     return session;
   }
 
   async removeSession(): Promise<void> {
-    await vscode.commands.executeCommand('keypairs.signOut');
+    await vscode.commands.executeCommand(COMMAND.signOut);
   }
 
   dispose(): void {

@@ -1,43 +1,34 @@
 /**
- * Activation: registers commands and the status bar item, nothing else. No request, no
- * HTTP client, no key generation happens until a command runs.
+ * Activation: registers the command table, the Key Pairs view, the status bar item and
+ * the Accounts-menu provider, nothing else. No request, no HTTP client, no key generation
+ * happens until a command runs or the view is shown.
  */
 import * as vscode from 'vscode';
 import { registerAuthProvider } from './authProvider';
-import { createCommand } from './commands/create';
-import { selectRegionCommand, signInCommand, signOutCommand } from './commands/signIn';
-import { clearTokenCommand, setTokenCommand } from './commands/token';
-import { log, tapLog } from './log';
+import { registerCommands } from './commands/table';
+import { log } from './log';
 import { Services } from './services';
 import { registerStatusBar } from './statusBar';
-import { onNameInputShown } from './ui/nameInput';
-import { setMessageHooks } from './ui/notify';
-import { setPromptResponder } from './ui/prompts';
-import { registerManagement } from './views';
+import { registerKeyPairsView } from './views/keyPairsView';
 
-export function activate(context: vscode.ExtensionContext) {
+/**
+ * What Test mode gets: the running extension's Services (where a test puts its own
+ * UserInput and MessageSink), the view's provider, and the log's lines as they are written.
+ */
+export interface TestingApi {
+  services: Services;
+  keyPairsView: ReturnType<typeof registerKeyPairsView>;
+  onLog: vscode.Event<string>;
+}
+
+export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
   const services = new Services(context);
-  const command = (id: string, run: (...args: unknown[]) => unknown) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, run));
-
-  command('keypairs.create', () => createCommand(services));
-  command('keypairs.setToken', () => setTokenCommand(services));
-  command('keypairs.clearToken', () => clearTokenCommand(services));
-  command('keypairs.signIn', () => signInCommand(services));
-  command('keypairs.signOut', () => signOutCommand(services));
-  command('keypairs.selectRegion', () => selectRegionCommand(services));
+  registerCommands(context, services);
   registerStatusBar(context, services);
   registerAuthProvider(context, services);
-  const keyPairsView = registerManagement(context, services);
+  const keyPairsView = registerKeyPairsView(context, services);
   context.subscriptions.push(services, { dispose: () => log.dispose() });
-
-  // Seams for the extension-host tests; absent outside Test mode.
-  if (context.extensionMode === vscode.ExtensionMode.Test) {
-    const globalState = () => Object.fromEntries(context.globalState.keys().map((k) => [k, context.globalState.get(k)]));
-    const readSecret = (key: string) => context.secrets.get(key);
-    return { testing: { tapLog, setMessageHooks, setPromptResponder, onNameInputShown, keyPairsView, globalState, readSecret } };
-  }
-  return undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { services, keyPairsView, onLog: log.onDidWrite } } : undefined;
 }
 
 export function deactivate(): void {}

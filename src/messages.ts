@@ -5,28 +5,40 @@
  */
 import * as vscode from 'vscode';
 import { ApiError } from './api/errors';
+import { COMMAND } from './commandIds';
 import { CreateAbandonedError } from './flows/createKeyPair';
 import { COPY_PRIVATE, describeError, OPEN_SETTING, SET_TOKEN, SHOW_LOG, SIGN_IN, SSH_FOLDER_SETTING } from './errorText';
 import { log } from './log';
 import { openSetting } from './settings';
-import { notify } from './ui/notify';
+import { MessageSink } from './ui/notify';
+
+/** True for the user's own Cancel (a cancelled request): a cancel is silent. */
+export function isCancel(err: unknown): boolean {
+  return err instanceof ApiError && err.kind === 'cancelled';
+}
 
 /**
  * Shows `err` as an error message prefixed with what was being done (e.g. `Creating key
- * pair "web"`), and carries out the action the user picks.
+ * pair "web"`), and carries out the action the user picks. Not awaited on purpose: the
+ * notification may stay on screen long after the command is done, and a command must not
+ * wait for it (its "running" guard would stay held). Resolves when the message is shown
+ * and any action picked has run (for tests).
  */
-export async function showError(err: unknown, doing?: string): Promise<void> {
-  if (err instanceof ApiError && err.kind === 'cancelled') return;
+export function showError(messages: MessageSink, err: unknown, doing?: string): Promise<void> {
+  if (isCancel(err)) return Promise.resolve();
   const { message, actions } = describeError(err);
   const text = doing ? `${doing} failed. ${message}` : message;
   log.error(text);
-  const picked = await notify('error', text, actions);
+  return messages.show('error', text, actions).then((picked) => runAction(picked, err));
+}
+
+async function runAction(picked: string | undefined, err: unknown): Promise<void> {
   switch (picked) {
     case SET_TOKEN:
-      await vscode.commands.executeCommand('keypairs.setToken');
+      await vscode.commands.executeCommand(COMMAND.setToken);
       break;
     case SIGN_IN:
-      await vscode.commands.executeCommand('keypairs.signIn');
+      await vscode.commands.executeCommand(COMMAND.signIn);
       break;
     case OPEN_SETTING:
       await openSetting('endpoint');

@@ -1,7 +1,8 @@
 /**
  * What the commands share: secrets, the signed-in account, the one HTTP client (created
- * on first use, with the proxy settings of that moment) and the Compute client of the
- * current target: the signed-in account's region, else the `keypairs.endpoint` setting.
+ * on first use, with the proxy settings of that moment), the Compute client of the
+ * current target (the signed-in account's region, else the `keypairs.endpoint` setting),
+ * the message sink, and the events "target changed" and "key pairs changed".
  */
 import * as vscode from 'vscode';
 import { AccountStore } from './account';
@@ -9,10 +10,13 @@ import { ComputeClient, TokenSource } from './api/compute';
 import { HttpClient } from './api/http';
 import { AuthError } from './api/identity';
 import { TokenManager } from './api/tokenManager';
+import { KeyPairList } from './keyPairList';
 import { log } from './log';
 import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
 import { caCertificates, endpointSetting, proxySettings } from './settings';
+import { MessageSink, PlainMessages, VscodeMessages } from './ui/notify';
+import { QuickInputUserInput, UserInput } from './ui/userInput';
 
 /** Why there is no Compute client yet; each has a fix the user is offered. */
 export type MissingSetup = 'endpoint' | 'token';
@@ -24,14 +28,26 @@ export class Services implements vscode.Disposable {
   private computeClient?: ComputeClient;
   private tokens?: TokenManager;
   private readonly changed = new vscode.EventEmitter<void>();
+  private readonly keyPairsEmitter = new vscode.EventEmitter<void>();
   /** Fires when the Compute API to talk to may have changed (endpoint, token, account, region). */
   readonly onDidChangeTarget = this.changed.event;
+  /** Fires when a command created, imported or deleted a key pair (or may have: an unclear answer). */
+  readonly onDidChangeKeyPairs = this.keyPairsEmitter.event;
+  /** Where messages go: VS Code's notifications, or what a test puts here. */
+  messageSink: MessageSink = new VscodeMessages();
+  /** Every message shown by the extension, as plain text, to `messageSink`. */
+  readonly messages: MessageSink = new PlainMessages(() => this.messageSink);
+  /** Everything the extension asks the user (QuickInput and dialogs), or what a test puts here. */
+  ui: UserInput = new QuickInputUserInput();
+  /** The key pairs the view has loaded, once the view is registered. */
+  keyPairList?: KeyPairList;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.secrets = new Secrets(context.secrets);
     this.account = new AccountStore(context);
     context.subscriptions.push(
       this.changed,
+      this.keyPairsEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('http') || e.affectsConfiguration('keypairs.caCertificates')) this.resetHttp();
         if (e.affectsConfiguration('keypairs.endpoint')) this.targetChanged();
@@ -55,6 +71,11 @@ export class Services implements vscode.Disposable {
     this.tokens = undefined;
     this.updateContextKeys();
     this.changed.fire();
+  }
+
+  /** The account's key pairs changed: the view reloads. */
+  keyPairsChanged(): void {
+    this.keyPairsEmitter.fire();
   }
 
   get http(): HttpClient {
@@ -111,12 +132,12 @@ export class Services implements vscode.Disposable {
   /** The signed-in account's token manager, seeded with the stored session. */
   async tokenManager(): Promise<TokenManager> {
     if (!this.tokens) {
-      const initial = await this.account.session();
+      const initial = await this.account.lastSignIn();
       this.tokens ??= new TokenManager({
         http: this.http,
         initial,
         credentials: () => this.account.credentials(),
-        onSession: (s) => void this.account.saveSession(s),
+        onSession: (signIn) => void this.account.saveSignIn(signIn),
       });
     }
     return this.tokens;

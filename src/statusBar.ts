@@ -4,13 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
+import { COMMAND } from './commandIds';
 import { statusBarEnabled } from './settings';
 
 export function registerStatusBar(context: vscode.ExtensionContext, services: Services): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('keypairs.status', vscode.StatusBarAlignment.Left, 10);
   item.name = 'Server Key Pairs';
   item.text = '$(key) Key Pair';
-  item.command = 'keypairs.create';
+  item.command = COMMAND.create;
   const describe = () => {
     const target = services.targetLabel();
     item.tooltip = target ? `Create Server Key Pair in ${target}` : 'Create Server Key Pair (sign in first)';

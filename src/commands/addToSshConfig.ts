@@ -12,10 +12,10 @@ import { displayPath } from '../keys/keyFiles';
 import { addHostToSshConfig, checkWithSsh } from '../keys/sshConfig';
 import { log } from '../log';
 import { showError } from '../messages';
+import { Services } from '../services';
 import { sshDirectory } from '../settings';
-import { notify } from '../ui/notify';
-import { BACK, inputStep } from '../ui/wizard';
-import { ManageContext, resolveKeyPair } from './manage';
+import { runSteps, Step, textStep } from '../ui/wizard';
+import { pickKeyPair } from './pickKeyPair';
 
 const TITLE = 'Add to SSH Config';
 export const COPY_SSH_COMMAND = 'Copy SSH Command';
@@ -40,60 +40,53 @@ function isTarget(x: unknown): x is SshConfigTarget {
   return typeof t?.name === 'string' && typeof t.privatePath === 'string';
 }
 
-export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): Promise<AddToSshConfigResult | undefined> {
+/** The answers of the three steps (Back between them): alias, HostName (optional), User. */
+interface HostAnswers {
+  alias: string;
+  hostName: string;
+  user: string;
+}
+
+function hostSteps(services: Services, configPath: string): Array<Step<HostAnswers>> {
+  return [
+    textStep<keyof HostAnswers, HostAnswers>(services.ui, 'alias', {
+      title: TITLE,
+      prompt: `Host alias: the name to type after "ssh" (entry in ${displayPath(configPath)})`,
+      validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
+    }),
+    textStep<keyof HostAnswers, HostAnswers>(services.ui, 'hostName', {
+      title: TITLE,
+      prompt: "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
+      placeholder: 'e.g. 203.0.113.10',
+      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
+    }),
+    textStep<keyof HostAnswers, HostAnswers>(services.ui, 'user', {
+      title: TITLE,
+      prompt: 'User to log in as',
+      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('user name', v.trim(), 'user')),
+    }),
+  ];
+}
+
+export async function addToSshConfigCommand(services: Services, arg?: unknown): Promise<AddToSshConfigResult | undefined> {
   let target: SshConfigTarget | undefined;
   if (isTarget(arg)) {
     target = arg;
   } else {
-    const node = await resolveKeyPair(ctx, arg, { title: TITLE, localOnly: true });
+    const node = await pickKeyPair(services, arg, { title: TITLE, localOnly: true });
     if (!node) return undefined;
     if (!node.local) {
-      void notify('info', `The private key of "${node.keyPair.name}" is not in ${displayPath(sshDirectory())}, so there is no identity file to use.`);
+      const where = displayPath(sshDirectory());
+      void services.messages.show('info', `The private key of "${node.keyPair.name}" is not in ${where}, so there is no identity file to use.`);
       return undefined;
     }
     target = { name: node.keyPair.name, privatePath: node.local.privatePath };
   }
 
   const configPath = path.join(sshDirectory(), 'config');
-  // Three steps with Back: alias, HostName (optional), User.
-  const answers = { alias: suggestAlias(path.basename(target.privatePath)), hostName: '', user: 'root' };
-  const steps: Array<{ field: keyof typeof answers; prompt: string; placeholder?: string; validate: (v: string) => string | undefined }> = [
-    {
-      field: 'alias',
-      prompt: `Host alias: the name to type after "ssh" (entry in ${displayPath(configPath)})`,
-      validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
-    },
-    {
-      field: 'hostName',
-      prompt: "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
-      placeholder: 'e.g. 203.0.113.10',
-      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
-    },
-    {
-      field: 'user',
-      prompt: 'User to log in as',
-      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('user name', v.trim(), 'user')),
-    },
-  ];
-  for (let i = 0; i < steps.length; ) {
-    const step = steps[i];
-    const value = await inputStep({
-      title: TITLE,
-      step: i + 1,
-      totalSteps: steps.length,
-      prompt: step.prompt,
-      placeholder: step.placeholder,
-      value: answers[step.field],
-      validate: step.validate,
-    });
-    if (value === undefined) return undefined;
-    if (value === BACK) {
-      i = Math.max(0, i - 1);
-      continue;
-    }
-    answers[step.field] = value;
-    i++;
-  }
+  const answers: HostAnswers = { alias: suggestAlias(path.basename(target.privatePath)), hostName: '', user: 'root' };
+  const steps = hostSteps(services, configPath);
+  if (!(await runSteps(() => steps, answers))) return undefined;
   const { alias, hostName, user } = answers;
 
   const entry = {
@@ -110,16 +103,16 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
     added = result.added;
     outcome = result.result.outcome;
   } catch (err) {
-    await showError(err, `Adding "${entry.alias}" to ${displayPath(configPath)}`);
+    void showError(services.messages, err, `Adding "${entry.alias}" to ${displayPath(configPath)}`);
     return undefined;
   }
-  const openConfig = async () => {
+  const openConfig = async (): Promise<void> => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configPath));
     await vscode.window.showTextDocument(doc, { preview: false });
   };
 
   if (!added) {
-    void notify('warning', `Host "${entry.alias}" is already in ${displayPath(configPath)}; nothing was changed.`, [OPEN_SSH_CONFIG]).then(
+    void services.messages.show('warning', `Host "${entry.alias}" is already in ${displayPath(configPath)}; nothing was changed.`, [OPEN_SSH_CONFIG]).then(
       async (picked) => {
         if (picked === OPEN_SSH_CONFIG) await openConfig();
       },
@@ -137,8 +130,7 @@ export async function addToSshConfigCommand(ctx: ManageContext, arg?: unknown): 
         ? `Updated Host "${entry.alias}" in ${where}.`
         : `Host "${entry.alias}" in ${where} was already up to date.`;
   log.info(`key pair "${target.name}": ${did} ${check.text}`);
-  const text = `${did} ${check.text}`;
-  void notify(check.severity, text, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
+  void services.messages.show(check.severity, `${did} ${check.text}`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
     if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);
     else if (picked === OPEN_SSH_CONFIG) await openConfig();
   });

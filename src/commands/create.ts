@@ -5,100 +5,98 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ApiError } from '../api/errors';
 import { ComputeClient } from '../api/compute';
 import { createKeyPair, CreateKeyPairResult, SavedKeyFiles } from '../flows/createKeyPair';
 import { displayPath, KeyFileError, saveFileExclusive } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
-import { ensureSetup } from './setup';
 import { keyGeneration, sshDirectory } from '../settings';
-import { askKeyPairName, refocusNameInput } from '../ui/nameInput';
-import { notify } from '../ui/notify';
-import { saveDialog } from '../ui/prompts';
 import { withCancellableProgress } from '../ui/progress';
-import { keyPairsChanged } from '../views/changes';
+import { revealFile } from '../ui/reveal';
+import { COMMAND } from '../commandIds';
+import { askNameAndSubmit, NamedFailure } from './nameLoop';
+import { ensureSetup } from './setup';
 
 const TITLE = 'Create Server Key Pair';
+export const COPY_PUBLIC_KEY = 'Copy Public Key';
+export const REVEAL_PRIVATE_KEY = 'Reveal Private Key';
+export const ADD_TO_SSH_CONFIG = 'Add to SSH Config';
 let running = false;
 
-/** Runs the create flow; a second trigger while one runs only brings its input back. */
+/**
+ * Runs the create flow; a second trigger while one runs only brings its input back. The
+ * guard is held only while the flow runs: no message is awaited inside it.
+ */
 export async function createCommand(services: Services): Promise<CreateKeyPairResult | undefined> {
   if (running) {
-    if (!refocusNameInput()) log.info('Create Server Key Pair is already running.');
+    if (!services.ui.refocusKeyPairName()) log.info('Create Server Key Pair is already running.');
     return undefined;
   }
   running = true;
   try {
     const compute = await ensureSetup(services);
-    return compute ? await runCreate(compute, services.region()) : undefined;
+    return compute ? await runCreate(services, compute, services.region()) : undefined;
   } finally {
     running = false;
   }
 }
 
 /** `region`: the signed-in account's region, named in the title and messages. */
-async function runCreate(compute: ComputeClient, region: string | undefined): Promise<CreateKeyPairResult | undefined> {
+async function runCreate(services: Services, compute: ComputeClient, region: string | undefined): Promise<CreateKeyPairResult | undefined> {
   const where = region ? ` in ${region}` : '';
   const dir = sshDirectory();
-  let value: string | undefined;
-  let error: string | undefined;
-  for (;;) {
-    let name: string | undefined;
-    try {
-      const version = await compute.version();
-      name = await askKeyPairName({
-        title: region ? `${TITLE} in ${region}` : TITLE,
-        value,
-        error,
-        sshDirectory: dir,
-        microversion: version.microversion,
-        loadNames: async (signal) => (await compute.listAll({ signal })).map((k) => k.name),
-      });
-    } catch (err) {
-      await showError(err, 'Reading your key pairs');
-      return undefined;
-    }
-    if (name === undefined) return undefined;
-
-    try {
-      const result = await withCancellableProgress(`Creating key pair "${name}"${where}…`, (signal) =>
-        createKeyPair({
-          compute,
-          name: name as string,
-          sshDirectory: dir,
-          generation: keyGeneration(),
-          signal,
-          rescue: saveElsewhere,
-          log: (line) => log.info(line),
-        }),
-      );
-      await announce(result, where);
-      return result;
-    } catch (err) {
-      if (err instanceof ApiError && err.kind === 'conflict') {
-        // Taken meanwhile (or by another client): ask again, with the server's words.
-        value = name;
-        error = err.serverMessage ?? `A key pair named "${name}" already exists.`;
-        continue;
-      }
-      await showError(err, `Creating key pair "${name}"${where}`);
-      return undefined;
-    }
+  let microversion: string | undefined;
+  try {
+    microversion = (await compute.version()).microversion;
+  } catch (err) {
+    void showError(services.messages, err, 'Reading your key pairs');
+    return undefined;
   }
+  let created;
+  try {
+    created = await askNameAndSubmit(services, {
+      compute,
+      title: region ? `${TITLE} in ${region}` : TITLE,
+      sshDirectory: dir,
+      microversion,
+      submit: (name) =>
+        withCancellableProgress(`Creating key pair "${name}"${where}…`, (signal) =>
+          createKeyPair({
+            compute,
+            name,
+            sshDirectory: dir,
+            generation: keyGeneration(),
+            signal,
+            rescue: (problem, key) => saveElsewhere(services, problem, key),
+            log: (line) => log.info(line),
+          }),
+        ),
+    });
+  } catch (err) {
+    if (!(err instanceof NamedFailure)) throw err;
+    void showError(services.messages, err.reason, `Creating key pair "${err.keyPairName}"${where}`);
+    return undefined;
+  }
+  if (!created) return undefined;
+  // Created and saved: whatever fails from here on is not a failed create.
+  services.keyPairsChanged();
+  await announce(services, created.result, where);
+  return created.result;
 }
 
 /**
  * The key files could not be written where they belong: offer Save As… for the private
- * key (the public key goes next to it). Undefined when the user declines.
+ * key (the public key goes next to it). Undefined when the user declines. Modal on
+ * purpose: the private key exists only now.
  */
 async function saveElsewhere(
+  services: Services,
   problem: KeyFileError,
   key: { privateKey: string; publicKey: string; fileBase: string },
 ): Promise<SavedKeyFiles | undefined> {
   const saveAs = 'Save As…';
-  const answer = await notify(
+  const answer = await services.messages.show(
     'error',
     `The new private key could not be saved: ${problem.message} It exists only now: save it elsewhere, or the key pair is deleted from the server.`,
     [saveAs],
@@ -106,7 +104,7 @@ async function saveElsewhere(
   );
   if (answer !== saveAs) return undefined;
   for (;;) {
-    const target = await saveDialog({
+    const target = await services.ui.saveDialog({
       title: 'Save the private key',
       saveLabel: 'Save Private Key',
       defaultUri: vscode.Uri.file(path.join(os.homedir(), key.fileBase)),
@@ -117,9 +115,8 @@ async function saveElsewhere(
     } catch (err) {
       const retry = 'Choose Another Place';
       const msg = err instanceof KeyFileError ? err.message : String(err);
-      if ((await notify('error', `Saving to ${displayPath(target.fsPath)} failed: ${msg}`, [retry], { modal: true })) !== retry) {
-        return undefined;
-      }
+      const again = await services.messages.show('error', `Saving to ${displayPath(target.fsPath)} failed: ${msg}`, [retry], { modal: true });
+      if (again !== retry) return undefined;
       continue;
     }
     const publicPath = `${target.fsPath}.pub`;
@@ -133,38 +130,49 @@ async function saveElsewhere(
   }
 }
 
-/** Opens the public key and says where both keys are, with the fingerprint. */
-async function announce(result: CreateKeyPairResult, where: string): Promise<void> {
-  const doc = result.publicPath
-    ? await vscode.workspace.openTextDocument(vscode.Uri.file(result.publicPath))
-    : await vscode.workspace.openTextDocument({ content: `${result.publicKey}\n` });
-  await vscode.window.showTextDocument(doc, { preview: false });
+/**
+ * Opens the public key and says where both keys are, with the fingerprint. The pair exists
+ * and is saved: a public key that cannot be opened is said as such, never as a failed create.
+ */
+async function announce(services: Services, result: CreateKeyPairResult, where: string): Promise<void> {
   log.info(`created "${result.name}" (${result.generation} key) ${result.fingerprint} → ${result.privatePath}`);
+  const saved = `Private key saved to ${displayPath(result.privatePath)}.`;
+  try {
+    const doc = result.publicPath
+      ? await vscode.workspace.openTextDocument(vscode.Uri.file(result.publicPath))
+      : await vscode.workspace.openTextDocument({ content: `${result.publicKey}\n` });
+    await vscode.window.showTextDocument(doc, { preview: false });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    log.warn(`opening the public key of "${result.name}" failed: ${why}`);
+    void services.messages.show(
+      'warning',
+      `Key pair "${result.name}" was created${where} and saved, but its public key could not be opened in an editor (${why}). ${saved}`,
+      [COPY_PUBLIC_KEY],
+    ).then(async (picked) => {
+      if (picked === COPY_PUBLIC_KEY) await vscode.env.clipboard.writeText(result.publicKey);
+    });
+  }
 
   if (result.fingerprintMismatch) {
     const { server, computed } = result.fingerprintMismatch;
-    void notify(
+    void services.messages.show(
       'warning',
       `The fingerprint of key pair "${result.name}" does not match its public key: the server says ${server}, the key gives ${computed}.`,
     );
   }
-  keyPairsChanged();
-  const copy = 'Copy Public Key';
-  const reveal = 'Reveal Private Key';
-  const sshConfig = 'Add to SSH Config';
   // Not awaited: the notification may stay open long after the command is done.
-  void notify(
-    'info',
-    `Key pair "${result.name}" created${where} (${result.fingerprint}). Private key saved to ${displayPath(result.privatePath)}.`,
-    [copy, reveal, sshConfig],
-  ).then(async (picked) => {
-    if (picked === copy) {
-      await vscode.env.clipboard.writeText(result.publicKey);
-    } else if (picked === reveal) {
-      const uri = vscode.Uri.file(result.privatePath);
-      await vscode.commands.executeCommand(vscode.env.remoteName ? 'revealInExplorer' : 'revealFileInOS', uri);
-    } else if (picked === sshConfig) {
-      await vscode.commands.executeCommand('keypairs.addToSshConfig', { name: result.name, privatePath: result.privatePath });
-    }
-  });
+  void services.messages
+    .show('info', `Key pair "${result.name}" created${where} (${result.fingerprint}). ${saved}`, [
+      COPY_PUBLIC_KEY,
+      REVEAL_PRIVATE_KEY,
+      ADD_TO_SSH_CONFIG,
+    ])
+    .then(async (picked) => {
+      if (picked === COPY_PUBLIC_KEY) await vscode.env.clipboard.writeText(result.publicKey);
+      else if (picked === REVEAL_PRIVATE_KEY) await revealFile(services.messages, result.privatePath);
+      else if (picked === ADD_TO_SSH_CONFIG) {
+        await vscode.commands.executeCommand(COMMAND.addToSshConfig, { name: result.name, privatePath: result.privatePath });
+      }
+    });
 }

@@ -5,11 +5,10 @@
 import { displayPath, removeKeyFiles } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
-import { notify } from '../ui/notify';
+import { Services } from '../services';
 import { withCancellableProgress } from '../ui/progress';
-import { keyPairsChanged } from '../views/changes';
+import { pickKeyPair } from './pickKeyPair';
 import { ensureSetup } from './setup';
-import { ManageContext, resolveKeyPair } from './manage';
 
 export const DELETE = 'Delete Key Pair';
 export const DELETE_WITH_FILES = 'Delete Key Pair and Local Files';
@@ -17,20 +16,20 @@ export const DELETE_WITH_FILES = 'Delete Key Pair and Local Files';
 /** 'deleted', 'gone' (it was already deleted: 404), or undefined (cancelled or failed). */
 export type DeleteOutcome = 'deleted' | 'gone' | undefined;
 
-export async function deleteCommand(ctx: ManageContext, arg?: unknown): Promise<DeleteOutcome> {
-  const node = await resolveKeyPair(ctx, arg, { title: 'Delete Key Pair' });
+export async function deleteCommand(services: Services, arg?: unknown): Promise<DeleteOutcome> {
+  const node = await pickKeyPair(services, arg, { title: 'Delete Key Pair' });
   if (!node) return undefined;
-  const compute = await ensureSetup(ctx.services);
+  const compute = await ensureSetup(services);
   if (!compute) return undefined;
 
   const name = node.keyPair.name;
-  const where = ctx.services.targetLabel() ?? compute.endpoint;
+  const where = services.targetLabel() ?? compute.endpoint;
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
   const shownFiles = files.map((f) => displayPath(f)).join(' and ');
   const detail =
     'Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.' +
     (node.local ? ` The local key files (${shownFiles}) are kept unless you choose "${DELETE_WITH_FILES}".` : '');
-  const answer = await notify(
+  const answer = await services.messages.show(
     'warning',
     `Delete key pair "${name}" from ${where}?`,
     node.local ? [DELETE, DELETE_WITH_FILES] : [DELETE],
@@ -43,11 +42,11 @@ export async function deleteCommand(ctx: ManageContext, arg?: unknown): Promise<
     existed = await withCancellableProgress(`Deleting key pair "${name}"…`, (signal) => compute.delete(name, signal));
   } catch (err) {
     // A delete cut short may still have happened: let the view look again.
-    keyPairsChanged();
-    await showError(err, `Deleting key pair "${name}"`);
+    services.keyPairsChanged();
+    void showError(services.messages, err, `Deleting key pair "${name}"`);
     return undefined;
   }
-  keyPairsChanged();
+  services.keyPairsChanged();
   log.info(existed ? `deleted key pair "${name}" from ${where}` : `key pair "${name}" was already gone from ${where}`);
   const outcome = existed ? 'deleted' : 'gone';
   const said = existed ? `Key pair "${name}" deleted from ${where}.` : `Key pair "${name}" was already deleted from ${where}.`;
@@ -56,14 +55,14 @@ export async function deleteCommand(ctx: ManageContext, arg?: unknown): Promise<
     try {
       await removeKeyFiles({ privatePath: node.local.privatePath, publicPath: node.local.publicPath });
     } catch (err) {
-      void notify('info', said);
-      await showError(err, `Deleting the local key files of "${name}"`);
+      void services.messages.show('info', said);
+      void showError(services.messages, err, `Deleting the local key files of "${name}"`);
       return outcome;
     }
     log.info(`deleted local key files ${shownFiles}`);
-    void notify('info', `${said} Deleted ${shownFiles}.`);
+    void services.messages.show('info', `${said} Deleted ${shownFiles}.`);
     return outcome;
   }
-  void notify('info', said);
+  void services.messages.show('info', said);
   return outcome;
 }

@@ -12,36 +12,31 @@ import { displayPath } from '../keys/keyFiles';
 import { PublicKeyError, PublicKeyInfo } from '../keys/publicKey';
 import { log } from '../log';
 import { showError } from '../messages';
+import { Services } from '../services';
 import { sshDirectory } from '../settings';
-import { askKeyPairName } from '../ui/nameInput';
-import { notify } from '../ui/notify';
 import { withCancellableProgress } from '../ui/progress';
-import { openDialog, pick } from '../ui/prompts';
-import { keyPairsChanged } from '../views/changes';
+import { BACK, PickItem } from '../ui/userInput';
+import { COMMAND } from '../commandIds';
+import { askNameAndSubmit, NamedFailure } from './nameLoop';
 import { ensureSetup } from './setup';
-import type { ManageContext } from './manage';
 
 const TITLE = 'Import Public Key';
 export const CHOOSE_FILE = 'Choose a file…';
 export const ADD_TO_SSH_CONFIG = 'Add to SSH Config';
-
-interface FileItem extends vscode.QuickPickItem {
-  file?: PublicKeyFile;
-}
 
 export interface ImportCommandResult extends ImportResult {
   file: string;
   privatePath?: string;
 }
 
-export async function importCommand(ctx: ManageContext): Promise<ImportCommandResult | undefined> {
-  const compute = await ensureSetup(ctx.services);
+export async function importCommand(services: Services): Promise<ImportCommandResult | undefined> {
+  const compute = await ensureSetup(services);
   if (!compute) return undefined;
   const dir = sshDirectory();
-  const region = ctx.services.region();
+  const region = services.region();
   const where = region ? ` in ${region}` : '';
 
-  const chosen = await chooseKey(dir);
+  const chosen = await chooseKey(services, dir);
   if (!chosen) return undefined;
   const { file, key, privatePath } = chosen;
 
@@ -49,72 +44,54 @@ export async function importCommand(ctx: ManageContext): Promise<ImportCommandRe
   try {
     microversion = (await compute.version()).microversion;
   } catch (err) {
-    await showError(err, 'Reading your key pairs');
+    void showError(services.messages, err, 'Reading your key pairs');
     return undefined;
   }
-  let value = defaultImportName(key, file, microversion);
-  let error: string | undefined;
-  for (;;) {
-    let name: string | undefined;
-    try {
-      name = await askKeyPairName({
-        title: `${TITLE}${where}`,
-        value,
-        error,
-        microversion,
-        loadNames: async (signal) => (await compute.listAll({ signal })).map((k) => k.name),
-      });
-    } catch (err) {
-      await showError(err, 'Reading your key pairs');
-      return undefined;
-    }
-    if (name === undefined) return undefined;
-
-    let result: ImportResult;
-    try {
-      result = await withCancellableProgress(`Importing public key as "${name}"${where}…`, (signal) =>
-        importKeyPair({ compute, name: name as string, key, signal }),
-      );
-    } catch (err) {
-      if (err instanceof ApiError && err.kind === 'conflict') {
-        value = name;
-        error = err.serverMessage ?? `A key pair named "${name}" already exists.`;
-        continue;
-      }
-      // An answer lost on the way may hide a pair that was created: let the view look.
-      if (err instanceof ApiError && err.ambiguous) keyPairsChanged();
-      await showError(err, `Importing public key as "${name}"${where}`);
-      return undefined;
-    }
-    keyPairsChanged();
-    announce(result, file, privatePath, where);
-    return { ...result, file, privatePath };
+  let imported;
+  try {
+    imported = await askNameAndSubmit(services, {
+      compute,
+      title: `${TITLE}${where}`,
+      value: defaultImportName(key, file, microversion),
+      microversion,
+      submit: (name) =>
+        withCancellableProgress(`Importing public key as "${name}"${where}…`, (signal) => importKeyPair({ compute, name, key, signal })),
+    });
+  } catch (err) {
+    if (!(err instanceof NamedFailure)) throw err;
+    // An answer lost on the way may hide a pair that was created: let the view look.
+    if (err.reason instanceof ApiError && err.reason.ambiguous) services.keyPairsChanged();
+    void showError(services.messages, err.reason, `Importing public key as "${err.keyPairName}"${where}`);
+    return undefined;
   }
+  if (!imported) return undefined;
+  services.keyPairsChanged();
+  announce(services, imported.result, file, privatePath, where);
+  return { ...imported.result, file, privatePath };
 }
 
 /** The key to import: a listed `.pub` file or one chosen with the open dialog, parsed. */
-async function chooseKey(dir: string): Promise<{ file: string; key: PublicKeyInfo; privatePath?: string } | undefined> {
-  const files = (await listPublicKeyFiles(dir)).filter((f) => f.key);
-  const items: FileItem[] = files.map((f) => ({
-    label: f.file,
-    description: f.key!.comment ? `${f.key!.type} ${f.key!.comment}` : f.key!.type,
-    detail: `MD5:${f.fingerprint}`,
-    file: f,
-  }));
-  if (items.length > 0) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-  items.push({ label: CHOOSE_FILE, iconPath: new vscode.ThemeIcon('folder-opened'), alwaysShow: true });
-  const picked = await pick(items, {
+async function chooseKey(services: Services, dir: string): Promise<{ file: string; key: PublicKeyInfo; privatePath?: string } | undefined> {
+  const files = await listPublicKeyFiles(dir);
+  const items: Array<PickItem<{ file: PublicKeyFile; key: PublicKeyInfo } | 'choose'>> = files.flatMap((f) =>
+    f.key
+      ? [{ label: f.file, description: f.key.comment ? `${f.key.type} ${f.key.comment}` : f.key.type, detail: `MD5:${f.fingerprint}`, value: { file: f, key: f.key } }]
+      : [],
+  );
+  const listed = items.length > 0;
+  if (listed) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator, value: 'choose' });
+  items.push({ label: CHOOSE_FILE, iconPath: new vscode.ThemeIcon('folder-opened'), alwaysShow: true, value: 'choose' });
+  const picked = await services.ui.pick({
     title: TITLE,
-    placeHolder: files.length > 0 ? `Choose a public key from ${displayPath(dir)}` : `No public keys in ${displayPath(dir)}: choose a file`,
+    placeholder: listed ? `Choose a public key from ${displayPath(dir)}` : `No public keys in ${displayPath(dir)}: choose a file`,
+    items,
     matchOnDescription: true,
     matchOnDetail: true,
   });
-  if (!picked) return undefined;
-  if (picked.file?.key) {
-    return { file: picked.file.publicPath, key: picked.file.key, privatePath: picked.file.privatePath };
-  }
+  if (picked === undefined || picked === BACK) return undefined;
+  if (picked !== 'choose') return { file: picked.file.publicPath, key: picked.key, privatePath: picked.file.privatePath };
 
-  const uris = await openDialog({
+  const uris = await services.ui.openDialog({
     title: TITLE,
     openLabel: 'Import',
     canSelectFiles: true,
@@ -131,9 +108,10 @@ async function chooseKey(dir: string): Promise<{ file: string; key: PublicKeyInf
     key = await loadPublicKey(file);
   } catch (err) {
     if (err instanceof PublicKeyError) {
-      void notify('error', `${displayPath(file)} can't be imported. ${err.message}`);
+      void services.messages.show('error', `${displayPath(file)} can't be imported. ${err.message}`);
     } else {
-      void notify('error', `${displayPath(file)} could not be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+      const why = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
+      void services.messages.show('error', `${displayPath(file)} could not be read: ${why}.`);
     }
     return undefined;
   }
@@ -150,7 +128,7 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
-function announce(result: ImportResult, file: string, privatePath: string | undefined, where: string): void {
+function announce(services: Services, result: ImportResult, file: string, privatePath: string | undefined, where: string): void {
   const { keyPair } = result;
   log.info(`imported ${displayPath(file)} as "${keyPair.name}" ${keyPair.fingerprint} (local ${result.localFingerprint})`);
   const actions = privatePath ? [ADD_TO_SSH_CONFIG] : [];
@@ -158,9 +136,9 @@ function announce(result: ImportResult, file: string, privatePath: string | unde
     ? `Key pair "${keyPair.name}" imported${where} from ${displayPath(file)} (${keyPair.fingerprint}); the fingerprint matches the local key.`
     : `Key pair "${keyPair.name}" imported${where} from ${displayPath(file)}, but the server's fingerprint ${keyPair.fingerprint} does not match the local key's ${result.localFingerprint}.`;
   // Not awaited: the notification may stay open long after the command is done.
-  void notify(result.matches ? 'info' : 'warning', message, actions).then(async (picked) => {
+  void services.messages.show(result.matches ? 'info' : 'warning', message, actions).then(async (picked) => {
     if (picked === ADD_TO_SSH_CONFIG && privatePath) {
-      await vscode.commands.executeCommand('keypairs.addToSshConfig', { name: keyPair.name, privatePath });
+      await vscode.commands.executeCommand(COMMAND.addToSshConfig, { name: keyPair.name, privatePath });
     }
   });
 }

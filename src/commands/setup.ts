@@ -4,36 +4,35 @@
  */
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
+import { OPEN_SETTING, SIGN_IN, SET_TOKEN } from '../errorText';
 import { showError } from '../messages';
 import { Services } from '../services';
 import { openSetting } from '../settings';
-import { notify } from '../ui/notify';
+import { COMMAND } from '../commandIds';
+import { offerCommand } from './offer';
 
-/** The Compute client, or a message with the fix for what is missing (never a dead end). */
+/**
+ * The Compute client, or a message with the fix for what is missing (never a dead end).
+ * Messages are not awaited: a command's guard is never held while one is on screen.
+ */
 export async function ensureSetup(services: Services): Promise<ComputeClient | undefined> {
   let compute;
   try {
     compute = await services.compute();
   } catch (err) {
-    await showError(err, 'Signing in');
+    void showError(services.messages, err, 'Signing in');
     return undefined;
   }
   if (compute === 'endpoint') {
-    const signIn = 'Sign In';
-    const setting = 'Open Setting';
-    const picked = await notify('warning', 'Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.', [
-      signIn,
-      setting,
-    ]);
-    if (picked === signIn) await vscode.commands.executeCommand('keypairs.signIn');
-    if (picked === setting) await openSetting('endpoint');
+    const message = 'Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.';
+    void services.messages.show('warning', message, [SIGN_IN, OPEN_SETTING]).then(async (picked) => {
+      if (picked === SIGN_IN) await vscode.commands.executeCommand(COMMAND.signIn);
+      if (picked === OPEN_SETTING) await openSetting('endpoint');
+    });
     return undefined;
   }
   if (compute === 'token') {
-    const fix = 'Set API Token';
-    if ((await notify('warning', 'No API token is set. Set one to talk to the Compute API.', [fix])) === fix) {
-      await vscode.commands.executeCommand('keypairs.setToken');
-    }
+    offerCommand(services, 'warning', 'No API token is set. Set one to talk to the Compute API.', SET_TOKEN, COMMAND.setToken);
     return undefined;
   }
   return compute;

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { displayPath } from '../keys/keyFiles';
 import { NameContext, nameSets, validateName } from '../flows/validateName';
+import { plainMessage } from '../plainText';
 
 export interface NameInputOptions {
   title: string;
@@ -28,31 +29,8 @@ const SEVERITY = {
   info: vscode.InputBoxValidationSeverity.Info,
 } as const;
 
-/**
- * What Test mode gets of each name box when it opens: the box, and what the UI does on a
- * keystroke (`typed`: set the value and validate) and on Enter (`accept`). Setting
- * `box.value` from an extension does not fire `onDidChangeValue`, hence these.
- */
-export interface NameInputHandle {
-  box: vscode.InputBox;
-  typed(value: string): void;
-  accept(): void;
-}
-let onShow: ((handle: NameInputHandle) => void) | undefined;
-export function onNameInputShown(fn: ((handle: NameInputHandle) => void) | undefined): void {
-  onShow = fn;
-}
-
-let current: vscode.InputBox | undefined;
-/** Brings an open name box back to front; false when none is open. */
-export function refocusNameInput(): boolean {
-  current?.show();
-  return current !== undefined;
-}
-
-/** Asks for a name; undefined when the user cancels. */
-export function askKeyPairName(o: NameInputOptions): Promise<string | undefined> {
-  const box = vscode.window.createInputBox();
+/** Asks for a name in `box` (new, not shown yet); undefined when the user cancels. */
+export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promise<string | undefined> {
   box.title = o.title;
   box.prompt = 'Name of the new key pair: letters, digits, spaces, "-" and "_"';
   box.placeholder = 'e.g. web-server';
@@ -62,7 +40,7 @@ export function askKeyPairName(o: NameInputOptions): Promise<string | undefined>
 
   const abort = new AbortController();
   const ctx: NameContext = { microversion: o.microversion, files: new Set(), directoryShown: o.sshDirectory === undefined ? undefined : displayPath(o.sshDirectory) };
-  let pendingError = o.error;
+  let pendingError = o.error === undefined ? undefined : plainMessage(o.error);
   let acceptWhenLoaded = false;
 
   const refresh = () => {
@@ -82,7 +60,6 @@ export function askKeyPairName(o: NameInputOptions): Promise<string | undefined>
       if (settled) return;
       settled = true;
       abort.abort();
-      current = undefined;
       disposables.forEach((d) => d.dispose());
       box.dispose();
       if (error !== undefined) reject(error);
@@ -122,17 +99,8 @@ export function askKeyPairName(o: NameInputOptions): Promise<string | undefined>
       (err) => finish(undefined, err),
     );
 
-    current = box;
     refresh();
     box.show();
-    onShow?.({
-      box,
-      typed: (value) => {
-        box.value = value;
-        typed();
-      },
-      accept: tryAccept,
-    });
   });
 }
 

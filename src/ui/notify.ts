@@ -1,11 +1,21 @@
 /**
- * Messages shown to the user, in one place: every notification of the extension goes
- * through here, so tests can read what a user would have seen (and answer buttons).
+ * Messages shown to the user go through one MessageSink, injected through Services: the
+ * real one shows VS Code notifications and dialogs; the extension-host tests put one in
+ * that records what a user would have seen and answers its buttons. `PlainMessages` sits in
+ * front of whichever sink is in use, so every message reaches it as plain text (see
+ * ../plainText): server text never becomes a link.
  */
 import * as vscode from 'vscode';
+import { plainMessage } from '../plainText';
 
 export type Severity = 'info' | 'warning' | 'error';
 
+export interface MessageOptions {
+  modal?: boolean;
+  detail?: string;
+}
+
+/** A message as the user sees it (`message` includes the detail of a modal). */
 export interface ShownMessage {
   severity: Severity;
   message: string;
@@ -13,33 +23,49 @@ export interface ShownMessage {
   modal: boolean;
 }
 
-/** Test mode: sees each message and may pick one of its actions (undefined = dismiss). */
-type Responder = (shown: ShownMessage) => string | undefined | Promise<string | undefined>;
-let responder: Responder | undefined;
-let tap: ((shown: ShownMessage) => void) | undefined;
-
-/** Shows a message with action buttons; resolves to the action chosen, if any. */
-export async function notify<A extends string>(
-  severity: Severity,
-  message: string,
-  actions: readonly A[] = [],
-  options: { modal?: boolean; detail?: string } = {},
-): Promise<A | undefined> {
-  const shown: ShownMessage = { severity, message: options.detail ? `${message} ${options.detail}` : message, actions: [...actions], modal: !!options.modal };
-  tap?.(shown);
-  if (responder) return (await responder(shown)) as A | undefined;
-  const show =
-    severity === 'error'
-      ? vscode.window.showErrorMessage
-      : severity === 'warning'
-        ? vscode.window.showWarningMessage
-        : vscode.window.showInformationMessage;
-  const msgOptions: vscode.MessageOptions = { modal: !!options.modal, detail: options.detail };
-  return show(message, msgOptions, ...actions) as Thenable<A | undefined>;
+export interface MessageSink {
+  /**
+   * Shows a message with action buttons; resolves to the action chosen, if any. A
+   * non-modal message may stay on screen for a long time: a command that holds a guard
+   * must not await it (use `.then` for the button).
+   */
+  show<A extends string>(severity: Severity, message: string, actions?: readonly A[], options?: MessageOptions): Promise<A | undefined>;
 }
 
-/** Test mode hooks. */
-export function setMessageHooks(hooks: { tap?: (shown: ShownMessage) => void; responder?: Responder }): void {
-  tap = hooks.tap;
-  responder = hooks.responder;
+/** The real sink: VS Code notifications, and dialogs for modal messages. */
+export class VscodeMessages implements MessageSink {
+  async show<A extends string>(
+    severity: Severity,
+    message: string,
+    actions: readonly A[] = [],
+    options: MessageOptions = {},
+  ): Promise<A | undefined> {
+    const show =
+      severity === 'error'
+        ? vscode.window.showErrorMessage
+        : severity === 'warning'
+          ? vscode.window.showWarningMessage
+          : vscode.window.showInformationMessage;
+    return show(message, { modal: !!options.modal, detail: options.detail }, ...actions) as Thenable<A | undefined>;
+  }
+}
+
+/** Passes every message on to `sink()` as plain text (no live links). */
+export class PlainMessages implements MessageSink {
+  constructor(private readonly sink: () => MessageSink) {}
+
+  show<A extends string>(severity: Severity, message: string, actions: readonly A[] = [], options: MessageOptions = {}): Promise<A | undefined> {
+    const detail = options.detail === undefined ? undefined : plainMessage(options.detail);
+    return this.sink().show(severity, plainMessage(message), actions, { ...options, detail });
+  }
+}
+
+/** What a recording sink stores for `show(…)`: the detail joined to the message. */
+export function shownMessage(severity: Severity, message: string, actions: readonly string[], options: MessageOptions = {}): ShownMessage {
+  return {
+    severity,
+    message: options.detail ? `${message} ${options.detail}` : message,
+    actions: [...actions],
+    modal: !!options.modal,
+  };
 }

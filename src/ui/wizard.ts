@@ -1,153 +1,87 @@
 /**
- * Steps of a multi-step input (title "… (2/4)", a Back button from the second step on).
- * Each step answers a value, BACK, or undefined (cancelled). In Test mode the prompt
- * responder of ./prompts answers instead (with the same Prompt shapes; BACK goes back).
+ * Multi-step inputs: `runSteps(steps, state)` runs a flow's steps in order with Back, each
+ * step reading and writing its own field of the flow's typed state. Sign In and Add to SSH
+ * Config use it; so must every new multi-step flow (Connect, Rotate). No `vscode` import at
+ * run time (the UserInput is passed in), so it is unit-tested in plain Node.
  */
-import * as vscode from 'vscode';
-import { testResponder } from './prompts';
+import type { InputStep, PickItem, UserInput } from './userInput';
 
 /** The answer of a step whose Back button was pressed. */
 export const BACK = '\u0000back';
+export type Back = typeof BACK;
 
-export interface InputStep {
-  title: string;
+/** Where a step stands: "(2/4)" in its title. */
+export interface StepPosition {
   step: number;
   totalSteps: number;
-  prompt: string;
-  placeholder?: string;
-  value?: string;
-  password?: boolean;
-  /** Problem with a value, or undefined when it is fine. */
-  validate?: (value: string) => string | undefined;
-  /** Shown until the user types. */
-  error?: string;
-  /**
-   * Checked on Enter while the box stays open and busy (e.g. signing in): a message
-   * returned is shown as the box's error and the user stays on this step.
-   */
-  check?: (value: string, signal: AbortSignal) => Promise<string | undefined>;
 }
 
-export interface PickStep<T> {
+/** One step: asks, writes its answer into `state`; 'next', BACK, or undefined (cancelled). */
+export type Step<S> = (state: S, position: StepPosition) => Promise<'next' | Back | undefined>;
+
+/**
+ * Runs the steps that `steps(state)` lists for the answers so far (an answer may change
+ * what comes next), from the first to the last, Back going one step back. Resolves true
+ * when the last step answered, false when the user cancelled.
+ */
+export async function runSteps<S>(steps: (state: S) => ReadonlyArray<Step<S>>, state: S): Promise<boolean> {
+  for (let index = 0; ; ) {
+    const list = steps(state);
+    const step = list[index];
+    if (step === undefined) return true;
+    const answer = await step(state, { step: index + 1, totalSteps: list.length });
+    if (answer === undefined) return false;
+    index = answer === BACK ? Math.max(0, index - 1) : index + 1;
+  }
+}
+
+export interface TextStepSpec<S> extends Omit<InputStep, 'step' | 'totalSteps' | 'value' | 'check'> {
+  /** Shown when the field is still empty. */
+  default?: string;
+  /** Runs on Enter with the state (this step's answer written): a message keeps the user here. */
+  check?: (state: S, signal: AbortSignal) => Promise<string | undefined>;
+}
+
+/** A step asking for text into `state[field]` (trimmed). */
+export function textStep<K extends string, S extends Record<K, string>>(ui: UserInput, field: K, spec: TextStepSpec<S>): Step<S> {
+  return async (state, position) => {
+    const answers: Record<K, string> = state;
+    const { check, default: fallback, ...input } = spec;
+    const value = await ui.input({
+      ...input,
+      ...position,
+      value: answers[field] || fallback,
+      check:
+        check &&
+        ((typed, signal) => {
+          answers[field] = typed.trim();
+          return check(state, signal);
+        }),
+    });
+    if (value === undefined || value === BACK) return value;
+    answers[field] = value.trim();
+    return 'next';
+  };
+}
+
+export interface PickStepSpec<T> {
   title: string;
-  step: number;
-  totalSteps: number;
   placeholder: string;
-  items: Array<vscode.QuickPickItem & { value: T }>;
-  active?: T;
+  items: Array<PickItem<T>>;
 }
 
-export async function inputStep(s: InputStep): Promise<string | typeof BACK | undefined> {
-  const responder = testResponder();
-  if (responder) {
-    // As the UI: ask, validate, run the check; a failed check asks again with its message.
-    let error = s.error;
-    for (;;) {
-      const step = { ...s, error };
-      const answer = (await responder({
-        kind: 'input',
-        options: { title: s.title, prompt: s.prompt, password: s.password, value: s.value, validateInput: s.validate },
-        step,
-      })) as string | undefined;
-      if (answer === undefined || answer === BACK) return answer;
-      const problem = s.validate?.(answer);
-      if (problem) throw new Error(`test answer rejected: ${problem}`);
-      error = await s.check?.(answer, new AbortController().signal);
-      if (error === undefined) return answer;
-    }
-  }
-  const box = vscode.window.createInputBox();
-  box.title = s.title;
-  box.step = s.step;
-  box.totalSteps = s.totalSteps;
-  box.prompt = s.prompt;
-  box.placeholder = s.placeholder;
-  box.value = s.value ?? '';
-  box.password = !!s.password;
-  box.ignoreFocusOut = true;
-  box.buttons = s.step > 1 ? [vscode.QuickInputButtons.Back] : [];
-  box.validationMessage = s.error;
-  let checking: AbortController | undefined;
-  return run<string>(
-    box,
-    (done) => [
-      box.onDidChangeValue((v) => (box.validationMessage = v === '' ? undefined : s.validate?.(v))),
-      box.onDidAccept(async () => {
-        if (checking) return;
-        const value = box.value;
-        const problem = s.validate?.(value);
-        if (problem) {
-          box.validationMessage = problem;
-          return;
-        }
-        if (!s.check) return done(value);
-        checking = new AbortController();
-        box.busy = true;
-        box.enabled = false;
-        try {
-          const failed = await s.check(value, checking.signal);
-          if (failed === undefined) return done(value);
-          box.validationMessage = failed;
-        } finally {
-          checking = undefined;
-          box.busy = false;
-          box.enabled = true;
-        }
-      }),
-    ],
-    () => checking?.abort(),
-  );
-}
-
-export async function pickStep<T>(s: PickStep<T>): Promise<T | typeof BACK | undefined> {
-  const responder = testResponder();
-  if (responder) {
-    const answer = (await responder({ kind: 'pick', items: s.items, options: { title: s.title, placeHolder: s.placeholder }, step: s })) as
-      | (typeof s.items)[number]
-      | typeof BACK
-      | undefined;
-    return answer === undefined || answer === BACK ? answer : answer.value;
-  }
-  const qp = vscode.window.createQuickPick<(typeof s.items)[number]>();
-  qp.title = s.title;
-  qp.step = s.step;
-  qp.totalSteps = s.totalSteps;
-  qp.placeholder = s.placeholder;
-  qp.items = s.items;
-  qp.ignoreFocusOut = true;
-  qp.buttons = s.step > 1 ? [vscode.QuickInputButtons.Back] : [];
-  const active = s.items.find((i) => i.value === s.active);
-  if (active) qp.activeItems = [active];
-  return run<T>(qp, (done) => [qp.onDidAccept(() => qp.selectedItems[0] && done(qp.selectedItems[0].value))]);
-}
-
-/** Shows `input` until it is accepted (`done`), goes Back, or is hidden (then `onCancel`). */
-function run<T>(
-  input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>,
-  wire: (done: (value: T) => void) => vscode.Disposable[],
-  onCancel?: () => void,
-): Promise<T | typeof BACK | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (value: T | typeof BACK | undefined) => {
-      if (settled) return;
-      settled = true;
-      subs.forEach((d) => d.dispose());
-      input.dispose();
-      resolve(value);
-    };
-    const subs = [
-      ...wire((v) => finish(v)),
-      input.onDidTriggerButton((b) => {
-        if (b !== vscode.QuickInputButtons.Back) return;
-        onCancel?.();
-        finish(BACK);
-      }),
-      input.onDidHide(() => {
-        onCancel?.();
-        finish(undefined);
-      }),
-    ];
-    input.show();
-  });
+/** A step picking one of `items` into `state[field]`. */
+export function pickStep<K extends string, T, S extends Partial<Record<K, T>>>(
+  ui: UserInput,
+  field: K,
+  spec: PickStepSpec<T>,
+): Step<S> {
+  return async (state, position) => {
+    const answers: Partial<Record<K, T>> = state;
+    const value = await ui.pick<T>({ ...spec, ...position, active: answers[field] });
+    if (value === undefined) return undefined;
+    if (value === BACK) return BACK;
+    answers[field] = value;
+    return 'next';
+  };
 }

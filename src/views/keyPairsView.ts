@@ -11,8 +11,10 @@
  */
 import * as vscode from 'vscode';
 import type { ComputeClient, KeyPair, KeyPairDetails } from '../api/compute';
+import { COMMAND } from '../commandIds';
 import { KeyPairPages } from '../flows/keyPairPages';
 import { findLocalKey, LocalKey, localKeyIndex } from '../flows/localKeys';
+import { KeyPairList, KeyPairNode, KeyPairsViewNode, MoreNode, PUBLIC_KEY_SCHEME } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
@@ -21,30 +23,10 @@ import { sshDirectory } from '../settings';
 
 export const VIEW_ID = 'keypairs.list';
 
-/** A key pair in the view (also what the node commands receive). */
-export interface KeyPairNode {
-  kind: 'keypair';
-  keyPair: KeyPair;
-  /** The private key in the SSH folder, when one matches the fingerprint. */
-  local?: LocalKey;
-}
-
-/** The "Load more…" node after the last loaded key pair when the server has more. */
-export interface MoreNode {
-  kind: 'more';
-}
-
-export type KeyPairsViewNode = KeyPairNode | MoreNode;
-
 export type ListState = 'unconfigured' | 'loading' | 'loaded' | 'empty' | 'error';
 
-export function isKeyPairNode(x: unknown): x is KeyPairNode {
-  const n = x as Partial<KeyPairNode> | undefined;
-  return n?.kind === 'keypair' && typeof n.keyPair?.name === 'string';
-}
-
 /** One listing of one account: what a refresh throws away. */
-interface Session {
+interface Listing {
   compute: ComputeClient;
   pages: KeyPairPages;
   sshDirectory: string;
@@ -56,12 +38,12 @@ interface Session {
   errorShown: boolean;
 }
 
-export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNode>, vscode.Disposable {
+export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNode>, KeyPairList, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<KeyPairsViewNode | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  private session?: Promise<Session | MissingSetup>;
-  private current?: Session;
+  private listing?: Promise<Listing | MissingSetup>;
+  private current?: Listing;
   private generation = 0;
   private setupErrorShown = -1;
   private loadingMore = false;
@@ -96,7 +78,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     this.generation++;
     this.current?.pages.dispose();
     this.current = undefined;
-    this.session = undefined;
+    this.listing = undefined;
     this.loadingMore = false;
     this.changed.fire();
   }
@@ -124,17 +106,17 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     const generation = this.generation;
     const stale = () => generation !== this.generation;
 
-    let s: Session | MissingSetup;
+    let s: Listing | MissingSetup;
     try {
       s = await this.start();
     } catch (err) {
       if (stale()) return this.getChildren();
       // Not kept: the next refresh (Retry) asks again. Shown once per refresh.
-      this.session = undefined;
+      this.listing = undefined;
       this.setState('error');
       if (this.setupErrorShown !== generation) {
         this.setupErrorShown = generation;
-        void showError(err, 'Loading key pairs');
+        void showError(this.services.messages, err, 'Loading key pairs');
       }
       return [];
     }
@@ -151,7 +133,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       if (!s.errorShown) {
         s.errorShown = true;
         log.warn(`loading key pairs failed: ${err instanceof Error ? err.message : String(err)}`);
-        void showError(err, 'Loading key pairs');
+        void showError(this.services.messages, err, 'Loading key pairs');
       }
       this.setState('error');
       return [];
@@ -159,7 +141,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     const index = await s.index;
     if (stale()) return this.getChildren();
 
-    const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s as Session, kp, index));
+    const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s as Listing, kp, index));
     if (s.pages.hasMore) nodes.push(s.more);
     this.setState(nodes.length > 0 ? 'loaded' : 'empty');
     return nodes;
@@ -173,7 +155,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       item.description = `${loaded} loaded`;
       item.iconPath = new vscode.ThemeIcon(this.loadingMore ? 'loading~spin' : 'ellipsis');
       item.contextValue = 'loadMore';
-      item.command = { command: 'keypairs.loadMore', title: 'Load More Key Pairs' };
+      item.command = { command: COMMAND.loadMore, title: 'Load More Key Pairs' };
       return item;
     }
     const item = new vscode.TreeItem(node.keyPair.name);
@@ -213,7 +195,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     try {
       await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => s.pages.more());
     } catch (err) {
-      if (s === this.current) await showError(err, 'Loading more key pairs');
+      if (s === this.current) void showError(this.services.messages, err, 'Loading more key pairs');
     } finally {
       if (s === this.current) {
         this.loadingMore = false;
@@ -227,12 +209,12 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     this.changed.dispose();
   }
 
-  private start(): Promise<Session | MissingSetup> {
-    this.session ??= (async () => {
+  private start(): Promise<Listing | MissingSetup> {
+    this.listing ??= (async () => {
       const compute = await this.services.compute();
       if (typeof compute === 'string') return compute;
       const dir = sshDirectory();
-      const s: Session = {
+      const s: Listing = {
         compute,
         pages: new KeyPairPages(compute),
         sshDirectory: dir,
@@ -247,10 +229,10 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       this.setState('loading');
       return s;
     })();
-    return this.session;
+    return this.listing;
   }
 
-  private nodeFor(s: Session, keyPair: KeyPair, index: ReadonlyMap<string, LocalKey>): KeyPairNode {
+  private nodeFor(s: Listing, keyPair: KeyPair, index: ReadonlyMap<string, LocalKey>): KeyPairNode {
     let node = s.nodes.get(keyPair.name);
     if (!node || node.keyPair !== keyPair) {
       node = { kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) };
@@ -259,7 +241,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     return node;
   }
 
-  private details(s: Session, name: string): Promise<KeyPairDetails | undefined> {
+  private details(s: Listing, name: string): Promise<KeyPairDetails | undefined> {
     let p = s.details.get(name);
     if (!p) {
       p = s.compute.get(name);
@@ -282,23 +264,30 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   }
 }
 
-function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, detailsFailed: boolean, dir: string): vscode.MarkdownString {
+/**
+ * The hover of a key pair node. Every value (name, fingerprint, path, what the server
+ * sent) goes in with appendText: a Markdown tooltip never renders server text as markup,
+ * links or HTML.
+ */
+export function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, detailsFailed: boolean, dir: string): vscode.MarkdownString {
   const kp = node.keyPair;
-  const md = new vscode.MarkdownString();
+  const md = new vscode.MarkdownString(undefined, false);
+  md.isTrusted = false;
+  md.supportHtml = false;
   md.appendMarkdown('**');
   md.appendText(kp.name);
   md.appendMarkdown('**\n\n');
-  const row = (label: string, value: string, code = false) => {
+  // `label` is this extension's own wording; `value` may come from the server or a file.
+  const row = (label: string, value: string) => {
     md.appendMarkdown(`${label}: `);
-    if (code) md.appendMarkdown(`\`${value.replace(/`/g, '')}\``);
-    else md.appendText(value);
+    md.appendText(value);
     md.appendMarkdown('  \n');
   };
   row('Type', kp.type ?? details?.type ?? 'ssh');
-  row('Fingerprint (MD5)', kp.fingerprint, true);
+  row('Fingerprint (MD5)', kp.fingerprint);
   if (details?.createdAt) row('Created', formatCreated(details.createdAt));
   else if (detailsFailed) row('Created', 'could not be loaded');
-  if (node.local) row('Private key', displayPath(node.local.privatePath), true);
+  if (node.local) row('Private key', displayPath(node.local.privatePath));
   else row('Private key', `not found in ${displayPath(dir)}`);
   return md;
 }
@@ -307,4 +296,34 @@ function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, details
 export function formatCreated(createdAt: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?$/.exec(createdAt);
   return m ? `${m[1]} ${m[2]} UTC` : createdAt;
+}
+
+/** Serves `keypairs-public-key:/<name>.pub?<key line>` documents: read-only, nothing stored. */
+class PublicKeyDocuments implements vscode.TextDocumentContentProvider {
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return `${uri.query}\n`;
+  }
+}
+
+/**
+ * Registers the Key Pairs view: it reloads when the target or the key pairs change, and
+ * is the list the view commands pick from (`services.keyPairList`). Cheap: nothing is
+ * read or requested until the view is shown. Returns the provider (for Test mode).
+ */
+export function registerKeyPairsView(context: vscode.ExtensionContext, services: Services): KeyPairsProvider {
+  const provider = new KeyPairsProvider(services);
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider });
+  provider.attach(view);
+  services.keyPairList = provider;
+  context.subscriptions.push(
+    provider,
+    view,
+    vscode.workspace.registerTextDocumentContentProvider(PUBLIC_KEY_SCHEME, new PublicKeyDocuments()),
+    services.onDidChangeTarget(() => provider.refresh()),
+    services.onDidChangeKeyPairs(() => provider.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('keypairs.sshDirectory')) provider.refreshLocalKeys();
+    }),
+  );
+  return provider;
 }

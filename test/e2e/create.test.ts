@@ -1,7 +1,8 @@
 /**
  * A user in a real VS Code (code-server + Chromium): installs the packaged .vsix, sets the
  * token and creates key pairs through the palette and the status bar, against the
- * emulator. Screenshots of each step go to media/screenshots/ (the README shows them).
+ * emulator. Screenshots of each step go to test-results/screenshots/ (ignored by git);
+ * `npm run screenshots` copies them to media/screenshots/ for the README, on purpose.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import * as ui from '../support/browser';
 import { CodeServer, startCodeServer } from '../support/codeServer';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const SHOTS = path.join(ROOT, 'media', 'screenshots');
+const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const TOKEN = 'e2e-token';
 const VSIX = () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -39,8 +40,6 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     server = await startCodeServer({
       home,
       vsix: VSIX(),
-      // Sign In's "Rackspace (US)" goes to the emulator's Identity v2.0.
-      env: { KEYPAIRS_RACKSPACE_IDENTITY_URL: emu.identityUrl },
       userSettings: { 'keypairs.endpoint': emu.computeUrl },
     });
     browser = await ui.launchBrowser();
@@ -191,16 +190,26 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await ui.runCommand(page, 'Key Pairs: Sign In');
     let qi = await ui.waitForQuickInput(page);
     assert.match(qi.title, /^Sign In to Rackspace or OpenStack/);
-    await waitForItems(['Rackspace (US)', 'Rackspace (UK)', 'OpenStack (Keystone v3)', 'Direct: Compute endpoint and API token']);
-    await pickRow('Rackspace (US)');
+    await waitForItems([
+      'Rackspace (US)',
+      'Rackspace (UK)',
+      'Rackspace: another Identity URL',
+      'OpenStack (Keystone v3)',
+      'Direct: Compute endpoint and API token',
+    ]);
+    // The emulator's Identity v2.0 stands in for Rackspace's: the URL is asked, and shown.
+    await pickRow('Rackspace: another Identity URL');
+    await ui.waitForQuickInputMessage(page, /Rackspace Identity v2\.0 URL/);
+    await ui.typeInQuickInput(page, emu.identityUrl);
+    await ui.acceptQuickInput(page);
     await waitForItems(['API key', 'Password']);
-    // Back to the first step, and forward again.
+    // Back to the URL step (the URL kept), and forward again.
     await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label').first().click();
-    await waitForItems(['Rackspace (US)']);
-    await pickRow('Rackspace (US)');
+    await ui.waitForQuickInputMessage(page, /Rackspace Identity v2\.0 URL/);
+    await ui.acceptQuickInput(page);
     await waitForItems(['API key', 'Password']);
     await pickRow('API key');
-    await ui.waitForQuickInputMessage(page, /Rackspace user name/);
+    await ui.waitForQuickInputMessage(page, new RegExp(`Rackspace user name \\(signs in at ${new URL(emu.identityUrl).host.replace(/\./g, '\\.')}\\)`));
     await ui.typeInQuickInput(page, 'demo');
     await ui.acceptQuickInput(page);
     await ui.waitForQuickInputMessage(page, /API key/);

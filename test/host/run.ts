@@ -19,7 +19,7 @@ export async function runHostSuite(): Promise<{ passed: number; failed: number }
       extensionDevelopmentPath: ROOT,
       testsPath: path.join(__dirname, 'index.js'),
       home,
-      env: { KEYPAIRS_EMULATOR: emu.url, KEYPAIRS_RACKSPACE_IDENTITY_URL: emu.identityUrl },
+      env: { KEYPAIRS_EMULATOR: emu.url },
       userSettings: { 'keypairs.endpoint': emu.computeUrl },
     });
     process.stdout.write(results.output);

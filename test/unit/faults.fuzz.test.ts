@@ -14,7 +14,7 @@ const MICROVERSIONS = [undefined, '2.1', '2.91', '2.92', '2.93'] as const;
 type Mv = (typeof MICROVERSIONS)[number];
 
 // ---------------------------------------------------------------- Nova's schema, stated here
-// From /work/shared/notes/nova-keypairs.md (measured against Nova 26.2.2) and Nova's
+// Measured against Nova 26.2.2, and from Nova's
 // keypairs schema: `name` is a string of 1 to 255 characters (jsonschema counts Python str
 // characters, i.e. code points); printable, not starting or ending with whitespace; before
 // 2.92 only characters of "_- " + digits + ASCII letters; from 2.92 also "@" and ".".

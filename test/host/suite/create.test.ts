@@ -177,6 +177,37 @@ describe('Server Key Pairs in the extension host', () => {
     assert.ok(!fs.existsSync(path.join(ssh, 'over_quota')));
   });
 
+  it('after a failed create, with its error still on screen, a second Create opens the name box', async () => {
+    await setToken(TOKEN);
+    await emulator.options({ quota: 0 });
+    let dismiss: (() => void) | undefined;
+    // The error notification stays open: the user has not dismissed it.
+    rec.answerMessage = (m) => (m.severity === 'error' ? new Promise((resolve) => (dismiss = () => resolve(undefined))) : undefined);
+    assert.equal(await create('first try'), undefined);
+    await rec.waitForMessage(/quota is used up/);
+    assert.ok(dismiss, 'the error is still on screen');
+
+    await emulator.options({ quota: 100 });
+    const again = await create('second try');
+    assert.equal(again?.name, 'second try', 'Create works while the error is shown');
+    dismiss?.();
+  });
+
+  it('a server message holding a Markdown link is shown as plain text, not as a link', async () => {
+    await setToken(TOKEN);
+    const link = '[Fix it](command:keypairs.signOut)';
+    await emulator.fault({
+      method: 'POST',
+      status: 400,
+      body: JSON.stringify({ badRequest: { code: 400, message: `Invalid key pair. ${link}` } }),
+    });
+    assert.equal(await create('markdown'), undefined);
+    const m = await rec.waitForMessage(/Invalid key pair/);
+    assert.ok(!m.message.includes(link), `no link syntax left: ${JSON.stringify(m.message)}`);
+    assert.ok(!/\]\((command|https?|file):/.test(m.message), 'nothing VS Code would link');
+    assert.ok(m.message.replace(/\u200b/g, '').includes(link), 'the server text reads the same');
+  });
+
   it('logs each request without the token', async () => {
     await setToken(TOKEN);
     await create('logged');

@@ -1,33 +1,123 @@
 /**
- * What the in-host tests share: the extension's Test-mode seams (name box, prompts,
- * messages, log), and the emulator's control API (reached over HTTP from the host).
+ * What the in-host tests share. The running extension's Services get a recording
+ * MessageSink and the real QuickInputUserInput built on a factory that records each real
+ * InputBox and QuickPick it creates: the tests drive those widgets (a keystroke sets the
+ * value and fires the change event; Enter fires accept; Back fires the button; Escape
+ * hides), so the extension's own QuickInput code runs. The emulator's control API is
+ * reached over HTTP from the host.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { TestingApi } from '../../../src/extension';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
-import type { NameInputHandle } from '../../../src/ui/nameInput';
-import type { Prompt } from '../../../src/ui/prompts';
-import type { ShownMessage } from '../../../src/ui/notify';
+import { MessageOptions, MessageSink, Severity, ShownMessage, shownMessage } from '../../../src/ui/notify';
+import { BACK, QuickInputFactory, QuickInputUserInput, UserInput } from '../../../src/ui/userInput';
 
 export const EXTENSION_ID = 'server-keypairs.server-keypairs';
 export const TOKEN = 'host-test-token';
-const EMULATOR = process.env.KEYPAIRS_EMULATOR!;
+const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
+/** The prompt of the key pair name box (those are driven by the test itself). */
+const NAME_PROMPT = /^Name of the new key pair/;
 
-interface Testing {
-  tapLog(fn: ((line: string) => void) | undefined): void;
-  setMessageHooks(h: { tap?: (m: ShownMessage) => void; responder?: (m: ShownMessage) => string | undefined }): void;
-  setPromptResponder(fn: ((p: Prompt) => unknown) | undefined): void;
-  onNameInputShown(fn: ((h: NameInputHandle) => void) | undefined): void;
-  globalState(): Record<string, unknown>;
-  readSecret(key: string): Thenable<string | undefined>;
-}
-
-export async function testing(): Promise<Testing> {
+export async function testing(): Promise<TestingApi> {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is installed`);
-  const api = (await ext.activate()) as { testing?: Testing } | undefined;
+  const api = (await ext.activate()) as { testing?: TestingApi } | undefined;
   assert.ok(api?.testing, 'Test-mode API present');
   return api.testing;
+}
+
+/** What a widget shown asked, as a test script answers it. */
+export type Prompt =
+  | { kind: 'input'; options: { title?: string; prompt?: string; password: boolean; value: string }; step: StepInfo }
+  | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: { title?: string; placeHolder?: string }; step: StepInfo }
+  | { kind: 'save'; options: vscode.SaveDialogOptions }
+  | { kind: 'open'; options: vscode.OpenDialogOptions };
+
+export interface StepInfo {
+  step?: number;
+  totalSteps?: number;
+  /** The box's error message when it was (re)shown, e.g. after a failed sign-in. */
+  error?: string;
+}
+
+/** A name box, driven by the test. */
+export interface NameInputHandle {
+  box: vscode.InputBox;
+  /** What a keystroke does: the value changes, the box validates. */
+  typed(value: string): void;
+  /** Enter. */
+  accept(): void;
+  /** Resolves once the box has loaded the account's names (it is busy until then). */
+  loaded(): Promise<void>;
+}
+
+type Widget = vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>;
+
+/** A real widget whose events the test can also fire (an extension cannot type or press Enter). */
+class Driven {
+  readonly changed = new vscode.EventEmitter<string>();
+  readonly accepted = new vscode.EventEmitter<void>();
+  readonly button = new vscode.EventEmitter<vscode.QuickInputButton>();
+  readonly widget: Widget;
+  disposed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly real: Widget,
+    onShow: (driven: Driven) => void,
+    private readonly onIdle: (driven: Driven) => void,
+  ) {
+    const merged =
+      <T>(own: vscode.Event<T>, extra: vscode.Event<T>): vscode.Event<T> =>
+      (listener, thisArgs) =>
+        vscode.Disposable.from(own(listener, thisArgs), extra(listener, thisArgs));
+    this.widget = new Proxy(real, {
+      get: (target, prop) => {
+        if (prop === 'onDidChangeValue') return merged(target.onDidChangeValue, this.changed.event);
+        if (prop === 'onDidAccept') return merged(target.onDidAccept, this.accepted.event);
+        if (prop === 'onDidTriggerButton') return merged(target.onDidTriggerButton, this.button.event);
+        if (prop === 'show') {
+          return () => {
+            target.show();
+            queueMicrotask(() => onShow(this));
+          };
+        }
+        if (prop === 'dispose') {
+          return () => {
+            this.disposed = true;
+            target.dispose();
+            this.idle();
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+      set: (target, prop, value) => {
+        const done = Reflect.set(target, prop, value, target);
+        if (prop === 'busy' && value === false) this.idle();
+        return done;
+      },
+    });
+  }
+
+  type(value: string): void {
+    this.real.value = value;
+    this.changed.fire(value);
+  }
+
+  /** Resolves when the widget is not busy (now, or when it stops being busy). */
+  whenIdle(): Promise<void> {
+    if (!this.real.busy || this.disposed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private idle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((w) => w());
+    if (!this.disposed) this.onIdle(this);
+  }
 }
 
 /** Messages shown and log lines written during a test; answers to messages and prompts. */
@@ -35,34 +125,41 @@ export class Recorder {
   readonly messages: ShownMessage[] = [];
   readonly log: string[] = [];
   readonly prompts: Prompt[] = [];
-  /** Answer to a message: return an action title, or undefined to dismiss. */
-  answerMessage: (m: ShownMessage) => string | undefined = () => undefined;
-  /** Answer to a prompt (input box text, quick pick item, file). */
+  /** Answer to a message: an action title, undefined to dismiss, or a promise (a message left on screen). */
+  answerMessage: (m: ShownMessage) => string | undefined | Promise<string | undefined> = () => undefined;
+  /** Answer to a prompt: the text typed, the item picked, BACK, a file; undefined = Escape. */
   answerPrompt: (p: Prompt) => unknown = () => undefined;
   private names: NameInputHandle[] = [];
   private nameWaiters: Array<(h: NameInputHandle) => void> = [];
+  private messageWaiters: Array<() => void> = [];
+  private saved?: { ui: UserInput; sink: MessageSink };
+  private logSubscription?: vscode.Disposable;
 
   async install(): Promise<void> {
     const t = await testing();
-    t.tapLog((l) => this.log.push(l));
-    t.setMessageHooks({ tap: (m) => this.messages.push(m), responder: (m) => this.answerMessage(m) });
-    t.setPromptResponder((p) => {
-      this.prompts.push(p);
-      return this.answerPrompt(p);
-    });
-    t.onNameInputShown((h) => {
-      const w = this.nameWaiters.shift();
-      if (w) w(h);
-      else this.names.push(h);
-    });
+    this.saved = { ui: t.services.ui, sink: t.services.messageSink };
+    this.logSubscription = t.onLog((line) => this.log.push(line));
+    const sink: MessageSink = {
+      show: <A extends string>(severity: Severity, message: string, actions: readonly A[] = [], options: MessageOptions = {}) => {
+        const shown = shownMessage(severity, message, actions, options);
+        this.messages.push(shown);
+        const waiters = this.messageWaiters;
+        this.messageWaiters = [];
+        waiters.forEach((w) => w());
+        return Promise.resolve(this.answerMessage(shown)) as Promise<A | undefined>;
+      },
+    };
+    t.services.messageSink = sink;
+    t.services.ui = new QuickInputUserInput(this.factory());
   }
 
   async uninstall(): Promise<void> {
     const t = await testing();
-    t.tapLog(undefined);
-    t.setMessageHooks({});
-    t.setPromptResponder(undefined);
-    t.onNameInputShown(undefined);
+    this.logSubscription?.dispose();
+    if (this.saved) {
+      t.services.ui = this.saved.ui;
+      t.services.messageSink = this.saved.sink;
+    }
   }
 
   /** Forgets what earlier tests saw (messages, prompts, name boxes nobody waited for). */
@@ -82,7 +179,7 @@ export class Recorder {
     return new Promise((resolve) => this.nameWaiters.push(resolve));
   }
 
-  /** Runs Set API Token, answering its password box with `token`. */
+  /** Runs Set API Token, answering its password box with `token`; the view then reloads. */
   async setToken(token: string): Promise<void> {
     this.answerPrompt = (p) => (p.kind === 'input' && p.options.password ? token : undefined);
     assert.equal(await vscode.commands.executeCommand('keypairs.setToken'), true);
@@ -93,7 +190,7 @@ export class Recorder {
   async create(name: string): Promise<CreateKeyPairResult | undefined> {
     const running = vscode.commands.executeCommand<CreateKeyPairResult | undefined>('keypairs.create');
     const box = await this.nextNameInput();
-    await whenLoaded(box);
+    await box.loaded();
     box.typed(name);
     box.accept();
     return running;
@@ -101,14 +198,93 @@ export class Recorder {
 
   /** Resolves when a message matching `re` has been shown. */
   async waitForMessage(re: RegExp, timeoutMs = 10_000): Promise<ShownMessage> {
-    const end = Date.now() + timeoutMs;
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs));
     for (;;) {
       const m = this.messages.find((x) => re.test(x.message));
       if (m) return m;
-      if (Date.now() > end) assert.fail(`no message matching ${re}; shown: ${JSON.stringify(this.messages.map((x) => x.message))}`);
-      await sleep(50);
+      const next = new Promise<'shown'>((resolve) => this.messageWaiters.push(() => resolve('shown')));
+      if ((await Promise.race([next, timeout])) === 'timeout') {
+        assert.fail(`no message matching ${re}; shown: ${JSON.stringify(this.messages.map((x) => x.message))}`);
+      }
     }
   }
+
+  private factory(): QuickInputFactory {
+    return {
+      createInputBox: () => new Driven(vscode.window.createInputBox(), (d) => this.shown(d), (d) => this.idle(d)).widget as vscode.InputBox,
+      createQuickPick: <T extends vscode.QuickPickItem>() =>
+        new Driven(vscode.window.createQuickPick<vscode.QuickPickItem>(), (d) => this.shown(d), () => undefined)
+          .widget as unknown as vscode.QuickPick<T>,
+      showSaveDialog: async (options) => this.answer({ kind: 'save', options }) as vscode.Uri | undefined,
+      showOpenDialog: async (options) => this.answer({ kind: 'open', options }) as vscode.Uri[] | undefined,
+    };
+  }
+
+  private answer(prompt: Prompt): unknown {
+    this.prompts.push(prompt);
+    return this.answerPrompt(prompt);
+  }
+
+  private shown(d: Driven): void {
+    const w = d.real;
+    if (isInputBox(w) && NAME_PROMPT.test(w.prompt ?? '')) {
+      const handle: NameInputHandle = {
+        box: d.widget as vscode.InputBox,
+        typed: (value) => d.type(value),
+        accept: () => d.accepted.fire(),
+        loaded: async () => {
+          await d.whenIdle();
+          assert.equal(w.busy, false, 'name box finished loading');
+        },
+      };
+      const waiter = this.nameWaiters.shift();
+      if (waiter) waiter(handle);
+      else this.names.push(handle);
+      return;
+    }
+    void this.drive(d);
+  }
+
+  /** An input box that stopped being busy (a check ran) and is still open: asks again. */
+  private idle(d: Driven): void {
+    const w = d.real;
+    if (isInputBox(w) && !NAME_PROMPT.test(w.prompt ?? '')) void this.drive(d);
+  }
+
+  private async drive(d: Driven): Promise<void> {
+    const w = d.real;
+    const step: StepInfo = { step: w.step, totalSteps: w.totalSteps };
+    let prompt: Prompt;
+    if (isInputBox(w)) {
+      const error = w.validationMessage;
+      step.error = typeof error === 'string' ? error : error?.message;
+      prompt = { kind: 'input', options: { title: w.title, prompt: w.prompt, password: w.password, value: w.value }, step };
+    } else {
+      prompt = { kind: 'pick', items: w.items, options: { title: w.title, placeHolder: w.placeholder }, step };
+    }
+    const answer = await this.answer(prompt);
+    if (d.disposed) return;
+    if (answer === undefined) {
+      w.hide();
+    } else if (answer === BACK) {
+      d.button.fire(vscode.QuickInputButtons.Back);
+    } else if (isInputBox(w)) {
+      d.type(String(answer));
+      d.accepted.fire();
+      if (!d.disposed && !w.busy) {
+        const problem = w.validationMessage;
+        w.hide();
+        assert.fail(`test answer "${String(answer)}" rejected: ${typeof problem === 'string' ? problem : problem?.message}`);
+      }
+    } else {
+      w.selectedItems = [answer as vscode.QuickPickItem];
+      d.accepted.fire();
+    }
+  }
+}
+
+function isInputBox(w: Widget): w is vscode.InputBox {
+  return 'password' in w;
 }
 
 /**
@@ -126,14 +302,9 @@ export function useRecorder(): Recorder {
   return rec;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** Waits until the box has loaded the account's names (it is busy until then). */
-export async function whenLoaded(h: NameInputHandle): Promise<void> {
-  for (let i = 0; h.box.busy && i < 200; i++) await sleep(25);
-  assert.equal(h.box.busy, false, 'name box finished loading');
+export function whenLoaded(h: NameInputHandle): Promise<void> {
+  return h.loaded();
 }
 
 export function validation(h: NameInputHandle): { message: string; severity: string } | undefined {
@@ -165,4 +336,6 @@ export const emulator = {
   async options(o: Record<string, unknown>): Promise<void> {
     await fetch(`${EMULATOR}/_emulator/options`, { method: 'POST', body: JSON.stringify(o), headers: { 'content-type': 'application/json' } });
   },
+  /** The emulator's Rackspace Identity v2.0 URL (Sign In's "another Identity URL"). */
+  identityUrl: `${EMULATOR}/v2.0`,
 };

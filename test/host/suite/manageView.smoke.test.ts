@@ -1,7 +1,6 @@
 /**
- * Smoke test of the Key Pairs view and its commands in the real extension host (drafted
- * with the view; the lead's full suite may replace it). Drives the provider that Test
- * mode exposes as `testing.keyPairsView` and the commands with node arguments.
+ * The Key Pairs view and its commands in the real extension host: drives the provider
+ * that Test mode exposes as `testing.keyPairsView` and the commands with node arguments.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,8 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { HOST_ENTRY_MARKER, identityFileWord, sshHome } from '../../../src/keys/sshConfig';
-import type { KeyPairNode, KeyPairsProvider, KeyPairsViewNode } from '../../../src/views/keyPairsView';
-import { EXTENSION_ID, emulator, useRecorder, sleep, TOKEN, whenLoaded } from './harness';
+import type { KeyPairNode, KeyPairsViewNode } from '../../../src/keyPairList';
+import type { ShownMessage } from '../../../src/ui/notify';
+import { COPY_PATH, OPEN_FOLDER, revealFile } from '../../../src/ui/reveal';
+import { KeyPairsProvider, tooltip } from '../../../src/views/keyPairsView';
+import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
 
@@ -25,7 +27,7 @@ describe('Key Pairs view (smoke)', () => {
   const rec = useRecorder();
   async function setToken(): Promise<void> {
     await rec.setToken(TOKEN);
-    await sleep(100); // secrets.onDidChange → refresh
+    await vscode.commands.executeCommand('keypairs.refresh'); // the view forgets what it loaded before
   }
 
   it('contributes the view, its commands and the keyGeneration setting', async () => {
@@ -42,7 +44,7 @@ describe('Key Pairs view (smoke)', () => {
 
   it('without a token: no children, state unconfigured, no request', async () => {
     await vscode.commands.executeCommand('keypairs.clearToken');
-    await sleep(100);
+    await vscode.commands.executeCommand('keypairs.refresh');
     const v = await view();
     assert.deepEqual(await v.getChildren(), []);
     assert.equal(v.state, 'unconfigured');
@@ -96,13 +98,49 @@ describe('Key Pairs view (smoke)', () => {
     await rec.waitForMessage(/already deleted/);
   });
 
+  it('a tooltip shows server text as plain text: no link, no HTML, even after a blank line', () => {
+    const evil = 'aa:bb\n\n[Fix it](command:keypairs.signOut) <img src=x onerror=alert(1)>';
+    const node: KeyPairNode = { kind: 'keypair', keyPair: { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', type: 'ssh' } };
+    const md = tooltip(node, { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', createdAt: '[x](https://evil.example)' }, false, ssh);
+    assert.equal(md.isTrusted, false);
+    assert.equal(md.supportHtml, false, 'HTML in the text is not rendered');
+    assert.doesNotMatch(md.value, /(^|[^\\])\[Fix it\]/, 'the link is escaped');
+    assert.doesNotMatch(md.value, /(^|[^\\])\[x\]/, 'the created date is escaped');
+    assert.match(md.value, /Fingerprint \(MD5\): /, 'our own labels stay as they were');
+  });
+
+  it('Reveal Private Key in a Remote window, outside the workspace, offers to copy the path or open the folder', async () => {
+    const file = path.join(ssh, 'remote_key');
+    const shown: ShownMessage[] = [];
+    await revealFile(
+      {
+        show: async <A extends string>(severity: 'info' | 'warning' | 'error', message: string, actions: readonly A[] = []) => {
+          shown.push({ severity, message, actions: [...actions], modal: false });
+          return actions.find((a) => a === COPY_PATH);
+        },
+      },
+      file,
+      'ssh-remote',
+    );
+    // The button is handled after the message (its continuation): read until the copy landed.
+    for (let i = 0; i < 100 && (await vscode.env.clipboard.readText()) !== file; i++) await new Promise(setImmediate);
+    assert.deepEqual(shown.map((m) => m.actions), [[COPY_PATH, OPEN_FOLDER]]);
+    assert.match(shown[0]?.message ?? '', /^~\/\.ssh\/remote_key is on the remote host/);
+    assert.equal(await vscode.env.clipboard.readText(), file);
+  });
+
   it('adds a Host entry to ~/.ssh/config', async () => {
-    const priv = path.join(ssh, 'smoke_local');
+    // Its own key (no test depends on the one before it).
+    fs.mkdirSync(ssh, { recursive: true });
+    const priv = path.join(ssh, 'smoke_config');
+    fs.rmSync(priv, { force: true });
+    fs.rmSync(`${priv}.pub`, { force: true });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'smoke', '-f', priv]);
     const answers = ['smoke-host', '203.0.113.7', 'admin'];
     rec.answerPrompt = (p) => (p.kind === 'input' ? answers.shift() : undefined);
     const r = await vscode.commands.executeCommand<{ added: boolean; command: string }>('keypairs.addToSshConfig', { name: 'smoke', privatePath: priv });
     assert.equal(r?.added, true);
-    assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_local admin@203.0.113.7');
+    assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_config admin@203.0.113.7');
     // ssh expands "~" with the account's home (passwd), which may not be this test's $HOME.
     const text = fs.readFileSync(path.join(ssh, 'config'), 'utf8');
     const identity = identityFileWord(priv, sshHome());

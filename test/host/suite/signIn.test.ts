@@ -6,12 +6,18 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
-import type { Prompt } from '../../../src/ui/prompts';
-import { emulator, testing, useRecorder, whenLoaded } from './harness';
+import { KeyPairsAuthProvider } from '../../../src/authProvider';
+import { emulator, Prompt, testing, useRecorder, whenLoaded } from './harness';
 
 const BACK = '\u0000back';
 const API_KEY = 'demo-api-key';
 const PASSWORD = 'demo-password';
+
+const readSecret = async (key: string) => (await testing()).services.context.secrets.get(key);
+const globalState = async () => {
+  const { globalState: state } = (await testing()).services.context;
+  return Object.fromEntries(state.keys().map((k) => [k, state.get(k)]));
+};
 
 /** Answers the wizard's steps by their prompt text (input) or placeholder (pick). */
 function script(answers: Array<[RegExp, string]>): (p: Prompt) => unknown {
@@ -40,9 +46,10 @@ describe('Sign In in the extension host', () => {
 
   const rackspace = (secret = API_KEY, region = 'ORD') =>
     script([
-      [/Where are your servers/, 'Rackspace (US)'],
+      [/Where are your servers/, 'Rackspace: another Identity URL'],
+      [/Rackspace Identity v2\.0 URL/, emulator.identityUrl],
       [/Sign in with/, 'API key'],
-      [/Rackspace user name/, 'demo'],
+      [/Rackspace user name \(signs in at 127\.0\.0\.1:\d+\)/, 'demo'],
       [/API key/, secret],
       [/per region/, region],
     ]);
@@ -75,6 +82,36 @@ describe('Sign In in the extension host', () => {
     assert.equal(tokensCalls.length, 1, 'one sign-in: the token is reused');
   });
 
+  it('the Accounts menu session is opaque: never the cloud token', async () => {
+    rec.answerPrompt = rackspace();
+    await vscode.commands.executeCommand('keypairs.signIn');
+    const stored = JSON.parse((await readSecret('keypairs.session')) ?? '{}') as { token?: string };
+    assert.ok(stored.token, 'signed in with a token');
+    // What VS Code hands to an extension that asks for this provider's session.
+    const [session] = await new KeyPairsAuthProvider((await testing()).services).getSessions();
+    assert.ok(session, 'the account is in the Accounts menu');
+    assert.equal(session.account.label, 'demo (Rackspace, tenant 123456) · ORD');
+    const handedOut = JSON.stringify(session);
+    assert.ok(!handedOut.includes(stored.token), 'the token is not handed out');
+    assert.ok(!handedOut.includes(API_KEY), 'nor the API key');
+    assert.match(session.accessToken, /^[0-9a-f-]{36}$/, 'a random id');
+  });
+
+  it('a command that fails shows its error through the extension (with Sign In), not as a rejected command', async () => {
+    rec.answerPrompt = rackspace();
+    await vscode.commands.executeCommand('keypairs.signIn');
+    // The stored sign-in and credentials are gone (e.g. the keychain was reset).
+    const { secrets } = (await testing()).services.context;
+    await secrets.delete('keypairs.session');
+    await secrets.delete('keypairs.credentials');
+    (await testing()).services.targetChanged();
+    rec.answerPrompt = () => assert.fail('no region pick without a sign-in');
+    assert.equal(await vscode.commands.executeCommand('keypairs.selectRegion'), undefined, 'the command resolves');
+    const m = await rec.waitForMessage(/Not signed in/);
+    assert.equal(m.severity, 'error');
+    assert.deepEqual(m.actions, ['Sign In']);
+  });
+
   it('Select Region switches where key pairs go', async () => {
     rec.answerPrompt = rackspace();
     await vscode.commands.executeCommand('keypairs.signIn');
@@ -98,15 +135,15 @@ describe('Sign In in the extension host', () => {
     assert.equal(await vscode.commands.executeCommand('keypairs.signIn'), undefined);
     assert.equal(shownError, 'Rackspace did not accept the username or API key.');
     assert.ok(!(shownError ?? '').includes('wrong-key'));
-    const t = await testing();
-    assert.equal(await t.readSecret('keypairs.credentials'), undefined, 'no broken account saved');
+    assert.equal(await readSecret('keypairs.credentials'), undefined, 'no broken account saved');
   });
 
   it('password sign-in on an MFA account says to use an API key', async () => {
     await emulator.options({ users: [{ username: 'mfa', password: 'pw', apiKey: 'k', tenantId: '9', mfa: true }] });
     let shownError: string | undefined;
     const answers = script([
-      [/Where are your servers/, 'Rackspace (US)'],
+      [/Where are your servers/, 'Rackspace: another Identity URL'],
+      [/Rackspace Identity v2\.0 URL/, emulator.identityUrl],
       [/Sign in with/, 'Password'],
       [/Rackspace user name/, 'mfa'],
       [/Password/, 'pw'],
@@ -143,14 +180,13 @@ describe('Sign In in the extension host', () => {
   it('Sign Out removes every secret; no secret ever reaches settings, globalState, the log or a message', async () => {
     rec.answerPrompt = rackspace();
     await vscode.commands.executeCommand('keypairs.signIn');
-    const t = await testing();
-    const session = JSON.parse((await t.readSecret('keypairs.session')) ?? '{}');
+    const session = JSON.parse((await readSecret('keypairs.session')) ?? '{}');
     assert.ok(session.token, 'the token is in SecretStorage');
     const secrets = [API_KEY, PASSWORD, session.token as string];
 
     const seen = [
       JSON.stringify(vscode.workspace.getConfiguration('keypairs')),
-      JSON.stringify(t.globalState()),
+      JSON.stringify(await globalState()),
       ...rec.log,
       ...rec.messages.map((m) => m.message),
     ].join('\n');
@@ -159,9 +195,9 @@ describe('Sign In in the extension host', () => {
 
     await vscode.commands.executeCommand('keypairs.signOut');
     for (const key of ['keypairs.credentials', 'keypairs.session', 'keypairs.apiToken']) {
-      assert.equal(await t.readSecret(key), undefined, `${key} removed`);
+      assert.equal(await readSecret(key), undefined, `${key} removed`);
     }
-    assert.deepEqual(t.globalState(), {}, 'no account left in globalState');
+    assert.deepEqual(await globalState(), {}, 'no account left in globalState');
     await rec.waitForMessage(/Signed out of demo/);
   });
 });

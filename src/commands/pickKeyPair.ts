@@ -1,0 +1,59 @@
+/**
+ * The key pair a view command acts on: the node it was invoked on, else the user's pick
+ * among the account's key pairs (those the view has loaded when it has all of them).
+ */
+import { findLocalKey, localKeyIndex } from '../flows/localKeys';
+import { KeyPairNode, isKeyPairNode } from '../keyPairList';
+import { displayPath } from '../keys/keyFiles';
+import { showError } from '../messages';
+import { Services } from '../services';
+import { sshDirectory } from '../settings';
+import { withCancellableProgress } from '../ui/progress';
+import { BACK } from '../ui/userInput';
+import { ensureSetup } from './setup';
+
+/** Only those with a local private key when `localOnly`. */
+export async function pickKeyPair(
+  services: Services,
+  arg: unknown,
+  options: { title: string; localOnly?: boolean },
+): Promise<KeyPairNode | undefined> {
+  if (isKeyPairNode(arg)) return arg;
+  const compute = await ensureSetup(services);
+  if (!compute) return undefined;
+  const dir = sshDirectory();
+  let nodes = await services.keyPairList?.completeList();
+  if (!nodes) {
+    try {
+      nodes = await withCancellableProgress('Loading key pairs…', async (signal) => {
+        const [all, index] = await Promise.all([compute.listAll({ signal }), localKeyIndex(dir)]);
+        return all.map((keyPair): KeyPairNode => ({ kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) }));
+      });
+    } catch (err) {
+      void showError(services.messages, err, 'Loading key pairs');
+      return undefined;
+    }
+  }
+  if (options.localOnly) nodes = nodes.filter((n) => n.local);
+  if (nodes.length === 0) {
+    void services.messages.show(
+      'info',
+      options.localOnly
+        ? `None of your key pairs has its private key in ${displayPath(dir)}.`
+        : 'There are no key pairs in this account yet.',
+    );
+    return undefined;
+  }
+  const picked = await services.ui.pick({
+    title: options.title,
+    placeholder: 'Choose a key pair',
+    matchOnDescription: true,
+    items: nodes.map((node) => ({
+      label: node.keyPair.name,
+      description: node.keyPair.fingerprint,
+      detail: node.local ? `Private key: ${displayPath(node.local.privatePath)}` : undefined,
+      value: node,
+    })),
+  });
+  return picked === BACK ? undefined : picked;
+}

@@ -1,0 +1,17 @@
+/** Key Pairs: Reveal Private Key File — see ../ui/reveal for what a Remote window gets. */
+import { displayPath } from '../keys/keyFiles';
+import { Services } from '../services';
+import { sshDirectory } from '../settings';
+import { revealFile } from '../ui/reveal';
+import { pickKeyPair } from './pickKeyPair';
+
+export async function revealPrivateKeyCommand(services: Services, arg?: unknown): Promise<string | undefined> {
+  const node = await pickKeyPair(services, arg, { title: 'Reveal Private Key File', localOnly: true });
+  if (!node) return undefined;
+  if (!node.local) {
+    void services.messages.show('info', `The private key of "${node.keyPair.name}" is not in ${displayPath(sshDirectory())}.`);
+    return undefined;
+  }
+  await revealFile(services.messages, node.local.privatePath);
+  return node.local.privatePath;
+}

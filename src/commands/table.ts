@@ -1,0 +1,71 @@
+/**
+ * The command table: every command of the extension, registered through one wrapper
+ * (`runCommand`) that catches what a command throws, shows it through ../messages, treats
+ * the user's Cancel as silence, and logs. A new command is one file in this folder plus
+ * one line here (the table's type makes a missing or unknown id a compile error).
+ */
+import * as vscode from 'vscode';
+import { log } from '../log';
+import { isCancel, showError } from '../messages';
+import { Services } from '../services';
+import { addToSshConfigCommand } from './addToSshConfig';
+import { copyFingerprintCommand } from './copyFingerprint';
+import { copyPublicKeyCommand } from './copyPublicKey';
+import { createCommand } from './create';
+import { deleteCommand } from './delete';
+import { COMMAND, CommandName } from '../commandIds';
+import { importCommand } from './importKey';
+import { loadMoreCommand, refreshCommand } from './list';
+import { openPublicKeyCommand } from './openPublicKey';
+import { revealPrivateKeyCommand } from './revealPrivateKey';
+import { selectRegionCommand } from './selectRegion';
+import { signInCommand } from './signIn';
+import { signOutCommand } from './signOut';
+import { clearTokenCommand, setTokenCommand } from './token';
+
+/** A command: what the shell shares, and the argument VS Code passed (a view node, or a target). */
+export type CommandHandler = (services: Services, arg?: unknown) => unknown;
+
+export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
+  create: createCommand,
+  setToken: setTokenCommand,
+  clearToken: clearTokenCommand,
+  signIn: signInCommand,
+  signOut: signOutCommand,
+  selectRegion: selectRegionCommand,
+  refresh: refreshCommand,
+  loadMore: loadMoreCommand,
+  copyPublicKey: copyPublicKeyCommand,
+  copyFingerprint: copyFingerprintCommand,
+  openPublicKey: openPublicKeyCommand,
+  revealPrivateKey: revealPrivateKeyCommand,
+  delete: deleteCommand,
+  import: importCommand,
+  addToSshConfig: addToSshConfigCommand,
+};
+
+/** Registers every command of the table. */
+export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
+  for (const name of Object.keys(COMMANDS) as CommandName[]) {
+    const handler = COMMANDS[name];
+    context.subscriptions.push(vscode.commands.registerCommand(COMMAND[name], (arg?: unknown) => runCommand(services, name, handler, arg)));
+  }
+}
+
+/**
+ * Runs one command: its result, or undefined when it failed (the error is shown, not
+ * awaited) or was cancelled (nothing is shown).
+ */
+export async function runCommand(services: Services, name: CommandName, handler: CommandHandler, arg?: unknown): Promise<unknown> {
+  try {
+    return await handler(services, arg);
+  } catch (err) {
+    if (isCancel(err)) {
+      log.info(`${COMMAND[name]}: cancelled`);
+      return undefined;
+    }
+    log.warn(`${COMMAND[name]} failed: ${err instanceof Error ? err.name : typeof err}`);
+    void showError(services.messages, err);
+    return undefined;
+  }
+}

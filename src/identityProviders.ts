@@ -1,0 +1,229 @@
+/**
+ * The ways to sign in, one descriptor each, in one registry: what Sign In offers, the
+ * steps each asks, the credentials it keeps, how it signs in, where its token comes from,
+ * and which of its answers are secret. The registry's type lists every ProviderChoice, so
+ * a provider added to the type without a descriptor (or the reverse) does not compile.
+ */
+import type { ProviderId } from './account';
+import { ComputeClient } from './api/compute';
+import type { HttpClient } from './api/http';
+import {
+  authenticate,
+  Credentials,
+  RACKSPACE_UK_IDENTITY,
+  RACKSPACE_US_IDENTITY,
+  Session as SignInResult,
+  tokensUrl,
+} from './api/identity';
+import type { PickItem, UserInput } from './ui/userInput';
+import { pickStep, Step, textStep, TextStepSpec } from './ui/wizard';
+
+/** Every way to sign in: an account (kept, renewed) or the direct endpoint and token. */
+export type ProviderChoice = ProviderId | 'direct';
+export type SignInMethod = 'apiKey' | 'password' | 'appCredential';
+
+/** The answers of Sign In so far (every text field starts empty). */
+export interface SignInState {
+  provider?: ProviderChoice;
+  method?: SignInMethod;
+  /** Rackspace Identity URL or Keystone auth URL, for the providers that ask for one. */
+  identityUrl: string;
+  username: string;
+  secret: string;
+  userDomain: string;
+  project: string;
+  projectDomain: string;
+  appCredentialId: string;
+  /** Direct: the Compute endpoint. */
+  endpoint: string;
+  /** Set when signing in (the last step's check) succeeded; absent for Direct. */
+  result?: SignInResult;
+  /** The region picked from the result's catalog. */
+  region?: string;
+}
+
+export function emptySignIn(): SignInState {
+  return { identityUrl: '', username: '', secret: '', userDomain: '', project: '', projectDomain: '', appCredentialId: '', endpoint: '' };
+}
+
+/** The answers typed as text. */
+type TextField = 'identityUrl' | 'username' | 'secret' | 'userDomain' | 'project' | 'projectDomain' | 'appCredentialId' | 'endpoint';
+
+/** Signs in with the answers, on Enter of the last step: a message says why it failed. */
+export type SignInCheck = (state: SignInState, signal: AbortSignal) => Promise<string | undefined>;
+
+export interface IdentityProvider {
+  id: ProviderChoice;
+  label: string;
+  description: string;
+  /** The steps after the provider pick, for the answers so far; the last one runs `check`. */
+  steps(ui: UserInput, state: SignInState, check: SignInCheck): Array<Step<SignInState>>;
+  /** The credentials an account keeps (in SecretStorage); undefined for Direct. */
+  credentials(state: SignInState): Credentials | undefined;
+  /** Signs in; the result (undefined for Direct, which only checks that the token works). */
+  authenticate(http: HttpClient, state: SignInState, signal: AbortSignal): Promise<SignInResult | undefined>;
+  /** Where the token comes from (shown to the user; never a secret). */
+  tokenUrl(state: SignInState): string;
+  /** The answers that are secret: they go only to SecretStorage. */
+  secretFields: ReadonlyArray<keyof SignInState>;
+}
+
+export const SIGN_IN_TITLE = 'Sign In to Rackspace or OpenStack';
+
+const notEmpty = (what: string) => (value: string) => (value.trim() === '' ? `Enter the ${what}.` : undefined);
+const oneWord = (what: string) => (value: string) =>
+  value.trim() === '' ? `Enter the ${what}.` : /\s/.test(value.trim()) ? `The ${what} has no spaces or line breaks.` : undefined;
+export const httpUrl = (value: string): string | undefined => {
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'Enter an http:// or https:// URL.';
+  } catch {
+    return value.trim() === '' ? 'Enter a URL.' : 'Enter an http:// or https:// URL.';
+  }
+};
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function methodStep(ui: UserInput, items: Array<PickItem<SignInMethod>>): Step<SignInState> {
+  return pickStep<'method', SignInMethod, SignInState>(ui, 'method', { title: SIGN_IN_TITLE, placeholder: 'Sign in with', items });
+}
+
+/** Rackspace Identity v2.0 at `fixedUrl`, or at a URL the user types (`fixedUrl` undefined). */
+function rackspace(id: ProviderId, label: string, fixedUrl: string | undefined): IdentityProvider {
+  const identityUrl = (state: SignInState) => fixedUrl ?? state.identityUrl;
+  const credentials = (state: SignInState): Credentials =>
+    state.method === 'password'
+      ? { provider: 'rackspace', identityUrl: identityUrl(state), username: state.username, password: state.secret }
+      : { provider: 'rackspace', identityUrl: identityUrl(state), username: state.username, apiKey: state.secret };
+  return {
+    id,
+    label,
+    description: fixedUrl ? hostOf(fixedUrl) : 'Identity v2.0 at a URL you give (a private or test cloud)',
+    steps: (ui, state, check) => [
+      ...(fixedUrl
+        ? []
+        : [
+            textStep<TextField, SignInState>(ui, 'identityUrl', {
+              title: SIGN_IN_TITLE,
+              prompt: 'Rackspace Identity v2.0 URL',
+              placeholder: RACKSPACE_US_IDENTITY,
+              validate: httpUrl,
+            }),
+          ]),
+      methodStep(ui, [
+        { label: 'API key', description: 'recommended; works with multi-factor accounts', value: 'apiKey' },
+        { label: 'Password', value: 'password' },
+      ]),
+      textStep<TextField, SignInState>(ui, 'username', {
+        title: SIGN_IN_TITLE,
+        prompt: `Rackspace user name (signs in at ${hostOf(identityUrl(state))})`,
+        validate: notEmpty('user name'),
+      }),
+      state.method === 'password'
+        ? textStep<TextField, SignInState>(ui, 'secret', { title: SIGN_IN_TITLE, prompt: 'Password', validate: notEmpty('password'), password: true, check })
+        : textStep<TextField, SignInState>(ui, 'secret', {
+            title: SIGN_IN_TITLE,
+            prompt: 'API key (Account Settings in the Cloud Control Panel)',
+            validate: oneWord('API key'),
+            password: true,
+            check,
+          }),
+    ],
+    credentials,
+    authenticate: (http, state, signal) => authenticate(http, credentials(state), signal),
+    tokenUrl: (state) => tokensUrl(credentials(state)),
+    secretFields: ['secret'],
+  };
+}
+
+const keystoneCredentials = (state: SignInState): Credentials =>
+  state.method === 'appCredential'
+    ? { provider: 'keystone', authUrl: state.identityUrl, applicationCredentialId: state.appCredentialId, applicationCredentialSecret: state.secret }
+    : {
+        provider: 'keystone',
+        authUrl: state.identityUrl,
+        username: state.username,
+        password: state.secret,
+        userDomain: state.userDomain,
+        project: state.project,
+        projectDomain: state.projectDomain,
+      };
+
+const keystone: IdentityProvider = {
+  id: 'keystone',
+  label: 'OpenStack (Keystone v3)',
+  description: 'any OpenStack cloud',
+  steps: (ui, state, check) => {
+    const text = (field: TextField, prompt: string, validate: (value: string) => string | undefined, extra: Partial<TextStepSpec<SignInState>> = {}) =>
+      textStep<TextField, SignInState>(ui, field, { title: SIGN_IN_TITLE, prompt, validate, ...extra });
+    return [
+      text('identityUrl', 'Keystone auth URL (OS_AUTH_URL)', httpUrl, { placeholder: 'https://keystone.example.com:5000/v3' }),
+      methodStep(ui, [
+        { label: 'Password', description: 'user, password and project', value: 'password' },
+        { label: 'Application credential', description: 'id and secret', value: 'appCredential' },
+      ]),
+      ...(state.method === 'appCredential'
+        ? [
+            text('appCredentialId', 'Application credential ID', oneWord('application credential ID')),
+            text('secret', 'Application credential secret', notEmpty('secret'), { password: true, check }),
+          ]
+        : [
+            text('username', 'User name (OS_USERNAME)', notEmpty('user name')),
+            text('userDomain', 'User domain (OS_USER_DOMAIN_NAME)', notEmpty('user domain'), { default: 'Default' }),
+            text('project', 'Project name (OS_PROJECT_NAME)', notEmpty('project')),
+            text('projectDomain', 'Project domain (OS_PROJECT_DOMAIN_NAME)', notEmpty('project domain'), { default: 'Default' }),
+            text('secret', 'Password', notEmpty('password'), { password: true, check }),
+          ]),
+    ];
+  },
+  credentials: keystoneCredentials,
+  authenticate: (http, state, signal) => authenticate(http, keystoneCredentials(state), signal),
+  tokenUrl: (state) => tokensUrl(keystoneCredentials(state)),
+  secretFields: ['secret'],
+};
+
+const direct: IdentityProvider = {
+  id: 'direct',
+  label: 'Direct: Compute endpoint and API token',
+  description: 'no sign-in; you renew the token',
+  steps: (ui, _state, check) => [
+    textStep<TextField, SignInState>(ui, 'endpoint', {
+      title: SIGN_IN_TITLE,
+      prompt: 'Compute endpoint URL',
+      placeholder: 'https://dfw.servers.api.rackspacecloud.com/v2/123456',
+      validate: httpUrl,
+    }),
+    textStep<TextField, SignInState>(ui, 'secret', {
+      title: SIGN_IN_TITLE,
+      prompt: 'API token (sent as X-Auth-Token)',
+      validate: oneWord('token'),
+      password: true,
+      check,
+    }),
+  ],
+  credentials: () => undefined,
+  // The endpoint and token work when they list one key pair.
+  authenticate: async (http, state, signal) => {
+    const token = state.secret;
+    const compute = new ComputeClient({ endpoint: state.endpoint, http, auth: { canRenew: false, token: async () => token } });
+    await compute.listPage({ limit: 1, signal });
+    return undefined;
+  },
+  tokenUrl: () => '',
+  secretFields: ['secret'],
+};
+
+/** Every provider, in the order Sign In offers them. */
+export const IDENTITY_PROVIDERS: { readonly [id in ProviderChoice]: IdentityProvider } = {
+  'rackspace-us': rackspace('rackspace-us', 'Rackspace (US)', RACKSPACE_US_IDENTITY),
+  'rackspace-uk': rackspace('rackspace-uk', 'Rackspace (UK)', RACKSPACE_UK_IDENTITY),
+  'rackspace-custom': rackspace('rackspace-custom', 'Rackspace: another Identity URL', undefined),
+  keystone,
+  direct,
+};

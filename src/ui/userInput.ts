@@ -1,0 +1,197 @@
+/**
+ * Everything the extension asks the user, behind one interface injected through Services:
+ * `QuickInputUserInput` builds it on VS Code's QuickInput (InputBox and QuickPick with
+ * step counts, a Back button, busy state and inline validation) and dialogs. The
+ * extension-host tests construct the same class with a QuickInputFactory that records the
+ * real widgets it creates, so they drive this code, not a copy of it. Text from a server
+ * shown in a box (a check's error) is shown as plain text.
+ */
+import * as vscode from 'vscode';
+import { plainLabel, plainMessage } from '../plainText';
+import { askKeyPairName, NameInputOptions } from './nameInput';
+import { Back, BACK } from './wizard';
+
+export { BACK } from './wizard';
+export type { Back } from './wizard';
+
+export interface InputStep {
+  title: string;
+  /** Where the step stands in a multi-step input; omitted for a single box. */
+  step?: number;
+  totalSteps?: number;
+  prompt: string;
+  placeholder?: string;
+  value?: string;
+  password?: boolean;
+  /** Problem with a value, or undefined when it is fine. */
+  validate?: (value: string) => string | undefined;
+  /** Shown until the user types. */
+  error?: string;
+  /**
+   * Checked on Enter while the box stays open and busy (e.g. signing in): a message
+   * returned is shown as the box's error and the user stays on this step.
+   */
+  check?: (value: string, signal: AbortSignal) => Promise<string | undefined>;
+}
+
+export type PickItem<T> = vscode.QuickPickItem & { value: T };
+
+export interface PickStep<T> {
+  title: string;
+  step?: number;
+  totalSteps?: number;
+  placeholder: string;
+  items: Array<PickItem<T>>;
+  active?: T;
+  matchOnDescription?: boolean;
+  matchOnDetail?: boolean;
+}
+
+export interface UserInput {
+  /** One InputBox; BACK when its Back button was pressed, undefined when cancelled. */
+  input(step: InputStep): Promise<string | Back | undefined>;
+  /** One QuickPick; the value of the item picked, BACK, or undefined when cancelled. */
+  pick<T>(step: PickStep<T>): Promise<T | Back | undefined>;
+  /** The key pair name box (validated as typed); undefined when cancelled. */
+  keyPairName(options: NameInputOptions): Promise<string | undefined>;
+  /** Brings an open name box back to front; false when none is open. */
+  refocusKeyPairName(): boolean;
+  saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
+  openDialog(options: vscode.OpenDialogOptions): Promise<vscode.Uri[] | undefined>;
+}
+
+/** The parts of `vscode.window` the real UserInput uses. */
+export interface QuickInputFactory {
+  createInputBox(): vscode.InputBox;
+  createQuickPick<T extends vscode.QuickPickItem>(): vscode.QuickPick<T>;
+  showSaveDialog(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined>;
+  showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
+}
+
+export class QuickInputUserInput implements UserInput {
+  private nameBox?: vscode.InputBox;
+
+  constructor(private readonly window: QuickInputFactory = vscode.window) {}
+
+  async input(s: InputStep): Promise<string | Back | undefined> {
+    const box = this.window.createInputBox();
+    box.title = s.title;
+    box.step = s.step;
+    box.totalSteps = s.totalSteps;
+    box.prompt = s.prompt;
+    box.placeholder = s.placeholder;
+    box.value = s.value ?? '';
+    box.password = !!s.password;
+    box.ignoreFocusOut = true;
+    box.buttons = (s.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
+    box.validationMessage = s.error === undefined ? undefined : plainMessage(s.error);
+    let checking: AbortController | undefined;
+    return run<string>(
+      box,
+      (done) => [
+        box.onDidChangeValue((v) => (box.validationMessage = v === '' ? undefined : s.validate?.(v))),
+        box.onDidAccept(async () => {
+          if (checking) return;
+          const value = box.value;
+          const problem = s.validate?.(value);
+          if (problem) {
+            box.validationMessage = problem;
+            return;
+          }
+          if (!s.check) return done(value);
+          checking = new AbortController();
+          box.busy = true;
+          box.enabled = false;
+          try {
+            const failed = await s.check(value, checking.signal);
+            if (failed === undefined) return done(value);
+            box.validationMessage = plainMessage(failed);
+          } finally {
+            checking = undefined;
+            box.enabled = true;
+            box.busy = false;
+          }
+        }),
+      ],
+      () => checking?.abort(),
+    );
+  }
+
+  async pick<T>(s: PickStep<T>): Promise<T | Back | undefined> {
+    const qp = this.window.createQuickPick<PickItem<T>>();
+    qp.title = s.title;
+    qp.step = s.step;
+    qp.totalSteps = s.totalSteps;
+    qp.placeholder = s.placeholder;
+    qp.matchOnDescription = !!s.matchOnDescription;
+    qp.matchOnDetail = !!s.matchOnDetail;
+    qp.items = s.items.map((item) => ({
+      ...item,
+      label: plainLabel(item.label),
+      description: item.description === undefined ? undefined : plainLabel(item.description),
+      detail: item.detail === undefined ? undefined : plainLabel(item.detail),
+    }));
+    qp.ignoreFocusOut = true;
+    qp.buttons = (s.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
+    const active = qp.items.find((i) => i.value === s.active && i.kind !== vscode.QuickPickItemKind.Separator);
+    if (active) qp.activeItems = [active];
+    return run<T>(qp, (done) => [
+      qp.onDidAccept(() => {
+        const [picked] = qp.selectedItems;
+        if (picked) done(picked.value);
+      }),
+    ]);
+  }
+
+  keyPairName(options: NameInputOptions): Promise<string | undefined> {
+    const box = this.window.createInputBox();
+    this.nameBox = box;
+    return askKeyPairName(box, options).finally(() => {
+      if (this.nameBox === box) this.nameBox = undefined;
+    });
+  }
+
+  refocusKeyPairName(): boolean {
+    this.nameBox?.show();
+    return this.nameBox !== undefined;
+  }
+
+  async saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
+    return this.window.showSaveDialog(options);
+  }
+
+  async openDialog(options: vscode.OpenDialogOptions): Promise<vscode.Uri[] | undefined> {
+    return this.window.showOpenDialog(options);
+  }
+}
+
+/** Shows `input` until it is accepted (`done`), goes Back, or is hidden (then `onCancel`). */
+function run<T>(
+  input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>,
+  wire: (done: (value: T) => void) => vscode.Disposable[],
+  onCancel?: () => void,
+): Promise<T | Back | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (value: T | Back | undefined) => {
+      if (settled) return;
+      settled = true;
+      subs.forEach((d) => d.dispose());
+      input.dispose();
+      resolve(value);
+    };
+    const subs = [
+      ...wire((v) => finish(v)),
+      input.onDidTriggerButton((b) => {
+        if (b !== vscode.QuickInputButtons.Back) return;
+        onCancel?.();
+        finish(BACK);
+      }),
+      input.onDidHide(() => {
+        onCancel?.();
+        finish(undefined);
+      }),
+    ];
+    input.show();
+  });
+}

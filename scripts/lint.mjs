@@ -1,4 +1,4 @@
-// npm run lint: ESLint (typescript-eslint, recommended + type-checked), Prettier's check and
+// npm run lint: the production code type-checked with noUncheckedIndexedAccess, ESLint (typescript-eslint, recommended + type-checked), Prettier's check and
 // a copy-paste check of src/ (jscpd: no block of 6 or more lines repeated). Each is one
 // check; the last line says how many passed. `--fix` lets ESLint and Prettier fix what they can.
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ const bin = (pkg, file) => path.join(root, 'node_modules', pkg, file);
 const CODE = ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs'];
 
 const checks = [
+  ['tsc (src, noUncheckedIndexedAccess)', [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.src.json']],
   ['eslint', [bin('eslint', 'bin/eslint.js'), '--max-warnings', '0', ...(fix ? ['--fix'] : []), '.']],
   ['prettier', [bin('prettier', 'bin/prettier.cjs'), fix ? '--write' : '--check', '--log-level', 'warn', ...CODE]],
   [

@@ -102,7 +102,7 @@ export class ComputeClient {
       paged &&
       Array.isArray(body.keypairs_links) &&
       body.keypairs_links.some((l) => (l as { rel?: unknown })?.rel === 'next');
-    const next = hasNext && keyPairs.length > 0 ? keyPairs[keyPairs.length - 1].name : undefined;
+    const next = hasNext && keyPairs.length > 0 ? keyPairs.at(-1)?.name : undefined;
     return { keyPairs, next };
   }
 
@@ -234,12 +234,14 @@ export class ComputeClient {
   }
 
   private keyPairFrom(kp: unknown, method: string, path: string): KeyPair {
-    const o = kp as Record<string, unknown> | undefined;
-    for (const field of ['name', 'public_key', 'fingerprint']) {
-      if (typeof o?.[field] !== 'string') throw this.badResponse(method, path, field, method === 'POST');
-    }
-    const r = o as Record<string, string>;
-    return { name: r.name, publicKey: r.public_key, fingerprint: r.fingerprint, type: typeof o?.type === 'string' ? r.type : undefined };
+    const o = (kp ?? {}) as Record<string, unknown>;
+    const text = (field: string): string => {
+      const value = o[field];
+      if (typeof value !== 'string') throw this.badResponse(method, path, field, method === 'POST');
+      return value;
+    };
+    const [name, publicKey, fingerprint] = [text('name'), text('public_key'), text('fingerprint')];
+    return { name, publicKey, fingerprint, type: typeof o.type === 'string' ? o.type : undefined };
   }
 
   private badResponse(method: string, path: string, field: string, ambiguous = false): ApiError {
@@ -261,14 +263,14 @@ function itemPath(name: string): string {
 export function versionedRoot(endpoint: string): string {
   const u = new URL(endpoint);
   const m = /^(.*?\/v\d+(?:\.\d+)?)(?:\/|$)/.exec(u.pathname);
-  u.pathname = m ? m[1] : u.pathname;
+  u.pathname = m?.[1] ?? u.pathname;
   u.search = '';
   return u.toString().replace(/\/+$/, '');
 }
 
 /** Compares 'X.Y' microversions numerically (2.10 > 2.9). */
 export function compareVersions(a: string, b: string): number {
-  const [am, an] = a.split('.').map(Number);
-  const [bm, bn] = b.split('.').map(Number);
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
   return am - bm || an - bn;
 }

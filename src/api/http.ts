@@ -347,10 +347,11 @@ function errorCode(err: unknown): string | undefined {
 export function serverMessage(body: unknown): { envelope?: string; message?: string } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
   const keys = Object.keys(body);
-  if (keys.length !== 1) return {};
-  const inner = (body as Record<string, unknown>)[keys[0]];
+  const envelope = keys[0];
+  if (keys.length !== 1 || envelope === undefined) return {};
+  const inner = (body as Record<string, unknown>)[envelope];
   const message = inner && typeof inner === 'object' ? (inner as Record<string, unknown>).message : undefined;
-  return { envelope: keys[0], message: typeof message === 'string' ? message.slice(0, 500) : undefined };
+  return { envelope, message: typeof message === 'string' ? message.slice(0, 500) : undefined };
 }
 
 function statusError(

@@ -225,7 +225,7 @@ function collectRegions(endpoints: unknown, pick: (e: Record<string, unknown>) =
 function defaultRegion(regions: ComputeRegion[], named?: string): string | undefined {
   const found = named && regions.find((r) => r.region.toLowerCase() === named.toLowerCase());
   if (found) return found.region;
-  return regions.length === 1 ? regions[0].region : undefined;
+  return regions.length === 1 ? regions[0]?.region : undefined;
 }
 
 function expiry(value: unknown): number {

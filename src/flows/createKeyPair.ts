@@ -159,9 +159,8 @@ const CLEANUP_TIMEOUT_MS = 20_000;
 export async function createKeyPair(o: CreateKeyPairOptions): Promise<CreateKeyPairResult> {
   const fileBase = keyFileName(o.name);
   const targets = await checkTargets(o.sshDirectory, fileBase);
-  if (targets.existing.length > 0) {
-    throw new KeyFileError('exists', targets.existing[0]);
-  }
+  const existing = targets.existing[0];
+  if (existing !== undefined) throw new KeyFileError('exists', existing);
   const version = await o.compute.version(o.signal);
   const localOnly = version.microversion !== undefined && compareVersions(version.microversion, LOCAL_ONLY_MICROVERSION) >= 0;
   const generation: KeyGeneration = localOnly ? 'local' : (o.generation ?? 'server');

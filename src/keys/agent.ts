@@ -115,7 +115,7 @@ function request(socket: string, message: Buffer, timeoutMs: number): Promise<nu
         fail(new AgentError('protocol', 'The ssh-agent gave a malformed answer.'));
       } else if (data.length >= 4 + length) {
         connection.destroy();
-        resolve(data[4]);
+        resolve(data.readUInt8(4));
       }
     });
     const closed = 'The ssh-agent closed the connection without an answer.';

@@ -59,11 +59,11 @@ function parseLine(text: string, eol: string): AuthorizedKeysLine {
 
 /** The key at the start of `s` (`type base64 [comment]`), if there is one. */
 function keyAt(s: string): { key: string; comment: string } | undefined {
-  const m = /^(\S+)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(s);
-  if (!m || !KEY_TYPE.test(m[1]) || !BASE64.test(m[2])) return undefined;
-  const blob = Buffer.from(m[2], 'base64');
+  const [, type, data, comment] = /^(\S+)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(s) ?? [];
+  if (type === undefined || data === undefined || !KEY_TYPE.test(type) || !BASE64.test(data)) return undefined;
+  const blob = Buffer.from(data, 'base64');
   if (blob.length === 0) return undefined;
-  return { key: `${m[1]} ${blob.toString('base64')}`, comment: (m[3] ?? '').trim() };
+  return { key: `${type} ${blob.toString('base64')}`, comment: (comment ?? '').trim() };
 }
 
 function optionsEnd(s: string): number | undefined {
@@ -130,9 +130,9 @@ export function removeAuthorizedKey(text: string, publicKey: string): { text: st
   const kept = lines.filter((l) => l.key !== key);
   const removed = lines.length - kept.length;
   if (removed === 0) return { text, removed: 0 };
-  const endedWithoutNewline = lines.length > 0 && lines[lines.length - 1].eol === '';
-  if (endedWithoutNewline && kept.length > 0 && kept[kept.length - 1].eol !== '') {
-    kept[kept.length - 1] = { ...kept[kept.length - 1], eol: '' };
+  const lastKept = kept.at(-1);
+  if (lines.at(-1)?.eol === '' && lastKept && lastKept.eol !== '') {
+    kept[kept.length - 1] = { ...lastKept, eol: '' };
   }
   return { text: kept.map((l) => l.text + l.eol).join(''), removed };
 }

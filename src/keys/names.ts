@@ -35,10 +35,11 @@ export function checkKeyPairName(name: string, microversion?: string): NameProbl
   if (name.trim().length === 0) return { message: "The name can't be only spaces." };
 
   const chars = Array.from(name);
-  if (/\s/.test(chars[0])) {
-    return { message: `The name can't start with ${describeChar(chars[0])}.`, position: 1 };
+  const first = chars[0] ?? '';
+  if (/\s/.test(first)) {
+    return { message: `The name can't start with ${describeChar(first)}.`, position: 1 };
   }
-  const last = chars[chars.length - 1];
+  const last = chars.at(-1) ?? '';
   if (/\s/.test(last)) {
     return { message: `The name can't end with ${describeChar(last)}.`, position: chars.length };
   }
@@ -46,11 +47,12 @@ export function checkKeyPairName(name: string, microversion?: string): NameProbl
   const extended = allowsExtendedNames(microversion);
   const allowed = extended ? EXTENDED_CHARS : LEGACY_CHARS;
   const bad = chars.findIndex((c) => !allowed.test(c));
-  if (bad >= 0) {
-    const what = describeChar(chars[bad]);
+  const badChar = chars[bad];
+  if (badChar !== undefined) {
+    const what = describeChar(badChar);
     const list = extended ? 'spaces, "-", "_", "@" and "."' : 'spaces, "-" and "_"';
     return {
-      message: `${what[0].toUpperCase()}${what.slice(1)} at position ${bad + 1} is not allowed. Use letters, digits, ${list}.`,
+      message: `${what.charAt(0).toUpperCase()}${what.slice(1)} at position ${bad + 1} is not allowed. Use letters, digits, ${list}.`,
       position: bad + 1,
     };
   }
@@ -175,8 +177,8 @@ const CHAR_NAMES: Record<string, string> = {
 /** Readable name of one character (a code point), starting lowercase: `"/"`, `a tab (U+0009)`, `"é" (U+00E9)`. */
 function describeChar(c: string): string {
   const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (c === ' ') return CHAR_NAMES[c];
-  if (c in CHAR_NAMES) return `${CHAR_NAMES[c]} (${code})`;
+  const named = CHAR_NAMES[c];
+  if (named !== undefined) return c === ' ' ? named : `${named} (${code})`;
   if (/\s/u.test(c)) return `a space character (${code})`;
   if (/\p{Cc}/u.test(c)) return `control character ${code}`;
   if (/[\p{Cf}\p{Z}\p{M}\p{Co}\p{Cn}\p{Cs}]/u.test(c)) return `invisible character ${code}`;

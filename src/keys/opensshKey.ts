@@ -351,8 +351,8 @@ function keyObjectFromFields(type: string, reader: SshReader): KeyObject {
     return checkedKey(jwk, pub);
   }
   if (type === 'ssh-rsa') {
-    const [n, e, d, iqmp, p, q] = Array.from({ length: 6 }, () => reader.mpint());
-    const [bn, be, bd, bi, bp, bq] = [n, e, d, iqmp, p, q].map(toBigInt);
+    const [n, e, d, iqmp, p, q] = [reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint()];
+    const [bn, be, bd, bi, bp, bq] = [toBigInt(n), toBigInt(e), toBigInt(d), toBigInt(iqmp), toBigInt(p), toBigInt(q)];
     const fits =
       bp > 2n && bq > 2n && bp * bq === bn && (bi * bq) % bp === 1n;
     const inverse = fits && (be * bd) % (bp - 1n) === 1n && (be * bd) % (bq - 1n) === 1n;

@@ -44,8 +44,8 @@ const notAKey = () => new PrivateKeyError('not-a-private-key', 'The text is not 
 export function checkPrivateKey(text: string, publicKey: PublicKeyInfo): string {
   const normalized = text.replace(/\r\n/g, '\n').replace(/\n+$/, '');
   const armor = /^-----BEGIN ([A-Z0-9 ]+)-----\n([\s\S]*)\n-----END ([A-Z0-9 ]+)-----$/.exec(normalized);
-  if (!armor || armor[1] !== armor[3]) throw notAKey();
-  const [, label, body] = armor;
+  const [, label, body, endLabel] = armor ?? [];
+  if (label === undefined || body === undefined || label !== endLabel) throw notAKey();
   if (label === 'ENCRYPTED PRIVATE KEY' || /^Proc-Type:.*ENCRYPTED/m.test(body)) {
     throw new PrivateKeyError('encrypted', 'The private key is encrypted with a passphrase that is not known here.');
   }
@@ -101,7 +101,7 @@ function opensshKey(type: string, reader: SshReader): KeyObject {
       return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     }
     if (type === 'ssh-rsa') {
-      const [n, e, d, qi, p, q] = Array.from({ length: 6 }, () => reader.mpint());
+      const [n, e, d, qi, p, q] = [reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint()];
       const big = (b: Buffer) => BigInt(`0x${b.toString('hex') || '0'}`);
       const mod = (x: bigint, m: bigint) => toBuffer(x % m);
       const jwk = {
@@ -165,7 +165,7 @@ function mpint(magnitude: Buffer): Buffer {
   let start = 0;
   while (start < magnitude.length && magnitude[start] === 0) start++;
   const value = magnitude.subarray(start);
-  return encodeString(value.length > 0 && value[0] & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value);
+  return encodeString(((value[0] ?? 0) & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), value]) : value);
 }
 
 function toBuffer(value: bigint): Buffer {

@@ -79,7 +79,7 @@ export function parsePublicKey(text: string, source: PublicKeySource = 'user'): 
   }
   if (trimmed !== trimmed.trim()) throw new PublicKeyError('The public key line starts or ends with blanks.');
 
-  const [, type, data = '', rest = ''] = /^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(trimmed)!;
+  const [, type = '', data = '', rest = ''] = /^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(trimmed) ?? [];
   if (!KEY_TYPE.test(type)) {
     if (/(?:^|\s)(?:ssh|ecdsa|sk)-\S+\s+AAAA/.test(trimmed)) {
       throw new PublicKeyError(
@@ -150,8 +150,8 @@ function validateBlob(type: PublicKeyType, blob: Buffer): number {
 function readRsa(reader: SshReader): number {
   const e = reader.mpint();
   const n = reader.mpint();
-  if (bitLength(e) < 2 || (e[e.length - 1] & 1) === 0) throw damaged('the RSA exponent is invalid');
-  if ((n[n.length - 1] & 1) === 0) throw damaged('the RSA modulus is invalid');
+  if (bitLength(e) < 2 || ((e.at(-1) ?? 0) & 1) === 0) throw damaged('the RSA exponent is invalid');
+  if (((n.at(-1) ?? 0) & 1) === 0) throw damaged('the RSA modulus is invalid');
   const bits = bitLength(n);
   if (bits < MIN_RSA_BITS) {
     throw new PublicKeyError(`The RSA key has only ${bits} bits; at least ${MIN_RSA_BITS} are required (3072 or more recommended).`);

@@ -33,7 +33,7 @@ export function encodeMpint(magnitude: Buffer): Buffer {
   let start = 0;
   while (start < magnitude.length && magnitude[start] === 0) start++;
   const trimmed = magnitude.subarray(start);
-  const needsZero = trimmed.length > 0 && (trimmed[0] & 0x80) !== 0;
+  const needsZero = ((trimmed[0] ?? 0) & 0x80) !== 0;
   return encodeString(needsZero ? Buffer.concat([Buffer.alloc(1), trimmed]) : trimmed);
 }
 
@@ -75,7 +75,7 @@ export class SshReader {
    */
   mpint(): Buffer {
     const bytes = this.string();
-    if (bytes.length > 0 && (bytes[0] & 0x80) !== 0) {
+    if (((bytes[0] ?? 0) & 0x80) !== 0) {
       throw new WireError('negative integer');
     }
     let start = 0;
@@ -113,5 +113,5 @@ export class SshReader {
 /** Number of significant bits in a big-endian magnitude without leading zero bytes. */
 export function bitLength(magnitude: Buffer): number {
   if (magnitude.length === 0) return 0;
-  return (magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0]));
+  return (magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0] ?? 0));
 }

@@ -78,7 +78,7 @@ function ipv4Octets(ip: string): number[] {
 
 /** A v4 address reachable from the Internet (not private, shared, loopback, link-local or reserved). */
 export function isPublicIpv4(ip: string): boolean {
-  const [a, b] = ipv4Octets(ip);
+  const [a = 0, b = 0] = ipv4Octets(ip);
   if (a === 10 || a === 127 || a === 0 || a >= 224) return false;
   if (a === 172 && b >= 16 && b <= 31) return false;
   if (a === 192 && b === 168) return false;

@@ -85,7 +85,7 @@ export function distroFromId(value: string | undefined): string | undefined {
   if (!value) return undefined;
   let v = value.trim().toLowerCase();
   const rev = /^(?:org|com|io|net)\.([a-z0-9_-]+)$/.exec(v);
-  if (rev) v = rev[1];
+  if (rev?.[1]) v = rev[1];
   for (const [re, key] of DISTRO_ALIASES) if (re.test(v)) return key;
   return undefined;
 }
@@ -116,13 +116,15 @@ export function guessLoginUser(hints: ImageHints | undefined, options: GuessOpti
     return { user: 'root', source: 'rackspace', reason: why };
   }
   const fromId = distroFromId(hints?.osDistro);
-  if (fromId) {
-    const user = DISTRO_USERS[fromId];
+  const idUser = fromId === undefined ? undefined : DISTRO_USERS[fromId];
+  if (fromId && idUser) {
+    const user = idUser;
     return { user, source: 'os_distro', reason: `from the image's os_distro: ${shown(hints?.osDistro ?? fromId)}` };
   }
   const fromName = distroFromName(hints?.name);
-  if (fromName) {
-    const user = DISTRO_USERS[fromName];
+  const nameUser = fromName === undefined ? undefined : DISTRO_USERS[fromName];
+  if (nameUser) {
+    const user = nameUser;
     return { user, source: 'image-name', reason: `from the image name: ${shown(hints?.name ?? '')}` };
   }
   return undefined;

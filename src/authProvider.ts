@@ -36,19 +36,19 @@ export class KeyPairsAuthProvider implements vscode.AuthenticationProvider, vsco
     else if (before && now && before.account.label !== now.account.label) this.changed.fire({ added: [], removed: [], changed: [now] });
   }
 
-  async getSessions(): Promise<vscode.AuthenticationSession[]> {
+  getSessions(): Promise<vscode.AuthenticationSession[]> {
     const profile = this.services.account.profile();
-    if (!profile) return [];
+    if (!profile) return Promise.resolve([]);
     const account = `${profile.provider}\n${profile.authUrl}\n${profile.username ?? ''}\n${profile.label}`;
     if (this.opaque?.account !== account) this.opaque = { account, id: randomUUID() };
-    return [
+    return Promise.resolve([
       {
         id: this.opaque.id,
         accessToken: this.opaque.id,
         account: { id: this.opaque.id, label: profile.region ? `${profile.label} · ${profile.region}` : profile.label },
         scopes: [],
       },
-    ];
+    ]);
   }
 
   async createSession(): Promise<vscode.AuthenticationSession> {

@@ -211,7 +211,7 @@ const direct: IdentityProvider = {
   // The endpoint and token work when they list one key pair.
   authenticate: async (http, state, signal) => {
     const token = state.secret;
-    const compute = new ComputeClient({ endpoint: state.endpoint, http, auth: { canRenew: false, token: async () => token } });
+    const compute = new ComputeClient({ endpoint: state.endpoint, http, auth: { canRenew: false, token: () => Promise.resolve(token) } });
     await compute.listPage({ limit: 1, signal });
     return undefined;
   },

@@ -93,7 +93,7 @@ export class ComputeClient {
     const query = new URLSearchParams();
     if (paged && options.limit) query.set('limit', String(options.limit));
     if (paged && options.marker) query.set('marker', options.marker);
-    const qs = query.size ? `?${query}` : '';
+    const qs = query.size ? `?${query.toString()}` : '';
     const res = await this.send({ method: 'GET', path: `/os-keypairs${qs}`, signal: options.signal });
     const body = res.body as { keypairs?: unknown; keypairs_links?: unknown } | undefined;
     if (!body || !Array.isArray(body.keypairs)) throw this.badResponse('GET', '/os-keypairs', 'keypairs');

@@ -175,7 +175,7 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
   const endpoints = (Array.isArray(token.catalog) ? token.catalog : [])
     .map(obj)
     .filter((s) => s?.type === 'compute')
-    .flatMap((s) => (Array.isArray(s?.endpoints) ? s.endpoints : []))
+    .flatMap((s): unknown[] => (Array.isArray(s?.endpoints) ? (s.endpoints as unknown[]) : []))
     .filter((e) => obj(e)?.interface === 'public');
   const regions = collectRegions(endpoints, (e) => ({ region: e.region ?? e.region_id ?? 'default', url: e.url }));
   if (regions.length === 0) {

@@ -30,7 +30,7 @@ export function redactUrl(url: string | URL): string {
 }
 
 /** `scheme://…` up to white space or a closing quote/bracket. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()\[\]{}]+/gi;
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()[\]{}]+/gi;
 /** `X-Auth-Token: v`, `token=v`, `"password": "v"`, `apiKey v`… (a labelled credential). */
 const SECRET_LABEL =
   'x-auth-token|x-subject-token|authorization|access[_-]?token|token|password|passwd|api[_-]?key|secret|passcode';

@@ -140,7 +140,7 @@ export function normalizeServer(entry: unknown): Server | undefined {
  */
 function nextMarker(links: unknown, base: string, lastId: string | undefined): string | undefined {
   if (!Array.isArray(links)) return undefined;
-  const next = links.find((l) => isObject(l) && l.rel === 'next');
+  const next: unknown = links.find((l: unknown) => isObject(l) && l.rel === 'next');
   if (!isObject(next)) return undefined;
   if (typeof next.href === 'string') {
     try {
@@ -186,7 +186,7 @@ export async function listServers(compute: ComputeClient, options: ListServersOp
   for (;;) {
     const query = new URLSearchParams({ limit: String(pageSize) });
     if (marker !== undefined) query.set('marker', marker);
-    const path = `/servers/detail?${query}`;
+    const path = `/servers/detail?${query.toString()}`;
     let body: unknown;
     try {
       body = await compute.getJson(path, { signal: options.signal });

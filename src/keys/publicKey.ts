@@ -58,6 +58,7 @@ const SEVERAL_LINES = 'Expected one public key on a single line, but the text ha
  * paragraph separators, invisible zero-width marks (and a BOM inside the text), and the bidi
  * controls that reorder what a reader sees.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /**

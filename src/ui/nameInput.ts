@@ -60,7 +60,7 @@ export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promi
       if (settled) return;
       settled = true;
       abort.abort();
-      disposables.forEach((d) => d.dispose());
+      for (const d of disposables) d.dispose();
       box.dispose();
       if (error !== undefined) reject(error);
       else resolve(value);

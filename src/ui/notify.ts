@@ -46,7 +46,7 @@ export class VscodeMessages implements MessageSink {
         : severity === 'warning'
           ? vscode.window.showWarningMessage
           : vscode.window.showInformationMessage;
-    return show(message, { modal: !!options.modal, detail: options.detail }, ...actions) as Thenable<A | undefined>;
+    return show<A>(message, { modal: !!options.modal, detail: options.detail }, ...actions);
   }
 }
 

@@ -5,6 +5,8 @@ export function withCancellableProgress<T>(title: string, task: (signal: AbortSi
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) => {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
-    return task(abort.signal).finally(() => sub.dispose());
+    return task(abort.signal).finally(() => {
+      sub.dispose();
+    });
   });
 }

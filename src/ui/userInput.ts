@@ -176,7 +176,7 @@ function run<T>(
     const finish = (value: T | Back | undefined) => {
       if (settled) return;
       settled = true;
-      subs.forEach((d) => d.dispose());
+      for (const d of subs) d.dispose();
       input.dispose();
       resolve(value);
     };

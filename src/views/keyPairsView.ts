@@ -141,7 +141,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     const index = await s.index;
     if (stale()) return this.getChildren();
 
-    const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s as Listing, kp, index));
+    const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
     if (s.pages.hasMore) nodes.push(s.more);
     this.setState(nodes.length > 0 ? 'loaded' : 'empty');
     return nodes;

@@ -73,7 +73,7 @@ export interface TypingSessionResult {
 }
 
 export async function measureTypingSession(emu: EmulatorProcess, token: string, stub: VscodeStub, sessions = 20): Promise<TypingSessionResult> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { askKeyPairName } = require('../src/ui/nameInput') as typeof NameInput;
   const http = new HttpClient({ maxBodyBytes: 16 * 1024 * 1024, log: () => undefined });
   const compute = new ComputeClient({ endpoint: emu.computeUrl, http, auth: { canRenew: false, token: async () => token } });

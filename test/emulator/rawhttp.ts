@@ -6,6 +6,7 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read any JSON shape
   json<T = any>(): T;
 }
 

@@ -722,7 +722,7 @@ function addressFrom(v: unknown): EmulatorAddress | undefined {
 /** Parses a JSON `createServer` body of the control API. */
 export function createOptionsFrom(v: unknown): CreateServerOptions {
   if (!isPlainObject(v) || typeof v.name !== 'string') throw new Error('name (string) is required');
-  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k]) : undefined);
   const o: CreateServerOptions = { name: v.name };
   if (v.keyName === null || typeof v.keyName === 'string') o.keyName = v.keyName;
   o.status = str('status');
@@ -788,7 +788,7 @@ export async function serversControl(
     }
     if (p === '/_emulator/servers/faults' && method === 'POST') {
       if (!isPlainObject(value)) return jsonReply(400, { error: 'faults must be a JSON object' });
-      control.setFaults(value as ServerFaults);
+      control.setFaults(value);
       return jsonReply(200, { ok: true });
     }
     if (p === '/_emulator/servers/faults' && method === 'DELETE') {

@@ -200,8 +200,8 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     liveGroups.set(pid, root);
     let output = '';
     const collect = (b: Buffer) => { output = (output + b.toString()).slice(-2_000_000); };
-    proc.stdout!.on('data', collect);
-    proc.stderr!.on('data', collect);
+    proc.stdout.on('data', collect);
+    proc.stderr.on('data', collect);
     let exited: string | undefined;
     proc.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
 

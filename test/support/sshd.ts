@@ -265,8 +265,8 @@ function launch(configFile: string, address: string, port: number, timeoutMs: nu
       resolve(result);
     };
     const timer = setTimeout(() => finish({ kind: 'timeout', log: log.join('') }), timeoutMs);
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (chunk: string) => {
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (chunk: string) => {
       if (size < 1_000_000) log.push(chunk);
       size += chunk.length;
       if (log.join('').includes('Server listening on')) {

@@ -105,7 +105,7 @@ describe('plain http (issue 10.11)', () => {
       assert.deepEqual(await withToken(client(true)).listAll(), []);
       assert.deepEqual(asked, [base]);
       assert.equal(fake.requests.length, 1);
-      assert.equal(fake.requests[0]!.headers['x-auth-token'], 'tok');
+      assert.equal(fake.requests[0].headers['x-auth-token'], 'tok');
     });
 
     it('does not ask for a request without credentials (the public version document)', async () => {

@@ -49,11 +49,11 @@ describe('create flow (emulator + real files)', () => {
       assert.equal(result.publicPath, path.join(dir, 'web_server.pub'));
       assert.equal(mode(dir), 0o700, 'created folder is 0700');
       assert.equal(mode(result.privatePath), 0o600);
-      assert.equal(mode(result.publicPath!), 0o644);
-      const pub = fs.readFileSync(result.publicPath!, 'utf8');
+      assert.equal(mode(result.publicPath), 0o644);
+      const pub = fs.readFileSync(result.publicPath, 'utf8');
       assert.ok(pub.endsWith('Generated-by-Nova\n'), 'one trailing newline');
       assert.equal(keyData(sshPublicFromPrivate(result.privatePath)), keyData(pub));
-      assert.equal(sshMd5(result.publicPath!), result.fingerprint);
+      assert.equal(sshMd5(result.publicPath), result.fingerprint);
       assert.equal(result.fingerprintMismatch, undefined);
       assert.equal(result.generation, 'server');
       assert.deepEqual(serverNames(), ['web server']);

@@ -272,7 +272,7 @@ describe('emulator: faults, control API, CLI', function () {
     });
 
     it('options (quota, maxMicroversion) and expire-tokens', async () => {
-      let r = await ctl('POST', 'options', { quota: 1, maxMicroversion: '2.50' });
+      const r = await ctl('POST', 'options', { quota: 1, maxMicroversion: '2.50' });
       assert.equal(r.status, 200);
       assert.equal(r.json().quota, 1);
       assert.ok(!r.body.includes('demo-api-key'));
@@ -313,7 +313,7 @@ describe('emulator: faults, control API, CLI', function () {
       child = proc;
       let out = '';
       const first = await new Promise<string>((resolve, reject) => {
-        proc.stdout!.on('data', (d: Buffer) => {
+        proc.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const nl = out.indexOf('\n');
           if (nl >= 0) resolve(out.slice(0, nl));

@@ -450,7 +450,7 @@ describe('fault matrix: message, files, server state', function () {
         it(pathId, async () => {
           const b = bed();
           await runCase(pathId, b, statusOutcome(row, pathId, b), (_b, p) =>
-            ctx.emu.addFault({ ...p.fault, ...row.fault, times: Infinity } as Fault),
+            ctx.emu.addFault({ ...p.fault, ...row.fault, times: Infinity }),
           );
         });
       }
@@ -654,7 +654,7 @@ describe('fault matrix: message, files, server state', function () {
           const b = bed({ http: testHttp({ headersTimeoutMs: timeouts, bodyTimeoutMs: timeouts }) });
           const message = row.message(b, pathId);
           const outcome = row.expect[pathId]?.(b, message) ?? fails(message);
-          await runCase(pathId, b, outcome, (_b, p) => ctx.emu.addFault({ ...p.fault, ...row.fault } as Fault));
+          await runCase(pathId, b, outcome, (_b, p) => ctx.emu.addFault({ ...p.fault, ...row.fault }));
         });
       }
     });
@@ -676,7 +676,7 @@ describe('fault matrix: message, files, server state', function () {
                 ? fails('Cancelled.', [])
                 : fails('Cancelled.');
         await runCase(pathId, b, outcome, (_b, p) => {
-          ctx.emu.addFault({ ...p.fault, kind: 'stall-before-headers', when: 'after' } as Fault);
+          ctx.emu.addFault({ ...p.fault, kind: 'stall-before-headers', when: 'after' });
           setTimeout(() => abort.abort(), 150);
         });
       });
@@ -806,7 +806,7 @@ describe('fault matrix: message, files, server state', function () {
         throw Object.assign(new Error(`${code}: injected, open '${String(file)}'`), { code });
       }
       return (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
-    }) as typeof fs.promises.open;
+    });
     cleanups.push(() => void (fs.promises.open = original));
   }
 
@@ -825,7 +825,7 @@ describe('fault matrix: message, files, server state', function () {
       const handle = await (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
       if (String(file).startsWith(dir + path.sep)) doomed.add(handle);
       return handle;
-    }) as typeof fs.promises.open;
+    });
     proto.writeFile = function (this: object, ...args: unknown[]) {
       if (doomed.has(this)) return Promise.reject(Object.assign(new Error(`${code}: injected write failure`), { code }));
       return writeFile.apply(this, args);
@@ -958,7 +958,7 @@ describe('fault matrix: message, files, server state', function () {
         fill(b.dir);
         return ['filler'];
       }
-      injectWriteError(b.dir, 'ENOSPC');
+      await injectWriteError(b.dir, 'ENOSPC');
       return [];
     }
 

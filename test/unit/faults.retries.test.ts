@@ -13,7 +13,7 @@ import { parsePublicKey } from '../../src/keys/publicKey';
 import { compute, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 
 /** The waits the client logged (`GET … retry N in W ms`), in order. */
-const waits = (lines: string[]) => lines.map((l) => / retry \d+ in (\d+) ms$/.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
+const waits = (lines: string[]) => lines.map((l) => / retry \d+ in (\d+) ms$/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]));
 
 async function failure(p: Promise<unknown>): Promise<ApiError> {
   const err = await p.then(

@@ -165,7 +165,7 @@ describe('faults (trust, API layer)', () => {
       const http = testHttp();
       const tokens = new TokenManager({ http, credentials: async () => creds, now: () => now });
       const session = await tokens.session();
-      const c = compute(session.regions[0]!.url, { http, auth: tokens, microversion: '2.35' });
+      const c = compute(session.regions[0].url, { http, auth: tokens, microversion: '2.35' });
       const signIns = () =>
         ctx.emu.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/auth/tokens')).length;
       for (let i = 0; i < 10; i++) {

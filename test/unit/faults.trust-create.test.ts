@@ -89,7 +89,7 @@ suite('trust: another client\'s key pair survives an unclear create (#10.2)', {}
     it(`server key, another client's pair from before (${loss}): left alone, the user told what to check`, async () => {
       ctx.emu.seed(1, { prefix: 'shared-' });
       const [theirs] = b.pairs();
-      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss) } as Fault);
+      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss) });
       const err = await rejection(b.create(theirs.name, '', loss), CreateAbandonedError);
       assert.deepEqual(b.pairs(), [theirs], 'the other pair is still there');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'DELETE').length, 0, 'no DELETE sent');
@@ -102,7 +102,7 @@ suite('trust: another client\'s key pair survives an unclear create (#10.2)', {}
     });
 
     it(`local key, another client creates the name while our POST is in flight (${loss})`, async () => {
-      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient: {}, ...lossFault(loss) } as Fault);
+      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient: {}, ...lossFault(loss) });
       const err = await rejection(b.create('laptop', '2.92', loss), CreateAbandonedError);
       const [theirs] = b.pairs();
       assert.equal(theirs.name, 'laptop');
@@ -178,7 +178,7 @@ suite('trust: a server whose database ignores case (#10.2)', { caseInsensitiveNa
   for (const loss of LOSSES) {
     it(`server key MyKey, another client creates mykey while our POST is in flight (${loss})`, async () => {
       const otherClient = { name: 'mykey' };
-      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient, ...lossFault(loss) } as Fault);
+      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient, ...lossFault(loss) });
       const err = await rejection(b.create('MyKey', '', loss), CreateAbandonedError);
       const [theirs] = b.pairs();
       assert.equal(theirs?.name, 'mykey', 'the other pair is still there');
@@ -254,7 +254,7 @@ suite('trust: a local key is kept while its pair may still land (#10.8, #11 inje
 
   for (const loss of ['502', 'reset'] as const) {
     it(`the server commits the pair after answering ${loss}: the key files are kept, the create succeeds`, async () => {
-      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss), commitAfterMs: 1500 } as Fault);
+      ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss), commitAfterMs: 1500 });
       let outcome: unknown;
       try {
         outcome = await b.create('late', '2.92', loss);

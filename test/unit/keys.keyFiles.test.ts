@@ -355,7 +355,7 @@ describe('keys/keyFiles', () => {
 
     /** Runs `fn` as if on Windows (process.platform, USERDOMAIN) with `execFile` replaced. */
     async function asWindows<T>(execFile: (...a: unknown[]) => void, fn: () => Promise<T>): Promise<T> {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const cp = require('node:child_process') as { execFile: unknown };
       const original = cp.execFile;
       const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;

@@ -95,6 +95,6 @@ describe('login user guess', () => {
     const guess = guessLoginUser({ rackspaceDistro: `org.x\n**${'y'.repeat(100)}**` });
     assert.equal(guess?.user, 'root');
     assert.ok(!guess?.reason.includes('\n'));
-    assert.ok(guess!.reason.length < 140);
+    assert.ok(guess.reason.length < 140);
   });
 });

@@ -1,5 +1,6 @@
 // The project's test command: compiles, then runs the suites named on the command line
 // (default: all) and ends with one line `N passed, N failed` over all of them.
+//   lint   tsc (noUncheckedIndexedAccess) over src, ESLint, Prettier, jscpd (scripts/lint.mjs)
 //   unit   plain Node: core, emulator, flows (test/unit/**/*.test.ts)
 //   faults the fault-matrix part of unit (files test/unit/faults*.test.ts)
 //   host   mocha inside a real VS Code extension host (code-server) — test/host
@@ -16,7 +17,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 process.chdir(root);
 
-const ALL = ['unit', 'host', 'e2e'];
+const ALL = ['lint', 'unit', 'host', 'e2e'];
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = asked.length ? asked : ALL;
 for (const s of suites) {
@@ -65,6 +66,14 @@ const add = (name, r) => {
 };
 
 run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
+
+if (suites.includes('lint')) {
+  // npm run lint: one check each (tsc strict over src, ESLint, Prettier, jscpd over src).
+  const r = spawnSync(process.execPath, ['scripts/lint.mjs'], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
+  process.stdout.write(r.stdout);
+  const m = /lint: (\d+) passed, (\d+) failed/.exec(r.stdout);
+  add('lint', m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 });
+}
 
 // The test host first: it also installs openssh-server, which unit tests use (test/support/sshd.ts).
 const needsHost = suites.includes('host') || suites.includes('e2e');

@@ -1,4 +1,11 @@
 /**
+ * Who words a message (the rule): the core says what happened — a typed error with a kind
+ * or code and its data (ApiError, PagingError, CreateAbandonedError, …) — and this module
+ * turns that into the sentence the user reads. The one exception is UserSafeError
+ * (src/api/userSafe.ts): errors about the user's own input and files (a public key that
+ * does not parse, a key file that exists, a refused credential, an agent that said no)
+ * carry a finished, redacted sentence, shown as it is. Nothing else is ever shown raw.
+ *
  * The wording of every error a command may meet: typed errors of the core become the
  * sentence the user reads and the actions offered with it. No `vscode` import, so the
  * fault and secret-hygiene suites check these exact messages in plain Node; src/messages.ts
@@ -10,7 +17,7 @@ import { AuthError } from './api/identity';
 import { CreateAbandonedError, LeftAlonePair, ServerKeyError } from './flows/createKeyPair';
 import { displayPath, KeyFileError } from './keys/keyFiles';
 import type { SshCheck, SshOptionDifference } from './keys/sshConfig';
-import { PublicKeyError } from './keys/publicKey';
+import { UserSafeError } from './api/userSafe';
 
 export const SET_TOKEN = 'Set API Token';
 export const SIGN_IN = 'Sign In';
@@ -283,8 +290,13 @@ export function describeError(err: unknown): Described {
     return { message: err.message, actions: fixable ? [SIGN_IN] : [] };
   }
   if (err instanceof KeyFileError) return { message: err.message, actions: [SSH_FOLDER_SETTING] };
-  if (err instanceof PublicKeyError) return { message: err.message, actions: [] };
-  return { message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}`, actions: [SHOW_LOG] };
+  if (err instanceof UserSafeError) return { message: err.message, actions: [] };
+  // Not worded anywhere: a defect of ours. Its text is not for the user (it may hold
+  // anything); the log has it.
+  return {
+    message: 'Server Key Pairs hit an unexpected error, and nothing more was done. Show Log has the details.',
+    actions: [SHOW_LOG],
+  };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { ApiError } from './errors';
 import { redactText } from './redact';
 import { HttpClient, HttpResponse } from './http';
+import { UserSafeError } from './userSafe';
 
 export const RACKSPACE_US_IDENTITY = 'https://identity.api.rackspacecloud.com/v2.0';
 export const RACKSPACE_UK_IDENTITY = 'https://lon.identity.api.rackspacecloud.com/v2.0';
@@ -66,7 +67,7 @@ export type AuthErrorKind =
   | 'storage-unavailable';
 
 /** A sign-in that failed for a reason the user can act on. `message` is ready to show. */
-export class AuthError extends Error {
+export class AuthError extends UserSafeError {
   constructor(
     readonly kind: AuthErrorKind,
     message: string,

@@ -14,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { AuthorizedKeysError, addAuthorizedKey, authorizedKeyLine, removeAuthorizedKey } from '../keys/authorizedKeys';
+import { UserSafeError } from '../api/userSafe';
 
 /** Where to log in. */
 export interface SshTarget {
@@ -42,7 +43,7 @@ export type RemoteFailureKind =
   | 'same-key' // rotation from a key to itself
   | 'remote-error'; // anything else on the remote side (disk full, permissions, no HOME)
 
-export class RemoteKeyError extends Error {
+export class RemoteKeyError extends UserSafeError {
   override name = 'RemoteKeyError';
   constructor(
     readonly kind: RemoteFailureKind,

@@ -11,12 +11,13 @@ import * as net from 'node:net';
 import { sha256Fingerprint } from './fingerprint';
 import { SshPrivateKey, decryptPrivateKey } from './opensshKey';
 import { encodeString, encodeUint32 } from './sshWire';
+import { UserSafeError } from '../api/userSafe';
 
 /** Kind of an {@link AgentError}. */
 export type AgentErrorCode = 'no-agent' | 'refused' | 'protocol' | 'timeout';
 
 /** The agent could not be reached or did not take the key; `message` is meant for the user. */
-export class AgentError extends Error {
+export class AgentError extends UserSafeError {
   override name = 'AgentError';
 
   constructor(

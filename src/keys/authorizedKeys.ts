@@ -7,9 +7,10 @@
  * over SSH) pass 'latin1' strings, which map bytes to characters one to one.
  */
 import { PublicKeyError, parsePublicKey } from './publicKey';
+import { UserSafeError } from '../api/userSafe';
 
 /** A key that can't go into authorized_keys; `message` is meant for the user. */
-export class AuthorizedKeysError extends Error {
+export class AuthorizedKeysError extends UserSafeError {
   override name = 'AuthorizedKeysError';
 }
 

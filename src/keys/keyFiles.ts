@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { redactText } from '../api/redact';
 import { describeKeyFileProblem, isPlainFileName, keyFileProblem } from './names';
+import { UserSafeError } from '../api/userSafe';
 
 /** Kind of a {@link KeyFileError}. */
 export type KeyFileErrorCode = 'exists' | 'not-directory' | 'permission' | 'no-space' | 'read-only' | 'io';
@@ -27,7 +28,7 @@ export type KeyFileErrorCode = 'exists' | 'not-directory' | 'permission' | 'no-s
  * and `path` (e.g. `~/.ssh/mykey already exists; it was not overwritten.`); `cause` is
  * the underlying errno error, if any.
  */
-export class KeyFileError extends Error {
+export class KeyFileError extends UserSafeError {
   override name = 'KeyFileError';
 
   constructor(

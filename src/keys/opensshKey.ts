@@ -21,6 +21,7 @@ import {
 import { bcryptPbkdf } from './bcryptPbkdf';
 import { PublicKeyType, parsePublicKey } from './publicKey';
 import { SshReader, WireError, encodeMpint, encodeString, encodeUint32 } from './sshWire';
+import { UserSafeError } from '../api/userSafe';
 
 /** Kind of a {@link PrivateKeyError}. */
 export type PrivateKeyErrorCode =
@@ -32,7 +33,7 @@ export type PrivateKeyErrorCode =
   | 'damaged';
 
 /** A private key that can't be read or written; `message` is meant for the user and never holds a passphrase. */
-export class PrivateKeyError extends Error {
+export class PrivateKeyError extends UserSafeError {
   override name = 'PrivateKeyError';
 
   constructor(

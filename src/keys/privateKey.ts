@@ -8,12 +8,13 @@
 import { createPrivateKey, createPublicKey, KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { PublicKeyInfo } from './publicKey';
 import { encodeString, SshReader, WireError } from './sshWire';
+import { UserSafeError } from '../api/userSafe';
 
 /** What is wrong with a private key. */
 export type PrivateKeyProblem = 'not-a-private-key' | 'encrypted' | 'unsupported' | 'mismatch';
 
 /** A private key that is not written; `message` is meant for the user and holds no key material. */
-export class PrivateKeyError extends Error {
+export class PrivateKeyError extends UserSafeError {
   override name = 'PrivateKeyError';
 
   constructor(

@@ -5,6 +5,7 @@
 import { createPublicKey } from 'node:crypto';
 import { redactText } from '../api/redact';
 import { SshReader, WireError, bitLength } from './sshWire';
+import { UserSafeError } from '../api/userSafe';
 
 /** Key types accepted for upload. */
 export type PublicKeyType =
@@ -28,7 +29,7 @@ export interface PublicKeyInfo {
 }
 
 /** A public key that can't be used; `message` is meant for the user. */
-export class PublicKeyError extends Error {
+export class PublicKeyError extends UserSafeError {
   override name = 'PublicKeyError';
 
   constructor(message: string) {

@@ -5,13 +5,14 @@
  * `vscode.l10n.t`, so the same calls are translated in the extension host. No dependency:
  * `@vscode/l10n` would add its loader to the bundle for what `vscode.l10n.t` already does.
  */
-export type Arg = string | number | boolean;
+/** `undefined` prints as in a template literal (the wording it replaced). */
+export type Arg = string | number | boolean | undefined;
 
 /** Fills `{0}`, `{1}`… with `args`; what `vscode.l10n.t` does in English. */
 export function t(message: string, ...args: Arg[]): string {
   return message.replace(/\{(\d+)\}/g, (whole, index: string) => {
-    const arg = args[Number(index)];
-    return arg === undefined ? whole : String(arg);
+    const position = Number(index);
+    return position < args.length ? String(args[position]) : whole;
   });
 }
 

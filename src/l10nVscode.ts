@@ -5,7 +5,7 @@ import type { Arg } from './l10n';
 export type { Arg } from './l10n';
 
 export function t(message: string, ...args: Arg[]): string {
-  return vscode.l10n.t(message, ...args);
+  return vscode.l10n.t(message, ...args.map((arg) => (arg === undefined ? String(arg) : arg)));
 }
 
 export function label<L extends string>(english: L): L {

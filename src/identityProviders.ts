@@ -125,10 +125,10 @@ function rackspace(id: ProviderId, label: string, fixedUrl: string | undefined):
       textStep<TextField, SignInState>(ui, 'username', {
         title: vscode.l10n.t(SIGN_IN_TITLE),
         prompt: vscode.l10n.t('Rackspace user name (signs in at {0})', hostOf(identityUrl(state))),
-        validate: notEmpty('user name'),
+        validate: notEmpty(vscode.l10n.t('user name')),
       }),
       state.method === 'password'
-        ? textStep<TextField, SignInState>(ui, 'secret', { title: vscode.l10n.t(SIGN_IN_TITLE), prompt: vscode.l10n.t('Password'), validate: notEmpty('password'), password: true, check })
+        ? textStep<TextField, SignInState>(ui, 'secret', { title: vscode.l10n.t(SIGN_IN_TITLE), prompt: vscode.l10n.t('Password'), validate: notEmpty(vscode.l10n.t('password')), password: true, check })
         : textStep<TextField, SignInState>(ui, 'secret', {
             title: vscode.l10n.t(SIGN_IN_TITLE),
             prompt: vscode.l10n.t('API key (Account Settings in the Cloud Control Panel)'),
@@ -172,15 +172,15 @@ const keystone: IdentityProvider = {
       ]),
       ...(state.method === 'appCredential'
         ? [
-            text('appCredentialId', vscode.l10n.t('Application credential ID'), oneWord('application credential ID')),
-            text('secret', vscode.l10n.t('Application credential secret'), notEmpty('secret'), { password: true, check }),
+            text('appCredentialId', vscode.l10n.t('Application credential ID'), oneWord(vscode.l10n.t('application credential ID'))),
+            text('secret', vscode.l10n.t('Application credential secret'), notEmpty(vscode.l10n.t('secret')), { password: true, check }),
           ]
         : [
-            text('username', vscode.l10n.t('User name (OS_USERNAME)'), notEmpty('user name')),
-            text('userDomain', vscode.l10n.t('User domain (OS_USER_DOMAIN_NAME)'), notEmpty('user domain'), { default: 'Default' }),
-            text('project', vscode.l10n.t('Project name (OS_PROJECT_NAME)'), notEmpty('project')),
-            text('projectDomain', vscode.l10n.t('Project domain (OS_PROJECT_DOMAIN_NAME)'), notEmpty('project domain'), { default: 'Default' }),
-            text('secret', 'Password', notEmpty('password'), { password: true, check }),
+            text('username', vscode.l10n.t('User name (OS_USERNAME)'), notEmpty(vscode.l10n.t('user name'))),
+            text('userDomain', vscode.l10n.t('User domain (OS_USER_DOMAIN_NAME)'), notEmpty(vscode.l10n.t('user domain')), { default: 'Default' }),
+            text('project', vscode.l10n.t('Project name (OS_PROJECT_NAME)'), notEmpty(vscode.l10n.t('project'))),
+            text('projectDomain', vscode.l10n.t('Project domain (OS_PROJECT_DOMAIN_NAME)'), notEmpty(vscode.l10n.t('project domain')), { default: 'Default' }),
+            text('secret', vscode.l10n.t('Password'), notEmpty(vscode.l10n.t('password')), { password: true, check }),
           ]),
     ];
   },
@@ -204,7 +204,7 @@ const direct: IdentityProvider = {
     textStep<TextField, SignInState>(ui, 'secret', {
       title: vscode.l10n.t(SIGN_IN_TITLE),
       prompt: vscode.l10n.t('API token (sent as X-Auth-Token)'),
-      validate: oneWord('token'),
+      validate: oneWord(vscode.l10n.t('token')),
       password: true,
       check,
     }),

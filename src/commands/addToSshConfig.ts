@@ -58,7 +58,7 @@ function hostSteps(services: Services, configPath: string): Array<Step<HostAnswe
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'hostName', {
       title: vscode.l10n.t(TITLE),
       prompt: vscode.l10n.t("HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)"),
-      placeholder: 'e.g. 203.0.113.10',
+      placeholder: vscode.l10n.t('e.g. {0}', '203.0.113.10'),
       validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
     }),
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'user', {

@@ -45,7 +45,7 @@ export async function createCommand(services: Services): Promise<CreateKeyPairRe
 
 /** `region`: the signed-in account's region, named in the title and messages. */
 async function runCreate(services: Services, compute: ComputeClient, region: string | undefined): Promise<CreateKeyPairResult | undefined> {
-  const where = region ? ` in ${region}` : '';
+  const where = region ? vscode.l10n.t(' in {0}', region) : '';
   const dir = sshDirectory();
   let microversion: string | undefined;
   try {

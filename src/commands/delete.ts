@@ -27,10 +27,10 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
   const name = node.keyPair.name;
   const where = services.targetLabel() ?? compute.endpoint;
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
-  const shownFiles = files.map((f) => displayPath(f)).join(' and ');
+  const shownFiles = files.map((f) => displayPath(f)).join(vscode.l10n.t(' and '));
   const detail =
     vscode.l10n.t('Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.') +
-    (node.local ? ` The local key files (${shownFiles}) are kept unless you choose "${DELETE_WITH_FILES}".` : '');
+    (node.local ? vscode.l10n.t(' The local key files ({0}) are kept unless you choose "{1}".', shownFiles, vscode.l10n.t(DELETE_WITH_FILES)) : '');
   const answer = await services.messages.show(
     'warning',
     vscode.l10n.t('Delete key pair "{0}" from {1}?', name, where),

@@ -283,10 +283,10 @@ export function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, 
     md.appendText(value);
     md.appendMarkdown('  \n');
   };
-  row('Type', kp.type ?? details?.type ?? 'ssh');
+  row(vscode.l10n.t('Type'), kp.type ?? details?.type ?? 'ssh');
   row(vscode.l10n.t('Fingerprint (MD5)'), kp.fingerprint);
-  if (details?.createdAt) row('Created', formatCreated(details.createdAt));
-  else if (detailsFailed) row('Created', 'could not be loaded');
+  if (details?.createdAt) row(vscode.l10n.t('Created'), formatCreated(details.createdAt));
+  else if (detailsFailed) row(vscode.l10n.t('Created'), vscode.l10n.t('could not be loaded'));
   if (node.local) row(vscode.l10n.t('Private key'), displayPath(node.local.privatePath));
   else row(vscode.l10n.t('Private key'), vscode.l10n.t('not found in {0}', displayPath(dir)));
   return md;

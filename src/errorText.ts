@@ -29,7 +29,7 @@ function host(url: string): string {
   try {
     return new URL(url).host;
   } catch {
-    return 'the server';
+    return l10n.t('the server');
   }
 }
 
@@ -51,7 +51,7 @@ export function describeApiError(err: ApiError): Described {
   const check = identity ? l10n.t('Check the identity URL you signed in with') : l10n.t('Check the "keypairs.endpoint" setting');
   const isItRight = identity ? l10n.t('Is the identity URL you signed in with right?') : l10n.t('Is "keypairs.endpoint" right?');
   const server = err.serverMessage ? `: ${err.serverMessage}` : '.';
-  const later = err.retryAfterSeconds !== undefined ? ` Try again in ${formatSeconds(err.retryAfterSeconds)}.` : ' Try again later.';
+  const later = err.retryAfterSeconds !== undefined ? l10n.t(' Try again in {0}.', formatSeconds(err.retryAfterSeconds)) : l10n.t(' Try again later.');
   switch (err.kind) {
     case 'bad-request':
       return { message: l10n.t('The server rejected the request{0}', server), actions: [] };
@@ -70,7 +70,7 @@ export function describeApiError(err: ApiError): Described {
     case 'endpoint-not-found':
     case 'method-not-allowed':
       return {
-        message: l10n.t('{0} has no {1} at this address ({2}). {3}.', at, identity ? 'identity service' : 'Compute key pairs API', err.status, check),
+        message: l10n.t('{0} has no {1} at this address ({2}). {3}.', at, identity ? l10n.t('identity service') : l10n.t('Compute key pairs API'), err.status, check),
         actions: [fixWhere],
       };
     case 'not-found':
@@ -111,8 +111,8 @@ export function describeApiError(err: ApiError): Described {
     case 'bad-response':
       return {
         message:
-          l10n.t('{0} sent an answer that is not what the {1} sends ', at, identity ? 'identity service' : 'Compute API') +
-          `(${err instanceof PagingError ? pagingText(err) : (err.code ?? 'unreadable')}). ${isItRight}`,
+          l10n.t('{0} sent an answer that is not what the {1} sends ', at, identity ? l10n.t('identity service') : l10n.t('Compute API')) +
+          `(${err instanceof PagingError ? pagingText(err) : (err.code ?? l10n.t('unreadable'))}). ${isItRight}`,
         actions: [fixWhere, SHOW_LOG],
       };
     case 'response-too-large':
@@ -121,15 +121,15 @@ export function describeApiError(err: ApiError): Described {
       return { message: l10n.t('Cancelled.'), actions: [] };
     case 'invalid-endpoint':
       return {
-        message: l10n.t('{0} is not an http:// or https:// URL.', identity ? 'The identity URL' : '"keypairs.endpoint"'),
+        message: l10n.t('{0} is not an http:// or https:// URL.', identity ? l10n.t('The identity URL') : l10n.t('"keypairs.endpoint"')),
         actions: [fixWhere],
       };
     case 'insecure-transport':
       return {
         message:
           l10n.t('Nothing was sent to {0}: it is reached over plain http://, which would send your ', at) +
-          l10n.t('{0} unencrypted for anyone on the network to read. ', identity ? 'password, API key or secret' : 'token') +
-          l10n.t('Use an https:// address{0}.', identity ? ' when you sign in' : ' in "keypairs.endpoint"'),
+          l10n.t('{0} unencrypted for anyone on the network to read. ', identity ? l10n.t('password, API key or secret') : l10n.t('token')) +
+          l10n.t('Use an https:// address{0}.', identity ? l10n.t(' when you sign in') : l10n.t(' in "keypairs.endpoint"')),
         actions: [fixWhere],
       };
   }
@@ -157,13 +157,13 @@ function trustedText(err: ApiError): string {
 function pagingText(err: PagingError): string {
   switch (err.problem) {
     case 'page-repeated':
-      return 'the same page came again: the server ignores "marker"';
+      return l10n.t('the same page came again: the server ignores "marker"');
     case 'marker-stuck':
-      return 'the next page starts where the last one did: the server ignores "marker"';
+      return l10n.t('the next page starts where the last one did: the server ignores "marker"');
     case 'too-many-pages':
-      return `the list did not end after ${err.pages} pages`;
+      return l10n.t('the list did not end after {0} pages', err.pages);
     case 'too-many-items':
-      return `the list holds more than ${err.items} items`;
+      return l10n.t('the list holds more than {0} items', err.items);
   }
 }
 
@@ -184,15 +184,14 @@ function shownFingerprint(fingerprint: string): string {
  * form is repeated, so nothing a server makes up reaches the message.
  */
 function leftAloneText(pair: LeftAlonePair, ourName: string): string {
-  const name = pair.name.toLowerCase() === ourName.toLowerCase() ? `"${pair.name}"` : 'under another name';
+  const name = pair.name.toLowerCase() === ourName.toLowerCase() ? `"${pair.name}"` : l10n.t('under another name');
   const it = l10n.t('A key pair {0} (fingerprint {1}) is on {2}', name, shownFingerprint(pair.fingerprint), host(pair.endpoint));
   switch (pair.why) {
     case 'existed-before':
       return l10n.t('{0}: it was there before this create, so it is not the one made here. It was left alone.', it);
     case 'name-differs-in-case':
       return (
-        l10n.t('{0}: its name differs only in case, and this server does not tell such names apart, ', it) +
-        'so it is not the one made here. It was left alone.'
+        l10n.t('{0}: its name differs only in case, and this server does not tell such names apart, so it is not the one made here. It was left alone.', it)
       );
     case 'other-public-key':
       return l10n.t('{0} with another public key: another client made it. It was left alone; choose another name.', it);
@@ -209,7 +208,7 @@ function leftAloneText(pair: LeftAlonePair, ourName: string): string {
  * (e.g. a key type name taken from the key data): then a plain sentence instead.
  */
 function plainDetail(detail: string): string {
-  return /[[\]<>`]/.test(detail) ? 'it is not a valid OpenSSH public key.' : detail;
+  return /[[\]<>`]/.test(detail) ? l10n.t('it is not a valid OpenSSH public key.') : detail;
 }
 
 function serverKeyText(err: ServerKeyError, name: string): string {
@@ -256,8 +255,7 @@ function describeAbandoned(err: CreateAbandonedError): Described {
       if (badKeys) {
         return {
           message:
-            l10n.t('{0} Nothing was saved. Deleting the key pair failed: ', why) +
-            'check your key pairs, and delete it if it is there.',
+            l10n.t('{0} Nothing was saved. Deleting the key pair failed: check your key pairs, and delete it if it is there.', why),
           actions: [SHOW_LOG],
         };
       }
@@ -267,8 +265,7 @@ function describeAbandoned(err: CreateAbandonedError): Described {
           (err.unsavedPrivateKey !== undefined
             ? l10n.t('Copy its private key now and save it yourself, or delete the key pair on the server.')
             : err.keptFiles
-              ? l10n.t('Its key files are kept ({0}): ', displayPath(err.keptFiles.privatePath)) +
-                'if the key pair is not in your list, delete them.'
+              ? l10n.t('Its key files are kept ({0}): if the key pair is not in your list, delete them.', displayPath(err.keptFiles.privatePath))
               : l10n.t('Check your key pairs, and delete it if it is there.')),
         actions: err.unsavedPrivateKey !== undefined ? [COPY_PRIVATE] : [SHOW_LOG],
       };
@@ -295,14 +292,14 @@ export function describeError(err: unknown): Described {
 export function describeSshCheck(check: SshCheck, alias: string): { severity: 'info' | 'warning'; text: string } {
   switch (check.status) {
     case 'effective':
-      return { severity: 'info', text: `ssh -G confirms that "ssh ${alias}" uses it.` };
+      return { severity: 'info', text: l10n.t('ssh -G confirms that "ssh {0}" uses it.', alias) };
     case 'not-checked':
       return {
         severity: 'info',
         text:
           check.reason === 'no-ssh'
             ? l10n.t('It was not checked: no ssh command was found.')
-            : `It could not be checked with ssh -G${check.detail ? `: ${check.detail}` : '.'}`,
+            : l10n.t('It could not be checked with ssh -G{0}', check.detail ? `: ${check.detail}` : '.'),
       };
     case 'overridden': {
       const shown = (d: SshOptionDifference, v: string) => (d.option === 'IdentityFile' ? displayPath(v) : v);

@@ -35,7 +35,7 @@ export async function importCommand(services: Services): Promise<ImportCommandRe
   if (!compute) return undefined;
   const dir = sshDirectory();
   const region = services.region();
-  const where = region ? ` in ${region}` : '';
+  const where = region ? vscode.l10n.t(' in {0}', region) : '';
 
   const chosen = await chooseKey(services, dir);
   if (!chosen) return undefined;

@@ -9,6 +9,7 @@ import * as esbuild from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeL10nBundles } from './l10n.mjs';
 
 const slimUndici = fileURLToPath(new URL('./undici-slim.cjs', import.meta.url));
 const naclSha512 = fileURLToPath(new URL('./tweetnacl-sha512.cjs', import.meta.url));
@@ -77,6 +78,17 @@ function writeNotices(metafile) {
   return [...packages.values()];
 }
 
+/** src/l10n.ts (plain-Node English) becomes src/l10nVscode.ts (vscode.l10n.t) in the bundle. */
+const vscodeL10n = {
+  name: 'vscode-l10n',
+  setup(build) {
+    const target = fileURLToPath(new URL('../src/l10nVscode.ts', import.meta.url));
+    build.onResolve({ filter: /^\.\.?\/(\.\.\/)*l10n$/ }, (args) =>
+      /[\\/]src[\\/]/.test(args.importer) ? { path: target } : undefined,
+    );
+  },
+};
+
 const args = new Set(process.argv.slice(2));
 const production = !args.has('--dev');
 
@@ -96,7 +108,7 @@ const options = {
   sourcesContent: false,
   legalComments: 'none',
   metafile: true,
-  plugins: [slim],
+  plugins: [slim, vscodeL10n],
   logLevel: 'warning',
 };
 
@@ -104,6 +116,7 @@ if (args.has('--watch')) {
   const ctx = await esbuild.context({ ...options, logLevel: 'info' });
   await ctx.watch();
 } else {
+  writeL10nBundles();
   const result = await esbuild.build(options);
   const bundled = writeNotices(result.metafile);
   const size = (name) => {

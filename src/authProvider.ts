@@ -72,7 +72,7 @@ export function registerAuthProvider(context: vscode.ExtensionContext, services:
   const provider = new KeyPairsAuthProvider(services);
   context.subscriptions.push(
     provider,
-    vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, 'Server Key Pairs', provider, {
+    vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, vscode.l10n.t('Server Key Pairs'), provider, {
       supportsMultipleAccounts: false,
     }),
     services.onDidChangeTarget(() => void refreshAccountsMenu(provider)),

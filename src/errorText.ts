@@ -11,6 +11,7 @@
  * fault and secret-hygiene suites check these exact messages in plain Node; src/messages.ts
  * shows them. Messages never contain a token, a key or a stack trace.
  */
+import * as l10n from './l10n';
 import { ApiError } from './api/errors';
 import { PagingError } from './api/paging';
 import { AuthError } from './api/identity';
@@ -19,12 +20,12 @@ import { displayPath, KeyFileError } from './keys/keyFiles';
 import type { SshCheck, SshOptionDifference } from './keys/sshConfig';
 import { UserSafeError } from './api/userSafe';
 
-export const SET_TOKEN = 'Set API Token';
-export const SIGN_IN = 'Sign In';
-export const OPEN_SETTING = 'Open Setting';
-export const SHOW_LOG = 'Show Log';
-export const SSH_FOLDER_SETTING = 'Change SSH Folder';
-export const COPY_PRIVATE = 'Copy Private Key';
+export const SET_TOKEN = l10n.label('Set API Token');
+export const SIGN_IN = l10n.label('Sign In');
+export const OPEN_SETTING = l10n.label('Open Setting');
+export const SHOW_LOG = l10n.label('Show Log');
+export const SSH_FOLDER_SETTING = l10n.label('Change SSH Folder');
+export const COPY_PRIVATE = l10n.label('Copy Private Key');
 
 export interface Described {
   message: string;
@@ -35,7 +36,7 @@ function host(url: string): string {
   try {
     return new URL(url).host;
   } catch {
-    return 'the server';
+    return l10n.t('the server');
   }
 }
 
@@ -54,88 +55,88 @@ export function describeApiError(err: ApiError): Described {
   // A sign-in failure is about the identity URL, not about the "keypairs.endpoint" setting.
   const identity = isIdentityRequest(err.url);
   const fixWhere = identity ? SIGN_IN : OPEN_SETTING;
-  const check = identity ? 'Check the identity URL you signed in with' : 'Check the "keypairs.endpoint" setting';
-  const isItRight = identity ? 'Is the identity URL you signed in with right?' : 'Is "keypairs.endpoint" right?';
+  const check = identity ? l10n.t('Check the identity URL you signed in with') : l10n.t('Check the "keypairs.endpoint" setting');
+  const isItRight = identity ? l10n.t('Is the identity URL you signed in with right?') : l10n.t('Is "keypairs.endpoint" right?');
   const server = err.serverMessage ? `: ${err.serverMessage}` : '.';
-  const later = err.retryAfterSeconds !== undefined ? ` Try again in ${formatSeconds(err.retryAfterSeconds)}.` : ' Try again later.';
+  const later = err.retryAfterSeconds !== undefined ? l10n.t(' Try again in {0}.', formatSeconds(err.retryAfterSeconds)) : l10n.t(' Try again later.');
   switch (err.kind) {
     case 'bad-request':
-      return { message: `The server rejected the request${server}`, actions: [] };
+      return { message: l10n.t('The server rejected the request{0}', server), actions: [] };
     case 'unauthorized':
       return {
-        message: `${at} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.`,
+        message: l10n.t('{0} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.', at),
         actions: [SIGN_IN, SET_TOKEN],
       };
     case 'forbidden':
-      return { message: `Not allowed by ${at} (403)${server}`, actions: [] };
+      return { message: l10n.t('Not allowed by {0} (403){1}', at, server), actions: [] };
     case 'quota':
       return {
-        message: `Your key pair quota is used up${server} Delete key pairs you no longer need, or ask for a higher quota.`,
+        message: l10n.t('Your key pair quota is used up{0} Delete key pairs you no longer need, or ask for a higher quota.', server),
         actions: [],
       };
     case 'endpoint-not-found':
     case 'method-not-allowed':
       return {
-        message: `${at} has no ${identity ? 'identity service' : 'Compute key pairs API'} at this address (${err.status}). ${check}.`,
+        message: l10n.t('{0} has no {1} at this address ({2}). {3}.', at, identity ? l10n.t('identity service') : l10n.t('Compute key pairs API'), err.status, check),
         actions: [fixWhere],
       };
     case 'not-found':
-      return { message: `Not found on ${at}${server}`, actions: [] };
+      return { message: l10n.t('Not found on {0}{1}', at, server), actions: [] };
     case 'conflict':
-      return { message: `Conflict (409)${server}`, actions: [] };
+      return { message: l10n.t('Conflict (409){0}', server), actions: [] };
     case 'rate-limited':
-      return { message: `${at} is limiting requests (${err.status}).${later}`, actions: [] };
+      return { message: l10n.t('{0} is limiting requests ({1}).{2}', at, err.status, later), actions: [] };
     case 'unsupported-media-type':
       return {
-        message: `${at} refused the request format (415). ${identity ? isItRight : 'Is "keypairs.endpoint" a Compute API?'}`,
+        message: l10n.t('{0} refused the request format (415). {1}', at, identity ? isItRight : 'Is "keypairs.endpoint" a Compute API?'),
         actions: [fixWhere],
       };
     case 'not-acceptable':
-      return { message: `${at} does not support the API version requested (406)${server}`, actions: [SHOW_LOG] };
+      return { message: l10n.t('{0} does not support the API version requested (406){1}', at, server), actions: [SHOW_LOG] };
     case 'server-error':
-      return { message: `${at} failed to handle the request (${err.status})${server}${later}`, actions: [SHOW_LOG] };
+      return { message: l10n.t('{0} failed to handle the request ({1}){2}{3}', at, err.status, server, later), actions: [SHOW_LOG] };
     case 'unavailable':
-      return { message: `The ${identity ? 'identity' : 'Compute'} service at ${at} is unavailable (503).${later}`, actions: [] };
+      return { message: l10n.t('The {0} service at {1} is unavailable (503).{2}', identity ? 'identity' : 'Compute', at, later), actions: [] };
     case 'unexpected-status':
-      return { message: `${at} answered with an unexpected status ${err.status}${server}`, actions: [SHOW_LOG] };
+      return { message: l10n.t('{0} answered with an unexpected status {1}{2}', at, err.status, server), actions: [SHOW_LOG] };
     case 'timeout':
-      return { message: `${at} did not answer in time. Check your network or try again.`, actions: [SHOW_LOG] };
+      return { message: l10n.t('{0} did not answer in time. Check your network or try again.', at), actions: [SHOW_LOG] };
     case 'connection-refused':
-      return { message: `Could not connect to ${at}: the connection was refused. ${check}.`, actions: [fixWhere] };
+      return { message: l10n.t('Could not connect to {0}: the connection was refused. {1}.', at, check), actions: [fixWhere] };
     case 'dns':
-      return { message: `The host ${at} could not be found. ${check} and your network.`, actions: [fixWhere] };
+      return { message: l10n.t('The host {0} could not be found. {1} and your network.', at, check), actions: [fixWhere] };
     case 'tls':
       return {
         message:
-          `A secure connection to ${at} could not be made (${err.code}). ` +
-          'Its certificate is not trusted or does not match; nothing was sent.' +
+          l10n.t('A secure connection to {0} could not be made ({1}). ', at, err.code) +
+          l10n.t('Its certificate is not trusted or does not match; nothing was sent.') +
           trustedText(err),
         actions: [SHOW_LOG],
       };
     case 'connection-lost':
-      return { message: `The connection to ${at} broke before the answer was complete.`, actions: [SHOW_LOG] };
+      return { message: l10n.t('The connection to {0} broke before the answer was complete.', at), actions: [SHOW_LOG] };
     case 'bad-response':
       return {
         message:
-          `${at} sent an answer that is not what the ${identity ? 'identity service' : 'Compute API'} sends ` +
-          `(${err instanceof PagingError ? pagingText(err) : (err.code ?? 'unreadable')}). ${isItRight}`,
+          l10n.t('{0} sent an answer that is not what the {1} sends ', at, identity ? l10n.t('identity service') : l10n.t('Compute API')) +
+          `(${err instanceof PagingError ? pagingText(err) : (err.code ?? l10n.t('unreadable'))}). ${isItRight}`,
         actions: [fixWhere, SHOW_LOG],
       };
     case 'response-too-large':
-      return { message: `${at} sent an answer larger than 1 MB; it was not read. ${isItRight}`, actions: [fixWhere] };
+      return { message: l10n.t('{0} sent an answer larger than 1 MB; it was not read. {1}', at, isItRight), actions: [fixWhere] };
     case 'cancelled':
-      return { message: 'Cancelled.', actions: [] };
+      return { message: l10n.t('Cancelled.'), actions: [] };
     case 'invalid-endpoint':
       return {
-        message: `${identity ? 'The identity URL' : '"keypairs.endpoint"'} is not an http:// or https:// URL.`,
+        message: l10n.t('{0} is not an http:// or https:// URL.', identity ? l10n.t('The identity URL') : l10n.t('"keypairs.endpoint"')),
         actions: [fixWhere],
       };
     case 'insecure-transport':
       return {
         message:
-          `Nothing was sent to ${at}: it is reached over plain http://, which would send your ` +
-          `${identity ? 'password, API key or secret' : 'token'} unencrypted for anyone on the network to read. ` +
-          `Use an https:// address${identity ? ' when you sign in' : ' in "keypairs.endpoint"'}.`,
+          l10n.t('Nothing was sent to {0}: it is reached over plain http://, which would send your ', at) +
+          l10n.t('{0} unencrypted for anyone on the network to read. ', identity ? l10n.t('password, API key or secret') : l10n.t('token')) +
+          l10n.t('Use an https:// address{0}.', identity ? l10n.t(' when you sign in') : l10n.t(' in "keypairs.endpoint"')),
         actions: [fixWhere],
       };
   }
@@ -147,13 +148,13 @@ function trustedText(err: ApiError): string {
   const parts = err.certificateSources.map((s) => {
     switch (s.source) {
       case 'bundled':
-        return `${s.count} certificates built into Node.js`;
+        return l10n.t('{0} certificates built into Node.js', s.count);
       case 'system':
-        return `${s.count} from the system store (${s.path})`;
+        return l10n.t('{0} from the system store ({1})', s.count, s.path);
       case 'env':
-        return `${s.count} from NODE_EXTRA_CA_CERTS (${s.path})`;
+        return l10n.t('{0} from NODE_EXTRA_CA_CERTS ({1})', s.count, s.path);
       case 'setting':
-        return `${s.count} from the certificate files in settings`;
+        return l10n.t('{0} from the certificate files in settings', s.count);
     }
   });
   return ` Trusted: ${parts.join(', ')}.`;
@@ -163,25 +164,25 @@ function trustedText(err: ApiError): string {
 function pagingText(err: PagingError): string {
   switch (err.problem) {
     case 'page-repeated':
-      return 'the same page came again: the server ignores "marker"';
+      return l10n.t('the same page came again: the server ignores "marker"');
     case 'marker-stuck':
-      return 'the next page starts where the last one did: the server ignores "marker"';
+      return l10n.t('the next page starts where the last one did: the server ignores "marker"');
     case 'too-many-pages':
-      return `the list did not end after ${err.pages} pages`;
+      return l10n.t('the list did not end after {0} pages', err.pages);
     case 'too-many-items':
-      return `the list holds more than ${err.items} items`;
+      return l10n.t('the list holds more than {0} items', err.items);
   }
 }
 
 function formatSeconds(s: number): string {
-  return s < 90 ? `${s} s` : `${Math.ceil(s / 60)} min`;
+  return s < 90 ? `${s} s` : l10n.t('{0} min', Math.ceil(s / 60));
 }
 
 /** A fingerprint as servers show them (MD5 hex pairs, or SHA256:base64); anything else is not shown. */
 function shownFingerprint(fingerprint: string): string {
   return /^(?:[0-9a-f]{2}:){15}[0-9a-f]{2}$/i.test(fingerprint) || /^SHA256:[A-Za-z0-9+/]{43}$/.test(fingerprint)
     ? fingerprint
-    : '(not a fingerprint)';
+    : l10n.t('(not a fingerprint)');
 }
 
 /**
@@ -190,22 +191,21 @@ function shownFingerprint(fingerprint: string): string {
  * form is repeated, so nothing a server makes up reaches the message.
  */
 function leftAloneText(pair: LeftAlonePair, ourName: string): string {
-  const name = pair.name.toLowerCase() === ourName.toLowerCase() ? `"${pair.name}"` : 'under another name';
-  const it = `A key pair ${name} (fingerprint ${shownFingerprint(pair.fingerprint)}) is on ${host(pair.endpoint)}`;
+  const name = pair.name.toLowerCase() === ourName.toLowerCase() ? `"${pair.name}"` : l10n.t('under another name');
+  const it = l10n.t('A key pair {0} (fingerprint {1}) is on {2}', name, shownFingerprint(pair.fingerprint), host(pair.endpoint));
   switch (pair.why) {
     case 'existed-before':
-      return `${it}: it was there before this create, so it is not the one made here. It was left alone.`;
+      return l10n.t('{0}: it was there before this create, so it is not the one made here. It was left alone.', it);
     case 'name-differs-in-case':
       return (
-        `${it}: its name differs only in case, and this server does not tell such names apart, ` +
-        'so it is not the one made here. It was left alone.'
+        l10n.t('{0}: its name differs only in case, and this server does not tell such names apart, so it is not the one made here. It was left alone.', it)
       );
     case 'other-public-key':
-      return `${it} with another public key: another client made it. It was left alone; choose another name.`;
+      return l10n.t('{0} with another public key: another client made it. It was left alone; choose another name.', it);
     case 'unproven':
       return (
-        `${it}, but it cannot be told whether it is the one made here, so it was left alone. ` +
-        'If nobody else made it, delete it: its private key never arrived.'
+        l10n.t('{0}, but it cannot be told whether it is the one made here, so it was left alone. ', it) +
+        l10n.t('If nobody else made it, delete it: its private key never arrived.')
       );
   }
 }
@@ -215,20 +215,20 @@ function leftAloneText(pair: LeftAlonePair, ourName: string): string {
  * (e.g. a key type name taken from the key data): then a plain sentence instead.
  */
 function plainDetail(detail: string): string {
-  return /[[\]<>`]/.test(detail) ? 'it is not a valid OpenSSH public key.' : detail;
+  return /[[\]<>`]/.test(detail) ? l10n.t('it is not a valid OpenSSH public key.') : detail;
 }
 
 function serverKeyText(err: ServerKeyError, name: string): string {
   switch (err.problem) {
     case 'public-key':
       return (
-        `The server's answer for key pair ${name} holds a public key that is not one OpenSSH public key line: ` +
+        l10n.t("The server's answer for key pair {0} holds a public key that is not one OpenSSH public key line: ", name) +
         plainDetail(err.detail)
       );
     case 'private-key':
-      return `The server's answer for key pair ${name} holds a private key that cannot be used: ${err.detail}`;
+      return l10n.t("The server's answer for key pair {0} holds a private key that cannot be used: {1}", name, err.detail);
     case 'mismatch':
-      return `The server sent a private key that does not belong to the public key of key pair ${name}.`;
+      return l10n.t('The server sent a private key that does not belong to the public key of key pair {0}.', name);
   }
 }
 
@@ -238,7 +238,7 @@ function describeAbandoned(err: CreateAbandonedError): Described {
     err.reason instanceof ApiError
       ? describeApiError(err.reason).message
       : err.reason instanceof KeyFileError
-        ? `The private key could not be saved: ${err.reason.message}`
+        ? l10n.t('The private key could not be saved: {0}', err.reason.message)
         : err.reason instanceof ServerKeyError
           ? serverKeyText(err.reason, name)
           : err.reason.message;
@@ -246,36 +246,34 @@ function describeAbandoned(err: CreateAbandonedError): Described {
   const badKeys = err.reason instanceof ServerKeyError;
   switch (err.server) {
     case 'not-created':
-      return { message: `Key pair ${name} was not created. ${why}${other}`, actions: [] };
+      return { message: l10n.t('Key pair {0} was not created. {1}{2}', name, why, other), actions: [] };
     case 'deleted':
       if (badKeys) {
-        const message = `${why} Nothing was saved, and the key pair was deleted from the server again.`;
+        const message = l10n.t('{0} Nothing was saved, and the key pair was deleted from the server again.', why);
         return { message, actions: [] };
       }
       return {
-        message: `Key pair ${name} was deleted from the server again, because its private key could not be kept. ${why}`,
+        message: l10n.t('Key pair {0} was deleted from the server again, because its private key could not be kept. {1}', name, why),
         actions: err.reason instanceof KeyFileError ? [SSH_FOLDER_SETTING] : [],
       };
     case 'kept':
-      return { message: `It is not known whether key pair ${name} was created. ${why}${other}`, actions: [SHOW_LOG] };
+      return { message: l10n.t('It is not known whether key pair {0} was created. {1}{2}', name, why, other), actions: [SHOW_LOG] };
     case 'unknown':
       if (badKeys) {
         return {
           message:
-            `${why} Nothing was saved. Deleting the key pair failed: ` +
-            'check your key pairs, and delete it if it is there.',
+            l10n.t('{0} Nothing was saved. Deleting the key pair failed: check your key pairs, and delete it if it is there.', why),
           actions: [SHOW_LOG],
         };
       }
       return {
         message:
-          `It is not known whether key pair ${name} exists on the server. ${why} ` +
+          l10n.t('It is not known whether key pair {0} exists on the server. {1} ', name, why) +
           (err.unsavedPrivateKey !== undefined
-            ? 'Copy its private key now and save it yourself, or delete the key pair on the server.'
+            ? l10n.t('Copy its private key now and save it yourself, or delete the key pair on the server.')
             : err.keptFiles
-              ? `Its key files are kept (${displayPath(err.keptFiles.privatePath)}): ` +
-                'if the key pair is not in your list, delete them.'
-              : 'Check your key pairs, and delete it if it is there.'),
+              ? l10n.t('Its key files are kept ({0}): if the key pair is not in your list, delete them.', displayPath(err.keptFiles.privatePath))
+              : l10n.t('Check your key pairs, and delete it if it is there.')),
         actions: err.unsavedPrivateKey !== undefined ? [COPY_PRIVATE] : [SHOW_LOG],
       };
   }
@@ -294,7 +292,7 @@ export function describeError(err: unknown): Described {
   // Not worded anywhere: a defect of ours. Its text is not for the user (it may hold
   // anything); the log has it.
   return {
-    message: 'Server Key Pairs hit an unexpected error, and nothing more was done. Show Log has the details.',
+    message: l10n.t('Server Key Pairs hit an unexpected error, and nothing more was done. Show Log has the details.'),
     actions: [SHOW_LOG],
   };
 }
@@ -306,27 +304,27 @@ export function describeError(err: unknown): Described {
 export function describeSshCheck(check: SshCheck, alias: string): { severity: 'info' | 'warning'; text: string } {
   switch (check.status) {
     case 'effective':
-      return { severity: 'info', text: `ssh -G confirms that "ssh ${alias}" uses it.` };
+      return { severity: 'info', text: l10n.t('ssh -G confirms that "ssh {0}" uses it.', alias) };
     case 'not-checked':
       return {
         severity: 'info',
         text:
           check.reason === 'no-ssh'
-            ? 'It was not checked: no ssh command was found.'
-            : `It could not be checked with ssh -G${check.detail ? `: ${check.detail}` : '.'}`,
+            ? l10n.t('It was not checked: no ssh command was found.')
+            : l10n.t('It could not be checked with ssh -G{0}', check.detail ? `: ${check.detail}` : '.'),
       };
     case 'overridden': {
       const shown = (d: SshOptionDifference, v: string) => (d.option === 'IdentityFile' ? displayPath(v) : v);
       const parts = check.differences.map((d) =>
         d.option === 'IdentityFile'
-          ? `IdentityFile ${shown(d, d.actual)} is tried first, not ${shown(d, d.expected)}`
-          : `${d.option} is ${d.actual}, not ${d.expected}`,
+          ? l10n.t('IdentityFile {0} is tried first, not {1}', shown(d, d.actual), shown(d, d.expected))
+          : l10n.t('{0} is {1}, not {2}', d.option, d.actual, d.expected),
       );
       return {
         severity: 'warning',
         text:
-          `But another entry still wins for "ssh ${alias}" (ssh uses the first value it finds): ${parts.join('; ')}. ` +
-          'Change or move the entry that sets these.',
+          l10n.t('But another entry still wins for "ssh {0}" (ssh uses the first value it finds): {1}. ', alias, parts.join('; ')) +
+          l10n.t('Change or move the entry that sets these.'),
       };
     }
   }

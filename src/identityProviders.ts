@@ -4,6 +4,7 @@
  * and which of its answers are secret. The registry's type lists every ProviderChoice, so
  * a provider added to the type without a descriptor (or the reverse) does not compile.
  */
+import * as l10n from './l10n';
 import type { ProviderId } from './account';
 import { ComputeClient } from './api/compute';
 import type { HttpClient } from './api/http';
@@ -68,17 +69,17 @@ export interface IdentityProvider {
   secretFields: ReadonlyArray<keyof SignInState>;
 }
 
-export const SIGN_IN_TITLE = 'Sign In to Rackspace or OpenStack';
+export const SIGN_IN_TITLE = l10n.label('Sign In to Rackspace or OpenStack');
 
-const notEmpty = (what: string) => (value: string) => (value.trim() === '' ? `Enter the ${what}.` : undefined);
+const notEmpty = (what: string) => (value: string) => (value.trim() === '' ? l10n.t('Enter the {0}.', what) : undefined);
 const oneWord = (what: string) => (value: string) =>
-  value.trim() === '' ? `Enter the ${what}.` : /\s/.test(value.trim()) ? `The ${what} has no spaces or line breaks.` : undefined;
+  value.trim() === '' ? l10n.t('Enter the {0}.', what) : /\s/.test(value.trim()) ? l10n.t('The {0} has no spaces or line breaks.', what) : undefined;
 export const httpUrl = (value: string): string | undefined => {
   try {
     const url = new URL(value.trim());
-    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'Enter an http:// or https:// URL.';
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : l10n.t('Enter an http:// or https:// URL.');
   } catch {
-    return value.trim() === '' ? 'Enter a URL.' : 'Enter an http:// or https:// URL.';
+    return value.trim() === '' ? l10n.t('Enter a URL.') : l10n.t('Enter an http:// or https:// URL.');
   }
 };
 
@@ -91,7 +92,7 @@ function hostOf(url: string): string {
 }
 
 function methodStep(ui: UserInput, items: Array<PickItem<SignInMethod>>): Step<SignInState> {
-  return pickStep<'method', SignInMethod, SignInState>(ui, 'method', { title: SIGN_IN_TITLE, placeholder: 'Sign in with', items });
+  return pickStep<'method', SignInMethod, SignInState>(ui, 'method', { title: l10n.t(SIGN_IN_TITLE), placeholder: l10n.t('Sign in with'), items });
 }
 
 /** Rackspace Identity v2.0 at `fixedUrl`, or at a URL the user types (`fixedUrl` undefined). */
@@ -104,33 +105,33 @@ function rackspace(id: ProviderId, label: string, fixedUrl: string | undefined):
   return {
     id,
     label,
-    description: fixedUrl ? hostOf(fixedUrl) : 'Identity v2.0 at a URL you give (a private or test cloud)',
+    description: fixedUrl ? hostOf(fixedUrl) : l10n.t('Identity v2.0 at a URL you give (a private or test cloud)'),
     steps: (ui, state, check) => [
       ...(fixedUrl
         ? []
         : [
             textStep<TextField, SignInState>(ui, 'identityUrl', {
-              title: SIGN_IN_TITLE,
-              prompt: 'Rackspace Identity v2.0 URL',
+              title: l10n.t(SIGN_IN_TITLE),
+              prompt: l10n.t('Rackspace Identity v2.0 URL'),
               placeholder: RACKSPACE_US_IDENTITY,
               validate: httpUrl,
             }),
           ]),
       methodStep(ui, [
-        { label: 'API key', description: 'recommended; works with multi-factor accounts', value: 'apiKey' },
-        { label: 'Password', value: 'password' },
+        { label: l10n.t('API key'), description: l10n.t('recommended; works with multi-factor accounts'), value: 'apiKey' },
+        { label: l10n.t('Password'), value: 'password' },
       ]),
       textStep<TextField, SignInState>(ui, 'username', {
-        title: SIGN_IN_TITLE,
-        prompt: `Rackspace user name (signs in at ${hostOf(identityUrl(state))})`,
-        validate: notEmpty('user name'),
+        title: l10n.t(SIGN_IN_TITLE),
+        prompt: l10n.t('Rackspace user name (signs in at {0})', hostOf(identityUrl(state))),
+        validate: notEmpty(l10n.t('user name')),
       }),
       state.method === 'password'
-        ? textStep<TextField, SignInState>(ui, 'secret', { title: SIGN_IN_TITLE, prompt: 'Password', validate: notEmpty('password'), password: true, check })
+        ? textStep<TextField, SignInState>(ui, 'secret', { title: l10n.t(SIGN_IN_TITLE), prompt: l10n.t('Password'), validate: notEmpty(l10n.t('password')), password: true, check })
         : textStep<TextField, SignInState>(ui, 'secret', {
-            title: SIGN_IN_TITLE,
-            prompt: 'API key (Account Settings in the Cloud Control Panel)',
-            validate: oneWord('API key'),
+            title: l10n.t(SIGN_IN_TITLE),
+            prompt: l10n.t('API key (Account Settings in the Cloud Control Panel)'),
+            validate: oneWord(l10n.t('API key')),
             password: true,
             check,
           }),
@@ -157,28 +158,28 @@ const keystoneCredentials = (state: SignInState): Credentials =>
 
 const keystone: IdentityProvider = {
   id: 'keystone',
-  label: 'OpenStack (Keystone v3)',
-  description: 'any OpenStack cloud',
+  label: l10n.t('OpenStack (Keystone v3)'),
+  description: l10n.t('any OpenStack cloud'),
   steps: (ui, state, check) => {
     const text = (field: TextField, prompt: string, validate: (value: string) => string | undefined, extra: Partial<TextStepSpec<SignInState>> = {}) =>
-      textStep<TextField, SignInState>(ui, field, { title: SIGN_IN_TITLE, prompt, validate, ...extra });
+      textStep<TextField, SignInState>(ui, field, { title: l10n.t(SIGN_IN_TITLE), prompt, validate, ...extra });
     return [
-      text('identityUrl', 'Keystone auth URL (OS_AUTH_URL)', httpUrl, { placeholder: 'https://keystone.example.com:5000/v3' }),
+      text('identityUrl', l10n.t('Keystone auth URL (OS_AUTH_URL)'), httpUrl, { placeholder: 'https://keystone.example.com:5000/v3' }),
       methodStep(ui, [
-        { label: 'Password', description: 'user, password and project', value: 'password' },
-        { label: 'Application credential', description: 'id and secret', value: 'appCredential' },
+        { label: l10n.t('Password'), description: l10n.t('user, password and project'), value: 'password' },
+        { label: l10n.t('Application credential'), description: l10n.t('id and secret'), value: 'appCredential' },
       ]),
       ...(state.method === 'appCredential'
         ? [
-            text('appCredentialId', 'Application credential ID', oneWord('application credential ID')),
-            text('secret', 'Application credential secret', notEmpty('secret'), { password: true, check }),
+            text('appCredentialId', l10n.t('Application credential ID'), oneWord(l10n.t('application credential ID'))),
+            text('secret', l10n.t('Application credential secret'), notEmpty(l10n.t('secret')), { password: true, check }),
           ]
         : [
-            text('username', 'User name (OS_USERNAME)', notEmpty('user name')),
-            text('userDomain', 'User domain (OS_USER_DOMAIN_NAME)', notEmpty('user domain'), { default: 'Default' }),
-            text('project', 'Project name (OS_PROJECT_NAME)', notEmpty('project')),
-            text('projectDomain', 'Project domain (OS_PROJECT_DOMAIN_NAME)', notEmpty('project domain'), { default: 'Default' }),
-            text('secret', 'Password', notEmpty('password'), { password: true, check }),
+            text('username', l10n.t('User name (OS_USERNAME)'), notEmpty(l10n.t('user name'))),
+            text('userDomain', l10n.t('User domain (OS_USER_DOMAIN_NAME)'), notEmpty(l10n.t('user domain')), { default: 'Default' }),
+            text('project', l10n.t('Project name (OS_PROJECT_NAME)'), notEmpty(l10n.t('project'))),
+            text('projectDomain', l10n.t('Project domain (OS_PROJECT_DOMAIN_NAME)'), notEmpty(l10n.t('project domain')), { default: 'Default' }),
+            text('secret', l10n.t('Password'), notEmpty(l10n.t('password')), { password: true, check }),
           ]),
     ];
   },
@@ -190,19 +191,19 @@ const keystone: IdentityProvider = {
 
 const direct: IdentityProvider = {
   id: 'direct',
-  label: 'Direct: Compute endpoint and API token',
-  description: 'no sign-in; you renew the token',
+  label: l10n.t('Direct: Compute endpoint and API token'),
+  description: l10n.t('no sign-in; you renew the token'),
   steps: (ui, _state, check) => [
     textStep<TextField, SignInState>(ui, 'endpoint', {
-      title: SIGN_IN_TITLE,
-      prompt: 'Compute endpoint URL',
+      title: l10n.t(SIGN_IN_TITLE),
+      prompt: l10n.t('Compute endpoint URL'),
       placeholder: 'https://dfw.servers.api.rackspacecloud.com/v2/123456',
       validate: httpUrl,
     }),
     textStep<TextField, SignInState>(ui, 'secret', {
-      title: SIGN_IN_TITLE,
-      prompt: 'API token (sent as X-Auth-Token)',
-      validate: oneWord('token'),
+      title: l10n.t(SIGN_IN_TITLE),
+      prompt: l10n.t('API token (sent as X-Auth-Token)'),
+      validate: oneWord(l10n.t('token')),
       password: true,
       check,
     }),
@@ -221,9 +222,9 @@ const direct: IdentityProvider = {
 
 /** Every provider, in the order Sign In offers them. */
 export const IDENTITY_PROVIDERS: { readonly [id in ProviderChoice]: IdentityProvider } = {
-  'rackspace-us': rackspace('rackspace-us', 'Rackspace (US)', RACKSPACE_US_IDENTITY),
-  'rackspace-uk': rackspace('rackspace-uk', 'Rackspace (UK)', RACKSPACE_UK_IDENTITY),
-  'rackspace-custom': rackspace('rackspace-custom', 'Rackspace: another Identity URL', undefined),
+  'rackspace-us': rackspace('rackspace-us', l10n.t('Rackspace (US)'), RACKSPACE_US_IDENTITY),
+  'rackspace-uk': rackspace('rackspace-uk', l10n.t('Rackspace (UK)'), RACKSPACE_UK_IDENTITY),
+  'rackspace-custom': rackspace('rackspace-custom', l10n.t('Rackspace: another Identity URL'), undefined),
   keystone,
   direct,
 };

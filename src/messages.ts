@@ -27,7 +27,7 @@ export function isCancel(err: unknown): boolean {
 export function showError(messages: MessageSink, err: unknown, doing?: string): Promise<void> {
   if (isCancel(err)) return Promise.resolve();
   const { message, actions } = describeError(err);
-  const text = doing ? `${doing} failed. ${message}` : message;
+  const text = doing ? vscode.l10n.t('{0} failed. {1}', doing, message) : message;
   log.error(text);
   return messages.show('error', text, actions).then((picked) => runAction(picked, err));
 }

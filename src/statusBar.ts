@@ -9,12 +9,12 @@ import { statusBarEnabled } from './settings';
 
 export function registerStatusBar(context: vscode.ExtensionContext, services: Services): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('keypairs.status', vscode.StatusBarAlignment.Left, 10);
-  item.name = 'Server Key Pairs';
+  item.name = vscode.l10n.t('Server Key Pairs');
   item.text = '$(key) Key Pair';
   item.command = COMMAND.create;
   const describe = () => {
     const target = services.targetLabel();
-    item.tooltip = target ? `Create Server Key Pair in ${target}` : 'Create Server Key Pair (sign in first)';
+    item.tooltip = target ? vscode.l10n.t('Create Server Key Pair in {0}', target) : vscode.l10n.t('Create Server Key Pair (sign in first)');
   };
   const update = () => (statusBarEnabled() ? item.show() : item.hide());
   describe();

@@ -4,6 +4,7 @@
  * nothing else in the file changes) and checked with `ssh -G`. Offered on
  * view nodes with local files and after a successful create or import.
  */
+import * as l10n from '../l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeSshCheck } from '../errorText';
@@ -17,9 +18,9 @@ import { sshDirectory } from '../settings';
 import { runSteps, Step, textStep } from '../ui/wizard';
 import { pickKeyPair } from './pickKeyPair';
 
-const TITLE = 'Add to SSH Config';
-export const COPY_SSH_COMMAND = 'Copy SSH Command';
-export const OPEN_SSH_CONFIG = 'Open SSH Config';
+const TITLE = l10n.label('Add to SSH Config');
+export const COPY_SSH_COMMAND = l10n.label('Copy SSH Command');
+export const OPEN_SSH_CONFIG = l10n.label('Open SSH Config');
 
 /** What create and import pass: the key pair's name and its private key file. */
 export interface SshConfigTarget {
@@ -50,19 +51,19 @@ interface HostAnswers {
 function hostSteps(services: Services, configPath: string): Array<Step<HostAnswers>> {
   return [
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'alias', {
-      title: TITLE,
-      prompt: `Host alias: the name to type after "ssh" (entry in ${displayPath(configPath)})`,
+      title: vscode.l10n.t(TITLE),
+      prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
       validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
     }),
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'hostName', {
-      title: TITLE,
-      prompt: "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
-      placeholder: 'e.g. 203.0.113.10',
+      title: vscode.l10n.t(TITLE),
+      prompt: vscode.l10n.t("HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)"),
+      placeholder: vscode.l10n.t('e.g. {0}', '203.0.113.10'),
       validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
     }),
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'user', {
-      title: TITLE,
-      prompt: 'User to log in as',
+      title: vscode.l10n.t(TITLE),
+      prompt: vscode.l10n.t('User to log in as'),
       validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('user name', v.trim(), 'user')),
     }),
   ];
@@ -73,11 +74,11 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
   if (isTarget(arg)) {
     target = arg;
   } else {
-    const node = await pickKeyPair(services, arg, { title: TITLE, localOnly: true });
+    const node = await pickKeyPair(services, arg, { title: vscode.l10n.t(TITLE), localOnly: true });
     if (!node) return undefined;
     if (!node.local) {
       const where = displayPath(sshDirectory());
-      void services.messages.show('info', `The private key of "${node.keyPair.name}" is not in ${where}, so there is no identity file to use.`);
+      void services.messages.show('info', vscode.l10n.t('The private key of "{0}" is not in {1}, so there is no identity file to use.', node.keyPair.name, where));
       return undefined;
     }
     target = { name: node.keyPair.name, privatePath: node.local.privatePath };
@@ -103,7 +104,7 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
     added = result.added;
     outcome = result.result.outcome;
   } catch (err) {
-    void showError(services.messages, err, `Adding "${entry.alias}" to ${displayPath(configPath)}`);
+    void showError(services.messages, err, vscode.l10n.t('Adding "{0}" to {1}', entry.alias, displayPath(configPath)));
     return undefined;
   }
   const openConfig = async (): Promise<void> => {
@@ -112,7 +113,7 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
   };
 
   if (!added) {
-    void services.messages.show('warning', `Host "${entry.alias}" is already in ${displayPath(configPath)}; nothing was changed.`, [OPEN_SSH_CONFIG]).then(
+    void services.messages.show('warning', vscode.l10n.t('Host "{0}" is already in {1}; nothing was changed.', entry.alias, displayPath(configPath)), [OPEN_SSH_CONFIG]).then(
       async (picked) => {
         if (picked === OPEN_SSH_CONFIG) await openConfig();
       },
@@ -125,10 +126,10 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
   const where = displayPath(configPath);
   const did =
     outcome === 'added'
-      ? `Added Host "${entry.alias}" to ${where}.`
+      ? vscode.l10n.t('Added Host "{0}" to {1}.', entry.alias, where)
       : outcome === 'updated'
-        ? `Updated Host "${entry.alias}" in ${where}.`
-        : `Host "${entry.alias}" in ${where} was already up to date.`;
+        ? vscode.l10n.t('Updated Host "{0}" in {1}.', entry.alias, where)
+        : vscode.l10n.t('Host "{0}" in {1} was already up to date.', entry.alias, where);
   log.info(`key pair "${target.name}": ${did} ${check.text}`);
   void services.messages.show(check.severity, `${did} ${check.text}`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
     if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);

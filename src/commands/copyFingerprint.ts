@@ -4,9 +4,9 @@ import { Services } from '../services';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function copyFingerprintCommand(services: Services, arg?: unknown): Promise<string | undefined> {
-  const node = await pickKeyPair(services, arg, { title: 'Copy Fingerprint' });
+  const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Copy Fingerprint') });
   if (!node) return undefined;
   await vscode.env.clipboard.writeText(node.keyPair.fingerprint);
-  void services.messages.show('info', `Copied the fingerprint of "${node.keyPair.name}" (${node.keyPair.fingerprint}).`);
+  void services.messages.show('info', vscode.l10n.t('Copied the fingerprint of "{0}" ({1}).', node.keyPair.name, node.keyPair.fingerprint));
   return node.keyPair.fingerprint;
 }

@@ -4,9 +4,9 @@ import { Services } from '../services';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function copyPublicKeyCommand(services: Services, arg?: unknown): Promise<string | undefined> {
-  const node = await pickKeyPair(services, arg, { title: 'Copy Public Key' });
+  const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Copy Public Key') });
   if (!node) return undefined;
   await vscode.env.clipboard.writeText(node.keyPair.publicKey);
-  void services.messages.show('info', `Copied the public key of "${node.keyPair.name}".`);
+  void services.messages.show('info', vscode.l10n.t('Copied the public key of "{0}".', node.keyPair.name));
   return node.keyPair.publicKey;
 }

@@ -2,6 +2,7 @@
  * Key Pairs: Create Server Key Pair — name (validated as typed), POST /os-keypairs with a
  * cancellable progress, private key saved 0600 and public key opened in an editor.
  */
+import * as l10n from '../l10n';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -18,10 +19,10 @@ import { COMMAND } from '../commandIds';
 import { askNameAndSubmit, NamedFailure } from './nameLoop';
 import { ensureSetup } from './setup';
 
-const TITLE = 'Create Server Key Pair';
-export const COPY_PUBLIC_KEY = 'Copy Public Key';
-export const REVEAL_PRIVATE_KEY = 'Reveal Private Key';
-export const ADD_TO_SSH_CONFIG = 'Add to SSH Config';
+const TITLE = l10n.label('Create Server Key Pair');
+export const COPY_PUBLIC_KEY = l10n.label('Copy Public Key');
+export const REVEAL_PRIVATE_KEY = l10n.label('Reveal Private Key');
+export const ADD_TO_SSH_CONFIG = l10n.label('Add to SSH Config');
 let running = false;
 
 /**
@@ -44,24 +45,24 @@ export async function createCommand(services: Services): Promise<CreateKeyPairRe
 
 /** `region`: the signed-in account's region, named in the title and messages. */
 async function runCreate(services: Services, compute: ComputeClient, region: string | undefined): Promise<CreateKeyPairResult | undefined> {
-  const where = region ? ` in ${region}` : '';
+  const where = region ? vscode.l10n.t(' in {0}', region) : '';
   const dir = sshDirectory();
   let microversion: string | undefined;
   try {
     microversion = (await compute.version()).microversion;
   } catch (err) {
-    void showError(services.messages, err, 'Reading your key pairs');
+    void showError(services.messages, err, vscode.l10n.t('Reading your key pairs'));
     return undefined;
   }
   let created;
   try {
     created = await askNameAndSubmit(services, {
       compute,
-      title: region ? `${TITLE} in ${region}` : TITLE,
+      title: region ? vscode.l10n.t('{0} in {1}', vscode.l10n.t(TITLE), region) : vscode.l10n.t(TITLE),
       sshDirectory: dir,
       microversion,
       submit: (name) =>
-        withCancellableProgress(`Creating key pair "${name}"${where}…`, (signal) =>
+        withCancellableProgress(vscode.l10n.t('Creating key pair "{0}"{1}…', name, where), (signal) =>
           createKeyPair({
             compute,
             name,
@@ -75,7 +76,7 @@ async function runCreate(services: Services, compute: ComputeClient, region: str
     });
   } catch (err) {
     if (!(err instanceof NamedFailure)) throw err;
-    void showError(services.messages, err.reason, `Creating key pair "${err.keyPairName}"${where}`);
+    void showError(services.messages, err.reason, vscode.l10n.t('Creating key pair "{0}"{1}', err.keyPairName, where));
     return undefined;
   }
   if (!created) return undefined;
@@ -95,27 +96,27 @@ async function saveElsewhere(
   problem: KeyFileError,
   key: { privateKey: string; publicKey: string; fileBase: string },
 ): Promise<SavedKeyFiles | undefined> {
-  const saveAs = 'Save As…';
+  const saveAs = vscode.l10n.t('Save As…');
   const answer = await services.messages.show(
     'error',
-    `The new private key could not be saved: ${problem.message} It exists only now: save it elsewhere, or the key pair is deleted from the server.`,
+    vscode.l10n.t('The new private key could not be saved: {0} It exists only now: save it elsewhere, or the key pair is deleted from the server.', problem.message),
     [saveAs],
     { modal: true },
   );
   if (answer !== saveAs) return undefined;
   for (;;) {
     const target = await services.ui.saveDialog({
-      title: 'Save the private key',
-      saveLabel: 'Save Private Key',
+      title: vscode.l10n.t('Save the private key'),
+      saveLabel: vscode.l10n.t('Save Private Key'),
       defaultUri: vscode.Uri.file(path.join(os.homedir(), key.fileBase)),
     });
     if (!target) return undefined;
     try {
       await saveFileExclusive(target.fsPath, key.privateKey, 0o600, { overwrite: true });
     } catch (err) {
-      const retry = 'Choose Another Place';
+      const retry = vscode.l10n.t('Choose Another Place');
       const msg = err instanceof KeyFileError ? err.message : String(err);
-      const again = await services.messages.show('error', `Saving to ${displayPath(target.fsPath)} failed: ${msg}`, [retry], { modal: true });
+      const again = await services.messages.show('error', vscode.l10n.t('Saving to {0} failed: {1}', displayPath(target.fsPath), msg), [retry], { modal: true });
       if (again !== retry) return undefined;
       continue;
     }
@@ -136,7 +137,7 @@ async function saveElsewhere(
  */
 async function announce(services: Services, result: CreateKeyPairResult, where: string): Promise<void> {
   log.info(`created "${result.name}" (${result.generation} key) ${result.fingerprint} → ${result.privatePath}`);
-  const saved = `Private key saved to ${displayPath(result.privatePath)}.`;
+  const saved = vscode.l10n.t('Private key saved to {0}.', displayPath(result.privatePath));
   try {
     const doc = result.publicPath
       ? await vscode.workspace.openTextDocument(vscode.Uri.file(result.publicPath))
@@ -147,7 +148,7 @@ async function announce(services: Services, result: CreateKeyPairResult, where: 
     log.warn(`opening the public key of "${result.name}" failed: ${why}`);
     void services.messages.show(
       'warning',
-      `Key pair "${result.name}" was created${where} and saved, but its public key could not be opened in an editor (${why}). ${saved}`,
+      vscode.l10n.t('Key pair "{0}" was created{1} and saved, but its public key could not be opened in an editor ({2}). {3}', result.name, where, why, saved),
       [COPY_PUBLIC_KEY],
     ).then(async (picked) => {
       if (picked === COPY_PUBLIC_KEY) await vscode.env.clipboard.writeText(result.publicKey);
@@ -158,12 +159,12 @@ async function announce(services: Services, result: CreateKeyPairResult, where: 
     const { server, computed } = result.fingerprintMismatch;
     void services.messages.show(
       'warning',
-      `The fingerprint of key pair "${result.name}" does not match its public key: the server says ${server}, the key gives ${computed}.`,
+      vscode.l10n.t('The fingerprint of key pair "{0}" does not match its public key: the server says {1}, the key gives {2}.', result.name, server, computed),
     );
   }
   // Not awaited: the notification may stay open long after the command is done.
   void services.messages
-    .show('info', `Key pair "${result.name}" created${where} (${result.fingerprint}). ${saved}`, [
+    .show('info', vscode.l10n.t('Key pair "{0}" created{1} ({2}). {3}', result.name, where, result.fingerprint, saved), [
       COPY_PUBLIC_KEY,
       REVEAL_PRIVATE_KEY,
       ADD_TO_SSH_CONFIG,

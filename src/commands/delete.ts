@@ -2,6 +2,7 @@
  * Key Pairs: Delete Key Pair… — a modal confirmation naming the pair and the account;
  * deleting the local key files is a separate, explicit choice (never the default).
  */
+import * as l10n from '../l10n';
 import { displayPath, removeKeyFiles } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
@@ -10,14 +11,14 @@ import { withCancellableProgress } from '../ui/progress';
 import { pickKeyPair } from './pickKeyPair';
 import { ensureSetup } from './setup';
 
-export const DELETE = 'Delete Key Pair';
-export const DELETE_WITH_FILES = 'Delete Key Pair and Local Files';
+export const DELETE = l10n.label('Delete Key Pair');
+export const DELETE_WITH_FILES = l10n.label('Delete Key Pair and Local Files');
 
 /** 'deleted', 'gone' (it was already deleted: 404), or undefined (cancelled or failed). */
 export type DeleteOutcome = 'deleted' | 'gone' | undefined;
 
 export async function deleteCommand(services: Services, arg?: unknown): Promise<DeleteOutcome> {
-  const node = await pickKeyPair(services, arg, { title: 'Delete Key Pair' });
+  const node = await pickKeyPair(services, arg, { title: l10n.t('Delete Key Pair') });
   if (!node) return undefined;
   const compute = await ensureSetup(services);
   if (!compute) return undefined;
@@ -25,13 +26,13 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
   const name = node.keyPair.name;
   const where = services.targetLabel() ?? compute.endpoint;
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
-  const shownFiles = files.map((f) => displayPath(f)).join(' and ');
+  const shownFiles = files.map((f) => displayPath(f)).join(l10n.t(' and '));
   const detail =
-    'Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.' +
-    (node.local ? ` The local key files (${shownFiles}) are kept unless you choose "${DELETE_WITH_FILES}".` : '');
+    l10n.t('Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.') +
+    (node.local ? l10n.t(' The local key files ({0}) are kept unless you choose "{1}".', shownFiles, l10n.t(DELETE_WITH_FILES)) : '');
   const answer = await services.messages.show(
     'warning',
-    `Delete key pair "${name}" from ${where}?`,
+    l10n.t('Delete key pair "{0}" from {1}?', name, where),
     node.local ? [DELETE, DELETE_WITH_FILES] : [DELETE],
     { modal: true, detail },
   );
@@ -39,28 +40,28 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
 
   let existed: boolean;
   try {
-    existed = await withCancellableProgress(`Deleting key pair "${name}"…`, (signal) => compute.delete(name, signal));
+    existed = await withCancellableProgress(l10n.t('Deleting key pair "{0}"…', name), (signal) => compute.delete(name, signal));
   } catch (err) {
     // A delete cut short may still have happened: let the view look again.
     services.keyPairsChanged();
-    void showError(services.messages, err, `Deleting key pair "${name}"`);
+    void showError(services.messages, err, l10n.t('Deleting key pair "{0}"', name));
     return undefined;
   }
   services.keyPairsChanged();
   log.info(existed ? `deleted key pair "${name}" from ${where}` : `key pair "${name}" was already gone from ${where}`);
   const outcome = existed ? 'deleted' : 'gone';
-  const said = existed ? `Key pair "${name}" deleted from ${where}.` : `Key pair "${name}" was already deleted from ${where}.`;
+  const said = existed ? l10n.t('Key pair "{0}" deleted from {1}.', name, where) : l10n.t('Key pair "{0}" was already deleted from {1}.', name, where);
 
   if (answer === DELETE_WITH_FILES && node.local) {
     try {
       await removeKeyFiles({ privatePath: node.local.privatePath, publicPath: node.local.publicPath });
     } catch (err) {
       void services.messages.show('info', said);
-      void showError(services.messages, err, `Deleting the local key files of "${name}"`);
+      void showError(services.messages, err, l10n.t('Deleting the local key files of "{0}"', name));
       return outcome;
     }
     log.info(`deleted local key files ${shownFiles}`);
-    void services.messages.show('info', `${said} Deleted ${shownFiles}.`);
+    void services.messages.show('info', l10n.t('{0} Deleted {1}.', said, shownFiles));
     return outcome;
   }
   void services.messages.show('info', said);

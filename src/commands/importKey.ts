@@ -3,6 +3,7 @@
  * it here (a malformed key is never sent), name it with the same validated input as
  * Create, and upload it (POST /os-keypairs with `public_key`).
  */
+import * as l10n from '../l10n';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { ApiError } from '../api/errors';
@@ -20,9 +21,9 @@ import { COMMAND } from '../commandIds';
 import { askNameAndSubmit, NamedFailure } from './nameLoop';
 import { ensureSetup } from './setup';
 
-const TITLE = 'Import Public Key';
-export const CHOOSE_FILE = 'Choose a file…';
-export const ADD_TO_SSH_CONFIG = 'Add to SSH Config';
+const TITLE = l10n.label('Import Public Key');
+export const CHOOSE_FILE = l10n.label('Choose a file…');
+export const ADD_TO_SSH_CONFIG = l10n.label('Add to SSH Config');
 
 export interface ImportCommandResult extends ImportResult {
   file: string;
@@ -34,7 +35,7 @@ export async function importCommand(services: Services): Promise<ImportCommandRe
   if (!compute) return undefined;
   const dir = sshDirectory();
   const region = services.region();
-  const where = region ? ` in ${region}` : '';
+  const where = region ? vscode.l10n.t(' in {0}', region) : '';
 
   const chosen = await chooseKey(services, dir);
   if (!chosen) return undefined;
@@ -44,24 +45,24 @@ export async function importCommand(services: Services): Promise<ImportCommandRe
   try {
     microversion = (await compute.version()).microversion;
   } catch (err) {
-    void showError(services.messages, err, 'Reading your key pairs');
+    void showError(services.messages, err, vscode.l10n.t('Reading your key pairs'));
     return undefined;
   }
   let imported;
   try {
     imported = await askNameAndSubmit(services, {
       compute,
-      title: `${TITLE}${where}`,
+      title: `${vscode.l10n.t(TITLE)}${where}`,
       value: defaultImportName(key, file, microversion),
       microversion,
       submit: (name) =>
-        withCancellableProgress(`Importing public key as "${name}"${where}…`, (signal) => importKeyPair({ compute, name, key, signal })),
+        withCancellableProgress(vscode.l10n.t('Importing public key as "{0}"{1}…', name, where), (signal) => importKeyPair({ compute, name, key, signal })),
     });
   } catch (err) {
     if (!(err instanceof NamedFailure)) throw err;
     // An answer lost on the way may hide a pair that was created: let the view look.
     if (err.reason instanceof ApiError && err.reason.ambiguous) services.keyPairsChanged();
-    void showError(services.messages, err.reason, `Importing public key as "${err.keyPairName}"${where}`);
+    void showError(services.messages, err.reason, vscode.l10n.t('Importing public key as "{0}"{1}', err.keyPairName, where));
     return undefined;
   }
   if (!imported) return undefined;
@@ -80,10 +81,10 @@ async function chooseKey(services: Services, dir: string): Promise<{ file: strin
   );
   const listed = items.length > 0;
   if (listed) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator, value: 'choose' });
-  items.push({ label: CHOOSE_FILE, iconPath: new vscode.ThemeIcon('folder-opened'), alwaysShow: true, value: 'choose' });
+  items.push({ label: vscode.l10n.t(CHOOSE_FILE), iconPath: new vscode.ThemeIcon('folder-opened'), alwaysShow: true, value: 'choose' });
   const picked = await services.ui.pick({
-    title: TITLE,
-    placeholder: listed ? `Choose a public key from ${displayPath(dir)}` : `No public keys in ${displayPath(dir)}: choose a file`,
+    title: vscode.l10n.t(TITLE),
+    placeholder: listed ? vscode.l10n.t('Choose a public key from {0}', displayPath(dir)) : vscode.l10n.t('No public keys in {0}: choose a file', displayPath(dir)),
     items,
     matchOnDescription: true,
     matchOnDetail: true,
@@ -92,13 +93,13 @@ async function chooseKey(services: Services, dir: string): Promise<{ file: strin
   if (picked !== 'choose') return { file: picked.file.publicPath, key: picked.key, privatePath: picked.file.privatePath };
 
   const uris = await services.ui.openDialog({
-    title: TITLE,
+    title: vscode.l10n.t(TITLE),
     openLabel: 'Import',
     canSelectFiles: true,
     canSelectFolders: false,
     canSelectMany: false,
     defaultUri: vscode.Uri.file(dir),
-    filters: { 'Public keys': ['pub'], 'All files': ['*'] },
+    filters: { [vscode.l10n.t('Public keys')]: ['pub'], [vscode.l10n.t('All files')]: ['*'] },
   });
   const uri = uris?.[0];
   if (!uri) return undefined;
@@ -108,10 +109,10 @@ async function chooseKey(services: Services, dir: string): Promise<{ file: strin
     key = await loadPublicKey(file);
   } catch (err) {
     if (err instanceof PublicKeyError) {
-      void services.messages.show('error', `${displayPath(file)} can't be imported. ${err.message}`);
+      void services.messages.show('error', vscode.l10n.t("{0} can't be imported. {1}", displayPath(file), err.message));
     } else {
       const why = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
-      void services.messages.show('error', `${displayPath(file)} could not be read: ${why}.`);
+      void services.messages.show('error', vscode.l10n.t('{0} could not be read: {1}.', displayPath(file), why));
     }
     return undefined;
   }
@@ -133,8 +134,8 @@ function announce(services: Services, result: ImportResult, file: string, privat
   log.info(`imported ${displayPath(file)} as "${keyPair.name}" ${keyPair.fingerprint} (local ${result.localFingerprint})`);
   const actions = privatePath ? [ADD_TO_SSH_CONFIG] : [];
   const message = result.matches
-    ? `Key pair "${keyPair.name}" imported${where} from ${displayPath(file)} (${keyPair.fingerprint}); the fingerprint matches the local key.`
-    : `Key pair "${keyPair.name}" imported${where} from ${displayPath(file)}, but the server's fingerprint ${keyPair.fingerprint} does not match the local key's ${result.localFingerprint}.`;
+    ? vscode.l10n.t('Key pair "{0}" imported{1} from {2} ({3}); the fingerprint matches the local key.', keyPair.name, where, displayPath(file), keyPair.fingerprint)
+    : vscode.l10n.t('Key pair "{0}" imported{1} from {2}, but the server\'s fingerprint {3} does not match the local key\'s {4}.', keyPair.name, where, displayPath(file), keyPair.fingerprint, result.localFingerprint);
   // Not awaited: the notification may stay open long after the command is done.
   void services.messages.show(result.matches ? 'info' : 'warning', message, actions).then(async (picked) => {
     if (picked === ADD_TO_SSH_CONFIG && privatePath) {

@@ -3,6 +3,7 @@
  * typed), submit it; when the server says the name is taken (409), ask again with the
  * name kept and the server's words as the box's error.
  */
+import * as l10n from '../l10n';
 import { ComputeClient } from '../api/compute';
 import { ApiError } from '../api/errors';
 import { showError } from '../messages';
@@ -39,7 +40,7 @@ export async function askNameAndSubmit<T>(services: Services, loop: NameLoop<T>)
         loadNames: async (signal) => (await loop.compute.listAll({ signal })).map((k) => k.name),
       });
     } catch (err) {
-      void showError(services.messages, err, 'Reading your key pairs');
+      void showError(services.messages, err, l10n.t('Reading your key pairs'));
       return undefined;
     }
     if (name === undefined) return undefined;
@@ -49,7 +50,7 @@ export async function askNameAndSubmit<T>(services: Services, loop: NameLoop<T>)
       if (err instanceof ApiError && err.kind === 'conflict') {
         // Taken meanwhile (or by another client): ask again, with the server's words.
         value = name;
-        error = err.serverMessage ?? `A key pair named "${name}" already exists.`;
+        error = err.serverMessage ?? l10n.t('A key pair named "{0}" already exists.', name);
         continue;
       }
       throw new NamedFailure(name, err);

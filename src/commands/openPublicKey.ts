@@ -6,7 +6,7 @@ import { pickKeyPair } from './pickKeyPair';
 
 /** Resolves to the document shown. */
 export async function openPublicKeyCommand(services: Services, arg?: unknown): Promise<vscode.TextDocument | undefined> {
-  const node = await pickKeyPair(services, arg, { title: 'Open Public Key' });
+  const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Open Public Key') });
   if (!node) return undefined;
   const file = `${node.keyPair.name.replace(/[/\\]/g, '_')}.pub`;
   const uri = vscode.Uri.from({ scheme: PUBLIC_KEY_SCHEME, path: `/${file}`, query: node.keyPair.publicKey.trim() });

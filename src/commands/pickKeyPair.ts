@@ -2,6 +2,7 @@
  * The key pair a view command acts on: the node it was invoked on, else the user's pick
  * among the account's key pairs (those the view has loaded when it has all of them).
  */
+import * as l10n from '../l10n';
 import { findLocalKey, localKeyIndex } from '../flows/localKeys';
 import { KeyPairNode, isKeyPairNode } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
@@ -25,12 +26,12 @@ export async function pickKeyPair(
   let nodes = await services.keyPairList?.completeList();
   if (!nodes) {
     try {
-      nodes = await withCancellableProgress('Loading key pairs…', async (signal) => {
+      nodes = await withCancellableProgress(l10n.t('Loading key pairs…'), async (signal) => {
         const [all, index] = await Promise.all([compute.listAll({ signal }), localKeyIndex(dir)]);
         return all.map((keyPair): KeyPairNode => ({ kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) }));
       });
     } catch (err) {
-      void showError(services.messages, err, 'Loading key pairs');
+      void showError(services.messages, err, l10n.t('Loading key pairs'));
       return undefined;
     }
   }
@@ -39,19 +40,19 @@ export async function pickKeyPair(
     void services.messages.show(
       'info',
       options.localOnly
-        ? `None of your key pairs has its private key in ${displayPath(dir)}.`
-        : 'There are no key pairs in this account yet.',
+        ? l10n.t('None of your key pairs has its private key in {0}.', displayPath(dir))
+        : l10n.t('There are no key pairs in this account yet.'),
     );
     return undefined;
   }
   const picked = await services.ui.pick({
     title: options.title,
-    placeholder: 'Choose a key pair',
+    placeholder: l10n.t('Choose a key pair'),
     matchOnDescription: true,
     items: nodes.map((node) => ({
       label: node.keyPair.name,
       description: node.keyPair.fingerprint,
-      detail: node.local ? `Private key: ${displayPath(node.local.privatePath)}` : undefined,
+      detail: node.local ? l10n.t('Private key: {0}', displayPath(node.local.privatePath)) : undefined,
       value: node,
     })),
   });

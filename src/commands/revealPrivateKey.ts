@@ -1,4 +1,5 @@
 /** Key Pairs: Reveal Private Key File — see ../ui/reveal for what a Remote window gets. */
+import * as l10n from '../l10n';
 import { displayPath } from '../keys/keyFiles';
 import { Services } from '../services';
 import { sshDirectory } from '../settings';
@@ -6,10 +7,10 @@ import { revealFile } from '../ui/reveal';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function revealPrivateKeyCommand(services: Services, arg?: unknown): Promise<string | undefined> {
-  const node = await pickKeyPair(services, arg, { title: 'Reveal Private Key File', localOnly: true });
+  const node = await pickKeyPair(services, arg, { title: l10n.t('Reveal Private Key File'), localOnly: true });
   if (!node) return undefined;
   if (!node.local) {
-    void services.messages.show('info', `The private key of "${node.keyPair.name}" is not in ${displayPath(sshDirectory())}.`);
+    void services.messages.show('info', l10n.t('The private key of "{0}" is not in {1}.', node.keyPair.name, displayPath(sshDirectory())));
     return undefined;
   }
   await revealFile(services.messages, node.local.privatePath);

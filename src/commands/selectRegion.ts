@@ -1,4 +1,5 @@
 /** Key Pairs: Select Region — where key pairs go, from the signed-in account's catalog. */
+import * as l10n from '../l10n';
 import type { Session as SignInResult } from '../api/identity';
 import { SIGN_IN } from '../errorText';
 import { Services } from '../services';
@@ -17,9 +18,9 @@ export async function regionStep(
   const [only, ...others] = result.regions;
   if (only && others.length === 0) return only.region;
   return services.ui.pick({
-    title: 'Select Region',
+    title: l10n.t('Select Region'),
     ...position,
-    placeholder: 'Key pairs are per region: where should they go?',
+    placeholder: l10n.t('Key pairs are per region: where should they go?'),
     active: current ?? result.defaultRegion,
     items: result.regions.map((r) => ({
       label: r.region,
@@ -33,7 +34,7 @@ export async function regionStep(
 export async function selectRegionCommand(services: Services): Promise<string | undefined> {
   const profile = services.account.profile();
   if (!profile) {
-    offerCommand(services, 'info', 'Regions come from a signed-in account. Sign in first.', SIGN_IN, COMMAND.signIn);
+    offerCommand(services, 'info', l10n.t('Regions come from a signed-in account. Sign in first.'), SIGN_IN, COMMAND.signIn);
     return undefined;
   }
   const result = await (await services.tokenManager()).session();
@@ -42,6 +43,6 @@ export async function selectRegionCommand(services: Services): Promise<string | 
   if (region === undefined || region === profile.region) return region;
   await services.account.setRegion(region);
   services.targetChanged();
-  void services.messages.show('info', `Key pairs now go to region ${region} (${profile.label}).`);
+  void services.messages.show('info', l10n.t('Key pairs now go to region {0} ({1}).', region, profile.label));
   return region;
 }

@@ -20,11 +20,11 @@ export async function ensureSetup(services: Services): Promise<ComputeClient | u
   try {
     compute = await services.compute();
   } catch (err) {
-    void showError(services.messages, err, 'Signing in');
+    void showError(services.messages, err, vscode.l10n.t('Signing in'));
     return undefined;
   }
   if (compute === 'endpoint') {
-    const message = 'Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.';
+    const message = vscode.l10n.t('Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.');
     void services.messages.show('warning', message, [SIGN_IN, OPEN_SETTING]).then(async (picked) => {
       if (picked === SIGN_IN) await vscode.commands.executeCommand(COMMAND.signIn);
       if (picked === OPEN_SETTING) await openSetting('endpoint');
@@ -32,7 +32,7 @@ export async function ensureSetup(services: Services): Promise<ComputeClient | u
     return undefined;
   }
   if (compute === 'token') {
-    offerCommand(services, 'warning', 'No API token is set. Set one to talk to the Compute API.', SET_TOKEN, COMMAND.setToken);
+    offerCommand(services, 'warning', vscode.l10n.t('No API token is set. Set one to talk to the Compute API.'), SET_TOKEN, COMMAND.setToken);
     return undefined;
   }
   return compute;

@@ -29,19 +29,19 @@ import { regionStep } from './selectRegion';
 export async function signInCommand(services: Services): Promise<string | undefined> {
   const check: SignInCheck = async (state, signal) => {
     const provider = state.provider === undefined ? undefined : IDENTITY_PROVIDERS[state.provider];
-    if (!provider) return 'Choose where your servers are.';
+    if (!provider) return vscode.l10n.t('Choose where your servers are.');
     try {
       state.result = await provider.authenticate(services.http, state, signal);
       return undefined;
     } catch (err) {
-      if (isCancel(err)) return 'Cancelled.';
+      if (isCancel(err)) return vscode.l10n.t('Cancelled.');
       log.warn(`sign-in failed: ${err instanceof AuthError ? err.kind : err instanceof Error ? err.name : 'error'}`);
       return describeError(err).message;
     }
   };
   const chooseProvider = pickStep<'provider', ProviderChoice, SignInState>(services.ui, 'provider', {
-    title: SIGN_IN_TITLE,
-    placeholder: 'Where are your servers?',
+    title: vscode.l10n.t(SIGN_IN_TITLE),
+    placeholder: vscode.l10n.t('Where are your servers?'),
     items: Object.values(IDENTITY_PROVIDERS).map((p) => ({ label: p.label, description: p.description, value: p.id })),
   });
   const steps = (state: SignInState): Array<Step<SignInState>> => {
@@ -70,7 +70,7 @@ async function useDirect(services: Services, state: SignInState): Promise<string
   await vscode.workspace.getConfiguration(SECTION).update('endpoint', state.endpoint, vscode.ConfigurationTarget.Global);
   await services.secrets.setToken(state.secret);
   services.targetChanged();
-  void services.messages.show('info', `Using ${state.endpoint} with the API token in secret storage.`);
+  void services.messages.show('info', vscode.l10n.t('Using {0} with the API token in secret storage.', state.endpoint));
   return state.endpoint;
 }
 
@@ -88,6 +88,6 @@ async function keepAccount(services: Services, provider: IdentityProvider, state
   await services.account.signIn(profile, credentials, result);
   services.targetChanged();
   log.info(`signed in: ${result.accountLabel}, region ${region}`);
-  void services.messages.show('info', `Signed in as ${result.accountLabel}. Key pairs go to region ${region}.`);
+  void services.messages.show('info', vscode.l10n.t('Signed in as {0}. Key pairs go to region {1}.', result.accountLabel, region));
   return result.accountLabel;
 }

@@ -1,4 +1,5 @@
 /** Key Pairs: Sign Out — forgets the account and every secret the extension stored. */
+import * as l10n from '../l10n';
 import { Services } from '../services';
 
 export async function signOutCommand(services: Services): Promise<void> {
@@ -7,6 +8,6 @@ export async function signOutCommand(services: Services): Promise<void> {
   services.targetChanged();
   void services.messages.show(
     'info',
-    label ? `Signed out of ${label}. Its credentials and tokens were removed.` : 'Signed out. Stored tokens were removed.',
+    label ? l10n.t('Signed out of {0}. Its credentials and tokens were removed.', label) : l10n.t('Signed out. Stored tokens were removed.'),
   );
 }

@@ -32,7 +32,7 @@ const SEVERITY = {
 /** Asks for a name in `box` (new, not shown yet); undefined when the user cancels. */
 export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promise<string | undefined> {
   box.title = o.title;
-  box.prompt = 'Name of the new key pair: letters, digits, spaces, "-" and "_"';
+  box.prompt = vscode.l10n.t('Name of the new key pair: letters, digits, spaces, "-" and "_"');
   box.placeholder = 'e.g. web-server';
   box.ignoreFocusOut = true;
   box.value = o.value ?? '';

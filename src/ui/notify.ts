@@ -54,9 +54,16 @@ export class VscodeMessages implements MessageSink {
 export class PlainMessages implements MessageSink {
   constructor(private readonly sink: () => MessageSink) {}
 
-  show<A extends string>(severity: Severity, message: string, actions: readonly A[] = [], options: MessageOptions = {}): Promise<A | undefined> {
+  /**
+   * Actions are ids (English, from `l10n.label`): the sink shows each translated and the id of
+   * the button chosen comes back, so callers never compare translated wording.
+   */
+  async show<A extends string>(severity: Severity, message: string, actions: readonly A[] = [], options: MessageOptions = {}): Promise<A | undefined> {
     const detail = options.detail === undefined ? undefined : plainMessage(options.detail);
-    return this.sink().show(severity, plainMessage(message), actions, { ...options, detail });
+    const labels = actions.map((id) => vscode.l10n.t(id));
+    const picked = await this.sink().show(severity, plainMessage(message), labels, { ...options, detail });
+    const index = picked === undefined ? -1 : labels.indexOf(picked);
+    return index < 0 ? undefined : actions[index];
   }
 }
 

@@ -4,13 +4,14 @@
  * Explorer only shows the workspace: the Explorer when the file is in the workspace, else
  * a message with the path and what works (copy the path, open its folder in a new window).
  */
+import * as l10n from '../l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { displayPath } from '../keys/keyFiles';
 import { MessageSink } from './notify';
 
-export const COPY_PATH = 'Copy Path';
-export const OPEN_FOLDER = 'Open Folder in New Window';
+export const COPY_PATH = l10n.label('Copy Path');
+export const OPEN_FOLDER = l10n.label('Open Folder in New Window');
 
 export async function revealFile(messages: MessageSink, file: string, remoteName = vscode.env.remoteName): Promise<void> {
   const uri = vscode.Uri.file(path.resolve(file));
@@ -23,7 +24,7 @@ export async function revealFile(messages: MessageSink, file: string, remoteName
     return;
   }
   const shown = displayPath(uri.fsPath);
-  void messages.show('info', `${shown} is on the remote host, outside this workspace.`, [COPY_PATH, OPEN_FOLDER]).then(async (picked) => {
+  void messages.show('info', vscode.l10n.t('{0} is on the remote host, outside this workspace.', shown), [COPY_PATH, OPEN_FOLDER]).then(async (picked) => {
     if (picked === COPY_PATH) await vscode.env.clipboard.writeText(uri.fsPath);
     if (picked === OPEN_FOLDER) {
       await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(path.dirname(uri.fsPath)), { forceNewWindow: true });

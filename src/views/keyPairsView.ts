@@ -116,7 +116,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       this.setState('error');
       if (this.setupErrorShown !== generation) {
         this.setupErrorShown = generation;
-        void showError(this.services.messages, err, 'Loading key pairs');
+        void showError(this.services.messages, err, vscode.l10n.t('Loading key pairs'));
       }
       return [];
     }
@@ -133,7 +133,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       if (!s.errorShown) {
         s.errorShown = true;
         log.warn(`loading key pairs failed: ${err instanceof Error ? err.message : String(err)}`);
-        void showError(this.services.messages, err, 'Loading key pairs');
+        void showError(this.services.messages, err, vscode.l10n.t('Loading key pairs'));
       }
       this.setState('error');
       return [];
@@ -150,12 +150,12 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   getTreeItem(node: KeyPairsViewNode): vscode.TreeItem {
     if (node.kind === 'more') {
       const loaded = this.current?.pages.keyPairs.length ?? 0;
-      const item = new vscode.TreeItem(this.loadingMore ? 'Loading more…' : 'Load more…');
+      const item = new vscode.TreeItem(this.loadingMore ? vscode.l10n.t('Loading more…') : vscode.l10n.t('Load more…'));
       item.id = 'keypairs.more';
-      item.description = `${loaded} loaded`;
+      item.description = vscode.l10n.t('{0} loaded', loaded);
       item.iconPath = new vscode.ThemeIcon(this.loadingMore ? 'loading~spin' : 'ellipsis');
       item.contextValue = 'loadMore';
-      item.command = { command: COMMAND.loadMore, title: 'Load More Key Pairs' };
+      item.command = { command: COMMAND.loadMore, title: vscode.l10n.t('Load More Key Pairs') };
       return item;
     }
     const item = new vscode.TreeItem(node.keyPair.name);
@@ -164,7 +164,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     item.contextValue = node.local ? 'keypair.local' : 'keypair';
     item.iconPath = new vscode.ThemeIcon(node.local ? 'key' : 'cloud');
     item.accessibilityInformation = {
-      label: `Key pair ${node.keyPair.name}, fingerprint ${node.keyPair.fingerprint}${node.local ? ', private key found locally' : ''}`,
+      label: vscode.l10n.t('Key pair {0}, fingerprint {1}{2}', node.keyPair.name, node.keyPair.fingerprint, node.local ? vscode.l10n.t(', private key found locally') : ''),
     };
     // tooltip left undefined: resolveTreeItem fills it on hover.
     return item;
@@ -195,7 +195,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     try {
       await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => s.pages.more());
     } catch (err) {
-      if (s === this.current) void showError(this.services.messages, err, 'Loading more key pairs');
+      if (s === this.current) void showError(this.services.messages, err, vscode.l10n.t('Loading more key pairs'));
     } finally {
       if (s === this.current) {
         this.loadingMore = false;
@@ -283,19 +283,19 @@ export function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, 
     md.appendText(value);
     md.appendMarkdown('  \n');
   };
-  row('Type', kp.type ?? details?.type ?? 'ssh');
-  row('Fingerprint (MD5)', kp.fingerprint);
-  if (details?.createdAt) row('Created', formatCreated(details.createdAt));
-  else if (detailsFailed) row('Created', 'could not be loaded');
-  if (node.local) row('Private key', displayPath(node.local.privatePath));
-  else row('Private key', `not found in ${displayPath(dir)}`);
+  row(vscode.l10n.t('Type'), kp.type ?? details?.type ?? 'ssh');
+  row(vscode.l10n.t('Fingerprint (MD5)'), kp.fingerprint);
+  if (details?.createdAt) row(vscode.l10n.t('Created'), formatCreated(details.createdAt));
+  else if (detailsFailed) row(vscode.l10n.t('Created'), vscode.l10n.t('could not be loaded'));
+  if (node.local) row(vscode.l10n.t('Private key'), displayPath(node.local.privatePath));
+  else row(vscode.l10n.t('Private key'), vscode.l10n.t('not found in {0}', displayPath(dir)));
   return md;
 }
 
 /** Nova's `2024-05-01T12:34:56.000000` (UTC, no zone) → `2024-05-01 12:34 UTC`; other forms as sent. */
 export function formatCreated(createdAt: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?$/.exec(createdAt);
-  return m ? `${m[1]} ${m[2]} UTC` : createdAt;
+  return m ? vscode.l10n.t('{0} {1} UTC', m[1], m[2]) : createdAt;
 }
 
 /** Serves `keypairs-public-key:/<name>.pub?<key line>` documents: read-only, nothing stored. */

@@ -47,6 +47,8 @@ export interface StartOptions {
   smokeTestDriver?: boolean;
   /** Installed (with installVsix) before the server starts. */
   vsix?: string;
+  /** Display language (code-server's --locale), e.g. the pseudo-locale `qps-ploc`. */
+  locale?: string;
 }
 
 const SETUP_HINT = 'run `bash scripts/setup-test-host.sh` (installs Node 24, code-server and chromium)';
@@ -191,7 +193,8 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     const args = [host.codeServerEntry, '--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
       '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-      ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []), folder];
+      ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+      ...(opts.locale ? ['--locale', opts.locale] : []), folder];
     const proc = spawn(host.nodeBin, args, { env: serverEnv(home, opts.env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     proc.once('error', () => undefined); // a failed spawn shows as a missing pid

@@ -116,7 +116,8 @@ describe('the package (package.json and the built .vsix)', function () {
     const walkthroughs = manifest().contributes.walkthroughs ?? [];
     assert.equal(walkthroughs.length, 1);
     const [w] = walkthroughs;
-    assert.equal(w.title, 'Get started with Server Key Pairs');
+    const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    assert.equal(nls[w.title.replace(/^%(.*)%$/, '$1')] ?? w.title, 'Get started with Server Key Pairs');
     const expected: Record<string, string[]> = {
       signIn: ['onCommand:keypairs.signIn', 'onCommand:keypairs.setToken'],
       create: ['onCommand:keypairs.create'],

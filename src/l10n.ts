@@ -1,0 +1,26 @@
+/**
+ * Translation for code that must stay vscode-free (src/errorText.ts, unit-tested in plain
+ * Node). In plain Node `t` only fills `{0}`-style placeholders (English). The bundle build
+ * (scripts/build.mjs) resolves this module to ./l10nVscode.ts instead, whose `t` is
+ * `vscode.l10n.t`, so the same calls are translated in the extension host. No dependency:
+ * `@vscode/l10n` would add its loader to the bundle for what `vscode.l10n.t` already does.
+ */
+/** `undefined` prints as in a template literal (the wording it replaced). */
+export type Arg = string | number | boolean | undefined;
+
+/** Fills `{0}`, `{1}`… with `args`; what `vscode.l10n.t` does in English. */
+export function t(message: string, ...args: Arg[]): string {
+  return message.replace(/\{(\d+)\}/g, (whole, index: string) => {
+    const position = Number(index);
+    return position < args.length ? String(args[position]) : whole;
+  });
+}
+
+/**
+ * Marks an action label: the English text is the action's id (callers compare ids), the
+ * message sink shows `t(id)` and hands back the id (see src/ui/notify.ts). Listed in the
+ * l10n bundle by scripts/l10n.mjs.
+ */
+export function label<L extends string>(english: L): L {
+  return english;
+}

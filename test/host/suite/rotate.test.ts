@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RotateKeyPairResult } from '../../../src/flows/rotateKeyPair';
 import { defaultRotatedName } from '../../../src/flows/rotateKeyPair';
+import { identityFileWord, sshHome } from '../../../src/keys/sshConfig';
 import { emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
@@ -49,7 +50,9 @@ describe('Rotate Key Pair… (host)', () => {
   it('makes the new pair, retargets the SSH config, and deletes the old pair and file only when chosen', async () => {
     await emulator.reset();
     const priv = await importLocal('rot_old');
-    fs.writeFileSync(config, `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ~/.ssh/rot_old\n`);
+    // ssh spells `~` as the password database's home, which is not this host's HOME: the words
+    // are written as the extension would write them.
+    fs.writeFileSync(config, `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${identityFileWord(priv, sshHome())}\n`);
     fs.chmodSync(config, 0o640);
     assert.deepEqual(await emulator.names(), ['rot_old']);
 
@@ -71,7 +74,8 @@ describe('Rotate Key Pair… (host)', () => {
     assert.deepEqual(await emulator.names(), [expected]);
     assert.equal(fs.existsSync(priv), false, 'old private key deleted as chosen');
     assert.ok(fs.existsSync(path.join(ssh, expected)), 'new private key saved');
-    assert.equal(fs.readFileSync(config, 'utf8'), `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ~/.ssh/${expected}\n`);
+    const newWord = identityFileWord(path.join(ssh, expected), sshHome());
+    assert.equal(fs.readFileSync(config, 'utf8'), `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${newWord}\n`);
     assert.equal(fs.statSync(config).mode & 0o777, 0o640);
     const modal = rec.messages.find((m) => /Delete the old key pair "rot_old"/.test(m.message));
     assert.ok(modal?.modal);

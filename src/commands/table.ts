@@ -18,6 +18,7 @@ import { importCommand } from './importKey';
 import { loadMoreCommand, refreshCommand } from './list';
 import { openPublicKeyCommand } from './openPublicKey';
 import { revealPrivateKeyCommand } from './revealPrivateKey';
+import { rotateCommand } from './rotate';
 import { selectRegionCommand } from './selectRegion';
 import { signInCommand } from './signIn';
 import { signOutCommand } from './signOut';
@@ -42,6 +43,7 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
   delete: deleteCommand,
   import: importCommand,
   addToSshConfig: addToSshConfigCommand,
+  rotate: rotateCommand,
 };
 
 /** Registers every command of the table. */

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { tempDir } from './helpers/env';
 
 /** Folders (and single files) of the core, relative to the repository. */
-const CORE = ['src/api', 'src/keys', 'src/flows', 'src/servers', 'src/errorText.ts'];
+const CORE = ['src/api', 'src/keys', 'src/flows', 'src/servers', 'src/errorText.ts', 'src/l10n.ts'];
 
 const ROOT = path.resolve(__dirname, '../../..');
 

@@ -19,6 +19,7 @@ export const COMMAND = {
   delete: 'keypairs.delete',
   import: 'keypairs.import',
   addToSshConfig: 'keypairs.addToSshConfig',
+  connect: 'keypairs.connect',
 } as const;
 
 /** The short name of a command (`create`); `COMMAND[name]` is its id. */

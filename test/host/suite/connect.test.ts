@@ -8,8 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { useRecorder } from './harness';
-import { TOKEN } from './harness';
+import type { KeyPairNode, KeyPairsViewNode, ServerNode } from '../../../src/keyPairList';
+import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
+import { emulator, EXTENSION_ID, TOKEN, useRecorder } from './harness';
 
 const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
 
@@ -22,8 +23,57 @@ async function createServer(body: Record<string, unknown>): Promise<void> {
   assert.equal(res.status, 201, 'server created');
 }
 
+async function view(): Promise<KeyPairsProvider> {
+  const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { testing: { keyPairsView: KeyPairsProvider } };
+  return api.testing.keyPairsView;
+}
+const serversRead = async () => (await emulator.requests()).filter((r) => r.method === 'GET' && /\/servers\/detail/.test(r.path)).length;
+
 describe('Connect to Server… in the extension host', () => {
   const rec = useRecorder();
+
+  it('shows the servers under their key pairs, from one server list per refresh', async function () {
+    this.timeout(60_000);
+    await rec.setToken(TOKEN);
+    const created = await rec.create('view-key');
+    assert.ok(created, 'key pair created');
+    await fetch(`${EMULATOR}/_emulator/seed`, { method: 'POST', body: JSON.stringify({ count: 3 }), headers: { 'content-type': 'application/json' } });
+    const other = (await emulator.names()).find((n) => n !== 'view-key')!;
+    await createServer({ name: 'app-1', keyName: 'view-key', addresses: { public: [{ addr: '203.0.113.9', version: 4, type: 'floating' }] } });
+    await createServer({ name: 'app-2', keyName: 'view-key', status: 'SHUTOFF' });
+    await createServer({ name: 'far-1', keyName: other });
+
+    const v = await view();
+    await vscode.commands.executeCommand('keypairs.refresh');
+    const roots = (await v.getChildren()).filter((n): n is KeyPairNode => n.kind === 'keypair');
+    assert.equal(roots.length, 4);
+    assert.equal(await serversRead(), 1, 'one server list for all key pairs');
+    const mine = roots.find((n) => n.keyPair.name === 'view-key')!;
+    const theirs = roots.find((n) => n.keyPair.name === other)!;
+    const empty = roots.find((n) => n !== mine && n !== theirs)!;
+    assert.equal(v.getTreeItem(mine).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    assert.equal(v.getTreeItem(empty).collapsibleState, vscode.TreeItemCollapsibleState.None);
+
+    const children = (await v.getChildren(mine)) as ServerNode[];
+    assert.deepEqual(children.map((c) => c.server.name), ['app-1', 'app-2']);
+    const first = v.getTreeItem(children[0]);
+    assert.equal(first.label, 'app-1');
+    assert.equal(first.contextValue, 'server');
+    assert.equal(first.description, 'ACTIVE · 203.0.113.9');
+    assert.match(String(v.getTreeItem(children[1]).description), /^SHUTOFF · /);
+    const far = (await v.getChildren(theirs)) as ServerNode[];
+    assert.deepEqual(far.map((c) => c.server.name), ['far-1']);
+    assert.match(String(v.getTreeItem(far[0]).description), /private key not on this machine$/);
+    assert.equal(await serversRead(), 1, 'still one server list after expanding');
+
+    // A failing server list leaves the key pair list intact (no children, nothing collapsible).
+    await emulator.fault({ method: 'GET', pathRegex: 'servers/detail', status: 500, times: 'Infinity' });
+    await vscode.commands.executeCommand('keypairs.refresh');
+    const again = (await v.getChildren()) as KeyPairsViewNode[];
+    assert.equal(again.length, 4);
+    assert.equal(v.state, 'loaded');
+    for (const n of again) assert.equal(v.getTreeItem(n).collapsibleState, vscode.TreeItemCollapsibleState.None);
+  });
 
   it('writes the Host entry before "Host *" in remote.SSH.configFile and opens an ssh terminal', async function () {
     this.timeout(60_000);

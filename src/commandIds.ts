@@ -20,6 +20,7 @@ export const COMMAND = {
   import: 'keypairs.import',
   addToSshConfig: 'keypairs.addToSshConfig',
   rotate: 'keypairs.rotate',
+  connect: 'keypairs.connect',
 } as const;
 
 /** The short name of a command (`create`); `COMMAND[name]` is its id. */

@@ -4,6 +4,7 @@
  * (registered on Services by the view; commands reach it only through Services).
  */
 import type { KeyPair } from './api/compute';
+import type { Server } from './api/servers';
 import type { LocalKey } from './flows/localKeys';
 
 /** A key pair in the view (also what the node commands receive). */
@@ -19,7 +20,20 @@ export interface MoreNode {
   kind: 'more';
 }
 
-export type KeyPairsViewNode = KeyPairNode | MoreNode;
+/** A server booted with a key pair, under that key pair in the view (what Connect receives). */
+export interface ServerNode {
+  kind: 'server';
+  server: Server;
+  /** The key pair it uses (its name is `server.keyName`). */
+  keyPair: KeyPairNode;
+}
+
+export type KeyPairsViewNode = KeyPairNode | MoreNode | ServerNode;
+
+export function isServerNode(value: unknown): value is ServerNode {
+  const node = value as Partial<ServerNode> | undefined;
+  return node?.kind === 'server' && typeof node.server?.id === 'string' && isKeyPairNode(node.keyPair);
+}
 
 export function isKeyPairNode(value: unknown): value is KeyPairNode {
   const node = value as Partial<KeyPairNode> | undefined;
@@ -32,6 +46,8 @@ export interface KeyPairList {
   completeList(): Promise<KeyPairNode[] | undefined>;
   /** Loads the next page; errors are shown by the list. */
   loadMore(): Promise<void>;
+  /** The servers of the loaded key pairs (one list per refresh); undefined when not loaded or it failed. */
+  serverList?(): Promise<ServerNode[] | undefined>;
 }
 
 /** Scheme of the read-only documents Open Public Key shows (the key line is in the query). */

@@ -9,6 +9,7 @@ import { log } from '../log';
 import { isCancel, showError } from '../messages';
 import { Services } from '../services';
 import { addToSshConfigCommand } from './addToSshConfig';
+import { connectCommand } from './connect';
 import { copyFingerprintCommand } from './copyFingerprint';
 import { copyPublicKeyCommand } from './copyPublicKey';
 import { createCommand } from './create';
@@ -44,6 +45,7 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
   import: importCommand,
   addToSshConfig: addToSshConfigCommand,
   rotate: rotateCommand,
+  connect: connectCommand,
 };
 
 /** Registers every command of the table. */

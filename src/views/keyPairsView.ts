@@ -11,14 +11,17 @@
  */
 import * as vscode from 'vscode';
 import type { ComputeClient, KeyPair, KeyPairDetails } from '../api/compute';
+import { listServers, Server } from '../api/servers';
 import { COMMAND } from '../commandIds';
 import { KeyPairPages } from '../flows/keyPairPages';
 import { findLocalKey, LocalKey, localKeyIndex } from '../flows/localKeys';
-import { KeyPairList, KeyPairNode, KeyPairsViewNode, MoreNode, PUBLIC_KEY_SCHEME } from '../keyPairList';
+import { KeyPairList, KeyPairNode, KeyPairsViewNode, MoreNode, PUBLIC_KEY_SCHEME, ServerNode } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
 import type { MissingSetup, Services } from '../services';
+import { describeAddress } from '../servers/addresses';
+import { groupServersByKey, ServersByKey } from '../servers/group';
 import { sshDirectory } from '../settings';
 
 export const VIEW_ID = 'keypairs.list';
@@ -36,6 +39,11 @@ interface Listing {
   more: MoreNode;
   details: Map<string, Promise<KeyPairDetails | undefined>>;
   errorShown: boolean;
+  /** The servers, read once per refresh and grouped by key_name; undefined when listing failed. */
+  servers?: Promise<ServersByKey<Server> | undefined>;
+  grouped?: ServersByKey<Server>;
+  /** Server nodes by key pair name, so elements stay the same objects. */
+  serverNodes: Map<string, ServerNode[]>;
 }
 
 export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNode>, KeyPairList, vscode.Disposable {
@@ -101,8 +109,23 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     return s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
   }
 
+  /** Every server node the view has, with its key pair (for Connect's pick); undefined before loading. */
+  async serverList(): Promise<ServerNode[] | undefined> {
+    const s = this.current;
+    if (!s || s.pages.state !== 'loaded') return undefined;
+    const grouped = await this.servers(s);
+    if (!grouped) return undefined;
+    const index = await s.index;
+    return s.pages.keyPairs.flatMap((kp) => this.serverNodesFor(s, this.nodeFor(s, kp, index), grouped));
+  }
+
   async getChildren(element?: KeyPairsViewNode): Promise<KeyPairsViewNode[]> {
-    if (element) return [];
+    if (element) {
+      const s = this.current;
+      if (element.kind !== 'keypair' || !s) return [];
+      const grouped = await this.servers(s);
+      return grouped ? this.serverNodesFor(s, element, grouped) : [];
+    }
     const generation = this.generation;
     const stale = () => generation !== this.generation;
 
@@ -126,6 +149,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       return [];
     }
 
+    const servers = this.servers(s);
     try {
       await s.pages.first();
     } catch (err) {
@@ -139,6 +163,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       return [];
     }
     const index = await s.index;
+    await servers;
     if (stale()) return this.getChildren();
 
     const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
@@ -158,7 +183,10 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       item.command = { command: COMMAND.loadMore, title: vscode.l10n.t('Load More Key Pairs') };
       return item;
     }
-    const item = new vscode.TreeItem(node.keyPair.name);
+    if (node.kind === 'server') return serverItem(node);
+    const item = new vscode.TreeItem(node.keyPair.name, this.hasServers(node.keyPair.name)
+      ? vscode.TreeItemCollapsibleState.Collapsed
+      : vscode.TreeItemCollapsibleState.None);
     item.id = `keypair/${node.keyPair.name}`;
     item.description = node.keyPair.fingerprint;
     item.contextValue = node.local ? 'keypair.local' : 'keypair';
@@ -223,6 +251,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         more: { kind: 'more' },
         details: new Map(),
         errorShown: false,
+        serverNodes: new Map(),
       };
       this.current = s;
       if (this.view) this.view.description = this.services.targetLabel() ?? compute.endpoint;
@@ -239,6 +268,36 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       s.nodes.set(keyPair.name, node);
     }
     return node;
+  }
+
+  /** The servers grouped by key pair: one `listServers` per refresh; a failure is logged, never thrown. */
+  private servers(s: Listing): Promise<ServersByKey<Server> | undefined> {
+    s.servers ??= (async () => {
+      try {
+        const list = await listServers(s.compute);
+        s.grouped = groupServersByKey(list.servers);
+        return s.grouped;
+      } catch (err) {
+        log.warn(`listing servers failed: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    })();
+    return s.servers;
+  }
+
+  private hasServers(keyName: string): boolean {
+    return (this.current?.grouped?.byKey.get(keyName)?.length ?? 0) > 0;
+  }
+
+  private serverNodesFor(s: Listing, keyPair: KeyPairNode, grouped: ServersByKey<Server>): ServerNode[] {
+    const servers = grouped.byKey.get(keyPair.keyPair.name) ?? [];
+    const cached = s.serverNodes.get(keyPair.keyPair.name);
+    if (cached && cached.length === servers.length && cached.every((n, i) => n.server === servers[i] && n.keyPair === keyPair)) {
+      return cached;
+    }
+    const nodes = servers.map((server): ServerNode => ({ kind: 'server', server, keyPair }));
+    s.serverNodes.set(keyPair.keyPair.name, nodes);
+    return nodes;
   }
 
   private details(s: Listing, name: string): Promise<KeyPairDetails | undefined> {
@@ -262,6 +321,30 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     void vscode.commands.executeCommand('setContext', 'keypairs.missing', m);
     void vscode.commands.executeCommand('setContext', 'keypairs.listState', state);
   }
+}
+
+/** A server under its key pair: name, status and best address, all as plain text (no Markdown). */
+export function serverItem(node: ServerNode): vscode.TreeItem {
+  const server = node.server;
+  const best = server.addresses[0];
+  const item = new vscode.TreeItem(server.name || server.id, vscode.TreeItemCollapsibleState.None);
+  item.id = `server/${node.keyPair.keyPair.name}/${server.id}`;
+  const parts = [server.status, best ? best.ip : vscode.l10n.t('no address')];
+  if (!node.keyPair.local) parts.push(vscode.l10n.t('private key not on this machine'));
+  item.description = parts.join(' · ');
+  const lines = [
+    vscode.l10n.t('Server {0} ({1})', server.name, server.status),
+    ...server.addresses.map(describeAddress),
+    vscode.l10n.t('Key pair: {0}', node.keyPair.keyPair.name),
+    node.keyPair.local
+      ? vscode.l10n.t('Private key: {0}', displayPath(node.keyPair.local.privatePath))
+      : vscode.l10n.t('The private key of this key pair is not on this machine.'),
+  ];
+  item.tooltip = lines.join('\n');
+  item.contextValue = 'server';
+  item.iconPath = new vscode.ThemeIcon(server.status === 'ACTIVE' ? 'vm-running' : 'vm');
+  item.accessibilityInformation = { label: vscode.l10n.t('Server {0}, {1}', server.name, parts.join(', ')) };
+  return item;
 }
 
 /**

@@ -20,7 +20,11 @@ export async function runHostSuite(): Promise<{ passed: number; failed: number }
       testsPath: path.join(__dirname, 'index.js'),
       home,
       env: { KEYPAIRS_EMULATOR: emu.url },
-      userSettings: { 'keypairs.endpoint': emu.computeUrl },
+      userSettings: {
+        'keypairs.endpoint': emu.computeUrl,
+        // Connect writes here (as Remote - SSH's setting says); connect.test.ts fills it first.
+        'remote.SSH.configFile': path.join(home, 'remote-ssh', 'config'),
+      },
     });
     process.stdout.write(results.output);
     for (const f of results.failures) console.log(`FAILED ${f.title}\n${f.error}\n`);

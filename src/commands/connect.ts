@@ -1,0 +1,236 @@
+/**
+ * Key Pairs: Connect to Server… — from a server node (or a pick of servers with their key
+ * pair): choose the address (best by default), the login user (guessed from the image, shown
+ * with its reason) and a host alias, write one `Host` entry where it takes effect (the
+ * `remote.SSH.configFile` setting when set, else `<sshDirectory>/config`), check it with
+ * `ssh -G`, then open it: a Remote-SSH window when such an extension is installed in a local
+ * window, else an integrated terminal running `ssh -F <config> <alias>` (no shell string).
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ComputeClient } from '../api/compute';
+import { getImageLoginHints, listServers } from '../api/servers';
+import { describeSshCheck } from '../errorText';
+import { findLocalKey, localKeyIndex } from '../flows/localKeys';
+import { isServerNode, KeyPairNode, ServerNode } from '../keyPairList';
+import { displayPath } from '../keys/keyFiles';
+import { checkConfigWord, checkWithSsh, HostEntry, suggestAlias, writeHostEntry } from '../keys/sshConfig';
+import { log } from '../log';
+import { showError } from '../messages';
+import { plainLabel } from '../plainText';
+import { describeAddress, ServerAddress } from '../servers/addresses';
+import { groupServersByKey } from '../servers/group';
+import { guessLoginUser, LoginUserGuess } from '../servers/loginUser';
+import { Services } from '../services';
+import { sshDirectory } from '../settings';
+import { withCancellableProgress } from '../ui/progress';
+import { BACK } from '../ui/userInput';
+import { pickStep, runSteps, Step, textStep } from '../ui/wizard';
+import { ensureSetup } from './setup';
+
+/** Remote-SSH extensions and the command each offers to open a window on a host, in order of preference. */
+export const REMOTE_SSH_OPENERS: ReadonlyArray<{ extension: string; command: string }> = [
+  { extension: 'ms-vscode-remote.remote-ssh', command: 'opensshremotes.openEmptyWindow' },
+  { extension: 'jeanp413.open-remote-ssh', command: 'openremotessh.openEmptyWindow' },
+];
+
+export interface ConnectResult {
+  alias: string;
+  configPath: string;
+  /** How it was opened: a Remote-SSH window (by that command) or a terminal. */
+  opened: { kind: 'window'; command: string } | { kind: 'terminal'; terminal: vscode.Terminal };
+}
+
+interface ConnectAnswers {
+  address?: ServerAddress;
+  user: string;
+  alias: string;
+}
+
+/** `remote.SSH.configFile` when set (with `~` expanded), else `<keypairs.sshDirectory>/config`. */
+export function connectConfigPath(): string {
+  const configured = (vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') ?? '').trim();
+  if (configured) {
+    return configured === '~' || configured.startsWith('~/') ? path.join(os.homedir(), configured.slice(1)) : configured;
+  }
+  return path.join(sshDirectory(), 'config');
+}
+
+/** The servers to pick from: the view's, else read now (one server list, one key pair list). */
+async function loadServers(services: Services, compute: ComputeClient): Promise<ServerNode[]> {
+  const fromView = await services.keyPairList?.serverList?.();
+  if (fromView) return fromView;
+  return withCancellableProgress(vscode.l10n.t('Loading servers…'), async (signal) => {
+    const [keyPairs, index, list] = await Promise.all([
+      compute.listAll({ signal }),
+      localKeyIndex(sshDirectory()),
+      listServers(compute, { signal }),
+    ]);
+    const grouped = groupServersByKey(list.servers);
+    return keyPairs.flatMap((keyPair) => {
+      const node: KeyPairNode = { kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) };
+      return (grouped.byKey.get(keyPair.name) ?? []).map((server): ServerNode => ({ kind: 'server', server, keyPair: node }));
+    });
+  });
+}
+
+async function pickServer(services: Services, arg: unknown): Promise<{ node: ServerNode; compute: ComputeClient } | undefined> {
+  const compute = await ensureSetup(services);
+  if (!compute) return undefined;
+  if (isServerNode(arg)) return { node: arg, compute };
+  let nodes: ServerNode[];
+  try {
+    nodes = await loadServers(services, compute);
+  } catch (err) {
+    void showError(services.messages, err, 'Loading servers');
+    return undefined;
+  }
+  if (nodes.length === 0) {
+    void services.messages.show('info', vscode.l10n.t('No server of this account uses one of its key pairs.'));
+    return undefined;
+  }
+  const picked = await services.ui.pick<ServerNode>({
+    title: vscode.l10n.t('Connect to Server'),
+    placeholder: vscode.l10n.t('Choose a server'),
+    matchOnDescription: true,
+    items: nodes.map((node) => ({
+      label: plainLabel(node.server.name || node.server.id),
+      description: plainLabel(`${node.server.status} · ${node.keyPair.keyPair.name}`),
+      detail: node.keyPair.local ? undefined : vscode.l10n.t('private key not on this machine'),
+      value: node,
+    })),
+  });
+  return picked === BACK || picked === undefined ? undefined : { node: picked, compute };
+}
+
+/** Why this server can't be connected to, or undefined. */
+export function connectProblem(node: ServerNode, sshDir: string): string | undefined {
+  const server = node.server;
+  if (!node.keyPair.local) {
+    return vscode.l10n.t(
+      'The private key of key pair "{0}" is not in {1}, so "{2}" can\'t be reached from this machine.',
+      node.keyPair.keyPair.name,
+      displayPath(sshDir),
+      server.name,
+    );
+  }
+  if (server.status !== 'ACTIVE') {
+    return vscode.l10n.t('Server "{0}" is {1}, not ACTIVE: start it first.', server.name, server.status);
+  }
+  if (server.addresses.length === 0) return vscode.l10n.t('Server "{0}" has no IP address to connect to.', server.name);
+  return undefined;
+}
+
+async function guessUser(compute: ComputeClient, node: ServerNode, services: Services): Promise<LoginUserGuess | undefined> {
+  const imageId = node.server.imageId;
+  const rackspace = services.account.profile()?.provider.startsWith('rackspace') ?? false;
+  try {
+    const hints = imageId ? await getImageLoginHints(compute, imageId) : undefined;
+    return guessLoginUser(hints, { rackspace });
+  } catch {
+    return guessLoginUser(undefined, { rackspace });
+  }
+}
+
+export async function connectCommand(services: Services, arg?: unknown): Promise<ConnectResult | undefined> {
+  const target = await pickServer(services, arg);
+  if (!target) return undefined;
+  const { node, compute } = target;
+  const problem = connectProblem(node, sshDirectory());
+  if (problem) {
+    void services.messages.show('error', problem);
+    return undefined;
+  }
+  const local = node.keyPair.local;
+  if (!local) return undefined;
+  const server = node.server;
+  const title = vscode.l10n.t('Connect to {0}', server.name);
+  const configPath = connectConfigPath();
+  const guess = await guessUser(compute, node, services);
+  const addresses = server.addresses;
+  const state: ConnectAnswers = { address: addresses[0], user: guess?.user ?? '', alias: suggestAlias(server.name) };
+
+  const addressStep = pickStep<'address', ServerAddress, ConnectAnswers>(services.ui, 'address', {
+    title,
+    placeholder: vscode.l10n.t('Address to connect to (the best one is first)'),
+    items: addresses.map((address, i) => ({
+      label: address.ip,
+      description: plainLabel(describeAddress(address)),
+      detail: i === 0 ? vscode.l10n.t('Recommended') : undefined,
+      value: address,
+    })),
+  });
+  const userStep = textStep<'user' | 'alias', ConnectAnswers & Record<'user' | 'alias', string>>(services.ui, 'user', {
+    title,
+    prompt: guess
+      ? vscode.l10n.t('User to log in as (guessed {0}; change it if needed)', guess.reason)
+      : vscode.l10n.t("User to log in as (the image doesn't say; e.g. root, ubuntu, debian)"),
+    validate: (v) =>
+      v.trim() === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord('user name', v.trim(), 'user'),
+  });
+  const aliasStep = textStep<'user' | 'alias', ConnectAnswers & Record<'user' | 'alias', string>>(services.ui, 'alias', {
+    title,
+    prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
+    validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
+  });
+  const steps = (): Array<Step<ConnectAnswers>> => [
+    ...(addresses.length > 1 ? [addressStep] : []),
+    userStep as Step<ConnectAnswers>,
+    aliasStep as Step<ConnectAnswers>,
+  ];
+  if (!(await runSteps(steps, state)) || !state.address) return undefined;
+
+  const entry: HostEntry = { alias: state.alias, hostName: state.address.ip, user: state.user, identityFile: local.privatePath };
+  let written;
+  try {
+    written = await writeHostEntry({ configPath, entry });
+  } catch (err) {
+    void showError(services.messages, err, `Writing Host "${entry.alias}" to ${displayPath(configPath)}`);
+    return undefined;
+  }
+  if (written.outcome === 'exists') {
+    void services.messages.show(
+      'error',
+      vscode.l10n.t(
+        'Host "{0}" is already your own entry in {1}; nothing was changed. Choose another alias.',
+        entry.alias,
+        displayPath(configPath),
+      ),
+    );
+    return undefined;
+  }
+  const check = describeSshCheck(await checkWithSsh({ configPath, entry }), entry.alias);
+  log.info(`connect "${server.name}": Host "${entry.alias}" ${written.outcome} in ${configPath}. ${check.text}`);
+  if (check.severity === 'warning') void services.messages.show('warning', check.text);
+
+  const opened = await open(services, entry.alias, configPath);
+  return { alias: entry.alias, configPath, opened };
+}
+
+async function open(services: Services, alias: string, configPath: string): Promise<ConnectResult['opened']> {
+  if (vscode.env.remoteName) {
+    void services.messages.show(
+      'info',
+      vscode.l10n.t(
+        'This window is connected to a remote host ({0}): the key and the Host entry "{1}" are on that host, ' +
+          'and the terminal runs ssh from there.',
+        vscode.env.remoteName,
+        alias,
+      ),
+    );
+  } else {
+    const installed = REMOTE_SSH_OPENERS.filter((o) => vscode.extensions.getExtension(o.extension));
+    if (installed.length > 0) {
+      const commands = new Set(await vscode.commands.getCommands(true));
+      const opener = installed.find((o) => commands.has(o.command));
+      if (opener) {
+        await vscode.commands.executeCommand(opener.command, { host: alias });
+        return { kind: 'window', command: opener.command };
+      }
+    }
+  }
+  const terminal = vscode.window.createTerminal({ name: alias, shellPath: 'ssh', shellArgs: ['-F', configPath, alias] });
+  terminal.show();
+  return { kind: 'terminal', terminal };
+}

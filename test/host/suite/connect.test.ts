@@ -1,0 +1,149 @@
+/**
+ * In the real extension host: Connect to Server… from the palette against the emulator, for a
+ * server whose key pair was just created here (its private key is on disk). The Host entry
+ * lands in the file `remote.SSH.configFile` names, before its `Host *` block, and (no
+ * Remote-SSH extension in this host) a terminal named for the alias runs `ssh -F <file> <alias>`.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { KeyPairNode, KeyPairsViewNode, ServerNode } from '../../../src/keyPairList';
+import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
+import { emulator, EXTENSION_ID, TOKEN, useRecorder } from './harness';
+
+const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
+
+async function createServer(body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${EMULATOR}/_emulator/servers`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(res.status, 201, 'server created');
+}
+
+async function view(): Promise<KeyPairsProvider> {
+  const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { testing: { keyPairsView: KeyPairsProvider } };
+  return api.testing.keyPairsView;
+}
+const serversRead = async () => (await emulator.requests()).filter((r) => r.method === 'GET' && /\/servers\/detail/.test(r.path)).length;
+
+describe('Connect to Server… in the extension host', () => {
+  const rec = useRecorder();
+
+  it('shows the servers under their key pairs, from one server list per refresh', async function () {
+    this.timeout(60_000);
+    await rec.setToken(TOKEN);
+    const created = await rec.create('view-key');
+    assert.ok(created, 'key pair created');
+    await fetch(`${EMULATOR}/_emulator/seed`, { method: 'POST', body: JSON.stringify({ count: 3 }), headers: { 'content-type': 'application/json' } });
+    const other = (await emulator.names()).find((n) => n !== 'view-key')!;
+    await createServer({ name: 'app-1', keyName: 'view-key', addresses: { public: [{ addr: '203.0.113.9', version: 4, type: 'floating' }] } });
+    await createServer({ name: 'app-2', keyName: 'view-key', status: 'SHUTOFF' });
+    await createServer({ name: 'far-1', keyName: other });
+
+    const v = await view();
+    await vscode.commands.executeCommand('keypairs.refresh');
+    const roots = (await v.getChildren()).filter((n): n is KeyPairNode => n.kind === 'keypair');
+    assert.equal(roots.length, 4);
+    assert.equal(await serversRead(), 1, 'one server list for all key pairs');
+    const mine = roots.find((n) => n.keyPair.name === 'view-key')!;
+    const theirs = roots.find((n) => n.keyPair.name === other)!;
+    const empty = roots.find((n) => n !== mine && n !== theirs)!;
+    assert.equal(v.getTreeItem(mine).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    assert.equal(v.getTreeItem(empty).collapsibleState, vscode.TreeItemCollapsibleState.None);
+
+    const children = (await v.getChildren(mine)) as ServerNode[];
+    assert.deepEqual(children.map((c) => c.server.name).sort(), ['app-1', 'app-2']);
+    const byName = (name: string) => children.find((c) => c.server.name === name)!;
+    const first = v.getTreeItem(byName('app-1'));
+    assert.equal(first.label, 'app-1');
+    assert.equal(first.contextValue, 'server');
+    assert.equal(first.description, 'ACTIVE · 203.0.113.9');
+    assert.match(String(v.getTreeItem(byName('app-2')).description), /^SHUTOFF · /);
+    const far = (await v.getChildren(theirs)) as ServerNode[];
+    assert.deepEqual(far.map((c) => c.server.name), ['far-1']);
+    assert.match(String(v.getTreeItem(far[0]).description), /private key not on this machine$/);
+    assert.equal(await serversRead(), 1, 'still one server list after expanding');
+
+    // A failing server list leaves the key pair list intact (no children, nothing collapsible).
+    await emulator.fault({ method: 'GET', pathRegex: 'servers/detail', status: 500, times: 'Infinity' });
+    await vscode.commands.executeCommand('keypairs.refresh');
+    const again = (await v.getChildren()) as KeyPairsViewNode[];
+    assert.equal(again.length, 4);
+    assert.equal(v.state, 'loaded');
+    for (const n of again) assert.equal(v.getTreeItem(n).collapsibleState, vscode.TreeItemCollapsibleState.None);
+  });
+
+  it('writes the Host entry before "Host *" in remote.SSH.configFile and opens an ssh terminal', async function () {
+    this.timeout(60_000);
+    const configFile = vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile');
+    assert.ok(configFile, 'remote.SSH.configFile is set by the host runner');
+    fs.mkdirSync(path.dirname(configFile), { recursive: true });
+    const tail = 'Host *\n  User nobody\n';
+    fs.writeFileSync(configFile, tail, { mode: 0o600 });
+
+    await rec.setToken(TOKEN);
+    const created = await rec.create('connect-key');
+    assert.ok(created, 'key pair created');
+    await createServer({
+      name: 'web-1',
+      keyName: 'connect-key',
+      image: { osAdminUser: 'debian', name: 'Debian 12' },
+      addresses: {
+        private: [{ addr: '10.0.0.5', version: 4, type: 'fixed' }],
+        public: [{ addr: '203.0.113.7', version: 4, type: 'floating' }],
+      },
+    });
+
+    const seen: string[] = [];
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'pick') {
+        seen.push(`pick:${p.options.placeHolder}`);
+        if (/Choose a server/.test(p.options.placeHolder ?? '')) return p.items.find((i) => i.label === 'web-1');
+        return p.items[0];
+      }
+      if (p.kind === 'input') {
+        seen.push(`input:${p.options.prompt}=${p.options.value}`);
+        return p.options.value;
+      }
+      return undefined;
+    };
+    const before = new Set(vscode.window.terminals);
+    const opened = new Promise<vscode.Terminal>((resolve) => {
+      const sub = vscode.window.onDidOpenTerminal((t) => {
+        if (before.has(t)) return;
+        sub.dispose();
+        resolve(t);
+      });
+    });
+    await vscode.commands.executeCommand('keypairs.connect');
+    const terminal = await opened;
+
+    // The address pick offered the floating address first; the user box showed the image's guess.
+    const addressPick = seen.findIndex((s) => /^pick:Address/.test(s));
+    assert.ok(addressPick >= 0, `address pick shown: ${seen.join(' | ')}`);
+    const userBox = seen.find((s) => s.startsWith('input:User to log in as'));
+    assert.ok(userBox?.includes('os_admin_user'), `the guess and its reason: ${userBox}`);
+    assert.ok(userBox?.endsWith('=debian'), `guessed user: ${userBox}`);
+
+    const text = fs.readFileSync(configFile, 'utf8');
+    const hostAt = text.indexOf('Host web-1\n');
+    assert.ok(hostAt >= 0, `entry written:\n${text}`);
+    assert.ok(hostAt < text.indexOf('Host *'), `entry before Host *:\n${text}`);
+    assert.ok(text.endsWith(tail), 'the rest of the file is unchanged');
+    assert.match(text, /^\s*HostName 203\.0\.113\.7$/m);
+    assert.match(text, /^\s*User debian$/m);
+    assert.match(text, /^\s*IdentitiesOnly yes$/m);
+    const identity = /^\s*IdentityFile (.+)$/m.exec(text)?.[1];
+    assert.ok(identity && created.privatePath.endsWith(identity.replace(/^~/, '').replace(/"/g, '')), `IdentityFile ${identity}`);
+    assert.equal(fs.statSync(configFile).mode & 0o777, 0o600, 'mode kept');
+
+    assert.equal(terminal.name, 'web-1');
+    const options = terminal.creationOptions as vscode.TerminalOptions;
+    assert.equal(options.shellPath, 'ssh');
+    assert.deepEqual(options.shellArgs, ['-F', configFile, 'web-1']);
+    terminal.dispose();
+  });
+});

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
 import { createKeyPair, CreateKeyPairResult, SavedKeyFiles } from '../flows/createKeyPair';
+import { fingerprints } from '../keys/fingerprint';
 import { displayPath, KeyFileError, saveFileExclusive } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
@@ -130,6 +131,15 @@ async function saveElsewhere(
   }
 }
 
+/** `aa:bb:…, SHA256:…`: the server's MD5 (as Nova shows it) and the SHA-256 `ssh-keygen -l` prints. */
+export function fingerprintText(result: { fingerprint: string; publicKey: string }): string {
+  try {
+    return `${result.fingerprint}, ${fingerprints(result.publicKey).sha256}`;
+  } catch {
+    return result.fingerprint;
+  }
+}
+
 /**
  * Opens the public key and says where both keys are, with the fingerprint. The pair exists
  * and is saved: a public key that cannot be opened is said as such, never as a failed create.
@@ -163,7 +173,7 @@ async function announce(services: Services, result: CreateKeyPairResult, where: 
   }
   // Not awaited: the notification may stay open long after the command is done.
   void services.messages
-    .show('info', `Key pair "${result.name}" created${where} (${result.fingerprint}). ${saved}`, [
+    .show('info', `Key pair "${result.name}" created${where} (${fingerprintText(result)}). ${saved}`, [
       COPY_PUBLIC_KEY,
       REVEAL_PRIVATE_KEY,
       ADD_TO_SSH_CONFIG,

@@ -116,6 +116,8 @@ describe('Server Key Pairs in the extension host', () => {
     assert.equal(editor?.document.getText(), pub);
     const done = await rec.waitForMessage(/Key pair "host key" created/);
     assert.ok(done.message.includes(md5) && done.message.includes('~/.ssh/host_key'));
+    const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+    assert.ok(done.message.includes(`${md5}, ${sha256}`), `SHA256 beside MD5: ${done.message}`);
     assert.deepEqual(done.actions.slice(0, 2), ['Copy Public Key', 'Reveal Private Key']);
     assert.deepEqual(await emulator.names(), ['host key']);
   });

@@ -107,6 +107,19 @@ describe('Key Pairs view (smoke)', () => {
     assert.doesNotMatch(md.value, /(^|[^\\])\[Fix it\]/, 'the link is escaped');
     assert.doesNotMatch(md.value, /(^|[^\\])\[x\]/, 'the created date is escaped');
     assert.match(md.value, /Fingerprint \(MD5\): /, 'our own labels stay as they were');
+    assert.doesNotMatch(md.value, /SHA256/, 'no SHA256 row for a public key that does not parse');
+  });
+
+  it('a tooltip shows the SHA256 fingerprint beside MD5, as ssh-keygen -l prints it', () => {
+    const file = path.join(ssh, 'tip_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tip', '-f', file]);
+    const line = fs.readFileSync(`${file}.pub`, 'utf8').trim();
+    const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${file}.pub`], { encoding: 'utf8' }))![1];
+    const node: KeyPairNode = { kind: 'keypair', keyPair: { name: 'tip', fingerprint: 'aa:bb', publicKey: line, type: 'ssh' } };
+    const md = tooltip(node, undefined, false, ssh);
+    assert.match(md.value, /Fingerprint \(MD5\): aa:bb/);
+    // appendText escapes Markdown characters (`+` becomes `\+`): compare the text as shown.
+    assert.ok(md.value.replace(/\\/g, '').includes(`Fingerprint (SHA256): ${sha256}`), md.value);
   });
 
   it('Reveal Private Key in a Remote window, outside the workspace, offers to copy the path or open the folder', async () => {

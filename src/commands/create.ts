@@ -10,6 +10,7 @@ import { createKeyPair, CreateKeyPairResult, SavedKeyFiles } from '../flows/crea
 import { fingerprints } from '../keys/fingerprint';
 import { addToAgent, AgentError } from '../keys/agent';
 import { encryptPrivateKey, PrivateKeyError } from '../keys/opensshKey';
+import { confirmQuietly } from '../ui/quiet';
 import { BACK } from '../ui/userInput';
 import { displayPath, KeyFileError, saveFileExclusive } from '../keys/keyFiles';
 import { log } from '../log';
@@ -221,7 +222,10 @@ async function announce(services: Services, result: CreateKeyPairResult, where: 
     .show('info', `Key pair "${result.name}" created${where} (${fingerprintText(result)}). ${saved}`, actions.map((a) => a.label))
     .then(async (label) => {
       const picked = actions.find((a) => a.label === label)?.id;
-      if (picked === 'copy') await vscode.env.clipboard.writeText(result.publicKey);
+      if (picked === 'copy') {
+        await vscode.env.clipboard.writeText(result.publicKey);
+        confirmQuietly(vscode.l10n.t('Copied the public key of "{0}".', result.name));
+      }
       else if (picked === 'reveal') await revealFile(services.messages, result.privatePath);
       else if (picked === 'sshConfig') {
         await vscode.commands.executeCommand(COMMAND.addToSshConfig, { name: result.name, privatePath: result.privatePath });

@@ -24,6 +24,11 @@ export function keyGeneration(): KeyGeneration {
   return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'local' ? 'local' : 'server';
 }
 
+/** `keypairs.passphrase`: true when Create asks for a passphrase for the new private key. */
+export function askPassphrase(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<string>('passphrase') === 'ask';
+}
+
 /** Opens the Settings editor at one of this extension's settings. */
 export function openSetting(key: string): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${key}`);

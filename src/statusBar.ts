@@ -7,14 +7,20 @@ import { Services } from './services';
 import { COMMAND } from './commandIds';
 import { statusBarEnabled } from './settings';
 
+/** Names the target (account and region, or the endpoint) and what a click does. */
+export function statusBarTooltip(target: string | undefined): string {
+  return target
+    ? vscode.l10n.t('Server Key Pairs: {0}\nClick to create a key pair there.', target)
+    : vscode.l10n.t('Server Key Pairs: not signed in\nClick to create a key pair (you are asked to sign in first).');
+}
+
 export function registerStatusBar(context: vscode.ExtensionContext, services: Services): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('keypairs.status', vscode.StatusBarAlignment.Left, 10);
   item.name = vscode.l10n.t('Server Key Pairs');
   item.text = '$(key) Key Pair';
   item.command = COMMAND.create;
   const describe = () => {
-    const target = services.targetLabel();
-    item.tooltip = target ? vscode.l10n.t('Create Server Key Pair in {0}', target) : vscode.l10n.t('Create Server Key Pair (sign in first)');
+    item.tooltip = statusBarTooltip(services.targetLabel());
   };
   const update = () => (statusBarEnabled() ? item.show() : item.hide());
   describe();

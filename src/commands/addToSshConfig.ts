@@ -16,6 +16,7 @@ import { showError } from '../messages';
 import { Services } from '../services';
 import { sshDirectory } from '../settings';
 import { runSteps, Step, textStep } from '../ui/wizard';
+import { confirmQuietly } from '../ui/quiet';
 import { pickKeyPair } from './pickKeyPair';
 
 const TITLE = l10n.label('Add to SSH Config');
@@ -132,7 +133,10 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
         : vscode.l10n.t('Host "{0}" in {1} was already up to date.', entry.alias, where);
   log.info(`key pair "${target.name}": ${did} ${check.text}`);
   void services.messages.show(check.severity, `${did} ${check.text}`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
-    if (picked === COPY_SSH_COMMAND) await vscode.env.clipboard.writeText(command);
+    if (picked === COPY_SSH_COMMAND) {
+      await vscode.env.clipboard.writeText(command);
+      confirmQuietly(vscode.l10n.t('Copied the SSH command: {0}', command));
+    }
     else if (picked === OPEN_SSH_CONFIG) await openConfig();
   });
   return { added: true, alias: entry.alias, configPath, command };

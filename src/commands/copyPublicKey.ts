@@ -1,12 +1,13 @@
 /** Key Pairs: Copy Public Key — the key line to the clipboard. */
 import * as vscode from 'vscode';
 import { Services } from '../services';
+import { confirmQuietly } from '../ui/quiet';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function copyPublicKeyCommand(services: Services, arg?: unknown): Promise<string | undefined> {
   const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Copy Public Key') });
   if (!node) return undefined;
   await vscode.env.clipboard.writeText(node.keyPair.publicKey);
-  void services.messages.show('info', vscode.l10n.t('Copied the public key of "{0}".', node.keyPair.name));
+  confirmQuietly(vscode.l10n.t('Copied the public key of "{0}".', node.keyPair.name));
   return node.keyPair.publicKey;
 }

@@ -8,11 +8,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
 import { createKeyPair, CreateKeyPairResult, SavedKeyFiles } from '../flows/createKeyPair';
+import { fingerprints } from '../keys/fingerprint';
+import { addToAgent, AgentError } from '../keys/agent';
+import { encryptPrivateKey, PrivateKeyError } from '../keys/opensshKey';
+import { confirmQuietly } from '../ui/quiet';
+import { BACK } from '../ui/userInput';
 import { displayPath, KeyFileError, saveFileExclusive } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
-import { keyGeneration, sshDirectory } from '../settings';
+import { askPassphrase, keyGeneration, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../commandIds';
@@ -54,6 +59,12 @@ async function runCreate(services: Services, compute: ComputeClient, region: str
     void showError(services.messages, err, vscode.l10n.t('Reading your key pairs'));
     return undefined;
   }
+  let passphrase: string | undefined;
+  if (askPassphrase()) {
+    const answer = await askForPassphrase(services, region ? `${TITLE} in ${region}` : TITLE);
+    if (answer === undefined) return undefined;
+    passphrase = answer || undefined;
+  }
   let created;
   try {
     created = await askNameAndSubmit(services, {
@@ -68,6 +79,8 @@ async function runCreate(services: Services, compute: ComputeClient, region: str
             name,
             sshDirectory: dir,
             generation: keyGeneration(),
+            passphrase,
+            protectPrivateKey: passphrase ? (text) => encryptPrivateKey(text, passphrase, name) : undefined,
             signal,
             rescue: (problem, key) => saveElsewhere(services, problem, key),
             log: (line) => log.info(line),
@@ -82,8 +95,33 @@ async function runCreate(services: Services, compute: ComputeClient, region: str
   if (!created) return undefined;
   // Created and saved: whatever fails from here on is not a failed create.
   services.keyPairsChanged();
-  await announce(services, created.result, where);
+  await announce(services, created.result, where, passphrase);
   return created.result;
+}
+
+/**
+ * The optional passphrase for the new private key, typed twice in password boxes: '' for
+ * none, undefined when the user cancelled. It is kept in memory only.
+ */
+async function askForPassphrase(services: Services, title: string): Promise<string | undefined> {
+  for (;;) {
+    const first = await services.ui.input({
+      title,
+      prompt: vscode.l10n.t('Passphrase for the new private key (optional: leave empty for none)'),
+      password: true,
+    });
+    if (first === undefined || first === BACK) return undefined;
+    if (first === '') return '';
+    const again = await services.ui.input({
+      title,
+      prompt: vscode.l10n.t('Type the passphrase again'),
+      password: true,
+      validate: (value) => (value === first || first.startsWith(value) ? undefined : vscode.l10n.t('The passphrases do not match.')),
+    });
+    if (again === undefined) return undefined;
+    if (again === BACK) continue;
+    if (again === first) return first;
+  }
 }
 
 /**
@@ -131,11 +169,20 @@ async function saveElsewhere(
   }
 }
 
+/** `aa:bb:…, SHA256:…`: the server's MD5 (as Nova shows it) and the SHA-256 `ssh-keygen -l` prints. */
+export function fingerprintText(result: { fingerprint: string; publicKey: string }): string {
+  try {
+    return `${result.fingerprint}, ${fingerprints(result.publicKey).sha256}`;
+  } catch {
+    return result.fingerprint;
+  }
+}
+
 /**
  * Opens the public key and says where both keys are, with the fingerprint. The pair exists
  * and is saved: a public key that cannot be opened is said as such, never as a failed create.
  */
-async function announce(services: Services, result: CreateKeyPairResult, where: string): Promise<void> {
+async function announce(services: Services, result: CreateKeyPairResult, where: string, passphrase?: string): Promise<void> {
   log.info(`created "${result.name}" (${result.generation} key) ${result.fingerprint} → ${result.privatePath}`);
   const saved = vscode.l10n.t('Private key saved to {0}.', displayPath(result.privatePath));
   try {
@@ -162,18 +209,53 @@ async function announce(services: Services, result: CreateKeyPairResult, where: 
       vscode.l10n.t('The fingerprint of key pair "{0}" does not match its public key: the server says {1}, the key gives {2}.', result.name, server, computed),
     );
   }
+  // Buttons are known by id, never by their (translated) label.
+  type Action = 'copy' | 'reveal' | 'sshConfig' | 'agent';
+  const actions: Array<{ id: Action; label: string }> = [
+    { id: 'copy', label: COPY_PUBLIC_KEY },
+    { id: 'reveal', label: REVEAL_PRIVATE_KEY },
+    { id: 'sshConfig', label: ADD_TO_SSH_CONFIG },
+  ];
+  const socket = process.env.SSH_AUTH_SOCK;
+  if (socket && result.privateKey) actions.push({ id: 'agent', label: ADD_TO_AGENT });
   // Not awaited: the notification may stay open long after the command is done.
   void services.messages
-    .show('info', vscode.l10n.t('Key pair "{0}" created{1} ({2}). {3}', result.name, where, result.fingerprint, saved), [
-      COPY_PUBLIC_KEY,
-      REVEAL_PRIVATE_KEY,
-      ADD_TO_SSH_CONFIG,
-    ])
-    .then(async (picked) => {
-      if (picked === COPY_PUBLIC_KEY) await vscode.env.clipboard.writeText(result.publicKey);
-      else if (picked === REVEAL_PRIVATE_KEY) await revealFile(services.messages, result.privatePath);
-      else if (picked === ADD_TO_SSH_CONFIG) {
+    .show('info', vscode.l10n.t('Key pair "{0}" created{1} ({2}). {3}', result.name, where, fingerprintText(result), saved), actions.map((a) => a.label))
+    .then(async (label) => {
+      const picked = actions.find((a) => a.label === label)?.id;
+      if (picked === 'copy') {
+        await vscode.env.clipboard.writeText(result.publicKey);
+        confirmQuietly(vscode.l10n.t('Copied the public key of "{0}".', result.name));
+      }
+      else if (picked === 'reveal') await revealFile(services.messages, result.privatePath);
+      else if (picked === 'sshConfig') {
         await vscode.commands.executeCommand(COMMAND.addToSshConfig, { name: result.name, privatePath: result.privatePath });
+      } else if (picked === 'agent' && result.privateKey) {
+        await addCreatedToAgent(services, result, socket, passphrase);
       }
     });
+}
+
+/** The label of the created message's ssh-agent button. */
+export const ADD_TO_AGENT = l10n.label('Add to ssh-agent');
+
+/**
+ * Adds the new key to the agent at `socket` from memory (the key as written, decrypted with
+ * the passphrase typed for Create): nothing else is written anywhere.
+ */
+async function addCreatedToAgent(
+  services: Services,
+  result: CreateKeyPairResult,
+  socket: string | undefined,
+  passphrase: string | undefined,
+): Promise<void> {
+  try {
+    const sha256 = await addToAgent(result.privateKey!, { socket, passphrase, comment: result.name });
+    log.info(`added "${result.name}" (${sha256}) to ssh-agent`);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Added "{0}" to ssh-agent ({1}).', result.name, sha256), 3000);
+  } catch (err) {
+    const why = err instanceof AgentError || err instanceof PrivateKeyError ? err.message : vscode.l10n.t('unexpected error');
+    log.warn(`adding "${result.name}" to ssh-agent failed: ${why}`);
+    void services.messages.show('error', vscode.l10n.t('Adding "{0}" to ssh-agent failed: {1}', result.name, why));
+  }
 }

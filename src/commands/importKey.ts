@@ -6,6 +6,7 @@
 import * as l10n from '../l10n';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { sha256Fingerprint } from '../keys/fingerprint';
 import { ApiError } from '../api/errors';
 import { ImportResult, importKeyPair, loadPublicKey } from '../flows/importKeyPair';
 import { defaultImportName, listPublicKeyFiles, PublicKeyFile } from '../flows/localKeys';
@@ -76,7 +77,7 @@ async function chooseKey(services: Services, dir: string): Promise<{ file: strin
   const files = await listPublicKeyFiles(dir);
   const items: Array<PickItem<{ file: PublicKeyFile; key: PublicKeyInfo } | 'choose'>> = files.flatMap((f) =>
     f.key
-      ? [{ label: f.file, description: f.key.comment ? `${f.key.type} ${f.key.comment}` : f.key.type, detail: `MD5:${f.fingerprint}`, value: { file: f, key: f.key } }]
+      ? [{ label: f.file, description: f.key.comment ? `${f.key.type} ${f.key.comment}` : f.key.type, detail: `MD5:${f.fingerprint} · ${sha256Fingerprint(f.key.blob)}`, value: { file: f, key: f.key } }]
       : [],
   );
   const listed = items.length > 0;

@@ -7,7 +7,7 @@
 import { ApiError } from '../api/errors';
 import { ComputeClient, compareVersions, KeyPairDetails } from '../api/compute';
 import { md5Fingerprint } from '../keys/fingerprint';
-import { generateEd25519 } from '../keys/generate';
+import { generateEd25519Async } from '../keys/generate';
 import { keyFileName } from '../keys/names';
 import { checkTargets, KeyFileError, removeKeyFiles, saveKeyPair } from '../keys/keyFiles';
 import { checkPrivateKey, PrivateKeyError } from '../keys/privateKey';
@@ -39,6 +39,17 @@ export interface CreateKeyPairOptions {
    * to give up: the pair is then deleted on the server.
    */
   rescue(problem: KeyFileError, key: { privateKey: string; publicKey: string; fileBase: string }): Promise<SavedKeyFiles | undefined>;
+  /**
+   * Local generation only: protects the new private key with this passphrase (OpenSSH
+   * format, bcrypt_pbkdf + aes256-ctr). Empty or absent: no passphrase.
+   */
+  passphrase?: string;
+  /**
+   * Server generation only: turns the server's private key (already checked against its
+   * public key) into the text to write, e.g. encrypts it with a passphrase. If it throws,
+   * nothing is written and the pair is deleted on the server, as when saving fails.
+   */
+  protectPrivateKey?(privateKey: string): Promise<string>;
   /** Progress lines for the log (never key material). */
   log?(line: string): void;
   /**
@@ -58,6 +69,15 @@ export interface CreateKeyPairResult extends SavedKeyFiles {
   fingerprintMismatch?: { server: string; computed: string };
   /** True when the files went elsewhere through `rescue`. */
   rescued: boolean;
+  /**
+   * The private key as written (encrypted when a passphrase was given), kept in memory for
+   * ssh-agent. Not enumerable: it never shows up in logs or when the result is printed.
+   */
+  readonly privateKey?: string;
+}
+
+function withPrivateKey<T extends object>(result: T, privateKey: string): T & { readonly privateKey?: string } {
+  return Object.defineProperty(result, 'privateKey', { value: privateKey, enumerable: false });
 }
 
 /** What became of the key pair on the server after a failed create. */
@@ -199,6 +219,17 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
     fingerprintMismatch: compareFingerprint(publicKey, created.fingerprint),
   };
 
+  if (o.protectPrivateKey) {
+    try {
+      privateKey = await o.protectPrivateKey(privateKey);
+    } catch (err) {
+      const problem = err instanceof Error ? err : new Error(String(err));
+      o.log?.(`protecting the private key of "${o.name}" failed; deleting the pair`);
+      const server = (await deleteQuietly(o)) ? 'deleted' : 'unknown';
+      throw new CreateAbandonedError(o.name, problem, server, server === 'unknown' ? privateKey : undefined);
+    }
+  }
+
   let saved: SavedKeyFiles | undefined;
   let rescued = false;
   try {
@@ -217,7 +248,7 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
       throw new CreateAbandonedError(o.name, problem, server, server === 'unknown' ? privateKey : undefined);
     }
   }
-  return { ...result, ...saved, rescued };
+  return withPrivateKey({ ...result, ...saved, rescued }, privateKey);
 }
 
 /**
@@ -225,7 +256,7 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
  * leaves this machine and is on disk before the server knows the pair.
  */
 async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<CreateKeyPairResult> {
-  const key = generateEd25519(o.name);
+  const key = await generateEd25519Async({ comment: o.name, passphrase: o.passphrase });
   const saved = await saveKeyPair({ dir: o.sshDirectory, fileBase, privateKey: key.privateKey, publicKey: key.publicKey });
   const discardFiles = () => removeKeyFiles(saved).catch(() => undefined);
   let created;
@@ -260,7 +291,7 @@ async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<C
     }
     created = existing;
   }
-  return {
+  return withPrivateKey({
     name: created.name,
     publicKey: key.publicKey,
     fingerprint: created.fingerprint,
@@ -268,7 +299,7 @@ async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<C
     fingerprintMismatch: compareFingerprint(key.publicKey, created.fingerprint),
     ...saved,
     rescued: false,
-  };
+  }, key.privateKey);
 }
 
 /** True when the server's pair holds our public key (same key data, or the same fingerprint). */

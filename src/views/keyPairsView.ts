@@ -10,6 +10,7 @@
  * - `keypairs.listState`: 'loading' | 'loaded' | 'empty' | 'error' | 'unconfigured'
  */
 import * as vscode from 'vscode';
+import { fingerprints } from '../keys/fingerprint';
 import type { ComputeClient, KeyPair, KeyPairDetails } from '../api/compute';
 import { listServers, Server } from '../api/servers';
 import { COMMAND } from '../commandIds';
@@ -368,11 +369,23 @@ export function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, 
   };
   row(vscode.l10n.t('Type'), kp.type ?? details?.type ?? 'ssh');
   row(vscode.l10n.t('Fingerprint (MD5)'), kp.fingerprint);
+  const sha256 = sha256Of(kp.publicKey);
+  if (sha256) row(vscode.l10n.t('Fingerprint (SHA256)'), sha256);
   if (details?.createdAt) row(vscode.l10n.t('Created'), formatCreated(details.createdAt));
   else if (detailsFailed) row(vscode.l10n.t('Created'), vscode.l10n.t('could not be loaded'));
   if (node.local) row(vscode.l10n.t('Private key'), displayPath(node.local.privatePath));
   else row(vscode.l10n.t('Private key'), vscode.l10n.t('not found in {0}', displayPath(dir)));
   return md;
+}
+
+/** `SHA256:…` of a public key line, as `ssh-keygen -l` prints it; undefined when the line is not a valid key. */
+function sha256Of(publicKey: string | undefined): string | undefined {
+  if (!publicKey) return undefined;
+  try {
+    return fingerprints(publicKey).sha256;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Nova's `2024-05-01T12:34:56.000000` (UTC, no zone) → `2024-05-01 12:34 UTC`; other forms as sent. */

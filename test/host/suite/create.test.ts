@@ -3,7 +3,7 @@
  * messages, against the emulator; files checked in this host's ~/.ssh with OpenSSH.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -116,8 +116,55 @@ describe('Server Key Pairs in the extension host', () => {
     assert.equal(editor?.document.getText(), pub);
     const done = await rec.waitForMessage(/Key pair "host key" created/);
     assert.ok(done.message.includes(md5) && done.message.includes('~/.ssh/host_key'));
+    const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+    assert.ok(done.message.includes(`${md5}, ${sha256}`), `SHA256 beside MD5: ${done.message}`);
     assert.deepEqual(done.actions.slice(0, 2), ['Copy Public Key', 'Reveal Private Key']);
     assert.deepEqual(await emulator.names(), ['host key']);
+  });
+
+  it('with keypairs.passphrase "ask": the key needs the passphrase typed, and Add to ssh-agent adds it', async function () {
+    this.timeout(60_000);
+    const config = vscode.workspace.getConfiguration('keypairs');
+    const agentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skp-agent-'));
+    const socket = path.join(agentDir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    const oldSock = process.env.SSH_AUTH_SOCK;
+    try {
+      for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+      process.env.SSH_AUTH_SOCK = socket;
+      await config.update('passphrase', 'ask', vscode.ConfigurationTarget.Global);
+      await setToken(TOKEN);
+      const PASS = 'typed in vs code';
+      rec.answerPrompt = (p) => (p.kind === 'input' && p.options.password ? PASS : undefined);
+      rec.answerMessage = (m) => (/Key pair "locked" created/.test(m.message) ? 'Add to ssh-agent' : undefined);
+      const result = await create('locked');
+      assert.ok(result, 'created');
+      const priv = path.join(ssh, 'locked');
+      const pub = fs.readFileSync(`${priv}.pub`, 'utf8');
+      const derived = execFileSync('ssh-keygen', ['-y', '-P', PASS, '-f', priv], { encoding: 'utf8' });
+      assert.equal(keyData(derived), keyData(pub));
+      assert.throws(() => execFileSync('ssh-keygen', ['-y', '-P', 'wrong', '-f', priv], { stdio: 'pipe' }));
+      const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+      let listed = '';
+      for (let i = 0; i < 200 && !listed.includes(sha256); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        try {
+          listed = execFileSync('ssh-add', ['-l'], { encoding: 'utf8', env: { ...process.env, SSH_AUTH_SOCK: socket } });
+        } catch {
+          listed = '';
+        }
+      }
+      assert.ok(listed.includes(sha256), `the agent lists the new key: ${listed}`);
+      assert.deepEqual(fs.readdirSync(agentDir), ['agent.sock'], 'nothing written next to the agent');
+    } finally {
+      rec.answerPrompt = () => undefined;
+      rec.answerMessage = () => undefined;
+      await config.update('passphrase', undefined, vscode.ConfigurationTarget.Global);
+      if (oldSock === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = oldSock;
+      agent.kill();
+      fs.rmSync(agentDir, { recursive: true, force: true });
+    }
   });
 
   it('a taken name is an inline error; a 409 from the server reopens the box with its message', async () => {

@@ -12,6 +12,7 @@ import { HOST_ENTRY_MARKER, identityFileWord, sshHome } from '../../../src/keys/
 import type { KeyPairNode, KeyPairsViewNode } from '../../../src/keyPairList';
 import type { ShownMessage } from '../../../src/ui/notify';
 import { COPY_PATH, OPEN_FOLDER, revealFile } from '../../../src/ui/reveal';
+import { statusBarTooltip } from '../../../src/statusBar';
 import { KeyPairsProvider, tooltip } from '../../../src/views/keyPairsView';
 import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 
@@ -83,6 +84,11 @@ describe('Key Pairs view (smoke)', () => {
 
     assert.equal(await vscode.commands.executeCommand('keypairs.copyFingerprint', mine), mine.keyPair.fingerprint);
     assert.equal(await vscode.env.clipboard.readText(), mine.keyPair.fingerprint);
+    assert.equal(await vscode.commands.executeCommand('keypairs.copyPublicKey', mine), mine.keyPair.publicKey);
+    // Quiet success: a status-bar message (logged), never a notification.
+    assert.ok(rec.log.some((l) => l.includes('Copied the fingerprint of "smoke"')), rec.log.join('\n'));
+    assert.ok(rec.log.some((l) => l.includes('Copied the public key of "smoke"')), rec.log.join('\n'));
+    assert.deepEqual(rec.messages.filter((m) => /Copied/.test(m.message)), [], 'no notification for a copy');
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('keypairs.openPublicKey', mine);
     assert.equal(doc?.getText().trim(), mine.keyPair.publicKey.trim());
 
@@ -107,6 +113,26 @@ describe('Key Pairs view (smoke)', () => {
     assert.doesNotMatch(md.value, /(^|[^\\])\[Fix it\]/, 'the link is escaped');
     assert.doesNotMatch(md.value, /(^|[^\\])\[x\]/, 'the created date is escaped');
     assert.match(md.value, /Fingerprint \(MD5\): /, 'our own labels stay as they were');
+    assert.doesNotMatch(md.value, /SHA256/, 'no SHA256 row for a public key that does not parse');
+  });
+
+  it('the status bar tooltip names the target and what a click does', () => {
+    const tip = statusBarTooltip('DFW · acme');
+    assert.match(tip, /DFW · acme/);
+    assert.match(tip, /Click to create a key pair/);
+    assert.match(statusBarTooltip(undefined), /not signed in[\s\S]*Click/);
+  });
+
+  it('a tooltip shows the SHA256 fingerprint beside MD5, as ssh-keygen -l prints it', () => {
+    const file = path.join(ssh, 'tip_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tip', '-f', file]);
+    const line = fs.readFileSync(`${file}.pub`, 'utf8').trim();
+    const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${file}.pub`], { encoding: 'utf8' }))![1];
+    const node: KeyPairNode = { kind: 'keypair', keyPair: { name: 'tip', fingerprint: 'aa:bb', publicKey: line, type: 'ssh' } };
+    const md = tooltip(node, undefined, false, ssh);
+    assert.match(md.value, /Fingerprint \(MD5\): aa:bb/);
+    // appendText escapes Markdown characters (`+` becomes `\+`): compare the text as shown.
+    assert.ok(md.value.replace(/\\/g, '').includes(`Fingerprint (SHA256): ${sha256}`), md.value);
   });
 
   it('Reveal Private Key in a Remote window, outside the workspace, offers to copy the path or open the folder', async () => {

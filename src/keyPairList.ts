@@ -5,7 +5,7 @@
  */
 import type { KeyPair } from './api/compute';
 import type { Server } from './api/servers';
-import type { LocalKey } from './flows/localKeys';
+import type { LocalKey } from './keys/localKeys';
 
 /** A key pair in the view (also what the node commands receive). */
 export interface KeyPairNode {

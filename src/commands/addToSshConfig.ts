@@ -8,7 +8,7 @@ import * as l10n from '../l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeSshCheck } from '../errorText';
-import { checkConfigWord, sshCommand, suggestAlias } from '../flows/sshCommand';
+import { checkConfigWord, sshCommand, suggestAlias } from '../keys/sshCommand';
 import { displayPath } from '../keys/keyFiles';
 import { addHostToSshConfig, checkWithSsh } from '../keys/sshConfig';
 import { log } from '../log';

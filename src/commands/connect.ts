@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
 import { getImageLoginHints, listServers } from '../api/servers';
 import { describeSshCheck } from '../errorText';
-import { findLocalKey, localKeyIndex } from '../flows/localKeys';
+import { findLocalKey, localKeyIndex } from '../keys/localKeys';
 import { isServerNode, KeyPairNode, ServerNode } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
 import { checkConfigWord, checkWithSsh, HostEntry, suggestAlias, writeHostEntry } from '../keys/sshConfig';

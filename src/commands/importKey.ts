@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { sha256Fingerprint } from '../keys/fingerprint';
 import { ApiError } from '../api/errors';
 import { ImportResult, importKeyPair, loadPublicKey } from '../flows/importKeyPair';
-import { defaultImportName, listPublicKeyFiles, PublicKeyFile } from '../flows/localKeys';
+import { defaultImportName, listPublicKeyFiles, PublicKeyFile } from '../keys/localKeys';
 import { displayPath } from '../keys/keyFiles';
 import { PublicKeyError, PublicKeyInfo } from '../keys/publicKey';
 import { log } from '../log';

@@ -3,7 +3,7 @@
  * among the account's key pairs (those the view has loaded when it has all of them).
  */
 import * as l10n from '../l10n';
-import { findLocalKey, localKeyIndex } from '../flows/localKeys';
+import { findLocalKey, localKeyIndex } from '../keys/localKeys';
 import { KeyPairNode, isKeyPairNode } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
 import { showError } from '../messages';

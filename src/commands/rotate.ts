@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
 import { Server, getImageLoginHints, listServers } from '../api/servers';
 import { createKeyPair } from '../flows/createKeyPair';
-import { readPublicKeyFile } from '../flows/localKeys';
+import { readPublicKeyFile } from '../keys/localKeys';
 import {
   DeleteOldDecision,
   NewKeyPair,

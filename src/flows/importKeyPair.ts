@@ -7,7 +7,7 @@ import type { ComputeClient, KeyPair } from '../api/compute';
 import { ApiError } from '../api/errors';
 import { md5Fingerprint } from '../keys/fingerprint';
 import { parsePublicKey, PublicKeyInfo } from '../keys/publicKey';
-import { readPublicKeyFile } from './localKeys';
+import { readPublicKeyFile } from '../keys/localKeys';
 
 export interface ImportResult {
   keyPair: KeyPair;

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkConfigWord } from '../../src/flows/sshCommand';
+import { checkConfigWord } from '../../src/keys/sshCommand';
 import { addHostToSshConfig } from '../../src/keys/sshConfig';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';

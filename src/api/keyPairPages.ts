@@ -4,7 +4,7 @@
  * the API has no pagination (before microversion 2.35, Rackspace) the first page is the
  * whole list. No `vscode` import: unit-tested against the emulator in plain Node.
  */
-import type { KeyPair, KeyPairPage } from '../api/compute';
+import type { KeyPair, KeyPairPage } from './compute';
 
 /** Page size asked for where the API paginates: small enough to answer fast, big enough to scroll. */
 export const VIEW_PAGE_SIZE = 200;

@@ -6,9 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { md5Fingerprint } from '../keys/fingerprint';
-import { checkKeyPairName } from '../keys/names';
-import { parsePublicKey, PublicKeyError, PublicKeyInfo } from '../keys/publicKey';
+import { md5Fingerprint } from './fingerprint';
+import { checkKeyPairName } from './names';
+import { parsePublicKey, PublicKeyError, PublicKeyInfo } from './publicKey';
 
 /** A public key file is a line of at most a few KB; anything much bigger is not one. */
 export const MAX_PUBLIC_KEY_FILE_BYTES = 64 * 1024;

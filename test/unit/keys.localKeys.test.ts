@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultImportName, findLocalKey, listPublicKeyFiles, localKeyIndex, MAX_PUBLIC_KEY_FILE_BYTES, readPublicKeyFile } from '../../src/flows/localKeys';
+import { defaultImportName, findLocalKey, listPublicKeyFiles, localKeyIndex, MAX_PUBLIC_KEY_FILE_BYTES, readPublicKeyFile } from '../../src/keys/localKeys';
 import { PublicKeyError } from '../../src/keys/publicKey';
 import { keygenFingerprint, sshKeygen } from './helpers/keysTestUtil';
 import { tempDir } from './helpers/env';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { checkConfigWord, shellWord, sshCommand } from '../../src/flows/sshCommand';
+import { checkConfigWord, shellWord, sshCommand } from '../../src/keys/sshCommand';
 import { validateName } from '../../src/flows/validateName';
 
 describe('manage: ssh command and config words', () => {

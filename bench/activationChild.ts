@@ -68,7 +68,7 @@ const snapshot = () => ({
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-   
+
   const ext = require(bundle) as { activate(ctx: unknown): unknown };
   const t1 = performance.now();
   ext.activate(context);

@@ -97,7 +97,11 @@ export async function compareCreate(
   // Names that may exist on the server: added before each create, removed once deleted.
   const live = new Set<string>();
   const bareDelete = async (name: string) => {
-    const res = await request(`${endpoint}/os-keypairs/${encodeURIComponent(name)}`, { method: 'DELETE', headers, dispatcher: agent });
+    const res = await request(`${endpoint}/os-keypairs/${encodeURIComponent(name)}`, {
+      method: 'DELETE',
+      headers,
+      dispatcher: agent,
+    });
     await res.body.dump();
     if (res.statusCode >= 300 && res.statusCode !== 404) throw new Error(`DELETE ${name}: ${res.statusCode}`);
     live.delete(name);
@@ -118,13 +122,20 @@ export async function compareCreate(
   subscribe('undici:request:trailers', onDone);
 
   // As createKeyPair decides: from 2.92 on the key is always generated locally.
-  const localOnly = version.microversion !== undefined && compareVersions(version.microversion, LOCAL_ONLY_MICROVERSION) >= 0;
+  const localOnly =
+    version.microversion !== undefined && compareVersions(version.microversion, LOCAL_ONLY_MICROVERSION) >= 0;
   const generation: KeyGeneration = localOnly ? 'local' : (o.generation ?? 'server');
   const extension = async (name: string) => {
     live.add(name);
     lastWire = NaN;
     const t0 = performance.now();
-    const result = await createKeyPair({ compute, name, sshDirectory: dir, generation: o.generation, rescue: async () => undefined });
+    const result = await createKeyPair({
+      compute,
+      name,
+      sshDirectory: dir,
+      generation: o.generation,
+      rescue: async () => undefined,
+    });
     const ms = performance.now() - t0;
     if (result.generation !== generation) throw new Error(`expected a ${generation} key, got ${result.generation}`);
     // Outside the timing: what the path promised is really there.

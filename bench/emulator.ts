@@ -16,9 +16,20 @@ export interface EmulatorProcess {
   close(): Promise<void>;
 }
 
-export async function startEmulatorProcess(o: { maxMicroversion?: string; seed?: number; quota?: number } = {}): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  o: { maxMicroversion?: string; seed?: number; quota?: number } = {},
+): Promise<EmulatorProcess> {
   const cli = path.join(__dirname, '..', 'test', 'emulator', 'cli.js');
-  const args = ['--port', '0', '--token', EMULATOR_TOKEN, '--quota', String(o.quota ?? 1000), '--seed', String(o.seed ?? 0)];
+  const args = [
+    '--port',
+    '0',
+    '--token',
+    EMULATOR_TOKEN,
+    '--quota',
+    String(o.quota ?? 1000),
+    '--seed',
+    String(o.seed ?? 0),
+  ];
   if (o.maxMicroversion) args.push('--max-microversion', o.maxMicroversion);
   const child: ChildProcess = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {

@@ -21,7 +21,7 @@
 import { performance } from 'node:perf_hooks';
 import { ComputeClient } from '../src/api/compute';
 import { HttpClient } from '../src/api/http';
-import { KeyPairPages } from '../src/flows/keyPairPages';
+import { KeyPairPages } from '../src/api/keyPairPages';
 import { useShippedUndici } from './shippedUndici';
 
 useShippedUndici();

@@ -118,7 +118,8 @@ async function activationMeasures(runs: number): Promise<Measure[]> {
   const heavy = results
     .map((r) => r.settled)
     .filter((s) => Object.keys(s.events).length > 0 || s.undiciLoaded || s.diagnosticsChannelRequired);
-  const controlSeen = control.undiciLoaded && control.diagnosticsChannelRequired && control.events['socket.connect'] > 0;
+  const controlSeen =
+    control.undiciLoaded && control.diagnosticsChannelRequired && control.events['socket.connect'] > 0;
   return [
     judge({
       id: 'activation.time',
@@ -127,7 +128,11 @@ async function activationMeasures(runs: number): Promise<Measure[]> {
       unit: 'ms',
       budget: { max: 15 },
       note: `require ${median(results.map((r) => r.requireMs)).toFixed(2)} ms + activate ${median(results.map((r) => r.activateMs)).toFixed(2)} ms; ${runs} fresh processes`,
-      details: { commands: results[0].commands, calls: results[0].settled.calls, required: results[0].settled.required },
+      details: {
+        commands: results[0].commands,
+        calls: results[0].settled.calls,
+        required: results[0].settled.required,
+      },
     }),
     judge({
       id: 'activation.heavy',
@@ -144,7 +149,9 @@ async function activationMeasures(runs: number): Promise<Measure[]> {
 async function listingMeasures(computeUrl: string, runs: number): Promise<Measure[]> {
   const child = path.join(__dirname, 'listingChild.js');
   const once = (mode: string) => {
-    const r = spawnSync(process.execPath, ['--expose-gc', child, computeUrl, EMULATOR_TOKEN, mode], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--expose-gc', child, computeUrl, EMULATOR_TOKEN, mode], {
+      encoding: 'utf8',
+    });
     const out = JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
     if (r.status !== 0 || out.error) throw new Error(`listing run failed: ${out.error ?? r.stderr}`);
     if (out.count !== 10_000) throw new Error(`listing returned ${out.count} key pairs`);
@@ -183,7 +190,14 @@ async function listingMeasures(computeUrl: string, runs: number): Promise<Measur
 function sizeMeasures(s: SizeResult): Measure[] {
   const maps = s.vsixFiles.filter((f) => f.endsWith('.map'));
   return [
-    judge({ id: 'size.extensionJs', label: 'size: dist/extension.js', value: round(s.extensionJsBytes / KB, 1), unit: 'KB', budget: { max: 300 }, note: 'loaded on activation' }),
+    judge({
+      id: 'size.extensionJs',
+      label: 'size: dist/extension.js',
+      value: round(s.extensionJsBytes / KB, 1),
+      unit: 'KB',
+      budget: { max: 300 },
+      note: 'loaded on activation',
+    }),
     judge({
       id: 'size.allJs',
       label: 'size: dist/extension.js + dist/undici.js',
@@ -198,7 +212,8 @@ function sizeMeasures(s: SizeResult): Measure[] {
       value: round(s.vsixWithoutReadmeMediaBytes / KB, 1),
       unit: 'KB',
       budget: { max: 150 },
-      note: `${s.vsixFiles.length - s.readmeMedia.length} files, ${maps.length ? `SOURCE MAPS INSIDE: ${maps.join(', ')}` : 'no source map'}; ` +
+      note:
+        `${s.vsixFiles.length - s.readmeMedia.length} files, ${maps.length ? `SOURCE MAPS INSIDE: ${maps.join(', ')}` : 'no source map'}; ` +
         `the whole .vsix is ${(s.vsixBytes / KB).toFixed(1)} KB`,
       details: { files: s.vsixFiles },
     }),
@@ -248,13 +263,30 @@ async function main(): Promise<void> {
     // As locally: the budget is for server-generated keys (a local key adds its generation and
     // files to a request of about a millisecond on a near server; reported, not judged).
     measures.push(
-      ...createMeasures('endpoint.create', `create (${c.generation} key, ${c.microversion ?? 'no microversion'})`, c, c.generation === 'server'),
+      ...createMeasures(
+        'endpoint.create',
+        `create (${c.generation} key, ${c.microversion ?? 'no microversion'})`,
+        c,
+        c.generation === 'server',
+      ),
     );
   } else {
     useShippedUndici();
-    const vsix = path.join(ROOT, `${require(path.join(ROOT, 'package.json')).name}-${require(path.join(ROOT, 'package.json')).version}.vsix`);
+    const vsix = path.join(
+      ROOT,
+      `${require(path.join(ROOT, 'package.json')).name}-${require(path.join(ROOT, 'package.json')).version}.vsix`,
+    );
     log('sizes…');
-    measures.push(...sizeMeasures(await measureSizes({ extensionJs: path.join(DIST, 'extension.js'), undiciJs: path.join(DIST, 'undici.js'), vsix, readme: path.join(ROOT, 'README.md') })));
+    measures.push(
+      ...sizeMeasures(
+        await measureSizes({
+          extensionJs: path.join(DIST, 'extension.js'),
+          undiciJs: path.join(DIST, 'undici.js'),
+          vsix,
+          readme: path.join(ROOT, 'README.md'),
+        }),
+      ),
+    );
 
     log('activation (21 fresh processes)…');
     measures.push(...(await activationMeasures(21)));
@@ -298,11 +330,17 @@ async function main(): Promise<void> {
     const createEmu = await startEmulatorProcess();
     try {
       log(`create, server-generated key at 2.35 (${runs} runs each side)…`);
-      const server = await compareCreate({ endpoint: createEmu.computeUrl, token: EMULATOR_TOKEN, microversion: '2.35' }, { runs, log });
+      const server = await compareCreate(
+        { endpoint: createEmu.computeUrl, token: EMULATOR_TOKEN, microversion: '2.35' },
+        { runs, log },
+      );
       measures.push(...createMeasures('create.server', 'create (emulator, server key, 2.35)', server, true));
       if (!wasInterrupted()) {
         log(`create, local ed25519 key at 2.92 (${runs} runs each side)…`);
-        const local = await compareCreate({ endpoint: createEmu.computeUrl, token: EMULATOR_TOKEN, microversion: '2.92' }, { runs, log });
+        const local = await compareCreate(
+          { endpoint: createEmu.computeUrl, token: EMULATOR_TOKEN, microversion: '2.92' },
+          { runs, log },
+        );
         measures.push(...createMeasures('create.local', 'create (emulator, local key, 2.92)', local, false));
       }
     } finally {
@@ -321,16 +359,31 @@ async function main(): Promise<void> {
   const results = {
     mode,
     date: started.toISOString(),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map((a, i, all) => (all[i - 1] === '--token' ? '***' : a)).join(' ')}` : ''}`,
+    command: `npm run bench${
+      process.argv.length > 2
+        ? ` -- ${process.argv
+            .slice(2)
+            .map((a, i, all) => (all[i - 1] === '--token' ? '***' : a))
+            .join(' ')}`
+        : ''
+    }`,
     commit,
-    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() },
+    machine: {
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      loadavg: os.loadavg(),
+    },
     createRuns: runs,
     allPass: failed.length === 0,
     measures,
   };
   const out = path.join(ROOT, 'bench', 'results.json');
   await fs.writeFile(out, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\n${failed.length === 0 ? 'all budgets hold' : `${failed.length} over budget: ${failed.map((m) => m.id).join(', ')}`}; written to bench/results.json`);
+  console.log(
+    `\n${failed.length === 0 ? 'all budgets hold' : `${failed.length} over budget: ${failed.map((m) => m.id).join(', ')}`}; written to bench/results.json`,
+  );
   if (failed.length > 0 || wasInterrupted()) process.exitCode = 1;
 }
 

@@ -10,7 +10,9 @@ export const DIST_UNDICI = path.join(__dirname, '..', '..', 'dist', 'undici.js')
 
 export function useShippedUndici(): void {
   const src = path.join(__dirname, '..', 'src') + path.sep;
-  const M = Module as unknown as { _resolveFilename(request: string, parent: NodeModule | undefined, ...rest: unknown[]): string };
+  const M = Module as unknown as {
+    _resolveFilename(request: string, parent: NodeModule | undefined, ...rest: unknown[]): string;
+  };
   const resolve = M._resolveFilename;
   M._resolveFilename = function (request, parent, ...rest) {
     if (request === 'undici' && parent?.filename?.startsWith(src)) return DIST_UNDICI;

@@ -76,14 +76,19 @@ export function readmeImagePaths(markdown: string): string[] {
   return [...md, ...html];
 }
 
-export async function measureSizes(
-  o: { extensionJs: string; undiciJs: string; vsix: string; readme: string },
-): Promise<SizeResult> {
+export async function measureSizes(o: {
+  extensionJs: string;
+  undiciJs: string;
+  vsix: string;
+  readme: string;
+}): Promise<SizeResult> {
   const size = async (f: string) => (await fs.stat(f)).size;
   const entries = await zipEntryDetails(o.vsix);
-  const images = new Set(readmeImagePaths(await fs.readFile(o.readme, 'utf8'))
-    .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p))
-    .map((p) => `extension/${p.replace(/^\.?\//, '')}`));
+  const images = new Set(
+    readmeImagePaths(await fs.readFile(o.readme, 'utf8'))
+      .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p))
+      .map((p) => `extension/${p.replace(/^\.?\//, '')}`),
+  );
   const readmeMedia = entries.filter((e) => images.has(e.name));
   const vsixBytes = await size(o.vsix);
   return {

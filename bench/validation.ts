@@ -59,7 +59,14 @@ export function measureValidator(names: string[], sessions = 200): ValidatorResu
     perKey.push(((performance.now() - t) * 1000) / keys.length);
   }
   if (sink === 0) throw new Error('unreachable');
-  return { names: names.length, keystrokes: keys.length, sessions, medianUs: median(perKey), p99Us: quantile(perKey, 0.99), setsBuildMs };
+  return {
+    names: names.length,
+    keystrokes: keys.length,
+    sessions,
+    medianUs: median(perKey),
+    p99Us: quantile(perKey, 0.99),
+    setsBuildMs,
+  };
 }
 
 export interface TypingSessionResult {
@@ -72,11 +79,19 @@ export interface TypingSessionResult {
   requestsPerKeystroke: number;
 }
 
-export async function measureTypingSession(emu: EmulatorProcess, token: string, stub: VscodeStub, sessions = 20): Promise<TypingSessionResult> {
-   
+export async function measureTypingSession(
+  emu: EmulatorProcess,
+  token: string,
+  stub: VscodeStub,
+  sessions = 20,
+): Promise<TypingSessionResult> {
   const { askKeyPairName } = require('../src/ui/nameInput') as typeof NameInput;
   const http = new HttpClient({ maxBodyBytes: 16 * 1024 * 1024, log: () => undefined });
-  const compute = new ComputeClient({ endpoint: emu.computeUrl, http, auth: { canRenew: false, token: async () => token } });
+  const compute = new ComputeClient({
+    endpoint: emu.computeUrl,
+    http,
+    auth: { canRenew: false, token: async () => token },
+  });
   let clientRequests = 0;
   // Requests to the Compute API (Node's own fetch, used for the emulator's control routes, publishes here too).
   const onCreate = (m: unknown) => {
@@ -101,7 +116,7 @@ export async function measureTypingSession(emu: EmulatorProcess, token: string, 
       },
     });
     const box = () => handle?.box as unknown as { busy: boolean; validationMessage?: { message: string } };
-    for (const t0 = Date.now(); box().busy; ) {
+    for (const t0 = Date.now(); box().busy;) {
       if (Date.now() - t0 > 30_000) throw new Error('the name box did not finish loading');
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -119,7 +134,8 @@ export async function measureTypingSession(emu: EmulatorProcess, token: string, 
       await new Promise((r) => setImmediate(r));
     }
     handle.typed('seed-05000');
-    if (!box().validationMessage?.message.includes('already exists')) throw new Error('the box did not see the taken name');
+    if (!box().validationMessage?.message.includes('already exists'))
+      throw new Error('the box did not see the taken name');
     await new Promise((r) => setTimeout(r, 50));
     const clientWhileTyping = clientRequests - clientAtTyping;
     const emulatorWhileTyping = (await emu.requestCount()) - atTyping;

@@ -92,11 +92,20 @@ export function createVscodeStub(options: StubOptions = {}): VscodeStub {
         count('window.createStatusBarItem');
         return { show() {}, hide() {}, dispose() {} };
       },
-      createTreeView(id: string, o: { treeDataProvider: { getChildren(element?: unknown): unknown } }): Record<string, unknown> {
+      createTreeView(
+        id: string,
+        o: { treeDataProvider: { getChildren(element?: unknown): unknown } },
+      ): Record<string, unknown> {
         count('window.createTreeView');
         record.treeProviders.set(id, o.treeDataProvider);
         const visible = new EventEmitter<unknown>();
-        return { visible: false, onDidChangeVisibility: visible.event, message: undefined, badge: undefined, dispose() {} };
+        return {
+          visible: false,
+          onDidChangeVisibility: visible.event,
+          message: undefined,
+          badge: undefined,
+          dispose() {},
+        };
       },
       createOutputChannel(): Record<string, unknown> {
         count('window.createOutputChannel');
@@ -226,5 +235,12 @@ export function installVscodeStub(stub: VscodeStub): void {
   M._resolveFilename = function (request: string, ...rest: unknown[]) {
     return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
   };
-  M._cache['vscode'] = { id: 'vscode', filename: 'vscode', loaded: true, exports: stub.module, children: [], paths: [] };
+  M._cache['vscode'] = {
+    id: 'vscode',
+    filename: 'vscode',
+    loaded: true,
+    exports: stub.module,
+    children: [],
+    paths: [],
+  };
 }

@@ -35,7 +35,9 @@ const slim = {
   setup(build) {
     // Only where undici's dispatchers ask for them.
     const stub = (path) => (args) =>
-      /undici[\\/]lib[\\/]dispatcher[\\/]client(-h[12])?\.js$/.test(args.importer) ? { path, namespace: 'slim' } : undefined;
+      /undici[\\/]lib[\\/]dispatcher[\\/]client(-h[12])?\.js$/.test(args.importer)
+        ? { path, namespace: 'slim' }
+        : undefined;
     // The extension's `import('undici')` loads dist/undici.js (the second entry point).
     build.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
     build.onResolve({ filter: /llhttp_simd-wasm\.js$/ }, () => ({ path: 'no-simd', namespace: 'slim' }));
@@ -63,14 +65,22 @@ function writeNotices(metafile) {
     const dir = input.slice(0, m.index + m[0].length - 1);
     packages.set(dir, m[1].replace(/\\/g, '/'));
   }
-  const sections = [...packages].sort((a, b) => a[1].localeCompare(b[1])).map(([dir, name]) => {
-    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    const licenseFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
-    if (!licenseFile) throw new Error(`${name}: no LICENSE file in ${dir}; the notices cannot name its licence`);
-    const text = readFileSync(path.join(dir, licenseFile), 'utf8').trim();
-    const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-    return [`${pkg.name} ${pkg.version}`, `License: ${pkg.license ?? 'see below'}`, ...(url ? [`Source: ${url}`] : []), '', text].join('\n');
-  });
+  const sections = [...packages]
+    .sort((a, b) => a[1].localeCompare(b[1]))
+    .map(([dir, name]) => {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      const licenseFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+      if (!licenseFile) throw new Error(`${name}: no LICENSE file in ${dir}; the notices cannot name its licence`);
+      const text = readFileSync(path.join(dir, licenseFile), 'utf8').trim();
+      const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+      return [
+        `${pkg.name} ${pkg.version}`,
+        `License: ${pkg.license ?? 'see below'}`,
+        ...(url ? [`Source: ${url}`] : []),
+        '',
+        text,
+      ].join('\n');
+    });
   const rule = `\n\n${'-'.repeat(78)}\n\n`;
   const head = 'Server Key Pairs bundles the following third-party software (in dist/). Their licences follow.';
   mkdirSync(path.dirname(NOTICES_FILE), { recursive: true });
@@ -124,6 +134,8 @@ if (args.has('--watch')) {
     return `${file} ${(result.metafile.outputs[file].bytes / 1024).toFixed(1)} KB`;
   };
   const sizes = ['extension.js', 'undici.js', 'bcryptWorker.js'].map(size).join(', ');
-  console.log(`${sizes}${production ? '' : ' (dev)'}; ${NOTICES_FILE} (${bundled.join(', ') || 'no third-party code'})`);
+  console.log(
+    `${sizes}${production ? '' : ' (dev)'}; ${NOTICES_FILE} (${bundled.join(', ') || 'no third-party code'})`,
+  );
   if (args.has('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
 }

@@ -43,7 +43,11 @@ export function writeL10nBundles() {
   for (const file of sources(path.join(root, 'src')).sort()) {
     for (const s of extract(readFileSync(file, 'utf8'))) english[s] = s;
   }
-  const sorted = Object.fromEntries(Object.keys(english).sort().map((k) => [k, k]));
+  const sorted = Object.fromEntries(
+    Object.keys(english)
+      .sort()
+      .map((k) => [k, k]),
+  );
   mkdirSync(path.join(root, 'l10n'), { recursive: true });
   json('l10n/bundle.l10n.json', sorted);
   json('l10n/bundle.l10n.qps-ploc.json', Object.fromEntries(Object.keys(sorted).map((k) => [k, pseudo(k)])));

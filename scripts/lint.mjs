@@ -11,13 +11,27 @@ const bin = (pkg, file) => path.join(root, 'node_modules', pkg, file);
 const CODE = ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs'];
 
 const checks = [
-  ['tsc (src, noUncheckedIndexedAccess)', [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.src.json']],
+  [
+    'tsc (src, noUncheckedIndexedAccess)',
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.src.json'],
+  ],
   ['eslint', [bin('eslint', 'bin/eslint.js'), '--max-warnings', '0', ...(fix ? ['--fix'] : []), '.']],
   ['prettier', [bin('prettier', 'bin/prettier.cjs'), fix ? '--write' : '--check', '--log-level', 'warn', ...CODE]],
   [
     'jscpd (src)',
-    [bin('jscpd', 'bin/jscpd'), '--min-lines', '6', '--threshold', '0', '--reporters', 'console', '--silent',
-      '--format', 'typescript', 'src'],
+    [
+      bin('jscpd', 'bin/jscpd'),
+      '--min-lines',
+      '6',
+      '--threshold',
+      '0',
+      '--reporters',
+      'console',
+      '--silent',
+      '--format',
+      'typescript',
+      'src',
+    ],
   ],
 ];
 

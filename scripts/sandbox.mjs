@@ -43,9 +43,14 @@ const { sshdProblem } = require(path.join(root, 'out/test/support/sshd.js'));
 // Servers of the sandbox's own key pairs (`sandbox-*`) are backed by a real sshd each (on a
 // 127.x.y.z address, as root), so Connect logs in; the other demo servers are only listed.
 const sshdMissing = sshdProblem();
-const backing = sshdMissing ? undefined : sshdBacking({ shouldBack: (s) => s.keyName?.startsWith('sandbox-') ?? false });
+const backing = sshdMissing
+  ? undefined
+  : sshdBacking({ shouldBack: (s) => s.keyName?.startsWith('sandbox-') ?? false });
 const emu = await startEmulator({
-  port: arg('--emulator-port', 0), tokens: [SANDBOX_TOKEN], maxMicroversion: '2.93', serverBacking: backing,
+  port: arg('--emulator-port', 0),
+  tokens: [SANDBOX_TOKEN],
+  maxMicroversion: '2.93',
+  serverBacking: backing,
 });
 emu.seed(12, { prefix: 'demo-' });
 const home = mkdtempSync(path.join(os.tmpdir(), 'keypairs-sandbox-home-'));
@@ -71,7 +76,11 @@ async function sandboxServers() {
       body: JSON.stringify({ keypair: { name, public_key: readFileSync(`${file}.pub`, 'utf8') } }),
     });
     if (!res.ok) throw new Error(`importing ${name} into the emulator: HTTP ${res.status}`);
-    const server = await emu.createServer({ name: `${name}-1`, keyName: name, image: { osDistro: 'debian', osAdminUser: user } });
+    const server = await emu.createServer({
+      name: `${name}-1`,
+      keyName: name,
+      image: { osDistro: 'debian', osAdminUser: user },
+    });
     const sshd = backing?.sshdFor(server.id);
     if (sshd) appendFileSync(path.join(sshDir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
     lines.push(`      ${server.name}: key ${file}, ${sshd ? `sshd on ${sshd.address} (user ${user})` : 'no sshd'}`);

@@ -69,7 +69,10 @@ run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
 
 if (suites.includes('lint')) {
   // npm run lint: one check each (tsc strict over src, ESLint, Prettier, jscpd over src).
-  const r = spawnSync(process.execPath, ['scripts/lint.mjs'], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['scripts/lint.mjs'], {
+    stdio: ['inherit', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   process.stdout.write(r.stdout);
   const m = /lint: (\d+) passed, (\d+) failed/.exec(r.stdout);
   add('lint', m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 });

@@ -33,7 +33,8 @@ export class KeyPairsAuthProvider implements vscode.AuthenticationProvider, vsco
     this.last = now;
     if (!before && now) this.changed.fire({ added: [now], removed: [], changed: [] });
     else if (before && !now) this.changed.fire({ added: [], removed: [before], changed: [] });
-    else if (before && now && before.account.label !== now.account.label) this.changed.fire({ added: [], removed: [], changed: [now] });
+    else if (before && now && before.account.label !== now.account.label)
+      this.changed.fire({ added: [], removed: [], changed: [now] });
   }
 
   getSessions(): Promise<vscode.AuthenticationSession[]> {
@@ -72,9 +73,14 @@ export function registerAuthProvider(context: vscode.ExtensionContext, services:
   const provider = new KeyPairsAuthProvider(services);
   context.subscriptions.push(
     provider,
-    vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, vscode.l10n.t('Server Key Pairs'), provider, {
-      supportsMultipleAccounts: false,
-    }),
+    vscode.authentication.registerAuthenticationProvider(
+      AUTH_PROVIDER_ID,
+      vscode.l10n.t('Server Key Pairs'),
+      provider,
+      {
+        supportsMultipleAccounts: false,
+      },
+    ),
     services.onDidChangeTarget(() => void refreshAccountsMenu(provider)),
   );
   void refreshAccountsMenu(provider);

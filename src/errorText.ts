@@ -55,29 +55,48 @@ export function describeApiError(err: ApiError): Described {
   // A sign-in failure is about the identity URL, not about the "keypairs.endpoint" setting.
   const identity = isIdentityRequest(err.url);
   const fixWhere = identity ? SIGN_IN : OPEN_SETTING;
-  const check = identity ? l10n.t('Check the identity URL you signed in with') : l10n.t('Check the "keypairs.endpoint" setting');
-  const isItRight = identity ? l10n.t('Is the identity URL you signed in with right?') : l10n.t('Is "keypairs.endpoint" right?');
+  const check = identity
+    ? l10n.t('Check the identity URL you signed in with')
+    : l10n.t('Check the "keypairs.endpoint" setting');
+  const isItRight = identity
+    ? l10n.t('Is the identity URL you signed in with right?')
+    : l10n.t('Is "keypairs.endpoint" right?');
   const server = err.serverMessage ? `: ${err.serverMessage}` : '.';
-  const later = err.retryAfterSeconds !== undefined ? l10n.t(' Try again in {0}.', formatSeconds(err.retryAfterSeconds)) : l10n.t(' Try again later.');
+  const later =
+    err.retryAfterSeconds !== undefined
+      ? l10n.t(' Try again in {0}.', formatSeconds(err.retryAfterSeconds))
+      : l10n.t(' Try again later.');
   switch (err.kind) {
     case 'bad-request':
       return { message: l10n.t('The server rejected the request{0}', server), actions: [] };
     case 'unauthorized':
       return {
-        message: l10n.t('{0} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.', at),
+        message: l10n.t(
+          '{0} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.',
+          at,
+        ),
         actions: [SIGN_IN, SET_TOKEN],
       };
     case 'forbidden':
       return { message: l10n.t('Not allowed by {0} (403){1}', at, server), actions: [] };
     case 'quota':
       return {
-        message: l10n.t('Your key pair quota is used up{0} Delete key pairs you no longer need, or ask for a higher quota.', server),
+        message: l10n.t(
+          'Your key pair quota is used up{0} Delete key pairs you no longer need, or ask for a higher quota.',
+          server,
+        ),
         actions: [],
       };
     case 'endpoint-not-found':
     case 'method-not-allowed':
       return {
-        message: l10n.t('{0} has no {1} at this address ({2}). {3}.', at, identity ? l10n.t('identity service') : l10n.t('Compute key pairs API'), err.status, check),
+        message: l10n.t(
+          '{0} has no {1} at this address ({2}). {3}.',
+          at,
+          identity ? l10n.t('identity service') : l10n.t('Compute key pairs API'),
+          err.status,
+          check,
+        ),
         actions: [fixWhere],
       };
     case 'not-found':
@@ -88,23 +107,53 @@ export function describeApiError(err: ApiError): Described {
       return { message: l10n.t('{0} is limiting requests ({1}).{2}', at, err.status, later), actions: [] };
     case 'unsupported-media-type':
       return {
-        message: l10n.t('{0} refused the request format (415). {1}', at, identity ? isItRight : 'Is "keypairs.endpoint" a Compute API?'),
+        message: l10n.t(
+          '{0} refused the request format (415). {1}',
+          at,
+          identity ? isItRight : 'Is "keypairs.endpoint" a Compute API?',
+        ),
         actions: [fixWhere],
       };
     case 'not-acceptable':
-      return { message: l10n.t('{0} does not support the API version requested (406){1}', at, server), actions: [SHOW_LOG] };
+      return {
+        message: l10n.t('{0} does not support the API version requested (406){1}', at, server),
+        actions: [SHOW_LOG],
+      };
     case 'server-error':
-      return { message: l10n.t('{0} failed to handle the request ({1}){2}{3}', at, err.status, server, later), actions: [SHOW_LOG] };
+      return {
+        message: l10n.t('{0} failed to handle the request ({1}){2}{3}', at, err.status, server, later),
+        actions: [SHOW_LOG],
+      };
     case 'unavailable':
-      return { message: l10n.t('The {0} service at {1} is unavailable (503).{2}', identity ? 'identity' : 'Compute', at, later), actions: [] };
+      return {
+        message: l10n.t(
+          'The {0} service at {1} is unavailable (503).{2}',
+          identity ? 'identity' : 'Compute',
+          at,
+          later,
+        ),
+        actions: [],
+      };
     case 'unexpected-status':
-      return { message: l10n.t('{0} answered with an unexpected status {1}{2}', at, err.status, server), actions: [SHOW_LOG] };
+      return {
+        message: l10n.t('{0} answered with an unexpected status {1}{2}', at, err.status, server),
+        actions: [SHOW_LOG],
+      };
     case 'timeout':
-      return { message: l10n.t('{0} did not answer in time. Check your network or try again.', at), actions: [SHOW_LOG] };
+      return {
+        message: l10n.t('{0} did not answer in time. Check your network or try again.', at),
+        actions: [SHOW_LOG],
+      };
     case 'connection-refused':
-      return { message: l10n.t('Could not connect to {0}: the connection was refused. {1}.', at, check), actions: [fixWhere] };
+      return {
+        message: l10n.t('Could not connect to {0}: the connection was refused. {1}.', at, check),
+        actions: [fixWhere],
+      };
     case 'dns':
-      return { message: l10n.t('The host {0} could not be found. {1} and your network.', at, check), actions: [fixWhere] };
+      return {
+        message: l10n.t('The host {0} could not be found. {1} and your network.', at, check),
+        actions: [fixWhere],
+      };
     case 'tls':
       return {
         message:
@@ -114,29 +163,47 @@ export function describeApiError(err: ApiError): Described {
         actions: [SHOW_LOG],
       };
     case 'connection-lost':
-      return { message: l10n.t('The connection to {0} broke before the answer was complete.', at), actions: [SHOW_LOG] };
+      return {
+        message: l10n.t('The connection to {0} broke before the answer was complete.', at),
+        actions: [SHOW_LOG],
+      };
     case 'bad-response':
       return {
         message:
-          l10n.t('{0} sent an answer that is not what the {1} sends ', at, identity ? l10n.t('identity service') : l10n.t('Compute API')) +
-          `(${err instanceof PagingError ? pagingText(err) : (err.code ?? l10n.t('unreadable'))}). ${isItRight}`,
+          l10n.t(
+            '{0} sent an answer that is not what the {1} sends ',
+            at,
+            identity ? l10n.t('identity service') : l10n.t('Compute API'),
+          ) + `(${err instanceof PagingError ? pagingText(err) : (err.code ?? l10n.t('unreadable'))}). ${isItRight}`,
         actions: [fixWhere, SHOW_LOG],
       };
     case 'response-too-large':
-      return { message: l10n.t('{0} sent an answer larger than 1 MB; it was not read. {1}', at, isItRight), actions: [fixWhere] };
+      return {
+        message: l10n.t('{0} sent an answer larger than 1 MB; it was not read. {1}', at, isItRight),
+        actions: [fixWhere],
+      };
     case 'cancelled':
       return { message: l10n.t('Cancelled.'), actions: [] };
     case 'invalid-endpoint':
       return {
-        message: l10n.t('{0} is not an http:// or https:// URL.', identity ? l10n.t('The identity URL') : l10n.t('"keypairs.endpoint"')),
+        message: l10n.t(
+          '{0} is not an http:// or https:// URL.',
+          identity ? l10n.t('The identity URL') : l10n.t('"keypairs.endpoint"'),
+        ),
         actions: [fixWhere],
       };
     case 'insecure-transport':
       return {
         message:
           l10n.t('Nothing was sent to {0}: it is reached over plain http://, which would send your ', at) +
-          l10n.t('{0} unencrypted for anyone on the network to read. ', identity ? l10n.t('password, API key or secret') : l10n.t('token')) +
-          l10n.t('Use an https:// address{0}.', identity ? l10n.t(' when you sign in') : l10n.t(' in "keypairs.endpoint"')),
+          l10n.t(
+            '{0} unencrypted for anyone on the network to read. ',
+            identity ? l10n.t('password, API key or secret') : l10n.t('token'),
+          ) +
+          l10n.t(
+            'Use an https:// address{0}.',
+            identity ? l10n.t(' when you sign in') : l10n.t(' in "keypairs.endpoint"'),
+          ),
         actions: [fixWhere],
       };
   }
@@ -192,13 +259,19 @@ function shownFingerprint(fingerprint: string): string {
  */
 function leftAloneText(pair: LeftAlonePair, ourName: string): string {
   const name = pair.name.toLowerCase() === ourName.toLowerCase() ? `"${pair.name}"` : l10n.t('under another name');
-  const it = l10n.t('A key pair {0} (fingerprint {1}) is on {2}', name, shownFingerprint(pair.fingerprint), host(pair.endpoint));
+  const it = l10n.t(
+    'A key pair {0} (fingerprint {1}) is on {2}',
+    name,
+    shownFingerprint(pair.fingerprint),
+    host(pair.endpoint),
+  );
   switch (pair.why) {
     case 'existed-before':
       return l10n.t('{0}: it was there before this create, so it is not the one made here. It was left alone.', it);
     case 'name-differs-in-case':
-      return (
-        l10n.t('{0}: its name differs only in case, and this server does not tell such names apart, so it is not the one made here. It was left alone.', it)
+      return l10n.t(
+        '{0}: its name differs only in case, and this server does not tell such names apart, so it is not the one made here. It was left alone.',
+        it,
       );
     case 'other-public-key':
       return l10n.t('{0} with another public key: another client made it. It was left alone; choose another name.', it);
@@ -222,11 +295,17 @@ function serverKeyText(err: ServerKeyError, name: string): string {
   switch (err.problem) {
     case 'public-key':
       return (
-        l10n.t("The server's answer for key pair {0} holds a public key that is not one OpenSSH public key line: ", name) +
-        plainDetail(err.detail)
+        l10n.t(
+          "The server's answer for key pair {0} holds a public key that is not one OpenSSH public key line: ",
+          name,
+        ) + plainDetail(err.detail)
       );
     case 'private-key':
-      return l10n.t("The server's answer for key pair {0} holds a private key that cannot be used: {1}", name, err.detail);
+      return l10n.t(
+        "The server's answer for key pair {0} holds a private key that cannot be used: {1}",
+        name,
+        err.detail,
+      );
     case 'mismatch':
       return l10n.t('The server sent a private key that does not belong to the public key of key pair {0}.', name);
   }
@@ -253,16 +332,25 @@ function describeAbandoned(err: CreateAbandonedError): Described {
         return { message, actions: [] };
       }
       return {
-        message: l10n.t('Key pair {0} was deleted from the server again, because its private key could not be kept. {1}', name, why),
+        message: l10n.t(
+          'Key pair {0} was deleted from the server again, because its private key could not be kept. {1}',
+          name,
+          why,
+        ),
         actions: err.reason instanceof KeyFileError ? [SSH_FOLDER_SETTING] : [],
       };
     case 'kept':
-      return { message: l10n.t('It is not known whether key pair {0} was created. {1}{2}', name, why, other), actions: [SHOW_LOG] };
+      return {
+        message: l10n.t('It is not known whether key pair {0} was created. {1}{2}', name, why, other),
+        actions: [SHOW_LOG],
+      };
     case 'unknown':
       if (badKeys) {
         return {
-          message:
-            l10n.t('{0} Nothing was saved. Deleting the key pair failed: check your key pairs, and delete it if it is there.', why),
+          message: l10n.t(
+            '{0} Nothing was saved. Deleting the key pair failed: check your key pairs, and delete it if it is there.',
+            why,
+          ),
           actions: [SHOW_LOG],
         };
       }
@@ -272,7 +360,10 @@ function describeAbandoned(err: CreateAbandonedError): Described {
           (err.unsavedPrivateKey !== undefined
             ? l10n.t('Copy its private key now and save it yourself, or delete the key pair on the server.')
             : err.keptFiles
-              ? l10n.t('Its key files are kept ({0}): if the key pair is not in your list, delete them.', displayPath(err.keptFiles.privatePath))
+              ? l10n.t(
+                  'Its key files are kept ({0}): if the key pair is not in your list, delete them.',
+                  displayPath(err.keptFiles.privatePath),
+                )
               : l10n.t('Check your key pairs, and delete it if it is there.')),
         actions: err.unsavedPrivateKey !== undefined ? [COPY_PRIVATE] : [SHOW_LOG],
       };
@@ -323,8 +414,11 @@ export function describeSshCheck(check: SshCheck, alias: string): { severity: 'i
       return {
         severity: 'warning',
         text:
-          l10n.t('But another entry still wins for "ssh {0}" (ssh uses the first value it finds): {1}. ', alias, parts.join('; ')) +
-          l10n.t('Change or move the entry that sets these.'),
+          l10n.t(
+            'But another entry still wins for "ssh {0}" (ssh uses the first value it finds): {1}. ',
+            alias,
+            parts.join('; '),
+          ) + l10n.t('Change or move the entry that sets these.'),
       };
     }
   }

@@ -28,7 +28,9 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   registerAuthProvider(context, services);
   const keyPairsView = registerKeyPairsView(context, services);
   context.subscriptions.push(services, { dispose: () => log.dispose() });
-  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { services, keyPairsView, onLog: log.onDidWrite } } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test
+    ? { testing: { services, keyPairsView, onLog: log.onDidWrite } }
+    : undefined;
 }
 
 export function deactivate(): void {}

@@ -44,11 +44,21 @@ export interface SignInState {
 }
 
 export function emptySignIn(): SignInState {
-  return { identityUrl: '', username: '', secret: '', userDomain: '', project: '', projectDomain: '', appCredentialId: '', endpoint: '' };
+  return {
+    identityUrl: '',
+    username: '',
+    secret: '',
+    userDomain: '',
+    project: '',
+    projectDomain: '',
+    appCredentialId: '',
+    endpoint: '',
+  };
 }
 
 /** The answers typed as text. */
-type TextField = 'identityUrl' | 'username' | 'secret' | 'userDomain' | 'project' | 'projectDomain' | 'appCredentialId' | 'endpoint';
+type TextField =
+  'identityUrl' | 'username' | 'secret' | 'userDomain' | 'project' | 'projectDomain' | 'appCredentialId' | 'endpoint';
 
 /** Signs in with the answers, on Enter of the last step: a message says why it failed. */
 export type SignInCheck = (state: SignInState, signal: AbortSignal) => Promise<string | undefined>;
@@ -71,13 +81,20 @@ export interface IdentityProvider {
 
 export const SIGN_IN_TITLE = l10n.label('Sign In to Rackspace or OpenStack');
 
-const notEmpty = (what: string) => (value: string) => (value.trim() === '' ? l10n.t('Enter the {0}.', what) : undefined);
+const notEmpty = (what: string) => (value: string) =>
+  value.trim() === '' ? l10n.t('Enter the {0}.', what) : undefined;
 const oneWord = (what: string) => (value: string) =>
-  value.trim() === '' ? l10n.t('Enter the {0}.', what) : /\s/.test(value.trim()) ? l10n.t('The {0} has no spaces or line breaks.', what) : undefined;
+  value.trim() === ''
+    ? l10n.t('Enter the {0}.', what)
+    : /\s/.test(value.trim())
+      ? l10n.t('The {0} has no spaces or line breaks.', what)
+      : undefined;
 export const httpUrl = (value: string): string | undefined => {
   try {
     const url = new URL(value.trim());
-    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : l10n.t('Enter an http:// or https:// URL.');
+    return url.protocol === 'http:' || url.protocol === 'https:'
+      ? undefined
+      : l10n.t('Enter an http:// or https:// URL.');
   } catch {
     return value.trim() === '' ? l10n.t('Enter a URL.') : l10n.t('Enter an http:// or https:// URL.');
   }
@@ -92,7 +109,11 @@ function hostOf(url: string): string {
 }
 
 function methodStep(ui: UserInput, items: Array<PickItem<SignInMethod>>): Step<SignInState> {
-  return pickStep<'method', SignInMethod, SignInState>(ui, 'method', { title: l10n.t(SIGN_IN_TITLE), placeholder: l10n.t('Sign in with'), items });
+  return pickStep<'method', SignInMethod, SignInState>(ui, 'method', {
+    title: l10n.t(SIGN_IN_TITLE),
+    placeholder: l10n.t('Sign in with'),
+    items,
+  });
 }
 
 /** Rackspace Identity v2.0 at `fixedUrl`, or at a URL the user types (`fixedUrl` undefined). */
@@ -118,7 +139,11 @@ function rackspace(id: ProviderId, label: string, fixedUrl: string | undefined):
             }),
           ]),
       methodStep(ui, [
-        { label: l10n.t('API key'), description: l10n.t('recommended; works with multi-factor accounts'), value: 'apiKey' },
+        {
+          label: l10n.t('API key'),
+          description: l10n.t('recommended; works with multi-factor accounts'),
+          value: 'apiKey',
+        },
         { label: l10n.t('Password'), value: 'password' },
       ]),
       textStep<TextField, SignInState>(ui, 'username', {
@@ -127,7 +152,13 @@ function rackspace(id: ProviderId, label: string, fixedUrl: string | undefined):
         validate: notEmpty(l10n.t('user name')),
       }),
       state.method === 'password'
-        ? textStep<TextField, SignInState>(ui, 'secret', { title: l10n.t(SIGN_IN_TITLE), prompt: l10n.t('Password'), validate: notEmpty(l10n.t('password')), password: true, check })
+        ? textStep<TextField, SignInState>(ui, 'secret', {
+            title: l10n.t(SIGN_IN_TITLE),
+            prompt: l10n.t('Password'),
+            validate: notEmpty(l10n.t('password')),
+            password: true,
+            check,
+          })
         : textStep<TextField, SignInState>(ui, 'secret', {
             title: l10n.t(SIGN_IN_TITLE),
             prompt: l10n.t('API key (Account Settings in the Cloud Control Panel)'),
@@ -145,7 +176,12 @@ function rackspace(id: ProviderId, label: string, fixedUrl: string | undefined):
 
 const keystoneCredentials = (state: SignInState): Credentials =>
   state.method === 'appCredential'
-    ? { provider: 'keystone', authUrl: state.identityUrl, applicationCredentialId: state.appCredentialId, applicationCredentialSecret: state.secret }
+    ? {
+        provider: 'keystone',
+        authUrl: state.identityUrl,
+        applicationCredentialId: state.appCredentialId,
+        applicationCredentialSecret: state.secret,
+      }
     : {
         provider: 'keystone',
         authUrl: state.identityUrl,
@@ -161,10 +197,16 @@ const keystone: IdentityProvider = {
   label: l10n.t('OpenStack (Keystone v3)'),
   description: l10n.t('any OpenStack cloud'),
   steps: (ui, state, check) => {
-    const text = (field: TextField, prompt: string, validate: (value: string) => string | undefined, extra: Partial<TextStepSpec<SignInState>> = {}) =>
-      textStep<TextField, SignInState>(ui, field, { title: l10n.t(SIGN_IN_TITLE), prompt, validate, ...extra });
+    const text = (
+      field: TextField,
+      prompt: string,
+      validate: (value: string) => string | undefined,
+      extra: Partial<TextStepSpec<SignInState>> = {},
+    ) => textStep<TextField, SignInState>(ui, field, { title: l10n.t(SIGN_IN_TITLE), prompt, validate, ...extra });
     return [
-      text('identityUrl', l10n.t('Keystone auth URL (OS_AUTH_URL)'), httpUrl, { placeholder: 'https://keystone.example.com:5000/v3' }),
+      text('identityUrl', l10n.t('Keystone auth URL (OS_AUTH_URL)'), httpUrl, {
+        placeholder: 'https://keystone.example.com:5000/v3',
+      }),
       methodStep(ui, [
         { label: l10n.t('Password'), description: l10n.t('user, password and project'), value: 'password' },
         { label: l10n.t('Application credential'), description: l10n.t('id and secret'), value: 'appCredential' },
@@ -172,13 +214,23 @@ const keystone: IdentityProvider = {
       ...(state.method === 'appCredential'
         ? [
             text('appCredentialId', l10n.t('Application credential ID'), oneWord(l10n.t('application credential ID'))),
-            text('secret', l10n.t('Application credential secret'), notEmpty(l10n.t('secret')), { password: true, check }),
+            text('secret', l10n.t('Application credential secret'), notEmpty(l10n.t('secret')), {
+              password: true,
+              check,
+            }),
           ]
         : [
             text('username', l10n.t('User name (OS_USERNAME)'), notEmpty(l10n.t('user name'))),
-            text('userDomain', l10n.t('User domain (OS_USER_DOMAIN_NAME)'), notEmpty(l10n.t('user domain')), { default: 'Default' }),
+            text('userDomain', l10n.t('User domain (OS_USER_DOMAIN_NAME)'), notEmpty(l10n.t('user domain')), {
+              default: 'Default',
+            }),
             text('project', l10n.t('Project name (OS_PROJECT_NAME)'), notEmpty(l10n.t('project'))),
-            text('projectDomain', l10n.t('Project domain (OS_PROJECT_DOMAIN_NAME)'), notEmpty(l10n.t('project domain')), { default: 'Default' }),
+            text(
+              'projectDomain',
+              l10n.t('Project domain (OS_PROJECT_DOMAIN_NAME)'),
+              notEmpty(l10n.t('project domain')),
+              { default: 'Default' },
+            ),
             text('secret', l10n.t('Password'), notEmpty(l10n.t('password')), { password: true, check }),
           ]),
     ];
@@ -212,7 +264,11 @@ const direct: IdentityProvider = {
   // The endpoint and token work when they list one key pair.
   authenticate: async (http, state, signal) => {
     const token = state.secret;
-    const compute = new ComputeClient({ endpoint: state.endpoint, http, auth: { canRenew: false, token: () => Promise.resolve(token) } });
+    const compute = new ComputeClient({
+      endpoint: state.endpoint,
+      http,
+      auth: { canRenew: false, token: () => Promise.resolve(token) },
+    });
     await compute.listPage({ limit: 1, signal });
     return undefined;
   },

@@ -7,7 +7,15 @@ import * as vscode from 'vscode';
 import { ApiError } from './api/errors';
 import { COMMAND } from './commandIds';
 import { CreateAbandonedError } from './flows/createKeyPair';
-import { COPY_PRIVATE, describeError, OPEN_SETTING, SET_TOKEN, SHOW_LOG, SIGN_IN, SSH_FOLDER_SETTING } from './errorText';
+import {
+  COPY_PRIVATE,
+  describeError,
+  OPEN_SETTING,
+  SET_TOKEN,
+  SHOW_LOG,
+  SIGN_IN,
+  SSH_FOLDER_SETTING,
+} from './errorText';
 import { log } from './log';
 import { openSetting } from './settings';
 import { MessageSink } from './ui/notify';

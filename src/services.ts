@@ -119,7 +119,8 @@ export class Services implements vscode.Disposable {
       const session = await tokens.session();
       const wanted = profile.region ?? session.defaultRegion;
       const region = session.regions.find((r) => r.region === wanted) ?? session.regions[0];
-      if (!region) throw new AuthError('no-compute', vscode.l10n.t('{0} has no Cloud Servers / Compute endpoint.', profile.label));
+      if (!region)
+        throw new AuthError('no-compute', vscode.l10n.t('{0} has no Cloud Servers / Compute endpoint.', profile.label));
       if (region.region !== profile.region) await this.account.setRegion(region.region);
       return this.client(region.url, tokens);
     }

@@ -97,7 +97,9 @@ export class ComputeClient {
     const res = await this.send({ method: 'GET', path: `/os-keypairs${qs}`, signal: options.signal });
     const body = res.body as { keypairs?: unknown; keypairs_links?: unknown } | undefined;
     if (!body || !Array.isArray(body.keypairs)) throw this.badResponse('GET', '/os-keypairs', 'keypairs');
-    const keyPairs = body.keypairs.map((entry) => this.keyPairFrom((entry as { keypair?: unknown })?.keypair, 'GET', '/os-keypairs'));
+    const keyPairs = body.keypairs.map((entry) =>
+      this.keyPairFrom((entry as { keypair?: unknown })?.keypair, 'GET', '/os-keypairs'),
+    );
     const hasNext =
       paged &&
       Array.isArray(body.keypairs_links) &&

@@ -148,7 +148,9 @@ export class HttpClient {
   private retryDelay(err: unknown, attempt: number): number | undefined {
     if (!(err instanceof ApiError)) return undefined;
     const retryable =
-      err.kind === 'unavailable' || err.kind === 'connection-lost' || (err.kind === 'rate-limited' && err.status === 429);
+      err.kind === 'unavailable' ||
+      err.kind === 'connection-lost' ||
+      (err.kind === 'rate-limited' && err.status === 429);
     if (!retryable) return undefined;
     if (err.retryAfterSeconds !== undefined) {
       // Honour the server; but a wait of minutes is not a retry, it is an error to show.
@@ -210,7 +212,9 @@ export class HttpClient {
         err instanceof BodyTooLarge
           ? fail({ kind: 'response-too-large', status: res.statusCode, ambiguous: true })
           : transportError(err, req.signal, fail, true, deadline);
-      this.opts.log?.(`${req.method} ${shown} ${res.statusCode} body failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
+      this.opts.log?.(
+        `${req.method} ${shown} ${res.statusCode} body failed: ${e.code ?? e.kind} ${Date.now() - started} ms`,
+      );
       throw e;
     }
     this.opts.log?.(`${req.method} ${shown} ${res.statusCode} ${Date.now() - started} ms`);
@@ -224,7 +228,8 @@ export class HttpClient {
         if (ok) throw fail({ kind: 'bad-response', status: res.statusCode, ambiguous: true, code: 'not JSON' });
       }
     }
-    if (ok || req.passStatuses?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body: parsed };
+    if (ok || req.passStatuses?.includes(res.statusCode))
+      return { status: res.statusCode, headers: res.headers, body: parsed };
     throw statusError(res.statusCode, parsed, res.headers, req, fail);
   }
 
@@ -336,7 +341,11 @@ function transportError(
 /** The most specific `code` in an error's cause chain. */
 function errorCode(err: unknown): string | undefined {
   let found: string | undefined;
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') found = e.code;
     else if (typeof e.code === 'string' && !found) found = e.code;
   }
@@ -428,7 +437,10 @@ export function needsPlainHttpConsent(url: URL): boolean {
  * loopback (`::ffff:127.x.y.z`), as URL parsing spells them (`[::1]`, `127.1` → 127.0.0.1).
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (host === 'localhost') return true;
   if (/^127(\.\d{1,3}){3}$/.test(host)) return true;
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;

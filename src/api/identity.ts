@@ -195,7 +195,13 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
 }
 
 /** POSTs the sign-in; `pass` statuses come back as answers so their headers can be read. */
-async function post(http: HttpClient, url: string, json: unknown, pass: number[], signal?: AbortSignal): Promise<HttpResponse> {
+async function post(
+  http: HttpClient,
+  url: string,
+  json: unknown,
+  pass: number[],
+  signal?: AbortSignal,
+): Promise<HttpResponse> {
   try {
     return await http.request({ method: 'POST', url, json, signal, passStatuses: pass });
   } catch (err) {
@@ -208,7 +214,10 @@ async function post(http: HttpClient, url: string, json: unknown, pass: number[]
 }
 
 /** Endpoints with a usable http(s) URL, one per region (first wins), sorted by region. */
-function collectRegions(endpoints: unknown, pick: (e: Record<string, unknown>) => { region: unknown; url: unknown }): ComputeRegion[] {
+function collectRegions(
+  endpoints: unknown,
+  pick: (e: Record<string, unknown>) => { region: unknown; url: unknown },
+): ComputeRegion[] {
   const byRegion = new Map<string, string>();
   for (const raw of Array.isArray(endpoints) ? endpoints : []) {
     const e = obj(raw);

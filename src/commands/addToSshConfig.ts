@@ -58,7 +58,9 @@ function hostSteps(services: Services, configPath: string): Array<Step<HostAnswe
     }),
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'hostName', {
       title: vscode.l10n.t(TITLE),
-      prompt: vscode.l10n.t("HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)"),
+      prompt: vscode.l10n.t(
+        "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
+      ),
       placeholder: vscode.l10n.t('e.g. {0}', '203.0.113.10'),
       validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
     }),
@@ -70,7 +72,10 @@ function hostSteps(services: Services, configPath: string): Array<Step<HostAnswe
   ];
 }
 
-export async function addToSshConfigCommand(services: Services, arg?: unknown): Promise<AddToSshConfigResult | undefined> {
+export async function addToSshConfigCommand(
+  services: Services,
+  arg?: unknown,
+): Promise<AddToSshConfigResult | undefined> {
   let target: SshConfigTarget | undefined;
   if (isTarget(arg)) {
     target = arg;
@@ -79,7 +84,14 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
     if (!node) return undefined;
     if (!node.local) {
       const where = displayPath(sshDirectory());
-      void services.messages.show('info', vscode.l10n.t('The private key of "{0}" is not in {1}, so there is no identity file to use.', node.keyPair.name, where));
+      void services.messages.show(
+        'info',
+        vscode.l10n.t(
+          'The private key of "{0}" is not in {1}, so there is no identity file to use.',
+          node.keyPair.name,
+          where,
+        ),
+      );
       return undefined;
     }
     target = { name: node.keyPair.name, privatePath: node.local.privatePath };
@@ -114,11 +126,15 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
   };
 
   if (!added) {
-    void services.messages.show('warning', vscode.l10n.t('Host "{0}" is already in {1}; nothing was changed.', entry.alias, displayPath(configPath)), [OPEN_SSH_CONFIG]).then(
-      async (picked) => {
+    void services.messages
+      .show(
+        'warning',
+        vscode.l10n.t('Host "{0}" is already in {1}; nothing was changed.', entry.alias, displayPath(configPath)),
+        [OPEN_SSH_CONFIG],
+      )
+      .then(async (picked) => {
         if (picked === OPEN_SSH_CONFIG) await openConfig();
-      },
-    );
+      });
     return { added: false, alias: entry.alias, configPath };
   }
 
@@ -132,12 +148,13 @@ export async function addToSshConfigCommand(services: Services, arg?: unknown): 
         ? vscode.l10n.t('Updated Host "{0}" in {1}.', entry.alias, where)
         : vscode.l10n.t('Host "{0}" in {1} was already up to date.', entry.alias, where);
   log.info(`key pair "${target.name}": ${did} ${check.text}`);
-  void services.messages.show(check.severity, `${did} ${check.text}`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG]).then(async (picked) => {
-    if (picked === COPY_SSH_COMMAND) {
-      await vscode.env.clipboard.writeText(command);
-      confirmQuietly(vscode.l10n.t('Copied the SSH command: {0}', command));
-    }
-    else if (picked === OPEN_SSH_CONFIG) await openConfig();
-  });
+  void services.messages
+    .show(check.severity, `${did} ${check.text}`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG])
+    .then(async (picked) => {
+      if (picked === COPY_SSH_COMMAND) {
+        await vscode.env.clipboard.writeText(command);
+        confirmQuietly(vscode.l10n.t('Copied the SSH command: {0}', command));
+      } else if (picked === OPEN_SSH_CONFIG) await openConfig();
+    });
   return { added: true, alias: entry.alias, configPath, command };
 }

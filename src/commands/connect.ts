@@ -52,7 +52,9 @@ interface ConnectAnswers {
 export function connectConfigPath(): string {
   const configured = (vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') ?? '').trim();
   if (configured) {
-    return configured === '~' || configured.startsWith('~/') ? path.join(os.homedir(), configured.slice(1)) : configured;
+    return configured === '~' || configured.startsWith('~/')
+      ? path.join(os.homedir(), configured.slice(1))
+      : configured;
   }
   return path.join(sshDirectory(), 'config');
 }
@@ -70,12 +72,19 @@ async function loadServers(services: Services, compute: ComputeClient): Promise<
     const grouped = groupServersByKey(list.servers);
     return keyPairs.flatMap((keyPair) => {
       const node: KeyPairNode = { kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) };
-      return (grouped.byKey.get(keyPair.name) ?? []).map((server): ServerNode => ({ kind: 'server', server, keyPair: node }));
+      return (grouped.byKey.get(keyPair.name) ?? []).map((server): ServerNode => ({
+        kind: 'server',
+        server,
+        keyPair: node,
+      }));
     });
   });
 }
 
-async function pickServer(services: Services, arg: unknown): Promise<{ node: ServerNode; compute: ComputeClient } | undefined> {
+async function pickServer(
+  services: Services,
+  arg: unknown,
+): Promise<{ node: ServerNode; compute: ComputeClient } | undefined> {
   const compute = await ensureSetup(services);
   if (!compute) return undefined;
   if (isServerNode(arg)) return { node: arg, compute };
@@ -122,7 +131,11 @@ export function connectProblem(node: ServerNode, sshDir: string): string | undef
   return undefined;
 }
 
-async function guessUser(compute: ComputeClient, node: ServerNode, services: Services): Promise<LoginUserGuess | undefined> {
+async function guessUser(
+  compute: ComputeClient,
+  node: ServerNode,
+  services: Services,
+): Promise<LoginUserGuess | undefined> {
   const imageId = node.server.imageId;
   const rackspace = services.account.profile()?.provider.startsWith('rackspace') ?? false;
   try {
@@ -169,19 +182,28 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     validate: (v) =>
       v.trim() === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord('user name', v.trim(), 'user'),
   });
-  const aliasStep = textStep<'user' | 'alias', ConnectAnswers & Record<'user' | 'alias', string>>(services.ui, 'alias', {
-    title,
-    prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
-    validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
-  });
+  const aliasStep = textStep<'user' | 'alias', ConnectAnswers & Record<'user' | 'alias', string>>(
+    services.ui,
+    'alias',
+    {
+      title,
+      prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
+      validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
+    },
+  );
   const steps = (): Array<Step<ConnectAnswers>> => [
     ...(addresses.length > 1 ? [addressStep] : []),
-    userStep as Step<ConnectAnswers>,
-    aliasStep as Step<ConnectAnswers>,
+    userStep,
+    aliasStep,
   ];
   if (!(await runSteps(steps, state)) || !state.address) return undefined;
 
-  const entry: HostEntry = { alias: state.alias, hostName: state.address.ip, user: state.user, identityFile: local.privatePath };
+  const entry: HostEntry = {
+    alias: state.alias,
+    hostName: state.address.ip,
+    user: state.user,
+    identityFile: local.privatePath,
+  };
   let written;
   try {
     written = await writeHostEntry({ configPath, entry });
@@ -230,7 +252,11 @@ async function open(services: Services, alias: string, configPath: string): Prom
       }
     }
   }
-  const terminal = vscode.window.createTerminal({ name: alias, shellPath: 'ssh', shellArgs: ['-F', configPath, alias] });
+  const terminal = vscode.window.createTerminal({
+    name: alias,
+    shellPath: 'ssh',
+    shellArgs: ['-F', configPath, alias],
+  });
   terminal.show();
   return { kind: 'terminal', terminal };
 }

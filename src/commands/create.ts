@@ -21,7 +21,7 @@ import { askPassphrase, keyGeneration, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../commandIds';
-import { askNameAndSubmit, NamedFailure } from './nameLoop';
+import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { ensureSetup } from './setup';
 
 const TITLE = l10n.label('Create Server Key Pair');
@@ -49,16 +49,16 @@ export async function createCommand(services: Services): Promise<CreateKeyPairRe
 }
 
 /** `region`: the signed-in account's region, named in the title and messages. */
-async function runCreate(services: Services, compute: ComputeClient, region: string | undefined): Promise<CreateKeyPairResult | undefined> {
+async function runCreate(
+  services: Services,
+  compute: ComputeClient,
+  region: string | undefined,
+): Promise<CreateKeyPairResult | undefined> {
   const where = region ? vscode.l10n.t(' in {0}', region) : '';
   const dir = sshDirectory();
-  let microversion: string | undefined;
-  try {
-    microversion = (await compute.version()).microversion;
-  } catch (err) {
-    void showError(services.messages, err, vscode.l10n.t('Reading your key pairs'));
-    return undefined;
-  }
+  const version = await readMicroversion(services, compute);
+  if (!version) return undefined;
+  const { microversion } = version;
   let passphrase: string | undefined;
   if (askPassphrase()) {
     const answer = await askForPassphrase(services, region ? `${TITLE} in ${region}` : TITLE);
@@ -116,7 +116,8 @@ async function askForPassphrase(services: Services, title: string): Promise<stri
       title,
       prompt: vscode.l10n.t('Type the passphrase again'),
       password: true,
-      validate: (value) => (value === first || first.startsWith(value) ? undefined : vscode.l10n.t('The passphrases do not match.')),
+      validate: (value) =>
+        value === first || first.startsWith(value) ? undefined : vscode.l10n.t('The passphrases do not match.'),
     });
     if (again === undefined) return undefined;
     if (again === BACK) continue;
@@ -137,7 +138,10 @@ async function saveElsewhere(
   const saveAs = vscode.l10n.t('Save As…');
   const answer = await services.messages.show(
     'error',
-    vscode.l10n.t('The new private key could not be saved: {0} It exists only now: save it elsewhere, or the key pair is deleted from the server.', problem.message),
+    vscode.l10n.t(
+      'The new private key could not be saved: {0} It exists only now: save it elsewhere, or the key pair is deleted from the server.',
+      problem.message,
+    ),
     [saveAs],
     { modal: true },
   );
@@ -154,7 +158,12 @@ async function saveElsewhere(
     } catch (err) {
       const retry = vscode.l10n.t('Choose Another Place');
       const msg = err instanceof KeyFileError ? err.message : String(err);
-      const again = await services.messages.show('error', vscode.l10n.t('Saving to {0} failed: {1}', displayPath(target.fsPath), msg), [retry], { modal: true });
+      const again = await services.messages.show(
+        'error',
+        vscode.l10n.t('Saving to {0} failed: {1}', displayPath(target.fsPath), msg),
+        [retry],
+        { modal: true },
+      );
       if (again !== retry) return undefined;
       continue;
     }
@@ -182,7 +191,12 @@ export function fingerprintText(result: { fingerprint: string; publicKey: string
  * Opens the public key and says where both keys are, with the fingerprint. The pair exists
  * and is saved: a public key that cannot be opened is said as such, never as a failed create.
  */
-async function announce(services: Services, result: CreateKeyPairResult, where: string, passphrase?: string): Promise<void> {
+async function announce(
+  services: Services,
+  result: CreateKeyPairResult,
+  where: string,
+  passphrase?: string,
+): Promise<void> {
   log.info(`created "${result.name}" (${result.generation} key) ${result.fingerprint} → ${result.privatePath}`);
   const saved = vscode.l10n.t('Private key saved to {0}.', displayPath(result.privatePath));
   try {
@@ -193,20 +207,33 @@ async function announce(services: Services, result: CreateKeyPairResult, where: 
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     log.warn(`opening the public key of "${result.name}" failed: ${why}`);
-    void services.messages.show(
-      'warning',
-      vscode.l10n.t('Key pair "{0}" was created{1} and saved, but its public key could not be opened in an editor ({2}). {3}', result.name, where, why, saved),
-      [COPY_PUBLIC_KEY],
-    ).then(async (picked) => {
-      if (picked === COPY_PUBLIC_KEY) await vscode.env.clipboard.writeText(result.publicKey);
-    });
+    void services.messages
+      .show(
+        'warning',
+        vscode.l10n.t(
+          'Key pair "{0}" was created{1} and saved, but its public key could not be opened in an editor ({2}). {3}',
+          result.name,
+          where,
+          why,
+          saved,
+        ),
+        [COPY_PUBLIC_KEY],
+      )
+      .then(async (picked) => {
+        if (picked === COPY_PUBLIC_KEY) await vscode.env.clipboard.writeText(result.publicKey);
+      });
   }
 
   if (result.fingerprintMismatch) {
     const { server, computed } = result.fingerprintMismatch;
     void services.messages.show(
       'warning',
-      vscode.l10n.t('The fingerprint of key pair "{0}" does not match its public key: the server says {1}, the key gives {2}.', result.name, server, computed),
+      vscode.l10n.t(
+        'The fingerprint of key pair "{0}" does not match its public key: the server says {1}, the key gives {2}.',
+        result.name,
+        server,
+        computed,
+      ),
     );
   }
   // Buttons are known by id, never by their (translated) label.
@@ -220,16 +247,22 @@ async function announce(services: Services, result: CreateKeyPairResult, where: 
   if (socket && result.privateKey) actions.push({ id: 'agent', label: ADD_TO_AGENT });
   // Not awaited: the notification may stay open long after the command is done.
   void services.messages
-    .show('info', vscode.l10n.t('Key pair "{0}" created{1} ({2}). {3}', result.name, where, fingerprintText(result), saved), actions.map((a) => a.label))
+    .show(
+      'info',
+      vscode.l10n.t('Key pair "{0}" created{1} ({2}). {3}', result.name, where, fingerprintText(result), saved),
+      actions.map((a) => a.label),
+    )
     .then(async (label) => {
       const picked = actions.find((a) => a.label === label)?.id;
       if (picked === 'copy') {
         await vscode.env.clipboard.writeText(result.publicKey);
         confirmQuietly(vscode.l10n.t('Copied the public key of "{0}".', result.name));
-      }
-      else if (picked === 'reveal') await revealFile(services.messages, result.privatePath);
+      } else if (picked === 'reveal') await revealFile(services.messages, result.privatePath);
       else if (picked === 'sshConfig') {
-        await vscode.commands.executeCommand(COMMAND.addToSshConfig, { name: result.name, privatePath: result.privatePath });
+        await vscode.commands.executeCommand(COMMAND.addToSshConfig, {
+          name: result.name,
+          privatePath: result.privatePath,
+        });
       } else if (picked === 'agent' && result.privateKey) {
         await addCreatedToAgent(services, result, socket, passphrase);
       }
@@ -254,7 +287,8 @@ async function addCreatedToAgent(
     log.info(`added "${result.name}" (${sha256}) to ssh-agent`);
     vscode.window.setStatusBarMessage(vscode.l10n.t('Added "{0}" to ssh-agent ({1}).', result.name, sha256), 3000);
   } catch (err) {
-    const why = err instanceof AgentError || err instanceof PrivateKeyError ? err.message : vscode.l10n.t('unexpected error');
+    const why =
+      err instanceof AgentError || err instanceof PrivateKeyError ? err.message : vscode.l10n.t('unexpected error');
     log.warn(`adding "${result.name}" to ssh-agent failed: ${why}`);
     void services.messages.show('error', vscode.l10n.t('Adding "{0}" to ssh-agent failed: {1}', result.name, why));
   }

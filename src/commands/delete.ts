@@ -28,8 +28,12 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
   const shownFiles = files.map((f) => displayPath(f)).join(l10n.t(' and '));
   const detail =
-    l10n.t('Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.') +
-    (node.local ? l10n.t(' The local key files ({0}) are kept unless you choose "{1}".', shownFiles, l10n.t(DELETE_WITH_FILES)) : '');
+    l10n.t(
+      'Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.',
+    ) +
+    (node.local
+      ? l10n.t(' The local key files ({0}) are kept unless you choose "{1}".', shownFiles, l10n.t(DELETE_WITH_FILES))
+      : '');
   const answer = await services.messages.show(
     'warning',
     l10n.t('Delete key pair "{0}" from {1}?', name, where),
@@ -40,7 +44,9 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
 
   let existed: boolean;
   try {
-    existed = await withCancellableProgress(l10n.t('Deleting key pair "{0}"…', name), (signal) => compute.delete(name, signal));
+    existed = await withCancellableProgress(l10n.t('Deleting key pair "{0}"…', name), (signal) =>
+      compute.delete(name, signal),
+    );
   } catch (err) {
     // A delete cut short may still have happened: let the view look again.
     services.keyPairsChanged();
@@ -50,7 +56,9 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
   services.keyPairsChanged();
   log.info(existed ? `deleted key pair "${name}" from ${where}` : `key pair "${name}" was already gone from ${where}`);
   const outcome = existed ? 'deleted' : 'gone';
-  const said = existed ? l10n.t('Key pair "{0}" deleted from {1}.', name, where) : l10n.t('Key pair "{0}" was already deleted from {1}.', name, where);
+  const said = existed
+    ? l10n.t('Key pair "{0}" deleted from {1}.', name, where)
+    : l10n.t('Key pair "{0}" was already deleted from {1}.', name, where);
 
   if (answer === DELETE_WITH_FILES && node.local) {
     try {

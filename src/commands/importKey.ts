@@ -19,7 +19,7 @@ import { sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK, PickItem } from '../ui/userInput';
 import { COMMAND } from '../commandIds';
-import { askNameAndSubmit, NamedFailure } from './nameLoop';
+import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { ensureSetup } from './setup';
 
 const TITLE = l10n.label('Import Public Key');
@@ -42,13 +42,9 @@ export async function importCommand(services: Services): Promise<ImportCommandRe
   if (!chosen) return undefined;
   const { file, key, privatePath } = chosen;
 
-  let microversion: string | undefined;
-  try {
-    microversion = (await compute.version()).microversion;
-  } catch (err) {
-    void showError(services.messages, err, vscode.l10n.t('Reading your key pairs'));
-    return undefined;
-  }
+  const version = await readMicroversion(services, compute);
+  if (!version) return undefined;
+  const { microversion } = version;
   let imported;
   try {
     imported = await askNameAndSubmit(services, {
@@ -57,13 +53,19 @@ export async function importCommand(services: Services): Promise<ImportCommandRe
       value: defaultImportName(key, file, microversion),
       microversion,
       submit: (name) =>
-        withCancellableProgress(vscode.l10n.t('Importing public key as "{0}"{1}…', name, where), (signal) => importKeyPair({ compute, name, key, signal })),
+        withCancellableProgress(vscode.l10n.t('Importing public key as "{0}"{1}…', name, where), (signal) =>
+          importKeyPair({ compute, name, key, signal }),
+        ),
     });
   } catch (err) {
     if (!(err instanceof NamedFailure)) throw err;
     // An answer lost on the way may hide a pair that was created: let the view look.
     if (err.reason instanceof ApiError && err.reason.ambiguous) services.keyPairsChanged();
-    void showError(services.messages, err.reason, vscode.l10n.t('Importing public key as "{0}"{1}', err.keyPairName, where));
+    void showError(
+      services.messages,
+      err.reason,
+      vscode.l10n.t('Importing public key as "{0}"{1}', err.keyPairName, where),
+    );
     return undefined;
   }
   if (!imported) return undefined;
@@ -73,25 +75,43 @@ export async function importCommand(services: Services): Promise<ImportCommandRe
 }
 
 /** The key to import: a listed `.pub` file or one chosen with the open dialog, parsed. */
-async function chooseKey(services: Services, dir: string): Promise<{ file: string; key: PublicKeyInfo; privatePath?: string } | undefined> {
+async function chooseKey(
+  services: Services,
+  dir: string,
+): Promise<{ file: string; key: PublicKeyInfo; privatePath?: string } | undefined> {
   const files = await listPublicKeyFiles(dir);
   const items: Array<PickItem<{ file: PublicKeyFile; key: PublicKeyInfo } | 'choose'>> = files.flatMap((f) =>
     f.key
-      ? [{ label: f.file, description: f.key.comment ? `${f.key.type} ${f.key.comment}` : f.key.type, detail: `MD5:${f.fingerprint} · ${sha256Fingerprint(f.key.blob)}`, value: { file: f, key: f.key } }]
+      ? [
+          {
+            label: f.file,
+            description: f.key.comment ? `${f.key.type} ${f.key.comment}` : f.key.type,
+            detail: `MD5:${f.fingerprint} · ${sha256Fingerprint(f.key.blob)}`,
+            value: { file: f, key: f.key },
+          },
+        ]
       : [],
   );
   const listed = items.length > 0;
   if (listed) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator, value: 'choose' });
-  items.push({ label: vscode.l10n.t(CHOOSE_FILE), iconPath: new vscode.ThemeIcon('folder-opened'), alwaysShow: true, value: 'choose' });
+  items.push({
+    label: vscode.l10n.t(CHOOSE_FILE),
+    iconPath: new vscode.ThemeIcon('folder-opened'),
+    alwaysShow: true,
+    value: 'choose',
+  });
   const picked = await services.ui.pick({
     title: vscode.l10n.t(TITLE),
-    placeholder: listed ? vscode.l10n.t('Choose a public key from {0}', displayPath(dir)) : vscode.l10n.t('No public keys in {0}: choose a file', displayPath(dir)),
+    placeholder: listed
+      ? vscode.l10n.t('Choose a public key from {0}', displayPath(dir))
+      : vscode.l10n.t('No public keys in {0}: choose a file', displayPath(dir)),
     items,
     matchOnDescription: true,
     matchOnDetail: true,
   });
   if (picked === undefined || picked === BACK) return undefined;
-  if (picked !== 'choose') return { file: picked.file.publicPath, key: picked.key, privatePath: picked.file.privatePath };
+  if (picked !== 'choose')
+    return { file: picked.file.publicPath, key: picked.key, privatePath: picked.file.privatePath };
 
   const uris = await services.ui.openDialog({
     title: vscode.l10n.t(TITLE),
@@ -130,13 +150,34 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
-function announce(services: Services, result: ImportResult, file: string, privatePath: string | undefined, where: string): void {
+function announce(
+  services: Services,
+  result: ImportResult,
+  file: string,
+  privatePath: string | undefined,
+  where: string,
+): void {
   const { keyPair } = result;
-  log.info(`imported ${displayPath(file)} as "${keyPair.name}" ${keyPair.fingerprint} (local ${result.localFingerprint})`);
+  log.info(
+    `imported ${displayPath(file)} as "${keyPair.name}" ${keyPair.fingerprint} (local ${result.localFingerprint})`,
+  );
   const actions = privatePath ? [ADD_TO_SSH_CONFIG] : [];
   const message = result.matches
-    ? vscode.l10n.t('Key pair "{0}" imported{1} from {2} ({3}); the fingerprint matches the local key.', keyPair.name, where, displayPath(file), keyPair.fingerprint)
-    : vscode.l10n.t('Key pair "{0}" imported{1} from {2}, but the server\'s fingerprint {3} does not match the local key\'s {4}.', keyPair.name, where, displayPath(file), keyPair.fingerprint, result.localFingerprint);
+    ? vscode.l10n.t(
+        'Key pair "{0}" imported{1} from {2} ({3}); the fingerprint matches the local key.',
+        keyPair.name,
+        where,
+        displayPath(file),
+        keyPair.fingerprint,
+      )
+    : vscode.l10n.t(
+        'Key pair "{0}" imported{1} from {2}, but the server\'s fingerprint {3} does not match the local key\'s {4}.',
+        keyPair.name,
+        where,
+        displayPath(file),
+        keyPair.fingerprint,
+        result.localFingerprint,
+      );
   // Not awaited: the notification may stay open long after the command is done.
   void services.messages.show(result.matches ? 'info' : 'warning', message, actions).then(async (picked) => {
     if (picked === ADD_TO_SSH_CONFIG && privatePath) {

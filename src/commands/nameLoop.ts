@@ -25,7 +25,10 @@ export interface NameLoop<T> {
  * The name accepted and what `submit` returned, or undefined when the user cancelled.
  * Errors other than a conflict propagate with the name (`NamedFailure`).
  */
-export async function askNameAndSubmit<T>(services: Services, loop: NameLoop<T>): Promise<{ name: string; result: T } | undefined> {
+export async function askNameAndSubmit<T>(
+  services: Services,
+  loop: NameLoop<T>,
+): Promise<{ name: string; result: T } | undefined> {
   let value = loop.value;
   let error: string | undefined;
   for (;;) {
@@ -66,5 +69,21 @@ export class NamedFailure extends Error {
   ) {
     super(`submitting "${keyPairName}" failed`);
     this.name = 'NamedFailure';
+  }
+}
+
+/**
+ * The server's microversion, which decides the name rules; undefined (after showing why)
+ * when the server could not be asked.
+ */
+export async function readMicroversion(
+  services: Services,
+  compute: ComputeClient,
+): Promise<{ microversion: string | undefined } | undefined> {
+  try {
+    return { microversion: (await compute.version()).microversion };
+  } catch (err) {
+    void showError(services.messages, err, l10n.t('Reading your key pairs'));
+    return undefined;
   }
 }

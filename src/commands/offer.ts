@@ -7,7 +7,13 @@ import { Services } from '../services';
 import { Severity } from '../ui/notify';
 import { CommandId } from '../commandIds';
 
-export function offerCommand(services: Services, severity: Severity, message: string, button: string, command: CommandId): void {
+export function offerCommand(
+  services: Services,
+  severity: Severity,
+  message: string,
+  button: string,
+  command: CommandId,
+): void {
   void services.messages.show(severity, message, [button]).then(async (picked) => {
     if (picked === button) await vscode.commands.executeCommand(command);
   });

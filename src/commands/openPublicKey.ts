@@ -5,7 +5,10 @@ import { Services } from '../services';
 import { pickKeyPair } from './pickKeyPair';
 
 /** Resolves to the document shown. */
-export async function openPublicKeyCommand(services: Services, arg?: unknown): Promise<vscode.TextDocument | undefined> {
+export async function openPublicKeyCommand(
+  services: Services,
+  arg?: unknown,
+): Promise<vscode.TextDocument | undefined> {
   const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Open Public Key') });
   if (!node) return undefined;
   const file = `${node.keyPair.name.replace(/[/\\]/g, '_')}.pub`;

@@ -28,7 +28,11 @@ export async function pickKeyPair(
     try {
       nodes = await withCancellableProgress(l10n.t('Loading key pairs…'), async (signal) => {
         const [all, index] = await Promise.all([compute.listAll({ signal }), localKeyIndex(dir)]);
-        return all.map((keyPair): KeyPairNode => ({ kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) }));
+        return all.map((keyPair): KeyPairNode => ({
+          kind: 'keypair',
+          keyPair,
+          local: findLocalKey(index, keyPair.fingerprint),
+        }));
       });
     } catch (err) {
       void showError(services.messages, err, l10n.t('Loading key pairs'));

@@ -10,7 +10,10 @@ export async function revealPrivateKeyCommand(services: Services, arg?: unknown)
   const node = await pickKeyPair(services, arg, { title: l10n.t('Reveal Private Key File'), localOnly: true });
   if (!node) return undefined;
   if (!node.local) {
-    void services.messages.show('info', l10n.t('The private key of "{0}" is not in {1}.', node.keyPair.name, displayPath(sshDirectory())));
+    void services.messages.show(
+      'info',
+      l10n.t('The private key of "{0}" is not in {1}.', node.keyPair.name, displayPath(sshDirectory())),
+    );
     return undefined;
   }
   await revealFile(services.messages, node.local.privatePath);

@@ -32,7 +32,7 @@ import { guessLoginUser } from '../servers/loginUser';
 import { Services } from '../services';
 import { keyGeneration, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
-import { askNameAndSubmit, NamedFailure } from './nameLoop';
+import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { pickKeyPair } from './pickKeyPair';
 import { ensureSetup } from './setup';
 
@@ -65,7 +65,11 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
   if (!node.local) {
     void services.messages.show(
       'info',
-      vscode.l10n.t('Key pair "{0}" has no private key in {1}: it cannot be rotated here.', oldName, displayPath(sshDirectory())),
+      vscode.l10n.t(
+        'Key pair "{0}" has no private key in {1}: it cannot be rotated here.',
+        oldName,
+        displayPath(sshDirectory()),
+      ),
     );
     return undefined;
   }
@@ -84,13 +88,9 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
   if (!servers) return undefined;
 
   const dir = sshDirectory();
-  let microversion: string | undefined;
-  try {
-    microversion = (await compute.version()).microversion;
-  } catch (err) {
-    void showError(services.messages, err, vscode.l10n.t('Reading your key pairs'));
-    return undefined;
-  }
+  const version = await readMicroversion(services, compute);
+  if (!version) return undefined;
+  const { microversion } = version;
 
   // The rotation's own progress: shown from after the create until the final modal.
   let report: (message: string) => void = () => undefined;
@@ -122,7 +122,7 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
             generation: keyGeneration(),
             signal,
             // The files could not be written: the new pair is deleted again and nothing else changes.
-            rescue: async () => undefined,
+            rescue: () => Promise.resolve(undefined),
             log: (line) => log.info(line),
           }),
         ),
@@ -168,7 +168,10 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
 
 /** A server of the old pair as the pick offers it. */
 async function chooseServers(
-  services: Services, compute: ComputeClient, keyName: string, title: string,
+  services: Services,
+  compute: ComputeClient,
+  keyName: string,
+  title: string,
 ): Promise<RotationServer[] | undefined> {
   const rackspace = services.account.profile()?.provider.startsWith('rackspace') ?? false;
   let candidates: Array<{ server: Server; rotation?: RotationServer; why?: string }>;
@@ -243,9 +246,14 @@ function serverLine(entry: ServerSummary): string {
   const where = `${server.name} (${server.target.user}@${server.target.host})`;
   if (!result.error) return vscode.l10n.t('✓ {0}: new key installed and checked, old key removed.', where);
   const { step, message } = result.error;
-  if (step === 'install') return vscode.l10n.t('✗ {0}: not changed; the old key still works there. {1}', where, message);
+  if (step === 'install')
+    return vscode.l10n.t('✗ {0}: not changed; the old key still works there. {1}', where, message);
   if (step === 'verify') {
-    return vscode.l10n.t('✗ {0}: the new key was added but does not log in; the old key still works there. {1}', where, message);
+    return vscode.l10n.t(
+      '✗ {0}: the new key was added but does not log in; the old key still works there. {1}',
+      where,
+      message,
+    );
   }
   return vscode.l10n.t('✗ {0}: the new key works, but the old key could not be removed. {1}', where, message);
 }
@@ -273,7 +281,11 @@ async function confirmDeleteOld(services: Services, summary: RotationSummary): P
   ];
   const answer = await services.messages.show(
     failed ? 'warning' : 'info',
-    vscode.l10n.t('Key pair "{0}" was replaced by "{1}". Delete the old key pair "{0}" from the cloud?', summary.oldPair.name, summary.newPair.name),
+    vscode.l10n.t(
+      'Key pair "{0}" was replaced by "{1}". Delete the old key pair "{0}" from the cloud?',
+      summary.oldPair.name,
+      summary.newPair.name,
+    ),
     buttons.map((b) => b.label),
     { modal: true, detail: lines.join('\n') },
   );
@@ -298,6 +310,12 @@ function tellOutcome(services: Services, result: RotateKeyPairResult): void {
         : vscode.l10n.t('The old key pair "{0}" was deleted; its private key file was kept.', result.oldPair.name);
   void services.messages.show(
     'info',
-    vscode.l10n.t('Rotated to "{0}": {1} of {2} servers updated. {3}', result.newPair.name, ok, result.servers.length, kept),
+    vscode.l10n.t(
+      'Rotated to "{0}": {1} of {2} servers updated. {3}',
+      result.newPair.name,
+      ok,
+      result.servers.length,
+      kept,
+    ),
   );
 }

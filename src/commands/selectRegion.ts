@@ -34,7 +34,13 @@ export async function regionStep(
 export async function selectRegionCommand(services: Services): Promise<string | undefined> {
   const profile = services.account.profile();
   if (!profile) {
-    offerCommand(services, 'info', l10n.t('Regions come from a signed-in account. Sign in first.'), SIGN_IN, COMMAND.signIn);
+    offerCommand(
+      services,
+      'info',
+      l10n.t('Regions come from a signed-in account. Sign in first.'),
+      SIGN_IN,
+      COMMAND.signIn,
+    );
     return undefined;
   }
   const result = await (await services.tokenManager()).session();

@@ -24,7 +24,9 @@ export async function ensureSetup(services: Services): Promise<ComputeClient | u
     return undefined;
   }
   if (compute === 'endpoint') {
-    const message = vscode.l10n.t('Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.');
+    const message = vscode.l10n.t(
+      'Sign in to Rackspace or OpenStack, or set "keypairs.endpoint" to your Compute API, first.',
+    );
     void services.messages.show('warning', message, [SIGN_IN, OPEN_SETTING]).then(async (picked) => {
       if (picked === SIGN_IN) await vscode.commands.executeCommand(COMMAND.signIn);
       if (picked === OPEN_SETTING) await openSetting('endpoint');
@@ -32,7 +34,13 @@ export async function ensureSetup(services: Services): Promise<ComputeClient | u
     return undefined;
   }
   if (compute === 'token') {
-    offerCommand(services, 'warning', vscode.l10n.t('No API token is set. Set one to talk to the Compute API.'), SET_TOKEN, COMMAND.setToken);
+    offerCommand(
+      services,
+      'warning',
+      vscode.l10n.t('No API token is set. Set one to talk to the Compute API.'),
+      SET_TOKEN,
+      COMMAND.setToken,
+    );
     return undefined;
   }
   return compute;

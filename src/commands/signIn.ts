@@ -55,7 +55,11 @@ export async function signInCommand(services: Services): Promise<string | undefi
       answers.region = region;
       return 'next';
     };
-    return [chooseProvider, ...provider.steps(services.ui, state, check), ...(provider.id === 'direct' ? [] : [chooseRegion])];
+    return [
+      chooseProvider,
+      ...provider.steps(services.ui, state, check),
+      ...(provider.id === 'direct' ? [] : [chooseRegion]),
+    ];
   };
 
   const state = emptySignIn();
@@ -67,14 +71,20 @@ export async function signInCommand(services: Services): Promise<string | undefi
 
 async function useDirect(services: Services, state: SignInState): Promise<string> {
   await services.account.signOut();
-  await vscode.workspace.getConfiguration(SECTION).update('endpoint', state.endpoint, vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration(SECTION)
+    .update('endpoint', state.endpoint, vscode.ConfigurationTarget.Global);
   await services.secrets.setToken(state.secret);
   services.targetChanged();
   void services.messages.show('info', vscode.l10n.t('Using {0} with the API token in secret storage.', state.endpoint));
   return state.endpoint;
 }
 
-async function keepAccount(services: Services, provider: IdentityProvider, state: SignInState): Promise<string | undefined> {
+async function keepAccount(
+  services: Services,
+  provider: IdentityProvider,
+  state: SignInState,
+): Promise<string | undefined> {
   const { result, region } = state;
   const credentials = provider.credentials(state);
   if (!result || region === undefined || !credentials || provider.id === 'direct') return undefined;
@@ -88,6 +98,9 @@ async function keepAccount(services: Services, provider: IdentityProvider, state
   await services.account.signIn(profile, credentials, result);
   services.targetChanged();
   log.info(`signed in: ${result.accountLabel}, region ${region}`);
-  void services.messages.show('info', vscode.l10n.t('Signed in as {0}. Key pairs go to region {1}.', result.accountLabel, region));
+  void services.messages.show(
+    'info',
+    vscode.l10n.t('Signed in as {0}. Key pairs go to region {1}.', result.accountLabel, region),
+  );
   return result.accountLabel;
 }

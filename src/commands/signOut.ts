@@ -8,6 +8,8 @@ export async function signOutCommand(services: Services): Promise<void> {
   services.targetChanged();
   void services.messages.show(
     'info',
-    label ? l10n.t('Signed out of {0}. Its credentials and tokens were removed.', label) : l10n.t('Signed out. Stored tokens were removed.'),
+    label
+      ? l10n.t('Signed out of {0}. Its credentials and tokens were removed.', label)
+      : l10n.t('Signed out. Stored tokens were removed.'),
   );
 }

@@ -52,7 +52,9 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
 export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
     const handler = COMMANDS[name];
-    context.subscriptions.push(vscode.commands.registerCommand(COMMAND[name], (arg?: unknown) => runCommand(services, name, handler, arg)));
+    context.subscriptions.push(
+      vscode.commands.registerCommand(COMMAND[name], (arg?: unknown) => runCommand(services, name, handler, arg)),
+    );
   }
 }
 
@@ -60,7 +62,12 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
  * Runs one command: its result, or undefined when it failed (the error is shown, not
  * awaited) or was cancelled (nothing is shown).
  */
-export async function runCommand(services: Services, name: CommandName, handler: CommandHandler, arg?: unknown): Promise<unknown> {
+export async function runCommand(
+  services: Services,
+  name: CommandName,
+  handler: CommandHandler,
+  arg?: unknown,
+): Promise<unknown> {
   try {
     return await handler(services, arg);
   } catch (err) {

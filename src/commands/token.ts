@@ -9,7 +9,11 @@ export async function setTokenCommand(services: Services): Promise<boolean> {
     prompt: l10n.t("API token for the Compute API (sent as X-Auth-Token). It is kept in VS Code's secret storage."),
     password: true,
     validate: (value) =>
-      value.trim() === '' ? l10n.t('Enter the token.') : /\s/.test(value.trim()) ? l10n.t('A token has no spaces or line breaks.') : undefined,
+      value.trim() === ''
+        ? l10n.t('Enter the token.')
+        : /\s/.test(value.trim())
+          ? l10n.t('A token has no spaces or line breaks.')
+          : undefined,
   });
   if (token === undefined || token === BACK) return false;
   await services.secrets.setToken(token.trim());

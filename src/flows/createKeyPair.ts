@@ -38,7 +38,10 @@ export interface CreateKeyPairOptions {
    * private key elsewhere (the shell asks the user) and say where, or return undefined
    * to give up: the pair is then deleted on the server.
    */
-  rescue(problem: KeyFileError, key: { privateKey: string; publicKey: string; fileBase: string }): Promise<SavedKeyFiles | undefined>;
+  rescue(
+    problem: KeyFileError,
+    key: { privateKey: string; publicKey: string; fileBase: string },
+  ): Promise<SavedKeyFiles | undefined>;
   /**
    * Local generation only: protects the new private key with this passphrase (OpenSSH
    * format, bcrypt_pbkdf + aes256-ctr). Empty or absent: no passphrase.
@@ -182,7 +185,8 @@ export async function createKeyPair(o: CreateKeyPairOptions): Promise<CreateKeyP
   const existing = targets.existing[0];
   if (existing !== undefined) throw new KeyFileError('exists', existing);
   const version = await o.compute.version(o.signal);
-  const localOnly = version.microversion !== undefined && compareVersions(version.microversion, LOCAL_ONLY_MICROVERSION) >= 0;
+  const localOnly =
+    version.microversion !== undefined && compareVersions(version.microversion, LOCAL_ONLY_MICROVERSION) >= 0;
   const generation: KeyGeneration = localOnly ? 'local' : (o.generation ?? 'server');
   return generation === 'local' ? createLocal(o, fileBase) : createOnServer(o, fileBase);
 }
@@ -207,7 +211,8 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
     publicKey = info.line;
     privateKey = serverPrivateKey(created.privateKey as string, info);
   } catch (err) {
-    const problem = err instanceof ServerKeyError ? err : new ServerKeyError('private-key', 'The key could not be checked.');
+    const problem =
+      err instanceof ServerKeyError ? err : new ServerKeyError('private-key', 'The key could not be checked.');
     o.log?.(`the answer for "${o.name}" is not usable (${problem.problem}); deleting the pair`);
     throw new CreateAbandonedError(o.name, problem, (await deleteQuietly(o)) ? 'deleted' : 'unknown');
   }
@@ -257,7 +262,12 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
  */
 async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<CreateKeyPairResult> {
   const key = await generateEd25519Async({ comment: o.name, passphrase: o.passphrase });
-  const saved = await saveKeyPair({ dir: o.sshDirectory, fileBase, privateKey: key.privateKey, publicKey: key.publicKey });
+  const saved = await saveKeyPair({
+    dir: o.sshDirectory,
+    fileBase,
+    privateKey: key.privateKey,
+    publicKey: key.publicKey,
+  });
   const discardFiles = () => removeKeyFiles(saved).catch(() => undefined);
   let created;
   try {
@@ -291,15 +301,18 @@ async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<C
     }
     created = existing;
   }
-  return withPrivateKey({
-    name: created.name,
-    publicKey: key.publicKey,
-    fingerprint: created.fingerprint,
-    generation: 'local',
-    fingerprintMismatch: compareFingerprint(key.publicKey, created.fingerprint),
-    ...saved,
-    rescued: false,
-  }, key.privateKey);
+  return withPrivateKey(
+    {
+      name: created.name,
+      publicKey: key.publicKey,
+      fingerprint: created.fingerprint,
+      generation: 'local',
+      fingerprintMismatch: compareFingerprint(key.publicKey, created.fingerprint),
+      ...saved,
+      rescued: false,
+    },
+    key.privateKey,
+  );
 }
 
 /** True when the server's pair holds our public key (same key data, or the same fingerprint). */

@@ -69,22 +69,37 @@ export function sshArguments(target: SshTarget, identityFile: string, timeoutSec
   checkWord('host', target.host);
   checkWord('user', target.user);
   const port = target.port ?? 22;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RemoteKeyError('unreachable', `Invalid port ${port}.`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RemoteKeyError('unreachable', `Invalid port ${port}.`);
   const args = [
-    '-F', target.configFile ?? '/dev/null',
-    '-i', identityFile,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'PasswordAuthentication=no',
-    '-o', 'KbdInteractiveAuthentication=no',
-    '-o', 'PreferredAuthentications=publickey',
-    '-o', 'ControlMaster=no',
-    '-o', 'ControlPath=none',
-    '-o', 'ForwardAgent=no',
-    '-o', 'ClearAllForwardings=yes',
-    '-o', 'RequestTTY=no',
-    '-o', `ConnectTimeout=${Math.max(1, Math.min(timeoutSeconds, 30))}`,
-    '-o', `StrictHostKeyChecking=${target.strictHostKeyChecking ?? 'yes'}`,
+    '-F',
+    target.configFile ?? '/dev/null',
+    '-i',
+    identityFile,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'PasswordAuthentication=no',
+    '-o',
+    'KbdInteractiveAuthentication=no',
+    '-o',
+    'PreferredAuthentications=publickey',
+    '-o',
+    'ControlMaster=no',
+    '-o',
+    'ControlPath=none',
+    '-o',
+    'ForwardAgent=no',
+    '-o',
+    'ClearAllForwardings=yes',
+    '-o',
+    'RequestTTY=no',
+    '-o',
+    `ConnectTimeout=${Math.max(1, Math.min(timeoutSeconds, 30))}`,
+    '-o',
+    `StrictHostKeyChecking=${target.strictHostKeyChecking ?? 'yes'}`,
   ];
   if (target.knownHostsFile) {
     args.push('-o', `UserKnownHostsFile=${target.knownHostsFile}`, '-o', 'GlobalKnownHostsFile=/dev/null');
@@ -142,26 +157,42 @@ function runSsh(args: string[], input: Buffer, opts: SshRunOptions): Promise<Ssh
 }
 
 /** Classifies a failed `ssh` run from its status and stderr (ssh exits 255 for its own errors). */
-export function classifySshFailure(status: number | null, stderr: string, timedOut: boolean): LoginCheck & { ok: false } {
+export function classifySshFailure(
+  status: number | null,
+  stderr: string,
+  timedOut: boolean,
+): LoginCheck & { ok: false } {
   const text = stderr.replace(/[^\x20-\x7e\n]/g, '?').trim();
-  const last = text.split('\n').filter((l) => l && !l.startsWith('Warning: Permanently added')).slice(-3).join(' ');
+  const last = text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('Warning: Permanently added'))
+    .slice(-3)
+    .join(' ');
   const fail = (kind: RemoteFailureKind, message: string) => ({ ok: false as const, kind, message });
   if (timedOut || /Connection timed out|Operation timed out|timed out during banner exchange/.test(text)) {
     return fail('timeout', `No answer in time${last ? ` (${last})` : ''}.`);
   }
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(text)) {
-    return fail('host-key-mismatch', 'The server\'s host key does not match the known host key.');
+    return fail('host-key-mismatch', "The server's host key does not match the known host key.");
   }
   if (/No \S+ host key is known|Host key verification failed/.test(text)) {
-    return fail('host-key-unknown', 'The server\'s host key is not known, and strict host key checking is on.');
+    return fail('host-key-unknown', "The server's host key is not known, and strict host key checking is on.");
   }
-  if (/Identity file .* not accessible|Load key .*: (?:No such file|Permission denied|incorrect passphrase|error in libcrypto|invalid format)|UNPROTECTED PRIVATE KEY FILE|no such identity/i.test(text)) {
+  if (
+    /Identity file .* not accessible|Load key .*: (?:No such file|Permission denied|incorrect passphrase|error in libcrypto|invalid format)|UNPROTECTED PRIVATE KEY FILE|no such identity/i.test(
+      text,
+    )
+  ) {
     return fail('identity-unusable', `The private key file can't be used: ${last}`);
   }
   if (/Permission denied \(|Too many authentication failures|No more authentication methods/.test(text)) {
     return fail('auth-refused', 'The server refused the key.');
   }
-  if (/Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Connection closed by|Connection reset/.test(text)) {
+  if (
+    /Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Connection closed by|Connection reset/.test(
+      text,
+    )
+  ) {
     return fail('unreachable', `Could not connect: ${last}`);
   }
   return fail('remote-error', `ssh exited with ${status ?? 'a signal'}${last ? `: ${last}` : ''}`);
@@ -171,7 +202,11 @@ export function classifySshFailure(status: number | null, stderr: string, timedO
  * Logs in with only `identityFile` (BatchMode, IdentitiesOnly, no passwords) and runs a
  * harmless command. Never throws for SSH failures: they come back classified.
  */
-export async function verifyLogin(target: SshTarget, identityFile: string, opts: SshRunOptions = {}): Promise<LoginCheck> {
+export async function verifyLogin(
+  target: SshTarget,
+  identityFile: string,
+  opts: SshRunOptions = {},
+): Promise<LoginCheck> {
   let args: string[];
   try {
     args = sshArguments(target, identityFile, opts.timeoutSeconds);
@@ -221,8 +256,11 @@ interface RemoteFile {
 }
 
 async function readRemote(target: SshTarget, identityFile: string, opts: SshRunOptions): Promise<RemoteFile> {
-  const run = await runSsh([...sshArguments(target, identityFile, opts.timeoutSeconds), remoteCommand(READ_SCRIPT)],
-    Buffer.alloc(0), opts);
+  const run = await runSsh(
+    [...sshArguments(target, identityFile, opts.timeoutSeconds), remoteCommand(READ_SCRIPT)],
+    Buffer.alloc(0),
+    opts,
+  );
   if (run.status !== 0) throw remoteFailure(run);
   // Login scripts may print before the command runs: the answer starts at the marker line.
   const out = run.stdout.toString('latin1');
@@ -232,15 +270,22 @@ async function readRemote(target: SshTarget, identityFile: string, opts: SshRunO
   const head = (nl < 0 ? all : all.slice(0, nl)).replace(/^KEYPAIRS-AK /, '');
   if (head === 'absent') return { state: 'absent', text: '' };
   const m = /^present (\d+) (\d+)$/.exec(head);
-  if (!m) throw new RemoteKeyError('remote-error', 'The server gave an unexpected answer while reading authorized_keys.');
-  if (Number(m[2]) > MAX_FILE_BYTES) throw new RemoteKeyError('unsupported-file', 'authorized_keys is larger than 1 MiB.');
+  if (!m)
+    throw new RemoteKeyError('remote-error', 'The server gave an unexpected answer while reading authorized_keys.');
+  if (Number(m[2]) > MAX_FILE_BYTES)
+    throw new RemoteKeyError('unsupported-file', 'authorized_keys is larger than 1 MiB.');
   const text = all.slice(nl + 1);
-  if (text.length !== Number(m[2])) throw new RemoteKeyError('file-changed', 'authorized_keys changed while it was read.');
+  if (text.length !== Number(m[2]))
+    throw new RemoteKeyError('file-changed', 'authorized_keys changed while it was read.');
   return { state: `${m[1]} ${m[2]}`, text };
 }
 
 async function writeRemote(
-  target: SshTarget, identityFile: string, before: RemoteFile, text: string, opts: SshRunOptions,
+  target: SshTarget,
+  identityFile: string,
+  before: RemoteFile,
+  text: string,
+  opts: SshRunOptions,
 ): Promise<void> {
   const bytes = Buffer.from(text, 'latin1');
   const command = remoteCommand(WRITE_SCRIPT, before.state, String(bytes.length));
@@ -253,8 +298,14 @@ function remoteFailure(run: SshRun): RemoteKeyError {
     const c = classifySshFailure(run.status, run.stderr, run.timedOut);
     return new RemoteKeyError(c.kind, c.message);
   }
-  const detail = run.stderr.replace(/[^\x20-\x7e\n]/g, '?').trim().split('\n').slice(-1)[0] ?? '';
-  const kind: RemoteFailureKind = run.status === 21 ? 'unsupported-file' : run.status === 23 ? 'file-changed' : 'remote-error';
+  const detail =
+    run.stderr
+      .replace(/[^\x20-\x7e\n]/g, '?')
+      .trim()
+      .split('\n')
+      .slice(-1)[0] ?? '';
+  const kind: RemoteFailureKind =
+    run.status === 21 ? 'unsupported-file' : run.status === 23 ? 'file-changed' : 'remote-error';
   return new RemoteKeyError(kind, `The server could not update authorized_keys${detail ? `: ${detail}` : ''}.`);
 }
 
@@ -273,7 +324,10 @@ function keyLine(publicKey: string): { key: string; line: string } {
  * Throws {@link RemoteKeyError}; the file is then unchanged.
  */
 export async function installPublicKey(
-  target: SshTarget, identityFile: string, newPublicKey: string, opts: SshRunOptions = {},
+  target: SshTarget,
+  identityFile: string,
+  newPublicKey: string,
+  opts: SshRunOptions = {},
 ): Promise<{ changed: boolean }> {
   const { line } = keyLine(newPublicKey);
   const before = await readRemote(target, identityFile, opts);
@@ -288,7 +342,10 @@ export async function installPublicKey(
  * Throws {@link RemoteKeyError}; the file is then unchanged.
  */
 export async function removePublicKey(
-  target: SshTarget, identityFile: string, oldPublicKey: string, opts: SshRunOptions = {},
+  target: SshTarget,
+  identityFile: string,
+  oldPublicKey: string,
+  opts: SshRunOptions = {},
 ): Promise<{ removed: number }> {
   const { line } = keyLine(oldPublicKey);
   const before = await readRemote(target, identityFile, opts);
@@ -321,7 +378,9 @@ export interface ServerRotationResult {
  * first failure; the old key keeps working until the new one is verified.
  */
 export async function rotateOnServer(
-  target: SshTarget, keys: RotationKeys, opts: SshRunOptions = {},
+  target: SshTarget,
+  keys: RotationKeys,
+  opts: SshRunOptions = {},
 ): Promise<ServerRotationResult> {
   const result: ServerRotationResult = { installed: false, verified: false, oldRemoved: false };
   const stop = (step: 'install' | 'verify' | 'remove', err: unknown): ServerRotationResult => {

@@ -124,7 +124,9 @@ export function serverFailure(summary: ServerSummary): RemoteFailureKind | undef
  * is written at its target. Throws {@link KeyFileError}.
  */
 export async function retargetConfigFile(
-  configPath: string, change: { oldPath: string; newPath: string }, home?: string,
+  configPath: string,
+  change: { oldPath: string; newPath: string },
+  home?: string,
 ): Promise<ConfigChange | undefined> {
   let target: string;
   try {
@@ -152,7 +154,7 @@ export async function retargetConfigFile(
  * cancelled: then nothing changed. Errors of `createNewPair` propagate (nothing changed).
  */
 export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyPairResult | undefined> {
-  const say = o.progress ?? (() => undefined);
+  const say = (message: string): void => o.progress?.(message);
   say(`Creating the new key pair…`);
   const newPair = await o.createNewPair();
   if (!newPair) return undefined;
@@ -163,7 +165,9 @@ export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyP
     say(`Updating ${configPath}…`);
     try {
       const change = await retargetConfigFile(
-        configPath, { oldPath: o.oldPair.privatePath, newPath: newPair.privatePath }, o.home,
+        configPath,
+        { oldPath: o.oldPair.privatePath, newPath: newPair.privatePath },
+        o.home,
       );
       if (change && change.entries.length > 0) configChanges.push(change);
     } catch (err) {
@@ -175,12 +179,16 @@ export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyP
   const servers: ServerSummary[] = [];
   for (const server of o.servers) {
     say(`Updating server ${server.name}…`);
-    const result = await rotateOnServer(server.target, {
-      oldIdentityFile: o.oldPair.privatePath,
-      oldPublicKey: o.oldPair.publicKey,
-      newIdentityFile: newPair.privatePath,
-      newPublicKey: newPair.publicKey,
-    }, o.ssh);
+    const result = await rotateOnServer(
+      server.target,
+      {
+        oldIdentityFile: o.oldPair.privatePath,
+        oldPublicKey: o.oldPair.publicKey,
+        newIdentityFile: newPair.privatePath,
+        newPublicKey: newPair.publicKey,
+      },
+      o.ssh,
+    );
     servers.push({ server, result });
   }
 

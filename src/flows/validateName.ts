@@ -60,7 +60,10 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
     where = `Saves ${ctx.directoryShown}/${file} and ${file}.pub.`;
   }
   if (ctx.takenLower?.has(name.toLowerCase())) {
-    return { severity: 'warning', message: `A key pair with this name in different case exists; some clouds treat names case-insensitively. ${where}` };
+    return {
+      severity: 'warning',
+      message: `A key pair with this name in different case exists; some clouds treat names case-insensitively. ${where}`,
+    };
   }
   return { severity: 'info', message: where };
 }

@@ -29,7 +29,8 @@ export interface AuthorizedKeysLine {
 }
 
 // Types OpenSSH accepts in authorized_keys (including certificates and security keys).
-const KEY_TYPE = /^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp(?:256|384|521)|sk-[A-Za-z0-9@._-]+|[A-Za-z0-9-]+-cert-v01@openssh\.com|rsa-sha2-(?:256|512))$/;
+const KEY_TYPE =
+  /^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp(?:256|384|521)|sk-[A-Za-z0-9@._-]+|[A-Za-z0-9-]+-cert-v01@openssh\.com|rsa-sha2-(?:256|512))$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Splits `text` into lines, each with its own line end; `''` gives no lines. */
@@ -95,7 +96,7 @@ export function authorizedKeyLine(publicKey: string): { key: string; line: strin
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(info.comment)) {
-    throw new AuthorizedKeysError('The public key\'s comment contains control characters.');
+    throw new AuthorizedKeysError("The public key's comment contains control characters.");
   }
   return { key: `${info.type} ${info.blob.toString('base64')}`, line: info.line };
 }

@@ -230,7 +230,12 @@ function targetPaths(dir: string, fileBase: string): { dir: string; privatePath:
 }
 
 /** Writes `target` via a temp file (see the module comment); throws KeyFileError. */
-async function placeFile(target: string, content: string | Uint8Array, mode: number, overwrite: boolean): Promise<void> {
+async function placeFile(
+  target: string,
+  content: string | Uint8Array,
+  mode: number,
+  overwrite: boolean,
+): Promise<void> {
   const temp = tempPath(path.dirname(target));
   try {
     await createFile(temp, content, mode);

@@ -55,7 +55,11 @@ export async function listPublicKeyFiles(dir: string): Promise<PublicKeyFile[]> 
     pubs.map(async (file): Promise<PublicKeyFile> => {
       const publicPath = path.join(dir, file);
       const base = file.slice(0, -4);
-      const entry: PublicKeyFile = { file, publicPath, privatePath: present.has(base) ? path.join(dir, base) : undefined };
+      const entry: PublicKeyFile = {
+        file,
+        publicPath,
+        privatePath: present.has(base) ? path.join(dir, base) : undefined,
+      };
       try {
         const key = parsePublicKey(await readPublicKeyFile(publicPath));
         return { ...entry, key, fingerprint: md5Fingerprint(key.blob) };
@@ -95,7 +99,9 @@ export async function readPublicKeyFile(file: string): Promise<string> {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new PublicKeyError(`${path.basename(file)} is not a file.`);
     if (stat.size > MAX_PUBLIC_KEY_FILE_BYTES) {
-      throw new PublicKeyError(`${path.basename(file)} is ${Math.round(stat.size / 1024)} KB: too large to be an OpenSSH public key.`);
+      throw new PublicKeyError(
+        `${path.basename(file)} is ${Math.round(stat.size / 1024)} KB: too large to be an OpenSSH public key.`,
+      );
     }
     return await handle.readFile({ encoding: 'utf8' });
   } finally {

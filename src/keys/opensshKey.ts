@@ -25,12 +25,7 @@ import { UserSafeError } from '../api/userSafe';
 
 /** Kind of a {@link PrivateKeyError}. */
 export type PrivateKeyErrorCode =
-  | 'not-a-key'
-  | 'unsupported'
-  | 'encrypted'
-  | 'wrong-passphrase'
-  | 'empty-passphrase'
-  | 'damaged';
+  'not-a-key' | 'unsupported' | 'encrypted' | 'wrong-passphrase' | 'empty-passphrase' | 'damaged';
 
 /** A private key that can't be read or written; `message` is meant for the user and never holds a passphrase. */
 export class PrivateKeyError extends UserSafeError {
@@ -352,10 +347,16 @@ function keyObjectFromFields(type: string, reader: SshReader): KeyObject {
     return checkedKey(jwk, pub);
   }
   if (type === 'ssh-rsa') {
-    const [n, e, d, iqmp, p, q] = [reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint()];
+    const [n, e, d, iqmp, p, q] = [
+      reader.mpint(),
+      reader.mpint(),
+      reader.mpint(),
+      reader.mpint(),
+      reader.mpint(),
+      reader.mpint(),
+    ];
     const [bn, be, bd, bi, bp, bq] = [toBigInt(n), toBigInt(e), toBigInt(d), toBigInt(iqmp), toBigInt(p), toBigInt(q)];
-    const fits =
-      bp > 2n && bq > 2n && bp * bq === bn && (bi * bq) % bp === 1n;
+    const fits = bp > 2n && bq > 2n && bp * bq === bn && (bi * bq) % bp === 1n;
     const inverse = fits && (be * bd) % (bp - 1n) === 1n && (be * bd) % (bq - 1n) === 1n;
     if (!inverse) throw new WireError('the RSA parts do not fit together');
     const jwk = {

@@ -102,7 +102,14 @@ function opensshKey(type: string, reader: SshReader): KeyObject {
       return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     }
     if (type === 'ssh-rsa') {
-      const [n, e, d, qi, p, q] = [reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint(), reader.mpint()];
+      const [n, e, d, qi, p, q] = [
+        reader.mpint(),
+        reader.mpint(),
+        reader.mpint(),
+        reader.mpint(),
+        reader.mpint(),
+        reader.mpint(),
+      ];
       const big = (b: Buffer) => BigInt(`0x${b.toString('hex') || '0'}`);
       const mod = (x: bigint, m: bigint) => toBuffer(x % m);
       const jwk = {

@@ -9,11 +9,7 @@ import { UserSafeError } from '../api/userSafe';
 
 /** Key types accepted for upload. */
 export type PublicKeyType =
-  | 'ssh-rsa'
-  | 'ssh-ed25519'
-  | 'ecdsa-sha2-nistp256'
-  | 'ecdsa-sha2-nistp384'
-  | 'ecdsa-sha2-nistp521';
+  'ssh-rsa' | 'ssh-ed25519' | 'ecdsa-sha2-nistp256' | 'ecdsa-sha2-nistp384' | 'ecdsa-sha2-nistp521';
 
 /** A validated public key. */
 export interface PublicKeyInfo {
@@ -140,7 +136,8 @@ function validateBlob(type: PublicKeyType, blob: Buffer): number {
     if (inner !== type) {
       throw new PublicKeyError(`The key data says "${inner}" but the line says "${type}".`);
     }
-    const bits = type === 'ssh-rsa' ? readRsa(reader) : type === 'ssh-ed25519' ? readEd25519(reader) : readEcdsa(reader, type);
+    const bits =
+      type === 'ssh-rsa' ? readRsa(reader) : type === 'ssh-ed25519' ? readEd25519(reader) : readEcdsa(reader, type);
     reader.end();
     return bits;
   } catch (err) {
@@ -156,9 +153,12 @@ function readRsa(reader: SshReader): number {
   if (((n.at(-1) ?? 0) & 1) === 0) throw damaged('the RSA modulus is invalid');
   const bits = bitLength(n);
   if (bits < MIN_RSA_BITS) {
-    throw new PublicKeyError(`The RSA key has only ${bits} bits; at least ${MIN_RSA_BITS} are required (3072 or more recommended).`);
+    throw new PublicKeyError(
+      `The RSA key has only ${bits} bits; at least ${MIN_RSA_BITS} are required (3072 or more recommended).`,
+    );
   }
-  if (bits > MAX_RSA_BITS) throw new PublicKeyError(`The RSA key has ${bits} bits; at most ${MAX_RSA_BITS} are supported.`);
+  if (bits > MAX_RSA_BITS)
+    throw new PublicKeyError(`The RSA key has ${bits} bits; at most ${MAX_RSA_BITS} are supported.`);
   return bits;
 }
 

@@ -235,7 +235,10 @@ function parseLine(content: string, start: number): Omit<ConfigLine, 'start' | '
 
 /** OpenSSH's pattern match: `*` any run, `?` one character, case-sensitive. */
 function globMatch(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 's').test(name);
 }
 
@@ -289,8 +292,7 @@ export interface HostEntry {
 
 /** What {@link planHostEntry} decided; `text` is the whole new file. */
 export type HostEntryPlan =
-  | { outcome: 'added' | 'updated' | 'unchanged'; text: Buffer; line: number }
-  | { outcome: 'exists'; line: number };
+  { outcome: 'added' | 'updated' | 'unchanged'; text: Buffer; line: number } | { outcome: 'exists'; line: number };
 
 /**
  * Why `entry` can't be written, or undefined (see {@link checkConfigWord}).

@@ -55,7 +55,7 @@ function canonicalIpv6(text: string): string {
   );
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== '0') {
       i++;
       continue;
@@ -109,7 +109,12 @@ function rankOf(version: 4 | 6, ip: string, type: ServerAddress['type'], network
 
 function cleanNetworkName(name: string): string {
   // Network names are display text from the server: no control or format characters, bounded length.
-  return name.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ').trim().slice(0, MAX_NETWORK_NAME) || '(unnamed)';
+  return (
+    name
+      .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ')
+      .trim()
+      .slice(0, MAX_NETWORK_NAME) || '(unnamed)'
+  );
 }
 
 /**

@@ -39,7 +39,11 @@ export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promi
   box.busy = true;
 
   const abort = new AbortController();
-  const ctx: NameContext = { microversion: o.microversion, files: new Set(), directoryShown: o.sshDirectory === undefined ? undefined : displayPath(o.sshDirectory) };
+  const ctx: NameContext = {
+    microversion: o.microversion,
+    files: new Set(),
+    directoryShown: o.sshDirectory === undefined ? undefined : displayPath(o.sshDirectory),
+  };
   let pendingError = o.error === undefined ? undefined : plainMessage(o.error);
   let acceptWhenLoaded = false;
 
@@ -51,7 +55,9 @@ export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promi
     const verdict = validateName(box.value, ctx);
     // Nothing typed yet: no red message before the user has done anything.
     box.validationMessage =
-      box.value === '' && verdict.severity === 'error' ? undefined : { message: verdict.message, severity: SEVERITY[verdict.severity] };
+      box.value === '' && verdict.severity === 'error'
+        ? undefined
+        : { message: verdict.message, severity: SEVERITY[verdict.severity] };
   };
 
   return new Promise<string | undefined>((resolve, reject) => {
@@ -88,7 +94,10 @@ export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promi
       box.onDidHide(() => finish(undefined)),
     ];
 
-    Promise.all([o.loadNames(abort.signal), o.sshDirectory === undefined ? new Set<string>() : readEntries(o.sshDirectory)]).then(
+    Promise.all([
+      o.loadNames(abort.signal),
+      o.sshDirectory === undefined ? new Set<string>() : readEntries(o.sshDirectory),
+    ]).then(
       ([names, files]) => {
         if (settled) return;
         Object.assign(ctx, nameSets(names), { files });

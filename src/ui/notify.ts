@@ -29,7 +29,12 @@ export interface MessageSink {
    * non-modal message may stay on screen for a long time: a command that holds a guard
    * must not await it (use `.then` for the button).
    */
-  show<A extends string>(severity: Severity, message: string, actions?: readonly A[], options?: MessageOptions): Promise<A | undefined>;
+  show<A extends string>(
+    severity: Severity,
+    message: string,
+    actions?: readonly A[],
+    options?: MessageOptions,
+  ): Promise<A | undefined>;
 }
 
 /** The real sink: VS Code notifications, and dialogs for modal messages. */
@@ -58,7 +63,12 @@ export class PlainMessages implements MessageSink {
    * Actions are ids (English, from `l10n.label`): the sink shows each translated and the id of
    * the button chosen comes back, so callers never compare translated wording.
    */
-  async show<A extends string>(severity: Severity, message: string, actions: readonly A[] = [], options: MessageOptions = {}): Promise<A | undefined> {
+  async show<A extends string>(
+    severity: Severity,
+    message: string,
+    actions: readonly A[] = [],
+    options: MessageOptions = {},
+  ): Promise<A | undefined> {
     const detail = options.detail === undefined ? undefined : plainMessage(options.detail);
     const labels = actions.map((id) => vscode.l10n.t(id));
     const picked = await this.sink().show(severity, plainMessage(message), labels, { ...options, detail });
@@ -68,7 +78,12 @@ export class PlainMessages implements MessageSink {
 }
 
 /** What a recording sink stores for `show(…)`: the detail joined to the message. */
-export function shownMessage(severity: Severity, message: string, actions: readonly string[], options: MessageOptions = {}): ShownMessage {
+export function shownMessage(
+  severity: Severity,
+  message: string,
+  actions: readonly string[],
+  options: MessageOptions = {},
+): ShownMessage {
   return {
     severity,
     message: options.detail ? `${message} ${options.detail}` : message,

@@ -13,7 +13,11 @@ import { MessageSink } from './notify';
 export const COPY_PATH = l10n.label('Copy Path');
 export const OPEN_FOLDER = l10n.label('Open Folder in New Window');
 
-export async function revealFile(messages: MessageSink, file: string, remoteName = vscode.env.remoteName): Promise<void> {
+export async function revealFile(
+  messages: MessageSink,
+  file: string,
+  remoteName = vscode.env.remoteName,
+): Promise<void> {
   const uri = vscode.Uri.file(path.resolve(file));
   if (!remoteName) {
     await vscode.commands.executeCommand('revealFileInOS', uri);
@@ -24,10 +28,14 @@ export async function revealFile(messages: MessageSink, file: string, remoteName
     return;
   }
   const shown = displayPath(uri.fsPath);
-  void messages.show('info', vscode.l10n.t('{0} is on the remote host, outside this workspace.', shown), [COPY_PATH, OPEN_FOLDER]).then(async (picked) => {
-    if (picked === COPY_PATH) await vscode.env.clipboard.writeText(uri.fsPath);
-    if (picked === OPEN_FOLDER) {
-      await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(path.dirname(uri.fsPath)), { forceNewWindow: true });
-    }
-  });
+  void messages
+    .show('info', vscode.l10n.t('{0} is on the remote host, outside this workspace.', shown), [COPY_PATH, OPEN_FOLDER])
+    .then(async (picked) => {
+      if (picked === COPY_PATH) await vscode.env.clipboard.writeText(uri.fsPath);
+      if (picked === OPEN_FOLDER) {
+        await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(path.dirname(uri.fsPath)), {
+          forceNewWindow: true,
+        });
+      }
+    });
 }

@@ -25,7 +25,7 @@ export type Step<S> = (state: S, position: StepPosition) => Promise<'next' | Bac
  * when the last step answered, false when the user cancelled.
  */
 export async function runSteps<S>(steps: (state: S) => ReadonlyArray<Step<S>>, state: S): Promise<boolean> {
-  for (let index = 0; ; ) {
+  for (let index = 0; ;) {
     const list = steps(state);
     const step = list[index];
     if (step === undefined) return true;
@@ -43,7 +43,11 @@ export interface TextStepSpec<S> extends Omit<InputStep, 'step' | 'totalSteps' |
 }
 
 /** A step asking for text into `state[field]` (trimmed). */
-export function textStep<K extends string, S extends Record<K, string>>(ui: UserInput, field: K, spec: TextStepSpec<S>): Step<S> {
+export function textStep<K extends string, S extends Record<K, string>>(
+  ui: UserInput,
+  field: K,
+  spec: TextStepSpec<S>,
+): Step<S> {
   return async (state, position) => {
     const answers: Record<K, string> = state;
     const { check, default: fallback, ...input } = spec;

@@ -185,15 +185,23 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       return item;
     }
     if (node.kind === 'server') return serverItem(node);
-    const item = new vscode.TreeItem(node.keyPair.name, this.hasServers(node.keyPair.name)
-      ? vscode.TreeItemCollapsibleState.Collapsed
-      : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      node.keyPair.name,
+      this.hasServers(node.keyPair.name)
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `keypair/${node.keyPair.name}`;
     item.description = node.keyPair.fingerprint;
     item.contextValue = node.local ? 'keypair.local' : 'keypair';
     item.iconPath = new vscode.ThemeIcon(node.local ? 'key' : 'cloud');
     item.accessibilityInformation = {
-      label: vscode.l10n.t('Key pair {0}, fingerprint {1}{2}', node.keyPair.name, node.keyPair.fingerprint, node.local ? vscode.l10n.t(', private key found locally') : ''),
+      label: vscode.l10n.t(
+        'Key pair {0}, fingerprint {1}{2}',
+        node.keyPair.name,
+        node.keyPair.fingerprint,
+        node.local ? vscode.l10n.t(', private key found locally') : '',
+      ),
     };
     // tooltip left undefined: resolveTreeItem fills it on hover.
     return item;
@@ -293,7 +301,11 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   private serverNodesFor(s: Listing, keyPair: KeyPairNode, grouped: ServersByKey<Server>): ServerNode[] {
     const servers = grouped.byKey.get(keyPair.keyPair.name) ?? [];
     const cached = s.serverNodes.get(keyPair.keyPair.name);
-    if (cached && cached.length === servers.length && cached.every((n, i) => n.server === servers[i] && n.keyPair === keyPair)) {
+    if (
+      cached &&
+      cached.length === servers.length &&
+      cached.every((n, i) => n.server === servers[i] && n.keyPair === keyPair)
+    ) {
       return cached;
     }
     const nodes = servers.map((server): ServerNode => ({ kind: 'server', server, keyPair }));
@@ -353,7 +365,12 @@ export function serverItem(node: ServerNode): vscode.TreeItem {
  * sent) goes in with appendText: a Markdown tooltip never renders server text as markup,
  * links or HTML.
  */
-export function tooltip(node: KeyPairNode, details: KeyPairDetails | undefined, detailsFailed: boolean, dir: string): vscode.MarkdownString {
+export function tooltip(
+  node: KeyPairNode,
+  details: KeyPairDetails | undefined,
+  detailsFailed: boolean,
+  dir: string,
+): vscode.MarkdownString {
   const kp = node.keyPair;
   const md = new vscode.MarkdownString(undefined, false);
   md.isTrusted = false;
@@ -390,8 +407,8 @@ function sha256Of(publicKey: string | undefined): string | undefined {
 
 /** Nova's `2024-05-01T12:34:56.000000` (UTC, no zone) → `2024-05-01 12:34 UTC`; other forms as sent. */
 export function formatCreated(createdAt: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?$/.exec(createdAt);
-  return m ? vscode.l10n.t('{0} {1} UTC', m[1], m[2]) : createdAt;
+  const [, day, time] = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?$/.exec(createdAt) ?? [];
+  return day && time ? vscode.l10n.t('{0} {1} UTC', day, time) : createdAt;
 }
 
 /** Serves `keypairs-public-key:/<name>.pub?<key line>` documents: read-only, nothing stored. */

@@ -76,7 +76,9 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await shot('2-inline-validation');
 
     await ui.typeInQuickInput(page, 'taken-00002');
-    await ui.waitForQuickInputMessage(page, 'A key pair named "taken-00002" already exists in this account.', { error: true });
+    await ui.waitForQuickInputMessage(page, 'A key pair named "taken-00002" already exists in this account.', {
+      error: true,
+    });
 
     await ui.typeInQuickInput(page, `${'k'.repeat(256)}`);
     await ui.waitForQuickInputMessage(page, /1 character too long/, { error: true });
@@ -98,14 +100,18 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await shot('3-created');
     const priv = path.join(ssh(), 'e2e_key');
     const pub = fs.readFileSync(`${priv}.pub`, 'utf8');
-    const tab = await page.locator('.editor-group-container.active .tabs-container .tab.active').getAttribute('aria-label');
+    const tab = await page
+      .locator('.editor-group-container.active .tabs-container .tab.active')
+      .getAttribute('aria-label');
     assert.match(tab ?? '', /^e2e_key\.pub\b/);
     assert.equal((await ui.activeEditorText(page)).trim(), pub.trim());
 
     assert.equal(mode(priv), 0o600);
     assert.equal(mode(`${priv}.pub`), 0o644);
     assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(pub));
-    const md5 = /MD5:(\S+)/.exec(execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+    const md5 = /MD5:(\S+)/.exec(
+      execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }),
+    )![1];
     assert.ok(toast.includes(md5), `fingerprint ${md5} in "${toast}"`);
     const onServer = emu.keypairs().find((k) => k.name === 'e2e key');
     assert.equal(onServer?.fingerprint, md5);
@@ -124,7 +130,10 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await ui.waitForNotification(page, /Key pair "from status bar" created/, 20_000);
     const priv = path.join(ssh(), 'from_status_bar');
     assert.equal(mode(priv), 0o600);
-    assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(fs.readFileSync(`${priv}.pub`, 'utf8')));
+    assert.equal(
+      keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })),
+      keyData(fs.readFileSync(`${priv}.pub`, 'utf8')),
+    );
     assert.ok(emu.keypairs().some((k) => k.name === 'from status bar'));
   });
 
@@ -133,7 +142,10 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await page.locator('.part.activitybar .action-item a[aria-label^="Server Key Pairs"]').click();
     const sidebar = page.locator('.part.sidebar');
     for (const name of ['e2e key', 'from status bar', 'taken-00001']) {
-      await sidebar.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await sidebar
+        .locator('.monaco-list-row', { hasText: name })
+        .first()
+        .waitFor({ state: 'visible', timeout: 15_000 });
     }
     const row = sidebar.locator('.monaco-list-row', { hasText: 'e2e key' }).first();
     const md5 = emu.keypairs().find((k) => k.name === 'e2e key')!.fingerprint;
@@ -146,23 +158,34 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await page.keyboard.press('Escape');
     const key = path.join(ssh(), 'laptop');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'me@laptop', '-f', key]);
-    const md5 = /MD5:(\S+)/.exec(execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${key}.pub`], { encoding: 'utf8' }))![1];
+    const md5 = /MD5:(\S+)/.exec(
+      execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${key}.pub`], { encoding: 'utf8' }),
+    )![1];
     await ui.runCommand(page, 'Key Pairs: Import Public Key');
     await waitForItems(['laptop.pub']);
-    const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'laptop.pub' }).first();
+    const row = page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'laptop.pub' })
+      .first();
     assert.match((await row.textContent()) ?? '', new RegExp(`ssh-ed25519 me@laptop.*MD5:${md5}`));
     await page.waitForTimeout(300);
     await shot('8-import');
     await pickRow('laptop.pub');
     // The name box opens with a name from the file (the comment has "@", not allowed at 2.10).
     await page.waitForFunction(
-      (sel) => (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document.querySelector(sel)?.value === 'laptop',
+      (sel) =>
+        (
+          globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }
+        ).document.querySelector(sel)?.value === 'laptop',
       '.quick-input-widget .quick-input-box input',
       { timeout: 10_000 },
     );
 
     await ui.acceptQuickInput(page);
-    await ui.waitForNotification(page, `Key pair "laptop" imported from ~/.ssh/laptop.pub (${md5}); the fingerprint matches the local key.`, 15_000);
+    await ui.waitForNotification(
+      page,
+      `Key pair "laptop" imported from ~/.ssh/laptop.pub (${md5}); the fingerprint matches the local key.`,
+      15_000,
+    );
     const onServer = emu.keypairs().find((k) => k.name === 'laptop');
     assert.equal(onServer?.public_key.split(' ').slice(0, 2).join(' '), keyData(fs.readFileSync(`${key}.pub`, 'utf8')));
   });
@@ -209,7 +232,10 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     await ui.acceptQuickInput(page);
     await waitForItems(['API key', 'Password']);
     await pickRow('API key');
-    await ui.waitForQuickInputMessage(page, new RegExp(`Rackspace user name \\(signs in at ${new URL(emu.identityUrl).host.replace(/\./g, '\\.')}\\)`));
+    await ui.waitForQuickInputMessage(
+      page,
+      new RegExp(`Rackspace user name \\(signs in at ${new URL(emu.identityUrl).host.replace(/\./g, '\\.')}\\)`),
+    );
     await ui.typeInQuickInput(page, 'demo');
     await ui.acceptQuickInput(page);
     await ui.waitForQuickInputMessage(page, /API key/);
@@ -238,7 +264,9 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
 
     // The account is in VS Code's Accounts menu, with its region.
     await page.locator('.part.activitybar .action-item a[aria-label^="Accounts"]').first().click();
-    const account = page.locator('.context-view .monaco-menu .action-label', { hasText: 'demo (Rackspace, tenant 123456) · ORD' });
+    const account = page.locator('.context-view .monaco-menu .action-label', {
+      hasText: 'demo (Rackspace, tenant 123456) · ORD',
+    });
     await account.first().waitFor({ state: 'visible', timeout: 10_000 });
     await page.waitForTimeout(300);
     await shot('10-accounts-menu');

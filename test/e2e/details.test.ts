@@ -23,16 +23,27 @@ import { CodeServer, installVsix, locateTestHost, startCodeServer } from '../sup
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-  name: string; version: string; displayName: string; publisher: string;
+  name: string;
+  version: string;
+  displayName: string;
+  publisher: string;
 };
 const SHIPPED_VSIX = path.join(ROOT, `${PKG.name}-${PKG.version}.vsix`);
 const EXTENSION_ID = `${PKG.publisher}.${PKG.name}`;
 
 // Minimal DOM shapes for the functions evaluated in the webview (no "dom" lib in tsconfig).
-interface ImgEl { getAttribute(name: string): string | null; complete: boolean; naturalWidth: number }
+interface ImgEl {
+  getAttribute(name: string): string | null;
+  complete: boolean;
+  naturalWidth: number;
+}
 declare const document: { querySelectorAll(selector: string): ArrayLike<ImgEl> };
 
-interface ImageState { src: string; complete: boolean; naturalWidth: number }
+interface ImageState {
+  src: string;
+  complete: boolean;
+  naturalWidth: number;
+}
 
 /** Image paths of a README, in order (Markdown `![alt](path)` and `<img src>`). */
 function readmeImagesOf(text: string): string[] {
@@ -50,12 +61,35 @@ function installedDir(extensionsDir: string): string {
 }
 
 /** An HTTPS server on 127.0.0.1 (a certificate made here) serving the files below `root()`. */
-async function serveFiles(tmp: string, root: () => string): Promise<{ url: string; requested: string[]; close(): Promise<void> }> {
+async function serveFiles(
+  tmp: string,
+  root: () => string,
+): Promise<{ url: string; requested: string[]; close(): Promise<void> }> {
   const key = path.join(tmp, 'key.pem');
   const cert = path.join(tmp, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
-  { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   const requested: string[] = [];
   const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname).replace(/^\/+/, '');
@@ -98,7 +132,9 @@ async function openDetails(page: Page): Promise<void> {
   const item = page.locator('.extensions-viewlet .extension-list-item', { hasText: PKG.displayName }).first();
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   await item.click();
-  await page.locator('.extension-editor .header .name', { hasText: PKG.displayName }).first()
+  await page
+    .locator('.extension-editor .header .name', { hasText: PKG.displayName })
+    .first()
     .waitFor({ state: 'visible', timeout: 15_000 });
 }
 
@@ -123,16 +159,23 @@ describe('the extension details page shows the README with its images (e2e)', fu
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('the shipped .vsix, once installed, holds every README image at the README\'s path', async () => {
+  it("the shipped .vsix, once installed, holds every README image at the README's path", async () => {
     assert.ok(images.length >= 5, `the README shows its screenshots (found ${images.length})`);
-    const dirs = { home: path.join(tmp, 'home'), userDataDir: path.join(tmp, 'data'), extensionsDir: path.join(tmp, 'ext') };
+    const dirs = {
+      home: path.join(tmp, 'home'),
+      userDataDir: path.join(tmp, 'data'),
+      extensionsDir: path.join(tmp, 'ext'),
+    };
     Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
     await installVsix(locateTestHost(), SHIPPED_VSIX, dirs);
     const dir = installedDir(dirs.extensionsDir);
     const readme = fs.readdirSync(dir).find((f) => /^readme\.md$/i.test(f));
     assert.ok(readme, 'the README is installed');
-    assert.deepEqual(readmeImagesOf(fs.readFileSync(path.join(dir, readme), 'utf8')), images,
-      'the installed README keeps the relative image paths (no made-up repository URL)');
+    assert.deepEqual(
+      readmeImagesOf(fs.readFileSync(path.join(dir, readme), 'utf8')),
+      images,
+      'the installed README keeps the relative image paths (no made-up repository URL)',
+    );
     for (const src of images) {
       assert.ok(!/^[a-z][a-z0-9+.-]*:/i.test(src), `${src} is a path inside the package, not a URL`);
       const file = path.join(dir, src);
@@ -148,8 +191,12 @@ describe('the extension details page shows the README with its images (e2e)', fu
     const vsix = path.join(tmp, 'https-images.vsix');
     const { createVSIX } = require('@vscode/vsce') as { createVSIX(o: Record<string, unknown>): Promise<void> };
     await createVSIX({
-      cwd: ROOT, packagePath: vsix, dependencies: false, allowMissingRepository: true,
-      baseImagesUrl: files.url, baseContentUrl: files.url,
+      cwd: ROOT,
+      packagePath: vsix,
+      dependencies: false,
+      allowMissingRepository: true,
+      baseImagesUrl: files.url,
+      baseContentUrl: files.url,
     });
     server = await startCodeServer({ vsix });
     installed = installedDir(server.extensionsDir);
@@ -166,16 +213,26 @@ describe('the extension details page shows the README with its images (e2e)', fu
     const deadline = Date.now() + 20_000;
     let states: ImageState[] = [];
     for (;;) {
-      states = await frame.evaluate(() => Array.from(document.querySelectorAll('img')).map((img) => ({
-        src: img.getAttribute('src') ?? '', complete: img.complete, naturalWidth: img.naturalWidth,
-      })));
+      states = await frame.evaluate(() =>
+        Array.from(document.querySelectorAll('img')).map((img) => ({
+          src: img.getAttribute('src') ?? '',
+          complete: img.complete,
+          naturalWidth: img.naturalWidth,
+        })),
+      );
       if ((states.length >= images.length && states.every((s) => s.complete)) || Date.now() > deadline) break;
       await page.waitForTimeout(100);
     }
-    assert.deepEqual(states.map((s) => s.src), images.map((p) => `${files!.url}${p}`),
-      'the details page shows the README\'s images, in order');
-    assert.deepEqual(states.filter((s) => !(s.naturalWidth > 0)), [], 'each image loaded (naturalWidth > 0)');
+    assert.deepEqual(
+      states.map((s) => s.src),
+      images.map((p) => `${files!.url}${p}`),
+      "the details page shows the README's images, in order",
+    );
+    assert.deepEqual(
+      states.filter((s) => !(s.naturalWidth > 0)),
+      [],
+      'each image loaded (naturalWidth > 0)',
+    );
     for (const p of images) assert.ok(files.requested.includes(p), `${p} was fetched from the installed package`);
   });
 });
-

@@ -255,14 +255,21 @@ export function pyRepr(v: unknown): string {
       else if (ch === '\n') out += '\\n';
       else if (ch === '\r') out += '\\r';
       else if (ch === '\t') out += '\\t';
-      else if (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) out += '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0');
+      else if (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)
+        out += '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0');
       else out += ch;
     }
     return quote + out + quote;
   }
   if (Array.isArray(v)) return '[' + v.map(pyRepr).join(', ') + ']';
   if (typeof v === 'object') {
-    return '{' + Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
+    return (
+      '{' +
+      Object.entries(v as Record<string, unknown>)
+        .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+        .join(', ') +
+      '}'
+    );
   }
   return String(v);
 }

@@ -1,6 +1,15 @@
 // Rackspace Identity v2.0 (`POST /v2.0/tokens`) and Keystone v3 (`POST …/v3/auth/tokens`).
 import * as crypto from 'node:crypto';
-import { Reply, RequestInfo, ResolvedOptions, ResolvedUser, faultReply, header, isPlainObject, jsonReply } from './common';
+import {
+  Reply,
+  RequestInfo,
+  ResolvedOptions,
+  ResolvedUser,
+  faultReply,
+  header,
+  isPlainObject,
+  jsonReply,
+} from './common';
 import { TokenStore } from './state';
 
 export interface IdentityContext {
@@ -276,17 +285,29 @@ export function keystoneTokens(ctx: IdentityContext, info: RequestInfo): Reply {
     method = 'password';
     const pw = identity.password;
     if (!isPlainObject(pw) || !isPlainObject(pw.user)) {
-      return keystoneError(400, 'Bad Request', "Invalid input for field 'identity/password/user': 'user' is a required property");
+      return keystoneError(
+        400,
+        'Bad Request',
+        "Invalid input for field 'identity/password/user': 'user' is a required property",
+      );
     }
     const u = pw.user;
     if (typeof u.password !== 'string') {
-      return keystoneError(400, 'Bad Request', "Invalid input for field 'identity/password/user': 'password' is a required property");
+      return keystoneError(
+        400,
+        'Bad Request',
+        "Invalid input for field 'identity/password/user': 'password' is a required property",
+      );
     }
     if (typeof u.id === 'string') {
       user = users.find((x) => x.userId === u.id);
     } else if (typeof u.name === 'string') {
       if (!isPlainObject(u.domain)) {
-        return keystoneError(400, 'Bad Request', 'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+        return keystoneError(
+          400,
+          'Bad Request',
+          'Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
+        );
       }
       user = users.find((x) => x.username === u.name && matchesDomain(u.domain, x.domain));
     } else {
@@ -297,10 +318,18 @@ export function keystoneTokens(ctx: IdentityContext, info: RequestInfo): Reply {
     method = 'application_credential';
     const ac = identity.application_credential;
     if (!isPlainObject(ac)) {
-      return keystoneError(400, 'Bad Request', "Invalid input for field 'identity': 'application_credential' is a required property");
+      return keystoneError(
+        400,
+        'Bad Request',
+        "Invalid input for field 'identity': 'application_credential' is a required property",
+      );
     }
     if (typeof ac.secret !== 'string') {
-      return keystoneError(400, 'Bad Request', "Invalid input for field 'identity/application_credential': 'secret' is a required property");
+      return keystoneError(
+        400,
+        'Bad Request',
+        "Invalid input for field 'identity/application_credential': 'secret' is a required property",
+      );
     }
     if (typeof ac.id !== 'string' && typeof ac.name !== 'string') {
       return keystoneError(400, 'Bad Request', 'Expecting to find id or name in application_credential.');

@@ -189,7 +189,10 @@ export function negotiateVersion(info: RequestInfo, opts: ResolvedOptions): Vers
   if (!v) {
     return {
       ok: false,
-      reply: faultReply(400, `API Version String ${requested} is of invalid format. Must be of format MajorNum.MinorNum.`),
+      reply: faultReply(
+        400,
+        `API Version String ${requested} is of invalid format. Must be of format MajorNum.MinorNum.`,
+      ),
     };
   }
   if (cmpVersion(v, min) < 0 || cmpVersion(v, max) > 0) {
@@ -224,7 +227,9 @@ export function authenticate(ctx: ComputeContext, info: RequestInfo, route: Comp
         ok: false,
         reply: jsonReply(
           401,
-          { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } },
+          {
+            error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' },
+          },
           { 'WWW-Authenticate': `Keystone uri="${ctx.keystoneUri}"` },
         ),
       };
@@ -402,7 +407,10 @@ function listKeypairs(call: Call): Reply {
     if (limits.length > 0) {
       const raw = limits[limits.length - 1];
       if (!/^[0-9]+$/.test(raw)) {
-        return faultReply(400, `Invalid input for query parameters limit. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`);
+        return faultReply(
+          400,
+          `Invalid input for query parameters limit. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`,
+        );
       }
       limit = Math.min(limit, Number(raw));
     }

@@ -36,7 +36,8 @@ export function rawRequest(method: string, url: string, opts: RawRequestOptions 
   let body: string | undefined;
   if (opts.body !== undefined) {
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['Content-Type'] = 'application/json';
   }
   const timeoutMs = opts.timeoutMs ?? 10000;
   return new Promise((resolve, reject) => {

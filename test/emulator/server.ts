@@ -18,7 +18,14 @@ import {
   redactedToken,
   resolveUser,
 } from './common';
-import { IdentityContext, keystoneTokens, keystoneVersionDocument, keystoneVersionsDocument, raxTokens, raxVersionDocument } from './identity';
+import {
+  IdentityContext,
+  keystoneTokens,
+  keystoneVersionDocument,
+  keystoneVersionsDocument,
+  raxTokens,
+  raxVersionDocument,
+} from './identity';
 import { ComputeContext, handleCompute, matchComputeRoute, parseVersion, versionsDocument } from './nova';
 import { KeyPairStore, NOVA_SCOPE, StoredKeyPair, TokenStore, staticUser } from './state';
 import { normalizeTrustFields, otherClientCreates, trustFaultBody } from './trust';
@@ -201,7 +208,8 @@ function normalizeFault(input: unknown): Fault {
     if (typeof input.pathRegex !== 'string') throw new Error('pathRegex must be a string');
     f.path = new RegExp(input.pathRegex, typeof input.pathRegexFlags === 'string' ? input.pathRegexFlags : '');
   } else if (input.path !== undefined) {
-    if (typeof input.path !== 'string') throw new Error('path must be a string (use pathRegex for a regular expression)');
+    if (typeof input.path !== 'string')
+      throw new Error('path must be a string (use pathRegex for a regular expression)');
     f.path = input.path;
   }
   if (input.times !== undefined && input.times !== null) {
@@ -327,7 +335,8 @@ class EmulatorImpl implements Emulator {
 
   addFault(f: Fault): void {
     const times = f.times ?? 1;
-    if (f.kind !== undefined && !FAULT_KINDS.includes(f.kind)) throw new Error(`unknown fault kind '${String(f.kind)}'`);
+    if (f.kind !== undefined && !FAULT_KINDS.includes(f.kind))
+      throw new Error(`unknown fault kind '${String(f.kind)}'`);
     if (!(times > 0)) return;
     let regex: RegExp | undefined;
     if (f.path instanceof RegExp) regex = new RegExp(f.path.source, f.path.flags.replace(/[gy]/g, ''));
@@ -839,7 +848,8 @@ class EmulatorImpl implements Emulator {
         const p = parse();
         if (!p.ok) return p.reply;
         const v = p.value;
-        if (!isPlainObject(v) || typeof v.count !== 'number') return jsonReply(400, { error: 'count (number) is required' });
+        if (!isPlainObject(v) || typeof v.count !== 'number')
+          return jsonReply(400, { error: 'count (number) is required' });
         const added = this.seed(v.count, {
           userId: typeof v.userId === 'string' ? v.userId : undefined,
           prefix: typeof v.prefix === 'string' ? v.prefix : undefined,

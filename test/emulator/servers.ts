@@ -722,7 +722,7 @@ function addressFrom(v: unknown): EmulatorAddress | undefined {
 /** Parses a JSON `createServer` body of the control API. */
 export function createOptionsFrom(v: unknown): CreateServerOptions {
   if (!isPlainObject(v) || typeof v.name !== 'string') throw new Error('name (string) is required');
-  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k]) : undefined);
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
   const o: CreateServerOptions = { name: v.name };
   if (v.keyName === null || typeof v.keyName === 'string') o.keyName = v.keyName;
   o.status = str('status');

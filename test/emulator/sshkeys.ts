@@ -153,7 +153,10 @@ export function parseOpenSshPublicKey(line: string): ParsedPublicKey | undefined
 }
 
 /** Cheap, deterministic, syntactically valid ssh-ed25519 key (for seeding big accounts). */
-export function derivedEd25519PublicKey(seed: string, comment = 'seeded-by-emulator'): { publicKey: string; fingerprint: string } {
+export function derivedEd25519PublicKey(
+  seed: string,
+  comment = 'seeded-by-emulator',
+): { publicKey: string; fingerprint: string } {
   const pk = crypto.createHash('sha256').update(seed).digest();
   const blob = Buffer.concat([sshString('ssh-ed25519'), sshString(pk)]);
   return { publicKey: `ssh-ed25519 ${blob.toString('base64')} ${comment}`, fingerprint: md5Fingerprint(blob) };

@@ -49,7 +49,11 @@ export function otherClientCreates(
     : NOVA_SCOPE;
   const key = other.publicKey ?? derivedEd25519PublicKey(`other-client/${name}`, 'other-client').publicKey;
   const blob = Buffer.from(key.split(/\s+/)[1] ?? '', 'base64');
-  const fingerprint = crypto.createHash('md5').update(blob).digest('hex').replace(/(..)(?!$)/g, '$1:');
+  const fingerprint = crypto
+    .createHash('md5')
+    .update(blob)
+    .digest('hex')
+    .replace(/(..)(?!$)/g, '$1:');
   const createdAt = novaTimestamp();
   return store.add({ name, public_key: key, fingerprint, type: 'ssh', created_at: createdAt, user_id: userId, scope });
 }

@@ -6,8 +6,15 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { locateTestHost, TestHost } from './codeServer';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
 
 // Minimal DOM shapes for the functions evaluated in the page (the root tsconfig has no "dom" lib,
 // and adding it would change the global types of the Node code).
@@ -41,8 +48,11 @@ export async function openWorkbench(browser: Browser, url: string, timeoutMs = 3
 
 /** Label text of each rendered quick-input row, in the order of the row locators. */
 async function rowLabels(page: Page): Promise<string[]> {
-  return page.locator(QI_ROWS).evaluateAll((rows: DomEl[]) =>
-    rows.map((r) => (r.querySelector('.label-name')?.textContent ?? r.textContent ?? '').trim()));
+  return page
+    .locator(QI_ROWS)
+    .evaluateAll((rows: DomEl[]) =>
+      rows.map((r) => (r.querySelector('.label-name')?.textContent ?? r.textContent ?? '').trim()),
+    );
 }
 
 /**
@@ -53,10 +63,20 @@ async function rowLabels(page: Page): Promise<string[]> {
 export async function runCommand(page: Page, title: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const input = page.locator(QI_INPUT);
-  const paletteOpen = () => page.waitForFunction((sel) => {
-    const e = document.querySelector(sel);
-    return !!e && e.offsetParent !== null && !!e.value?.startsWith('>');
-  }, QI_INPUT, { timeout: 2000 }).then(() => true, () => false);
+  const paletteOpen = () =>
+    page
+      .waitForFunction(
+        (sel) => {
+          const e = document.querySelector(sel);
+          return !!e && e.offsetParent !== null && !!e.value?.startsWith('>');
+        },
+        QI_INPUT,
+        { timeout: 2000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
   for (;;) {
     await page.keyboard.press('Control+Shift+P');
     if (!(await paletteOpen())) {
@@ -72,10 +92,14 @@ export async function runCommand(page: Page, title: string, timeoutMs = 20_000):
       if (index >= 0) {
         await page.locator(QI_ROWS).nth(index).click(); // a click on a row accepts it, like Enter
         // The palette is gone when the widget hides or is reused (e.g. by the command's InputBox).
-        await page.waitForFunction(([sel, typed]) => {
-          const input = document.querySelector(sel);
-          return !input || input.offsetParent === null || input.value !== typed;
-        }, [QI_INPUT, `>${title}`] as const, { timeout: 5000 });
+        await page.waitForFunction(
+          ([sel, typed]) => {
+            const input = document.querySelector(sel);
+            return !input || input.offsetParent === null || input.value !== typed;
+          },
+          [QI_INPUT, `>${title}`] as const,
+          { timeout: 5000 },
+        );
         return;
       }
       await page.waitForTimeout(100); // the documented palette race; the row list is re-rendered
@@ -112,7 +136,9 @@ export async function quickInput(page: Page): Promise<QuickInputState> {
       value: w?.querySelector('.quick-input-box input')?.value ?? '',
       message: text('.quick-input-message'),
       error: !!w?.querySelector('.quick-input-box .monaco-inputbox.error'),
-      items: Array.from(w?.querySelectorAll('.quick-input-list .monaco-list-row .label-name') ?? []).map((e: DomEl) => (e.textContent ?? '').trim()),
+      items: Array.from(w?.querySelectorAll('.quick-input-list .monaco-list-row .label-name') ?? []).map((e: DomEl) =>
+        (e.textContent ?? '').trim(),
+      ),
     };
   }, QI);
 }
@@ -134,7 +160,9 @@ export async function typeInQuickInput(page: Page, text: string): Promise<void> 
 
 /** Waits until the quick input message matches (validation runs asynchronously) and returns the state. */
 export async function waitForQuickInputMessage(
-  page: Page, expected: string | RegExp, opts: { error?: boolean; timeoutMs?: number } = {},
+  page: Page,
+  expected: string | RegExp,
+  opts: { error?: boolean; timeoutMs?: number } = {},
 ): Promise<QuickInputState> {
   const deadline = Date.now() + (opts.timeoutMs ?? 5000);
   for (;;) {
@@ -142,8 +170,10 @@ export async function waitForQuickInputMessage(
     const match = typeof expected === 'string' ? s.message === expected : expected.test(s.message);
     if (match && (opts.error === undefined || s.error === opts.error)) return s;
     if (Date.now() > deadline) {
-      throw new Error(`Quick input message ${JSON.stringify(s.message)} (error: ${s.error}) does not match ${expected}` +
-        (opts.error === undefined ? '' : ` (error: ${opts.error})`));
+      throw new Error(
+        `Quick input message ${JSON.stringify(s.message)} (error: ${s.error}) does not match ${expected}` +
+          (opts.error === undefined ? '' : ` (error: ${opts.error})`),
+      );
     }
     await page.waitForTimeout(50);
   }
@@ -162,31 +192,37 @@ export async function cancelQuickInput(page: Page): Promise<void> {
 
 /** Texts of the notification toasts currently shown. */
 export async function notifications(page: Page): Promise<string[]> {
-  return (await page.locator('.notifications-toasts .notification-list-item-message').allTextContents()).map((t) => t.trim());
+  return (await page.locator('.notifications-toasts .notification-list-item-message').allTextContents()).map((t) =>
+    t.trim(),
+  );
 }
 
 /** Waits for a toast whose text contains `expected` (or matches it) and returns its text. */
 export async function waitForNotification(page: Page, expected: string | RegExp, timeoutMs = 10_000): Promise<string> {
   const loc = page.locator('.notifications-toasts .notification-list-item-message', { hasText: expected }).first();
   await loc.waitFor({ state: 'visible', timeout: timeoutMs });
-  return (await loc.textContent() ?? '').trim();
+  return ((await loc.textContent()) ?? '').trim();
 }
 
 /** Title of the active editor tab, or '' when no editor is open. */
 export async function activeEditorTitle(page: Page): Promise<string> {
   const tab = page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first();
-  return (await tab.count()) ? (await tab.textContent() ?? '').trim() : '';
+  return (await tab.count()) ? ((await tab.textContent()) ?? '').trim() : '';
 }
 
 /** Text of the active editor as rendered (visible lines only; enough for short documents). */
 export async function activeEditorText(page: Page, timeoutMs = 10_000): Promise<string> {
   const sel = '.editor-group-container.active .editor-instance .monaco-editor .view-lines';
   await page.locator(sel).first().waitFor({ state: 'visible', timeout: timeoutMs });
-  return page.locator(sel).first().evaluate((el: DomEl) =>
-    Array.from(el.querySelectorAll('.view-line'))
-      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-      .map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '))
-      .join('\n'));
+  return page
+    .locator(sel)
+    .first()
+    .evaluate((el: DomEl) =>
+      Array.from(el.querySelectorAll('.view-line'))
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '))
+        .join('\n'),
+    );
 }
 
 export async function screenshot(page: Page, file: string): Promise<void> {

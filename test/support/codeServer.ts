@@ -99,7 +99,10 @@ export function locateTestHost(): TestHost {
 function serverEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(VSCODE_|ELECTRON_|CODE_SERVER_|npm_)/.test(k) && !['NODE_OPTIONS', 'PORT', 'PASSWORD', 'HASHED_PASSWORD'].includes(k)) {
+    if (
+      !/^(VSCODE_|ELECTRON_|CODE_SERVER_|npm_)/.test(k) &&
+      !['NODE_OPTIONS', 'PORT', 'PASSWORD', 'HASHED_PASSWORD'].includes(k)
+    ) {
       env[k] = v;
     }
   }
@@ -122,8 +125,16 @@ export async function installVsix(
   vsix: string,
   dirs: { home: string; userDataDir: string; extensionsDir: string },
 ): Promise<void> {
-  const args = [host.codeServerEntry, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir,
-    '--install-extension', path.resolve(vsix), '--force'];
+  const args = [
+    host.codeServerEntry,
+    '--user-data-dir',
+    dirs.userDataDir,
+    '--extensions-dir',
+    dirs.extensionsDir,
+    '--install-extension',
+    path.resolve(vsix),
+    '--force',
+  ];
   const out = await run(host.nodeBin, args, serverEnv(dirs.home), 120_000);
   if (!/successfully installed/i.test(out)) throw new Error(`Installing ${vsix} failed:\n${out}`);
 }
@@ -157,8 +168,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const liveGroups = new Map<number, string>();
 process.once('exit', () => {
   for (const [pid, root] of liveGroups) {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
-    try { fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    try {
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      /* best effort */
+    }
   }
 });
 
@@ -182,31 +201,56 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   let child: ChildProcess | undefined;
   try {
     for (const d of [home, folder, extensionsDir, path.join(userDataDir, 'User')]) fs.mkdirSync(d, { recursive: true });
-    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'),
-      JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...opts.userSettings }, null, 2));
+    fs.writeFileSync(
+      path.join(userDataDir, 'User', 'settings.json'),
+      JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...opts.userSettings }, null, 2),
+    );
     const config = path.join(root, 'config.yaml'); // keeps code-server away from ~/.config/code-server
     fs.writeFileSync(config, 'auth: none\ncert: false\n');
     if (opts.vsix) await installVsix(host, opts.vsix, { home, userDataDir, extensionsDir });
 
     const port = opts.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
-    const args = [host.codeServerEntry, '--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-      '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
+    const args = [
+      host.codeServerEntry,
+      '--config',
+      config,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
       ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
-      ...(opts.locale ? ['--locale', opts.locale] : []), folder];
-    const proc = spawn(host.nodeBin, args, { env: serverEnv(home, opts.env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      ...(opts.locale ? ['--locale', opts.locale] : []),
+      folder,
+    ];
+    const proc = spawn(host.nodeBin, args, {
+      env: serverEnv(home, opts.env),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = proc;
     proc.once('error', () => undefined); // a failed spawn shows as a missing pid
     const pid = proc.pid;
     if (!pid) throw new Error(`Could not start ${host.nodeBin}`);
     liveGroups.set(pid, root);
     let output = '';
-    const collect = (b: Buffer) => { output = (output + b.toString()).slice(-2_000_000); };
+    const collect = (b: Buffer) => {
+      output = (output + b.toString()).slice(-2_000_000);
+    };
     proc.stdout.on('data', collect);
     proc.stderr.on('data', collect);
     let exited: string | undefined;
-    proc.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
+    proc.once('exit', (code, signal) => {
+      exited = `exited with ${signal ?? code}`;
+    });
 
     const deadline = Date.now() + 30_000;
     while (!(await healthy(url))) {
@@ -216,20 +260,33 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     }
 
     let stopping: Promise<void> | undefined;
-    const stop = () => (stopping ??= (async () => {
-      try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
-      const killAt = Date.now() + 3000;
-      while (groupAlive(pid) && Date.now() < killAt) await sleep(50);
-      try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
-      const giveUpAt = Date.now() + 2000; // orphans may linger as zombies if PID 1 does not reap
-      while (groupAlive(pid) && Date.now() < giveUpAt) await sleep(20);
-      liveGroups.delete(pid);
-      removeRoot();
-    })());
+    const stop = () =>
+      (stopping ??= (async () => {
+        try {
+          process.kill(-pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+        const killAt = Date.now() + 3000;
+        while (groupAlive(pid) && Date.now() < killAt) await sleep(50);
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+        const giveUpAt = Date.now() + 2000; // orphans may linger as zombies if PID 1 does not reap
+        while (groupAlive(pid) && Date.now() < giveUpAt) await sleep(20);
+        liveGroups.delete(pid);
+        removeRoot();
+      })());
     return { url, port, home, userDataDir, extensionsDir, folder, stop, log: () => output };
   } catch (err) {
     if (child?.pid) {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
       liveGroups.delete(child.pid);
     }
     removeRoot();

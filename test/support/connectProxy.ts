@@ -24,7 +24,13 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
   const server = http.createServer((req, res) => {
     const target = new URL(req.url!);
     const up = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers: req.headers,
+      },
       (r) => {
         res.writeHead(r.statusCode!, r.headers);
         r.pipe(res);

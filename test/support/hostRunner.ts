@@ -66,8 +66,12 @@ export async function runMochaInHost(
     for (const f of testFiles) mocha.addFile(f);
     await new Promise<void>((resolve) => {
       const runner = mocha.run(() => resolve());
-      runner.on('pass', () => { results.passed++; });
-      runner.on('pending', () => { results.pending++; });
+      runner.on('pass', () => {
+        results.passed++;
+      });
+      runner.on('pending', () => {
+        results.pending++;
+      });
       runner.on('fail', (test, err: Error) => {
         results.failed++;
         results.failures.push({ title: test.fullTitle(), error: err?.stack ?? String(err) });
@@ -76,7 +80,10 @@ export async function runMochaInHost(
   } catch (err) {
     // Errors while loading the test files (syntax errors, a throwing require) count as one failure.
     results.failed++;
-    results.failures.push({ title: 'loading the tests', error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    results.failures.push({
+      title: 'loading the tests',
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
   } finally {
     Mocha.reporters.Base.consoleLog = originalConsoleLog;
   }

@@ -41,34 +41,51 @@ export async function runExtensionHostTests(opts: HostTestOptions): Promise<Host
   const pageLog: string[] = [];
   try {
     server = await startCodeServer({
-      host, home: opts.home, folder: opts.folder, smokeTestDriver: true, userSettings: opts.userSettings,
+      host,
+      home: opts.home,
+      folder: opts.folder,
+      smokeTestDriver: true,
+      userSettings: opts.userSettings,
       env: { ...opts.env, [RESULTS_ENV]: resultsFile },
     });
     browser = await launchBrowser(host);
     const page = await (await browser.newContext()).newPage();
-    page.on('console', (m) => { if (m.type() === 'error') pageLog.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageLog.push(m.text());
+    });
     let settle: (code: number) => void = () => undefined;
-    const exitCode = new Promise<number>((resolve) => { settle = resolve; });
+    const exitCode = new Promise<number>((resolve) => {
+      settle = resolve;
+    });
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(code)); // before navigating
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server!.port}${path.resolve(p)}`;
     const payload = [
       ['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)],
       ['extensionTestsPath', remote(opts.testsPath)],
     ];
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(server.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(
+      `${server.url}/?folder=${encodeURIComponent(server.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
 
-    const diagnostics = () => `Test output so far:\n${fs.existsSync(`${resultsFile}.log`) ? fs.readFileSync(`${resultsFile}.log`, 'utf8') : ''}\n` +
+    const diagnostics = () =>
+      `Test output so far:\n${fs.existsSync(`${resultsFile}.log`) ? fs.readFileSync(`${resultsFile}.log`, 'utf8') : ''}\n` +
       `Browser errors (last 20):\n${pageLog.slice(-20).join('\n')}\ncode-server log:\n${server!.log().slice(-5000)}`;
     const timeoutMs = opts.timeoutMs ?? 300_000;
     let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([
       exitCode,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Extension-host tests did not finish within ${timeoutMs / 1000} s.\n${diagnostics()}`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(new Error(`Extension-host tests did not finish within ${timeoutMs / 1000} s.\n${diagnostics()}`)),
+          timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     if (!fs.existsSync(resultsFile)) {
-      throw new Error(`The extension host exited with ${code} without writing results (does ${opts.testsPath} call runMochaInHost?).\n${diagnostics()}`);
+      throw new Error(
+        `The extension host exited with ${code} without writing results (does ${opts.testsPath} call runMochaInHost?).\n${diagnostics()}`,
+      );
     }
     return { ...(JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as HostResults), exitCode: code };
   } finally {

@@ -13,14 +13,22 @@ import { runExtensionHostTests } from './hostTests';
 
 const EXTENSION: Record<string, string> = {
   'package.json': JSON.stringify({
-    name: 'selftest-ask', displayName: 'Selftest Ask', description: 'test host self-test', version: '0.0.1',
-    publisher: 'keypairs-selftest', license: 'MIT', repository: { type: 'git', url: 'https://example.invalid/x.git' },
-    engines: { vscode: '^1.90.0' }, main: './extension.js', extensionKind: ['workspace'],
-    activationEvents: ['onStartupFinished'], files: ['extension.js'],
+    name: 'selftest-ask',
+    displayName: 'Selftest Ask',
+    description: 'test host self-test',
+    version: '0.0.1',
+    publisher: 'keypairs-selftest',
+    license: 'MIT',
+    repository: { type: 'git', url: 'https://example.invalid/x.git' },
+    engines: { vscode: '^1.90.0' },
+    main: './extension.js',
+    extensionKind: ['workspace'],
+    activationEvents: ['onStartupFinished'],
+    files: ['extension.js'],
     contributes: { commands: [{ command: 'selftest.ask', title: 'Ask Name', category: 'Selftest' }] },
   }),
   'README.md': '# Selftest\n',
-  'LICENSE': 'MIT\n',
+  LICENSE: 'MIT\n',
   'extension.js': `const vscode = require('vscode');
 exports.activate = (context) => {
   const item = vscode.window.createStatusBarItem('selftest.status', vscode.StatusBarAlignment.Left, 100);
@@ -90,7 +98,9 @@ describe('test host self-test', function () {
   it('runs mocha inside the extension host and reports passes and failures', async () => {
     const suite = path.join(work, 'suite');
     fs.mkdirSync(suite);
-    fs.writeFileSync(path.join(suite, 'host.test.js'), `const assert = require('assert');
+    fs.writeFileSync(
+      path.join(suite, 'host.test.js'),
+      `const assert = require('assert');
 const vscode = require('vscode');
 describe('in the extension host', () => {
   it('sees the extension, its command and the environment', async () => {
@@ -101,14 +111,22 @@ describe('in the extension host', () => {
   });
   it('reports a failure', () => assert.strictEqual(1, 2));
 });
-`);
+`,
+    );
     const runner = path.join(work, 'runner.js');
-    fs.writeFileSync(runner, `exports.run = () => require(${JSON.stringify(path.join(__dirname, 'hostRunner.js'))})` +
-      `.runMochaInHost([${JSON.stringify(suite)}]);\n`);
+    fs.writeFileSync(
+      runner,
+      `exports.run = () => require(${JSON.stringify(path.join(__dirname, 'hostRunner.js'))})` +
+        `.runMochaInHost([${JSON.stringify(suite)}]);\n`,
+    );
     const home = path.join(work, 'home');
     fs.mkdirSync(home);
     const r = await runExtensionHostTests({
-      host, extensionDevelopmentPath: ext, testsPath: runner, home, env: { SELFTEST_MARK: 'yes', SELFTEST_HOME: home },
+      host,
+      extensionDevelopmentPath: ext,
+      testsPath: runner,
+      home,
+      env: { SELFTEST_MARK: 'yes', SELFTEST_HOME: home },
     });
     assert.deepStrictEqual([r.passed, r.failed, r.exitCode], [1, 1, 1], r.output);
     assert.strictEqual(r.failures[0].title, 'in the extension host reports a failure');

@@ -64,12 +64,16 @@ export class SshdUnavailableError extends Error {
 export function sshdProblem(): string | undefined {
   if (process.platform !== 'linux') return `The test sshd runs on Linux only (this is ${process.platform}).`;
   if (!fs.existsSync(SSHD_PATH)) {
-    return `${SSHD_PATH} is missing: install Debian's openssh-server with \`npm run test-host:setup\` ` +
-      '(as root; CI runs it), or `apt-get install openssh-server`.';
+    return (
+      `${SSHD_PATH} is missing: install Debian's openssh-server with \`npm run test-host:setup\` ` +
+      '(as root; CI runs it), or `apt-get install openssh-server`.'
+    );
   }
   if (process.getuid?.() !== 0) {
-    return 'The test sshd needs root (it binds port 22 on a loopback address and switches to the login ' +
-      'user like a real server). Run the tests as root, e.g. in the CI container.';
+    return (
+      'The test sshd needs root (it binds port 22 on a loopback address and switches to the login ' +
+      'user like a real server). Run the tests as root, e.g. in the CI container.'
+    );
   }
   return undefined;
 }
@@ -83,7 +87,11 @@ process.once('exit', () => {
   }
 });
 
-interface Proc { pid: number; ppid: number; zombie: boolean }
+interface Proc {
+  pid: number;
+  ppid: number;
+  zombie: boolean;
+}
 
 /** `pid`'s descendants (sshd's per-connection children run in sessions of their own). */
 function descendants(pid: number): Proc[] {
@@ -143,7 +151,14 @@ function randomLoopback(): string {
   return `127.${2 + (b[0] % 250)}.${b[1]}.${1 + (b[2] % 254)}`;
 }
 
-interface ConfigValues { address: string; port: number; user: string; home: string; moreKeys: string[]; extra: string[] }
+interface ConfigValues {
+  address: string;
+  port: number;
+  user: string;
+  home: string;
+  moreKeys: string[];
+  extra: string[];
+}
 
 function config(dir: string, o: ConfigValues): string {
   return [
@@ -188,7 +203,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     const keys = (opts.authorizedKeys ?? []).map((k) => `${k.trim()}\n`).join('');
     fs.writeFileSync(authorizedKeysFile, keys, { mode: 0o600 });
     const hostKey = path.join(dir, 'ssh_host_ed25519_key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'keypairs-test-host', '-f', hostKey], { stdio: 'pipe' });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'keypairs-test-host', '-f', hostKey], {
+      stdio: 'pipe',
+    });
     const hostPublic = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
     // Privilege separation directory of Debian's sshd (systemd's RuntimeDirectory makes it otherwise).
     fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -197,7 +214,14 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     for (let attempt = 0; ; attempt++) {
       const address = opts.address ?? randomLoopback();
       const configFile = path.join(dir, 'sshd_config');
-      const values = { address, port, user, home: homeDir, moreKeys: opts.moreAuthorizedKeysFiles ?? [], extra: opts.extraConfig ?? [] };
+      const values = {
+        address,
+        port,
+        user,
+        home: homeDir,
+        moreKeys: opts.moreAuthorizedKeysFiles ?? [],
+        extra: opts.extraConfig ?? [],
+      };
       fs.writeFileSync(configFile, config(dir, values));
       const started = await launch(configFile, address, port, opts.readyTimeoutMs ?? 15_000);
       if (started.kind === 'in-use' && !opts.address && attempt < 5) continue;
@@ -245,8 +269,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
 }
 
 type Launch =
-  | { kind: 'ready'; proc: ChildProcess; log: string[] }
-  | { kind: 'in-use' | 'exited' | 'timeout'; log: string };
+  { kind: 'ready'; proc: ChildProcess; log: string[] } | { kind: 'in-use' | 'exited' | 'timeout'; log: string };
 
 /** Runs sshd and waits for "Server listening on", then for its banner on a real connection. */
 function launch(configFile: string, address: string, port: number, timeoutMs: number): Promise<Launch> {
@@ -304,18 +327,31 @@ function bannerOf(address: string, port: number): Promise<void> {
 }
 
 /** `ssh` arguments that log in to `server` with only `identityFile` (no user config, no agent keys, no prompts). */
-export function sshArgsFor(server: Pick<Sshd, 'address' | 'port' | 'user' | 'knownHostsFile'>, identityFile: string): string[] {
+export function sshArgsFor(
+  server: Pick<Sshd, 'address' | 'port' | 'user' | 'knownHostsFile'>,
+  identityFile: string,
+): string[] {
   return [
-    '-F', '/dev/null',
-    '-i', identityFile,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'PasswordAuthentication=no',
-    '-o', `UserKnownHostsFile=${server.knownHostsFile}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-p', String(server.port),
-    '-l', server.user,
+    '-F',
+    '/dev/null',
+    '-i',
+    identityFile,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'PasswordAuthentication=no',
+    '-o',
+    `UserKnownHostsFile=${server.knownHostsFile}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-p',
+    String(server.port),
+    '-l',
+    server.user,
     server.address,
   ];
 }

@@ -8,8 +8,12 @@ import { Sshd, SshdOptions, startSshd } from './sshd';
  * shape so this file compiles with or without it; TypeScript matches them structurally.
  */
 export interface ServerBacking {
-  serverCreated(server: { id: string; name: string; keyName: string | null; publicKey: string | null }):
-    Promise<{ ipv4?: string } | void>;
+  serverCreated(server: {
+    id: string;
+    name: string;
+    keyName: string | null;
+    publicKey: string | null;
+  }): Promise<{ ipv4?: string } | void>;
   serverDeleted?(id: string): Promise<void>;
 }
 

@@ -46,7 +46,10 @@ describe('manage: key pair pages of the view (emulator)', () => {
     assert.equal(new Set(pages.keyPairs.map((k) => k.name)).size, 5000, 'no duplicates');
     assert.deepEqual(
       pages.keyPairs.map((k) => k.name),
-      ctx.emu.keypairs().map((k) => k.name).sort(),
+      ctx.emu
+        .keypairs()
+        .map((k) => k.name)
+        .sort(),
     );
     assert.equal(lists().length, 26);
     assert.equal(pages.requests, 26);
@@ -88,7 +91,13 @@ describe('manage: key pair pages of the view (emulator)', () => {
 
   it('keeps a failed first page as an error; a new listing (refresh) loads again', async () => {
     ctx.emu.seed(3);
-    ctx.emu.addFault({ method: 'GET', path: /os-keypairs/, status: 503, body: '{"serviceUnavailable":{"code":503,"message":"down"}}', times: 10 });
+    ctx.emu.addFault({
+      method: 'GET',
+      path: /os-keypairs/,
+      status: 503,
+      body: '{"serviceUnavailable":{"code":503,"message":"down"}}',
+      times: 10,
+    });
     const failing = new KeyPairPages(compute(ctx.emu.computeUrl));
     await assert.rejects(failing.first(), ApiError);
     assert.equal(failing.state, 'error');
@@ -106,7 +115,13 @@ describe('manage: key pair pages of the view (emulator)', () => {
     ctx.emu.seed(300);
     const pages = new KeyPairPages(compute(ctx.emu.computeUrl));
     await pages.first();
-    ctx.emu.addFault({ method: 'GET', path: /os-keypairs$/, status: 500, body: '{"computeFault":{"code":500,"message":"boom"}}', times: 5 });
+    ctx.emu.addFault({
+      method: 'GET',
+      path: /os-keypairs$/,
+      status: 500,
+      body: '{"computeFault":{"code":500,"message":"boom"}}',
+      times: 5,
+    });
     await assert.rejects(pages.more(), ApiError);
     assert.equal(pages.keyPairs.length, 200);
     assert.ok(pages.hasMore);
@@ -137,7 +152,10 @@ describe('manage: key pair pages of the view (emulator)', () => {
     const pages = new KeyPairPages(c);
     const [index] = await Promise.all([localKeyIndex(dir), pages.moreUntil(1000)]);
     const local = pages.keyPairs.filter((k) => findLocalKey(index, k.fingerprint));
-    assert.deepEqual(local.map((k) => k.name), ['mine']);
+    assert.deepEqual(
+      local.map((k) => k.name),
+      ['mine'],
+    );
     assert.equal(findLocalKey(index, local[0].fingerprint)?.privatePath, priv);
     assert.equal(ctx.emu.requests.filter((r) => /os-keypairs\/./.test(r.path)).length, 0, 'no GET per key pair');
   });
@@ -154,12 +172,19 @@ describe('manage: import flow (emulator)', () => {
       const priv = path.join(dir, `k-${microversion ?? 'auto'}`);
       sshKeygen(['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', 'ann@laptop', '-f', priv]);
       const key = await loadPublicKey(`${priv}.pub`);
-      const result = await importKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion }), name: 'laptop', key });
+      const result = await importKeyPair({
+        compute: compute(ctx.emu.computeUrl, { microversion }),
+        name: 'laptop',
+        key,
+      });
       assert.equal(result.matches, true);
       assert.equal(result.localFingerprint, sshMd5(`${priv}.pub`));
       assert.equal(result.keyPair.fingerprint, result.localFingerprint);
       const stored = ctx.emu.keypairs().find((k) => k.name === 'laptop');
-      assert.equal(stored?.public_key.split(' ').slice(0, 2).join(' '), fs.readFileSync(`${priv}.pub`, 'utf8').split(' ').slice(0, 2).join(' '));
+      assert.equal(
+        stored?.public_key.split(' ').slice(0, 2).join(' '),
+        fs.readFileSync(`${priv}.pub`, 'utf8').split(' ').slice(0, 2).join(' '),
+      );
     });
   }
 
@@ -179,6 +204,9 @@ describe('manage: import flow (emulator)', () => {
     const key = await loadPublicKey(`${priv}.pub`);
     const c = compute(ctx.emu.computeUrl);
     await importKeyPair({ compute: c, name: 'dup', key });
-    await assert.rejects(importKeyPair({ compute: c, name: 'dup', key }), (e: unknown) => e instanceof ApiError && e.kind === 'conflict');
+    await assert.rejects(
+      importKeyPair({ compute: c, name: 'dup', key }),
+      (e: unknown) => e instanceof ApiError && e.kind === 'conflict',
+    );
   });
 });

@@ -29,7 +29,10 @@ describe('collectPages (the paging guard)', () => {
   it('follows markers to the last page', async () => {
     const src = pagesOf([servers(['1', '2']), servers(['3', '4']), servers(['5'])]);
     const all = await collectPages({ fetchPage: src.fetchPage, keyOf: (s) => s.id, request });
-    assert.deepEqual(all.map((s) => s.id), ['1', '2', '3', '4', '5']);
+    assert.deepEqual(
+      all.map((s) => s.id),
+      ['1', '2', '3', '4', '5'],
+    );
     assert.deepEqual(src.asked, [undefined, '2', '4']);
   });
 
@@ -37,7 +40,10 @@ describe('collectPages (the paging guard)', () => {
     const overlap = [servers(['1', '2']), servers(['2', '3'])];
     const src = pagesOf(overlap);
     const all = await collectPages({ fetchPage: src.fetchPage, keyOf: (s) => s.id, request });
-    assert.deepEqual(all.map((s) => s.id), ['1', '2', '3']);
+    assert.deepEqual(
+      all.map((s) => s.id),
+      ['1', '2', '3'],
+    );
   });
 
   it('an empty first page is an empty list, not a repeat', async () => {
@@ -56,10 +62,7 @@ describe('collectPages (the paging guard)', () => {
     assert.equal(calls, 7);
     assert.equal(err.problem, 'too-many-pages');
     assert.equal(err.kind, 'bad-response');
-    assert.equal(
-      err.message,
-      'GET https://nova.example/v2.1/servers/detail: bad-response (too-many-pages)',
-    );
+    assert.equal(err.message, 'GET https://nova.example/v2.1/servers/detail: bad-response (too-many-pages)');
     assert.equal(
       describeError(err).message,
       'nova.example sent an answer that is not what the Compute API sends (the list did not end after 7 pages). ' +

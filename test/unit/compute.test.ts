@@ -35,7 +35,10 @@ describe('ComputeClient against the emulator', () => {
 
     it('finds the versioned root of endpoints with a project id', () => {
       assert.equal(versionedRoot('https://nova.example/v2.1/abc123/'), 'https://nova.example/v2.1');
-      assert.equal(versionedRoot('https://dfw.servers.api.rackspacecloud.com/v2/123456'), 'https://dfw.servers.api.rackspacecloud.com/v2');
+      assert.equal(
+        versionedRoot('https://dfw.servers.api.rackspacecloud.com/v2/123456'),
+        'https://dfw.servers.api.rackspacecloud.com/v2',
+      );
       assert.equal(versionedRoot('https://cloud.example:8774/compute/v2.1'), 'https://cloud.example:8774/compute/v2.1');
     });
 
@@ -55,7 +58,10 @@ describe('ComputeClient against the emulator', () => {
       assert.match(kp.fingerprint, /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
       assert.equal(kp.type, undefined);
       assert.ok(kp.privateKey?.includes('PRIVATE KEY'));
-      assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['web server']);
+      assert.deepEqual(
+        ctx.emu.keypairs().map((k) => k.name),
+        ['web server'],
+      );
     });
 
     it('imports a public key and returns no private key', async () => {
@@ -88,7 +94,9 @@ describe('ComputeClient against the emulator', () => {
 
     it('gets one pair, undefined when missing; names with spaces are encoded', async () => {
       const c = compute(ctx.emu.computeUrl, { microversion: '2.10' });
-      await c.create('my key', { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x' });
+      await c.create('my key', {
+        publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x',
+      });
       const got = await c.get('my key');
       assert.equal(got?.name, 'my key');
       assert.ok(got?.createdAt);
@@ -120,7 +128,11 @@ describe('ComputeClient against the emulator', () => {
     it('409 for a taken name carries the server message', async () => {
       const c = compute(ctx.emu.computeUrl, { microversion: '2.10' });
       await c.create('dup');
-      await rejects(c.create('dup'), { kind: 'conflict', status: 409, serverMessage: "Key pair 'dup' already exists." });
+      await rejects(c.create('dup'), {
+        kind: 'conflict',
+        status: 409,
+        serverMessage: "Key pair 'dup' already exists.",
+      });
     });
 
     it('400 for a bad name carries the server message', async () => {
@@ -134,7 +146,11 @@ describe('ComputeClient against the emulator', () => {
       const c = compute(ctx.emu.computeUrl, { microversion: '2.10' });
       await c.create('one');
       await rejects(c.create('two'), { kind: 'quota', status: 403 });
-      ctx.emu.addFault({ method: 'POST', status: 403, body: '{"forbidden":{"code":403,"message":"Policy does not allow it."}}' });
+      ctx.emu.addFault({
+        method: 'POST',
+        status: 403,
+        body: '{"forbidden":{"code":403,"message":"Policy does not allow it."}}',
+      });
       await rejects(c.create('three'), { kind: 'forbidden' });
     });
 

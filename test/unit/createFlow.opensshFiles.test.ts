@@ -9,13 +9,24 @@ import { compute, tempDir, useEmulator } from './helpers/env';
 describe("create flow: OpenSSH's own files are never key files (#10.1)", () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
 
-  for (const [name, microversion] of [['config', ''], ['authorized keys', ''], ['rc', '2.93'], ['Config', '2.93'], ['a.pub', '2.93']] as const) {
+  for (const [name, microversion] of [
+    ['config', ''],
+    ['authorized keys', ''],
+    ['rc', '2.93'],
+    ['Config', '2.93'],
+    ['a.pub', '2.93'],
+  ] as const) {
     it(`refuses "${name}" at ${microversion || 'no microversion'} before any request, writing nothing`, async () => {
       const dir = path.join(tempDir(), '.ssh');
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'config'), 'Host *\n  User me\n');
       await assert.rejects(
-        createKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion }), name, sshDirectory: dir, rescue: async () => undefined }),
+        createKeyPair({
+          compute: compute(ctx.emu.computeUrl, { microversion }),
+          name,
+          sshDirectory: dir,
+          rescue: async () => undefined,
+        }),
         /OpenSSH's own file|\.pub/,
       );
       assert.deepEqual(ctx.emu.keypairs(), []);

@@ -8,7 +8,10 @@ import { compute, keyData, rejection, tempDir, useEmulator } from './helpers/env
 
 /** `ssh-keygen -y -P pass -f key`: what OpenSSH derives from the key with that passphrase. */
 function publicWith(privatePath: string, passphrase: string): string {
-  return execFileSync('ssh-keygen', ['-y', '-P', passphrase, '-f', privatePath], { encoding: 'utf8', stdio: 'pipe' }).trim();
+  return execFileSync('ssh-keygen', ['-y', '-P', passphrase, '-f', privatePath], {
+    encoding: 'utf8',
+    stdio: 'pipe',
+  }).trim();
 }
 
 describe('create flow with a passphrase (emulator + real files + ssh-keygen)', function () {
@@ -32,7 +35,14 @@ describe('create flow with a passphrase (emulator + real files + ssh-keygen)', f
 
   it('local ed25519: the key file needs the passphrase and gives the .pub', async () => {
     const c = compute(ctx.emu.computeUrl, { microversion: '' });
-    const r = await createKeyPair({ compute: c, name: 'locked', sshDirectory: dir, generation: 'local', passphrase: PASS, rescue: never });
+    const r = await createKeyPair({
+      compute: c,
+      name: 'locked',
+      sshDirectory: dir,
+      generation: 'local',
+      passphrase: PASS,
+      rescue: never,
+    });
     assertProtected(r.privatePath, r.publicPath!);
     assert.equal(r.privateKey, fs.readFileSync(r.privatePath, 'utf8'), 'the in-memory key is the one written');
     assert.ok(!Object.keys(r).includes('privateKey'), 'the private key is not enumerable');
@@ -67,7 +77,10 @@ describe('create flow with a passphrase (emulator + real files + ssh-keygen)', f
       CreateAbandonedError,
     );
     assert.equal(err.server, 'deleted');
-    assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), []);
+    assert.deepEqual(
+      ctx.emu.keypairs().map((k) => k.name),
+      [],
+    );
     assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], []);
   });
 

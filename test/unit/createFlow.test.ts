@@ -4,7 +4,17 @@ import * as path from 'node:path';
 import { ApiError } from '../../src/api/errors';
 import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../../src/flows/createKeyPair';
 import { KeyFileError } from '../../src/keys/keyFiles';
-import { compute, keyData, mode, rejection, sshMd5, sshPublicFromPrivate, tempDir, testHttp, useEmulator } from './helpers/env';
+import {
+  compute,
+  keyData,
+  mode,
+  rejection,
+  sshMd5,
+  sshPublicFromPrivate,
+  tempDir,
+  testHttp,
+  useEmulator,
+} from './helpers/env';
 
 describe('create flow (emulator + real files)', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
@@ -62,10 +72,13 @@ describe('create flow (emulator + real files)', () => {
     it('sends nothing when a key file already exists', async () => {
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'taken.pub'), 'mine\n');
-      await assert.rejects(createKeyPair({ compute: client(), name: 'taken', sshDirectory: dir, rescue: never }), (e: unknown) => {
-        assert.ok(e instanceof KeyFileError && e.code === 'exists');
-        return true;
-      });
+      await assert.rejects(
+        createKeyPair({ compute: client(), name: 'taken', sshDirectory: dir, rescue: never }),
+        (e: unknown) => {
+          assert.ok(e instanceof KeyFileError && e.code === 'exists');
+          return true;
+        },
+      );
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'POST').length, 0);
       assert.equal(fs.readFileSync(path.join(dir, 'taken.pub'), 'utf8'), 'mine\n');
       assert.deepEqual(files(), ['taken.pub']);
@@ -73,7 +86,9 @@ describe('create flow (emulator + real files)', () => {
 
     it('a 409 changes nothing and is an ApiError conflict', async () => {
       await client().create('dup');
-      const err = await createKeyPair({ compute: client(), name: 'dup', sshDirectory: dir, rescue: never }).catch((e) => e);
+      const err = await createKeyPair({ compute: client(), name: 'dup', sshDirectory: dir, rescue: never }).catch(
+        (e) => e,
+      );
       assert.ok(err instanceof ApiError && err.kind === 'conflict');
       assert.deepEqual(files(), []);
     });
@@ -89,7 +104,9 @@ describe('create flow (emulator + real files)', () => {
 
     it('deletes the pair when the answer lost its private key', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'missing-field', field: 'private_key' });
-      const err = await abandoned(createKeyPair({ compute: client(), name: 'no-private', sshDirectory: dir, rescue: never }));
+      const err = await abandoned(
+        createKeyPair({ compute: client(), name: 'no-private', sshDirectory: dir, rescue: never }),
+      );
       assert.equal(err.server, 'deleted');
       assert.deepEqual(serverNames(), []);
       assert.deepEqual(files(), []);
@@ -97,7 +114,9 @@ describe('create flow (emulator + real files)', () => {
 
     it('deletes the pair when the connection broke after the server created it', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'reset-mid-body' });
-      const err = await abandoned(createKeyPair({ compute: client(), name: 'reset', sshDirectory: dir, rescue: never }));
+      const err = await abandoned(
+        createKeyPair({ compute: client(), name: 'reset', sshDirectory: dir, rescue: never }),
+      );
       assert.equal(err.server, 'deleted');
       assert.deepEqual(serverNames(), []);
       assert.deepEqual(files(), []);
@@ -105,7 +124,9 @@ describe('create flow (emulator + real files)', () => {
 
     it('says "not created" when a lost answer had not created anything', async () => {
       ctx.emu.addFault({ method: 'POST', kind: 'reset-before-headers' });
-      const err = await abandoned(createKeyPair({ compute: client(), name: 'ghost', sshDirectory: dir, rescue: never }));
+      const err = await abandoned(
+        createKeyPair({ compute: client(), name: 'ghost', sshDirectory: dir, rescue: never }),
+      );
       assert.equal(err.server, 'not-created');
       assert.deepEqual(serverNames(), []);
     });
@@ -134,7 +155,9 @@ describe('create flow (emulator + real files)', () => {
 
     it('refuses an SSH folder that is a file before anything is sent', async () => {
       fs.writeFileSync(dir, 'a file, not a folder');
-      const err = await createKeyPair({ compute: client(), name: 'early', sshDirectory: dir, rescue: never }).catch((e) => e);
+      const err = await createKeyPair({ compute: client(), name: 'early', sshDirectory: dir, rescue: never }).catch(
+        (e) => e,
+      );
       assert.ok(err instanceof KeyFileError && err.code === 'not-directory');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'POST').length, 0);
     });
@@ -163,7 +186,12 @@ describe('create flow (emulator + real files)', () => {
     it('deletes the pair when the user declines to save elsewhere', async () => {
       let asked = 0;
       const err = await abandoned(
-        createKeyPair({ compute: folderBecomesFile(), name: 'declined', sshDirectory: dir, rescue: async () => (asked++, undefined) }),
+        createKeyPair({
+          compute: folderBecomesFile(),
+          name: 'declined',
+          sshDirectory: dir,
+          rescue: async () => (asked++, undefined),
+        }),
       );
       assert.equal(asked, 1);
       assert.equal(err.server, 'deleted');
@@ -187,7 +215,9 @@ describe('create flow (emulator + real files)', () => {
 
     it('keeps the private key in memory when the pair can be neither saved nor deleted', async () => {
       ctx.emu.addFault({ method: 'DELETE', status: 503, times: Infinity });
-      const err = await abandoned(createKeyPair({ compute: folderBecomesFile(), name: 'stuck', sshDirectory: dir, rescue: never }));
+      const err = await abandoned(
+        createKeyPair({ compute: folderBecomesFile(), name: 'stuck', sshDirectory: dir, rescue: never }),
+      );
       assert.equal(err.server, 'unknown');
       assert.match(err.unsavedPrivateKey ?? '', /BEGIN RSA PRIVATE KEY/);
       assert.ok(!JSON.stringify(err).includes('PRIVATE'), 'not serialised');
@@ -210,7 +240,13 @@ describe('create flow (emulator + real files)', () => {
 
     it('by choice on an older API', async () => {
       const c = compute(ctx.emu.computeUrl, { microversion: '2.10' });
-      const r = await createKeyPair({ compute: c, name: 'chosen', sshDirectory: dir, generation: 'local', rescue: never });
+      const r = await createKeyPair({
+        compute: c,
+        name: 'chosen',
+        sshDirectory: dir,
+        generation: 'local',
+        rescue: never,
+      });
       assert.equal(r.generation, 'local');
       assert.match(r.publicKey, /^ssh-ed25519 /);
       assert.equal(ctx.emu.keypairs()[0].fingerprint, r.fingerprint);

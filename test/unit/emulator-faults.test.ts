@@ -32,7 +32,11 @@ describe('emulator: faults, control API, CLI', function () {
   let kp: string;
   const create = (name: string, headers: Record<string, string> = H, timeoutMs?: number) =>
     rawRequest('POST', kp, { headers, body: { keypair: { name } }, timeoutMs });
-  const names = () => emu.keypairs().map((k) => k.name).sort();
+  const names = () =>
+    emu
+      .keypairs()
+      .map((k) => k.name)
+      .sort();
 
   before(async () => {
     emu = await startEmulator();
@@ -56,7 +60,14 @@ describe('emulator: faults, control API, CLI', function () {
     });
 
     it("'after' performs the action, then answers the fault", async () => {
-      emu.addFault({ method: 'POST', path: '/os-keypairs', status: 500, when: 'after', body: '{"oops":1}', headers: { 'X-Fault': 'yes' } });
+      emu.addFault({
+        method: 'POST',
+        path: '/os-keypairs',
+        status: 500,
+        when: 'after',
+        body: '{"oops":1}',
+        headers: { 'X-Fault': 'yes' },
+      });
       const r = await create('a1');
       assert.equal(r.status, 500);
       assert.equal(r.body, '{"oops":1}');
@@ -85,7 +96,9 @@ describe('emulator: faults, control API, CLI', function () {
         path: '/os-keypairs',
         status: 413,
         headers: { 'Retry-After': '0' },
-        body: JSON.stringify({ overLimit: { code: 413, message: 'Quota exceeded, too many key pairs.', retryAfter: '0' } }),
+        body: JSON.stringify({
+          overLimit: { code: 413, message: 'Quota exceeded, too many key pairs.', retryAfter: '0' },
+        }),
       });
       const r = await create('ol');
       assert.equal(r.status, 413);
@@ -228,20 +241,33 @@ describe('emulator: faults, control API, CLI', function () {
   });
 
   describe('control API', () => {
-    const ctl = (method: string, p: string, body?: unknown) => rawRequest(method, `${emu.url}/_emulator/${p}`, { body: body as object });
+    const ctl = (method: string, p: string, body?: unknown) =>
+      rawRequest(method, `${emu.url}/_emulator/${p}`, { body: body as object });
 
     it('state, requests, reset', async () => {
       await create('c1');
-      await rawRequest('POST', `${emu.rackspaceComputeUrl(undefined, 'ORD')}/os-keypairs`, { headers: H, body: { keypair: { name: 'c2' } } });
+      await rawRequest('POST', `${emu.rackspaceComputeUrl(undefined, 'ORD')}/os-keypairs`, {
+        headers: H,
+        body: { keypair: { name: 'c2' } },
+      });
       const s = (await ctl('GET', 'state')).json();
       const uid = emu.keypairs()[0].user_id;
-      assert.deepEqual(s.keypairs[uid]['v2.1'].map((k: { name: string }) => k.name), ['c1']);
-      assert.deepEqual(s.keypairs[uid].ORD.map((k: { name: string }) => k.name), ['c2']);
+      assert.deepEqual(
+        s.keypairs[uid]['v2.1'].map((k: { name: string }) => k.name),
+        ['c1'],
+      );
+      assert.deepEqual(
+        s.keypairs[uid].ORD.map((k: { name: string }) => k.name),
+        ['c2'],
+      );
       assert.equal(s.keypairCount, 2);
       assert.equal(s.requestCount, 2);
       assert.equal(s.computeUrl, emu.computeUrl);
       const reqs = (await ctl('GET', 'requests')).json().requests;
-      assert.deepEqual(reqs.map((r: { status: number }) => r.status), [200, 200]);
+      assert.deepEqual(
+        reqs.map((r: { status: number }) => r.status),
+        [200, 200],
+      );
       assert.equal(emu.requests.length, 2); // control calls are not logged
       assert.equal(emu.requests[0].method, 'POST');
       assert.equal(emu.requests[0].path, '/v2.1/os-keypairs');
@@ -253,7 +279,13 @@ describe('emulator: faults, control API, CLI', function () {
     });
 
     it('faults over HTTP (pathRegex, Infinity), DELETE faults', async () => {
-      let r = await ctl('POST', 'faults', { pathRegex: '/os-keypairs$', method: 'POST', status: 500, times: 'Infinity', when: 'after' });
+      let r = await ctl('POST', 'faults', {
+        pathRegex: '/os-keypairs$',
+        method: 'POST',
+        status: 500,
+        times: 'Infinity',
+        when: 'after',
+      });
       assert.equal(r.status, 201);
       assert.equal((await create('h1')).status, 500);
       assert.equal((await create('h2')).status, 500);
@@ -265,7 +297,10 @@ describe('emulator: faults, control API, CLI', function () {
       assert.equal((await create('h3')).status, 200);
       r = await ctl('POST', 'faults', { kind: 'reset-mid-body', path: '/os-keypairs', field: 3 });
       assert.equal(r.status, 400);
-      r = await ctl('POST', 'faults', [{ kind: 'missing-field', field: 'fingerprint', method: 'GET' }, { status: 502, method: 'GET' }]);
+      r = await ctl('POST', 'faults', [
+        { kind: 'missing-field', field: 'fingerprint', method: 'GET' },
+        { status: 502, method: 'GET' },
+      ]);
       assert.equal(r.status, 201);
       assert.equal((await rawRequest('GET', kp, { headers: H })).json().keypairs[0].keypair.fingerprint, undefined);
       assert.equal((await rawRequest('GET', kp, { headers: H })).status, 502);
@@ -278,7 +313,10 @@ describe('emulator: faults, control API, CLI', function () {
       assert.ok(!r.body.includes('demo-api-key'));
       assert.equal((await create('q1')).status, 200);
       assert.equal((await create('q2')).status, 403);
-      assert.equal((await rawRequest('GET', kp, { headers: { ...H, 'OpenStack-API-Version': 'compute 2.51' } })).status, 406);
+      assert.equal(
+        (await rawRequest('GET', kp, { headers: { ...H, 'OpenStack-API-Version': 'compute 2.51' } })).status,
+        406,
+      );
       assert.equal((await ctl('POST', 'options', { maxMicroversion: 'bogus' })).status, 400);
       await ctl('POST', 'options', { quota: 100, maxMicroversion: '2.93' });
 
@@ -307,9 +345,27 @@ describe('emulator: faults, control API, CLI', function () {
 
     it('prints one JSON line first, serves, and exits 0 on SIGTERM', async () => {
       const cli = path.resolve(__dirname, '../emulator/cli.js');
-      const proc = spawn(process.execPath, [cli, '--port', '0', '--token', 'cli-tok', '--seed', '7', '--quota', '9', '--max-microversion', '2.80', '--latency', '1'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const proc = spawn(
+        process.execPath,
+        [
+          cli,
+          '--port',
+          '0',
+          '--token',
+          'cli-tok',
+          '--seed',
+          '7',
+          '--quota',
+          '9',
+          '--max-microversion',
+          '2.80',
+          '--latency',
+          '1',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       child = proc;
       let out = '';
       const first = await new Promise<string>((resolve, reject) => {

@@ -27,7 +27,12 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
   const apiKeyAuth = (username: string, apiKey: string) =>
     raxAuth({ 'RAX-KSKEY:apiKeyCredentials': { username, apiKey } });
   const passwordAuth = (username: string, password: string) => raxAuth({ passwordCredentials: { username, password } });
-  const ksPassword = (name: string, password: string, project = 'alice-project', url = `${emu.keystoneUrl}/v3/auth/tokens`) =>
+  const ksPassword = (
+    name: string,
+    password: string,
+    project = 'alice-project',
+    url = `${emu.keystoneUrl}/v3/auth/tokens`,
+  ) =>
     rawRequest('POST', url, {
       body: {
         auth: {
@@ -64,7 +69,10 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
       const byName = (n: string) => a.serviceCatalog.find((s: { name: string }) => s.name === n);
       const cso = byName('cloudServersOpenStack');
       assert.equal(cso.type, 'compute');
-      assert.deepEqual(cso.endpoints.map((e: { region: string }) => e.region), ['DFW', 'ORD', 'IAD']);
+      assert.deepEqual(
+        cso.endpoints.map((e: { region: string }) => e.region),
+        ['DFW', 'ORD', 'IAD'],
+      );
       for (const e of cso.endpoints) {
         assert.equal(e.tenantId, '123456');
         assert.equal(e.publicURL, emu.rackspaceComputeUrl('123456', e.region));
@@ -87,9 +95,15 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
       assert.equal(r.json().keypair.user_id, a.user.id);
       assert.equal((await rawRequest('GET', `${dfw}/os-keypairs`, { headers: h })).json().keypairs.length, 1);
       assert.equal((await rawRequest('GET', `${iad}/os-keypairs`, { headers: h })).json().keypairs.length, 0);
-      assert.deepEqual(emu.keypairs(a.user.id).map((k) => k.scope), ['DFW']);
+      assert.deepEqual(
+        emu.keypairs(a.user.id).map((k) => k.scope),
+        ['DFW'],
+      );
       // identity tokens also work on the Nova-style URL (separate, non-regional scope)
-      assert.equal((await rawRequest('GET', `${emu.computeUrl}/os-keypairs`, { headers: h })).json().keypairs.length, 0);
+      assert.equal(
+        (await rawRequest('GET', `${emu.computeUrl}/os-keypairs`, { headers: h })).json().keypairs.length,
+        0,
+      );
       // another tenant in the URL is refused
       const other = await rawRequest('GET', `${emu.rackspaceComputeUrl('999999', 'DFW')}/os-keypairs`, { headers: h });
       assert.equal(other.status, 401);
@@ -206,10 +220,11 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
       assert.equal(nova.name, 'nova');
       assert.equal(nova.endpoints.length, 9);
       for (const e of nova.endpoints) assert.equal(e.url, emu.computeUrl);
-      assert.deepEqual(
-        [...new Set(nova.endpoints.map((e: { interface: string }) => e.interface))].sort(),
-        ['admin', 'internal', 'public'],
-      );
+      assert.deepEqual([...new Set(nova.endpoints.map((e: { interface: string }) => e.interface))].sort(), [
+        'admin',
+        'internal',
+        'public',
+      ]);
       const c = await rawRequest('POST', `${emu.computeUrl}/os-keypairs`, {
         headers: { 'X-Auth-Token': tok, 'OpenStack-API-Version': 'compute 2.2' },
         body: { keypair: { name: 'ks' } },
@@ -268,7 +283,14 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
       r = await rawRequest('POST', `${emu.keystoneUrl}/v3/auth/tokens`, { body: { auth: {} } });
       assert.equal(r.status, 400);
       r = await rawRequest('POST', `${emu.keystoneUrl}/v3/auth/tokens`, {
-        body: { auth: { identity: { methods: ['password'], password: { user: { name: 'alice', domain: { id: 'default' }, password: 'alice-pass' } } } } },
+        body: {
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { name: 'alice', domain: { id: 'default' }, password: 'alice-pass' } },
+            },
+          },
+        },
       });
       assert.equal(r.status, 201);
       assert.equal(r.json().token.catalog, undefined);

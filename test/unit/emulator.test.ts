@@ -101,7 +101,10 @@ describe('emulator: Nova compute os-keypairs', function () {
       emu.setOptions({ maxMicroversion: '2.10' });
       assert.equal((await create('x', '2.11')).status, 406);
       assert.equal(emu.keypairs().length, 0);
-      assert.equal((await rawRequest('GET', kp, { headers: mv('latest') })).headers['openstack-api-version'], 'compute 2.10');
+      assert.equal(
+        (await rawRequest('GET', kp, { headers: mv('latest') })).headers['openstack-api-version'],
+        'compute 2.10',
+      );
       r = await rawRequest('GET', kp, { headers: mv('2.abc') });
       assert.equal(r.status, 400);
       assert.match(r.json().badRequest.message, /is of invalid format/);
@@ -163,7 +166,13 @@ describe('emulator: Nova compute os-keypairs', function () {
     });
 
     it('imports rsa, ecdsa (256/384/521) and ed25519 OpenSSH lines with ssh-keygen fingerprints', async () => {
-      const keys = [sshKeygen('rsa', 2048), sshKeygen('ecdsa', 256), sshKeygen('ecdsa', 384), sshKeygen('ecdsa', 521), sshKeygen('ed25519')];
+      const keys = [
+        sshKeygen('rsa', 2048),
+        sshKeygen('ecdsa', 256),
+        sshKeygen('ecdsa', 384),
+        sshKeygen('ecdsa', 521),
+        sshKeygen('ed25519'),
+      ];
       let i = 0;
       for (const key of keys) {
         const r = await create(`imp-${i++}`, '2.10', { public_key: key.pub });
@@ -207,9 +216,13 @@ describe('emulator: Nova compute os-keypairs', function () {
       assert.equal(list.json().keypairs[0].keypair.type, undefined);
       // default URL is the user's default region (DFW); other regions are separate
       assert.equal(emu.keypairs(undefined, 'DFW').length, 1);
-      const dfw = await rawRequest('GET', `${emu.rackspaceComputeUrl(undefined, 'DFW')}/os-keypairs`, { headers: mv() });
+      const dfw = await rawRequest('GET', `${emu.rackspaceComputeUrl(undefined, 'DFW')}/os-keypairs`, {
+        headers: mv(),
+      });
       assert.equal(dfw.json().keypairs.length, 1);
-      const ord = await rawRequest('GET', `${emu.rackspaceComputeUrl(undefined, 'ORD')}/os-keypairs`, { headers: mv() });
+      const ord = await rawRequest('GET', `${emu.rackspaceComputeUrl(undefined, 'ORD')}/os-keypairs`, {
+        headers: mv(),
+      });
       assert.equal(ord.json().keypairs.length, 0);
       const nova = await rawRequest('GET', kp, { headers: mv() });
       assert.equal(nova.json().keypairs.length, 0);
@@ -247,7 +260,8 @@ describe('emulator: Nova compute os-keypairs', function () {
       r = await create('');
       assert.equal(r.status, 400);
       assert.equal(r.json().badRequest.message, "Invalid input for field/attribute name. Value: . '' is too short");
-      const ws = "An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with whitespace.";
+      const ws =
+        "An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with whitespace.";
       for (const n of [' lead', 'trail ', '   ', '\tx']) {
         r = await create(n);
         assert.equal(r.status, 400, JSON.stringify(n));
@@ -269,9 +283,15 @@ describe('emulator: Nova compute os-keypairs', function () {
         `An invalid 'name' value was provided. The name must be: Only expected characters: [${SAFE_292}]`,
       );
       r = await create(5 as unknown as string);
-      assert.equal(r.json().badRequest.message, "Invalid input for field/attribute name. Value: 5. 5 is not of type 'string'");
+      assert.equal(
+        r.json().badRequest.message,
+        "Invalid input for field/attribute name. Value: 5. 5 is not of type 'string'",
+      );
       assert.deepEqual(
-        emu.keypairs().map((k) => k.name).sort(),
+        emu
+          .keypairs()
+          .map((k) => k.name)
+          .sort(),
         ['a'.repeat(255), 'inner space ok', 'user@host.example'].sort(),
       );
     });
@@ -343,7 +363,17 @@ describe('emulator: Nova compute os-keypairs', function () {
       let r = await rawRequest('GET', `${kp}/shown`, { headers: mv() });
       assert.equal(r.status, 200);
       const k = r.json().keypair;
-      for (const f of ['user_id', 'created_at', 'deleted', 'deleted_at', 'id', 'updated_at', 'name', 'public_key', 'fingerprint']) {
+      for (const f of [
+        'user_id',
+        'created_at',
+        'deleted',
+        'deleted_at',
+        'id',
+        'updated_at',
+        'name',
+        'public_key',
+        'fingerprint',
+      ]) {
         assert.ok(f in k, f);
       }
       assert.equal(k.type, undefined);
@@ -452,7 +482,9 @@ describe('emulator: Nova compute os-keypairs', function () {
       assert.match(String(r.headers['content-type']), /text\/html/);
       for (const m of ['PATCH', 'DELETE']) assert.equal((await rawRequest(m, kp, { headers: mv() })).status, 404);
       assert.equal((await rawRequest('POST', `${kp}/x`, { headers: mv(), body: {} })).status, 404);
-      r = await rawRequest('GET', `${emu.computeUrl}/os-hypervisors`, { headers: { ...mv(), Accept: 'application/json' } });
+      r = await rawRequest('GET', `${emu.computeUrl}/os-hypervisors`, {
+        headers: { ...mv(), Accept: 'application/json' },
+      });
       assert.equal(r.status, 404);
       assert.deepEqual(r.json(), { itemNotFound: { code: 404, message: 'The resource could not be found.' } });
       assert.equal((await rawRequest('GET', `${emu.url}/nothing/here`)).status, 404);
@@ -466,7 +498,10 @@ describe('emulator: Nova compute os-keypairs', function () {
           error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' },
         });
         assert.equal(r.headers['www-authenticate'], `Keystone uri="${emu.keystoneUrl}/v3"`);
-        r = await rawRequest('POST', `${emu.rackspaceComputeUrl()}/os-keypairs`, { headers, body: { keypair: { name: 'x' } } });
+        r = await rawRequest('POST', `${emu.rackspaceComputeUrl()}/os-keypairs`, {
+          headers,
+          body: { keypair: { name: 'x' } },
+        });
         assert.equal(r.status, 401);
         assert.equal(r.json().unauthorized.code, 401);
       }

@@ -5,7 +5,10 @@ import { describeSshCheck } from '../../src/errorText';
 
 describe('errorText describeSshCheck (what the user reads after Add to SSH Config)', () => {
   it('confirms an entry that takes effect', () => {
-    assert.deepEqual(describeSshCheck({ status: 'effective' }, 'web1'), { severity: 'info', text: 'ssh -G confirms that "ssh web1" uses it.' });
+    assert.deepEqual(describeSshCheck({ status: 'effective' }, 'web1'), {
+      severity: 'info',
+      text: 'ssh -G confirms that "ssh web1" uses it.',
+    });
   });
 
   it('warns which values another entry still sets, with paths under home as ~', () => {
@@ -29,6 +32,9 @@ describe('errorText describeSshCheck (what the user reads after Add to SSH Confi
 
   it('says when it could not check', () => {
     assert.match(describeSshCheck({ status: 'not-checked', reason: 'no-ssh' }, 'a').text, /no ssh command was found/);
-    assert.match(describeSshCheck({ status: 'not-checked', reason: 'failed', detail: 'Bad configuration option' }, 'a').text, /ssh -G: Bad configuration option$/);
+    assert.match(
+      describeSshCheck({ status: 'not-checked', reason: 'failed', detail: 'Bad configuration option' }, 'a').text,
+      /ssh -G: Bad configuration option$/,
+    );
   });
 });

@@ -58,7 +58,40 @@ const allowedChar = fc.constantFrom(...SAFE_BEFORE_292);
 const unit = fc.oneof(
   { weight: 30, arbitrary: allowedChar },
   { weight: 4, arbitrary: fc.constantFrom('@', '.') },
-  { weight: 3, arbitrary: fc.constantFrom('/', '\\', '\0', ':', '*', '?', '"', '<', '>', '|', '~', '$', '%', '+', ',', ';', '=', '#', '!', "'", '`', '(', ')', '[', ']', '{', '}', '^', '&') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '/',
+      '\\',
+      '\0',
+      ':',
+      '*',
+      '?',
+      '"',
+      '<',
+      '>',
+      '|',
+      '~',
+      '$',
+      '%',
+      '+',
+      ',',
+      ';',
+      '=',
+      '#',
+      '!',
+      "'",
+      '`',
+      '(',
+      ')',
+      '[',
+      ']',
+      '{',
+      '}',
+      '^',
+      '&',
+    ),
+  },
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)) },
   { weight: 2, arbitrary: fc.constantFrom(...PY_WHITESPACE, '\u200b', '\ufeff') },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
@@ -68,7 +101,10 @@ const unit = fc.oneof(
 const edge = fc.constantFrom('', ' ', '  ', '\t', '\u00a0', '\u3000', '.', '..');
 const names = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit, minLength: 0, maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.tuple(edge, fc.string({ unit, minLength: 0, maxLength: 20 }), edge).map(([a, b, c]) => a + b + c) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(edge, fc.string({ unit, minLength: 0, maxLength: 20 }), edge).map(([a, b, c]) => a + b + c),
+  },
   { weight: 2, arbitrary: fc.string({ unit: allowedChar, minLength: 250, maxLength: 260 }) },
   { weight: 1, arbitrary: fc.string({ unit, minLength: 0, maxLength: 300 }) },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('.', '@', '-'), minLength: 0, maxLength: 4 }) },
@@ -112,7 +148,8 @@ describe('faults: key pair names (property-based)', function () {
     // The generator reaches every region of the schema (else this test could not fail).
     const checks = PURE_RUNS * MICROVERSIONS.length;
     assert.ok(seen.accepted > checks / 5 && seen.rejected > checks / 5, JSON.stringify(seen));
-    for (const k of ['long', 'edgeSpace', 'unicode', 'extendedOnly'] as const) assert.ok(seen[k] > 100, `${k}: ${JSON.stringify(seen)}`);
+    for (const k of ['long', 'edgeSpace', 'unicode', 'extendedOnly'] as const)
+      assert.ok(seen[k] > 100, `${k}: ${JSON.stringify(seen)}`);
   });
 
   it(`every accepted name maps to a safe file name inside the SSH folder (${PURE_RUNS} names)`, () => {
@@ -125,7 +162,10 @@ describe('faults: key pair names (property-based)', function () {
         const file = keyFileName(name);
         if (file === '' || file === '.' || file === '..' || /[/\\\0]/.test(file)) return false;
         if (/^\s|\s$/.test(file) || file.includes(' ')) return false; // spaces become "_"
-        for (const [p, dir] of [[path.posix, dirs[0]], [path.win32, dirs[1]]] as const) {
+        for (const [p, dir] of [
+          [path.posix, dirs[0]],
+          [path.win32, dirs[1]],
+        ] as const) {
           for (const f of [file, `${file}.pub`]) {
             const full = p.join(dir, f);
             if (p.dirname(full) !== dir || p.basename(full) !== f) return false;
@@ -151,7 +191,13 @@ describe('faults: key pair names (property-based)', function () {
           return true; // refused: the last line of defence
         }
         const dir = '/home/u/.ssh';
-        return file !== '' && file !== '.' && file !== '..' && !/[/\\\0]/.test(file) && path.posix.dirname(path.posix.join(dir, file)) === dir;
+        return (
+          file !== '' &&
+          file !== '.' &&
+          file !== '..' &&
+          !/[/\\\0]/.test(file) &&
+          path.posix.dirname(path.posix.join(dir, file)) === dir
+        );
       }),
       { numRuns: PURE_RUNS, seed: 20250603 },
     );
@@ -165,20 +211,29 @@ describe('faults: key pair names (property-based)', function () {
     for (const mv of MICROVERSIONS) {
       it(`${SAMPLE} imports at microversion ${mv ?? 'none'}: 200/201 iff Nova's rule (and the validator) accepts`, async () => {
         const c = compute(ctx.emu.computeUrl, { microversion: mv ?? '' });
-        const sample = [...new Set(fc.sample(names, { numRuns: SAMPLE * 2, seed: 7 + MICROVERSIONS.indexOf(mv) }))].slice(0, SAMPLE);
+        const sample = [
+          ...new Set(fc.sample(names, { numRuns: SAMPLE * 2, seed: 7 + MICROVERSIONS.indexOf(mv) })),
+        ].slice(0, SAMPLE);
         assert.equal(sample.length, SAMPLE);
         let created = 0;
         for (const name of sample) {
           const ok = await c.create(name, { publicKey }).then(
             () => true,
             (e: unknown) => {
-              assert.ok(e instanceof ApiError && e.kind === 'bad-request' && e.status === 400, `${JSON.stringify(name)}: ${String(e)}`);
+              assert.ok(
+                e instanceof ApiError && e.kind === 'bad-request' && e.status === 400,
+                `${JSON.stringify(name)}: ${String(e)}`,
+              );
               return false;
             },
           );
           assert.equal(ok, novaAccepts(name, mv), `server on ${JSON.stringify(name)}`);
           // The validator refuses what the server would (and only dot-names beyond that).
-          assert.equal(checkKeyPairName(name, mv) === undefined, ok && !onlyDots(name), `validator on ${JSON.stringify(name)}`);
+          assert.equal(
+            checkKeyPairName(name, mv) === undefined,
+            ok && !onlyDots(name),
+            `validator on ${JSON.stringify(name)}`,
+          );
           if (ok) created++;
         }
         assert.ok(created > SAMPLE / 5 && created < SAMPLE, `both answers seen: ${created} created`);

@@ -16,15 +16,29 @@ import { HttpClient } from '../../src/api/http';
 import { authenticate, Credentials } from '../../src/api/identity';
 import { TokenManager } from '../../src/api/tokenManager';
 import { describeError } from '../../src/errorText';
-import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions, CreateKeyPairResult } from '../../src/flows/createKeyPair';
+import {
+  createKeyPair,
+  CreateAbandonedError,
+  CreateKeyPairOptions,
+  CreateKeyPairResult,
+} from '../../src/flows/createKeyPair';
 import { importKeyPair, ImportResult, loadPublicKey } from '../../src/flows/importKeyPair';
 import { generateEd25519 } from '../../src/keys/generate';
 import { saveKeyPair } from '../../src/keys/keyFiles';
 import type { Fault } from '../emulator/server';
 import { fixedToken, keyData, mode, sshPublicFromPrivate, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 
-type PathId = 'create-server' | 'create-local' | 'import' | 'list' | 'delete' | 'sign-in-rackspace' | 'sign-in-keystone';
-const ALL_PATHS: PathId[] = ['create-server', 'create-local', 'import', 'list', 'delete', 'sign-in-rackspace', 'sign-in-keystone'];
+type PathId =
+  'create-server' | 'create-local' | 'import' | 'list' | 'delete' | 'sign-in-rackspace' | 'sign-in-keystone';
+const ALL_PATHS: PathId[] = [
+  'create-server',
+  'create-local',
+  'import',
+  'list',
+  'delete',
+  'sign-in-rackspace',
+  'sign-in-keystone',
+];
 const KEYPAIR_PATHS: PathId[] = ['create-server', 'create-local', 'import', 'list'];
 const CREATE_PATHS: PathId[] = ['create-server', 'create-local'];
 
@@ -34,7 +48,8 @@ const USER_KEY = 'id_ed25519';
 const SEEDS = ['seed-00001', 'seed-00002'];
 const VICTIM = 'victim-00001';
 const HTML_404 = '<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>';
-const NOVA_500 = 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.';
+const NOVA_500 =
+  'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.';
 
 /** Everything one case runs with: its own folder, client, endpoints and cancel signal. */
 interface Bed {
@@ -125,7 +140,12 @@ describe('fault matrix: message, files, server state', function () {
     return c;
   }
 
-  const rackspace = (b: Bed): Credentials => ({ provider: 'rackspace', identityUrl: b.identityUrl, username: 'demo', apiKey: 'demo-api-key' });
+  const rackspace = (b: Bed): Credentials => ({
+    provider: 'rackspace',
+    identityUrl: b.identityUrl,
+    username: 'demo',
+    apiKey: 'demo-api-key',
+  });
   const keystone = (b: Bed): Credentials => ({
     provider: 'keystone',
     authUrl: b.keystoneUrl,
@@ -137,7 +157,13 @@ describe('fault matrix: message, files, server state', function () {
   });
 
   const create = (microversion: string) => (b: Bed) =>
-    createKeyPair({ compute: client(b, microversion), name: NAME, sshDirectory: b.dir, rescue: b.rescue, signal: b.signal });
+    createKeyPair({
+      compute: client(b, microversion),
+      name: NAME,
+      sshDirectory: b.dir,
+      rescue: b.rescue,
+      signal: b.signal,
+    });
   const createdFiles = { server: [NAME], files: [NAME, `${NAME}.pub`] };
   const nothing = { server: [], files: [] };
 
@@ -163,7 +189,12 @@ describe('fault matrix: message, files, server state', function () {
         await saveKeyPair({ dir: b.dir, fileBase: USER_KEY, privateKey: k.privateKey, publicKey: k.publicKey });
       },
       run: async (b) =>
-        importKeyPair({ compute: client(b, '2.10'), name: IMPORTED, key: await loadPublicKey(path.join(b.dir, `${USER_KEY}.pub`)), signal: b.signal }),
+        importKeyPair({
+          compute: client(b, '2.10'),
+          name: IMPORTED,
+          key: await loadPublicKey(path.join(b.dir, `${USER_KEY}.pub`)),
+          signal: b.signal,
+        }),
       preexisting: [],
       ok: { server: [IMPORTED], files: [USER_KEY, `${USER_KEY}.pub`] },
       failed: { server: [], files: [USER_KEY, `${USER_KEY}.pub`] },
@@ -209,10 +240,19 @@ describe('fault matrix: message, files, server state', function () {
     assert.ok(!(err instanceof assert.AssertionError), String(err));
     const { message } = describeError(err);
     assert.equal(message, expected);
-    for (const bad of [/undefined/, /\bnull\b/, /\[object /, /NaN/, /\n\s+at /, /Something went wrong/, /PRIVATE KEY/]) {
+    for (const bad of [
+      /undefined/,
+      /\bnull\b/,
+      /\[object /,
+      /NaN/,
+      /\n\s+at /,
+      /Something went wrong/,
+      /PRIVATE KEY/,
+    ]) {
       assert.doesNotMatch(message, bad);
     }
-    for (const secret of [TOKEN, 'demo-api-key', 'demo-password']) assert.ok(!message.includes(secret), 'no secret in the message');
+    for (const secret of [TOKEN, 'demo-api-key', 'demo-password'])
+      assert.ok(!message.includes(secret), 'no secret in the message');
   }
 
   /** (b) the files: the listing, no temp file, every private key complete (ssh-keygen reads it), 0600, its .pub agrees. */
@@ -224,7 +264,11 @@ describe('fault matrix: message, files, server state', function () {
       if (f.endsWith('.pub') || !found.includes(`${f}.pub`)) continue;
       const p = path.join(b.listDir, f);
       assert.equal(mode(p), 0o600, `${f} is 0600`);
-      assert.equal(keyData(sshPublicFromPrivate(p)), keyData(fs.readFileSync(`${p}.pub`, 'utf8')), `${f} matches ${f}.pub`);
+      assert.equal(
+        keyData(sshPublicFromPrivate(p)),
+        keyData(fs.readFileSync(`${p}.pub`, 'utf8')),
+        `${f} matches ${f}.pub`,
+      );
     }
   }
 
@@ -236,7 +280,10 @@ describe('fault matrix: message, files, server state', function () {
         const p = path.join(d, f);
         if (f.endsWith('.pub') || !fs.statSync(p).isFile()) continue;
         try {
-          const pub = execFileSync('ssh-keygen', ['-y', '-f', p], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+          const pub = execFileSync('ssh-keygen', ['-y', '-f', p], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
           keys.set(keyData(pub), p);
         } catch {
           // not a private key (e.g. a file someone else put there, or the filler of a full disk)
@@ -323,9 +370,11 @@ describe('fault matrix: message, files, server state', function () {
     {
       id: '401',
       fault: { status: 401 },
-      compute: (b) => `${b.h} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.`,
+      compute: (b) =>
+        `${b.h} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.`,
       rackspace: () => 'Rackspace did not accept the username or API key.',
-      keystone: () => 'OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.',
+      keystone: () =>
+        'OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.',
     },
     {
       id: '403',
@@ -358,8 +407,16 @@ describe('fault matrix: message, files, server state', function () {
       rackspace: (b) => wrongIdentity(b, 405),
       keystone: (b) => wrongIdentity(b, 405),
     },
-    { id: '409', fault: { status: 409 }, compute: () => 'Conflict (409): There was a conflict when trying to complete your request.' },
-    { id: '413 without Retry-After', fault: { status: 413 }, compute: (b) => `${b.h} is limiting requests (413). Try again later.` },
+    {
+      id: '409',
+      fault: { status: 409 },
+      compute: () => 'Conflict (409): There was a conflict when trying to complete your request.',
+    },
+    {
+      id: '413 without Retry-After',
+      fault: { status: 413 },
+      compute: (b) => `${b.h} is limiting requests (413). Try again later.`,
+    },
     {
       id: '413 with Retry-After',
       fault: { status: 413, headers: { 'retry-after': '120' } },
@@ -367,7 +424,11 @@ describe('fault matrix: message, files, server state', function () {
     },
     {
       id: '413 quota (overLimit)',
-      fault: { status: 413, body: '{"overLimit":{"code":413,"message":"Quota exceeded, too many key pairs."}}', headers: { 'retry-after': '0' } },
+      fault: {
+        status: 413,
+        body: '{"overLimit":{"code":413,"message":"Quota exceeded, too many key pairs."}}',
+        headers: { 'retry-after': '0' },
+      },
       compute: () =>
         'Your key pair quota is used up: Quota exceeded, too many key pairs. Delete key pairs you no longer need, or ask for a higher quota.',
     },
@@ -378,7 +439,12 @@ describe('fault matrix: message, files, server state', function () {
       rackspace: (b) => `${b.h} refused the request format (415). Is the identity URL you signed in with right?`,
       keystone: (b) => `${b.h} refused the request format (415). Is the identity URL you signed in with right?`,
     },
-    { id: '429', fault: { status: 429 }, compute: (b) => `${b.h} is limiting requests (429). Try again later.`, retried: true },
+    {
+      id: '429',
+      fault: { status: 429 },
+      compute: (b) => `${b.h} is limiting requests (429). Try again later.`,
+      retried: true,
+    },
     {
       id: '500',
       fault: { status: 500 },
@@ -418,7 +484,11 @@ describe('fault matrix: message, files, server state', function () {
     const special = row.special?.[pathId];
     if (special) return special(b);
     const message =
-      pathId === 'sign-in-rackspace' ? (row.rackspace ?? row.compute)(b) : pathId === 'sign-in-keystone' ? (row.keystone ?? row.compute)(b) : row.compute(b);
+      pathId === 'sign-in-rackspace'
+        ? (row.rackspace ?? row.compute)(b)
+        : pathId === 'sign-in-keystone'
+          ? (row.keystone ?? row.compute)(b)
+          : row.compute(b);
     if (CREATE_PATHS.includes(pathId) && row.ambiguous) {
       return {
         error: `Key pair "${NAME}" was not created. ${message}`,
@@ -427,7 +497,9 @@ describe('fault matrix: message, files, server state', function () {
           assert.equal(posts().length, 1, 'the POST was not resent');
           // It looked for the pair twice (a lost request may land late) before saying so; a server
           // key also once right before the POST (issue 10 #2, #8).
-          const looks = ctx.emu.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/os-keypairs/${NAME}`)).length;
+          const looks = ctx.emu.requests.filter(
+            (r) => r.method === 'GET' && r.path.endsWith(`/os-keypairs/${NAME}`),
+          ).length;
           assert.equal(looks, pathId === 'create-server' ? 3 : 2);
         },
       };
@@ -478,7 +550,12 @@ describe('fault matrix: message, files, server state', function () {
     for (const pathId of ALL_PATHS) {
       it(pathId, async () => {
         const h = await tlsBlackhole();
-        const b = bed({ h, endpoint: `https://${h}/v2.1`, identityUrl: `https://${h}/v2.0`, keystoneUrl: `https://${h}/identity` });
+        const b = bed({
+          h,
+          endpoint: `https://${h}/v2.1`,
+          identityUrl: `https://${h}/v2.0`,
+          keystoneUrl: `https://${h}/identity`,
+        });
         await runCase(pathId, b, {
           error: `${h} did not answer in time. Check your network or try again.`,
           check: (e) => {
@@ -610,21 +687,22 @@ describe('fault matrix: message, files, server state', function () {
         import: () => succeeds,
       },
     },
-    ...(['private_key', 'public_key', 'fingerprint'] as const).map(
-      (field): AnswerRow => ({
-        id: `200 missing ${field}`,
-        fault: { kind: 'missing-field', field, when: 'after' },
-        paths: KEYPAIR_PATHS,
-        message: badAnswer(`missing ${field}`),
-        expect: {
-          'create-server': (_b, m) => deletedAgain(m),
-          // No private key is expected where the key was made here, nor in a list.
-          'create-local': () => succeeds,
-          import: () => (field === 'private_key' ? succeeds : { ok: true, check: (r) => assert.equal((r as ImportResult).matches, true) }),
-          list: (_b, m) => (field === 'private_key' ? succeeds : fails(m)),
-        },
-      }),
-    ),
+    ...(['private_key', 'public_key', 'fingerprint'] as const).map((field): AnswerRow => ({
+      id: `200 missing ${field}`,
+      fault: { kind: 'missing-field', field, when: 'after' },
+      paths: KEYPAIR_PATHS,
+      message: badAnswer(`missing ${field}`),
+      expect: {
+        'create-server': (_b, m) => deletedAgain(m),
+        // No private key is expected where the key was made here, nor in a list.
+        'create-local': () => succeeds,
+        import: () =>
+          field === 'private_key'
+            ? succeeds
+            : { ok: true, check: (r) => assert.equal((r as ImportResult).matches, true) },
+        list: (_b, m) => (field === 'private_key' ? succeeds : fails(m)),
+      },
+    })),
     {
       id: 'fingerprint mismatch',
       fault: { kind: 'wrong-fingerprint', when: 'after' },
@@ -687,7 +765,15 @@ describe('fault matrix: message, files, server state', function () {
     for (const pathId of ['create-server', 'create-local', 'import', 'list', 'delete'] as PathId[]) {
       it(pathId, async () => {
         const http = testHttp();
-        const tokens = new TokenManager({ http, credentials: async () => ({ provider: 'rackspace', identityUrl: ctx.emu.identityUrl, username: 'demo', apiKey: 'demo-api-key' }) });
+        const tokens = new TokenManager({
+          http,
+          credentials: async () => ({
+            provider: 'rackspace',
+            identityUrl: ctx.emu.identityUrl,
+            username: 'demo',
+            apiKey: 'demo-api-key',
+          }),
+        });
         const session = await tokens.session();
         const dfw = session.regions.find((r) => r.region === 'DFW')!.url;
         const b = bed({ http, auth: tokens, endpoint: dfw });
@@ -732,7 +818,9 @@ describe('fault matrix: message, files, server state', function () {
         // Local key: the second finds the first one's file and sends nothing.
         checkMessage(
           lost[0].reason,
-          pathId === 'create-server' ? `Conflict (409): Key pair '${NAME}' already exists.` : `${path.join(b.dir, NAME)} already exists; it was not overwritten.`,
+          pathId === 'create-server'
+            ? `Conflict (409): Key pair '${NAME}' already exists.`
+            : `${path.join(b.dir, NAME)} already exists; it was not overwritten.`,
         );
         if (pathId === 'create-local') assert.equal(posts().length, 1, 'the loser sent nothing');
         checkFiles(b, [NAME, `${NAME}.pub`]);
@@ -801,12 +889,12 @@ describe('fault matrix: message, files, server state', function () {
    */
   function injectOpenError(dir: string, code: string): void {
     const original = fs.promises.open;
-    fs.promises.open = (async (file: fs.PathLike, ...rest: unknown[]) => {
+    fs.promises.open = async (file: fs.PathLike, ...rest: unknown[]) => {
       if (String(file).startsWith(dir + path.sep) && typeof rest[0] === 'number' && rest[0] & fs.constants.O_CREAT) {
         throw Object.assign(new Error(`${code}: injected, open '${String(file)}'`), { code });
       }
       return (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
-    });
+    };
     cleanups.push(() => void (fs.promises.open = original));
   }
 
@@ -821,13 +909,14 @@ describe('fault matrix: message, files, server state', function () {
     await probe.close();
     const writeFile = proto.writeFile;
     const doomed = new WeakSet<object>();
-    fs.promises.open = (async (file: fs.PathLike, ...rest: unknown[]) => {
+    fs.promises.open = async (file: fs.PathLike, ...rest: unknown[]) => {
       const handle = await (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
       if (String(file).startsWith(dir + path.sep)) doomed.add(handle);
       return handle;
-    });
+    };
     proto.writeFile = function (this: object, ...args: unknown[]) {
-      if (doomed.has(this)) return Promise.reject(Object.assign(new Error(`${code}: injected write failure`), { code }));
+      if (doomed.has(this))
+        return Promise.reject(Object.assign(new Error(`${code}: injected write failure`), { code }));
       return writeFile.apply(this, args);
     };
     cleanups.push(() => {
@@ -989,7 +1078,12 @@ describe('fault matrix: message, files, server state', function () {
       fs.mkdirSync(elsewhere);
       b.rescue = async (problem, key) => {
         assert.equal(problem.code, 'no-space');
-        return saveKeyPair({ dir: elsewhere, fileBase: key.fileBase, privateKey: key.privateKey, publicKey: key.publicKey });
+        return saveKeyPair({
+          dir: elsewhere,
+          fileBase: key.fileBase,
+          privateKey: key.privateKey,
+          publicKey: key.publicKey,
+        });
       };
       const p = PATHS['create-server'];
       const r = (await p.run(b)) as CreateKeyPairResult;

@@ -13,7 +13,11 @@ import { parsePublicKey } from '../../src/keys/publicKey';
 import { compute, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 
 /** The waits the client logged (`GET … retry N in W ms`), in order. */
-const waits = (lines: string[]) => lines.map((l) => / retry \d+ in (\d+) ms$/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]));
+const waits = (lines: string[]) =>
+  lines
+    .map((l) => / retry \d+ in (\d+) ms$/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
 
 async function failure(p: Promise<unknown>): Promise<ApiError> {
   const err = await p.then(
@@ -30,7 +34,8 @@ describe('faults: retries of idempotent calls', function () {
   const list = () => `${ctx.emu.computeUrl}/os-keypairs`;
   const item = (name: string) => `${ctx.emu.computeUrl}/os-keypairs/${name}`;
   const auth = { 'x-auth-token': TOKEN };
-  const sent = (method: string, suffix: string) => ctx.emu.requests.filter((r) => r.method === method && r.path.endsWith(suffix));
+  const sent = (method: string, suffix: string) =>
+    ctx.emu.requests.filter((r) => r.method === method && r.path.endsWith(suffix));
 
   describe('backoff', () => {
     it('grows exponentially with jitter in [cap/2, cap], and really waits that long', async () => {
@@ -61,7 +66,8 @@ describe('faults: retries of idempotent calls', function () {
     it('is capped at 8 s however many attempts, never below half the cap', () => {
       const client = new HttpClient({ retryBaseMs: 500 });
       const err = new ApiError({ kind: 'unavailable', method: 'GET', url: list(), status: 503 });
-      const delay = (attempt: number) => (client as unknown as { retryDelay(e: unknown, a: number): number }).retryDelay(err, attempt);
+      const delay = (attempt: number) =>
+        (client as unknown as { retryDelay(e: unknown, a: number): number }).retryDelay(err, attempt);
       for (let attempt = 0; attempt <= 12; attempt++) {
         const cap = Math.min(8000, 500 * 2 ** attempt);
         const seen = Array.from({ length: 500 }, () => delay(attempt));
@@ -91,7 +97,13 @@ describe('faults: retries of idempotent calls', function () {
 
     it('does not retry when Retry-After asks for more than 30 s: the user is told when to try', async () => {
       const client = testHttp({ retries: 2 });
-      ctx.emu.addFault({ method: 'GET', path: '/os-keypairs', status: 429, headers: { 'retry-after': '120' }, times: Infinity });
+      ctx.emu.addFault({
+        method: 'GET',
+        path: '/os-keypairs',
+        status: 429,
+        headers: { 'retry-after': '120' },
+        times: Infinity,
+      });
       const err = await failure(client.request({ method: 'GET', url: list(), headers: auth }));
       assert.equal(err.retryAfterSeconds, 120);
       assert.equal(sent('GET', '/os-keypairs').length, 1);
@@ -133,7 +145,9 @@ describe('faults: retries of idempotent calls', function () {
         assert.deepEqual(ctx.emu.keypairs(), []);
 
         ctx.emu.addFault({ method: 'POST', ...c.fault });
-        await failure(client.request({ method: 'POST', url: list(), headers: auth, json: { keypair: { name: 'once' } } }));
+        await failure(
+          client.request({ method: 'POST', url: list(), headers: auth, json: { keypair: { name: 'once' } } }),
+        );
         assert.equal(sent('POST', '/os-keypairs').length, 1, 'POST sent once');
       });
     }
@@ -164,29 +178,57 @@ describe('faults: retries of idempotent calls', function () {
 
     it('server key, 503 from the server: one POST, then the existence check', async () => {
       ctx.emu.addFault({ method: 'POST', status: 503, times: Infinity });
-      const err = await createKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion: '' }), name: 'k', sshDirectory: dir(), rescue: never }).catch((e) => e);
+      const err = await createKeyPair({
+        compute: compute(ctx.emu.computeUrl, { microversion: '' }),
+        name: 'k',
+        sshDirectory: dir(),
+        rescue: never,
+      }).catch((e) => e);
       assert.ok(err instanceof CreateAbandonedError && err.server === 'not-created');
-      assert.deepEqual(sequence(), ['GET /os-keypairs/k 404', 'POST /os-keypairs 503', 'GET /os-keypairs/k 404', 'GET /os-keypairs/k 404']);
+      assert.deepEqual(sequence(), [
+        'GET /os-keypairs/k 404',
+        'POST /os-keypairs 503',
+        'GET /os-keypairs/k 404',
+        'GET /os-keypairs/k 404',
+      ]);
     });
 
     it('server key, connection reset after the server created it: found and deleted, never resent', async () => {
       ctx.emu.addFault({ method: 'POST', kind: 'reset-mid-body', when: 'after' });
-      const err = await createKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion: '' }), name: 'k', sshDirectory: dir(), rescue: never }).catch((e) => e);
+      const err = await createKeyPair({
+        compute: compute(ctx.emu.computeUrl, { microversion: '' }),
+        name: 'k',
+        sshDirectory: dir(),
+        rescue: never,
+      }).catch((e) => e);
       assert.ok(err instanceof CreateAbandonedError && err.server === 'deleted');
-      assert.deepEqual(sequence().map((s) => s.replace(/ \d+$/, '')), ['GET /os-keypairs/k', 'POST /os-keypairs', 'GET /os-keypairs/k', 'DELETE /os-keypairs/k']);
+      assert.deepEqual(
+        sequence().map((s) => s.replace(/ \d+$/, '')),
+        ['GET /os-keypairs/k', 'POST /os-keypairs', 'GET /os-keypairs/k', 'DELETE /os-keypairs/k'],
+      );
       assert.deepEqual(ctx.emu.keypairs(), []);
     });
 
     it('server key, 429: definite refusal, no lookup after it, no resend', async () => {
       ctx.emu.addFault({ method: 'POST', status: 429, times: Infinity });
-      const err = await createKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion: '' }), name: 'k', sshDirectory: dir(), rescue: never }).catch((e) => e);
+      const err = await createKeyPair({
+        compute: compute(ctx.emu.computeUrl, { microversion: '' }),
+        name: 'k',
+        sshDirectory: dir(),
+        rescue: never,
+      }).catch((e) => e);
       assert.ok(err instanceof ApiError && err.kind === 'rate-limited');
       assert.deepEqual(sequence(), ['GET /os-keypairs/k 404', 'POST /os-keypairs 429']);
     });
 
     it('local key, 503 after the server stored it: the lookup finds our key, success', async () => {
       ctx.emu.addFault({ method: 'POST', status: 503, when: 'after' });
-      const r = await createKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion: '2.92' }), name: 'k', sshDirectory: dir(), rescue: never });
+      const r = await createKeyPair({
+        compute: compute(ctx.emu.computeUrl, { microversion: '2.92' }),
+        name: 'k',
+        sshDirectory: dir(),
+        rescue: never,
+      });
       assert.equal(r.fingerprint, ctx.emu.keypairs()[0].fingerprint);
       assert.deepEqual(sequence(), ['POST /os-keypairs 503', 'GET /os-keypairs/k 200']);
     });
@@ -194,15 +236,24 @@ describe('faults: retries of idempotent calls', function () {
     it('import, connection reset after the server stored it: the lookup finds the key, success', async () => {
       const key = parsePublicKey(generateEd25519('me').publicKey);
       ctx.emu.addFault({ method: 'POST', kind: 'reset-mid-body', when: 'after' });
-      const r = await importKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion: '2.10' }), name: 'imp', key });
+      const r = await importKeyPair({
+        compute: compute(ctx.emu.computeUrl, { microversion: '2.10' }),
+        name: 'imp',
+        key,
+      });
       assert.equal(r.matches, true);
-      assert.deepEqual(sequence().map((s) => s.replace(/ \d+$/, '')), ['POST /os-keypairs', 'GET /os-keypairs/imp']);
+      assert.deepEqual(
+        sequence().map((s) => s.replace(/ \d+$/, '')),
+        ['POST /os-keypairs', 'GET /os-keypairs/imp'],
+      );
     });
 
     it('import, 503 before the server acted: the lookup finds nothing, the 503 is reported', async () => {
       const key = parsePublicKey(generateEd25519('me').publicKey);
       ctx.emu.addFault({ method: 'POST', status: 503 });
-      const err = await failure(importKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion: '2.10' }), name: 'imp', key }));
+      const err = await failure(
+        importKeyPair({ compute: compute(ctx.emu.computeUrl, { microversion: '2.10' }), name: 'imp', key }),
+      );
       assert.equal(err.kind, 'unavailable');
       assert.deepEqual(sequence(), ['POST /os-keypairs 503', 'GET /os-keypairs/imp 404']);
     });

@@ -78,7 +78,11 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
   }
 
   /** Runs `p`; its result as the shell presents it (`present`, default: all of it as JSON) or its failure is recorded. */
-  async function attempt<T>(where: string, p: Promise<T>, present: (r: T) => string = (r) => JSON.stringify(r) ?? ''): Promise<T | undefined> {
+  async function attempt<T>(
+    where: string,
+    p: Promise<T>,
+    present: (r: T) => string = (r) => JSON.stringify(r) ?? '',
+  ): Promise<T | undefined> {
     try {
       const r = await p;
       show(`${where}: result`, present(r));
@@ -92,10 +96,21 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
   const dir = () => path.join(root, `ssh-${++n}`);
   const never: CreateKeyPairOptions['rescue'] = async () => undefined;
   const fixed = (token = S.token): TokenSource => ({ canRenew: false, token: async () => token });
-  const client = (endpoint: string, auth: TokenSource, microversion?: string) => new ComputeClient({ endpoint, http, auth, microversion });
+  const client = (endpoint: string, auth: TokenSource, microversion?: string) =>
+    new ComputeClient({ endpoint, http, auth, microversion });
   const creds = {
-    rackspaceKey: (): Credentials => ({ provider: 'rackspace', identityUrl: ctx.emu.identityUrl, username: 'demo', apiKey: S.apiKey }),
-    rackspacePassword: (password = S.password): Credentials => ({ provider: 'rackspace', identityUrl: ctx.emu.identityUrl, username: 'demo', password }),
+    rackspaceKey: (): Credentials => ({
+      provider: 'rackspace',
+      identityUrl: ctx.emu.identityUrl,
+      username: 'demo',
+      apiKey: S.apiKey,
+    }),
+    rackspacePassword: (password = S.password): Credentials => ({
+      provider: 'rackspace',
+      identityUrl: ctx.emu.identityUrl,
+      username: 'demo',
+      password,
+    }),
     keystonePassword: (password = S.password): Credentials => ({
       provider: 'keystone',
       authUrl: ctx.emu.keystoneUrl,
@@ -105,22 +120,50 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
       project: 'proj',
       projectDomain: 'Default',
     }),
-    keystoneApp: (): Credentials => ({ provider: 'keystone', authUrl: ctx.emu.keystoneUrl, applicationCredentialId: 'appcred-1', applicationCredentialSecret: S.appSecret }),
+    keystoneApp: (): Credentials => ({
+      provider: 'keystone',
+      authUrl: ctx.emu.keystoneUrl,
+      applicationCredentialId: 'appcred-1',
+      applicationCredentialSecret: S.appSecret,
+    }),
   };
   const manager = (c: Credentials) =>
-    new TokenManager({ http, credentials: async () => c, onSession: (s) => (secrets.add(s.token), show('account label', s.accountLabel)) });
+    new TokenManager({
+      http,
+      credentials: async () => c,
+      onSession: (s) => (secrets.add(s.token), show('account label', s.accountLabel)),
+    });
 
   /** Runs the flows of one Compute target: create (server and local), import, list, delete, and their failures. */
-  async function flows(label: string, endpoint: string, auth: TokenSource, serverMv: string, localMv: string): Promise<void> {
+  async function flows(
+    label: string,
+    endpoint: string,
+    auth: TokenSource,
+    serverMv: string,
+    localMv: string,
+  ): Promise<void> {
     const server = client(endpoint, auth, serverMv);
     const local = client(endpoint, auth, localMv);
 
     const d1 = dir();
-    const made = await attempt(`${label} create (server)`, createKeyPair({ compute: server, name: 'srv', sshDirectory: d1, rescue: never, log: flowLog }));
+    const made = await attempt(
+      `${label} create (server)`,
+      createKeyPair({ compute: server, name: 'srv', sshDirectory: d1, rescue: never, log: flowLog }),
+    );
     assert.ok(made, 'created');
     addKeyFile(made.privatePath);
     const d2 = dir();
-    const loc = await attempt(`${label} create (local)`, createKeyPair({ compute: local, name: 'loc', sshDirectory: d2, generation: 'local', rescue: never, log: flowLog }));
+    const loc = await attempt(
+      `${label} create (local)`,
+      createKeyPair({
+        compute: local,
+        name: 'loc',
+        sshDirectory: d2,
+        generation: 'local',
+        rescue: never,
+        log: flowLog,
+      }),
+    );
     assert.ok(loc);
     addKeyFile(loc.privatePath);
 
@@ -128,14 +171,22 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
     const mine = generateEd25519('me');
     addPrivateKey(mine.privateKey);
     await saveKeyPair({ dir: d3, fileBase: 'id_ed25519', privateKey: mine.privateKey, publicKey: mine.publicKey });
-    assert.ok(await attempt(`${label} import`, importKeyPair({ compute: local, name: 'imp', key: await loadPublicKey(path.join(d3, 'id_ed25519.pub')) })));
+    assert.ok(
+      await attempt(
+        `${label} import`,
+        importKeyPair({ compute: local, name: 'imp', key: await loadPublicKey(path.join(d3, 'id_ed25519.pub')) }),
+      ),
+    );
     assert.ok(await attempt(`${label} list`, server.listAll()));
     assert.equal(await attempt(`${label} delete`, server.delete('imp')), true);
 
     // Failures: the answer of a create lost (deleted again), a pair that can be neither
     // saved nor deleted (its private key kept in memory for the user), a rejected token.
     ctx.emu.addFault({ method: 'POST', kind: 'reset-mid-body', when: 'after' });
-    await attempt(`${label} create lost`, createKeyPair({ compute: server, name: 'lost', sshDirectory: dir(), rescue: never, log: flowLog }));
+    await attempt(
+      `${label} create lost`,
+      createKeyPair({ compute: server, name: 'lost', sshDirectory: dir(), rescue: never, log: flowLog }),
+    );
     const d4 = dir();
     const stuck = client(endpoint, auth, serverMv);
     const create = stuck.create.bind(stuck);
@@ -145,8 +196,17 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
       return r;
     };
     ctx.emu.addFault({ method: 'DELETE', status: 503, times: Infinity });
-    const abandoned = await createKeyPair({ compute: stuck, name: 'stuck', sshDirectory: d4, rescue: never, log: flowLog }).catch((e) => e);
-    assert.ok(abandoned instanceof CreateAbandonedError && abandoned.unsavedPrivateKey, 'the private key is only in memory');
+    const abandoned = await createKeyPair({
+      compute: stuck,
+      name: 'stuck',
+      sshDirectory: d4,
+      rescue: never,
+      log: flowLog,
+    }).catch((e) => e);
+    assert.ok(
+      abandoned instanceof CreateAbandonedError && abandoned.unsavedPrivateKey,
+      'the private key is only in memory',
+    );
     failed(`${label} create stuck`, abandoned);
     ctx.emu.clearFaults();
     await server.delete('stuck');
@@ -159,7 +219,9 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
   it('sign-in: Rackspace (API key, password), Keystone (password, application credential)', async () => {
     for (const [label, c] of Object.entries(creds)) {
       // The session holds the token (kept in SecretStorage); the user sees its label and regions.
-      const s = await attempt(`sign-in ${label}`, authenticate(http, c()), (r) => JSON.stringify({ label: r.accountLabel, regions: r.regions }));
+      const s = await attempt(`sign-in ${label}`, authenticate(http, c()), (r) =>
+        JSON.stringify({ label: r.accountLabel, regions: r.regions }),
+      );
       assert.ok(s, label);
       secrets.add(s.token);
     }
@@ -173,15 +235,27 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
       ['rackspace', '/v2.0/tokens', S.apiKey],
       ['keystone', '/v3/auth/tokens', S.password],
     ] as const) {
-      ctx.emu.addFault({ method: 'POST', path, status: 400, body: JSON.stringify({ badRequest: { code: 400, message: `Invalid input: '${secret}' is not valid` } }) });
+      ctx.emu.addFault({
+        method: 'POST',
+        path,
+        status: 400,
+        body: JSON.stringify({ badRequest: { code: 400, message: `Invalid input: '${secret}' is not valid` } }),
+      });
       const c = label === 'rackspace' ? creds.rackspaceKey() : creds.keystonePassword();
       const err = await authenticate(http, c).catch((e: unknown) => e);
       failed(`sign-in echo ${label}`, err);
       // The server's words are still shown, with the secret masked.
       assert.equal(describeError(err).message, "The server rejected the request: Invalid input: '***' is not valid");
     }
-    ctx.emu.addFault({ method: 'POST', path: '/os-keypairs', status: 400, body: JSON.stringify({ badRequest: { code: 400, message: `Token ${S.token} is not valid` } }) });
-    const err = await client(ctx.emu.computeUrl, fixed(), '').create('x').catch((e: unknown) => e);
+    ctx.emu.addFault({
+      method: 'POST',
+      path: '/os-keypairs',
+      status: 400,
+      body: JSON.stringify({ badRequest: { code: 400, message: `Token ${S.token} is not valid` } }),
+    });
+    const err = await client(ctx.emu.computeUrl, fixed(), '')
+      .create('x')
+      .catch((e: unknown) => e);
     failed('compute echo token', err);
     assert.equal(describeError(err).message, 'The server rejected the request: Token *** is not valid');
   });
@@ -216,8 +290,14 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
     withUser.username = 'demo';
     withUser.password = S.password;
     ctx.emu.addFault({ method: 'GET', status: 503, times: Infinity });
-    await attempt('url with user info', http.request({ method: 'GET', url: `${withUser}?secret=${S.appSecret}`, headers: { 'x-auth-token': S.token } }));
-    assert.ok(logLines.slice(before + 1).every((l) => l.includes('://***@') && l.includes('secret=***')), logLines.slice(before + 1).join('\n'));
+    await attempt(
+      'url with user info',
+      http.request({ method: 'GET', url: `${withUser}?secret=${S.appSecret}`, headers: { 'x-auth-token': S.token } }),
+    );
+    assert.ok(
+      logLines.slice(before + 1).every((l) => l.includes('://***@') && l.includes('secret=***')),
+      logLines.slice(before + 1).join('\n'),
+    );
     assert.equal(redactUrl(`https://u:${S.password}@h.example/x?sig=${S.token}`), 'https://***@h.example/x?sig=***');
   });
 
@@ -236,12 +316,18 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
   it('the emulator saw tokens only in redacted form, and no credential in a logged body', () => {
     const log = requestLogs.flat();
     assert.ok(log.length > 50, `requests: ${log.length}`);
-    const tokenHeaders = log.flatMap((r) => [r.headers['x-auth-token'], r.headers['x-subject-token']]).filter((v) => v !== undefined);
+    const tokenHeaders = log
+      .flatMap((r) => [r.headers['x-auth-token'], r.headers['x-subject-token']])
+      .filter((v) => v !== undefined);
     assert.ok(tokenHeaders.length > 20);
     for (const v of tokenHeaders) assert.match(String(v), /^redacted:sha256=[0-9a-f]{12}$/);
     assert.ok(tokenHeaders.includes(redactedToken(S.token)), 'the static token, redacted');
     const all = JSON.stringify(log);
     const hits = [...secrets].filter((s) => all.includes(s));
-    assert.deepEqual(hits.map((s) => s.slice(0, 12)), [], 'secrets in the request log');
+    assert.deepEqual(
+      hits.map((s) => s.slice(0, 12)),
+      [],
+      'secrets in the request log',
+    );
   });
 });

@@ -64,8 +64,7 @@ function bench(ctx: Ctx) {
     const c = compute(ctx.emu.computeUrl, { microversion, http });
     if (loss === 'cancel') {
       // Cancel once the POST has reached the server (an event, not a timer).
-      const poll = () =>
-        ctx.emu.requests.some((r) => r.method === 'POST') ? abort.abort() : setImmediate(poll);
+      const poll = () => (ctx.emu.requests.some((r) => r.method === 'POST') ? abort.abort() : setImmediate(poll));
       setImmediate(poll);
     }
     const options: CreateKeyPairOptions = {
@@ -82,7 +81,7 @@ function bench(ctx: Ctx) {
   return { state, host, files, pairs, create, message };
 }
 
-suite('trust: another client\'s key pair survives an unclear create (#10.2)', {}, (ctx) => {
+suite("trust: another client's key pair survives an unclear create (#10.2)", {}, (ctx) => {
   const b = bench(ctx);
 
   for (const loss of LOSSES) {
@@ -158,9 +157,16 @@ suite('trust: the emulator hooks over its control API', {}, (ctx) => {
     const c = compute(ctx.emu.computeUrl, { microversion: '2.10', http: testHttp({ retries: 0 }) });
     const err = await c.create('ours', { publicKey: generateEd25519('ours').publicKey }).catch((e: unknown) => e);
     assert.ok(err instanceof ApiError && err.status === 502);
-    assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['theirs'], 'the other pair is made; ours pending');
+    assert.deepEqual(
+      ctx.emu.keypairs().map((k) => k.name),
+      ['theirs'],
+      'the other pair is made; ours pending',
+    );
     assert.deepEqual(await (await control('run-late-commits')).json(), { ok: true, ran: 1 });
-    assert.deepEqual(ctx.emu.keypairs().map((k) => k.name), ['ours', 'theirs']);
+    assert.deepEqual(
+      ctx.emu.keypairs().map((k) => k.name),
+      ['ours', 'theirs'],
+    );
   });
 });
 

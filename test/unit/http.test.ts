@@ -46,7 +46,9 @@ describe('HttpClient', () => {
     const client = testHttp({ retries: 0 });
     for (const [status, kind] of cases) {
       ctx.emu.addFault({ method: 'POST', status });
-      const err = await failure(client.request({ method: 'POST', url: list(), headers: auth, json: { keypair: { name: 'x' } } }));
+      const err = await failure(
+        client.request({ method: 'POST', url: list(), headers: auth, json: { keypair: { name: 'x' } } }),
+      );
       assert.equal(err.kind, kind, `status ${status}`);
       assert.equal(err.status, status);
       assert.equal(err.ambiguous, status >= 500, `ambiguous for ${status}`);
@@ -59,7 +61,11 @@ describe('HttpClient', () => {
     const limited = await failure(client.request({ method: 'POST', url: list(), headers: auth, json: {} }));
     assert.equal(limited.kind, 'rate-limited');
     assert.equal(limited.retryAfterSeconds, 120);
-    ctx.emu.addFault({ method: 'POST', status: 413, body: '{"overLimit":{"code":413,"message":"Quota exceeded, too many key pairs."}}' });
+    ctx.emu.addFault({
+      method: 'POST',
+      status: 413,
+      body: '{"overLimit":{"code":413,"message":"Quota exceeded, too many key pairs."}}',
+    });
     const quota = await failure(client.request({ method: 'POST', url: list(), headers: auth, json: {} }));
     assert.equal(quota.kind, 'quota');
     assert.equal(quota.serverMessage, 'Quota exceeded, too many key pairs.');
@@ -127,7 +133,9 @@ describe('HttpClient', () => {
 
   it('reports connection refused without ambiguity', async () => {
     const port = await closedPort();
-    const err = await failure(testHttp().request({ method: 'POST', url: `http://127.0.0.1:${port}/v2.1/os-keypairs`, json: {} }));
+    const err = await failure(
+      testHttp().request({ method: 'POST', url: `http://127.0.0.1:${port}/v2.1/os-keypairs`, json: {} }),
+    );
     assert.equal(err.kind, 'connection-refused');
     assert.equal(err.ambiguous, false);
   });
@@ -140,7 +148,9 @@ describe('HttpClient', () => {
       },
     });
     const client = new HttpClient({ dispatcher, retries: 0 });
-    const err = await failure(client.request({ method: 'GET', url: 'https://compute.example.invalid/v2.1/os-keypairs' }));
+    const err = await failure(
+      client.request({ method: 'GET', url: 'https://compute.example.invalid/v2.1/os-keypairs' }),
+    );
     assert.equal(err.kind, 'dns');
     await dispatcher.close();
   });
@@ -149,8 +159,28 @@ describe('HttpClient', () => {
     const dir = tempDir();
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-    const srv = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (_req, res) => res.end('{}'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const srv = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (_req, res) =>
+      res.end('{}'),
+    );
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const url = `https://127.0.0.1:${(srv.address() as net.AddressInfo).port}/v2.1/os-keypairs`;
     try {
@@ -169,7 +199,9 @@ describe('HttpClient', () => {
     ctx.emu.addFault({ method: 'POST', kind: 'stall-before-headers' });
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 100);
-    const err = await failure(client.request({ method: 'POST', url: list(), headers: auth, json: {}, signal: abort.signal }));
+    const err = await failure(
+      client.request({ method: 'POST', url: list(), headers: auth, json: {}, signal: abort.signal }),
+    );
     assert.equal(err.kind, 'cancelled');
     assert.equal(err.ambiguous, true);
   });
@@ -201,7 +233,10 @@ describe('HttpClient', () => {
   });
 
   it('redacts user info and secret query values in URLs', () => {
-    assert.equal(redactUrl('https://user:pw@h.example/p?apiKey=1&limit=5'), 'https://***@h.example/p?apiKey=***&limit=5');
+    assert.equal(
+      redactUrl('https://user:pw@h.example/p?apiKey=1&limit=5'),
+      'https://***@h.example/p?apiKey=***&limit=5',
+    );
     assert.equal(redactUrl('not a url'), '<invalid URL>');
   });
 

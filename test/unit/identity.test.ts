@@ -2,13 +2,36 @@
 import * as assert from 'node:assert/strict';
 import { ComputeClient } from '../../src/api/compute';
 import { ApiError } from '../../src/api/errors';
-import { AuthError, Credentials, RackspaceCredentials, RACKSPACE_UK_IDENTITY, RACKSPACE_US_IDENTITY, Session, authenticate, tokensUrl } from '../../src/api/identity';
+import {
+  AuthError,
+  Credentials,
+  RackspaceCredentials,
+  RACKSPACE_UK_IDENTITY,
+  RACKSPACE_US_IDENTITY,
+  Session,
+  authenticate,
+  tokensUrl,
+} from '../../src/api/identity';
 import { TokenManager, TokenManagerOptions } from '../../src/api/tokenManager';
 import { testHttp, useEmulator } from './helpers/env';
 
 const USERS = [
-  { username: 'demo', userId: 'demo-id', apiKey: 'demo-api-key-9f3', password: 'demo-password-7c1', tenantId: '123456', defaultRegion: 'DFW' },
-  { username: 'mfa-user', apiKey: 'mfa-api-key-2b8', password: 'mfa-password-5e4', tenantId: '222', mfa: true, defaultRegion: 'ORD' },
+  {
+    username: 'demo',
+    userId: 'demo-id',
+    apiKey: 'demo-api-key-9f3',
+    password: 'demo-password-7c1',
+    tenantId: '123456',
+    defaultRegion: 'DFW',
+  },
+  {
+    username: 'mfa-user',
+    apiKey: 'mfa-api-key-2b8',
+    password: 'mfa-password-5e4',
+    tenantId: '222',
+    mfa: true,
+    defaultRegion: 'ORD',
+  },
   { username: 'gone', apiKey: 'gone-api-key-1a6', password: 'gone-password-3d2', tenantId: '333', disabled: true },
   { username: 'uk', apiKey: 'uk-api-key-8c7', tenantId: '444', defaultRegion: 'LON' },
   {
@@ -33,8 +56,18 @@ describe('identity: sign-in and tokens', () => {
 
   const rax = (over: Partial<{ username: string; apiKey: string; password: string }> = {}): RackspaceCredentials =>
     over.password !== undefined
-      ? { provider: 'rackspace', identityUrl: ctx.emu.identityUrl, username: over.username ?? 'demo', password: over.password }
-      : { provider: 'rackspace', identityUrl: ctx.emu.identityUrl, username: over.username ?? 'demo', apiKey: over.apiKey ?? USERS[0].apiKey! };
+      ? {
+          provider: 'rackspace',
+          identityUrl: ctx.emu.identityUrl,
+          username: over.username ?? 'demo',
+          password: over.password,
+        }
+      : {
+          provider: 'rackspace',
+          identityUrl: ctx.emu.identityUrl,
+          username: over.username ?? 'demo',
+          apiKey: over.apiKey ?? USERS[0].apiKey!,
+        };
   const ksPassword = (password = 'alice-password-6f0', authUrl = ctx.emu.keystoneUrl): Credentials => ({
     provider: 'keystone',
     authUrl,
@@ -65,7 +98,8 @@ describe('identity: sign-in and tokens', () => {
         o.onSession?.(s);
       },
     });
-  const authPosts = () => ctx.emu.requests.filter((r) => r.method === 'POST' && /\/(v2\.0\/tokens|v3\/auth\/tokens)$/.test(r.path)).length;
+  const authPosts = () =>
+    ctx.emu.requests.filter((r) => r.method === 'POST' && /\/(v2\.0\/tokens|v3\/auth\/tokens)$/.test(r.path)).length;
   const keypairGets = () => ctx.emu.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/os-keypairs'));
 
   /** The error `p` rejects with; its message and fields are kept for the secret check. */
@@ -96,11 +130,20 @@ describe('identity: sign-in and tokens', () => {
       assert.equal(RACKSPACE_US_IDENTITY, 'https://identity.api.rackspacecloud.com/v2.0');
       assert.equal(RACKSPACE_UK_IDENTITY, 'https://lon.identity.api.rackspacecloud.com/v2.0');
       const r = { provider: 'rackspace', username: 'u', apiKey: 'k' } as const;
-      assert.equal(tokensUrl({ ...r, identityUrl: RACKSPACE_UK_IDENTITY + '/' }), 'https://lon.identity.api.rackspacecloud.com/v2.0/tokens');
-      assert.equal(tokensUrl({ ...r, identityUrl: 'https://identity.example' }), 'https://identity.example/v2.0/tokens');
+      assert.equal(
+        tokensUrl({ ...r, identityUrl: RACKSPACE_UK_IDENTITY + '/' }),
+        'https://lon.identity.api.rackspacecloud.com/v2.0/tokens',
+      );
+      assert.equal(
+        tokensUrl({ ...r, identityUrl: 'https://identity.example' }),
+        'https://identity.example/v2.0/tokens',
+      );
       const k = { provider: 'keystone', applicationCredentialId: 'i', applicationCredentialSecret: 's' } as const;
       assert.equal(tokensUrl({ ...k, authUrl: 'https://ks.example:5000' }), 'https://ks.example:5000/v3/auth/tokens');
-      assert.equal(tokensUrl({ ...k, authUrl: 'https://ks.example:5000/v3/' }), 'https://ks.example:5000/v3/auth/tokens');
+      assert.equal(
+        tokensUrl({ ...k, authUrl: 'https://ks.example:5000/v3/' }),
+        'https://ks.example:5000/v3/auth/tokens',
+      );
     });
 
     it('Rackspace API key: token, expiry, label, regions of cloudServersOpenStack sorted, legacy ignored', async () => {
@@ -111,12 +154,17 @@ describe('identity: sign-in and tokens', () => {
       assert.equal(s.accountLabel, 'demo (Rackspace, tenant 123456)');
       assert.deepEqual(
         s.regions,
-        ['DFW', 'HKG', 'IAD', 'ORD', 'SYD'].map((region) => ({ region, url: ctx.emu.rackspaceComputeUrl('123456', region) })),
+        ['DFW', 'HKG', 'IAD', 'ORD', 'SYD'].map((region) => ({
+          region,
+          url: ctx.emu.rackspaceComputeUrl('123456', region),
+        })),
       );
       assert.ok(!s.regions.some((r) => r.url.includes('/v1.0/')), 'the legacy cloudServers entry is not used');
       assert.equal(s.defaultRegion, 'DFW');
       const post = ctx.emu.requests.find((r) => r.path === '/v2.0/tokens')!;
-      assert.deepEqual(JSON.parse(post.body), { auth: { 'RAX-KSKEY:apiKeyCredentials': { username: 'demo', apiKey: '***' } } });
+      assert.deepEqual(JSON.parse(post.body), {
+        auth: { 'RAX-KSKEY:apiKeyCredentials': { username: 'demo', apiKey: '***' } },
+      });
     });
 
     it('Rackspace password; identity URL with a trailing slash', async () => {
@@ -126,7 +174,11 @@ describe('identity: sign-in and tokens', () => {
       const post = ctx.emu.requests.find((r) => r.path === '/v2.0/tokens')!;
       assert.deepEqual(JSON.parse(post.body), { auth: { passwordCredentials: { username: 'demo', password: '***' } } });
       // The token works on a catalog URL.
-      const c = new ComputeClient({ endpoint: s.regions[0].url, http, auth: { canRenew: false, token: async () => s.token } });
+      const c = new ComputeClient({
+        endpoint: s.regions[0].url,
+        http,
+        auth: { canRenew: false, token: async () => s.token },
+      });
       assert.deepEqual((await c.listPage()).keyPairs, []);
     });
 
@@ -142,7 +194,10 @@ describe('identity: sign-in and tokens', () => {
         assert.match(s.token, /^gAAAAAB/);
         assert.ok(s.expiresAt > Date.now() + 86000_000);
         assert.equal(s.accountLabel, `alice (OpenStack ${new URL(ctx.emu.url).host}, project alice-project)`);
-        assert.deepEqual(s.regions.map((r) => r.region), ['DFW', 'HKG', 'IAD', 'ORD', 'SYD']);
+        assert.deepEqual(
+          s.regions.map((r) => r.region),
+          ['DFW', 'HKG', 'IAD', 'ORD', 'SYD'],
+        );
         assert.ok(s.regions.every((r) => r.url === ctx.emu.computeUrl));
         assert.equal(s.defaultRegion, undefined);
         const post = ctx.emu.requests.find((r) => r.method === 'POST')!;
@@ -158,9 +213,18 @@ describe('identity: sign-in and tokens', () => {
       assert.match(s.accountLabel, /^alice \(OpenStack /, 'the user named by the token');
       assert.deepEqual(s.regions, [{ region: 'RegionOne', url: ctx.emu.computeUrl }]);
       assert.equal(s.defaultRegion, 'RegionOne');
-      const c = new ComputeClient({ endpoint: s.regions[0].url, http, auth: { canRenew: false, token: async () => s.token } });
-      await c.create('via-appcred', { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a' });
-      assert.deepEqual(ctx.emu.keypairs('alice-id').map((k) => k.name), ['via-appcred']);
+      const c = new ComputeClient({
+        endpoint: s.regions[0].url,
+        http,
+        auth: { canRenew: false, token: async () => s.token },
+      });
+      await c.create('via-appcred', {
+        publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a',
+      });
+      assert.deepEqual(
+        ctx.emu.keypairs('alice-id').map((k) => k.name),
+        ['via-appcred'],
+      );
     });
 
     it('bad credentials of every kind → AuthError bad-credentials', async () => {
@@ -179,7 +243,10 @@ describe('identity: sign-in and tokens', () => {
     });
 
     it('MFA on password sign-in → mfa-required, advising the API key (which works)', async () => {
-      const e = await failure(authenticate(http, rax({ username: 'mfa-user', password: 'mfa-password-5e4' })), AuthError);
+      const e = await failure(
+        authenticate(http, rax({ username: 'mfa-user', password: 'mfa-password-5e4' })),
+        AuthError,
+      );
       assert.equal(e.kind, 'mfa-required');
       assert.match(e.message, /multi-factor/);
       assert.match(e.message, /API key/);
@@ -194,8 +261,16 @@ describe('identity: sign-in and tokens', () => {
     });
 
     it('a catalog without cloudServersOpenStack (legacy cloudServers only) → no-compute', async () => {
-      const legacy = { name: 'cloudServers', type: 'compute', endpoints: [{ tenantId: '1', publicURL: `${ctx.emu.url}/v1.0/1` }] };
-      const access = { token: { id: 'f'.repeat(32), expires: new Date(Date.now() + 3600_000).toISOString() }, user: { name: 'demo' }, serviceCatalog: [legacy] };
+      const legacy = {
+        name: 'cloudServers',
+        type: 'compute',
+        endpoints: [{ tenantId: '1', publicURL: `${ctx.emu.url}/v1.0/1` }],
+      };
+      const access = {
+        token: { id: 'f'.repeat(32), expires: new Date(Date.now() + 3600_000).toISOString() },
+        user: { name: 'demo' },
+        serviceCatalog: [legacy],
+      };
       ctx.emu.addFault({ method: 'POST', path: '/v2.0/tokens', status: 200, body: JSON.stringify({ access }) });
       const e = await failure(authenticate(http, rax()), AuthError);
       assert.equal(e.kind, 'no-compute');
@@ -204,8 +279,16 @@ describe('identity: sign-in and tokens', () => {
 
     it('a Keystone catalog with no public compute endpoint → no-compute', async () => {
       const catalog = [
-        { type: 'compute', name: 'nova', endpoints: [{ interface: 'internal', region: 'RegionOne', url: ctx.emu.computeUrl }] },
-        { type: 'identity', name: 'keystone', endpoints: [{ interface: 'public', region: 'RegionOne', url: ctx.emu.keystoneUrl }] },
+        {
+          type: 'compute',
+          name: 'nova',
+          endpoints: [{ interface: 'internal', region: 'RegionOne', url: ctx.emu.computeUrl }],
+        },
+        {
+          type: 'identity',
+          name: 'keystone',
+          endpoints: [{ interface: 'public', region: 'RegionOne', url: ctx.emu.keystoneUrl }],
+        },
       ];
       ctx.emu.addFault({
         method: 'POST',
@@ -222,7 +305,11 @@ describe('identity: sign-in and tokens', () => {
       ctx.emu.addFault({ method: 'POST', path: '/v2.0/tokens', status: 200, body: '{"access":{}}' });
       assert.equal((await failure(authenticate(http, rax()), AuthError)).kind, 'bad-response');
       ctx.emu.addFault({ method: 'POST', path: '/auth/tokens', status: 201, body: '{"token":{}}' });
-      assert.equal((await failure(authenticate(http, ksAppCred()), AuthError)).kind, 'bad-response', 'no X-Subject-Token');
+      assert.equal(
+        (await failure(authenticate(http, ksAppCred()), AuthError)).kind,
+        'bad-response',
+        'no X-Subject-Token',
+      );
       ctx.emu.addFault({ method: 'POST', path: '/v2.0/tokens', kind: 'malformed-json' });
       assert.equal((await failure(authenticate(http, rax()), AuthError)).kind, 'bad-response');
       ctx.emu.addFault({ method: 'POST', path: '/v2.0/tokens', status: 500 });
@@ -278,7 +365,10 @@ describe('identity: sign-in and tokens', () => {
       ctx.emu.expireTokens();
       await c.listPage();
       assert.equal(authPosts(), 2);
-      assert.deepEqual(keypairGets().map((r) => r.status), [200, 401, 200]);
+      assert.deepEqual(
+        keypairGets().map((r) => r.status),
+        [200, 401, 200],
+      );
     });
 
     it('10 parallel calls after expiry → one re-sign-in, all succeed', async () => {
@@ -305,7 +395,12 @@ describe('identity: sign-in and tokens', () => {
 
     it('bad credentials propagate as AuthError through Compute; signed out → signed-out', async () => {
       const tm = manager(rax({ apiKey: 'revoked-key' }));
-      const c = new ComputeClient({ endpoint: ctx.emu.rackspaceComputeUrl('123456', 'ORD'), http, auth: tm, microversion: '' });
+      const c = new ComputeClient({
+        endpoint: ctx.emu.rackspaceComputeUrl('123456', 'ORD'),
+        http,
+        auth: tm,
+        microversion: '',
+      });
       assert.equal((await failure(c.listPage(), AuthError)).kind, 'bad-credentials');
       assert.equal((await failure(tm.token(), AuthError)).kind, 'bad-credentials', 'a failed sign-in is not cached');
       assert.equal(authPosts(), 2);
@@ -340,14 +435,22 @@ describe('identity: sign-in and tokens', () => {
   });
 
   it('sign in → pick ORD → create a key pair through Compute: it lands in ORD', async () => {
-    const tm = manager({ provider: 'rackspace', identityUrl: ctx.emu.identityUrl, username: 'demo', apiKey: USERS[0].apiKey! });
+    const tm = manager({
+      provider: 'rackspace',
+      identityUrl: ctx.emu.identityUrl,
+      username: 'demo',
+      apiKey: USERS[0].apiKey!,
+    });
     const session = await tm.session();
     const ord = session.regions.find((r) => r.region === 'ORD');
     assert.ok(ord, 'ORD is offered');
     const c = new ComputeClient({ endpoint: ord.url, http, auth: tm });
     const created = await c.create('signed-in-key');
     assert.ok(created.privateKey?.includes('PRIVATE KEY'));
-    assert.deepEqual(ctx.emu.keypairs('demo-id', 'ORD').map((k) => k.name), ['signed-in-key']);
+    assert.deepEqual(
+      ctx.emu.keypairs('demo-id', 'ORD').map((k) => k.name),
+      ['signed-in-key'],
+    );
     assert.deepEqual(ctx.emu.keypairs('demo-id', 'DFW'), []);
     const post = ctx.emu.requests.find((r) => r.method === 'POST' && r.path.endsWith('/os-keypairs'))!;
     assert.equal(post.path, '/ord/v2/123456/os-keypairs');

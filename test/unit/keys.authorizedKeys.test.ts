@@ -91,7 +91,7 @@ describe('authorized_keys editing', () => {
   });
 
   describe('remove', () => {
-    it('removes exactly the key\'s line; the other lines stay byte-identical', () => {
+    it("removes exactly the key's line; the other lines stay byte-identical", () => {
       const before = `# keys\r\n${rsa} laptop\n\nfrom="1.2.3.4" ${b}\n${a}\n  # trailing comment\n`;
       const { text, removed } = removeAuthorizedKey(before, a);
       assert.equal(removed, 1);

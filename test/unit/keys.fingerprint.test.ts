@@ -9,7 +9,14 @@ describe('keys/fingerprint', () => {
   before(() => (dir = makeTempDir(dirs)));
   after(() => removeTempDirs(dirs));
 
-  const types: Array<[string, number?]> = [['rsa', 2048], ['rsa', 4096], ['ed25519'], ['ecdsa', 256], ['ecdsa', 384], ['ecdsa', 521]];
+  const types: Array<[string, number?]> = [
+    ['rsa', 2048],
+    ['rsa', 4096],
+    ['ed25519'],
+    ['ecdsa', 256],
+    ['ecdsa', 384],
+    ['ecdsa', 521],
+  ];
   for (const [type, bits] of types) {
     it(`matches ssh-keygen for ${type}${bits ? ` ${bits}` : ''} (line and blob input)`, function () {
       this.timeout(30_000); // ssh-keygen -t rsa -b 4096 takes seconds on a busy machine

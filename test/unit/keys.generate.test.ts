@@ -63,7 +63,10 @@ describe('keys/generate generateEd25519', () => {
     assert.equal(inner.string().toString(), 'c');
     // checkints, type, public key, secret, comment: the rest is padding.
     const used = 8 + (4 + 11) + (4 + 32) + (4 + 64) + (4 + 1);
-    assert.deepEqual([...section.subarray(used)], Array.from({ length: section.length - used }, (_, i) => i + 1));
+    assert.deepEqual(
+      [...section.subarray(used)],
+      Array.from({ length: section.length - used }, (_, i) => i + 1),
+    );
   });
 
   it('uses a random checkint', () => {
@@ -90,7 +93,12 @@ describe('keys/generate generateEd25519', () => {
   it('writes no comment part for an empty comment', () => {
     const key = generateEd25519('');
     assert.equal(key.publicKey.split(' ').length, 2);
-    assert.equal(sshKeygen(['-y', '-f', writeKey(key.privateKey)]).trim().split(' ')[1], key.publicKey.split(' ')[1]);
+    assert.equal(
+      sshKeygen(['-y', '-f', writeKey(key.privateKey)])
+        .trim()
+        .split(' ')[1],
+      key.publicKey.split(' ')[1],
+    );
   });
 
   it('rejects a comment with a line break', () => {
@@ -103,7 +111,9 @@ describe('keys/generate generateEd25519', () => {
     for (let i = 0; i < 50; i++) {
       const key = generateEd25519(`key ${i} é`);
       seen.add(key.publicKey);
-      const derived = sshKeygen(['-y', '-f', writeKey(key.privateKey)]).trim().split(' ');
+      const derived = sshKeygen(['-y', '-f', writeKey(key.privateKey)])
+        .trim()
+        .split(' ');
       assert.equal(`${derived[0]} ${derived[1]}`, key.publicKey.split(' ').slice(0, 2).join(' '), `key ${i}`);
     }
     assert.equal(seen.size, 50);

@@ -33,7 +33,11 @@ async function withUmask0<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Asserts that `promise` rejects with a KeyFileError of `code` about `filePath`. */
-async function rejectsWith(promise: Promise<unknown>, code: KeyFileErrorCode, filePath?: string): Promise<KeyFileError> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  code: KeyFileErrorCode,
+  filePath?: string,
+): Promise<KeyFileError> {
   let caught: unknown;
   await promise.catch((err: unknown) => (caught = err));
   assert.ok(caught instanceof KeyFileError, `expected KeyFileError, got ${String(caught)}`);
@@ -97,7 +101,10 @@ describe('keys/keyFiles', () => {
       it(`maps ${code} to ${kind}`, () => {
         const cause = errno(code);
         const err = toKeyFileError(cause, path.join(home, '.ssh', 'mykey'));
-        assert.deepEqual([err.code, err.message, err.cause, err.path], [kind, message, cause, path.join(home, '.ssh', 'mykey')]);
+        assert.deepEqual(
+          [err.code, err.message, err.cause, err.path],
+          [kind, message, cause, path.join(home, '.ssh', 'mykey')],
+        );
         assert.ok(err instanceof Error);
       });
     }
@@ -112,7 +119,11 @@ describe('keys/keyFiles', () => {
 
   describe('checkTargets', () => {
     it('returns both paths and nothing existing in an empty or missing folder', async () => {
-      assert.deepEqual(await checkTargets(dir, 'k'), { privatePath: path.join(dir, 'k'), publicPath: path.join(dir, 'k.pub'), existing: [] });
+      assert.deepEqual(await checkTargets(dir, 'k'), {
+        privatePath: path.join(dir, 'k'),
+        publicPath: path.join(dir, 'k.pub'),
+        existing: [],
+      });
       assert.deepEqual((await checkTargets(path.join(dir, 'missing', 'deeper'), 'k')).existing, []);
       assert.deepEqual(list(dir), [], 'the write probe is removed and nothing is created');
     });
@@ -135,19 +146,26 @@ describe('keys/keyFiles', () => {
     it("refuses OpenSSH's own files, a .pub private key and Windows device names, touching nothing (#10.1)", async () => {
       for (const base of ['config', 'authorized_keys', 'rc', 'Config', 'known_hosts.old', 'a.pub', 'nul', 'config.']) {
         await assert.rejects(checkTargets(dir, base), /OpenSSH's own file|\.pub|Windows/, base);
-        await assert.rejects(saveKeyPair({ dir, fileBase: base, privateKey: 'PRIVATE', publicKey: 'ssh-ed25519 AAAA x' }), /OpenSSH's own file|\.pub|Windows/, base);
+        await assert.rejects(
+          saveKeyPair({ dir, fileBase: base, privateKey: 'PRIVATE', publicKey: 'ssh-ed25519 AAAA x' }),
+          /OpenSSH's own file|\.pub|Windows/,
+          base,
+        );
       }
       assert.deepEqual(fsSync.readdirSync(dir), []);
     });
 
     it('refuses a file base that is not a plain file name', async () => {
-      for (const bad of ['../k', 'a/b', '..', '']) await assert.rejects(checkTargets(dir, bad), /Not a plain file name/);
+      for (const bad of ['../k', 'a/b', '..', ''])
+        await assert.rejects(checkTargets(dir, bad), /Not a plain file name/);
     });
   });
 
   describe('saveKeyPair', () => {
     it('writes 0600 and 0644 files even under umask 000, with ssh-keygen agreeing', async () => {
-      const saved = await withUmask0(() => saveKeyPair({ dir, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }));
+      const saved = await withUmask0(() =>
+        saveKeyPair({ dir, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }),
+      );
       assert.deepEqual(saved, { privatePath: path.join(dir, 'k'), publicPath: path.join(dir, 'k.pub') });
       assert.equal(mode(saved.privatePath), 0o600);
       assert.equal(mode(saved.publicPath), 0o644);
@@ -158,14 +176,21 @@ describe('keys/keyFiles', () => {
     });
 
     it('ends the private key with a newline and the public key with exactly one', async () => {
-      const saved = await saveKeyPair({ dir, fileBase: 'k', privateKey: 'PRIVATE', publicKey: 'ssh-ed25519 AAAA c\r\n\n' });
+      const saved = await saveKeyPair({
+        dir,
+        fileBase: 'k',
+        privateKey: 'PRIVATE',
+        publicKey: 'ssh-ed25519 AAAA c\r\n\n',
+      });
       assert.equal(fsSync.readFileSync(saved.privatePath, 'utf8'), 'PRIVATE\n');
       assert.equal(fsSync.readFileSync(saved.publicPath, 'utf8'), 'ssh-ed25519 AAAA c\n');
     });
 
     it('creates a missing folder chain with mode 0700 under umask 000', async () => {
       const target = path.join(dir, 'a', 'b', '.ssh');
-      await withUmask0(() => saveKeyPair({ dir: target, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }));
+      await withUmask0(() =>
+        saveKeyPair({ dir: target, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }),
+      );
       for (const d of [path.join(dir, 'a'), path.join(dir, 'a', 'b'), target]) assert.equal(mode(d), 0o700, d);
       assert.equal(mode(dir), 0o700); // mkdtemp's own mode, untouched
       assert.deepEqual(list(target), ['k', 'k.pub']);
@@ -179,7 +204,11 @@ describe('keys/keyFiles', () => {
 
     it('never overwrites an existing private key, and creates nothing', async () => {
       fsSync.writeFileSync(path.join(dir, 'k'), 'OLD');
-      await rejectsWith(saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'ssh-ed25519 AAAA' }), 'exists', path.join(dir, 'k'));
+      await rejectsWith(
+        saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'ssh-ed25519 AAAA' }),
+        'exists',
+        path.join(dir, 'k'),
+      );
       assert.deepEqual(list(dir), ['k']);
       assert.equal(fsSync.readFileSync(path.join(dir, 'k'), 'utf8'), 'OLD');
     });
@@ -187,7 +216,11 @@ describe('keys/keyFiles', () => {
     it('removes the private key it wrote when the public key exists (appeared after checkTargets)', async () => {
       assert.deepEqual((await checkTargets(dir, 'k')).existing, []);
       fsSync.writeFileSync(path.join(dir, 'k.pub'), 'OLD');
-      const err = await rejectsWith(saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }), 'exists', path.join(dir, 'k.pub'));
+      const err = await rejectsWith(
+        saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }),
+        'exists',
+        path.join(dir, 'k.pub'),
+      );
       assert.match(err.message, /k\.pub already exists; it was not overwritten\.$/);
       assert.deepEqual(list(dir), ['k.pub']);
       assert.equal(fsSync.readFileSync(path.join(dir, 'k.pub'), 'utf8'), 'OLD');
@@ -198,7 +231,12 @@ describe('keys/keyFiles', () => {
       const original = fs.link;
       await withLink(
         async (from, to) => (++calls === 2 ? Promise.reject(errno('ENOSPC')) : original(from, to)),
-        () => rejectsWith(saveKeyPair({ dir, fileBase: 'k', privateKey: 'P', publicKey: 'x' }), 'no-space', path.join(dir, 'k.pub')).then(() => undefined),
+        () =>
+          rejectsWith(
+            saveKeyPair({ dir, fileBase: 'k', privateKey: 'P', publicKey: 'x' }),
+            'no-space',
+            path.join(dir, 'k.pub'),
+          ).then(() => undefined),
       );
       assert.deepEqual(list(dir), []);
     });
@@ -208,9 +246,17 @@ describe('keys/keyFiles', () => {
       const victim = path.join(outside, 'victim');
       fsSync.writeFileSync(victim, 'VICTIM', { mode: 0o644 });
       fsSync.symlinkSync(victim, path.join(dir, 'k'));
-      await rejectsWith(saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }), 'exists', path.join(dir, 'k'));
+      await rejectsWith(
+        saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }),
+        'exists',
+        path.join(dir, 'k'),
+      );
       fsSync.symlinkSync(victim, path.join(dir, 'm.pub'));
-      await rejectsWith(saveKeyPair({ dir, fileBase: 'm', privateKey: 'NEW', publicKey: 'x' }), 'exists', path.join(dir, 'm.pub'));
+      await rejectsWith(
+        saveKeyPair({ dir, fileBase: 'm', privateKey: 'NEW', publicKey: 'x' }),
+        'exists',
+        path.join(dir, 'm.pub'),
+      );
       assert.equal(fsSync.readFileSync(victim, 'utf8'), 'VICTIM');
       assert.equal(mode(victim), 0o644);
       assert.deepEqual(list(dir), ['k', 'm.pub']);
@@ -220,7 +266,11 @@ describe('keys/keyFiles', () => {
     it('refuses a dangling symlink and creates nothing at its target', async () => {
       const outside = makeTempDir(dirs);
       fsSync.symlinkSync(path.join(outside, 'created'), path.join(dir, 'k'));
-      await rejectsWith(saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }), 'exists', path.join(dir, 'k'));
+      await rejectsWith(
+        saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }),
+        'exists',
+        path.join(dir, 'k'),
+      );
       assert.deepEqual(list(outside), []);
       assert.deepEqual(list(dir), ['k']);
     });
@@ -237,11 +287,22 @@ describe('keys/keyFiles', () => {
     it('fails with not-directory when the folder is a file, a dangling symlink, or inside a file', async () => {
       const file = path.join(dir, 'file');
       fsSync.writeFileSync(file, 'F');
-      await rejectsWith(saveKeyPair({ dir: file, fileBase: 'k', privateKey: 'P', publicKey: 'x' }), 'not-directory', file);
-      await rejectsWith(saveKeyPair({ dir: path.join(file, 'sub'), fileBase: 'k', privateKey: 'P', publicKey: 'x' }), 'not-directory');
+      await rejectsWith(
+        saveKeyPair({ dir: file, fileBase: 'k', privateKey: 'P', publicKey: 'x' }),
+        'not-directory',
+        file,
+      );
+      await rejectsWith(
+        saveKeyPair({ dir: path.join(file, 'sub'), fileBase: 'k', privateKey: 'P', publicKey: 'x' }),
+        'not-directory',
+      );
       const dangling = path.join(dir, 'dangling');
       fsSync.symlinkSync(path.join(dir, 'nowhere'), dangling);
-      await rejectsWith(saveKeyPair({ dir: dangling, fileBase: 'k', privateKey: 'P', publicKey: 'x' }), 'not-directory', dangling);
+      await rejectsWith(
+        saveKeyPair({ dir: dangling, fileBase: 'k', privateKey: 'P', publicKey: 'x' }),
+        'not-directory',
+        dangling,
+      );
       assert.deepEqual(list(dir), ['dangling', 'file']);
       assert.equal(fsSync.readFileSync(file, 'utf8'), 'F');
     });
@@ -251,7 +312,11 @@ describe('keys/keyFiles', () => {
       fsSync.mkdirSync(target, 0o500);
       if (process.getuid?.() === 0) target = '/sys'; // root bypasses mode bits; sysfs refuses new files even to root
       await rejectsWith(checkTargets(target, 'k'), 'permission', target);
-      await rejectsWith(saveKeyPair({ dir: target, fileBase: 'keys-unit-test', privateKey: 'P', publicKey: 'x' }), 'permission', path.join(target, 'keys-unit-test'));
+      await rejectsWith(
+        saveKeyPair({ dir: target, fileBase: 'keys-unit-test', privateKey: 'P', publicKey: 'x' }),
+        'permission',
+        path.join(target, 'keys-unit-test'),
+      );
       assert.equal(fsSync.existsSync(path.join(target, 'keys-unit-test')), false);
     });
 
@@ -263,7 +328,11 @@ describe('keys/keyFiles', () => {
           assert.equal(mode(saved.privatePath), 0o600);
           assert.equal(mode(saved.publicPath), 0o644);
           assert.deepEqual(list(dir), ['k', 'k.pub']);
-          await rejectsWith(saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }), 'exists', path.join(dir, 'k'));
+          await rejectsWith(
+            saveKeyPair({ dir, fileBase: 'k', privateKey: 'NEW', publicKey: 'x' }),
+            'exists',
+            path.join(dir, 'k'),
+          );
         },
       );
       assert.equal(fsSync.readFileSync(path.join(dir, 'k'), 'utf8'), 'P\n');
@@ -330,11 +399,22 @@ describe('keys/keyFiles', () => {
     it('runs icacls by full path to remove inherited entries and grant only the user', () => {
       const { command, args } = windowsAclCommand('C:\\Users\\John Smith\\.ssh\\my key', 'CORP\\John Smith');
       assert.match(command, /\\System32\\icacls\.exe$/i);
-      assert.deepEqual(args, ['C:\\Users\\John Smith\\.ssh\\my key', '/inheritance:r', '/grant:r', 'CORP\\John Smith:F']);
+      assert.deepEqual(args, [
+        'C:\\Users\\John Smith\\.ssh\\my key',
+        '/inheritance:r',
+        '/grant:r',
+        'CORP\\John Smith:F',
+      ]);
     });
 
     it('passes the path as one argument whatever it holds (run without a shell: nothing to quote or expand)', () => {
-      const paths = ['C:\\Users\\a b\\.ssh\\k', 'C:\\Users\\x\\.ssh\\a&b|c', 'C:\\Users\\x\\.ssh\\100%USERNAME%', 'C:\\Users\\Zoë\\.ssh\\k"q', 'C:\\u\\.ssh\\me@host.example'];
+      const paths = [
+        'C:\\Users\\a b\\.ssh\\k',
+        'C:\\Users\\x\\.ssh\\a&b|c',
+        'C:\\Users\\x\\.ssh\\100%USERNAME%',
+        'C:\\Users\\Zoë\\.ssh\\k"q',
+        'C:\\u\\.ssh\\me@host.example',
+      ];
       for (const p of paths) {
         const { args } = windowsAclCommand(p, 'DOMAIN\\user');
         assert.deepEqual(args, [p, '/inheritance:r', '/grant:r', 'DOMAIN\\user:F']);
@@ -355,7 +435,6 @@ describe('keys/keyFiles', () => {
 
     /** Runs `fn` as if on Windows (process.platform, USERDOMAIN) with `execFile` replaced. */
     async function asWindows<T>(execFile: (...a: unknown[]) => void, fn: () => Promise<T>): Promise<T> {
-       
       const cp = require('node:child_process') as { execFile: unknown };
       const original = cp.execFile;
       const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
@@ -378,7 +457,12 @@ describe('keys/keyFiles', () => {
       const saved = await asWindows(
         (command, args, options, callback) => {
           const a = args as string[];
-          calls.push({ command: command as string, args: a, options: options as Record<string, unknown>, sizeThen: fsSync.statSync(a[0]).size });
+          calls.push({
+            command: command as string,
+            args: a,
+            options: options as Record<string, unknown>,
+            sizeThen: fsSync.statSync(a[0]).size,
+          });
           (callback as (e: null, out: string, err: string) => void)(null, '', '');
         },
         () => saveKeyPair({ dir, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }),
@@ -394,13 +478,17 @@ describe('keys/keyFiles', () => {
       assert.equal(call.options.shell, undefined, 'no shell');
       assert.equal(call.options.windowsHide, true);
       assert.deepEqual(list(dir), ['k', 'k.pub']);
-      assert.equal(fsSync.readFileSync(saved.privatePath, 'utf8'), key.privateKey.endsWith('\n') ? key.privateKey : `${key.privateKey}\n`);
+      assert.equal(
+        fsSync.readFileSync(saved.privatePath, 'utf8'),
+        key.privateKey.endsWith('\n') ? key.privateKey : `${key.privateKey}\n`,
+      );
     });
 
     it('on Windows a failing icacls saves nothing: the key never sits there with inherited access', async () => {
       await rejectsWith(
         asWindows(
-          (_c, _a, _o, callback) => (callback as (e: Error) => void)(Object.assign(new Error('Access is denied.'), { code: 5 })),
+          (_c, _a, _o, callback) =>
+            (callback as (e: Error) => void)(Object.assign(new Error('Access is denied.'), { code: 5 })),
           () => saveKeyPair({ dir, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }),
         ),
         'io',
@@ -421,4 +509,3 @@ describe('keys/keyFiles', () => {
     });
   });
 });
-

@@ -1,13 +1,25 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultImportName, findLocalKey, listPublicKeyFiles, localKeyIndex, MAX_PUBLIC_KEY_FILE_BYTES, readPublicKeyFile } from '../../src/keys/localKeys';
+import {
+  defaultImportName,
+  findLocalKey,
+  listPublicKeyFiles,
+  localKeyIndex,
+  MAX_PUBLIC_KEY_FILE_BYTES,
+  readPublicKeyFile,
+} from '../../src/keys/localKeys';
 import { PublicKeyError } from '../../src/keys/publicKey';
 import { keygenFingerprint, sshKeygen } from './helpers/keysTestUtil';
 import { tempDir } from './helpers/env';
 
 /** `ssh-keygen -t type -f dir/name`: a private key and its `.pub`. */
-function keygen(dir: string, name: string, type = 'ed25519', comment = `${name}@test`): { privatePath: string; publicPath: string; md5: string } {
+function keygen(
+  dir: string,
+  name: string,
+  type = 'ed25519',
+  comment = `${name}@test`,
+): { privatePath: string; publicPath: string; md5: string } {
   const privatePath = path.join(dir, name);
   sshKeygen(['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', comment, '-f', privatePath]);
   const publicPath = `${privatePath}.pub`;
@@ -32,10 +44,18 @@ describe('manage: local keys of the SSH folder', () => {
     fs.rmSync(orphan.privatePath);
     const index = await localKeyIndex(dir);
     assert.deepEqual([...index.keys()].sort(), [ed.md5, rsa.md5].sort());
-    assert.deepEqual(index.get(ed.md5), { publicPath: ed.publicPath, privatePath: ed.privatePath, fingerprint: ed.md5 });
+    assert.deepEqual(index.get(ed.md5), {
+      publicPath: ed.publicPath,
+      privatePath: ed.privatePath,
+      fingerprint: ed.md5,
+    });
     assert.equal(index.get(rsa.md5)?.privatePath, rsa.privatePath, 'names with spaces are fine');
     assert.equal(findLocalKey(index, orphan.md5), undefined, 'a .pub without its private key is not a local key pair');
-    assert.equal(findLocalKey(index, ` ${ed.md5.toUpperCase()} `)?.privatePath, ed.privatePath, 'server fingerprints are matched case-insensitively');
+    assert.equal(
+      findLocalKey(index, ` ${ed.md5.toUpperCase()} `)?.privatePath,
+      ed.privatePath,
+      'server fingerprints are matched case-insensitively',
+    );
   });
 
   it('matches by fingerprint whatever the files are called, and the first file wins a shared fingerprint', async () => {
@@ -58,7 +78,10 @@ describe('manage: local keys of the SSH folder', () => {
     fs.mkdirSync(path.join(dir, 'folder.pub'));
     fs.symlinkSync(ok.publicPath, path.join(dir, 'link.pub'));
     const files = await listPublicKeyFiles(dir);
-    assert.deepEqual(files.map((f) => f.file), ['broken.pub', 'link.pub', 'ok.pub', 'private.pub']);
+    assert.deepEqual(
+      files.map((f) => f.file),
+      ['broken.pub', 'link.pub', 'ok.pub', 'private.pub'],
+    );
     const [broken, link, good, priv] = files;
     assert.match(broken.error ?? '', /base64/);
     assert.equal(broken.key, undefined);
@@ -83,14 +106,21 @@ describe('manage: local keys of the SSH folder', () => {
     const dir = fresh();
     const big = path.join(dir, 'big.pub');
     fs.writeFileSync(big, 'a'.repeat(MAX_PUBLIC_KEY_FILE_BYTES + 1));
-    await assert.rejects(readPublicKeyFile(big), (e: unknown) => e instanceof PublicKeyError && /too large/.test(e.message));
+    await assert.rejects(
+      readPublicKeyFile(big),
+      (e: unknown) => e instanceof PublicKeyError && /too large/.test(e.message),
+    );
     const listed = await listPublicKeyFiles(dir);
     assert.match(listed[0].error ?? '', /too large/);
   });
 
   it('offers the comment as import name when valid, else the file name, else nothing', () => {
     assert.equal(defaultImportName({ comment: 'laptop key' }, '/h/.ssh/id_ed25519.pub'), 'laptop key');
-    assert.equal(defaultImportName({ comment: 'me@host' }, '/h/.ssh/id_ed25519.pub'), 'id_ed25519', '"@" only from 2.92');
+    assert.equal(
+      defaultImportName({ comment: 'me@host' }, '/h/.ssh/id_ed25519.pub'),
+      'id_ed25519',
+      '"@" only from 2.92',
+    );
     assert.equal(defaultImportName({ comment: 'me@host' }, '/h/.ssh/id_ed25519.pub', '2.92'), 'me@host');
     assert.equal(defaultImportName({ comment: '' }, '/h/.ssh/my.key.pub'), '', 'neither is valid before 2.92');
     assert.equal(defaultImportName({ comment: '' }, undefined), '');

@@ -282,7 +282,10 @@ describe('keys/opensshKey', function () {
         () => encryptPrivateKey('not a key', secret, 'c'),
         () => encryptPrivateKey(generateEd25519('c').privateKey, secret, 'a\nb'),
       ]) {
-        await attempt().then(() => assert.fail('should fail'), (err: unknown) => errors.push(err));
+        await attempt().then(
+          () => assert.fail('should fail'),
+          (err: unknown) => errors.push(err),
+        );
       }
       written = await encryptPrivateKey(generateEd25519('c').privateKey, secret, 'c', { rounds: 1 });
     } finally {

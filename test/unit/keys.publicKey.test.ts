@@ -19,7 +19,8 @@ function rejects(text: string, message: RegExp | string): void {
 }
 
 const line = (type: string, ...fields: Buffer[]) => `${type} ${Buffer.concat(fields).toString('base64')} c`;
-const mpint = (magnitude: Buffer) => encodeString(magnitude[0] & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
+const mpint = (magnitude: Buffer) =>
+  encodeString(magnitude[0] & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
 const E65537 = Buffer.from([1, 0, 1]);
 /** An odd modulus of exactly `bits` bits (not a real RSA modulus: only its size and parity matter). */
 const modulus = (bits: number) => {
@@ -99,8 +100,14 @@ describe('keys/publicKey parsePublicKey', () => {
 
   it('explains RFC 4716 and PEM public keys', () => {
     const { privatePath } = keygenKey(dir, 'rsa', 2048);
-    rejects(sshKeygen(['-e', '-f', `${privatePath}.pub`]), /SSH2 \(RFC 4716\) public key\. Convert it with "ssh-keygen -i -f FILE"/);
-    rejects(sshKeygen(['-e', '-m', 'PKCS8', '-f', `${privatePath}.pub`]), /PEM public key\. Convert it with "ssh-keygen -i -m PKCS8/);
+    rejects(
+      sshKeygen(['-e', '-f', `${privatePath}.pub`]),
+      /SSH2 \(RFC 4716\) public key\. Convert it with "ssh-keygen -i -f FILE"/,
+    );
+    rejects(
+      sshKeygen(['-e', '-m', 'PKCS8', '-f', `${privatePath}.pub`]),
+      /PEM public key\. Convert it with "ssh-keygen -i -m PKCS8/,
+    );
   });
 
   it('rejects authorized_keys lines with options', () => {
@@ -125,9 +132,12 @@ describe('keys/publicKey parsePublicKey', () => {
   describe("a server's answer (strict)", () => {
     const strict = (text: string) => parsePublicKey(text, 'server');
     const rejectsStrict = (text: string, message: string) =>
-      assert.throws(() => strict(text), (err: unknown) => err instanceof PublicKeyError && err.message === message);
+      assert.throws(
+        () => strict(text),
+        (err: unknown) => err instanceof PublicKeyError && err.message === message,
+      );
 
-    it("accepts exactly one line, as Nova sends it (with at most one trailing newline)", () => {
+    it('accepts exactly one line, as Nova sends it (with at most one trailing newline)', () => {
       const key = keygenKey(dir, 'rsa', 2048).publicLine.trim().split(' ').slice(0, 2).join(' ');
       assert.equal(strict(`${key} Generated-by-Nova`).line, `${key} Generated-by-Nova`);
       assert.equal(strict(`${key} Generated-by-Nova\n`).line, `${key} Generated-by-Nova`);
@@ -151,12 +161,20 @@ describe('keys/publicKey parsePublicKey', () => {
     const { publicLine } = keygenKey(dir, 'dsa');
     rejects(publicLine, 'The key type "ssh-dss" is not supported. Use ed25519, RSA or ECDSA.');
     rejects('sk-ssh-ed25519@openssh.com AAAA c', /^The key type "sk-ssh-ed25519@openssh.com" is not supported/);
-    rejects('ssh-ed25519-cert-v01@openssh.com AAAA c', /^The key type "ssh-ed25519-cert-v01@openssh.com" is not supported/);
+    rejects(
+      'ssh-ed25519-cert-v01@openssh.com AAAA c',
+      /^The key type "ssh-ed25519-cert-v01@openssh.com" is not supported/,
+    );
   });
 
   it('rejects missing and invalid base64', () => {
     rejects('ssh-ed25519', 'The key data is missing after "ssh-ed25519".');
-    for (const data of ['AAAA$$$$', 'AAAAC3NzaC1lZDI1NTE5AAAAIO0KlU+oe9xaNH81iJ62y0SuEywsUXV5MEBnck8Jf+1', 'AA=A', 'AAAAB===']) {
+    for (const data of [
+      'AAAA$$$$',
+      'AAAAC3NzaC1lZDI1NTE5AAAAIO0KlU+oe9xaNH81iJ62y0SuEywsUXV5MEBnck8Jf+1',
+      'AA=A',
+      'AAAAB===',
+    ]) {
       rejects(`ssh-ed25519 ${data} c`, 'The key data is not valid base64.');
     }
   });
@@ -167,22 +185,43 @@ describe('keys/publicKey parsePublicKey', () => {
   });
 
   it('rejects damaged ed25519 data', () => {
-    rejects(line('ssh-ed25519', ...ed25519Blob(Buffer.alloc(31, 7))), 'The key data is damaged (the ed25519 key is 31 bytes instead of 32).');
-    rejects(line('ssh-ed25519', ...ed25519Blob(Buffer.alloc(32, 7)), Buffer.from([0])), 'The key data is damaged (unexpected data at the end).');
-    rejects(line('ssh-ed25519', encodeString('ssh-ed25519'), Buffer.from([0, 0, 0, 32, 1, 2])), 'The key data is damaged (data is truncated).');
+    rejects(
+      line('ssh-ed25519', ...ed25519Blob(Buffer.alloc(31, 7))),
+      'The key data is damaged (the ed25519 key is 31 bytes instead of 32).',
+    );
+    rejects(
+      line('ssh-ed25519', ...ed25519Blob(Buffer.alloc(32, 7)), Buffer.from([0])),
+      'The key data is damaged (unexpected data at the end).',
+    );
+    rejects(
+      line('ssh-ed25519', encodeString('ssh-ed25519'), Buffer.from([0, 0, 0, 32, 1, 2])),
+      'The key data is damaged (data is truncated).',
+    );
   });
 
   it('rejects RSA keys below 1024 bits and reports sizes', () => {
     assert.equal(parsePublicKey(line('ssh-rsa', ...rsaBlob(E65537, modulus(1024)))).bits, 1024);
     assert.equal(parsePublicKey(line('ssh-rsa', ...rsaBlob(E65537, modulus(4095)))).bits, 4095);
-    rejects(line('ssh-rsa', ...rsaBlob(E65537, modulus(1023))), /^The RSA key has only 1023 bits; at least 1024 are required/);
+    rejects(
+      line('ssh-rsa', ...rsaBlob(E65537, modulus(1023))),
+      /^The RSA key has only 1023 bits; at least 1024 are required/,
+    );
     rejects(line('ssh-rsa', ...rsaBlob(E65537, modulus(512))), /^The RSA key has only 512 bits/);
-    rejects(line('ssh-rsa', ...rsaBlob(E65537, modulus(16392))), 'The RSA key has 16392 bits; at most 16384 are supported.');
+    rejects(
+      line('ssh-rsa', ...rsaBlob(E65537, modulus(16392))),
+      'The RSA key has 16392 bits; at most 16384 are supported.',
+    );
   });
 
   it('rejects malformed RSA numbers', () => {
-    rejects(line('ssh-rsa', ...rsaBlob(Buffer.from([1, 0, 0]), modulus(2048))), 'The key data is damaged (the RSA exponent is invalid).');
-    rejects(line('ssh-rsa', ...rsaBlob(Buffer.from([1]), modulus(2048))), 'The key data is damaged (the RSA exponent is invalid).');
+    rejects(
+      line('ssh-rsa', ...rsaBlob(Buffer.from([1, 0, 0]), modulus(2048))),
+      'The key data is damaged (the RSA exponent is invalid).',
+    );
+    rejects(
+      line('ssh-rsa', ...rsaBlob(Buffer.from([1]), modulus(2048))),
+      'The key data is damaged (the RSA exponent is invalid).',
+    );
     const even = modulus(2048);
     even[even.length - 1] &= 0xfe;
     rejects(line('ssh-rsa', ...rsaBlob(E65537, even)), 'The key data is damaged (the RSA modulus is invalid).');
@@ -193,12 +232,22 @@ describe('keys/publicKey parsePublicKey', () => {
   it('rejects damaged ECDSA data', () => {
     const good = Buffer.from(keygenKey(dir, 'ecdsa', 256).publicLine.split(' ')[1], 'base64');
     const point = good.subarray(good.length - 65);
-    const ecdsa = (curve: string, q: Buffer) => line('ecdsa-sha2-nistp256', encodeString('ecdsa-sha2-nistp256'), encodeString(curve), encodeString(q));
+    const ecdsa = (curve: string, q: Buffer) =>
+      line('ecdsa-sha2-nistp256', encodeString('ecdsa-sha2-nistp256'), encodeString(curve), encodeString(q));
     assert.equal(parsePublicKey(ecdsa('nistp256', point)).bits, 256);
-    rejects(ecdsa('nistp384', point), 'The key data is damaged (the curve is "nistp384" but the key type says "nistp256").');
-    rejects(ecdsa('nistp256', point.subarray(0, 64)), 'The key data is damaged (the nistp256 point has the wrong length or format).');
+    rejects(
+      ecdsa('nistp384', point),
+      'The key data is damaged (the curve is "nistp384" but the key type says "nistp256").',
+    );
+    rejects(
+      ecdsa('nistp256', point.subarray(0, 64)),
+      'The key data is damaged (the nistp256 point has the wrong length or format).',
+    );
     const compressed = Buffer.concat([Buffer.from([2]), point.subarray(1, 33), Buffer.alloc(32)]);
-    rejects(ecdsa('nistp256', compressed), 'The key data is damaged (the nistp256 point has the wrong length or format).');
+    rejects(
+      ecdsa('nistp256', compressed),
+      'The key data is damaged (the nistp256 point has the wrong length or format).',
+    );
     const offCurve = Buffer.from(point);
     offCurve[10] ^= 1;
     rejects(ecdsa('nistp256', offCurve), 'The key data is damaged (the point is not on the nistp256 curve).');

@@ -20,7 +20,8 @@ describe('keys/sshConfig: the new entry takes effect (#10.15)', () => {
   });
   after(() => removeTempDirs(dirs));
 
-  const add = (alias: string) => addHostToSshConfig({ configPath: config, alias, hostName: '203.0.113.7', user: 'ubuntu', identityFile: key });
+  const add = (alias: string) =>
+    addHostToSshConfig({ configPath: config, alias, hostName: '203.0.113.7', user: 'ubuntu', identityFile: key });
 
   const cases: Array<[string, string]> = [
     ['a "Host *" block', 'Host *\n  User nobody\n  HostName wrong.example\n  IdentityFile /tmp/other\n'],
@@ -43,7 +44,11 @@ describe('keys/sshConfig: the new entry takes effect (#10.15)', () => {
       const now = fs.readFileSync(config, 'utf8');
       const ours = now.indexOf('Host web1');
       assert.ok(ours >= 0);
-      assert.equal(now.slice(0, ours) + now.slice(now.indexOf('IdentitiesOnly yes\n', ours) + 'IdentitiesOnly yes\n'.length).replace(/^\n/, ''), existing.replace(/^\n/, ''));
+      assert.equal(
+        now.slice(0, ours) +
+          now.slice(now.indexOf('IdentitiesOnly yes\n', ours) + 'IdentitiesOnly yes\n'.length).replace(/^\n/, ''),
+        existing.replace(/^\n/, ''),
+      );
     });
   }
 
@@ -56,7 +61,10 @@ describe('keys/sshConfig: the new entry takes effect (#10.15)', () => {
   it('leaves a non-matching Host block before it in place', async () => {
     fs.writeFileSync(config, 'Host db\n  User pg\n\nHost *\n  User nobody\n');
     await add('web1');
-    assert.match(fs.readFileSync(config, 'utf8'), /^Host db\n {2}User pg\n\nHost web1\n[^]*\nHost \*\n {2}User nobody\n$/);
+    assert.match(
+      fs.readFileSync(config, 'utf8'),
+      /^Host db\n {2}User pg\n\nHost web1\n[^]*\nHost \*\n {2}User nobody\n$/,
+    );
   });
 });
 

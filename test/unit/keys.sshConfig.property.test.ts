@@ -67,7 +67,8 @@ describe('keys/sshConfig planHostEntry (property-based)', function () {
         const plan = planHostEntry(text, ENTRY, { home: HOME, platform: 'linux' });
         if (plan.outcome !== 'added') return false;
         // What was added is our block and line breaks, nothing of the user's.
-        const ours = /^(\r?\n)*Host web1\r?\n[ \t]+# Added by Server Key Pairs \(VS Code\)\r?\n[^]*IdentitiesOnly yes(\r?\n)+$/;
+        const ours =
+          /^(\r?\n)*Host web1\r?\n[ \t]+# Added by Server Key Pairs \(VS Code\)\r?\n[^]*IdentitiesOnly yes(\r?\n)+$/;
         return insertions(text, plan.text.toString('utf8')).some((added) => ours.test(added));
       }),
       { numRuns: 3000, seed: 20261203 },
@@ -77,14 +78,21 @@ describe('keys/sshConfig planHostEntry (property-based)', function () {
   it('the real ssh -G resolves our HostName, User and IdentityFile (40 generated configs, global options excluded)', async () => {
     const dir = makeTempDir(dirs);
     // Options before any Host/Match line are global and win over every block: the check reports those (other test).
-    const samples = fc.sample(config.filter((t) => !hasGlobalOptions(t)), { numRuns: 40, seed: 7 });
+    const samples = fc.sample(
+      config.filter((t) => !hasGlobalOptions(t)),
+      { numRuns: 40, seed: 7 },
+    );
     let i = 0;
     for (const text of samples) {
       const file = path.join(dir, `config-${i++}`);
       const plan = planHostEntry(text, ENTRY, { home: HOME, platform: 'linux' });
       assert.ok('text' in plan);
       fs.writeFileSync(file, plan.text);
-      assert.deepEqual(await checkWithSsh({ configPath: file, entry: ENTRY, home: HOME }), { status: 'effective' }, JSON.stringify(text));
+      assert.deepEqual(
+        await checkWithSsh({ configPath: file, entry: ENTRY, home: HOME }),
+        { status: 'effective' },
+        JSON.stringify(text),
+      );
     }
   });
 });

@@ -45,8 +45,13 @@ function block(lines: string[], indent = '  ', eol = '\n'): string {
   return [host, `${indent}${HOST_ENTRY_MARKER}`, ...options.map((l) => `${indent}${l}`)].join(eol) + eol;
 }
 
-const entry = (over: Partial<HostEntry> = {}): HostEntry => ({ alias: 'web1', identityFile: `${HOME}/.ssh/web1`, ...over });
-const plan = (text: string | Buffer, over: Partial<HostEntry> = {}) => planHostEntry(text, entry(over), { home: HOME, platform: 'linux' });
+const entry = (over: Partial<HostEntry> = {}): HostEntry => ({
+  alias: 'web1',
+  identityFile: `${HOME}/.ssh/web1`,
+  ...over,
+});
+const plan = (text: string | Buffer, over: Partial<HostEntry> = {}) =>
+  planHostEntry(text, entry(over), { home: HOME, platform: 'linux' });
 const planText = (text: string | Buffer, over: Partial<HostEntry> = {}) => {
   const p = plan(text, over);
   assert.ok('text' in p, JSON.stringify(p));
@@ -59,7 +64,10 @@ describe('keys/sshConfig planHostEntry (one Host entry, where it takes effect)',
     assert.equal(out.outcome, 'added');
     assert.ok('text' in out);
     const lines = EXISTING.split('\n');
-    const ours = block(['Host web1', 'HostName 203.0.113.5', 'User root', 'Port 2200', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'], '    ');
+    const ours = block(
+      ['Host web1', 'HostName 203.0.113.5', 'User root', 'Port 2200', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'],
+      '    ',
+    );
     assert.equal(out.text.toString(), `${lines.slice(0, 6).join('\n')}\n${ours}\n${lines.slice(6).join('\n')}`);
     assert.equal(out.line, 7);
   });
@@ -80,17 +88,27 @@ describe('keys/sshConfig planHostEntry (one Host entry, where it takes effect)',
   });
 
   it('leaves a last line without a newline as it is when inserting above it', () => {
-    assert.equal(planText('Host *\n  User x'), `${block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'])}\nHost *\n  User x`);
+    assert.equal(
+      planText('Host *\n  User x'),
+      `${block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'])}\nHost *\n  User x`,
+    );
   });
 
   it('appends after a final line without newline (adding only the line break it needs) and in an empty file', () => {
-    assert.equal(planText('Host a\n  User x'), `Host a\n  User x\n\n${block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'])}`);
+    assert.equal(
+      planText('Host a\n  User x'),
+      `Host a\n  User x\n\n${block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes'])}`,
+    );
     assert.equal(planText(''), block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes']));
     assert.equal(plan('Host a\n  User x').line, 4);
   });
 
   it('keeps bytes that are not UTF-8 exactly', () => {
-    const before = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9, 0xff]), Buffer.from('\n\nHost *\n  User x\n')]);
+    const before = Buffer.concat([
+      Buffer.from('# caf'),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from('\n\nHost *\n  User x\n'),
+    ]);
     const out = plan(before);
     assert.ok('text' in out);
     const ours = Buffer.from(block(['Host web1', 'IdentityFile ~/.ssh/web1', 'IdentitiesOnly yes']) + '\n');
@@ -123,12 +141,18 @@ describe('keys/sshConfig planHostEntry (one Host entry, where it takes effect)',
       `Host a\n\nHost web1\n  ${HOST_ENTRY_MARKER}\n  HostName 198.51.100.2\n  User root\n  IdentityFile ~/.ssh/web1-new\n  IdentitiesOnly yes\n  ForwardAgent yes\n\nHost *\n  User x\n`,
     );
     assert.equal(second.line, 3);
-    assert.equal(plan(second.text, { hostName: '198.51.100.2', user: 'root', identityFile: `${HOME}/.ssh/web1-new` }).outcome, 'unchanged');
+    assert.equal(
+      plan(second.text, { hostName: '198.51.100.2', user: 'root', identityFile: `${HOME}/.ssh/web1-new` }).outcome,
+      'unchanged',
+    );
   });
 
   it('adds missing options to its marked entry, also when it is the last line without a newline', () => {
     const text = `Host web1\r\n\t${HOST_ENTRY_MARKER}\r\n\tIdentityFile ~/.ssh/web1`;
-    assert.equal(planText(text, { user: 'u' }), `Host web1\r\n\t${HOST_ENTRY_MARKER}\r\n\tIdentityFile ~/.ssh/web1\r\n\tUser u\r\n\tIdentitiesOnly yes\r\n`);
+    assert.equal(
+      planText(text, { user: 'u' }),
+      `Host web1\r\n\t${HOST_ENTRY_MARKER}\r\n\tIdentityFile ~/.ssh/web1\r\n\tUser u\r\n\tIdentitiesOnly yes\r\n`,
+    );
   });
 
   it('refuses bad entries with a message', () => {
@@ -184,7 +208,11 @@ describe('keys/sshConfig retargetIdentityFile (rotation)', () => {
   ].join('\n');
 
   it('points every spelling of the old key at the new one, touching only those arguments', () => {
-    const { text, changed } = retargetIdentityFile(config, { oldPath: '/home/ann/.ssh/old', newPath: '/home/ann/.ssh/new key' }, { home: HOME, platform: 'linux' });
+    const { text, changed } = retargetIdentityFile(
+      config,
+      { oldPath: '/home/ann/.ssh/old', newPath: '/home/ann/.ssh/new key' },
+      { home: HOME, platform: 'linux' },
+    );
     assert.equal(
       text.toString(),
       config
@@ -200,7 +228,11 @@ describe('keys/sshConfig retargetIdentityFile (rotation)', () => {
   });
 
   it('changes nothing when no entry uses the old key', () => {
-    const { text, changed } = retargetIdentityFile(config, { oldPath: '/home/ann/.ssh/gone', newPath: '/x' }, { home: HOME, platform: 'linux' });
+    const { text, changed } = retargetIdentityFile(
+      config,
+      { oldPath: '/home/ann/.ssh/gone', newPath: '/x' },
+      { home: HOME, platform: 'linux' },
+    );
     assert.equal(text.toString(), config);
     assert.deepEqual(changed, []);
   });
@@ -216,7 +248,8 @@ describe('keys/sshConfig the file (writeHostEntry, addHostToSshConfig)', () => {
   });
   after(() => removeTempDirs(dirs));
   const mode = (p: string) => fs.statSync(p).mode & 0o777;
-  const write = (over: Partial<HostEntry> = {}) => writeHostEntry({ configPath: config, entry: entry({ identityFile: path.join(dir, 'k'), ...over }), home: HOME });
+  const write = (over: Partial<HostEntry> = {}) =>
+    writeHostEntry({ configPath: config, entry: entry({ identityFile: path.join(dir, 'k'), ...over }), home: HOME });
 
   it('keeps the mode, replaces the file atomically and leaves no temp file', async () => {
     fs.writeFileSync(config, 'Host *\n  User x\n');
@@ -256,11 +289,14 @@ describe('keys/sshConfig the file (writeHostEntry, addHostToSshConfig)', () => {
   it("changes nothing for the user's own entry, or for an unchanged one of ours", async () => {
     fs.writeFileSync(config, EXISTING);
     const inode = fs.statSync(config).ino;
-    assert.deepEqual(await addHostToSshConfig({ configPath: config, alias: 'jump', identityFile: path.join(dir, 'k') }), {
-      added: false,
-      reason: 'exists',
-      result: { outcome: 'exists', line: 10, path: config },
-    });
+    assert.deepEqual(
+      await addHostToSshConfig({ configPath: config, alias: 'jump', identityFile: path.join(dir, 'k') }),
+      {
+        added: false,
+        reason: 'exists',
+        result: { outcome: 'exists', line: 10, path: config },
+      },
+    );
     assert.equal((await write()).outcome, 'added');
     const after = fs.statSync(config).ino;
     assert.equal((await write()).outcome, 'unchanged');
@@ -270,7 +306,14 @@ describe('keys/sshConfig the file (writeHostEntry, addHostToSshConfig)', () => {
 
   it('rejects invalid entries without touching the file', async () => {
     fs.writeFileSync(config, 'Host a\n');
-    for (const bad of [{ alias: '' }, { alias: 'my host' }, { alias: 'a\nHost b' }, { alias: 'a#b' }, { hostName: 'h h' }, { user: 'me\r' }]) {
+    for (const bad of [
+      { alias: '' },
+      { alias: 'my host' },
+      { alias: 'a\nHost b' },
+      { alias: 'a#b' },
+      { hostName: 'h h' },
+      { user: 'me\r' },
+    ]) {
       await assert.rejects(write(bad), /./, JSON.stringify(bad));
     }
     assert.equal(fs.readFileSync(config, 'utf8'), 'Host a\n');
@@ -323,7 +366,10 @@ describe('keys/sshConfig checkWithSsh (the real ssh -G on temp files)', () => {
   });
 
   it('compares host names as ssh does (it lower-cases them)', async () => {
-    for (const e of [entry({ alias: 'MyBox', identityFile: path.join(dir, 'k') }), entry({ hostName: 'Example.COM', identityFile: path.join(dir, 'k') })]) {
+    for (const e of [
+      entry({ alias: 'MyBox', identityFile: path.join(dir, 'k') }),
+      entry({ hostName: 'Example.COM', identityFile: path.join(dir, 'k') }),
+    ]) {
       await writeHostEntry({ configPath: config, entry: e });
       assert.deepEqual(await checkWithSsh({ configPath: config, entry: e }), { status: 'effective' }, e.alias);
     }
@@ -339,10 +385,18 @@ describe('keys/sshConfig checkWithSsh (the real ssh -G on temp files)', () => {
 
   it('is not-checked, never an exception, without ssh or with a broken config', async () => {
     fs.writeFileSync(config, 'Host web1\n  NoSuchOption x\n');
-    assert.deepEqual(await checkWithSsh({ configPath: config, entry: ours(), sshPath: path.join(dir, 'no-ssh') }), { status: 'not-checked', reason: 'no-ssh' });
+    assert.deepEqual(await checkWithSsh({ configPath: config, entry: ours(), sshPath: path.join(dir, 'no-ssh') }), {
+      status: 'not-checked',
+      reason: 'no-ssh',
+    });
     const broken = await checkWithSsh({ configPath: config, entry: ours() });
     assert.equal(broken.status, 'not-checked');
-    assert.ok(broken.status === 'not-checked' && broken.reason === 'failed' && /NoSuchOption|Bad configuration/i.test(broken.detail ?? ''), JSON.stringify(broken));
+    assert.ok(
+      broken.status === 'not-checked' &&
+        broken.reason === 'failed' &&
+        /NoSuchOption|Bad configuration/i.test(broken.detail ?? ''),
+      JSON.stringify(broken),
+    );
   });
 
   it('never reads the account config: only the file given (-F)', async () => {

@@ -13,11 +13,28 @@ import { readmeImagePaths, ZipEntry, zipEntryDetails } from '../../bench/size';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-interface Step { id: string; title: string; media: { image?: string; svg?: string; altText?: string }; completionEvents?: string[] }
+interface Step {
+  id: string;
+  title: string;
+  media: { image?: string; svg?: string; altText?: string };
+  completionEvents?: string[];
+}
 interface Manifest {
-  name: string; publisher: string; version: string; displayName: string; description: string; license?: string;
-  preview?: boolean; galleryBanner?: { color?: string; theme?: string }; categories?: string[]; keywords?: string[];
-  engines: { vscode: string }; activationEvents?: string[]; repository?: unknown; bugs?: unknown; homepage?: unknown;
+  name: string;
+  publisher: string;
+  version: string;
+  displayName: string;
+  description: string;
+  license?: string;
+  preview?: boolean;
+  galleryBanner?: { color?: string; theme?: string };
+  categories?: string[];
+  keywords?: string[];
+  engines: { vscode: string };
+  activationEvents?: string[];
+  repository?: unknown;
+  bugs?: unknown;
+  homepage?: unknown;
   contributes: { walkthroughs?: { id: string; title: string; steps: Step[] }[] };
 }
 const manifest = (): Manifest => JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -38,9 +55,11 @@ const RESERVED_HOST = /(^|\.)(example(\.(com|net|org))?|invalid|test|localhost)$
 
 /** Every http(s) URL in a JSON value, with the key path where it was found. */
 function urlsIn(value: unknown, at = ''): { at: string; url: string }[] {
-  if (typeof value === 'string') return [...value.matchAll(/\b(?:git\+)?https?:\/\/[^\s"'`)<>]+/g)].map((m) => ({ at, url: m[0] }));
+  if (typeof value === 'string')
+    return [...value.matchAll(/\b(?:git\+)?https?:\/\/[^\s"'`)<>]+/g)].map((m) => ({ at, url: m[0] }));
   if (Array.isArray(value)) return value.flatMap((v, i) => urlsIn(v, `${at}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => urlsIn(v, at ? `${at}.${k}` : k));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => urlsIn(v, at ? `${at}.${k}` : k));
   return [];
 }
 
@@ -56,7 +75,10 @@ describe('the package (package.json and the built .vsix)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-package-'));
     vsix = path.join(tmp, 'test.vsix');
     // `npm run package` itself (production build, then vsce), into the temp folder.
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs'), '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs'), '--out', vsix], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
     zip = fs.readFileSync(vsix);
     entries = await zipEntryDetails(vsix);
     files = entries.map((e) => e.name);
@@ -90,24 +112,33 @@ describe('the package (package.json and the built .vsix)', function () {
     const readme = entryText('extension/readme.md');
     const images = readmeImagePaths(readme);
     assert.ok(images.length >= 5, `the README shows its screenshots (${images.length})`);
-    assert.deepEqual(images, readmeImagePaths(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')),
-      'the packaged README keeps the image paths as written');
+    assert.deepEqual(
+      images,
+      readmeImagePaths(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')),
+      'the packaged README keeps the image paths as written',
+    );
     for (const image of images) {
       assert.ok(!/^[a-z][a-z0-9+.-]*:/i.test(image), `${image} is a path in the package, not a URL`);
       assert.ok(files.includes(`extension/${image}`), `${image} is in the .vsix`);
     }
     const shots = files.filter((f) => f.startsWith('extension/media/screenshots/'));
-    assert.deepEqual(shots.filter((f) => !images.includes(f.slice('extension/'.length))), [], 'every shipped screenshot is shown');
+    assert.deepEqual(
+      shots.filter((f) => !images.includes(f.slice('extension/'.length))),
+      [],
+      'every shipped screenshot is shown',
+    );
   });
 
   it('ships the third-party notices: undici, its version and its own licence text', () => {
     assert.ok(files.includes('extension/dist/THIRD_PARTY_NOTICES.txt'), `notices in the .vsix: ${files.join(', ')}`);
     const notices = entryText('extension/dist/THIRD_PARTY_NOTICES.txt');
-    const undici = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/undici/package.json'), 'utf8')) as { version: string };
+    const undici = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/undici/package.json'), 'utf8')) as {
+      version: string;
+    };
     assert.match(notices, new RegExp(`^undici ${undici.version.replace(/\./g, '\\.')}$`, 'm'));
     assert.match(notices, /^License: MIT$/m);
     const licence = fs.readFileSync(path.join(ROOT, 'node_modules/undici/LICENSE'), 'utf8').trim();
-    assert.ok(notices.includes(licence), 'undici\'s LICENSE text, whole');
+    assert.ok(notices.includes(licence), "undici's LICENSE text, whole");
     // The bundle really contains undici (and strips legal comments, hence the file).
     assert.ok(files.includes('extension/dist/undici.js'));
   });
@@ -124,7 +155,10 @@ describe('the package (package.json and the built .vsix)', function () {
       addToSshConfig: ['onCommand:keypairs.addToSshConfig'],
       connect: ['onCommand:keypairs.connect'],
     };
-    assert.deepEqual(w.steps.map((s) => s.id), Object.keys(expected));
+    assert.deepEqual(
+      w.steps.map((s) => s.id),
+      Object.keys(expected),
+    );
     for (const step of w.steps) {
       for (const event of expected[step.id]) assert.ok(step.completionEvents?.includes(event), `${step.id}: ${event}`);
       const media = step.media.svg ?? step.media.image;
@@ -145,7 +179,8 @@ describe('the package (package.json and the built .vsix)', function () {
     assert.ok(m.categories?.includes('Other'));
     const keywords = m.keywords ?? [];
     assert.ok(keywords.length <= 30, `vsce allows 30 keywords (${keywords.length})`);
-    for (const k of ['ssh', 'ssh key', 'keypair', 'openstack', 'nova', 'rackspace', 'remote ssh']) assert.ok(keywords.includes(k), k);
+    for (const k of ['ssh', 'ssh key', 'keypair', 'openstack', 'nova', 'rackspace', 'remote ssh'])
+      assert.ok(keywords.includes(k), k);
     assert.equal(new Set(keywords).size, keywords.length, 'no keyword twice');
   });
 
@@ -155,8 +190,17 @@ describe('the package (package.json and the built .vsix)', function () {
     for (const id of [m.publisher, m.name]) assert.match(id, /^[a-z0-9][a-z0-9-]*$/);
     assert.match(m.version, /^\d+\.\d+\.\d+$/);
     assert.ok(m.displayName.length <= 255 && m.description.length <= 2048);
-    for (const text of [m.displayName, m.description, ...(m.keywords ?? []), ...(m.categories ?? []), m.license ?? '']) {
-      assert.ok(!/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u.test(text), `no control character in ${JSON.stringify(text)}`);
+    for (const text of [
+      m.displayName,
+      m.description,
+      ...(m.keywords ?? []),
+      ...(m.categories ?? []),
+      m.license ?? '',
+    ]) {
+      assert.ok(
+        !/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u.test(text),
+        `no control character in ${JSON.stringify(text)}`,
+      );
       assert.ok(text.length <= 255);
     }
     assert.ok((m.galleryBanner?.color ?? '').length <= 16);

@@ -113,7 +113,10 @@ describe('remote keys over SSH (real sshd)', function () {
 
     it('refuses a key with a line break or options, and changes nothing', async () => {
       setFile(oldKey.publicLine, 0o644);
-      await rejectsWith(installPublicKey(target, oldKey.privatePath, `${newKey.publicLine}${otherKey.publicLine}`), 'bad-key');
+      await rejectsWith(
+        installPublicKey(target, oldKey.privatePath, `${newKey.publicLine}${otherKey.publicLine}`),
+        'bad-key',
+      );
       await rejectsWith(installPublicKey(target, oldKey.privatePath, `command="sh" ${newKey.publicLine}`), 'bad-key');
       assert.equal(read(), oldKey.publicLine);
       assert.equal(mode(), 0o644);
@@ -130,16 +133,20 @@ describe('remote keys over SSH (real sshd)', function () {
       setFile(oldKey.publicLine);
       const wrongHosts = path.join(dir, 'wrong_known_hosts');
       fs.writeFileSync(wrongHosts, `${server.address} ${otherKey.publicLine.split(' ').slice(0, 2).join(' ')}\n`);
-      await rejectsWith(installPublicKey({ ...target, knownHostsFile: wrongHosts }, oldKey.privatePath, newKey.publicLine),
-        'host-key-mismatch');
+      await rejectsWith(
+        installPublicKey({ ...target, knownHostsFile: wrongHosts }, oldKey.privatePath, newKey.publicLine),
+        'host-key-mismatch',
+      );
       assert.equal(read(), oldKey.publicLine);
     });
 
     it('to an unreachable host: unreachable, file untouched', async () => {
       setFile(oldKey.publicLine);
       const closed = await closedPort();
-      await rejectsWith(installPublicKey({ ...target, host: '127.0.0.1', port: closed }, oldKey.privatePath, newKey.publicLine),
-        'unreachable');
+      await rejectsWith(
+        installPublicKey({ ...target, host: '127.0.0.1', port: closed }, oldKey.privatePath, newKey.publicLine),
+        'unreachable',
+      );
       assert.equal(read(), oldKey.publicLine);
     });
 
@@ -174,7 +181,10 @@ describe('remote keys over SSH (real sshd)', function () {
         return r.ok ? 'ok' : r.kind;
       };
       assert.equal(await kindOf({ ...target, knownHostsFile: empty }, oldKey.privatePath), 'host-key-unknown');
-      assert.equal(await kindOf({ ...target, host: '127.0.0.1', port: await closedPort() }, oldKey.privatePath), 'unreachable');
+      assert.equal(
+        await kindOf({ ...target, host: '127.0.0.1', port: await closedPort() }, oldKey.privatePath),
+        'unreachable',
+      );
       assert.equal(await kindOf(target, path.join(dir, 'no-such-key')), 'identity-unusable');
       // A server that accepts connections and never says a word.
       const sockets: net.Socket[] = [];
@@ -189,7 +199,7 @@ describe('remote keys over SSH (real sshd)', function () {
       }
     });
 
-    it('never reads the machine user\'s ssh config (-F /dev/null unless a config file is given)', async () => {
+    it("never reads the machine user's ssh config (-F /dev/null unless a config file is given)", async () => {
       setFile(oldKey.publicLine);
       const config = path.join(dir, 'ssh_config');
       fs.writeFileSync(config, 'Host *\n  Port 1\n');
@@ -202,7 +212,7 @@ describe('remote keys over SSH (real sshd)', function () {
   });
 
   describe('removePublicKey', () => {
-    it('removes exactly the old key\'s line; every other byte stays; the old key no longer logs in', async () => {
+    it("removes exactly the old key's line; every other byte stays; the old key no longer logs in", async () => {
       const others = [
         '# team keys\r\n',
         `no-pty,from="127.0.0.1" ${otherKey.publicLine}`,
@@ -270,10 +280,14 @@ describe('remote keys over SSH (real sshd)', function () {
       const refused = await rotateOnServer(target, keys);
       assert.deepEqual(refused.error && [refused.error.step, refused.error.kind], ['install', 'auth-refused']);
       const unreachable = await rotateOnServer({ ...target, host: '127.0.0.1', port: await closedPort() }, keys);
-      assert.deepEqual(unreachable.error && [unreachable.error.step, unreachable.error.kind], ['install', 'unreachable']);
+      assert.deepEqual(unreachable.error && [unreachable.error.step, unreachable.error.kind], [
+        'install',
+        'unreachable',
+      ]);
       const same = await rotateOnServer(target, { ...keys, newPublicKey: `${oldKey.publicLine.trim()} renamed` });
       assert.deepEqual(same.error && [same.error.step, same.error.kind], ['install', 'same-key']);
-      for (const r of [refused, unreachable, same]) assert.deepEqual([r.installed, r.verified, r.oldRemoved], [false, false, false]);
+      for (const r of [refused, unreachable, same])
+        assert.deepEqual([r.installed, r.verified, r.oldRemoved], [false, false, false]);
       assert.equal(read(), otherKey.publicLine);
     });
   });

@@ -49,12 +49,19 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
   after(async () => backing.stopAll());
 
   const client = () => compute(ctx.emu.computeUrl);
-  const cloudNames = () => ctx.emu.keypairs().map((k) => k.name).sort();
+  const cloudNames = () =>
+    ctx.emu
+      .keypairs()
+      .map((k) => k.name)
+      .sort();
   const create = (name: string) =>
     createKeyPair({ compute: client(), name, sshDirectory: dir, rescue: async () => undefined });
 
   /** The old pair, a server launched with it (sshd-backed), and how to log in there. */
-  async function oldPairOnServer(name: string, serverName: string): Promise<{ old: CreateKeyPairResult; server: RotationServer }> {
+  async function oldPairOnServer(
+    name: string,
+    serverName: string,
+  ): Promise<{ old: CreateKeyPairResult; server: RotationServer }> {
     const old = await create(name);
     const created = await ctx.emu.createServer({ name: serverName, keyName: name, image: { osAdminUser: 'root' } });
     const sshd = backing.sshdFor(created.id);
@@ -83,7 +90,10 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
     const { old, server } = await oldPairOnServer('deploy', 'web-1');
     assert.ok(await loginWorks(server.id, old.privatePath), 'old key logs in before rotation');
     const config = path.join(dir, 'config');
-    fs.writeFileSync(config, `Host web1\n  HostName 10.0.0.1\n  IdentityFile ${old.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`);
+    fs.writeFileSync(
+      config,
+      `Host web1\n  HostName 10.0.0.1\n  IdentityFile ${old.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`,
+    );
     fs.chmodSync(config, 0o640);
     let seen: RotationSummary | undefined;
     const result = await rotateKeyPair({
@@ -101,9 +111,10 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       },
     });
     assert.ok(result && seen);
-    assert.deepEqual(seen.servers.map((s) => [s.server.name, s.result]), [
-      ['web-1', { installed: true, verified: true, oldRemoved: true }],
-    ]);
+    assert.deepEqual(
+      seen.servers.map((s) => [s.server.name, s.result]),
+      [['web-1', { installed: true, verified: true, oldRemoved: true }]],
+    );
     assert.ok(await loginWorks(server.id, result.newPair.privatePath), 'new key logs in');
     assert.equal(await loginWorks(server.id, old.privatePath), false, 'old key no longer logs in');
     assert.deepEqual(cloudNames(), ['deploy-20260105']);
@@ -113,9 +124,15 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
     assert.ok(fs.existsSync(result.newPair.privatePath));
     // Config: only web1's IdentityFile changed; mode kept.
     const text = fs.readFileSync(config, 'utf8');
-    assert.equal(text, `Host web1\n  HostName 10.0.0.1\n  IdentityFile ${result.newPair.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`);
+    assert.equal(
+      text,
+      `Host web1\n  HostName 10.0.0.1\n  IdentityFile ${result.newPair.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`,
+    );
     assert.equal(mode(config), 0o640);
-    assert.deepEqual(result.configChanges.map((c) => c.entries.map((e) => e.host)), [['web1']]);
+    assert.deepEqual(
+      result.configChanges.map((c) => c.entries.map((e) => e.host)),
+      [['web1']],
+    );
   });
 
   it('declining keeps the old pair in the cloud and the old key files', async () => {
@@ -154,7 +171,11 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
 
   it('an unreachable server is reported and left alone; a reachable one is still rotated', async () => {
     const { old, server } = await oldPairOnServer('mixed', 'ok-1');
-    const gone: RotationServer = { id: 'x', name: 'gone-1', target: { host: '127.0.0.1', port: await closedPort(), user: 'root' } };
+    const gone: RotationServer = {
+      id: 'x',
+      name: 'gone-1',
+      target: { host: '127.0.0.1', port: await closedPort(), user: 'root' },
+    };
     let seen: RotationSummary | undefined;
     const result = await rotateKeyPair({
       oldPair: { name: old.name, privatePath: old.privatePath, publicKey: old.publicKey },

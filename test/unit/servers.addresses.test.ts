@@ -134,8 +134,14 @@ describe('server addresses', () => {
             { addr: 'fe80::1%eth0', version: 6 },
             { addr: '::ffff:10.0.0.1x', version: 6 },
           ],
-          d: [{ addr: '10.0.0.3', version: 6 }, { addr: ' 10.0.0.4 ', version: 4 }],
-          e: [{ addr: '-oProxyCommand=sh', version: 4 }, { addr: '[2001:db8::1]', version: 6 }],
+          d: [
+            { addr: '10.0.0.3', version: 6 },
+            { addr: ' 10.0.0.4 ', version: 4 },
+          ],
+          e: [
+            { addr: '-oProxyCommand=sh', version: 4 },
+            { addr: '[2001:db8::1]', version: 6 },
+          ],
         },
       };
       const got = extractAddresses(raw);
@@ -161,7 +167,15 @@ describe('server addresses', () => {
       assert.equal(parseIp('[::1]'), undefined);
       assert.equal(parseIp('fe80::1%25eth0'), undefined);
       assert.equal(parseIp('1.2.3.4', 6), undefined);
-      const samples = ['::', '::1', '1::', '2001:db8:0:0:1:0:0:1', '1:0:0:2:0:0:0:3', '1:0:3:4:5:6:7:8', '0:0:0:0:0:0:0:1'];
+      const samples = [
+        '::',
+        '::1',
+        '1::',
+        '2001:db8:0:0:1:0:0:1',
+        '1:0:0:2:0:0:0:3',
+        '1:0:3:4:5:6:7:8',
+        '0:0:0:0:0:0:0:1',
+      ];
       for (const text of [...samples, '2001:0DB8:0000:0000:0000:0000:0000:0001', '::ffff:10.0.0.1']) {
         // The WHATWG URL parser writes IPv6 hosts in the RFC 5952 form: the same text expected.
         assert.equal(parseIp(text)?.ip, new URL(`http://[${text}]/`).hostname.slice(1, -1), text);

@@ -160,7 +160,10 @@ describe('servers client against the emulator', function () {
       const { groupServersByKey } = await import('../../src/servers/group');
       const grouped = groupServersByKey(list.servers);
       assert.equal(grouped.withoutKey.length, 1000);
-      assert.equal([...grouped.byKey.values()].reduce((n, l) => n + l.length, 0), 9000);
+      assert.equal(
+        [...grouped.byKey.values()].reduce((n, l) => n + l.length, 0),
+        9000,
+      );
     });
   });
 

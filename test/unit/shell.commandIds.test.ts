@@ -24,7 +24,8 @@ describe('command ids (src/commandIds.ts)', () => {
         if (entry.isDirectory()) walk(file);
         else if (file.endsWith('.ts') && entry.name !== 'commandIds.ts') {
           for (const id of Object.values(COMMAND)) {
-            if (fs.readFileSync(file, 'utf8').includes(`'${id}'`)) offenders.push(`${path.relative(ROOT, file)}: ${id}`);
+            if (fs.readFileSync(file, 'utf8').includes(`'${id}'`))
+              offenders.push(`${path.relative(ROOT, file)}: ${id}`);
           }
         }
       }

@@ -12,7 +12,9 @@ import { BACK, pickStep, runSteps, Step, textStep } from '../../src/ui/wizard';
 type Answer = string | typeof BACK | undefined;
 
 /** Answers each input/pick in turn; records what each step showed. */
-function scripted(answers: Answer[]): UserInput & { asked: Array<{ prompt: string; step?: number; totalSteps?: number; value?: string }> } {
+function scripted(
+  answers: Answer[],
+): UserInput & { asked: Array<{ prompt: string; step?: number; totalSteps?: number; value?: string }> } {
   const queue = [...answers];
   const asked: Array<{ prompt: string; step?: number; totalSteps?: number; value?: string }> = [];
   const next = () => {
@@ -82,7 +84,10 @@ describe('runSteps (multi-step input with Back)', () => {
     const ui = scripted([BACK, 'web', 'A', BACK, BACK, 'web2', 'A', 'h']);
     const state: Host = { alias: '', hostName: '' };
     assert.equal(await runSteps(() => steps(ui), state), true);
-    assert.deepEqual(ui.asked.map((a) => a.prompt), ['alias', 'alias', 'kind', 'host', 'kind', 'alias', 'kind', 'host']);
+    assert.deepEqual(
+      ui.asked.map((a) => a.prompt),
+      ['alias', 'alias', 'kind', 'host', 'kind', 'alias', 'kind', 'host'],
+    );
     assert.equal(ui.asked[5]?.value, 'web', 'back on the alias step shows the alias typed');
     assert.deepEqual(state, { alias: 'web2', hostName: 'h', kind: 'a' });
   });
@@ -97,16 +102,31 @@ describe('runSteps (multi-step input with Back)', () => {
     const ui = scripted(['B', 'only-for-b']);
     const state: Host = { alias: '', hostName: '' };
     const dynamic = (s: Host): Array<Step<Host>> => [
-      pickStep<'kind', 'a' | 'b', Host>(ui, 'kind', { title: 't', placeholder: 'kind', items: [{ label: 'A', value: 'a' }, { label: 'B', value: 'b' }] }),
+      pickStep<'kind', 'a' | 'b', Host>(ui, 'kind', {
+        title: 't',
+        placeholder: 'kind',
+        items: [
+          { label: 'A', value: 'a' },
+          { label: 'B', value: 'b' },
+        ],
+      }),
       ...(s.kind === 'b' ? [textStep<'alias' | 'hostName', Host>(ui, 'alias', { title: 't', prompt: 'b alias' })] : []),
     ];
     assert.equal(await runSteps(dynamic, state), true);
-    assert.deepEqual(ui.asked.map((a) => `${a.prompt} ${a.totalSteps}`), ['kind 1', 'b alias 2']);
+    assert.deepEqual(
+      ui.asked.map((a) => `${a.prompt} ${a.totalSteps}`),
+      ['kind 1', 'b alias 2'],
+    );
   });
 });
 
 describe('identity provider registry', () => {
-  const signedIn: SignInResult = { token: 't', expiresAt: 0, accountLabel: 'demo', regions: [{ region: 'ORD', url: 'http://127.0.0.1/v2' }] };
+  const signedIn: SignInResult = {
+    token: 't',
+    expiresAt: 0,
+    accountLabel: 'demo',
+    regions: [{ region: 'ORD', url: 'http://127.0.0.1/v2' }],
+  };
 
   it('has one descriptor per provider, under its own id, each with a label and secret fields', () => {
     const ids = Object.keys(IDENTITY_PROVIDERS) as ProviderChoice[];
@@ -120,7 +140,13 @@ describe('identity provider registry', () => {
   });
 
   it('Rackspace US signs in at Rackspace, and says where in the user name step', () => {
-    const state: SignInState = { ...emptySignIn(), provider: 'rackspace-us', method: 'apiKey', username: 'demo', secret: 'k' };
+    const state: SignInState = {
+      ...emptySignIn(),
+      provider: 'rackspace-us',
+      method: 'apiKey',
+      username: 'demo',
+      secret: 'k',
+    };
     const provider = IDENTITY_PROVIDERS['rackspace-us'];
     assert.equal(provider.tokenUrl(state), 'https://identity.api.rackspacecloud.com/v2.0/tokens');
     assert.deepEqual(provider.credentials(state), {
@@ -146,12 +172,20 @@ describe('identity provider registry', () => {
       const state: SignInState = { ...emptySignIn(), provider: 'rackspace-custom' };
       const provider = IDENTITY_PROVIDERS['rackspace-custom'];
       let checked: SignInState | undefined;
-      const ok = await runSteps((s) => provider.steps(ui, s, async (answers) => ((checked = { ...answers, result: signedIn }), undefined)), state);
+      const ok = await runSteps(
+        (s) => provider.steps(ui, s, async (answers) => ((checked = { ...answers, result: signedIn }), undefined)),
+        state,
+      );
       assert.equal(ok, true);
       assert.equal(checked?.secret, 'pw', 'the check saw the answer of its own step');
       assert.match(ui.asked[2]?.prompt ?? '', /signs in at 127\.0\.0\.1:5000/);
       assert.equal(provider.tokenUrl(state), 'http://127.0.0.1:5000/v2.0/tokens');
-      assert.deepEqual(provider.credentials(state), { provider: 'rackspace', identityUrl: 'http://127.0.0.1:5000/v2.0', username: 'demo', password: 'pw' });
+      assert.deepEqual(provider.credentials(state), {
+        provider: 'rackspace',
+        identityUrl: 'http://127.0.0.1:5000/v2.0',
+        username: 'demo',
+        password: 'pw',
+      });
     } finally {
       delete process.env.KEYPAIRS_RACKSPACE_IDENTITY_URL;
     }
@@ -189,6 +223,9 @@ describe('identity provider registry', () => {
   });
 
   it('Direct keeps no account credentials', () => {
-    assert.equal(IDENTITY_PROVIDERS.direct.credentials({ ...emptySignIn(), provider: 'direct', secret: 't' }), undefined);
+    assert.equal(
+      IDENTITY_PROVIDERS.direct.credentials({ ...emptySignIn(), provider: 'direct', secret: 't' }),
+      undefined,
+    );
   });
 });

@@ -36,7 +36,7 @@ describe('test sshd (real /usr/sbin/sshd)', function () {
   });
   after(() => removeTempDirs(cleanup));
 
-  it('logs in with an authorized key; the session\'s ~/.ssh/authorized_keys is the temp file, not the real one', async () => {
+  it("logs in with an authorized key; the session's ~/.ssh/authorized_keys is the temp file, not the real one", async () => {
     const realFile = '/root/.ssh/authorized_keys';
     const realBefore = fs.existsSync(realFile) ? fs.readFileSync(realFile) : undefined;
     server = await startSshd({ authorizedKeys: [key.publicLine] });
@@ -82,9 +82,28 @@ describe('test sshd (real /usr/sbin/sshd)', function () {
     // A session that would outlive sshd: it prints its pid and sleeps.
     const pid = await new Promise<number>((resolve) => {
       const { spawn } = require('node:child_process') as typeof import('node:child_process');
-      const child = spawn('ssh', ['-F', '/dev/null', '-i', key.privatePath, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-        '-o', `UserKnownHostsFile=${s.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-l', s.user, s.address,
-        'echo $$; exec sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(
+        'ssh',
+        [
+          '-F',
+          '/dev/null',
+          '-i',
+          key.privatePath,
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          `UserKnownHostsFile=${s.knownHostsFile}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-l',
+          s.user,
+          s.address,
+          'echo $$; exec sleep 300',
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
       child.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
     });
     assert.ok(alive(pid), 'the remote session runs');
@@ -96,10 +115,15 @@ describe('test sshd (real /usr/sbin/sshd)', function () {
     assert.equal(again.status, 255);
   });
 
-  it('backs emulator servers: one sshd per server with the key pair\'s public key, stopped on delete', async () => {
+  it("backs emulator servers: one sshd per server with the key pair's public key, stopped on delete", async () => {
     const backing = sshdBacking();
     try {
-      const created = await backing.serverCreated({ id: 's1', name: 'web-1', keyName: 'kp', publicKey: key.publicLine });
+      const created = await backing.serverCreated({
+        id: 's1',
+        name: 'web-1',
+        keyName: 'kp',
+        publicKey: key.publicLine,
+      });
       const bare = await backing.serverCreated({ id: 's2', name: 'web-2', keyName: null, publicKey: null });
       const s1 = backing.sshdFor('s1')!;
       assert.deepEqual(created, { ipv4: s1.address });
@@ -107,7 +131,10 @@ describe('test sshd (real /usr/sbin/sshd)', function () {
       assert.equal((await sshRun(s1, key.privatePath, 'cat ~/.ssh/authorized_keys')).stdout, key.publicLine);
       assert.equal((await sshRun(backing.sshdFor('s2')!, key.privatePath, 'true')).status, 255);
       const only = sshdBacking({ shouldBack: (s) => s.keyName === 'kp' });
-      assert.equal(await only.serverCreated({ id: 's3', name: 'db', keyName: 'other', publicKey: key.publicLine }), undefined);
+      assert.equal(
+        await only.serverCreated({ id: 's3', name: 'db', keyName: 'other', publicKey: key.publicLine }),
+        undefined,
+      );
       assert.equal(only.servers.size, 0);
       await backing.serverDeleted('s1');
       assert.equal(backing.sshdFor('s1'), undefined);

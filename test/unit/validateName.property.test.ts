@@ -7,7 +7,17 @@ import { validateName } from '../../src/flows/validateName';
 import { keyFileName } from '../../src/keys/names';
 
 /** Stated here independently of src/: what OpenSSH's client and sshd read in ~/.ssh by name. */
-const OPENSSH = ['config', 'authorized_keys', 'authorized_keys2', 'known_hosts', 'known_hosts2', 'known_hosts.old', 'rc', 'environment', 'agent.sock'];
+const OPENSSH = [
+  'config',
+  'authorized_keys',
+  'authorized_keys2',
+  'known_hosts',
+  'known_hosts2',
+  'known_hosts.old',
+  'rc',
+  'environment',
+  'agent.sock',
+];
 const DEVICES = ['con', 'prn', 'aux', 'nul', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`com${n}`, `lpt${n}`])];
 const EXISTING = ['id_ed25519', 'id_ed25519.pub', 'Work', 'a', 'a.pub', 'deploy_key.pub'];
 
@@ -22,11 +32,29 @@ function isForbidden(file: string, publicKey: boolean): boolean {
 }
 
 /** Names built from the dangerous pieces, in mixed case, with spaces for "_" and trailing dots. */
-const piece = fc.constantFrom(...OPENSSH, ...DEVICES, ...EXISTING, '.pub', '.PUB', 'pub', '.', '_', ' ', 'x', 'keys', '-');
+const piece = fc.constantFrom(
+  ...OPENSSH,
+  ...DEVICES,
+  ...EXISTING,
+  '.pub',
+  '.PUB',
+  'pub',
+  '.',
+  '_',
+  ' ',
+  'x',
+  'keys',
+  '-',
+);
 const mixedCase = (s: string, mask: number) =>
-  [...s].map((c, i) => ((mask >> i % 30) & 1 ? c.toUpperCase() : c)).join('');
+  [...s].map((c, i) => ((mask >> (i % 30)) & 1 ? c.toUpperCase() : c)).join('');
 const names = fc
-  .tuple(fc.array(piece, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 ** 30 - 1 }), fc.boolean(), fc.boolean())
+  .tuple(
+    fc.array(piece, { minLength: 1, maxLength: 3 }),
+    fc.integer({ min: 0, max: 2 ** 30 - 1 }),
+    fc.boolean(),
+    fc.boolean(),
+  )
   .map(([parts, mask, spaces, dot]) => {
     let name = mixedCase(parts.join(''), mask);
     if (spaces) name = name.replace(/_/g, ' ');

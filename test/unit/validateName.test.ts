@@ -17,7 +17,10 @@ describe('validateName (the inline check as the user types)', () => {
   });
 
   it('refuses a name taken in the account, and warns about one taken in another case', () => {
-    assert.deepEqual(validateName('web', ctx()), { severity: 'error', message: 'A key pair named "web" already exists in this account.' });
+    assert.deepEqual(validateName('web', ctx()), {
+      severity: 'error',
+      message: 'A key pair named "web" already exists in this account.',
+    });
     const v = validateName('deploy key', ctx());
     assert.equal(v.severity, 'warning');
     assert.match(v.message, /different case/);
@@ -39,7 +42,10 @@ describe('validateName (the inline check as the user types)', () => {
   });
 
   it('says where the keys go for a good name', () => {
-    assert.deepEqual(validateName('new server', ctx()), { severity: 'info', message: 'Saves ~/.ssh/new_server and new_server.pub.' });
+    assert.deepEqual(validateName('new server', ctx()), {
+      severity: 'info',
+      message: 'Saves ~/.ssh/new_server and new_server.pub.',
+    });
   });
 
   it('for an import (no files written) only checks the name', () => {
@@ -55,25 +61,54 @@ describe('validateName (the inline check as the user types)', () => {
 });
 
 describe("validateName: OpenSSH's own files are never key files (#10.1)", () => {
-  const ctx = (files: string[] = []): NameContext => ({ microversion: '2.92', files: new Set(files), directoryShown: '~/.ssh' });
-  const OPENSSH_FILES = ['config', 'authorized_keys', 'authorized_keys2', 'known_hosts', 'known_hosts2', 'known_hosts.old', 'rc', 'environment', 'agent.sock'];
+  const ctx = (files: string[] = []): NameContext => ({
+    microversion: '2.92',
+    files: new Set(files),
+    directoryShown: '~/.ssh',
+  });
+  const OPENSSH_FILES = [
+    'config',
+    'authorized_keys',
+    'authorized_keys2',
+    'known_hosts',
+    'known_hosts2',
+    'known_hosts.old',
+    'rc',
+    'environment',
+    'agent.sock',
+  ];
 
   for (const file of OPENSSH_FILES) {
     it(`refuses "${file}" and says whose file it is, even when it does not exist yet`, () => {
       const v = validateName(file, ctx());
       assert.equal(v.severity, 'error', v.message);
-      assert.match(v.message, new RegExp(`^${file.replace('.', '\\.')} is OpenSSH's own file \\(~/\\.ssh/${file.replace('.', '\\.')}\\): `));
+      assert.match(
+        v.message,
+        new RegExp(`^${file.replace('.', '\\.')} is OpenSSH's own file \\(~/\\.ssh/${file.replace('.', '\\.')}\\): `),
+      );
     });
   }
 
   it('words why for the files that matter most', () => {
-    assert.equal(validateName('config', ctx()).message, "config is OpenSSH's own file (~/.ssh/config): saving a key there would break ssh. Choose another name.");
+    assert.equal(
+      validateName('config', ctx()).message,
+      "config is OpenSSH's own file (~/.ssh/config): saving a key there would break ssh. Choose another name.",
+    );
     assert.match(validateName('rc', ctx()).message, /sshd runs it at every login/);
     assert.match(validateName('authorized_keys', ctx()).message, /sshd/);
   });
 
   it('refuses names that become such a file: spaces turn into "_", other case, a trailing dot (Windows drops it)', () => {
-    for (const name of ['authorized keys', 'known hosts', 'Config', 'CONFIG', 'Authorized_Keys2', 'config.', 'rc..', 'Known_Hosts.OLD']) {
+    for (const name of [
+      'authorized keys',
+      'known hosts',
+      'Config',
+      'CONFIG',
+      'Authorized_Keys2',
+      'config.',
+      'rc..',
+      'Known_Hosts.OLD',
+    ]) {
       const v = validateName(name, ctx());
       assert.equal(v.severity, 'error', `${name}: ${v.message}`);
       assert.match(v.message, /OpenSSH's own file/, name);
@@ -96,7 +131,11 @@ describe("validateName: OpenSSH's own files are never key files (#10.1)", () => 
   });
 
   it('refuses a name whose file exists in another case (one file on macOS and Windows)', () => {
-    for (const [name, files] of [['web', ['Web']], ['Web', ['web.pub']], ['web.', ['web']]] as const) {
+    for (const [name, files] of [
+      ['web', ['Web']],
+      ['Web', ['web.pub']],
+      ['web.', ['web']],
+    ] as const) {
       const v = validateName(name, ctx([...files]));
       assert.equal(v.severity, 'error', `${name}: ${v.message}`);
       assert.match(v.message, /already exists/, name);
@@ -112,7 +151,17 @@ describe("validateName: OpenSSH's own files are never key files (#10.1)", () => 
   });
 
   it('still accepts look-alikes that are not those files', () => {
-    for (const name of ['configs', 'my config', 'rc1', 'known_hosts3', 'pub', 'a.pubkey', 'console', 'id_ed25519_work', 'nullish']) {
+    for (const name of [
+      'configs',
+      'my config',
+      'rc1',
+      'known_hosts3',
+      'pub',
+      'a.pubkey',
+      'console',
+      'id_ed25519_work',
+      'nullish',
+    ]) {
       assert.equal(validateName(name, ctx()).severity, 'info', name);
     }
   });

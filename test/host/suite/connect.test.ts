@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { KeyPairNode, KeyPairsViewNode, ServerNode } from '../../../src/keyPairList';
+import type { KeyPairNode, ServerNode } from '../../../src/keyPairList';
 import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
 import { emulator, EXTENSION_ID, TOKEN, useRecorder } from './harness';
 
@@ -24,10 +24,13 @@ async function createServer(body: Record<string, unknown>): Promise<void> {
 }
 
 async function view(): Promise<KeyPairsProvider> {
-  const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { testing: { keyPairsView: KeyPairsProvider } };
+  const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as {
+    testing: { keyPairsView: KeyPairsProvider };
+  };
   return api.testing.keyPairsView;
 }
-const serversRead = async () => (await emulator.requests()).filter((r) => r.method === 'GET' && /\/servers\/detail/.test(r.path)).length;
+const serversRead = async () =>
+  (await emulator.requests()).filter((r) => r.method === 'GET' && /\/servers\/detail/.test(r.path)).length;
 
 describe('Connect to Server… in the extension host', () => {
   const rec = useRecorder();
@@ -37,9 +40,17 @@ describe('Connect to Server… in the extension host', () => {
     await rec.setToken(TOKEN);
     const created = await rec.create('view-key');
     assert.ok(created, 'key pair created');
-    await fetch(`${EMULATOR}/_emulator/seed`, { method: 'POST', body: JSON.stringify({ count: 3 }), headers: { 'content-type': 'application/json' } });
+    await fetch(`${EMULATOR}/_emulator/seed`, {
+      method: 'POST',
+      body: JSON.stringify({ count: 3 }),
+      headers: { 'content-type': 'application/json' },
+    });
     const other = (await emulator.names()).find((n) => n !== 'view-key')!;
-    await createServer({ name: 'app-1', keyName: 'view-key', addresses: { public: [{ addr: '203.0.113.9', version: 4, type: 'floating' }] } });
+    await createServer({
+      name: 'app-1',
+      keyName: 'view-key',
+      addresses: { public: [{ addr: '203.0.113.9', version: 4, type: 'floating' }] },
+    });
     await createServer({ name: 'app-2', keyName: 'view-key', status: 'SHUTOFF' });
     await createServer({ name: 'far-1', keyName: other });
 
@@ -63,14 +74,17 @@ describe('Connect to Server… in the extension host', () => {
     assert.equal(first.description, 'ACTIVE · 203.0.113.9');
     assert.match(String(v.getTreeItem(byName('app-2')).description), /^SHUTOFF · /);
     const far = (await v.getChildren(theirs)) as ServerNode[];
-    assert.deepEqual(far.map((c) => c.server.name), ['far-1']);
+    assert.deepEqual(
+      far.map((c) => c.server.name),
+      ['far-1'],
+    );
     assert.match(String(v.getTreeItem(far[0]).description), /private key not on this machine$/);
     assert.equal(await serversRead(), 1, 'still one server list after expanding');
 
     // A failing server list leaves the key pair list intact (no children, nothing collapsible).
     await emulator.fault({ method: 'GET', pathRegex: 'servers/detail', status: 500, times: 'Infinity' });
     await vscode.commands.executeCommand('keypairs.refresh');
-    const again = (await v.getChildren()) as KeyPairsViewNode[];
+    const again = await v.getChildren();
     assert.equal(again.length, 4);
     assert.equal(v.state, 'loaded');
     for (const n of again) assert.equal(v.getTreeItem(n).collapsibleState, vscode.TreeItemCollapsibleState.None);
@@ -137,7 +151,10 @@ describe('Connect to Server… in the extension host', () => {
     assert.match(text, /^\s*User debian$/m);
     assert.match(text, /^\s*IdentitiesOnly yes$/m);
     const identity = /^\s*IdentityFile (.+)$/m.exec(text)?.[1];
-    assert.ok(identity && created.privatePath.endsWith(identity.replace(/^~/, '').replace(/"/g, '')), `IdentityFile ${identity}`);
+    assert.ok(
+      identity && created.privatePath.endsWith(identity.replace(/^~/, '').replace(/"/g, '')),
+      `IdentityFile ${identity}`,
+    );
     assert.equal(fs.statSync(configFile).mode & 0o777, 0o600, 'mode kept');
 
     assert.equal(terminal.name, 'web-1');

@@ -108,7 +108,9 @@ describe('Server Key Pairs in the extension host', () => {
     assert.equal(mode(`${priv}.pub`), 0o644);
     const pub = fs.readFileSync(`${priv}.pub`, 'utf8');
     assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(pub));
-    const md5 = /MD5:(\S+)/.exec(execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+    const md5 = /MD5:(\S+)/.exec(
+      execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }),
+    )![1];
     assert.equal(result.fingerprint, md5);
 
     const editor = vscode.window.activeTextEditor;
@@ -149,7 +151,10 @@ describe('Server Key Pairs in the extension host', () => {
       for (let i = 0; i < 200 && !listed.includes(sha256); i++) {
         await new Promise((r) => setTimeout(r, 50));
         try {
-          listed = execFileSync('ssh-add', ['-l'], { encoding: 'utf8', env: { ...process.env, SSH_AUTH_SOCK: socket } });
+          listed = execFileSync('ssh-add', ['-l'], {
+            encoding: 'utf8',
+            env: { ...process.env, SSH_AUTH_SOCK: socket },
+          });
         } catch {
           listed = '';
         }
@@ -174,10 +179,17 @@ describe('Server Key Pairs in the extension host', () => {
     const h = await rec.nextNameInput();
     await whenLoaded(h);
     h.typed('taken');
-    assert.deepEqual(validation(h), { message: 'A key pair named "taken" already exists in this account.', severity: 'Error' });
+    assert.deepEqual(validation(h), {
+      message: 'A key pair named "taken" already exists in this account.',
+      severity: 'Error',
+    });
 
     // Someone else takes the name after the box loaded: the server answers 409.
-    await emulator.fault({ method: 'POST', status: 409, body: '{"conflictingRequest":{"code":409,"message":"Key pair \'late\' already exists."}}' });
+    await emulator.fault({
+      method: 'POST',
+      status: 409,
+      body: '{"conflictingRequest":{"code":409,"message":"Key pair \'late\' already exists."}}',
+    });
     h.typed('late');
     h.accept();
     const again = await rec.nextNameInput();
@@ -229,7 +241,8 @@ describe('Server Key Pairs in the extension host', () => {
     await emulator.options({ quota: 0 });
     let dismiss: (() => void) | undefined;
     // The error notification stays open: the user has not dismissed it.
-    rec.answerMessage = (m) => (m.severity === 'error' ? new Promise((resolve) => (dismiss = () => resolve(undefined))) : undefined);
+    rec.answerMessage = (m) =>
+      m.severity === 'error' ? new Promise((resolve) => (dismiss = () => resolve(undefined))) : undefined;
     assert.equal(await create('first try'), undefined);
     await rec.waitForMessage(/quota is used up/);
     assert.ok(dismiss, 'the error is still on screen');
@@ -258,7 +271,10 @@ describe('Server Key Pairs in the extension host', () => {
   it('logs each request without the token', async () => {
     await setToken(TOKEN);
     await create('logged');
-    assert.ok(rec.log.some((l) => /POST http:\/\/127\.0\.0\.1:\d+\/v2\.1\/os-keypairs 20\d \d+ ms/.test(l)), rec.log.join('\n'));
+    assert.ok(
+      rec.log.some((l) => /POST http:\/\/127\.0\.0\.1:\d+\/v2\.1\/os-keypairs 20\d \d+ ms/.test(l)),
+      rec.log.join('\n'),
+    );
     const all = [...rec.log, ...rec.messages.map((m) => m.message)].join('\n');
     assert.ok(!all.includes(TOKEN), 'token never logged or shown');
     assert.ok(!all.includes('PRIVATE KEY'), 'private key never logged or shown');

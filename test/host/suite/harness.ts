@@ -30,7 +30,12 @@ export async function testing(): Promise<TestingApi> {
 /** What a widget shown asked, as a test script answers it. */
 export type Prompt =
   | { kind: 'input'; options: { title?: string; prompt?: string; password: boolean; value: string }; step: StepInfo }
-  | { kind: 'pick'; items: readonly vscode.QuickPickItem[]; options: { title?: string; placeHolder?: string }; step: StepInfo }
+  | {
+      kind: 'pick';
+      items: readonly vscode.QuickPickItem[];
+      options: { title?: string; placeHolder?: string };
+      step: StepInfo;
+    }
   | { kind: 'save'; options: vscode.SaveDialogOptions }
   | { kind: 'open'; options: vscode.OpenDialogOptions };
 
@@ -140,7 +145,12 @@ export class Recorder {
     this.saved = { ui: t.services.ui, sink: t.services.messageSink };
     this.logSubscription = t.onLog((line) => this.log.push(line));
     const sink: MessageSink = {
-      show: <A extends string>(severity: Severity, message: string, actions: readonly A[] = [], options: MessageOptions = {}) => {
+      show: <A extends string>(
+        severity: Severity,
+        message: string,
+        actions: readonly A[] = [],
+        options: MessageOptions = {},
+      ) => {
         const shown = shownMessage(severity, message, actions, options);
         this.messages.push(shown);
         const waiters = this.messageWaiters;
@@ -211,10 +221,18 @@ export class Recorder {
 
   private factory(): QuickInputFactory {
     return {
-      createInputBox: () => new Driven(vscode.window.createInputBox(), (d) => this.shown(d), (d) => this.idle(d)).widget as vscode.InputBox,
+      createInputBox: () =>
+        new Driven(
+          vscode.window.createInputBox(),
+          (d) => this.shown(d),
+          (d) => this.idle(d),
+        ).widget as vscode.InputBox,
       createQuickPick: <T extends vscode.QuickPickItem>() =>
-        new Driven(vscode.window.createQuickPick<vscode.QuickPickItem>(), (d) => this.shown(d), () => undefined)
-          .widget as unknown as vscode.QuickPick<T>,
+        new Driven(
+          vscode.window.createQuickPick<vscode.QuickPickItem>(),
+          (d) => this.shown(d),
+          () => undefined,
+        ).widget as unknown as vscode.QuickPick<T>,
       showSaveDialog: async (options) => this.answer({ kind: 'save', options }) as vscode.Uri | undefined,
       showOpenDialog: async (options) => this.answer({ kind: 'open', options }) as vscode.Uri[] | undefined,
     };
@@ -258,7 +276,11 @@ export class Recorder {
     if (isInputBox(w)) {
       const error = w.validationMessage;
       step.error = typeof error === 'string' ? error : error?.message;
-      prompt = { kind: 'input', options: { title: w.title, prompt: w.prompt, password: w.password, value: w.value }, step };
+      prompt = {
+        kind: 'input',
+        options: { title: w.title, prompt: w.prompt, password: w.password, value: w.value },
+        step,
+      };
     } else {
       prompt = { kind: 'pick', items: w.items, options: { title: w.title, placeHolder: w.placeholder }, step };
     }
@@ -274,7 +296,9 @@ export class Recorder {
       if (!d.disposed && !w.busy) {
         const problem = w.validationMessage;
         w.hide();
-        assert.fail(`test answer "${String(answer)}" rejected: ${typeof problem === 'string' ? problem : problem?.message}`);
+        assert.fail(
+          `test answer "${String(answer)}" rejected: ${typeof problem === 'string' ? problem : problem?.message}`,
+        );
       }
     } else {
       w.selectedItems = [answer as vscode.QuickPickItem];
@@ -321,7 +345,13 @@ export const emulator = {
   },
   async names(): Promise<string[]> {
     const s = await emulator.state();
-    return Object.values(s.keypairs).flatMap((scopes) => Object.values(scopes).flat().map((k) => k.name)).sort();
+    return Object.values(s.keypairs)
+      .flatMap((scopes) =>
+        Object.values(scopes)
+          .flat()
+          .map((k) => k.name),
+      )
+      .sort();
   },
   async requests(): Promise<Array<{ method: string; path: string; status: number; headers: Record<string, string> }>> {
     return ((await (await fetch(`${EMULATOR}/_emulator/requests`)).json()) as { requests: never }).requests;
@@ -330,11 +360,19 @@ export const emulator = {
     await fetch(`${EMULATOR}/_emulator/reset`, { method: 'POST' });
   },
   async fault(f: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${EMULATOR}/_emulator/faults`, { method: 'POST', body: JSON.stringify(f), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${EMULATOR}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify(f),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 201, 'fault accepted');
   },
   async options(o: Record<string, unknown>): Promise<void> {
-    await fetch(`${EMULATOR}/_emulator/options`, { method: 'POST', body: JSON.stringify(o), headers: { 'content-type': 'application/json' } });
+    await fetch(`${EMULATOR}/_emulator/options`, {
+      method: 'POST',
+      body: JSON.stringify(o),
+      headers: { 'content-type': 'application/json' },
+    });
   },
   /** The emulator's Rackspace Identity v2.0 URL (Sign In's "another Identity URL"). */
   identityUrl: `${EMULATOR}/v2.0`,

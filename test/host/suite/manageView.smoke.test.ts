@@ -19,7 +19,9 @@ import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harnes
 const ssh = path.join(os.homedir(), '.ssh');
 
 async function view(): Promise<KeyPairsProvider> {
-  const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { testing: { keyPairsView: KeyPairsProvider } };
+  const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as {
+    testing: { keyPairsView: KeyPairsProvider };
+  };
   return api.testing.keyPairsView;
 }
 const pairs = (nodes: KeyPairsViewNode[]) => nodes.filter((n): n is KeyPairNode => n.kind === 'keypair');
@@ -37,7 +39,14 @@ describe('Key Pairs view (smoke)', () => {
     assert.equal(c.viewsContainers.activitybar[0].id, 'keypairs');
     assert.equal(c.views.keypairs[0].id, 'keypairs.list');
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['keypairs.refresh', 'keypairs.loadMore', 'keypairs.import', 'keypairs.delete', 'keypairs.copyPublicKey', 'keypairs.addToSshConfig']) {
+    for (const id of [
+      'keypairs.refresh',
+      'keypairs.loadMore',
+      'keypairs.import',
+      'keypairs.delete',
+      'keypairs.copyPublicKey',
+      'keypairs.addToSshConfig',
+    ]) {
       assert.ok(commands.includes(id), id);
     }
     assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyGeneration')?.defaultValue, 'server');
@@ -59,7 +68,11 @@ describe('Key Pairs view (smoke)', () => {
     fs.rmSync(priv, { force: true });
     fs.rmSync(`${priv}.pub`, { force: true });
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'smoke', '-f', priv]);
-    await fetch(`${process.env.KEYPAIRS_EMULATOR}/_emulator/seed`, { method: 'POST', body: JSON.stringify({ count: 30 }), headers: { 'content-type': 'application/json' } });
+    await fetch(`${process.env.KEYPAIRS_EMULATOR}/_emulator/seed`, {
+      method: 'POST',
+      body: JSON.stringify({ count: 30 }),
+      headers: { 'content-type': 'application/json' },
+    });
 
     // Import it: pick the file, accept the name offered (the comment).
     rec.answerPrompt = (p) => (p.kind === 'pick' ? p.items.find((i) => i.label === 'smoke_local.pub') : undefined);
@@ -80,15 +93,28 @@ describe('Key Pairs view (smoke)', () => {
     assert.equal(v.getTreeItem(mine).contextValue, 'keypair.local');
     assert.equal(v.getTreeItem(nodes[0]).contextValue, 'keypair');
     const item = await v.resolveTreeItem(v.getTreeItem(mine), mine);
-    assert.match((item.tooltip as vscode.MarkdownString).value, /Created: \d{4}-\d\d-\d\d(\s|&nbsp;)\d\d:\d\d(\s|&nbsp;)UTC/);
+    assert.match(
+      (item.tooltip as vscode.MarkdownString).value,
+      /Created: \d{4}-\d\d-\d\d(\s|&nbsp;)\d\d:\d\d(\s|&nbsp;)UTC/,
+    );
 
     assert.equal(await vscode.commands.executeCommand('keypairs.copyFingerprint', mine), mine.keyPair.fingerprint);
     assert.equal(await vscode.env.clipboard.readText(), mine.keyPair.fingerprint);
     assert.equal(await vscode.commands.executeCommand('keypairs.copyPublicKey', mine), mine.keyPair.publicKey);
     // Quiet success: a status-bar message (logged), never a notification.
-    assert.ok(rec.log.some((l) => l.includes('Copied the fingerprint of "smoke"')), rec.log.join('\n'));
-    assert.ok(rec.log.some((l) => l.includes('Copied the public key of "smoke"')), rec.log.join('\n'));
-    assert.deepEqual(rec.messages.filter((m) => /Copied/.test(m.message)), [], 'no notification for a copy');
+    assert.ok(
+      rec.log.some((l) => l.includes('Copied the fingerprint of "smoke"')),
+      rec.log.join('\n'),
+    );
+    assert.ok(
+      rec.log.some((l) => l.includes('Copied the public key of "smoke"')),
+      rec.log.join('\n'),
+    );
+    assert.deepEqual(
+      rec.messages.filter((m) => /Copied/.test(m.message)),
+      [],
+      'no notification for a copy',
+    );
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('keypairs.openPublicKey', mine);
     assert.equal(doc?.getText().trim(), mine.keyPair.publicKey.trim());
 
@@ -106,8 +132,16 @@ describe('Key Pairs view (smoke)', () => {
 
   it('a tooltip shows server text as plain text: no link, no HTML, even after a blank line', () => {
     const evil = 'aa:bb\n\n[Fix it](command:keypairs.signOut) <img src=x onerror=alert(1)>';
-    const node: KeyPairNode = { kind: 'keypair', keyPair: { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', type: 'ssh' } };
-    const md = tooltip(node, { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', createdAt: '[x](https://evil.example)' }, false, ssh);
+    const node: KeyPairNode = {
+      kind: 'keypair',
+      keyPair: { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', type: 'ssh' },
+    };
+    const md = tooltip(
+      node,
+      { name: 'web', fingerprint: evil, publicKey: 'ssh-ed25519 AAAA', createdAt: '[x](https://evil.example)' },
+      false,
+      ssh,
+    );
     assert.equal(md.isTrusted, false);
     assert.equal(md.supportHtml, false, 'HTML in the text is not rendered');
     assert.doesNotMatch(md.value, /(^|[^\\])\[Fix it\]/, 'the link is escaped');
@@ -128,7 +162,10 @@ describe('Key Pairs view (smoke)', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tip', '-f', file]);
     const line = fs.readFileSync(`${file}.pub`, 'utf8').trim();
     const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${file}.pub`], { encoding: 'utf8' }))![1];
-    const node: KeyPairNode = { kind: 'keypair', keyPair: { name: 'tip', fingerprint: 'aa:bb', publicKey: line, type: 'ssh' } };
+    const node: KeyPairNode = {
+      kind: 'keypair',
+      keyPair: { name: 'tip', fingerprint: 'aa:bb', publicKey: line, type: 'ssh' },
+    };
     const md = tooltip(node, undefined, false, ssh);
     assert.match(md.value, /Fingerprint \(MD5\): aa:bb/);
     // appendText escapes Markdown characters (`+` becomes `\+`): compare the text as shown.
@@ -140,7 +177,11 @@ describe('Key Pairs view (smoke)', () => {
     const shown: ShownMessage[] = [];
     await revealFile(
       {
-        show: async <A extends string>(severity: 'info' | 'warning' | 'error', message: string, actions: readonly A[] = []) => {
+        show: async <A extends string>(
+          severity: 'info' | 'warning' | 'error',
+          message: string,
+          actions: readonly A[] = [],
+        ) => {
           shown.push({ severity, message, actions: [...actions], modal: false });
           return actions.find((a) => a === COPY_PATH);
         },
@@ -150,7 +191,10 @@ describe('Key Pairs view (smoke)', () => {
     );
     // The button is handled after the message (its continuation): read until the copy landed.
     for (let i = 0; i < 100 && (await vscode.env.clipboard.readText()) !== file; i++) await new Promise(setImmediate);
-    assert.deepEqual(shown.map((m) => m.actions), [[COPY_PATH, OPEN_FOLDER]]);
+    assert.deepEqual(
+      shown.map((m) => m.actions),
+      [[COPY_PATH, OPEN_FOLDER]],
+    );
     assert.match(shown[0]?.message ?? '', /^~\/\.ssh\/remote_key is on the remote host/);
     assert.equal(await vscode.env.clipboard.readText(), file);
   });
@@ -164,12 +208,20 @@ describe('Key Pairs view (smoke)', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'smoke', '-f', priv]);
     const answers = ['smoke-host', '203.0.113.7', 'admin'];
     rec.answerPrompt = (p) => (p.kind === 'input' ? answers.shift() : undefined);
-    const r = await vscode.commands.executeCommand<{ added: boolean; command: string }>('keypairs.addToSshConfig', { name: 'smoke', privatePath: priv });
+    const r = await vscode.commands.executeCommand<{ added: boolean; command: string }>('keypairs.addToSshConfig', {
+      name: 'smoke',
+      privatePath: priv,
+    });
     assert.equal(r?.added, true);
     assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_config admin@203.0.113.7');
     // ssh expands "~" with the account's home (passwd), which may not be this test's $HOME.
     const text = fs.readFileSync(path.join(ssh, 'config'), 'utf8');
     const identity = identityFileWord(priv, sshHome());
-    assert.ok(text.includes(`Host smoke-host\n  ${HOST_ENTRY_MARKER}\n  HostName 203.0.113.7\n  User admin\n  IdentityFile ${identity}\n`), text);
+    assert.ok(
+      text.includes(
+        `Host smoke-host\n  ${HOST_ENTRY_MARKER}\n  HostName 203.0.113.7\n  User admin\n  IdentityFile ${identity}\n`,
+      ),
+      text,
+    );
   });
 });

@@ -52,7 +52,10 @@ describe('Rotate Key Pair… (host)', () => {
     const priv = await importLocal('rot_old');
     // ssh spells `~` as the password database's home, which is not this host's HOME: the words
     // are written as the extension would write them.
-    fs.writeFileSync(config, `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${identityFileWord(priv, sshHome())}\n`);
+    fs.writeFileSync(
+      config,
+      `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${identityFileWord(priv, sshHome())}\n`,
+    );
     fs.chmodSync(config, 0o640);
     assert.deepEqual(await emulator.names(), ['rot_old']);
 
@@ -80,7 +83,9 @@ describe('Rotate Key Pair… (host)', () => {
     const modal = rec.messages.find((m) => /Delete the old key pair "rot_old"/.test(m.message));
     assert.ok(modal?.modal);
     assert.match(modal.message, /now uses the new key for rotbox/);
-    await rec.waitForMessage(/Rotated to ".*": 0 of 0 servers updated\. The old key pair "rot_old" and its private key file were deleted\./);
+    await rec.waitForMessage(
+      /Rotated to ".*": 0 of 0 servers updated\. The old key pair "rot_old" and its private key file were deleted\./,
+    );
   });
 
   it('Cancel in the final modal keeps the old pair and its files', async () => {

@@ -23,7 +23,7 @@ const globalState = async () => {
 function script(answers: Array<[RegExp, string]>): (p: Prompt) => unknown {
   const queue = [...answers];
   return (p) => {
-    const text = p.kind === 'input' ? p.options.prompt ?? '' : p.kind === 'pick' ? p.options.placeHolder ?? '' : '';
+    const text = p.kind === 'input' ? (p.options.prompt ?? '') : p.kind === 'pick' ? (p.options.placeHolder ?? '') : '';
     const next = queue[0];
     assert.ok(next, `unexpected prompt "${text}"`);
     assert.match(text, next[0], `step asks "${text}"`);
@@ -60,7 +60,11 @@ describe('Sign In in the extension host', () => {
     assert.equal(label, 'demo (Rackspace, tenant 123456)');
     const regionPick = rec.prompts.find((p) => p.kind === 'pick' && /per region/.test(p.options.placeHolder ?? ''));
     assert.ok(regionPick?.kind === 'pick');
-    assert.deepEqual(regionPick.items.map((i) => i.label), ['DFW', 'IAD', 'ORD'], 'regions of cloudServersOpenStack only');
+    assert.deepEqual(
+      regionPick.items.map((i) => i.label),
+      ['DFW', 'IAD', 'ORD'],
+      'regions of cloudServersOpenStack only',
+    );
     assert.equal(regionPick.items.find((i) => i.label === 'DFW')?.description, 'default');
     await rec.waitForMessage(/Signed in as demo \(Rackspace, tenant 123456\)\. Key pairs go to region ORD/);
 
@@ -76,7 +80,10 @@ describe('Sign In in the extension host', () => {
     await rec.waitForMessage(/^Key pair "in ord" created in ORD \(/);
     const state = await emulator.state();
     const scopes = Object.values(state.keypairs)[0];
-    assert.deepEqual(scopes.ORD?.map((k) => k.name), ['in ord']);
+    assert.deepEqual(
+      scopes.ORD?.map((k) => k.name),
+      ['in ord'],
+    );
     assert.equal(scopes.DFW, undefined);
     const tokensCalls = (await emulator.requests()).filter((r) => r.path === '/v2.0/tokens');
     assert.equal(tokensCalls.length, 1, 'one sign-in: the token is reused');

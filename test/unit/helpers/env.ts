@@ -31,12 +31,27 @@ export function fixedToken(token = TOKEN): TokenSource {
 /** An HTTP client with short timeouts and no retry waits, recording its log lines. */
 export function testHttp(options: HttpClientOptions = {}): HttpClient & { lines: string[] } {
   const lines: string[] = [];
-  const http = new HttpClient({ retryBaseMs: 10, connectTimeoutMs: 2000, headersTimeoutMs: 2000, bodyTimeoutMs: 2000, log: (l) => lines.push(l), ...options });
+  const http = new HttpClient({
+    retryBaseMs: 10,
+    connectTimeoutMs: 2000,
+    headersTimeoutMs: 2000,
+    bodyTimeoutMs: 2000,
+    log: (l) => lines.push(l),
+    ...options,
+  });
   return Object.assign(http, { lines });
 }
 
-export function compute(endpoint: string, options: { http?: HttpClient; auth?: TokenSource; microversion?: string } = {}): ComputeClient {
-  return new ComputeClient({ endpoint, http: options.http ?? testHttp(), auth: options.auth ?? fixedToken(), microversion: options.microversion });
+export function compute(
+  endpoint: string,
+  options: { http?: HttpClient; auth?: TokenSource; microversion?: string } = {},
+): ComputeClient {
+  return new ComputeClient({
+    endpoint,
+    http: options.http ?? testHttp(),
+    auth: options.auth ?? fixedToken(),
+    microversion: options.microversion,
+  });
 }
 
 /** A fresh temp folder, removed after the current test file. */

@@ -24,7 +24,18 @@ export function sshKeygen(args: string[]): string {
 /** Generates a key with `ssh-keygen -t type` in `dir`; returns the private key path and the public key line. */
 export function keygenKey(dir: string, type: string, bits?: number): { privatePath: string; publicLine: string } {
   const privatePath = path.join(dir, `${type}-${bits ?? 'default'}-${Math.random().toString(36).slice(2)}`);
-  sshKeygen(['-q', '-t', type, ...(bits ? ['-b', String(bits)] : []), '-N', '', '-C', `test ${type}`, '-f', privatePath]);
+  sshKeygen([
+    '-q',
+    '-t',
+    type,
+    ...(bits ? ['-b', String(bits)] : []),
+    '-N',
+    '',
+    '-C',
+    `test ${type}`,
+    '-f',
+    privatePath,
+  ]);
   return { privatePath, publicLine: readFileSync(`${privatePath}.pub`, 'utf8') };
 }
 

@@ -20,10 +20,15 @@ export interface SshResult {
 /** Runs `ssh` to `server` with only `identityFile` and the remote `command`; never throws for a non-zero exit. */
 export function sshRun(server: Sshd, identityFile: string, command: string, input = ''): Promise<SshResult> {
   return new Promise((resolve) => {
-    const child = execFile('ssh', [...sshArgsFor(server, identityFile), command], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ status, stdout, stderr });
-    });
+    const child = execFile(
+      'ssh',
+      [...sshArgsFor(server, identityFile), command],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ status, stdout, stderr });
+      },
+    );
     child.stdin?.end(input);
   });
 }

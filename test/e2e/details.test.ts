@@ -28,6 +28,9 @@ const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   displayName: string;
   publisher: string;
 };
+// The manifest's display name goes through package.nls.json ("%displayName%" in package.json).
+const NLS = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+const DISPLAY_NAME = PKG.displayName.replace(/^%(.+)%$/, (_whole, key: string) => NLS[key] ?? key);
 const SHIPPED_VSIX = path.join(ROOT, `${PKG.name}-${PKG.version}.vsix`);
 const EXTENSION_ID = `${PKG.publisher}.${PKG.name}`;
 
@@ -129,11 +132,11 @@ async function readmeFrame(page: Page, count: number, timeoutMs: number): Promis
 /** Opens this extension's details page as a user does: Extensions view, installed, click. */
 async function openDetails(page: Page): Promise<void> {
   await ui.runCommand(page, 'Extensions: Show Installed Extensions');
-  const item = page.locator('.extensions-viewlet .extension-list-item', { hasText: PKG.displayName }).first();
+  const item = page.locator('.extensions-viewlet .extension-list-item', { hasText: DISPLAY_NAME }).first();
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   await item.click();
   await page
-    .locator('.extension-editor .header .name', { hasText: PKG.displayName })
+    .locator('.extension-editor .header .name', { hasText: DISPLAY_NAME })
     .first()
     .waitFor({ state: 'visible', timeout: 15_000 });
 }

@@ -1,21 +1,8 @@
 // Backs the emulator's servers with real sshd processes: one per server, each on its own
 // loopback address, with the key pair's public key in its authorized_keys (as cloud-init puts
 // it into the image's default user's). Pass it as the emulator's `serverBacking` option.
+import type { ServerBacking } from '../emulator/servers';
 import { Sshd, SshdOptions, startSshd } from './sshd';
-
-/**
- * The emulator's hook (test/emulator/servers.ts `ServerBacking`), declared here with the same
- * shape so this file compiles with or without it; TypeScript matches them structurally.
- */
-export interface ServerBacking {
-  serverCreated(server: {
-    id: string;
-    name: string;
-    keyName: string | null;
-    publicKey: string | null;
-  }): Promise<{ ipv4?: string } | void>;
-  serverDeleted?(id: string): Promise<void>;
-}
 
 export interface SshdBacking extends ServerBacking {
   serverDeleted(id: string): Promise<void>;

@@ -17,7 +17,7 @@ export function statusBarTooltip(target: string | undefined): string {
 export function registerStatusBar(context: vscode.ExtensionContext, services: Services): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('keypairs.status', vscode.StatusBarAlignment.Left, 10);
   item.name = vscode.l10n.t('Server Key Pairs');
-  item.text = '$(key) Key Pair';
+  item.text = `$(key) ${vscode.l10n.t('Key Pair')}`;
   item.command = COMMAND.create;
   const describe = () => {
     item.tooltip = statusBarTooltip(services.targetLabel());

@@ -45,8 +45,8 @@ export interface StartOptions {
   userSettings?: Record<string, unknown>;
   /** Let the workbench honour extensionDevelopmentPath/extensionTestsPath (see hostTests.ts). */
   smokeTestDriver?: boolean;
-  /** Installed (with installVsix) before the server starts. */
-  vsix?: string;
+  /** Installed (with installVsix), in order, before the server starts. */
+  vsix?: string | readonly string[];
   /** Display language (code-server's --locale), e.g. the pseudo-locale `qps-ploc`. */
   locale?: string;
 }
@@ -190,6 +190,20 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Makes VS Code resolve `locale` as its display language, with no language pack from the
+ * Marketplace: VS Code accepts a `--locale` only when `<user data>/languagepacks.json` lists
+ * it. The entry's translations for VS Code itself are empty (its own strings stay English);
+ * extensions then load their `package.nls.<locale>.json` and `l10n/bundle.l10n.<locale>.json`.
+ */
+function registerLanguage(userDataDir: string, locale: string, root: string): void {
+  const translations = path.join(root, `vscode.${locale}.i18n.json`);
+  fs.writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  const pack = { extensionIdentifier: { id: `keypairs-test.${locale}-pack` }, version: '1.0.0' };
+  const entry = { hash: `test-${locale}`, extensions: [pack], translations: { vscode: translations }, label: locale };
+  fs.writeFileSync(path.join(userDataDir, 'languagepacks.json'), JSON.stringify({ [locale]: entry }));
+}
+
 export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServer> {
   const host = opts.host ?? locateTestHost();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-code-server-'));
@@ -205,9 +219,12 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       path.join(userDataDir, 'User', 'settings.json'),
       JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...opts.userSettings }, null, 2),
     );
+    if (opts.locale) registerLanguage(userDataDir, opts.locale, root);
     const config = path.join(root, 'config.yaml'); // keeps code-server away from ~/.config/code-server
     fs.writeFileSync(config, 'auth: none\ncert: false\n');
-    if (opts.vsix) await installVsix(host, opts.vsix, { home, userDataDir, extensionsDir });
+    for (const vsix of typeof opts.vsix === 'string' ? [opts.vsix] : (opts.vsix ?? [])) {
+      await installVsix(host, vsix, { home, userDataDir, extensionsDir });
+    }
 
     const port = opts.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;

@@ -21,6 +21,7 @@ import { median, round } from './stats';
 import { measureTypingSession, measureValidator, seededNames } from './validation';
 import { createVscodeStub, installVscodeStub } from './vscodeStub';
 import { useShippedUndici } from './shippedUndici';
+import { uiFigures } from './uiMeasures';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
@@ -326,6 +327,21 @@ async function main(): Promise<void> {
     } finally {
       await listEmu.close();
     }
+
+    const ui = await uiFigures(path.join(ROOT, 'test-results', 'measures.json'));
+    if (ui.missing) log(`VS Code figures: ${ui.missing}`);
+    measures.push(
+      ...ui.figures.map((f) =>
+        judge({
+          id: f.id,
+          label: f.label,
+          value: f.valueMs,
+          unit: 'ms',
+          note: f.note,
+          ...(f.budgetMs !== undefined && { budget: { max: f.budgetMs } }),
+        }),
+      ),
+    );
 
     const createEmu = await startEmulatorProcess();
     try {

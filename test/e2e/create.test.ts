@@ -17,6 +17,19 @@ import { CodeServer, startCodeServer } from '../support/codeServer';
 const ROOT = path.resolve(__dirname, '../../..');
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const TOKEN = 'e2e-token';
+const MEASURES = path.join(ROOT, 'test-results', 'measures.json');
+
+/** Adds one measure to test-results/measures.json (read by `npm run bench`), keeping the others. */
+function recordMeasure(key: string, value: unknown): void {
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(fs.readFileSync(MEASURES, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first measure of this run
+  }
+  fs.mkdirSync(path.dirname(MEASURES), { recursive: true });
+  fs.writeFileSync(MEASURES, `${JSON.stringify({ ...all, [key]: value }, null, 2)}\n`);
+}
 const VSIX = () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
@@ -275,6 +288,57 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     const secrets = ['demo-api-key', 'wrong-key'];
     const settings = fs.readFileSync(path.join(server.userDataDir, 'User', 'settings.json'), 'utf8');
     for (const s of secrets) assert.ok(!settings.includes(s), 'no secret in user settings');
+  });
+
+  it('measures Enter → public key in the editor, against a floor in the same run (median of 5)', async () => {
+    // Each create: Enter in the name box → the new .pub is the active editor, showing its key.
+    // Each floor: the same host, the same editor, a file of the same bytes opened by Enter in
+    // Go to File (a command, no network). The emulator's own time for the POST is recorded
+    // too, so what the extension adds is total − POST − floor.
+    const runs: { totalMs: number; postMs: number; floorMs: number }[] = [];
+    for (let i = 1; i <= 5; i++) {
+      await page.keyboard.press('Escape');
+      const name = `latency ${i}`;
+      const file = `latency_${i}`;
+      await ui.runCommand(page, 'Key Pairs: Create Server Key Pair');
+      await ui.waitForQuickInput(page);
+      await ui.typeInQuickInput(page, name);
+      await ui.waitForQuickInputMessage(page, /^Saves /, { error: false });
+      const requestsBefore = emu.requests.length;
+      // The key's base64 is not known before the answer: any "AAAA" (every OpenSSH key blob
+      // starts so) in the .pub tab is the key itself.
+      const totalMs = await ui.enterToEditor(page, `${file}.pub`, 'AAAA', () => ui.acceptQuickInput(page));
+      const post = emu.requests
+        .slice(requestsBefore)
+        .find((r) => r.method === 'POST' && r.path.endsWith('/os-keypairs'));
+      assert.ok(post?.durationMs !== undefined, 'the POST was answered');
+      const pub = fs.readFileSync(path.join(ssh(), `${file}.pub`));
+      assert.ok((await ui.activeEditorText(page)).includes(pub.toString('utf8').split(' ')[1] ?? '?'));
+
+      const floorFile = `floor_${i}.pub`;
+      fs.writeFileSync(path.join(server.folder, floorFile), pub);
+      await ui.runCommand(page, 'Go to File...');
+      await ui.typeInQuickInput(page, floorFile);
+      await page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: floorFile })
+        .first()
+        .waitFor({ state: 'visible', timeout: 15_000 });
+      const floorMs = await ui.enterToEditor(page, floorFile, 'AAAA', () => ui.acceptQuickInput(page));
+      runs.push({ totalMs, postMs: post.durationMs, floorMs });
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    const floorMs = median(runs.map((r) => r.floorMs));
+    const measure = {
+      runs,
+      totalMs: median(runs.map((r) => r.totalMs)),
+      postMs: median(runs.map((r) => r.postMs)),
+      floorMs,
+      beyondMs: median(runs.map((r) => r.totalMs - r.postMs - floorMs)),
+      at: new Date().toISOString(),
+    };
+    console.log(`    measure: Enter → editor ${JSON.stringify(measure)}`);
+    recordMeasure('enterToEditor', measure);
+    for (const r of runs) assert.ok(r.totalMs > r.postMs, 'the POST is part of Enter → editor');
   });
 
   async function pickRow(label: string): Promise<void> {

@@ -74,6 +74,8 @@ export interface RequestLogEntry {
   body: string;
   /** Status sent; 0 while pending or when no status line was ever sent (stall/reset faults). */
   status: number;
+  /** Milliseconds from the request's arrival to the end of the answer; absent until it ends. */
+  durationMs?: number;
 }
 
 export interface SeedOptions {
@@ -511,6 +513,7 @@ class EmulatorImpl implements Emulator {
   }
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const method = (req.method ?? 'GET').toUpperCase();
     const parsedUrl = new URL(req.url ?? '/', 'http://emulator.invalid');
     const path = parsedUrl.pathname;
@@ -530,6 +533,9 @@ class EmulatorImpl implements Emulator {
       status: 0,
     };
     this.requests.push(entry);
+    res.once('finish', () => {
+      entry.durationMs = performance.now() - arrived;
+    });
 
     const info: RequestInfo = {
       method,

@@ -238,3 +238,54 @@ export async function clickStatusBarItem(page: Page, textOrId: string, timeoutMs
   await item.waitFor({ state: 'visible', timeout: timeoutMs });
   await item.locator('a, .statusbar-item-label').first().click();
 }
+
+/**
+ * Arms a timer in the page, then runs `press` (which must send the Enter that starts the work).
+ * Resolves to the milliseconds, on the page's clock, from that Enter's keydown to the first DOM
+ * change after which the active editor tab is `tabLabel` and its text contains `text`.
+ * Both ends are seen inside the page, so the figure holds no Playwright round trip.
+ */
+export async function enterToEditor(
+  page: Page,
+  tabLabel: string,
+  text: string,
+  press: () => Promise<void>,
+  timeoutMs = 30_000,
+): Promise<number> {
+  await page.evaluate(
+    ([label, expected, timeout]) => {
+      const win = globalThis as unknown as {
+        keypairsMeasure?: Promise<number>;
+        addEventListener(type: string, fn: (e: { key: string }) => void, capture: boolean): void;
+        removeEventListener(type: string, fn: (e: { key: string }) => void, capture: boolean): void;
+        MutationObserver: new (fn: () => void) => { observe(n: unknown, o: object): void; disconnect(): void };
+        performance: { now(): number };
+        setTimeout(fn: () => void, ms: number): number;
+      };
+      win.keypairsMeasure = new Promise<number>((resolve, reject) => {
+        let enterAt: number | undefined;
+        const onKey = (e: { key: string }) => {
+          if (e.key === 'Enter' && enterAt === undefined) enterAt = win.performance.now();
+        };
+        const shown = () => {
+          const tab = document.querySelector('.editor-group-container.active .tabs-container .tab.active .label-name');
+          const lines = document.querySelector('.editor-group-container.active .monaco-editor .view-lines');
+          return tab?.textContent?.trim() === label && (lines?.textContent ?? '').includes(expected);
+        };
+        const observer = new win.MutationObserver(() => {
+          if (enterAt === undefined || !shown()) return;
+          const elapsed = win.performance.now() - enterAt;
+          observer.disconnect();
+          win.removeEventListener('keydown', onKey, true);
+          resolve(elapsed);
+        });
+        win.addEventListener('keydown', onKey, true);
+        observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+        win.setTimeout(() => reject(new Error(`${label} with "${expected}" not shown after ${timeout} ms`)), timeout);
+      });
+    },
+    [tabLabel, text, timeoutMs] as const,
+  );
+  await press();
+  return page.evaluate(() => (globalThis as unknown as { keypairsMeasure: Promise<number> }).keypairsMeasure);
+}

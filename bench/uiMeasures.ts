@@ -1,0 +1,62 @@
+/**
+ * Figures the e2e suite measured in a real VS Code (code-server + Chromium), read from
+ * test-results/measures.json (written by `npm run test:e2e`; the bench does not start a
+ * browser itself). Absent figures are reported as such, never invented.
+ */
+import { promises as fs } from 'node:fs';
+
+/** One figure for the bench table (bench/run.ts judges it against `budgetMs`). */
+export interface UiFigure {
+  id: string;
+  label: string;
+  valueMs: number;
+  budgetMs?: number;
+  note: string;
+}
+
+interface EnterToEditor {
+  runs: { totalMs: number; postMs: number; floorMs: number }[];
+  totalMs: number;
+  postMs: number;
+  floorMs: number;
+  beyondMs: number;
+  at: string;
+}
+
+const ms = (value: number) => Math.round(value * 10) / 10;
+
+/** The Enter → editor figures of the last e2e run, or a note that there are none. */
+export async function uiFigures(file: string): Promise<{ figures: UiFigure[]; missing?: string }> {
+  let all: { enterToEditor?: EnterToEditor };
+  try {
+    all = JSON.parse(await fs.readFile(file, 'utf8')) as typeof all;
+  } catch {
+    return { figures: [], missing: `no ${file}: run \`npm run test:e2e\` first` };
+  }
+  const m = all.enterToEditor;
+  if (!m) return { figures: [], missing: `${file} has no Enter → editor measure` };
+  const when = `e2e run of ${m.at}, ${m.runs.length} creates`;
+  return {
+    figures: [
+      {
+        id: 'ui.enterToEditor',
+        label: 'VS Code: Enter → public key in the editor',
+        valueMs: ms(m.totalMs),
+        note: `${when}; server key, the emulator's POST took ${ms(m.postMs)} ms (median)`,
+      },
+      {
+        id: 'ui.floor',
+        label: 'VS Code floor: Enter in Go to File → same-size file shown',
+        valueMs: ms(m.floorMs),
+        note: 'the same host and browser in the same run, no network',
+      },
+      {
+        id: 'ui.beyond',
+        label: "VS Code: extension's own time (beyond floor and POST)",
+        valueMs: ms(m.beyondMs),
+        budgetMs: 50,
+        note: 'median over the runs of (Enter → editor) − (POST) − (floor median)',
+      },
+    ],
+  };
+}

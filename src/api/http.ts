@@ -246,7 +246,6 @@ export class HttpClient {
     }
     if (ok || req.passStatuses?.includes(res.statusCode))
       return { status: res.statusCode, headers: res.headers, body: parsed };
-    if (res.statusCode === 407) throw fail({ kind: 'proxy-auth', status: 407, ...this.proxyFor(url) });
     throw statusError(res.statusCode, parsed, res.headers, req, fail);
   }
 
@@ -309,6 +308,8 @@ async function createDispatcher(o: HttpClient['opts'], ca: string[] | undefined)
 /**
  * The status a proxy answered instead of opening the tunnel (undici reports it as an abort:
  * "Proxy response (407) !== 200 when HTTP Tunneling"), or 407 from an HTTP/1 proxy wrapper.
+ * A 407 that arrives as the answer itself (through an open tunnel) came from beyond the
+ * configured proxy: it stays an 'unexpected-status'.
  */
 function proxyAnswer(err: unknown): number | undefined {
   for (let e = err as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {

@@ -61,6 +61,17 @@ describe('proxy authentication (issue 13)', () => {
     await http.close();
   });
 
+  it('sends them on the CONNECT for an https:// target too (before any TLS)', async () => {
+    const http = testHttp({ retries: 0, proxy: { url: withCredentials(proxy.url, USER, PASSWORD) } });
+    // The emulator speaks plain HTTP: the tunnel opens, then TLS fails behind it.
+    const target = list().replace('http://', 'https://');
+    const err = await rejection(http.request({ method: 'GET', url: target, headers: auth }), ApiError);
+    assert.notEqual(err.kind, 'proxy-auth');
+    assert.deepEqual(proxy.tunnels, [new URL(target).host]);
+    assert.deepEqual(proxy.authorizations, [basic(USER, PASSWORD)]);
+    await http.close();
+  });
+
   it('sends http.proxyAuthorization as the Proxy-Authorization header', async () => {
     const header = basic(USER, PASSWORD);
     const http = testHttp({ proxy: { url: proxy.url }, proxyAuthorization: header });

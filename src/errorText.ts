@@ -22,7 +22,9 @@ import { UserSafeError } from './api/userSafe';
 
 export const SET_TOKEN = l10n.label('Set API Token');
 export const SIGN_IN = l10n.label('Sign In');
+export const SELECT_REGION = l10n.label('Select Region');
 export const OPEN_SETTING = l10n.label('Open Setting');
+export const PROXY_SETTING = l10n.label('Open Proxy Setting');
 export const SHOW_LOG = l10n.label('Show Log');
 export const SSH_FOLDER_SETTING = l10n.label('Change SSH Folder');
 export const COPY_PRIVATE = l10n.label('Copy Private Key');
@@ -30,6 +32,61 @@ export const COPY_PRIVATE = l10n.label('Copy Private Key');
 export interface Described {
   message: string;
   actions: string[];
+}
+
+/**
+ * What the shell knows about the target when an error is shown. Signed in (Rackspace Identity
+ * or Keystone), the Compute endpoint comes from the account's service catalog (`catalog`):
+ * the fix is to sign in again or pick another region, never the `keypairs.endpoint` setting,
+ * which is only used with an API token (`setting`). Without a context, `setting` is assumed.
+ */
+export interface ErrorContext {
+  endpointSource: 'setting' | 'catalog';
+  /** The signed-in account as shown elsewhere, e.g. "demo (Rackspace, tenant 123456)". */
+  account?: string;
+  /** The account's region in use, e.g. "DFW". */
+  region?: string;
+}
+
+/** Where the failed request's address came from, in the words of the messages. */
+interface Origin {
+  /** "Check the … setting" / "Check the identity URL …" / "It is the Compute endpoint of …". */
+  check: string;
+  /** A question or advice after a strange answer. */
+  isItRight: string;
+  /** What the user can do to fix the address. */
+  fix: string[];
+  /** The address, as the subject of a sentence. */
+  address: string;
+}
+
+function originOf(url: string, context: ErrorContext | undefined): Origin {
+  if (isIdentityRequest(url)) {
+    return {
+      check: l10n.t('Check the identity URL you signed in with'),
+      isItRight: l10n.t('Is the identity URL you signed in with right?'),
+      fix: [SIGN_IN],
+      address: l10n.t('The identity URL'),
+    };
+  }
+  if (context?.endpointSource === 'catalog') {
+    const account = context.account ?? l10n.t('the signed-in account');
+    const from = context.region
+      ? l10n.t('This is the Compute endpoint of {0} in region {1}, from its service catalog', account, context.region)
+      : l10n.t('This is the Compute endpoint of {0}, from its service catalog', account);
+    return {
+      check: l10n.t('{0}: select another region, or sign in again', from),
+      isItRight: l10n.t('{0}. Select another region, or sign in again.', from),
+      fix: [SELECT_REGION, SIGN_IN],
+      address: l10n.t('The Compute endpoint in the service catalog of {0}', account),
+    };
+  }
+  return {
+    check: l10n.t('Check the "keypairs.endpoint" setting'),
+    isItRight: l10n.t('Is "keypairs.endpoint" right?'),
+    fix: [OPEN_SETTING],
+    address: l10n.t('"keypairs.endpoint"'),
+  };
 }
 
 function host(url: string): string {
@@ -49,18 +106,18 @@ function isIdentityRequest(url: string): boolean {
   }
 }
 
-/** The user-facing sentence for an API failure, and what can be done about it. */
-export function describeApiError(err: ApiError): Described {
+/**
+ * The user-facing sentence for an API failure, and what can be done about it. `context` says
+ * where the Compute endpoint came from (see ErrorContext); a sign-in request is recognised by
+ * its URL.
+ */
+export function describeApiError(err: ApiError, context?: ErrorContext): Described {
   const at = host(err.url);
-  // A sign-in failure is about the identity URL, not about the "keypairs.endpoint" setting.
+  // A sign-in failure is about the identity URL; a signed-in account's Compute endpoint comes
+  // from its catalog; only with an API token is it the "keypairs.endpoint" setting.
   const identity = isIdentityRequest(err.url);
-  const fixWhere = identity ? SIGN_IN : OPEN_SETTING;
-  const check = identity
-    ? l10n.t('Check the identity URL you signed in with')
-    : l10n.t('Check the "keypairs.endpoint" setting');
-  const isItRight = identity
-    ? l10n.t('Is the identity URL you signed in with right?')
-    : l10n.t('Is "keypairs.endpoint" right?');
+  const catalog = !identity && context?.endpointSource === 'catalog';
+  const { check, isItRight, fix: fixWhere, address } = originOf(err.url, context);
   const server = err.serverMessage ? `: ${err.serverMessage}` : '.';
   const later =
     err.retryAfterSeconds !== undefined
@@ -70,6 +127,17 @@ export function describeApiError(err: ApiError): Described {
     case 'bad-request':
       return { message: l10n.t('The server rejected the request{0}', server), actions: [] };
     case 'unauthorized':
+      if (catalog) {
+        // The client signed in again after the first 401 and was refused again.
+        return {
+          message: l10n.t(
+            '{0} refused the token from signing in to {1} (401), also right after signing in again. Sign in again; if this keeps happening, the account may have no access to Compute in this region.',
+            at,
+            context?.account ?? l10n.t('your account'),
+          ),
+          actions: [SIGN_IN, SELECT_REGION],
+        };
+      }
       return {
         message: l10n.t(
           '{0} rejected the credentials (401): the token may have expired. Sign in again, or set a new API token.',
@@ -97,12 +165,12 @@ export function describeApiError(err: ApiError): Described {
           err.status,
           check,
         ),
-        actions: [fixWhere],
+        actions: fixWhere,
       };
     case 'not-found':
       return { message: l10n.t('Not found on {0}{1}', at, server), actions: [] };
     case 'conflict':
-      return { message: l10n.t('Conflict (409){0}', server), actions: [] };
+      return describeConflict(err, at);
     case 'rate-limited':
       return { message: l10n.t('{0} is limiting requests ({1}).{2}', at, err.status, later), actions: [] };
     case 'unsupported-media-type':
@@ -110,9 +178,9 @@ export function describeApiError(err: ApiError): Described {
         message: l10n.t(
           '{0} refused the request format (415). {1}',
           at,
-          identity ? isItRight : 'Is "keypairs.endpoint" a Compute API?',
+          identity || catalog ? isItRight : l10n.t('Is "keypairs.endpoint" a Compute API?'),
         ),
-        actions: [fixWhere],
+        actions: fixWhere,
       };
     case 'not-acceptable':
       return {
@@ -147,12 +215,14 @@ export function describeApiError(err: ApiError): Described {
     case 'connection-refused':
       return {
         message: l10n.t('Could not connect to {0}: the connection was refused. {1}.', at, check),
-        actions: [fixWhere],
+        actions: fixWhere,
       };
     case 'dns':
       return {
-        message: l10n.t('The host {0} could not be found. {1} and your network.', at, check),
-        actions: [fixWhere],
+        message: catalog
+          ? l10n.t('The host {0} could not be found. Check your network. {1}.', at, check)
+          : l10n.t('The host {0} could not be found. {1} and your network.', at, check),
+        actions: fixWhere,
       };
     case 'tls':
       return {
@@ -175,23 +245,17 @@ export function describeApiError(err: ApiError): Described {
             at,
             identity ? l10n.t('identity service') : l10n.t('Compute API'),
           ) + `(${err instanceof PagingError ? pagingText(err) : (err.code ?? l10n.t('unreadable'))}). ${isItRight}`,
-        actions: [fixWhere, SHOW_LOG],
+        actions: [...fixWhere, SHOW_LOG],
       };
     case 'response-too-large':
       return {
         message: l10n.t('{0} sent an answer larger than 1 MB; it was not read. {1}', at, isItRight),
-        actions: [fixWhere],
+        actions: fixWhere,
       };
     case 'cancelled':
       return { message: l10n.t('Cancelled.'), actions: [] };
     case 'invalid-endpoint':
-      return {
-        message: l10n.t(
-          '{0} is not an http:// or https:// URL.',
-          identity ? l10n.t('The identity URL') : l10n.t('"keypairs.endpoint"'),
-        ),
-        actions: [fixWhere],
-      };
+      return { message: l10n.t('{0} is not an http:// or https:// URL.', address), actions: fixWhere };
     case 'insecure-transport':
       return {
         message:
@@ -200,13 +264,68 @@ export function describeApiError(err: ApiError): Described {
             '{0} unencrypted for anyone on the network to read. ',
             identity ? l10n.t('password, API key or secret') : l10n.t('token'),
           ) +
-          l10n.t(
-            'Use an https:// address{0}.',
-            identity ? l10n.t(' when you sign in') : l10n.t(' in "keypairs.endpoint"'),
-          ),
-        actions: [fixWhere],
+          (catalog
+            ? l10n.t('The service catalog of {0} lists this address; ', context?.account ?? l10n.t('your account')) +
+              l10n.t('select another region, or ask the cloud operator for an https:// endpoint.')
+            : l10n.t(
+                'Use an https:// address{0}.',
+                identity ? l10n.t(' when you sign in') : l10n.t(' in "keypairs.endpoint"'),
+              )),
+        actions: fixWhere,
+      };
+    case 'proxy-auth':
+      return {
+        message: err.proxyCredentialsSent
+          ? l10n.t(
+              'The proxy at {0} refused the credentials it was given (407); nothing was sent to {1}. ',
+              proxyName(err),
+              at,
+            ) + l10n.t('Check the user and password in the "http.proxy" setting or "http.proxyAuthorization".')
+          : l10n.t('The proxy at {0} asks for credentials (407); nothing was sent to {1}. ', proxyName(err), at) +
+            l10n.t(
+              'Set them in the "http.proxy" setting (http://user:password@host:port) or in "http.proxyAuthorization".',
+            ),
+        actions: [PROXY_SETTING],
+      };
+    case 'proxy-refused':
+      return {
+        message:
+          l10n.t('The proxy at {0} did not connect to {1} (it answered {2}). ', proxyName(err), at, err.status) +
+          l10n.t('Check the "http.proxy" and "http.noProxy" settings, or ask your network administrator.'),
+        actions: [PROXY_SETTING, SHOW_LOG],
       };
   }
+}
+
+/** The proxy's `host:port` as the error names it (it never holds user info), or a neutral word. */
+function proxyName(err: ApiError): string {
+  return err.proxy ?? l10n.t('(unknown address)');
+}
+
+/** True for a create or import of a key pair: `POST …/os-keypairs`. */
+function isKeyPairCreate(err: ApiError): boolean {
+  try {
+    return err.method === 'POST' && /\/os-keypairs$/.test(new URL(err.url).pathname);
+  } catch {
+    return false;
+  }
+}
+
+/** A 409: for a key pair create, the name is taken; else the server's state does not allow it now. */
+function describeConflict(err: ApiError, at: string): Described {
+  if (isKeyPairCreate(err)) {
+    return {
+      message: l10n.t('A key pair with this name already exists on {0} (409). Choose another name.', at),
+      actions: [],
+    };
+  }
+  const said = err.serverMessage ? l10n.t(' It said: {0}', err.serverMessage) : '';
+  return {
+    message:
+      l10n.t('{0} refused the request because of the current state of what it acts on (409).{1} ', at, said) +
+      l10n.t('Wait for that to change, or change it, and try again.'),
+    actions: [],
+  };
 }
 
 /** " Trusted: 144 certificates built into Node.js, 140 from the system store (/etc/…)." or "". */
@@ -311,11 +430,11 @@ function serverKeyText(err: ServerKeyError, name: string): string {
   }
 }
 
-function describeAbandoned(err: CreateAbandonedError): Described {
+function describeAbandoned(err: CreateAbandonedError, context: ErrorContext | undefined): Described {
   const name = `"${err.keyPairName}"`;
   const why =
     err.reason instanceof ApiError
-      ? describeApiError(err.reason).message
+      ? describeApiError(err.reason, context).message
       : err.reason instanceof KeyFileError
         ? l10n.t('The private key could not be saved: {0}', err.reason.message)
         : err.reason instanceof ServerKeyError
@@ -370,10 +489,10 @@ function describeAbandoned(err: CreateAbandonedError): Described {
   }
 }
 
-/** Describes any error a command may meet. */
-export function describeError(err: unknown): Described {
-  if (err instanceof ApiError) return describeApiError(err);
-  if (err instanceof CreateAbandonedError) return describeAbandoned(err);
+/** Describes any error a command may meet; `context`: where the Compute endpoint came from. */
+export function describeError(err: unknown, context?: ErrorContext): Described {
+  if (err instanceof ApiError) return describeApiError(err, context);
+  if (err instanceof CreateAbandonedError) return describeAbandoned(err, context);
   if (err instanceof AuthError) {
     const fixable = err.kind === 'bad-credentials' || err.kind === 'signed-out' || err.kind === 'mfa-required';
     return { message: err.message, actions: fixable ? [SIGN_IN] : [] };

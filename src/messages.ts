@@ -10,15 +10,26 @@ import { CreateAbandonedError } from './flows/createKeyPair';
 import {
   COPY_PRIVATE,
   describeError,
+  ErrorContext,
   OPEN_SETTING,
+  PROXY_SETTING,
+  SELECT_REGION,
   SET_TOKEN,
   SHOW_LOG,
   SIGN_IN,
   SSH_FOLDER_SETTING,
 } from './errorText';
 import { log } from './log';
-import { openSetting } from './settings';
+import { openProxySetting, openSetting } from './settings';
 import { MessageSink } from './ui/notify';
+
+/** Where the Compute endpoint comes from at the moment (set by Services): errors are worded for it. */
+let currentContext: () => ErrorContext | undefined = () => undefined;
+
+/** Sets what `showError` asks for the error context (the signed-in account, or the setting). */
+export function setErrorContext(provider: () => ErrorContext | undefined): void {
+  currentContext = provider;
+}
 
 /** True for the user's own Cancel (a cancelled request): a cancel is silent. */
 export function isCancel(err: unknown): boolean {
@@ -34,7 +45,7 @@ export function isCancel(err: unknown): boolean {
  */
 export function showError(messages: MessageSink, err: unknown, doing?: string): Promise<void> {
   if (isCancel(err)) return Promise.resolve();
-  const { message, actions } = describeError(err);
+  const { message, actions } = describeError(err, currentContext());
   const text = doing ? vscode.l10n.t('{0} failed. {1}', doing, message) : message;
   log.error(text);
   return messages.show('error', text, actions).then((picked) => runAction(picked, err));
@@ -48,8 +59,14 @@ async function runAction(picked: string | undefined, err: unknown): Promise<void
     case SIGN_IN:
       await vscode.commands.executeCommand(COMMAND.signIn);
       break;
+    case SELECT_REGION:
+      await vscode.commands.executeCommand(COMMAND.selectRegion);
+      break;
     case OPEN_SETTING:
       await openSetting('endpoint');
+      break;
+    case PROXY_SETTING:
+      await openProxySetting();
       break;
     case SSH_FOLDER_SETTING:
       await openSetting('sshDirectory');

@@ -9,9 +9,11 @@ import { AccountStore } from './account';
 import { ComputeClient, TokenSource } from './api/compute';
 import { HttpClient } from './api/http';
 import { AuthError } from './api/identity';
+import type { ErrorContext } from './errorText';
 import { TokenManager } from './api/tokenManager';
 import { KeyPairList } from './keyPairList';
 import { log } from './log';
+import { setErrorContext } from './messages';
 import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
 import { caCertificates, endpointSetting, proxySettings } from './settings';
@@ -57,6 +59,16 @@ export class Services implements vscode.Disposable {
       }),
     );
     this.updateContextKeys();
+    setErrorContext(() => this.errorContext());
+  }
+
+  /**
+   * Where the Compute endpoint comes from, for the wording of errors: the signed-in account's
+   * service catalog, or the `keypairs.endpoint` setting (API token).
+   */
+  errorContext(): ErrorContext {
+    const p = this.account.profile();
+    return p ? { endpointSource: 'catalog', account: p.label, region: p.region } : { endpointSource: 'setting' };
   }
 
   /** `keypairs.signedIn` for menus (Select Region / Sign Out). */

@@ -51,12 +51,27 @@ export function caCertificates(): string[] | undefined {
   });
 }
 
-/** VS Code's proxy settings, for the HTTP client. */
-export function proxySettings(): { proxy?: { url: string; noProxy: string[] }; strictSSL: boolean } {
+/**
+ * VS Code's proxy settings, for the HTTP client: `http.proxy` (its user info is sent to the
+ * proxy as Basic credentials), `http.noProxy`, `http.proxyStrictSSL` and
+ * `http.proxyAuthorization` (a Proxy-Authorization header value; a credential, never logged).
+ */
+export function proxySettings(): {
+  proxy?: { url: string; noProxy: string[] };
+  proxyAuthorization?: string;
+  strictSSL: boolean;
+} {
   const http = vscode.workspace.getConfiguration('http');
   const url = (http.get<string>('proxy') ?? '').trim();
+  const authorization = (http.get<string | null>('proxyAuthorization') ?? '').trim();
   return {
     proxy: url ? { url, noProxy: http.get<string[]>('noProxy') ?? [] } : undefined,
+    ...(authorization && { proxyAuthorization: authorization }),
     strictSSL: http.get<boolean>('proxyStrictSSL') ?? true,
   };
+}
+
+/** Opens the Settings editor at VS Code's `http.proxy` (where proxy credentials go). */
+export function openProxySetting(): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy');
 }

@@ -50,6 +50,13 @@ export type ApiErrorKind =
   | 'response-too-large'
   /** The caller cancelled. */
   | 'cancelled'
+  /**
+   * The proxy wants credentials (407): none were given (`proxyCredentialsSent` false) or it
+   * refused those of `http.proxy` / `http.proxyAuthorization`. Nothing reached the server.
+   */
+  | 'proxy-auth'
+  /** The proxy would not open a tunnel to the server (its answer to CONNECT, `status`, was not 200). */
+  | 'proxy-refused'
   /** The endpoint setting is not a usable http(s) URL. */
   | 'invalid-endpoint'
   /**
@@ -76,6 +83,10 @@ export interface ApiErrorInit {
   code?: string;
   /** 'tls': the certificates the client trusted. */
   certificateSources?: CertificateSource[];
+  /** 'proxy-auth', 'proxy-refused': `host:port` of the proxy (any user info is dropped). */
+  proxy?: string;
+  /** 'proxy-auth': whether credentials were sent to the proxy (then it refused them). */
+  proxyCredentialsSent?: boolean;
 }
 
 export class ApiError extends Error {
@@ -88,6 +99,8 @@ export class ApiError extends Error {
   readonly ambiguous: boolean;
   readonly code?: string;
   readonly certificateSources?: CertificateSource[];
+  readonly proxy?: string;
+  readonly proxyCredentialsSent?: boolean;
 
   constructor(given: ApiErrorInit) {
     // Redacted here, whatever the caller passed: no path can put a credential into an error.
@@ -96,6 +109,7 @@ export class ApiError extends Error {
       url: redactUrl(given.url),
       serverMessage: given.serverMessage === undefined ? undefined : redactText(given.serverMessage),
       code: given.code === undefined ? undefined : redactText(given.code),
+      proxy: given.proxy === undefined ? undefined : redactText(given.proxy.replace(/^.*@/, '')),
     };
     super(describe(init));
     this.name = 'ApiError';
@@ -108,12 +122,14 @@ export class ApiError extends Error {
     this.ambiguous = init.ambiguous ?? false;
     this.code = init.code;
     if (init.certificateSources) this.certificateSources = init.certificateSources;
+    if (init.proxy !== undefined) this.proxy = init.proxy;
+    if (init.proxyCredentialsSent !== undefined) this.proxyCredentialsSent = init.proxyCredentialsSent;
   }
 }
 
 function describe(init: ApiErrorInit): string {
   const what = `${init.method} ${init.url}`;
   const status = init.status !== undefined ? ` ${init.status}` : '';
-  const detail = init.serverMessage ?? init.code;
+  const detail = init.serverMessage ?? init.code ?? (init.proxy && `proxy ${init.proxy}`);
   return `${what}:${status} ${init.kind}${detail ? ` (${detail})` : ''}`;
 }

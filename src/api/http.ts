@@ -28,8 +28,16 @@ export interface HttpClientOptions {
   retryBaseMs?: number;
   /** Receives one line per request: method, redacted URL, status or failure, ms. */
   log?: (line: string) => void;
-  /** Proxy to use (from VS Code's `http.proxy`), with its TLS and bypass settings. */
+  /**
+   * Proxy to use (from VS Code's `http.proxy`), with its bypass settings. User info in its URL
+   * (`http://user:pass@host:port`, percent-encoded) is sent to the proxy as Basic credentials.
+   */
   proxy?: ProxySettings;
+  /**
+   * The `Proxy-Authorization` header value for the proxy (VS Code's `http.proxyAuthorization`),
+   * sent instead of the proxy URL's user info. A credential: never logged.
+   */
+  proxyAuthorization?: string;
   /** Verify TLS certificates (VS Code's `http.proxyStrictSSL`). Default true. */
   strictSSL?: boolean;
   /** More trusted CA certificates, PEM text (e.g. read from files a setting names). */
@@ -75,7 +83,7 @@ export interface HttpResponse {
 }
 
 const MiB = 1024 * 1024;
-type Optional = 'log' | 'proxy' | 'dispatcher' | 'confirmPlainHttp' | 'caCertificates';
+type Optional = 'log' | 'proxy' | 'proxyAuthorization' | 'dispatcher' | 'confirmPlainHttp' | 'caCertificates';
 
 export class HttpClient {
   private dispatcherPromise?: Promise<Dispatcher>;
@@ -199,6 +207,14 @@ export class HttpClient {
         signal: deadline.signal,
       });
     } catch (err) {
+      const proxyStatus = proxyAnswer(err);
+      if (proxyStatus !== undefined) {
+        const proxy = this.proxyFor(url);
+        this.opts.log?.(
+          `${req.method} ${shown} failed: proxy ${proxy.proxy ?? '(unknown)'} ${proxyStatus} ${Date.now() - started} ms`,
+        );
+        throw fail({ kind: proxyStatus === 407 ? 'proxy-auth' : 'proxy-refused', status: proxyStatus, ...proxy });
+      }
       const e = transportError(err, req.signal, fail, false, deadline);
       this.opts.log?.(`${req.method} ${shown} failed: ${e.code ?? e.kind} ${Date.now() - started} ms`);
       throw e;
@@ -233,6 +249,27 @@ export class HttpClient {
     throw statusError(res.statusCode, parsed, res.headers, req, fail);
   }
 
+  /**
+   * The proxy a request to `url` went through, as the dispatcher picks it (the configured one,
+   * else HTTPS_PROXY / HTTP_PROXY): its `host:port` only, and whether credentials went to it.
+   */
+  private proxyFor(url: URL): { proxy?: string; proxyCredentialsSent: boolean } {
+    const env = process.env;
+    const fromEnv =
+      (url.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY) : undefined) ??
+      env.http_proxy ??
+      env.HTTP_PROXY;
+    let proxy: URL | undefined;
+    try {
+      proxy = new URL(this.opts.proxy?.url ?? fromEnv ?? '');
+    } catch {
+      proxy = undefined;
+    }
+    // undici sends the URL's user info only when both user and password are there.
+    const inUrl = proxy !== undefined && proxy.username !== '' && proxy.password !== '';
+    return { proxy: proxy?.host || undefined, proxyCredentialsSent: Boolean(this.opts.proxyAuthorization) || inUrl };
+  }
+
   private dispatcher(): Promise<Dispatcher> {
     if (this.opts.dispatcher) return Promise.resolve(this.opts.dispatcher);
     this.dispatcherPromise ??= trustedCertificates(this.opts).then((trust) => {
@@ -263,7 +300,26 @@ async function createDispatcher(o: HttpClient['opts'], ca: string[] | undefined)
       httpsProxy: o.proxy.url,
       noProxy: (o.proxy.noProxy ?? []).join(','),
     }),
+    // Sent as Proxy-Authorization on CONNECT, in place of the proxy URL's user info.
+    ...(o.proxyAuthorization && { token: o.proxyAuthorization }),
   });
+}
+
+/**
+ * The status a proxy answered instead of opening the tunnel (undici reports it as an abort:
+ * "Proxy response (407) !== 200 when HTTP Tunneling"), or 407 from an HTTP/1 proxy wrapper.
+ * A 407 that arrives as the answer itself (through an open tunnel) came from beyond the
+ * configured proxy: it stays an 'unexpected-status'.
+ */
+function proxyAnswer(err: unknown): number | undefined {
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    const message = typeof e.message === 'string' ? e.message : '';
+    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
+    if (tunnel) return Number(tunnel[1]);
+    if (message === 'Proxy Authentication Required (407)') return 407;
+    e = e.cause as typeof e;
+  }
+  return undefined;
 }
 
 class BodyTooLarge extends Error {}

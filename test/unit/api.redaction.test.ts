@@ -15,6 +15,7 @@ import { PublicKeyError } from '../../src/keys/publicKey';
 import { WireError } from '../../src/keys/sshWire';
 import { FakeServer, sendJson, startFakeServer } from './helpers/fakeServer';
 import { testHttp } from './helpers/env';
+import { startConnectProxy } from '../support/connectProxy';
 
 const PASSWORD = 'PW-S3CRET-1';
 const QUERY_TOKEN = 'TOK-S3CRET-2';
@@ -62,13 +63,32 @@ describe('no credential in any error of the core (issue 10.10)', () => {
   });
 
   describe('constructors', () => {
-    const kinds: ApiErrorKind[] = ['bad-request', 'bad-response', 'timeout', 'tls', 'server-error', 'invalid-endpoint'];
+    const kinds: ApiErrorKind[] = [
+      'bad-request',
+      'bad-response',
+      'timeout',
+      'tls',
+      'server-error',
+      'invalid-endpoint',
+      'proxy-auth',
+      'proxy-refused',
+    ];
     for (const kind of kinds) {
-      it(`ApiError '${kind}' with a secret URL, server message and code`, () => {
+      it(`ApiError '${kind}' with a secret URL, server message, code and proxy`, () => {
         const url = secretUrl();
-        const err = new ApiError({ kind, method: 'GET', url, serverMessage: SECRET_MESSAGE, code: SECRET_MESSAGE });
+        const proxy = `alice:${PASSWORD}@proxy.example:3128`;
+        const err = new ApiError({
+          kind,
+          method: 'GET',
+          url,
+          serverMessage: SECRET_MESSAGE,
+          code: SECRET_MESSAGE,
+          proxy,
+          proxyCredentialsSent: true,
+        });
         assertClean(kind, err);
         assert.match(err.url, /^http:\/\/\*\*\*@127\.0\.0\.1:1\/v2\.1\/os-keypairs\?token=\*\*\*&X-Auth-Token=\*\*\*$/);
+        assert.equal(err.proxy, 'proxy.example:3128');
       });
     }
 
@@ -162,6 +182,34 @@ describe('no credential in any error of the core (issue 10.10)', () => {
       const stalled = await failureOf(http.request({ method: 'GET', url: `${secretUrl(fake.url)}&stall=1` }));
       assert.equal((stalled as ApiError).kind, 'timeout');
       assertClean('timeout', stalled, http.lines);
+    });
+
+    it('HttpClient: a proxy that refuses the credentials of http.proxy, and one that refuses the tunnel', async () => {
+      fake = await startFakeServer((_req, res) => sendJson(res, 200, {}));
+      const header = `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`;
+      const cases = [
+        { kind: 'proxy-auth', proxyPassword: 'other', connectStatus: undefined },
+        { kind: 'proxy-refused', proxyPassword: PASSWORD, connectStatus: 403 },
+      ];
+      for (const { kind, proxyPassword, connectStatus } of cases) {
+        const proxy = await startConnectProxy({
+          credentials: { user: 'alice', password: proxyPassword },
+          connectStatus,
+        });
+        try {
+          const inUrl = testHttp({ retries: 0, proxy: { url: proxy.url.replace('//', `//alice:${PASSWORD}@`) } });
+          const viaHeader = testHttp({ retries: 0, proxy: { url: proxy.url }, proxyAuthorization: header });
+          for (const http of [inUrl, viaHeader]) {
+            const err = await failureOf(http.request({ method: 'GET', url: secretUrl(fake.url) }));
+            assert.equal((err as ApiError).kind, kind);
+            assertClean(kind, err, http.lines);
+            for (const text of http.lines) assert.ok(!text.includes(header.slice(6)), text);
+            await http.close();
+          }
+        } finally {
+          await proxy.close();
+        }
+      }
     });
 
     it('sign-in: a non-JSON answer, and a cancelled wait for the shared sign-in', async () => {

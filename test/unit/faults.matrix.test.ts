@@ -349,7 +349,7 @@ describe('fault matrix: message, files, server state', function () {
     id: string;
     fault: Partial<Fault>;
     /** The ApiError message for a Compute path (`h` = host:port). */
-    compute: (b: Bed) => string;
+    compute: (b: Bed, pathId: PathId) => string;
     rackspace?: (b: Bed) => string;
     keystone?: (b: Bed) => string;
     /** Ambiguous (5xx): the server may have acted, so a create must look. */
@@ -410,7 +410,12 @@ describe('fault matrix: message, files, server state', function () {
     {
       id: '409',
       fault: { status: 409 },
-      compute: () => 'Conflict (409): There was a conflict when trying to complete your request.',
+      compute: (b, pathId) =>
+        PATHS[pathId].fault.method === 'POST' && !pathId.startsWith('sign-in')
+          ? `A key pair with this name already exists on ${b.h} (409). Choose another name.`
+          : `${b.h} refused the request because of the current state of what it acts on (409). ` +
+            'It said: There was a conflict when trying to complete your request. ' +
+            'Wait for that to change, or change it, and try again.',
     },
     {
       id: '413 without Retry-After',
@@ -485,10 +490,10 @@ describe('fault matrix: message, files, server state', function () {
     if (special) return special(b);
     const message =
       pathId === 'sign-in-rackspace'
-        ? (row.rackspace ?? row.compute)(b)
+        ? (row.rackspace ?? row.compute)(b, pathId)
         : pathId === 'sign-in-keystone'
-          ? (row.keystone ?? row.compute)(b)
-          : row.compute(b);
+          ? (row.keystone ?? row.compute)(b, pathId)
+          : row.compute(b, pathId);
     if (CREATE_PATHS.includes(pathId) && row.ambiguous) {
       return {
         error: `Key pair "${NAME}" was not created. ${message}`,
@@ -819,7 +824,7 @@ describe('fault matrix: message, files, server state', function () {
         checkMessage(
           lost[0].reason,
           pathId === 'create-server'
-            ? `Conflict (409): Key pair '${NAME}' already exists.`
+            ? `A key pair with this name already exists on ${b.h} (409). Choose another name.`
             : `${path.join(b.dir, NAME)} already exists; it was not overwritten.`,
         );
         if (pathId === 'create-local') assert.equal(posts().length, 1, 'the loser sent nothing');

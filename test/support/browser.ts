@@ -20,6 +20,7 @@ export const CHROMIUM_ARGS = [
 // and adding it would change the global types of the Node code).
 interface DomEl {
   textContent: string | null;
+  getAttribute(name: string): string | null;
   value?: string;
   offsetParent: unknown;
   style: { top: string; display: string };
@@ -268,9 +269,11 @@ export async function enterToEditor(
           if (e.key === 'Enter' && enterAt === undefined) enterAt = win.performance.now();
         };
         const shown = () => {
-          const tab = document.querySelector('.editor-group-container.active .tabs-container .tab.active .label-name');
+          // The tab's aria-label starts with the file name (its .label-name may leave out the extension).
+          const tab = document.querySelector('.editor-group-container.active .tabs-container .tab.active');
           const lines = document.querySelector('.editor-group-container.active .monaco-editor .view-lines');
-          return tab?.textContent?.trim() === label && (lines?.textContent ?? '').includes(expected);
+          const tabName = (tab?.getAttribute('aria-label') ?? '').split(',')[0]?.trim();
+          return tabName === label && (lines?.textContent ?? '').includes(expected);
         };
         const observer = new win.MutationObserver(() => {
           if (enterAt === undefined || !shown()) return;
@@ -281,7 +284,11 @@ export async function enterToEditor(
         });
         win.addEventListener('keydown', onKey, true);
         observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
-        win.setTimeout(() => reject(new Error(`${label} with "${expected}" not shown after ${timeout} ms`)), timeout);
+        win.setTimeout(() => {
+          const tab = document.querySelector('.editor-group-container.active .tabs-container .tab.active');
+          const seen = `tab "${tab?.getAttribute('aria-label') ?? ''}", Enter ${enterAt === undefined ? 'not seen' : 'seen'}`;
+          reject(new Error(`${label} with "${expected}" not shown after ${timeout} ms (${seen})`));
+        }, timeout);
       });
     },
     [tabLabel, text, timeoutMs] as const,

@@ -6,6 +6,7 @@
  * status bar item, menus) and fails on any piece of the extension's English left unwrapped.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,8 +27,6 @@ import {
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
-const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-const VSIX = path.join(ROOT, `${PKG.name}-${PKG.version}.vsix`);
 const NAME = 'zq-pseudo-7';
 /** VS Code's own English inside a surface the extension fills (an input box's hint). */
 const VSCODE_OWN = [/\(Press 'Enter' to confirm or 'Escape' to cancel\)/g];
@@ -141,9 +140,15 @@ describe('the main flows under the pseudo-locale (e2e)', function () {
   before(async () => {
     emu = await startEmulator({ tokens: [], maxMicroversion: '2.10' });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-e2e-pseudo-'));
+    // The shipped .vsix leaves the pseudo-locale out; this one is the same build with it.
+    const vsix = path.join(home, 'pseudo-locale.vsix');
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs'), '--out', vsix, '--with-pseudo-locale'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
     server = await startCodeServer({
       home,
-      vsix: VSIX,
+      vsix,
       locale: 'qps-ploc',
       userSettings: { 'keypairs.endpoint': emu.computeUrl },
     });

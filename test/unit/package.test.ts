@@ -129,6 +129,15 @@ describe('the package (package.json and the built .vsix)', function () {
     );
   });
 
+  it("leaves the test-only pseudo-locale and the translators' English bundle out of what users install", () => {
+    assert.deepEqual(
+      files.filter((f) => /qps-ploc|\/l10n\//.test(f)),
+      [],
+      'no pseudo-locale or English bundle in the shipped .vsix',
+    );
+    assert.ok(files.includes('extension/package.nls.json'), 'the manifest strings ship');
+  });
+
   it('ships the third-party notices: undici, its version and its own licence text', () => {
     assert.ok(files.includes('extension/dist/THIRD_PARTY_NOTICES.txt'), `notices in the .vsix: ${files.join(', ')}`);
     const notices = entryText('extension/dist/THIRD_PARTY_NOTICES.txt');

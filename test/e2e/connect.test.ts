@@ -74,6 +74,24 @@ function recordMeasure(key: string, entry: Record<string, unknown>): void {
   fs.writeFileSync(MEASURES, `${JSON.stringify(all, null, 2)}\n`);
 }
 
+/**
+ * When the extension logged a line matching `pattern` (its "Server Key Pairs" log file under
+ * `userDataDir`, lines `YYYY-MM-DD HH:MM:SS.mmm [level] …` in local time), as epoch ms.
+ */
+function loggedAt(userDataDir: string, pattern: RegExp): number | undefined {
+  const files = fs
+    .readdirSync(path.join(userDataDir, 'logs'), { recursive: true })
+    .map(String)
+    .filter((f) => path.basename(f) === 'Server Key Pairs.log');
+  for (const file of files) {
+    for (const line of fs.readFileSync(path.join(userDataDir, 'logs', file), 'utf8').split('\n')) {
+      const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) /.exec(line);
+      if (m && pattern.test(line)) return new Date(`${m[1]}T${m[2]}`).getTime();
+    }
+  }
+  return undefined;
+}
+
 async function until<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
@@ -279,10 +297,12 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
       assert.equal(r.status, 0, `plain ssh: ${r.stderr}`);
       assert.ok(fs.existsSync(marker(`floor-${i}`)));
     }
+    const entryAt = loggedAt(server.userDataDir, new RegExp(`connect "${SERVER}": Host "${SERVER}" added`));
     const measure = {
       clickToShellMs: shellAt - clickedAt,
       clickToFirstStepMs: pickAt - clickedAt,
       clickToStepsAnsweredMs: answeredAt - clickedAt,
+      clickToEntryWrittenMs: entryAt === undefined ? undefined : entryAt - clickedAt,
       clickToTerminalMs: terminalAt - clickedAt,
       clickToLoginMs: loginAt - clickedAt,
       plainSshMs: Math.round(median(floor)),
@@ -296,7 +316,8 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     };
     console.log(
       `measure: connect click→shell ${measure.clickToShellMs} ms (first step ${measure.clickToFirstStepMs} ms, ` +
-        `steps answered ${measure.clickToStepsAnsweredMs} ms, terminal ${measure.clickToTerminalMs} ms, ` +
+        `steps answered ${measure.clickToStepsAnsweredMs} ms, entry written and checked ` +
+        `${measure.clickToEntryWrittenMs ?? '?'} ms, terminal ${measure.clickToTerminalMs} ms, ` +
         `login ${measure.clickToLoginMs} ms); plain ssh ${measure.plainSshMs} ms ` +
         `(runs ${measure.plainSshRunsMs.join(', ')}; load ${measure.loadAverage1m} on ${measure.cpus} cpus)`,
     );

@@ -225,20 +225,6 @@ export async function activeEditorText(page: Page, timeoutMs = 10_000): Promise<
     );
 }
 
-export async function screenshot(page: Page, file: string): Promise<void> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await page.screenshot({ path: file });
-}
-
-/** Clicks a status bar item by its contributed id (e.g. "keypairs.status") or by its text. */
-export async function clickStatusBarItem(page: Page, textOrId: string, timeoutMs = 10_000): Promise<void> {
-  const byId = page.locator(`.part.statusbar .statusbar-item[id$="${textOrId.replace(/["\\]/g, '\\$&')}"]`);
-  const byText = page.locator('.part.statusbar .statusbar-item', { hasText: textOrId });
-  const item = byId.or(byText).first();
-  await item.waitFor({ state: 'visible', timeout: timeoutMs });
-  await item.locator('a, .statusbar-item-label').first().click();
-}
-
 /**
  * Text of the visible integrated terminal, one line per row (trailing blanks trimmed). Needs
  * xterm's DOM renderer (`terminal.integrated.gpuAcceleration: "off"`): the canvas and WebGL
@@ -254,4 +240,18 @@ export async function terminalText(page: Page): Promise<string> {
       .join('\n')
       .trimEnd();
   });
+}
+
+export async function screenshot(page: Page, file: string): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+}
+
+/** Clicks a status bar item by its contributed id (e.g. "keypairs.status") or by its text. */
+export async function clickStatusBarItem(page: Page, textOrId: string, timeoutMs = 10_000): Promise<void> {
+  const byId = page.locator(`.part.statusbar .statusbar-item[id$="${textOrId.replace(/["\\]/g, '\\$&')}"]`);
+  const byText = page.locator('.part.statusbar .statusbar-item', { hasText: textOrId });
+  const item = byId.or(byText).first();
+  await item.waitFor({ state: 'visible', timeout: timeoutMs });
+  await item.locator('a, .statusbar-item-label').first().click();
 }

@@ -278,6 +278,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     await until('sshd to accept the key', () => /Accepted publickey for/.test(sshd.log()) || undefined);
     const loginAt = Date.now();
     await until('the remote shell prompt', async () => /[#$] ?$/.test(await ui.terminalText(page)) || undefined);
+    const promptShownAt = Date.now();
     await page.keyboard.type('sh ~/mark connect');
     await page.keyboard.press('Enter');
     await until('the marker written by the remote shell', () => fs.existsSync(marker('connect')) || undefined);
@@ -329,6 +330,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
       clickToEntryWrittenMs: entryAt === undefined ? undefined : entryAt - clickedAt,
       clickToTerminalMs: terminalAt - clickedAt,
       clickToLoginMs: loginAt - clickedAt,
+      clickToRemotePromptMs: promptShownAt - clickedAt,
       plainSshMs: Math.round(median(floor)),
       plainSshRunsMs: floor.map(Math.round),
       note:
@@ -345,7 +347,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
         `steps answered ${measure.clickToStepsAnsweredMs} ms, entry written and checked ` +
         `${measure.clickToEntryWrittenMs ?? '?'} ms, terminal ${measure.clickToTerminalMs} ms, ` +
         `host key question ${measure.clickToHostKeyQuestionMs} ms, ` +
-        `login ${measure.clickToLoginMs} ms); plain ssh ${measure.plainSshMs} ms ` +
+        `login ${measure.clickToLoginMs} ms, remote prompt ${measure.clickToRemotePromptMs} ms); plain ssh ${measure.plainSshMs} ms ` +
         `(runs ${measure.plainSshRunsMs.join(', ')}; load ${measure.loadAverage1m} on ${measure.cpus} cpus)`,
     );
     recordMeasure('connect', measure);

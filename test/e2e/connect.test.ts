@@ -6,7 +6,9 @@
  *
  * - Connect (inline action on the server node) writes the Host entry into ~/.ssh/config and, as
  *   no Remote-SSH extension is installed here, opens a terminal running `ssh -F <config> <alias>`.
- *   The user types a command there; it runs on the server and writes a marker file the test
+ *   First contact: ssh asks about the server's host key there; the user checks it and says yes
+ *   (ssh records it in ~/.ssh/known_hosts, where Rotate's ssh finds it). The user then types a
+ *   command; it runs on the server and writes a marker file the test
  *   reads. The time from the Connect click to that marker is measured against plain
  *   `ssh -F <config> <alias> <command>` on the same machine (printed, and merged into
  *   test-results/measures.json under "connect").

@@ -226,6 +226,23 @@ export async function activeEditorText(page: Page, timeoutMs = 10_000): Promise<
     );
 }
 
+/**
+ * Text of the visible integrated terminal, one line per row (trailing blanks trimmed). Needs
+ * xterm's DOM renderer (`terminal.integrated.gpuAcceleration: "off"`): the canvas and WebGL
+ * renderers draw the text, the DOM one writes it into `.xterm-rows`.
+ */
+export async function terminalText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const rows =
+      document.querySelector('.terminal-wrapper.active .xterm-rows') ?? document.querySelector('.xterm-rows');
+    if (!rows) return '';
+    return Array.from(rows.querySelectorAll(':scope > div'))
+      .map((r: DomEl) => (r.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd())
+      .join('\n')
+      .trimEnd();
+  });
+}
+
 export async function screenshot(page: Page, file: string): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file });

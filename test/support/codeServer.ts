@@ -8,6 +8,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { withPasswdHome } from './passwdHome';
 
 export interface TestHost {
   nodeBin: string;
@@ -49,6 +50,12 @@ export interface StartOptions {
   vsix?: string | readonly string[];
   /** Display language (code-server's --locale), e.g. the pseudo-locale `qps-ploc`. */
   locale?: string;
+  /**
+   * Give the account's passwd entry the home `home` too (see ./passwdHome.ts), so that the
+   * `ssh` run by the extension and its terminals reads and writes `<home>/.ssh`, not the real
+   * one. Needs root.
+   */
+  passwdHome?: boolean;
 }
 
 const SETUP_HINT = 'run `bash scripts/setup-test-host.sh` (installs Node 24, code-server and chromium)';
@@ -248,7 +255,8 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       ...(opts.locale ? ['--locale', opts.locale] : []),
       folder,
     ];
-    const proc = spawn(host.nodeBin, args, {
+    const launch = opts.passwdHome ? withPasswdHome(home, root, host.nodeBin, args) : { command: host.nodeBin, args };
+    const proc = spawn(launch.command, launch.args, {
       env: serverEnv(home, opts.env),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

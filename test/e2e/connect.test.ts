@@ -1,0 +1,433 @@
+/**
+ * A user in a real VS Code (code-server + Chromium) goes from a new key pair to a shell on a
+ * server, then rotates the key, against the emulator whose server is a real sshd
+ * (test/support/sshdBacking.ts): the server's authorized_keys gets the key pair's public key
+ * when the server is created, as cloud-init does.
+ *
+ * - Connect (inline action on the server node) writes the Host entry into ~/.ssh/config and, as
+ *   no Remote-SSH extension is installed here, opens a terminal running `ssh -F <config> <alias>`.
+ *   First contact: ssh asks about the server's host key there; the user checks it and says yes
+ *   (ssh records it in ~/.ssh/known_hosts, where Rotate's ssh finds it). The user then types a
+ *   command; it runs on the server and writes a marker file the test
+ *   reads. The time from the Connect click to that marker is measured against plain
+ *   `ssh -F <config> <alias> <command>` on the same machine (printed, and merged into
+ *   test-results/measures.json under "connect").
+ * - Rotate Key Pair… (context menu) installs the new key on the server over SSH and, after the
+ *   modal, deletes the old pair; then real ssh logs in with the new key and not the old one.
+ *
+ * ssh takes `~` from the passwd entry, not $HOME: code-server runs with its temp HOME as the
+ * passwd home too (test/support/passwdHome.ts), so every ssh it starts uses <home>/.ssh, as on
+ * a real machine, and the machine's own ~/.ssh is never read or written.
+ */
+import * as assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { defaultRotatedName } from '../../src/flows/rotateKeyPair';
+import { Emulator, startEmulator } from '../emulator/server';
+import * as ui from '../support/browser';
+import { CodeServer, startCodeServer } from '../support/codeServer';
+import { passwdHomeProblem, withPasswdHome } from '../support/passwdHome';
+import { Sshd, sshArgsFor, sshdProblem } from '../support/sshd';
+import { SshdBacking, sshdBacking } from '../support/sshdBacking';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
+const MEASURES = path.join(ROOT, 'test-results', 'measures.json');
+const TOKEN = 'e2e-token';
+const KEY = 'web key';
+const KEY_FILE = 'web_key';
+const SERVER = 'web-1';
+const VSIX = () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+};
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const sha256Of = (pub: string) => /SHA256:\S+/.exec(execFileSync('ssh-keygen', ['-lf', pub], { encoding: 'utf8' }))![0];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Merges `entry` under `key` into test-results/measures.json, keeping the other keys. */
+function recordMeasure(key: string, entry: Record<string, unknown>): void {
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(fs.readFileSync(MEASURES, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // none yet, or unreadable: start over
+  }
+  all[key] = entry;
+  fs.mkdirSync(path.dirname(MEASURES), { recursive: true });
+  fs.writeFileSync(MEASURES, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+/**
+ * When the extension logged a line matching `pattern` (its "Server Key Pairs" log file under
+ * `userDataDir`, lines `YYYY-MM-DD HH:MM:SS.mmm [level] …` in local time), as epoch ms.
+ */
+function loggedAt(userDataDir: string, pattern: RegExp): number | undefined {
+  const files = fs
+    .readdirSync(path.join(userDataDir, 'logs'), { recursive: true })
+    .map(String)
+    .filter((f) => path.basename(f) === 'Server Key Pairs.log');
+  for (const file of files) {
+    for (const line of fs.readFileSync(path.join(userDataDir, 'logs', file), 'utf8').split('\n')) {
+      const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) /.exec(line);
+      if (m && pattern.test(line)) return new Date(`${m[1]}T${m[2]}`).getTime();
+    }
+  }
+  return undefined;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('a user connects to a server and rotates its key (e2e, real sshd)', function () {
+  this.timeout(180_000);
+  let emu: Emulator;
+  let backing: SshdBacking;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let tmp: string;
+  let home: string;
+  let sshd: Sshd;
+  const sshDir = () => path.join(home, '.ssh');
+  const config = () => path.join(sshDir(), 'config');
+  const marker = (name: string) => path.join(tmp, 'marks', name);
+  const shot = (name: string) => ui.screenshot(page, path.join(SHOTS, `${name}.png`));
+  const sidebar = () => page.locator('.part.sidebar');
+  const row = (text: string) => sidebar().locator('.monaco-list-row', { hasText: text }).first();
+  const keyData = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
+
+  /** Runs `ssh args…` as the user of the VS Code window (its passwd home is `home`). */
+  const sshAsUser = (args: string[]) => {
+    const cmd = withPasswdHome(home, tmp, 'ssh', args);
+    return run(cmd.command, cmd.args);
+  };
+
+  before(async () => {
+    const problem = sshdProblem() ?? passwdHomeProblem();
+    if (problem) throw new Error(`This test needs a real sshd and a private mount namespace. ${problem}`);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-e2e-connect-'));
+    fs.mkdirSync(path.join(tmp, 'marks'));
+    home = path.join(tmp, 'home');
+    fs.mkdirSync(sshDir(), { recursive: true, mode: 0o700 });
+    backing = sshdBacking();
+    emu = await startEmulator({ tokens: [TOKEN], serverBacking: backing });
+    server = await startCodeServer({
+      home,
+      vsix: VSIX(),
+      passwdHome: true,
+      userSettings: {
+        'keypairs.endpoint': emu.computeUrl,
+        // xterm's DOM renderer: the terminal's text is in the page (terminalText), not on a canvas.
+        'terminal.integrated.gpuAcceleration': 'off',
+      },
+    });
+    browser = await ui.launchBrowser();
+    page = await ui.openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(server.folder)}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await emu?.close();
+    await backing?.stopAll();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('creates a key pair; the server launched with it shows under it in the Key Pairs view', async () => {
+    await ui.runCommand(page, 'Key Pairs: Set API Token');
+    await ui.waitForQuickInput(page);
+    await ui.typeInQuickInput(page, TOKEN);
+    await ui.acceptQuickInput(page);
+    await ui.waitForNotification(page, 'API token saved in secret storage.');
+    emu.seed(2, { prefix: 'build-' });
+
+    await ui.runCommand(page, 'Key Pairs: Create Server Key Pair');
+    await ui.waitForQuickInput(page);
+    await ui.typeInQuickInput(page, KEY);
+    await ui.waitForQuickInputMessage(page, `Saves ~/.ssh/${KEY_FILE} and ${KEY_FILE}.pub.`, { error: false });
+    await ui.acceptQuickInput(page);
+    await ui.waitForNotification(page, new RegExp(`Key pair "${KEY}" created`), 20_000);
+    const pub = fs.readFileSync(path.join(sshDir(), `${KEY_FILE}.pub`), 'utf8');
+
+    // The user launches a server with that key pair (in the cloud's console): its sshd gets
+    // the pair's public key in authorized_keys, as cloud-init does.
+    const made = await emu.createServer({
+      name: SERVER,
+      keyName: KEY,
+      image: { osDistro: 'debian', osAdminUser: 'root', name: 'Debian 12 (root login)' },
+    });
+    sshd = backing.sshdFor(made.id)!;
+    assert.ok(sshd, 'the server is backed by a real sshd');
+    assert.equal(keyData(fs.readFileSync(sshd.authorizedKeysFile, 'utf8')), keyData(pub));
+    assert.ok(!fs.existsSync(path.join(sshDir(), 'known_hosts')), 'a server never seen before');
+
+    await page.keyboard.press('Escape');
+    await page.locator('.part.activitybar .action-item a[aria-label^="Server Key Pairs"]').click();
+    await row(KEY).waitFor({ state: 'visible', timeout: 15_000 });
+    // Wider, so that the server's status and address show in full: drag the sidebar's sash.
+    const edge = (await sidebar().boundingBox())!;
+    const sashes = await page.locator('.monaco-sash.vertical').all();
+    const boxes = await Promise.all(sashes.map((s) => s.boundingBox()));
+    const right = edge.x + edge.width;
+    const sash = boxes
+      .filter((b): b is NonNullable<typeof b> => !!b && b.height > edge.height / 2)
+      .sort((a, b) => Math.abs(a.x + a.width / 2 - right) - Math.abs(b.x + b.width / 2 - right))[0];
+    assert.ok(sash, 'the sidebar has a sash');
+    await page.mouse.move(sash.x + sash.width / 2, edge.y + edge.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(edge.x + 480, edge.y + edge.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await sidebar().locator('.action-label[aria-label^="Refresh"]').first().click();
+    // The key pair becomes expandable once the server list is read; a click opens it.
+    const twistie = row(KEY).locator('.monaco-tl-twistie.collapsible');
+    await twistie.waitFor({ state: 'visible', timeout: 15_000 });
+    await row(KEY).click();
+    const serverRow = row(SERVER);
+    await serverRow.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match((await serverRow.textContent()) ?? '', new RegExp(`ACTIVE · ${sshd.address.replace(/\./g, '\\.')}`));
+    await serverRow.hover();
+    await page.waitForTimeout(300); // hover actions fade in
+    await shot('11-servers');
+  });
+
+  it('Connect opens a terminal whose ssh logs in to the server; measured against plain ssh', async () => {
+    // The remote side of the proof: a script in the server's home that writes a marker file.
+    fs.writeFileSync(
+      path.join(sshd.homeDir, 'mark'),
+      [
+        `out="${path.join(tmp, 'marks')}/$1"`,
+        `printf '%s\\n%s\\n' "$SSH_CONNECTION" "$HOME" > "$out.tmp" && mv "$out.tmp" "$out"`,
+        'echo "$1: logged in to $(echo "$SSH_CONNECTION" | cut -d" " -f3) as $(id -un)"',
+        '',
+      ].join('\n'),
+    );
+    const serverRow = row(SERVER);
+    await serverRow.hover();
+    const connect = serverRow.locator('.action-label[aria-label^="Connect to Server"]');
+    await connect.waitFor({ state: 'visible', timeout: 10_000 });
+    const clickedAt = Date.now();
+    await connect.click();
+
+    // Step 1: the address, the floating one (the sshd) first and recommended.
+    const pick = await ui.waitForQuickInput(page);
+    const pickAt = Date.now();
+    assert.equal(pick.title, `Connect to ${SERVER} (1/3)`);
+    assert.equal(pick.items[0], sshd.address);
+    await ui.acceptQuickInput(page);
+    // Step 2: the login user, guessed from the image's os_admin_user.
+    const user = await ui.waitForQuickInputMessage(page, /^User to log in as \(guessed/);
+    assert.equal(user.value, 'root');
+    await ui.acceptQuickInput(page);
+    // Step 3: the alias.
+    const alias = await ui.waitForQuickInputMessage(page, /^Host alias: the name to type after "ssh"/);
+    assert.equal(alias.value, SERVER);
+    await ui.acceptQuickInput(page);
+    const answeredAt = Date.now();
+
+    // code-server's window is itself remote (the extension runs on the server): the user is told
+    // that the key and the Host entry are on that host, where the terminal's ssh runs too. (A
+    // toast hides after a while: watched from now on, checked later.)
+    const remoteNote = ui.waitForNotification(page, /This window is connected to a remote host/, 30_000);
+    remoteNote.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+    const term = page.locator('.terminal-wrapper .xterm').first();
+    await term.waitFor({ state: 'visible', timeout: 20_000 });
+    const terminalAt = Date.now();
+    // First contact: ssh shows the server's host key and asks; the user checks it and says yes.
+    const flat = async () => (await ui.terminalText(page)).replace(/\n/g, '');
+    const asked = await until('the host key question', async () => {
+      const t = await flat();
+      return t.includes('Are you sure you want to continue connecting') ? t : undefined;
+    });
+    const promptAt = Date.now();
+    const hostKey = /SHA256:\S+/.exec(
+      execFileSync('ssh-keygen', ['-lf', sshd.knownHostsFile], { encoding: 'utf8' }),
+    )![0];
+    assert.ok(asked.includes(hostKey), `the server's host key ${hostKey} is shown: ${asked}`);
+    await term.click();
+    await page.keyboard.type('yes');
+    await page.keyboard.press('Enter');
+    const trustedAt = Date.now();
+    await until('sshd to accept the key', () => /Accepted publickey for/.test(sshd.log()) || undefined);
+    const loginAt = Date.now();
+    await until('the remote shell prompt', async () => /[#$] ?$/.test(await ui.terminalText(page)) || undefined);
+    const promptShownAt = Date.now();
+    await page.keyboard.type('sh ~/mark connect');
+    await page.keyboard.press('Enter');
+    await until('the marker written by the remote shell', () => fs.existsSync(marker('connect')) || undefined);
+    const shellAt = Date.now();
+
+    const [connection, remoteHome] = fs.readFileSync(marker('connect'), 'utf8').split('\n');
+    assert.equal(connection.split(' ')[2], sshd.address, `an SSH session to the server: ${connection}`);
+    assert.equal(remoteHome, sshd.homeDir);
+    const accepted = /Accepted publickey for \S+ from \S+ port \d+ ssh2: \S+ (SHA256:\S+)/.exec(sshd.log());
+    assert.equal(accepted?.[1], sha256Of(path.join(sshDir(), `${KEY_FILE}.pub`)), 'logged in with the new key');
+    await until(
+      'the command output in the terminal',
+      async () =>
+        (await ui.terminalText(page)).replace(/\n/g, '').includes(`connect: logged in to ${sshd.address} as root`) ||
+        undefined,
+    );
+    await remoteNote;
+    await shot('12-connect');
+
+    // ssh remembered the host key where its `~` is: the window's home, as on a real machine.
+    assert.equal(
+      keyData(fs.readFileSync(path.join(sshDir(), 'known_hosts'), 'utf8').split(' ').slice(1).join(' ')),
+      keyData(sshd.knownHostsLine.split(' ').slice(1).join(' ')),
+    );
+    // The Host entry the terminal used, in ~/.ssh/config.
+    const text = fs.readFileSync(config(), 'utf8');
+    assert.match(text, new RegExp(`^Host ${SERVER}$`, 'm'));
+    assert.match(text, new RegExp(`^\\s*HostName ${sshd.address.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(text, /^\s*User root$/m);
+    assert.match(text, new RegExp(`^\\s*IdentityFile ~/\\.ssh/${KEY_FILE}$`, 'm'));
+
+    // The floor: the same login with plain ssh and the same config, from this machine.
+    const floor: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = process.hrtime.bigint();
+      const r = await sshAsUser(['-F', config(), SERVER, `sh ~/mark floor-${i}`]);
+      floor.push(Number(process.hrtime.bigint() - started) / 1e6);
+      assert.equal(r.status, 0, `plain ssh: ${r.stderr}`);
+      assert.ok(fs.existsSync(marker(`floor-${i}`)));
+    }
+    const entryAt = loggedAt(server.userDataDir, new RegExp(`connect "${SERVER}": Host "${SERVER}" added`));
+    const measure = {
+      clickToShellMs: shellAt - clickedAt,
+      // The same without the time the test took to answer the host key question (a user takes longer).
+      clickToShellWithoutHostKeyAnswerMs: shellAt - clickedAt - (trustedAt - promptAt),
+      clickToHostKeyQuestionMs: promptAt - clickedAt,
+      clickToFirstStepMs: pickAt - clickedAt,
+      clickToStepsAnsweredMs: answeredAt - clickedAt,
+      clickToEntryWrittenMs: entryAt === undefined ? undefined : entryAt - clickedAt,
+      clickToTerminalMs: terminalAt - clickedAt,
+      clickToLoginMs: loginAt - clickedAt,
+      clickToRemotePromptMs: promptShownAt - clickedAt,
+      plainSshMs: Math.round(median(floor)),
+      plainSshRunsMs: floor.map(Math.round),
+      note:
+        'click on Connect → marker written by a command typed in the terminal (3 wizard steps answered at ' +
+        "once, first contact: ssh's host key question answered yes) vs `ssh -F <config> <alias> <command>` " +
+        '(median of 3, host key known by then), same machine and sshd',
+      loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
+      cpus: os.cpus().length,
+      at: new Date().toISOString(),
+    };
+    console.log(
+      `measure: connect click→shell ${measure.clickToShellMs} ms, ${measure.clickToShellWithoutHostKeyAnswerMs} ms ` +
+        `without answering the host key question (first step ${measure.clickToFirstStepMs} ms, ` +
+        `steps answered ${measure.clickToStepsAnsweredMs} ms, entry written and checked ` +
+        `${measure.clickToEntryWrittenMs ?? '?'} ms, terminal ${measure.clickToTerminalMs} ms, ` +
+        `host key question ${measure.clickToHostKeyQuestionMs} ms, ` +
+        `login ${measure.clickToLoginMs} ms, remote prompt ${measure.clickToRemotePromptMs} ms); plain ssh ${measure.plainSshMs} ms ` +
+        `(runs ${measure.plainSshRunsMs.join(', ')}; load ${measure.loadAverage1m} on ${measure.cpus} cpus)`,
+    );
+    recordMeasure('connect', measure);
+  });
+
+  it('Rotate installs the new key on the server; after the modal the new key logs in and the old does not', async () => {
+    const oldPriv = path.join(sshDir(), KEY_FILE);
+    const newName = defaultRotatedName(KEY);
+    const newFile = newName.replace(/ /g, '_');
+    const newPriv = path.join(sshDir(), newFile);
+
+    await row(KEY).click({ button: 'right' });
+    const item = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Rotate Key Pair…' }).first();
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.click();
+
+    // The servers to give the new key: web-1, picked, with its address and user.
+    const servers = await until('the server pick', async () => {
+      const s = await ui.quickInput(page);
+      return s.visible && s.items.includes(SERVER) ? s : undefined;
+    });
+    assert.deepEqual(servers.items, [SERVER]);
+    await ui.acceptQuickInput(page);
+    // The new pair's name, defaulting to <old>-<yyyymmdd>.
+    const name = await ui.waitForQuickInputMessage(page, `Saves ~/.ssh/${newFile} and ${newFile}.pub.`, {
+      error: false,
+      timeoutMs: 15_000,
+    });
+    assert.equal(name.value, newName);
+    await ui.acceptQuickInput(page);
+
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+    const said = (await dialog.textContent()) ?? '';
+    assert.match(said, new RegExp(`Key pair "${KEY}" was replaced by "${newName}"\\. Delete the old key pair`));
+    assert.ok(
+      said.includes(`✓ ${SERVER} (root@${sshd.address}): new key installed and checked, old key removed.`),
+      `the server's result: ${said}`,
+    );
+    assert.ok(said.includes(`now uses the new key for ${SERVER}`), `the config entry: ${said}`);
+    await shot('13-rotate');
+    await dialog.locator('.monaco-button', { hasText: /^Delete Old Key Pair$/ }).click();
+    await ui.waitForNotification(
+      page,
+      `Rotated to "${newName}": 1 of 1 servers updated. The old key pair "${KEY}" was deleted; its private key file was kept.`,
+      15_000,
+    );
+
+    // In the cloud: only the new pair. On the server: only the new key.
+    assert.deepEqual(
+      emu
+        .keypairs()
+        .map((k) => k.name)
+        .filter((n) => !n.startsWith('build-')),
+      [newName],
+    );
+    const newPub = fs.readFileSync(`${newPriv}.pub`, 'utf8');
+    assert.deepEqual(fs.readFileSync(sshd.authorizedKeysFile, 'utf8').trim().split('\n').map(keyData), [
+      keyData(newPub),
+    ]);
+    // Real logins: the new key works, the old one (its file kept) is refused.
+    const withNew = await run('ssh', [...sshArgsFor(sshd, newPriv), 'echo new-key-ok']);
+    assert.equal(withNew.status, 0, withNew.stderr);
+    assert.equal(withNew.stdout.trim(), 'new-key-ok');
+    assert.ok(fs.existsSync(oldPriv), 'the old private key file was kept, as chosen');
+    const withOld = await run('ssh', [...sshArgsFor(sshd, oldPriv), 'echo old-key-ok']);
+    assert.equal(withOld.status, 255);
+    assert.match(withOld.stderr, /Permission denied \(publickey\)/);
+    assert.equal(withOld.stdout, '');
+    // And the alias Connect wrote now uses the new key.
+    assert.match(fs.readFileSync(config(), 'utf8'), new RegExp(`^\\s*IdentityFile ~/\\.ssh/${newFile}$`, 'm'));
+    const viaAlias = await sshAsUser(['-F', config(), SERVER, 'sh ~/mark after-rotate']);
+    assert.equal(viaAlias.status, 0, viaAlias.stderr);
+    const lastAccepted = [
+      ...sshd.log().matchAll(/Accepted publickey for \S+ from \S+ port \d+ ssh2: \S+ (SHA256:\S+)/g),
+    ]
+      .map((m) => m[1])
+      .pop();
+    assert.equal(lastAccepted, sha256Of(`${newPriv}.pub`));
+  });
+});

@@ -23,21 +23,53 @@ interface EnterToEditor {
   at: string;
 }
 
+interface Connect {
+  clickToShellMs: number;
+  clickToShellWithoutHostKeyAnswerMs: number;
+  clickToEntryWrittenMs?: number;
+  clickToTerminalMs: number;
+  plainSshMs: number;
+  loadAverage1m: number;
+  at: string;
+}
+
 const ms = (value: number) => Math.round(value * 10) / 10;
 
 /** The Enter → editor figures of the last e2e run, or a note that there are none. */
 export async function uiFigures(file: string): Promise<{ figures: UiFigure[]; missing?: string }> {
-  let all: { enterToEditor?: EnterToEditor };
+  let all: { enterToEditor?: EnterToEditor; connect?: Connect };
   try {
     all = JSON.parse(await fs.readFile(file, 'utf8')) as typeof all;
   } catch {
     return { figures: [], missing: `no ${file}: run \`npm run test:e2e\` first` };
   }
+  const figures: UiFigure[] = [];
+  const c = all.connect;
+  if (c) {
+    const when = `e2e run of ${c.at}, load ${c.loadAverage1m}`;
+    figures.push(
+      {
+        id: 'ui.connect',
+        label: 'VS Code: Connect click → shell on the server',
+        valueMs: ms(c.clickToShellWithoutHostKeyAnswerMs),
+        note:
+          `${when}; without the time the test takes to answer ssh's host key question ` +
+          `(entry written ${c.clickToEntryWrittenMs ?? '?'} ms, terminal shown ${c.clickToTerminalMs} ms after the click)`,
+      },
+      {
+        id: 'ui.connectFloor',
+        label: 'floor: plain `ssh -F config alias command`',
+        valueMs: ms(c.plainSshMs),
+        note: 'the same sshd in the same run, host key known',
+      },
+    );
+  }
   const m = all.enterToEditor;
-  if (!m) return { figures: [], missing: `${file} has no Enter → editor measure` };
+  if (!m) return { figures, missing: `${file} has no Enter → editor measure` };
   const when = `e2e run of ${m.at}, ${m.runs.length} creates`;
   return {
     figures: [
+      ...figures,
       {
         id: 'ui.enterToEditor',
         label: 'VS Code: Enter → public key in the editor',

@@ -28,6 +28,7 @@ import type { Browser, Page } from 'playwright-core';
 import { defaultRotatedName } from '../../src/flows/rotateKeyPair';
 import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
+import { recordMeasure } from '../support/measures';
 import { CodeServer, startCodeServer } from '../support/codeServer';
 import { passwdHomeProblem, withPasswdHome } from '../support/passwdHome';
 import { Sshd, sshArgsFor, sshdProblem } from '../support/sshd';
@@ -35,7 +36,6 @@ import { SshdBacking, sshdBacking } from '../support/sshdBacking';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
-const MEASURES = path.join(ROOT, 'test-results', 'measures.json');
 const TOKEN = 'e2e-token';
 const KEY = 'web key';
 const KEY_FILE = 'web_key';
@@ -62,19 +62,6 @@ function run(command: string, args: string[], timeoutMs = 30_000): Promise<Run> 
 
 const sha256Of = (pub: string) => /SHA256:\S+/.exec(execFileSync('ssh-keygen', ['-lf', pub], { encoding: 'utf8' }))![0];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Merges `entry` under `key` into test-results/measures.json, keeping the other keys. */
-function recordMeasure(key: string, entry: Record<string, unknown>): void {
-  let all: Record<string, unknown> = {};
-  try {
-    all = JSON.parse(fs.readFileSync(MEASURES, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // none yet, or unreadable: start over
-  }
-  all[key] = entry;
-  fs.mkdirSync(path.dirname(MEASURES), { recursive: true });
-  fs.writeFileSync(MEASURES, `${JSON.stringify(all, null, 2)}\n`);
-}
 
 /**
  * When the extension logged a line matching `pattern` (its "Server Key Pairs" log file under

@@ -12,24 +12,13 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
+import { recordMeasure } from '../support/measures';
 import { CodeServer, startCodeServer } from '../support/codeServer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const TOKEN = 'e2e-token';
-const MEASURES = path.join(ROOT, 'test-results', 'measures.json');
 
-/** Adds one measure to test-results/measures.json (read by `npm run bench`), keeping the others. */
-function recordMeasure(key: string, value: unknown): void {
-  let all: Record<string, unknown> = {};
-  try {
-    all = JSON.parse(fs.readFileSync(MEASURES, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // first measure of this run
-  }
-  fs.mkdirSync(path.dirname(MEASURES), { recursive: true });
-  fs.writeFileSync(MEASURES, `${JSON.stringify({ ...all, [key]: value }, null, 2)}\n`);
-}
 const VSIX = () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);

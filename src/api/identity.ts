@@ -143,7 +143,9 @@ async function rackspace(http: HttpClient, creds: RackspaceCredentials, signal?:
   return {
     token: token.id,
     expiresAt: expiry(token.expires),
-    accountLabel: tenant ? l10n.t('{0} (Rackspace, tenant {1})', userName, tenant) : l10n.t('{0} (Rackspace)', userName),
+    accountLabel: tenant
+      ? l10n.t('{0} (Rackspace, tenant {1})', userName, tenant)
+      : l10n.t('{0} (Rackspace)', userName),
     defaultRegion: defaultRegion(regions, str(user?.['RAX-AUTH:defaultRegion'])),
     regions,
   };
@@ -172,8 +174,12 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
     throw fail(
       'bad-credentials',
       usesAppCred
-        ? l10n.t('OpenStack did not accept the application credential (ID or secret); it may have expired or been deleted.')
-        : l10n.t('OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.'),
+        ? l10n.t(
+            'OpenStack did not accept the application credential (ID or secret); it may have expired or been deleted.',
+          )
+        : l10n.t(
+            'OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.',
+          ),
     );
   }
   const token = obj(obj(res.body)?.token);
@@ -187,7 +193,10 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
     .filter((e) => obj(e)?.interface === 'public');
   const regions = collectRegions(endpoints, (e) => ({ region: e.region ?? e.region_id ?? 'default', url: e.url }));
   if (regions.length === 0) {
-    throw fail('no-compute', l10n.t('This OpenStack project has no public Compute (Nova) endpoint in its service catalog.'));
+    throw fail(
+      'no-compute',
+      l10n.t('This OpenStack project has no public Compute (Nova) endpoint in its service catalog.'),
+    );
   }
   const userName = str(obj(token.user)?.name) ?? (usesAppCred ? undefined : creds.username);
   const project = str(obj(token.project)?.name) ?? (usesAppCred ? undefined : creds.project);

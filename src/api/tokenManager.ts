@@ -99,7 +99,8 @@ export class TokenManager implements TokenSource {
             ),
           );
         }
-        if (!creds) throw new AuthError('signed-out', l10n.t('Not signed in. Sign in to Rackspace or OpenStack first.'));
+        if (!creds)
+          throw new AuthError('signed-out', l10n.t('Not signed in. Sign in to Rackspace or OpenStack first.'));
         job.url = redactUrl(tokensUrl(creds));
         // Shared by every waiter, so no one caller's signal may cancel it; HttpClient's timeouts bound it.
         const session = await authenticate(http, creds);

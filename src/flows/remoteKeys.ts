@@ -273,7 +273,10 @@ async function readRemote(target: SshTarget, identityFile: string, opts: SshRunO
   if (head === 'absent') return { state: 'absent', text: '' };
   const m = /^present (\d+) (\d+)$/.exec(head);
   if (!m)
-    throw new RemoteKeyError('remote-error', l10n.t('The server gave an unexpected answer while reading authorized_keys.'));
+    throw new RemoteKeyError(
+      'remote-error',
+      l10n.t('The server gave an unexpected answer while reading authorized_keys.'),
+    );
   if (Number(m[2]) > MAX_FILE_BYTES)
     throw new RemoteKeyError('unsupported-file', l10n.t('authorized_keys is larger than 1 MiB.'));
   const text = all.slice(nl + 1);

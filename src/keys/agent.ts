@@ -82,7 +82,10 @@ export async function addToAgent(privateKey: string | SshPrivateKey, options: Ad
     const reply = await request(socket, message, options.timeoutMs ?? 10_000);
     if (reply === SUCCESS) return sha256Fingerprint(key.publicBlob);
     if (FAILURES.has(reply)) {
-      throw new AgentError('refused', l10n.t('The ssh-agent refused the key (it may be locked or not accept this key type).'));
+      throw new AgentError(
+        'refused',
+        l10n.t('The ssh-agent refused the key (it may be locked or not accept this key type).'),
+      );
     }
     throw new AgentError('protocol', l10n.t('The ssh-agent gave an unexpected answer (message type {0}).', reply));
   } finally {
@@ -100,7 +103,9 @@ function request(socket: string, message: Buffer, timeoutMs: number): Promise<nu
       connection.destroy();
       reject(err);
     };
-    connection.setTimeout(timeoutMs, () => fail(new AgentError('timeout', l10n.t('The ssh-agent did not answer in time.'))));
+    connection.setTimeout(timeoutMs, () =>
+      fail(new AgentError('timeout', l10n.t('The ssh-agent did not answer in time.'))),
+    );
     connection.on('connect', () => connection.write(message));
     connection.on('error', (err: NodeJS.ErrnoException) => {
       const missing = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';

@@ -54,7 +54,11 @@ export function checkKeyPairName(name: string, microversion?: string): NameProbl
     const capitalised = `${what.charAt(0).toUpperCase()}${what.slice(1)}`;
     return {
       message: extended
-        ? l10n.t('{0} at position {1} is not allowed. Use letters, digits, spaces, "-", "_", "@" and ".".', capitalised, bad + 1)
+        ? l10n.t(
+            '{0} at position {1} is not allowed. Use letters, digits, spaces, "-", "_", "@" and ".".',
+            capitalised,
+            bad + 1,
+          )
         : l10n.t('{0} at position {1} is not allowed. Use letters, digits, spaces, "-" and "_".', capitalised, bad + 1),
       position: bad + 1,
     };
@@ -76,7 +80,9 @@ export function checkKeyPairName(name: string, microversion?: string): NameProbl
   }
 
   if (/^\.+$/.test(name)) {
-    return { message: l10n.t('"{0}" can\'t be used as a name because it can\'t be a file name. Add a letter or digit.', name) };
+    return {
+      message: l10n.t('"{0}" can\'t be used as a name because it can\'t be a file name. Add a letter or digit.', name),
+    };
   }
   return undefined;
 }

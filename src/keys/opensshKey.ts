@@ -151,7 +151,8 @@ export async function decryptPrivateKey(text: string, passphrase: string): Promi
   if (!trimmed.startsWith(BEGIN)) return readPrivateKey(trimmed);
   const parsed = parseOpenssh(trimmed);
   if (parsed.cipher === 'none') return readSection(parsed.section, 8, parsed.publicBlob);
-  if (passphrase === '') throw new PrivateKeyError('encrypted', l10n.t('The private key is protected by a passphrase.'));
+  if (passphrase === '')
+    throw new PrivateKeyError('encrypted', l10n.t('The private key is protected by a passphrase.'));
   const { salt, rounds } = parsed;
   if (salt === undefined || rounds === undefined || rounds < 1 || rounds > MAX_KDF_ROUNDS * 64) {
     throw new PrivateKeyError('damaged', l10n.t('The private key is damaged (key derivation options).'));
@@ -230,7 +231,10 @@ export function fromKeyObject(keyObject: KeyObject): Omit<SshPrivateKey, 'commen
 }
 
 function unsupportedType(type: string): PrivateKeyError {
-  return new PrivateKeyError('unsupported', l10n.t('The key type "{0}" is not supported. Use ed25519, RSA or ECDSA.', type));
+  return new PrivateKeyError(
+    'unsupported',
+    l10n.t('The key type "{0}" is not supported. Use ed25519, RSA or ECDSA.', type),
+  );
 }
 
 /** Validates the public half through the public-key parser (RSA size limits, curve points). */
@@ -326,7 +330,8 @@ function readSection(section: Buffer, blockSize: number, publicBlob: Buffer): Ss
     const keyObject = keyObjectFromFields(type, reader);
     const comment = reader.string().toString('utf8');
     const padding = reader.rest();
-    if (!padding.every((byte, i) => byte === i + 1) || padding.length >= blockSize) throw new WireError(l10n.t('bad padding'));
+    if (!padding.every((byte, i) => byte === i + 1) || padding.length >= blockSize)
+      throw new WireError(l10n.t('bad padding'));
     const key = fromKeyObject(keyObject);
     if (key.type !== type || !key.publicBlob.equals(publicBlob)) {
       throw new PrivateKeyError('damaged', l10n.t('The private key is damaged (its public key does not match).'));
@@ -373,7 +378,8 @@ function keyObjectFromFields(type: string, reader: SshReader): KeyObject {
     if (reader.text() !== spec.name) throw new WireError(l10n.t('the curve does not match the key type'));
     const point = reader.string();
     const d = reader.mpint();
-    if (point.length !== 1 + 2 * spec.size || point[0] !== 4 || d.length > spec.size) throw new WireError(l10n.t('bad EC key'));
+    if (point.length !== 1 + 2 * spec.size || point[0] !== 4 || d.length > spec.size)
+      throw new WireError(l10n.t('bad EC key'));
     const x = b64(point.subarray(1, 1 + spec.size));
     const y = b64(point.subarray(1 + spec.size));
     const jwk = { kty: 'EC', crv, x, y, d: b64(pad(d, spec.size)) };
@@ -427,7 +433,8 @@ function wire<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof WireError) throw new PrivateKeyError('damaged', l10n.t('The private key is damaged ({0}).', err.message));
+    if (err instanceof WireError)
+      throw new PrivateKeyError('damaged', l10n.t('The private key is damaged ({0}).', err.message));
     throw err;
   }
 }

@@ -49,7 +49,10 @@ export function checkPrivateKey(text: string, publicKey: PublicKeyInfo): string 
   const [, label, body, endLabel] = armor ?? [];
   if (label === undefined || body === undefined || label !== endLabel) throw notAKey();
   if (label === 'ENCRYPTED PRIVATE KEY' || /^Proc-Type:.*ENCRYPTED/m.test(body)) {
-    throw new PrivateKeyError('encrypted', l10n.t('The private key is encrypted with a passphrase that is not known here.'));
+    throw new PrivateKeyError(
+      'encrypted',
+      l10n.t('The private key is encrypted with a passphrase that is not known here.'),
+    );
   }
   if (!LABELS.has(label) || !/^[A-Za-z0-9+/=\n]+$/.test(body)) throw notAKey();
 
@@ -79,9 +82,13 @@ function fromOpenSsh(data: Buffer): KeyObject {
     outer.text(); // kdf
     outer.string(); // kdf options
     if (cipher !== 'none') {
-      throw new PrivateKeyError('encrypted', l10n.t('The private key is encrypted with a passphrase that is not known here.'));
+      throw new PrivateKeyError(
+        'encrypted',
+        l10n.t('The private key is encrypted with a passphrase that is not known here.'),
+      );
     }
-    if (outer.uint32() !== 1) throw new PrivateKeyError('unsupported', l10n.t('The private key file holds more than one key.'));
+    if (outer.uint32() !== 1)
+      throw new PrivateKeyError('unsupported', l10n.t('The private key file holds more than one key.'));
     outer.string(); // public key blob (the one derived from the private part is what counts)
     const inner = new SshReader(outer.string());
     outer.end();

@@ -69,7 +69,8 @@ export function parsePublicKey(text: string, source: PublicKeySource = 'user'): 
   const trimmed = source === 'server' ? text.replace(/\n$/, '') : text.replace(/^\uFEFF/, '').trim();
   if (trimmed.trim() === '') throw new PublicKeyError(l10n.t('The public key is empty.'));
   rejectOtherFormats(trimmed);
-  if (/[\r\n]/.test(trimmed)) throw new PublicKeyError(l10n.t('Expected one public key on a single line, but the text has several lines.'));
+  if (/[\r\n]/.test(trimmed))
+    throw new PublicKeyError(l10n.t('Expected one public key on a single line, but the text has several lines.'));
   if (FORBIDDEN_CHAR.test(trimmed)) {
     throw new PublicKeyError(l10n.t('The public key holds control characters (such as NUL, escape or bidi controls).'));
   }
@@ -152,7 +153,11 @@ function readRsa(reader: SshReader): number {
   const bits = bitLength(n);
   if (bits < MIN_RSA_BITS) {
     throw new PublicKeyError(
-      l10n.t('The RSA key has only {0} bits; at least {1} are required (3072 or more recommended).', bits, MIN_RSA_BITS),
+      l10n.t(
+        'The RSA key has only {0} bits; at least {1} are required (3072 or more recommended).',
+        bits,
+        MIN_RSA_BITS,
+      ),
     );
   }
   if (bits > MAX_RSA_BITS)

@@ -123,7 +123,11 @@ export function guessLoginUser(hints: ImageHints | undefined, options: GuessOpti
   const idUser = fromId === undefined ? undefined : DISTRO_USERS[fromId];
   if (fromId && idUser) {
     const user = idUser;
-    return { user, source: 'os_distro', reason: l10n.t("from the image's os_distro: {0}", shown(hints?.osDistro ?? fromId)) };
+    return {
+      user,
+      source: 'os_distro',
+      reason: l10n.t("from the image's os_distro: {0}", shown(hints?.osDistro ?? fromId)),
+    };
   }
   const fromName = distroFromName(hints?.name);
   const nameUser = fromName === undefined ? undefined : DISTRO_USERS[fromName];

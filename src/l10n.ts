@@ -8,9 +8,25 @@
 /** `undefined` prints as in a template literal (the wording it replaced). */
 export type Arg = string | number | boolean | undefined;
 
+/** Looks up a message in a string bundle, as VS Code does for the display language. */
+export type Translator = (message: string) => string;
+
+let translator: Translator | undefined;
+
+/**
+ * Test seam: from now on `t` looks every message up with `translate` before it fills the
+ * placeholders, as `vscode.l10n.t` does with the bundle of the display language (unit tests
+ * install the pseudo-locale bundle to prove the core's messages go through `t`). `undefined`
+ * restores English. Nothing in src/ calls it; the bundle's `t` (src/l10nVscode.ts) has no seam.
+ */
+export function setTranslator(translate: Translator | undefined): void {
+  translator = translate;
+}
+
 /** Fills `{0}`, `{1}`… with `args`; what `vscode.l10n.t` does in English. */
 export function t(message: string, ...args: Arg[]): string {
-  return message.replace(/\{(\d+)\}/g, (whole, index: string) => {
+  const text = translator ? translator(message) : message;
+  return text.replace(/\{(\d+)\}/g, (whole, index: string) => {
     const position = Number(index);
     return position < args.length ? String(args[position]) : whole;
   });

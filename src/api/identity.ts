@@ -7,6 +7,7 @@ import { ApiError } from './errors';
 import { redactText } from './redact';
 import { HttpClient, HttpResponse } from './http';
 import { UserSafeError } from './userSafe';
+import * as l10n from '../l10n';
 
 export const RACKSPACE_US_IDENTITY = 'https://identity.api.rackspacecloud.com/v2.0';
 export const RACKSPACE_UK_IDENTITY = 'https://lon.identity.api.rackspacecloud.com/v2.0';
@@ -111,32 +112,40 @@ async function rackspace(http: HttpClient, creds: RackspaceCredentials, signal?:
     if (!usesKey && /^\s*OS-MF\b/i.test(headerOf(res, 'www-authenticate') ?? '')) {
       throw fail(
         'mfa-required',
-        'This Rackspace account uses multi-factor authentication, which password sign-in here does not support. ' +
-          'Sign in with your API key instead (Cloud Control Panel → Account Settings → API Key).',
+        l10n.t(
+          'This Rackspace account uses multi-factor authentication, which password sign-in here does not support. Sign in with your API key instead (Cloud Control Panel → Account Settings → API Key).',
+        ),
       );
     }
-    throw fail('bad-credentials', `Rackspace did not accept the username or ${usesKey ? 'API key' : 'password'}.`);
+    throw fail(
+      'bad-credentials',
+      usesKey
+        ? l10n.t('Rackspace did not accept the username or API key.')
+        : l10n.t('Rackspace did not accept the username or password.'),
+    );
   }
-  if (res.status === 403) throw fail('disabled', 'Rackspace refused the sign-in: this user is disabled.');
+  if (res.status === 403) throw fail('disabled', l10n.t('Rackspace refused the sign-in: this user is disabled.'));
 
   const access = obj(obj(res.body)?.access);
   const token = obj(access?.token);
   const user = obj(access?.user);
   if (!access || typeof token?.id !== 'string' || token.id === '') {
-    throw fail('bad-response', 'Rackspace Identity answered without a token.');
+    throw fail('bad-response', l10n.t('Rackspace Identity answered without a token.'));
   }
   const catalog = Array.isArray(access.serviceCatalog) ? access.serviceCatalog : [];
   const servers = catalog.map(obj).find((s) => s?.name === RACKSPACE_COMPUTE);
   const regions = collectRegions(servers?.endpoints, (e) => ({ region: e.region, url: e.publicURL }));
   if (regions.length === 0) {
-    throw fail('no-compute', 'This Rackspace account has no Cloud Servers endpoint in its service catalog.');
+    throw fail('no-compute', l10n.t('This Rackspace account has no Cloud Servers endpoint in its service catalog.'));
   }
   const userName = str(user?.name) ?? creds.username;
   const tenant = str(obj(token.tenant)?.id);
   return {
     token: token.id,
     expiresAt: expiry(token.expires),
-    accountLabel: `${userName} (Rackspace${tenant ? `, tenant ${tenant}` : ''})`,
+    accountLabel: tenant
+      ? l10n.t('{0} (Rackspace, tenant {1})', userName, tenant)
+      : l10n.t('{0} (Rackspace)', userName),
     defaultRegion: defaultRegion(regions, str(user?.['RAX-AUTH:defaultRegion'])),
     regions,
   };
@@ -165,13 +174,17 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
     throw fail(
       'bad-credentials',
       usesAppCred
-        ? 'OpenStack did not accept the application credential (ID or secret); it may have expired or been deleted.'
-        : 'OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.',
+        ? l10n.t(
+            'OpenStack did not accept the application credential (ID or secret); it may have expired or been deleted.',
+          )
+        : l10n.t(
+            'OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.',
+          ),
     );
   }
   const token = obj(obj(res.body)?.token);
   const id = headerOf(res, 'x-subject-token');
-  if (!token || !id) throw fail('bad-response', 'OpenStack Identity answered without a token.');
+  if (!token || !id) throw fail('bad-response', l10n.t('OpenStack Identity answered without a token.'));
 
   const endpoints = (Array.isArray(token.catalog) ? token.catalog : [])
     .map(obj)
@@ -180,7 +193,10 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
     .filter((e) => obj(e)?.interface === 'public');
   const regions = collectRegions(endpoints, (e) => ({ region: e.region ?? e.region_id ?? 'default', url: e.url }));
   if (regions.length === 0) {
-    throw fail('no-compute', 'This OpenStack project has no public Compute (Nova) endpoint in its service catalog.');
+    throw fail(
+      'no-compute',
+      l10n.t('This OpenStack project has no public Compute (Nova) endpoint in its service catalog.'),
+    );
   }
   const userName = str(obj(token.user)?.name) ?? (usesAppCred ? undefined : creds.username);
   const project = str(obj(token.project)?.name) ?? (usesAppCred ? undefined : creds.project);
@@ -188,7 +204,9 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
   return {
     token: id,
     expiresAt: expiry(token.expires_at),
-    accountLabel: `${userName ?? 'application credential'} (OpenStack ${host}${project ? `, project ${project}` : ''})`,
+    accountLabel: project
+      ? l10n.t('{0} (OpenStack {1}, project {2})', userName ?? l10n.t('application credential'), host, project)
+      : l10n.t('{0} (OpenStack {1})', userName ?? l10n.t('application credential'), host),
     defaultRegion: defaultRegion(regions),
     regions,
   };
@@ -207,7 +225,7 @@ async function post(
   } catch (err) {
     // A 2xx that is not JSON: say so in the sign-in's words.
     if (err instanceof ApiError && err.kind === 'bad-response' && err.status !== undefined && err.status < 300) {
-      throw new AuthError('bad-response', `The identity service at ${err.url} did not answer with JSON.`);
+      throw new AuthError('bad-response', l10n.t('The identity service at {0} did not answer with JSON.', err.url));
     }
     throw err;
   }

@@ -7,6 +7,7 @@ import type { TokenSource } from './compute';
 import { ApiError, redactUrl } from './errors';
 import { HttpClient } from './http';
 import { AuthError, Credentials, Session, authenticate, tokensUrl } from './identity';
+import * as l10n from '../l10n';
 
 export interface TokenManagerOptions {
   http: HttpClient;
@@ -93,10 +94,13 @@ export class TokenManager implements TokenSource {
           // unknown and may quote what it was reading.
           throw new AuthError(
             'storage-unavailable',
-            "Your sign-in could not be read from VS Code's secret storage (the system keychain). Unlock the keychain and try again, or sign in again.",
+            l10n.t(
+              "Your sign-in could not be read from VS Code's secret storage (the system keychain). Unlock the keychain and try again, or sign in again.",
+            ),
           );
         }
-        if (!creds) throw new AuthError('signed-out', 'Not signed in. Sign in to Rackspace or OpenStack first.');
+        if (!creds)
+          throw new AuthError('signed-out', l10n.t('Not signed in. Sign in to Rackspace or OpenStack first.'));
         job.url = redactUrl(tokensUrl(creds));
         // Shared by every waiter, so no one caller's signal may cancel it; HttpClient's timeouts bound it.
         const session = await authenticate(http, creds);

@@ -12,6 +12,7 @@ import { keyFileName } from '../keys/names';
 import { checkTargets, KeyFileError, removeKeyFiles, saveKeyPair } from '../keys/keyFiles';
 import { checkPrivateKey, PrivateKeyError } from '../keys/privateKey';
 import { parsePublicKey, PublicKeyError, PublicKeyInfo } from '../keys/publicKey';
+import * as l10n from '../l10n';
 
 /** Where the key is generated: by the server (answer holds the private key) or here. */
 export type KeyGeneration = 'server' | 'local';
@@ -212,7 +213,7 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
     privateKey = serverPrivateKey(created.privateKey as string, info);
   } catch (err) {
     const problem =
-      err instanceof ServerKeyError ? err : new ServerKeyError('private-key', 'The key could not be checked.');
+      err instanceof ServerKeyError ? err : new ServerKeyError('private-key', l10n.t('The key could not be checked.'));
     o.log?.(`the answer for "${o.name}" is not usable (${problem.problem}); deleting the pair`);
     throw new CreateAbandonedError(o.name, problem, (await deleteQuietly(o)) ? 'deleted' : 'unknown');
   }
@@ -361,7 +362,7 @@ function compareFingerprint(publicKey: string, server: string): CreateKeyPairRes
   try {
     computed = md5Fingerprint(publicKey);
   } catch {
-    computed = '(unreadable public key)';
+    computed = l10n.t('(unreadable public key)');
   }
   return computed === server.toLowerCase() ? undefined : { server, computed };
 }

@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { AuthorizedKeysError, addAuthorizedKey, authorizedKeyLine, removeAuthorizedKey } from '../keys/authorizedKeys';
 import { UserSafeError } from '../api/userSafe';
+import * as l10n from '../l10n';
 
 /** Where to log in. */
 export interface SshTarget {
@@ -66,11 +67,11 @@ const MAX_FILE_BYTES = 1024 * 1024;
 
 /** The `ssh` arguments (before the remote command) for `target` with only `identityFile`. */
 export function sshArguments(target: SshTarget, identityFile: string, timeoutSeconds = 30): string[] {
-  checkWord('host', target.host);
-  checkWord('user', target.user);
+  checkWord(target.host, (shown) => l10n.t('Invalid host "{0}".', shown));
+  checkWord(target.user, (shown) => l10n.t('Invalid user "{0}".', shown));
   const port = target.port ?? 22;
   if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new RemoteKeyError('unreachable', `Invalid port ${port}.`);
+    throw new RemoteKeyError('unreachable', l10n.t('Invalid port {0}.', port));
   const args = [
     '-F',
     target.configFile ?? '/dev/null',
@@ -108,10 +109,10 @@ export function sshArguments(target: SshTarget, identityFile: string, timeoutSec
   return args;
 }
 
-function checkWord(label: string, value: string): void {
+function checkWord(value: string, message: (shown: string) => string): void {
   // eslint-disable-next-line no-control-regex
   if (value === '' || value.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(value)) {
-    throw new RemoteKeyError('unreachable', `Invalid ${label} "${value.replace(/[^\x20-\x7e]/g, '?')}".`);
+    throw new RemoteKeyError('unreachable', message(value.replace(/[^\x20-\x7e]/g, '?')));
   }
 }
 
@@ -146,7 +147,7 @@ function runSsh(args: string[], input: Buffer, opts: SshRunOptions): Promise<Ssh
     child.stdin.on('error', () => undefined); // the remote side may close early; status tells
     child.on('error', (e) => {
       clearTimeout(timer);
-      reject(new RemoteKeyError('remote-error', `Could not run ssh: ${e.message}`));
+      reject(new RemoteKeyError('remote-error', l10n.t('Could not run ssh: {0}', e.message)));
     });
     child.on('close', (status) => {
       clearTimeout(timer);
@@ -170,32 +171,33 @@ export function classifySshFailure(
     .join(' ');
   const fail = (kind: RemoteFailureKind, message: string) => ({ ok: false as const, kind, message });
   if (timedOut || /Connection timed out|Operation timed out|timed out during banner exchange/.test(text)) {
-    return fail('timeout', `No answer in time${last ? ` (${last})` : ''}.`);
+    return fail('timeout', last ? l10n.t('No answer in time ({0}).', last) : l10n.t('No answer in time.'));
   }
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(text)) {
-    return fail('host-key-mismatch', "The server's host key does not match the known host key.");
+    return fail('host-key-mismatch', l10n.t("The server's host key does not match the known host key."));
   }
   if (/No \S+ host key is known|Host key verification failed/.test(text)) {
-    return fail('host-key-unknown', "The server's host key is not known, and strict host key checking is on.");
+    return fail('host-key-unknown', l10n.t("The server's host key is not known, and strict host key checking is on."));
   }
   if (
     /Identity file .* not accessible|Load key .*: (?:No such file|Permission denied|incorrect passphrase|error in libcrypto|invalid format)|UNPROTECTED PRIVATE KEY FILE|no such identity/i.test(
       text,
     )
   ) {
-    return fail('identity-unusable', `The private key file can't be used: ${last}`);
+    return fail('identity-unusable', l10n.t("The private key file can't be used: {0}", last));
   }
   if (/Permission denied \(|Too many authentication failures|No more authentication methods/.test(text)) {
-    return fail('auth-refused', 'The server refused the key.');
+    return fail('auth-refused', l10n.t('The server refused the key.'));
   }
   if (
     /Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Connection closed by|Connection reset/.test(
       text,
     )
   ) {
-    return fail('unreachable', `Could not connect: ${last}`);
+    return fail('unreachable', l10n.t('Could not connect: {0}', last));
   }
-  return fail('remote-error', `ssh exited with ${status ?? 'a signal'}${last ? `: ${last}` : ''}`);
+  const exit = status === null ? l10n.t('ssh exited with a signal') : l10n.t('ssh exited with {0}', status);
+  return fail('remote-error', last ? l10n.t('{0}: {1}', exit, last) : exit);
 }
 
 /**
@@ -271,12 +273,15 @@ async function readRemote(target: SshTarget, identityFile: string, opts: SshRunO
   if (head === 'absent') return { state: 'absent', text: '' };
   const m = /^present (\d+) (\d+)$/.exec(head);
   if (!m)
-    throw new RemoteKeyError('remote-error', 'The server gave an unexpected answer while reading authorized_keys.');
+    throw new RemoteKeyError(
+      'remote-error',
+      l10n.t('The server gave an unexpected answer while reading authorized_keys.'),
+    );
   if (Number(m[2]) > MAX_FILE_BYTES)
-    throw new RemoteKeyError('unsupported-file', 'authorized_keys is larger than 1 MiB.');
+    throw new RemoteKeyError('unsupported-file', l10n.t('authorized_keys is larger than 1 MiB.'));
   const text = all.slice(nl + 1);
   if (text.length !== Number(m[2]))
-    throw new RemoteKeyError('file-changed', 'authorized_keys changed while it was read.');
+    throw new RemoteKeyError('file-changed', l10n.t('authorized_keys changed while it was read.'));
   return { state: `${m[1]} ${m[2]}`, text };
 }
 
@@ -306,7 +311,12 @@ function remoteFailure(run: SshRun): RemoteKeyError {
       .slice(-1)[0] ?? '';
   const kind: RemoteFailureKind =
     run.status === 21 ? 'unsupported-file' : run.status === 23 ? 'file-changed' : 'remote-error';
-  return new RemoteKeyError(kind, `The server could not update authorized_keys${detail ? `: ${detail}` : ''}.`);
+  return new RemoteKeyError(
+    kind,
+    detail
+      ? l10n.t('The server could not update authorized_keys: {0}.', detail)
+      : l10n.t('The server could not update authorized_keys.'),
+  );
 }
 
 function keyLine(publicKey: string): { key: string; line: string } {
@@ -389,7 +399,7 @@ export async function rotateOnServer(
   };
   try {
     if (keyLine(keys.oldPublicKey).key === keyLine(keys.newPublicKey).key) {
-      throw new RemoteKeyError('same-key', 'The new key is the same as the old key.');
+      throw new RemoteKeyError('same-key', l10n.t('The new key is the same as the old key.'));
     }
     await installPublicKey(target, keys.oldIdentityFile, keys.newPublicKey, opts);
     result.installed = true;

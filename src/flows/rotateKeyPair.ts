@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { KeyFileError, removeKeyFiles, saveFileExclusive, toKeyFileError } from '../keys/keyFiles';
 import { RetargetedEntry, retargetIdentityFile } from '../keys/sshConfig';
 import { RemoteFailureKind, ServerRotationResult, SshRunOptions, SshTarget, rotateOnServer } from './remoteKeys';
+import * as l10n from '../l10n';
 
 /** The pair being replaced. */
 export interface OldKeyPair {
@@ -155,14 +156,14 @@ export async function retargetConfigFile(
  */
 export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyPairResult | undefined> {
   const say = (message: string): void => o.progress?.(message);
-  say(`Creating the new key pair…`);
+  say(l10n.t('Creating the new key pair…'));
   const newPair = await o.createNewPair();
   if (!newPair) return undefined;
 
   const configChanges: ConfigChange[] = [];
   const configFailures: ConfigFailure[] = [];
   for (const configPath of o.configPaths) {
-    say(`Updating ${configPath}…`);
+    say(l10n.t('Updating {0}…', configPath));
     try {
       const change = await retargetConfigFile(
         configPath,
@@ -178,7 +179,7 @@ export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyP
 
   const servers: ServerSummary[] = [];
   for (const server of o.servers) {
-    say(`Updating server ${server.name}…`);
+    say(l10n.t('Updating server {0}…', server.name));
     const result = await rotateOnServer(
       server.target,
       {
@@ -197,7 +198,7 @@ export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyP
   const result: RotateKeyPairResult = { ...summary, decision, oldPairDeleted: false, oldFilesDeleted: false };
   if (decision === 'keep') return result;
   try {
-    say(`Deleting the old key pair…`);
+    say(l10n.t('Deleting the old key pair…'));
     result.oldPairDeleted = await o.deleteOldPairOnServer(o.oldPair.name);
   } catch (err) {
     // The old pair stays, so its private key file must stay too.

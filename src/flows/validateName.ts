@@ -4,6 +4,7 @@
  * loaded once when the input opens, so a keystroke costs no request and no file access.
  */
 import { checkKeyPairName, describeKeyFileProblem, foldFileName, keyFileName, keyFileProblem } from '../keys/names';
+import * as l10n from '../l10n';
 
 /** Longest file name most file systems take (ext4, APFS, NTFS: 255). */
 const MAX_FILE_NAME_BYTES = 255;
@@ -31,16 +32,28 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
   const problem = checkKeyPairName(name, ctx.microversion);
   if (problem) return { severity: 'error', message: problem.message };
   if (ctx.taken?.has(name)) {
-    return { severity: 'error', message: `A key pair named "${name}" already exists in this account.` };
+    return { severity: 'error', message: l10n.t('A key pair named "{0}" already exists in this account.', name) };
   }
-  let where = 'The public key is sent under this name; no file is written.';
+  let where = l10n.t('The public key is sent under this name; no file is written.');
   if (ctx.directoryShown !== undefined) {
     const file = keyFileName(name);
     const over = Buffer.byteLength(`${file}.pub`) - MAX_FILE_NAME_BYTES;
     if (over > 0) {
       return {
         severity: 'error',
-        message: `The key file ${file}.pub would be ${over} byte${over === 1 ? '' : 's'} too long for a file name (at most ${MAX_FILE_NAME_BYTES}). Use a shorter name.`,
+        message:
+          over === 1
+            ? l10n.t(
+                'The key file {0}.pub would be 1 byte too long for a file name (at most {1}). Use a shorter name.',
+                file,
+                MAX_FILE_NAME_BYTES,
+              )
+            : l10n.t(
+                'The key file {0}.pub would be {1} bytes too long for a file name (at most {2}). Use a shorter name.',
+                file,
+                over,
+                MAX_FILE_NAME_BYTES,
+              ),
       };
     }
     const problem = keyFileProblem(file);
@@ -48,21 +61,33 @@ export function validateName(name: string, ctx: NameContext): NameVerdict {
     for (const f of [file, `${file}.pub`]) {
       const existing = ctx.files.has(f) ? f : findFolded(ctx.files, f);
       if (existing !== undefined) {
-        const sameFile = existing === f ? '' : ` (${existing} and ${f} are the same file on macOS and Windows)`;
         return {
           severity: 'error',
           message:
-            `${ctx.directoryShown}/${existing} already exists${sameFile}. ` +
-            'Choose another name (existing files are never overwritten).',
+            existing === f
+              ? l10n.t(
+                  '{0}/{1} already exists. Choose another name (existing files are never overwritten).',
+                  ctx.directoryShown,
+                  existing,
+                )
+              : l10n.t(
+                  '{0}/{1} already exists ({1} and {2} are the same file on macOS and Windows). Choose another name (existing files are never overwritten).',
+                  ctx.directoryShown,
+                  existing,
+                  f,
+                ),
         };
       }
     }
-    where = `Saves ${ctx.directoryShown}/${file} and ${file}.pub.`;
+    where = l10n.t('Saves {0}/{1} and {1}.pub.', ctx.directoryShown, file);
   }
   if (ctx.takenLower?.has(name.toLowerCase())) {
     return {
       severity: 'warning',
-      message: `A key pair with this name in different case exists; some clouds treat names case-insensitively. ${where}`,
+      message: l10n.t(
+        'A key pair with this name in different case exists; some clouds treat names case-insensitively. {0}',
+        where,
+      ),
     };
   }
   return { severity: 'info', message: where };

@@ -12,6 +12,7 @@ import { sha256Fingerprint } from './fingerprint';
 import { SshPrivateKey, decryptPrivateKey } from './opensshKey';
 import { encodeString, encodeUint32 } from './sshWire';
 import { UserSafeError } from '../api/userSafe';
+import * as l10n from '../l10n';
 
 /** Kind of an {@link AgentError}. */
 export type AgentErrorCode = 'no-agent' | 'refused' | 'protocol' | 'timeout';
@@ -59,7 +60,7 @@ const MAX_REPLY = 256 * 1024;
  */
 export async function addToAgent(privateKey: string | SshPrivateKey, options: AddToAgentOptions): Promise<string> {
   const { socket, lifetimeSeconds } = options;
-  if (!socket) throw new AgentError('no-agent', 'No ssh-agent is running (SSH_AUTH_SOCK is not set).');
+  if (!socket) throw new AgentError('no-agent', l10n.t('No ssh-agent is running (SSH_AUTH_SOCK is not set).'));
   const validLifetime = Number.isInteger(lifetimeSeconds) && lifetimeSeconds! > 0 && lifetimeSeconds! < 2 ** 32;
   if (lifetimeSeconds !== undefined && !validLifetime) {
     throw new RangeError('The agent lifetime must be a positive whole number of seconds.');
@@ -81,9 +82,12 @@ export async function addToAgent(privateKey: string | SshPrivateKey, options: Ad
     const reply = await request(socket, message, options.timeoutMs ?? 10_000);
     if (reply === SUCCESS) return sha256Fingerprint(key.publicBlob);
     if (FAILURES.has(reply)) {
-      throw new AgentError('refused', 'The ssh-agent refused the key (it may be locked or not accept this key type).');
+      throw new AgentError(
+        'refused',
+        l10n.t('The ssh-agent refused the key (it may be locked or not accept this key type).'),
+      );
     }
-    throw new AgentError('protocol', `The ssh-agent gave an unexpected answer (message type ${reply}).`);
+    throw new AgentError('protocol', l10n.t('The ssh-agent gave an unexpected answer (message type {0}).', reply));
   } finally {
     message.fill(0);
   }
@@ -99,12 +103,16 @@ function request(socket: string, message: Buffer, timeoutMs: number): Promise<nu
       connection.destroy();
       reject(err);
     };
-    connection.setTimeout(timeoutMs, () => fail(new AgentError('timeout', 'The ssh-agent did not answer in time.')));
+    connection.setTimeout(timeoutMs, () =>
+      fail(new AgentError('timeout', l10n.t('The ssh-agent did not answer in time.'))),
+    );
     connection.on('connect', () => connection.write(message));
     connection.on('error', (err: NodeJS.ErrnoException) => {
       const missing = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
-      const text = missing ? 'is not running' : `can't be reached (${err.code ?? 'error'})`;
-      fail(new AgentError('no-agent', `The ssh-agent at ${socket} ${text}.`));
+      const text = missing
+        ? l10n.t('The ssh-agent at {0} is not running.', socket)
+        : l10n.t("The ssh-agent at {0} can't be reached ({1}).", socket, err.code ?? 'error');
+      fail(new AgentError('no-agent', text));
     });
     connection.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
@@ -113,13 +121,13 @@ function request(socket: string, message: Buffer, timeoutMs: number): Promise<nu
       if (data.length < 4) return;
       const length = data.readUInt32BE(0);
       if (length < 1 || length > MAX_REPLY || received > 4 + MAX_REPLY) {
-        fail(new AgentError('protocol', 'The ssh-agent gave a malformed answer.'));
+        fail(new AgentError('protocol', l10n.t('The ssh-agent gave a malformed answer.')));
       } else if (data.length >= 4 + length) {
         connection.destroy();
         resolve(data.readUInt8(4));
       }
     });
-    const closed = 'The ssh-agent closed the connection without an answer.';
+    const closed = l10n.t('The ssh-agent closed the connection without an answer.');
     connection.on('end', () => fail(new AgentError('protocol', closed)));
   });
 }

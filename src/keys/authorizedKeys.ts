@@ -8,6 +8,7 @@
  */
 import { PublicKeyError, parsePublicKey } from './publicKey';
 import { UserSafeError } from '../api/userSafe';
+import * as l10n from '../l10n';
 
 /** A key that can't go into authorized_keys; `message` is meant for the user. */
 export class AuthorizedKeysError extends UserSafeError {
@@ -96,7 +97,7 @@ export function authorizedKeyLine(publicKey: string): { key: string; line: strin
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(info.comment)) {
-    throw new AuthorizedKeysError("The public key's comment contains control characters.");
+    throw new AuthorizedKeysError(l10n.t("The public key's comment contains control characters."));
   }
   return { key: `${info.type} ${info.blob.toString('base64')}`, line: info.line };
 }

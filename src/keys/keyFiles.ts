@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { redactText } from '../api/redact';
 import { describeKeyFileProblem, isPlainFileName, keyFileProblem } from './names';
 import { UserSafeError } from '../api/userSafe';
+import * as l10n from '../l10n';
 
 /** Kind of a {@link KeyFileError}. */
 export type KeyFileErrorCode = 'exists' | 'not-directory' | 'permission' | 'no-space' | 'read-only' | 'io';
@@ -82,18 +83,20 @@ function keyFileMessage(code: KeyFileErrorCode, filePath: string, cause: unknown
   const shown = displayPath(filePath);
   switch (code) {
     case 'exists':
-      return `${shown} already exists; it was not overwritten.`;
+      return l10n.t('{0} already exists; it was not overwritten.', shown);
     case 'not-directory':
-      return `${shown} is not a folder.`;
+      return l10n.t('{0} is not a folder.', shown);
     case 'permission':
-      return `No permission to write ${shown}.`;
+      return l10n.t('No permission to write {0}.', shown);
     case 'no-space':
-      return `Not enough disk space (or quota) to save ${shown}.`;
+      return l10n.t('Not enough disk space (or quota) to save {0}.', shown);
     case 'read-only':
-      return `Can't save ${shown}: the file system is read-only.`;
+      return l10n.t("Can't save {0}: the file system is read-only.", shown);
     case 'io':
-      if (errnoCode(cause) === 'ENAMETOOLONG') return `Can't save ${shown}: the file name is too long.`;
-      return `Couldn't save ${shown}${cause instanceof Error ? `: ${cause.message}` : '.'}`;
+      if (errnoCode(cause) === 'ENAMETOOLONG') return l10n.t("Can't save {0}: the file name is too long.", shown);
+      return cause instanceof Error
+        ? l10n.t("Couldn't save {0}: {1}", shown, cause.message)
+        : l10n.t("Couldn't save {0}.", shown);
   }
 }
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { md5Fingerprint } from './fingerprint';
 import { checkKeyPairName } from './names';
 import { parsePublicKey, PublicKeyError, PublicKeyInfo } from './publicKey';
+import * as l10n from '../l10n';
 
 /** A public key file is a line of at most a few KB; anything much bigger is not one. */
 export const MAX_PUBLIC_KEY_FILE_BYTES = 64 * 1024;
@@ -97,10 +98,14 @@ export async function readPublicKeyFile(file: string): Promise<string> {
   const handle = await fs.open(file, 'r');
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new PublicKeyError(`${path.basename(file)} is not a file.`);
+    if (!stat.isFile()) throw new PublicKeyError(l10n.t('{0} is not a file.', path.basename(file)));
     if (stat.size > MAX_PUBLIC_KEY_FILE_BYTES) {
       throw new PublicKeyError(
-        `${path.basename(file)} is ${Math.round(stat.size / 1024)} KB: too large to be an OpenSSH public key.`,
+        l10n.t(
+          '{0} is {1} KB: too large to be an OpenSSH public key.',
+          path.basename(file),
+          Math.round(stat.size / 1024),
+        ),
       );
     }
     return await handle.readFile({ encoding: 'utf8' });

@@ -8,6 +8,7 @@
  * name is also the local file name of the key (see {@link keyFileName}).
  */
 import { compareVersions } from '../api/compute';
+import * as l10n from '../l10n';
 
 /** Why a name is not acceptable; `position` is 1-based, in code points, when a character is at fault. */
 export interface NameProblem {
@@ -31,17 +32,17 @@ const EXTENDED_CHARS = /^[A-Za-z0-9 _@.-]$/;
  * disallowed character (the first one) → too long → only dots.
  */
 export function checkKeyPairName(name: string, microversion?: string): NameProblem | undefined {
-  if (name.length === 0) return { message: 'Enter a name.' };
-  if (name.trim().length === 0) return { message: "The name can't be only spaces." };
+  if (name.length === 0) return { message: l10n.t('Enter a name.') };
+  if (name.trim().length === 0) return { message: l10n.t("The name can't be only spaces.") };
 
   const chars = Array.from(name);
   const first = chars[0] ?? '';
   if (/\s/.test(first)) {
-    return { message: `The name can't start with ${describeChar(first)}.`, position: 1 };
+    return { message: l10n.t("The name can't start with {0}.", describeChar(first)), position: 1 };
   }
   const last = chars.at(-1) ?? '';
   if (/\s/.test(last)) {
-    return { message: `The name can't end with ${describeChar(last)}.`, position: chars.length };
+    return { message: l10n.t("The name can't end with {0}.", describeChar(last)), position: chars.length };
   }
 
   const extended = allowsExtendedNames(microversion);
@@ -50,9 +51,15 @@ export function checkKeyPairName(name: string, microversion?: string): NameProbl
   const badChar = chars[bad];
   if (badChar !== undefined) {
     const what = describeChar(badChar);
-    const list = extended ? 'spaces, "-", "_", "@" and "."' : 'spaces, "-" and "_"';
+    const capitalised = `${what.charAt(0).toUpperCase()}${what.slice(1)}`;
     return {
-      message: `${what.charAt(0).toUpperCase()}${what.slice(1)} at position ${bad + 1} is not allowed. Use letters, digits, ${list}.`,
+      message: extended
+        ? l10n.t(
+            '{0} at position {1} is not allowed. Use letters, digits, spaces, "-", "_", "@" and ".".',
+            capitalised,
+            bad + 1,
+          )
+        : l10n.t('{0} at position {1} is not allowed. Use letters, digits, spaces, "-" and "_".', capitalised, bad + 1),
       position: bad + 1,
     };
   }
@@ -60,12 +67,22 @@ export function checkKeyPairName(name: string, microversion?: string): NameProbl
   if (chars.length > MAX_KEY_PAIR_NAME_LENGTH) {
     const over = chars.length - MAX_KEY_PAIR_NAME_LENGTH;
     return {
-      message: `The name is ${over} character${over === 1 ? '' : 's'} too long (${chars.length} of at most ${MAX_KEY_PAIR_NAME_LENGTH}).`,
+      message:
+        over === 1
+          ? l10n.t('The name is 1 character too long ({0} of at most {1}).', chars.length, MAX_KEY_PAIR_NAME_LENGTH)
+          : l10n.t(
+              'The name is {0} characters too long ({1} of at most {2}).',
+              over,
+              chars.length,
+              MAX_KEY_PAIR_NAME_LENGTH,
+            ),
     };
   }
 
   if (/^\.+$/.test(name)) {
-    return { message: `"${name}" can't be used as a name because it can't be a file name. Add a letter or digit.` };
+    return {
+      message: l10n.t('"{0}" can\'t be used as a name because it can\'t be a file name. Add a letter or digit.', name),
+    };
   }
   return undefined;
 }
@@ -89,16 +106,16 @@ export function keyFileName(name: string): string {
  * Files of the SSH folder that OpenSSH's client or sshd read by name, with what they are
  * for. A key saved under one of these names would break ssh or change who may log in.
  */
-const OPENSSH_FILES: ReadonlyMap<string, string> = new Map([
-  ['config', 'saving a key there would break ssh'],
-  ['authorized_keys', 'sshd reads it to decide who may log in to this account'],
-  ['authorized_keys2', 'sshd reads it to decide who may log in to this account'],
-  ['known_hosts', "ssh checks servers' host keys against it"],
-  ['known_hosts2', "ssh checks servers' host keys against it"],
-  ['known_hosts.old', 'ssh-keygen keeps the previous known_hosts there'],
-  ['rc', 'sshd runs it at every login'],
-  ['environment', 'sshd reads it at every login'],
-  ['agent.sock', "it is the usual place of the ssh agent's socket"],
+const OPENSSH_FILES: ReadonlyMap<string, () => string> = new Map([
+  ['config', () => l10n.t('saving a key there would break ssh')],
+  ['authorized_keys', () => l10n.t('sshd reads it to decide who may log in to this account')],
+  ['authorized_keys2', () => l10n.t('sshd reads it to decide who may log in to this account')],
+  ['known_hosts', () => l10n.t("ssh checks servers' host keys against it")],
+  ['known_hosts2', () => l10n.t("ssh checks servers' host keys against it")],
+  ['known_hosts.old', () => l10n.t('ssh-keygen keeps the previous known_hosts there')],
+  ['rc', () => l10n.t('sshd runs it at every login')],
+  ['environment', () => l10n.t('sshd reads it at every login')],
+  ['agent.sock', () => l10n.t("it is the usual place of the ssh agent's socket")],
 ]);
 
 /** Windows device names: a "file" named so (with any extension) is the device, so nothing is saved. */
@@ -128,7 +145,7 @@ export type KeyFileProblem =
 export function keyFileProblem(fileBase: string): KeyFileProblem | undefined {
   for (const file of [fileBase, `${fileBase}.pub`]) {
     const purpose = OPENSSH_FILES.get(foldFileName(file));
-    if (purpose !== undefined) return { kind: 'openssh-file', file, purpose };
+    if (purpose !== undefined) return { kind: 'openssh-file', file, purpose: purpose() };
   }
   if (foldFileName(fileBase).endsWith('.pub')) return { kind: 'pub-suffix', file: fileBase };
   const stem = foldFileName(fileBase).split('.')[0] ?? '';
@@ -141,14 +158,23 @@ export function describeKeyFileProblem(problem: KeyFileProblem, directoryShown: 
   const { file } = problem;
   switch (problem.kind) {
     case 'openssh-file':
-      return `${file} is OpenSSH's own file (${directoryShown}/${file}): ${problem.purpose}. Choose another name.`;
+      return l10n.t(
+        "{0} is OpenSSH's own file ({1}/{0}): {2}. Choose another name.",
+        file,
+        directoryShown,
+        problem.purpose,
+      );
     case 'pub-suffix':
-      return (
-        `The private key file ${file} would end in ".pub": ssh would take it for a public key ` +
-        `(the public key of ${file.replace(/[. ]+$/, '').slice(0, -4)}). Choose a name that does not end in ".pub".`
+      return l10n.t(
+        'The private key file {0} would end in ".pub": ssh would take it for a public key (the public key of {1}). Choose a name that does not end in ".pub".',
+        file,
+        file.replace(/[. ]+$/, '').slice(0, -4),
       );
     case 'windows-device':
-      return `${file} is a device name on Windows: the key would not be saved as a file there. Choose another name.`;
+      return l10n.t(
+        '{0} is a device name on Windows: the key would not be saved as a file there. Choose another name.',
+        file,
+      );
   }
 }
 
@@ -166,22 +192,31 @@ function allowsExtendedNames(microversion: string | undefined): boolean {
   return compareVersions(microversion, EXTENDED_NAMES_MICROVERSION) >= 0;
 }
 
-const CHAR_NAMES: Record<string, string> = {
-  ' ': 'a space',
-  '\t': 'a tab',
-  '\n': 'a line break',
-  '\r': 'a carriage return',
-  '\u00a0': 'a non-breaking space',
-};
+/** The name of a character that has one, in the words of the current language. */
+function charName(c: string, code: string): string | undefined {
+  switch (c) {
+    case ' ':
+      return l10n.t('a space');
+    case '\t':
+      return l10n.t('a tab ({0})', code);
+    case '\n':
+      return l10n.t('a line break ({0})', code);
+    case '\r':
+      return l10n.t('a carriage return ({0})', code);
+    case '\u00a0':
+      return l10n.t('a non-breaking space ({0})', code);
+  }
+  return undefined;
+}
 
 /** Readable name of one character (a code point), starting lowercase: `"/"`, `a tab (U+0009)`, `"é" (U+00E9)`. */
 function describeChar(c: string): string {
   const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  const named = CHAR_NAMES[c];
-  if (named !== undefined) return c === ' ' ? named : `${named} (${code})`;
-  if (/\s/u.test(c)) return `a space character (${code})`;
-  if (/\p{Cc}/u.test(c)) return `control character ${code}`;
-  if (/[\p{Cf}\p{Z}\p{M}\p{Co}\p{Cn}\p{Cs}]/u.test(c)) return `invisible character ${code}`;
+  const named = charName(c, code);
+  if (named !== undefined) return named;
+  if (/\s/u.test(c)) return l10n.t('a space character ({0})', code);
+  if (/\p{Cc}/u.test(c)) return l10n.t('control character {0}', code);
+  if (/[\p{Cf}\p{Z}\p{M}\p{Co}\p{Cn}\p{Cs}]/u.test(c)) return l10n.t('invisible character {0}', code);
   if (c.codePointAt(0)! < 0x80) return `"${c}"`;
   return `"${c}" (${code})`;
 }

@@ -22,6 +22,7 @@ import { bcryptPbkdf } from './bcryptPbkdf';
 import { PublicKeyType, parsePublicKey } from './publicKey';
 import { SshReader, WireError, encodeMpint, encodeString, encodeUint32 } from './sshWire';
 import { UserSafeError } from '../api/userSafe';
+import * as l10n from '../l10n';
 
 /** Kind of a {@link PrivateKeyError}. */
 export type PrivateKeyErrorCode =
@@ -91,7 +92,7 @@ export async function encryptPrivateKey(
   comment: string,
   options: EncryptOptions = {},
 ): Promise<string> {
-  if (passphrase === '') throw new PrivateKeyError('empty-passphrase', 'The passphrase is empty.');
+  if (passphrase === '') throw new PrivateKeyError('empty-passphrase', l10n.t('The passphrase is empty.'));
   const key = readPrivateKey(privateKey);
   return writeEncrypted({ ...key, comment: checkComment(comment) }, passphrase, options.rounds ?? DEFAULT_KDF_ROUNDS);
 }
@@ -120,7 +121,7 @@ export function readPrivateKey(text: string): SshPrivateKey {
   if (trimmed.startsWith(BEGIN)) {
     const parsed = parseOpenssh(trimmed);
     if (parsed.cipher !== 'none') {
-      throw new PrivateKeyError('encrypted', 'The private key is protected by a passphrase.');
+      throw new PrivateKeyError('encrypted', l10n.t('The private key is protected by a passphrase.'));
     }
     return readSection(parsed.section, 8, parsed.publicBlob);
   }
@@ -129,14 +130,14 @@ export function readPrivateKey(text: string): SshPrivateKey {
     try {
       keyObject = createPrivateKey({ key: trimmed, format: 'pem' });
     } catch {
-      throw new PrivateKeyError('damaged', 'The PEM private key is damaged.');
+      throw new PrivateKeyError('damaged', l10n.t('The PEM private key is damaged.'));
     }
     return { ...fromKeyObject(keyObject), comment: '' };
   }
   if (/^-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(trimmed) || /Proc-Type: 4,ENCRYPTED/.test(trimmed)) {
-    throw new PrivateKeyError('encrypted', 'The private key is protected by a passphrase.');
+    throw new PrivateKeyError('encrypted', l10n.t('The private key is protected by a passphrase.'));
   }
-  throw new PrivateKeyError('not-a-key', 'Not a private key in OpenSSH or PEM format.');
+  throw new PrivateKeyError('not-a-key', l10n.t('Not a private key in OpenSSH or PEM format.'));
 }
 
 /**
@@ -150,10 +151,11 @@ export async function decryptPrivateKey(text: string, passphrase: string): Promi
   if (!trimmed.startsWith(BEGIN)) return readPrivateKey(trimmed);
   const parsed = parseOpenssh(trimmed);
   if (parsed.cipher === 'none') return readSection(parsed.section, 8, parsed.publicBlob);
-  if (passphrase === '') throw new PrivateKeyError('encrypted', 'The private key is protected by a passphrase.');
+  if (passphrase === '')
+    throw new PrivateKeyError('encrypted', l10n.t('The private key is protected by a passphrase.'));
   const { salt, rounds } = parsed;
   if (salt === undefined || rounds === undefined || rounds < 1 || rounds > MAX_KDF_ROUNDS * 64) {
-    throw new PrivateKeyError('damaged', 'The private key is damaged (key derivation options).');
+    throw new PrivateKeyError('damaged', l10n.t('The private key is damaged (key derivation options).'));
   }
   const derived = await derive(passphrase, salt, rounds);
   const decipher = createDecipheriv('aes-256-ctr', derived.subarray(0, KEY_LENGTH), derived.subarray(KEY_LENGTH));
@@ -161,7 +163,7 @@ export async function decryptPrivateKey(text: string, passphrase: string): Promi
   derived.fill(0);
   if (section.length < 8 || section.readUInt32BE(0) !== section.readUInt32BE(4)) {
     section.fill(0);
-    throw new PrivateKeyError('wrong-passphrase', 'The passphrase is wrong.');
+    throw new PrivateKeyError('wrong-passphrase', l10n.t('The passphrase is wrong.'));
   }
   try {
     return readSection(section, IV_LENGTH, parsed.publicBlob);
@@ -182,7 +184,7 @@ export async function writeEncrypted(
   passphrase: string,
   rounds = DEFAULT_KDF_ROUNDS,
 ): Promise<string> {
-  if (passphrase === '') throw new PrivateKeyError('empty-passphrase', 'The passphrase is empty.');
+  if (passphrase === '') throw new PrivateKeyError('empty-passphrase', l10n.t('The passphrase is empty.'));
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_KDF_ROUNDS) {
     throw new RangeError(`The key derivation rounds must be an integer from 1 to ${MAX_KDF_ROUNDS}.`);
   }
@@ -199,13 +201,13 @@ export async function writeEncrypted(
 
 /** The SSH form of a node:crypto private key (ed25519, RSA, ECDSA P-256/384/521); comment `''`. */
 export function fromKeyObject(keyObject: KeyObject): Omit<SshPrivateKey, 'comment'> {
-  if (keyObject.type !== 'private') throw new PrivateKeyError('not-a-key', 'Not a private key.');
+  if (keyObject.type !== 'private') throw new PrivateKeyError('not-a-key', l10n.t('Not a private key.'));
   const kind = keyObject.asymmetricKeyType;
   if (kind !== 'ed25519' && kind !== 'rsa' && kind !== 'ec') throw unsupportedType(kind ?? 'unknown');
   const jwk = keyObject.export({ format: 'jwk' });
   const part = (name: keyof JsonWebKey): Buffer => {
     const value = jwk[name];
-    if (typeof value !== 'string') throw new PrivateKeyError('damaged', 'The private key is damaged.');
+    if (typeof value !== 'string') throw new PrivateKeyError('damaged', l10n.t('The private key is damaged.'));
     return Buffer.from(value, 'base64url');
   };
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
@@ -229,7 +231,10 @@ export function fromKeyObject(keyObject: KeyObject): Omit<SshPrivateKey, 'commen
 }
 
 function unsupportedType(type: string): PrivateKeyError {
-  return new PrivateKeyError('unsupported', `The key type "${type}" is not supported. Use ed25519, RSA or ECDSA.`);
+  return new PrivateKeyError(
+    'unsupported',
+    l10n.t('The key type "{0}" is not supported. Use ed25519, RSA or ECDSA.', type),
+  );
 }
 
 /** Validates the public half through the public-key parser (RSA size limits, curve points). */
@@ -237,13 +242,13 @@ function finish(type: PublicKeyType, publicBlob: Buffer, fields: Buffer): Omit<S
   try {
     parsePublicKey(`${type} ${publicBlob.toString('base64')}`);
   } catch (err) {
-    throw new PrivateKeyError('unsupported', err instanceof Error ? err.message : 'The key is not supported.');
+    throw new PrivateKeyError('unsupported', err instanceof Error ? err.message : l10n.t('The key is not supported.'));
   }
   return { type, publicBlob, fields };
 }
 
 function pad(value: Buffer, size: number): Buffer {
-  if (value.length > size) throw new PrivateKeyError('damaged', 'The private key is damaged.');
+  if (value.length > size) throw new PrivateKeyError('damaged', l10n.t('The private key is damaged.'));
   return Buffer.concat([Buffer.alloc(size - value.length), value]);
 }
 
@@ -285,28 +290,28 @@ interface ParsedOpenssh {
 
 function parseOpenssh(text: string): ParsedOpenssh {
   const end = text.indexOf(END);
-  if (end < 0) throw new PrivateKeyError('damaged', 'The private key is incomplete (no END line).');
+  if (end < 0) throw new PrivateKeyError('damaged', l10n.t('The private key is incomplete (no END line).'));
   const base64 = text.slice(BEGIN.length, end).replace(/\s/g, '');
   const body = Buffer.from(base64, 'base64');
   if (!body.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new PrivateKeyError('damaged', 'The private key is damaged.');
+    throw new PrivateKeyError('damaged', l10n.t('The private key is damaged.'));
   }
   return wire(() => {
     const reader = new SshReader(body.subarray(MAGIC.length));
     const cipher = reader.text();
     const kdf = reader.text();
     const kdfOptions = reader.string();
-    if (reader.uint32() !== 1) throw new PrivateKeyError('unsupported', 'The file holds more than one key.');
+    if (reader.uint32() !== 1) throw new PrivateKeyError('unsupported', l10n.t('The file holds more than one key.'));
     const publicBlob = reader.string();
     const section = reader.string();
     reader.end();
     if (cipher === 'none' && kdf === 'none') return { cipher, publicBlob, section };
     if (cipher !== CIPHER || kdf !== 'bcrypt') {
       const used = `${cipher}/${kdf}`;
-      const message = `Keys encrypted with ${used} are not supported (only aes256-ctr/bcrypt).`;
+      const message = l10n.t('Keys encrypted with {0} are not supported (only aes256-ctr/bcrypt).', used);
       throw new PrivateKeyError('unsupported', message);
     }
-    if (section.length % IV_LENGTH !== 0) throw new WireError('the encrypted part has a wrong length');
+    if (section.length % IV_LENGTH !== 0) throw new WireError(l10n.t('the encrypted part has a wrong length'));
     const options = new SshReader(kdfOptions);
     const salt = Buffer.from(options.string());
     const rounds = options.uint32();
@@ -318,17 +323,18 @@ function parseOpenssh(text: string): ParsedOpenssh {
 /** Parses a decrypted private section and checks it against the file's public blob. */
 function readSection(section: Buffer, blockSize: number, publicBlob: Buffer): SshPrivateKey {
   return wire(() => {
-    if (section.length % blockSize !== 0) throw new WireError('the private part has a wrong length');
+    if (section.length % blockSize !== 0) throw new WireError(l10n.t('the private part has a wrong length'));
     const reader = new SshReader(section);
-    if (reader.uint32() !== reader.uint32()) throw new WireError('the check numbers differ');
+    if (reader.uint32() !== reader.uint32()) throw new WireError(l10n.t('the check numbers differ'));
     const type = reader.text();
     const keyObject = keyObjectFromFields(type, reader);
     const comment = reader.string().toString('utf8');
     const padding = reader.rest();
-    if (!padding.every((byte, i) => byte === i + 1) || padding.length >= blockSize) throw new WireError('bad padding');
+    if (!padding.every((byte, i) => byte === i + 1) || padding.length >= blockSize)
+      throw new WireError(l10n.t('bad padding'));
     const key = fromKeyObject(keyObject);
     if (key.type !== type || !key.publicBlob.equals(publicBlob)) {
-      throw new PrivateKeyError('damaged', 'The private key is damaged (its public key does not match).');
+      throw new PrivateKeyError('damaged', l10n.t('The private key is damaged (its public key does not match).'));
     }
     return { ...key, comment };
   });
@@ -341,7 +347,7 @@ function keyObjectFromFields(type: string, reader: SshReader): KeyObject {
     const pub = reader.string();
     const secret = reader.string();
     if (pub.length !== 32 || secret.length !== 64 || !secret.subarray(32).equals(pub)) {
-      throw new WireError('the ed25519 key has the wrong size');
+      throw new WireError(l10n.t('the ed25519 key has the wrong size'));
     }
     const jwk = { kty: 'OKP', crv: 'Ed25519', d: b64(secret.subarray(0, 32)), x: b64(pub) };
     return checkedKey(jwk, pub);
@@ -358,7 +364,7 @@ function keyObjectFromFields(type: string, reader: SshReader): KeyObject {
     const [bn, be, bd, bi, bp, bq] = [toBigInt(n), toBigInt(e), toBigInt(d), toBigInt(iqmp), toBigInt(p), toBigInt(q)];
     const fits = bp > 2n && bq > 2n && bp * bq === bn && (bi * bq) % bp === 1n;
     const inverse = fits && (be * bd) % (bp - 1n) === 1n && (be * bd) % (bq - 1n) === 1n;
-    if (!inverse) throw new WireError('the RSA parts do not fit together');
+    if (!inverse) throw new WireError(l10n.t('the RSA parts do not fit together'));
     const jwk = {
       kty: 'RSA',
       ...{ n: b64(n), e: b64(e), d: b64(d), p: b64(p), q: b64(q), qi: b64(iqmp) },
@@ -369,10 +375,11 @@ function keyObjectFromFields(type: string, reader: SshReader): KeyObject {
   const curve = Object.entries(CURVES).find(([, spec]) => spec.type === type);
   if (curve) {
     const [crv, spec] = curve;
-    if (reader.text() !== spec.name) throw new WireError('the curve does not match the key type');
+    if (reader.text() !== spec.name) throw new WireError(l10n.t('the curve does not match the key type'));
     const point = reader.string();
     const d = reader.mpint();
-    if (point.length !== 1 + 2 * spec.size || point[0] !== 4 || d.length > spec.size) throw new WireError('bad EC key');
+    if (point.length !== 1 + 2 * spec.size || point[0] !== 4 || d.length > spec.size)
+      throw new WireError(l10n.t('bad EC key'));
     const x = b64(point.subarray(1, 1 + spec.size));
     const y = b64(point.subarray(1 + spec.size));
     const jwk = { kty: 'EC', crv, x, y, d: b64(pad(d, spec.size)) };
@@ -390,9 +397,9 @@ function checkedKey(jwk: JsonWebKey, publicKey?: Buffer): KeyObject {
   try {
     keyObject = createPrivateKey({ key: jwk, format: 'jwk' });
   } catch {
-    throw new WireError('the key parts are invalid');
+    throw new WireError(l10n.t('the key parts are invalid'));
   }
-  if (publicKey && !derivedPublic(jwk).equals(publicKey)) throw new WireError('the public key does not match');
+  if (publicKey && !derivedPublic(jwk).equals(publicKey)) throw new WireError(l10n.t('the public key does not match'));
   return keyObject;
 }
 
@@ -426,7 +433,8 @@ function wire<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof WireError) throw new PrivateKeyError('damaged', `The private key is damaged (${err.message}).`);
+    if (err instanceof WireError)
+      throw new PrivateKeyError('damaged', l10n.t('The private key is damaged ({0}).', err.message));
     throw err;
   }
 }

@@ -9,6 +9,7 @@ import { createPrivateKey, createPublicKey, KeyObject, randomBytes, sign, verify
 import { PublicKeyInfo } from './publicKey';
 import { encodeString, SshReader, WireError } from './sshWire';
 import { UserSafeError } from '../api/userSafe';
+import * as l10n from '../l10n';
 
 /** What is wrong with a private key. */
 export type PrivateKeyProblem = 'not-a-private-key' | 'encrypted' | 'unsupported' | 'mismatch';
@@ -35,7 +36,7 @@ const CURVES: Record<string, { crv: string; type: string; name: string; size: nu
 /** PKCS#8 DER prefix of an ed25519 private key; the 32-byte seed follows. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-const notAKey = () => new PrivateKeyError('not-a-private-key', 'The text is not a private key.');
+const notAKey = () => new PrivateKeyError('not-a-private-key', l10n.t('The text is not a private key.'));
 
 /**
  * Returns the private key as it is to be written (LF line ends, one trailing newline) when
@@ -48,7 +49,10 @@ export function checkPrivateKey(text: string, publicKey: PublicKeyInfo): string 
   const [, label, body, endLabel] = armor ?? [];
   if (label === undefined || body === undefined || label !== endLabel) throw notAKey();
   if (label === 'ENCRYPTED PRIVATE KEY' || /^Proc-Type:.*ENCRYPTED/m.test(body)) {
-    throw new PrivateKeyError('encrypted', 'The private key is encrypted with a passphrase that is not known here.');
+    throw new PrivateKeyError(
+      'encrypted',
+      l10n.t('The private key is encrypted with a passphrase that is not known here.'),
+    );
   }
   if (!LABELS.has(label) || !/^[A-Za-z0-9+/=\n]+$/.test(body)) throw notAKey();
 
@@ -56,7 +60,7 @@ export function checkPrivateKey(text: string, publicKey: PublicKeyInfo): string 
     label === 'OPENSSH PRIVATE KEY' ? fromOpenSsh(Buffer.from(body.replace(/\n/g, ''), 'base64')) : fromPem(normalized);
   const derived = publicBlob(createPublicKey(key));
   if (!derived.equals(publicKey.blob) || !signsFor(key)) {
-    throw new PrivateKeyError('mismatch', 'The private key does not belong to the public key.');
+    throw new PrivateKeyError('mismatch', l10n.t('The private key does not belong to the public key.'));
   }
   return `${normalized}\n`;
 }
@@ -78,9 +82,13 @@ function fromOpenSsh(data: Buffer): KeyObject {
     outer.text(); // kdf
     outer.string(); // kdf options
     if (cipher !== 'none') {
-      throw new PrivateKeyError('encrypted', 'The private key is encrypted with a passphrase that is not known here.');
+      throw new PrivateKeyError(
+        'encrypted',
+        l10n.t('The private key is encrypted with a passphrase that is not known here.'),
+      );
     }
-    if (outer.uint32() !== 1) throw new PrivateKeyError('unsupported', 'The private key file holds more than one key.');
+    if (outer.uint32() !== 1)
+      throw new PrivateKeyError('unsupported', l10n.t('The private key file holds more than one key.'));
     outer.string(); // public key blob (the one derived from the private part is what counts)
     const inner = new SshReader(outer.string());
     outer.end();
@@ -133,7 +141,7 @@ function opensshKey(type: string, reader: SshReader): KeyObject {
     if (err instanceof PrivateKeyError || err instanceof WireError) throw err;
     throw notAKey();
   }
-  throw new PrivateKeyError('unsupported', 'The private key is of a type that is not supported here.');
+  throw new PrivateKeyError('unsupported', l10n.t('The private key is of a type that is not supported here.'));
 }
 
 /** The SSH wire blob of a public key (what `.pub` files and fingerprints hold). */
@@ -155,7 +163,7 @@ function publicBlob(key: KeyObject): Buffer {
       ]);
     }
   }
-  throw new PrivateKeyError('unsupported', 'The private key is of a type that is not supported here.');
+  throw new PrivateKeyError('unsupported', l10n.t('The private key is of a type that is not supported here.'));
 }
 
 /** True when a signature made with `key` verifies with its public key (the parts agree). */

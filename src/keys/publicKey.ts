@@ -6,6 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import { redactText } from '../api/redact';
 import { SshReader, WireError, bitLength } from './sshWire';
 import { UserSafeError } from '../api/userSafe';
+import * as l10n from '../l10n';
 
 /** Key types accepted for upload. */
 export type PublicKeyType =
@@ -33,8 +34,6 @@ export class PublicKeyError extends UserSafeError {
   }
 }
 
-const EXPECTED = 'Not an OpenSSH public key: expected "ssh-ed25519 AAAA… comment".';
-const SUPPORTED = 'Use ed25519, RSA or ECDSA.';
 const MIN_RSA_BITS = 1024;
 const MAX_RSA_BITS = 16384;
 
@@ -49,7 +48,6 @@ const KEY_TYPE = /^(?:ssh|ecdsa|sk|rsa|x509v3)-[A-Za-z0-9@._-]+$/;
 /** Where the text comes from: typed or read by the user (lenient about blanks), or a server's answer (strict). */
 export type PublicKeySource = 'user' | 'server';
 
-const SEVERAL_LINES = 'Expected one public key on a single line, but the text has several lines.';
 /**
  * Characters no public key line holds: C0 controls but the tab, DEL, C1 controls, line and
  * paragraph separators, invisible zero-width marks (and a BOM inside the text), and the bidi
@@ -69,27 +67,28 @@ const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2
  */
 export function parsePublicKey(text: string, source: PublicKeySource = 'user'): PublicKeyInfo {
   const trimmed = source === 'server' ? text.replace(/\n$/, '') : text.replace(/^\uFEFF/, '').trim();
-  if (trimmed.trim() === '') throw new PublicKeyError('The public key is empty.');
+  if (trimmed.trim() === '') throw new PublicKeyError(l10n.t('The public key is empty.'));
   rejectOtherFormats(trimmed);
-  if (/[\r\n]/.test(trimmed)) throw new PublicKeyError(SEVERAL_LINES);
+  if (/[\r\n]/.test(trimmed))
+    throw new PublicKeyError(l10n.t('Expected one public key on a single line, but the text has several lines.'));
   if (FORBIDDEN_CHAR.test(trimmed)) {
-    throw new PublicKeyError('The public key holds control characters (such as NUL, escape or bidi controls).');
+    throw new PublicKeyError(l10n.t('The public key holds control characters (such as NUL, escape or bidi controls).'));
   }
-  if (trimmed !== trimmed.trim()) throw new PublicKeyError('The public key line starts or ends with blanks.');
+  if (trimmed !== trimmed.trim()) throw new PublicKeyError(l10n.t('The public key line starts or ends with blanks.'));
 
   const [, type = '', data = '', rest = ''] = /^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(trimmed) ?? [];
   if (!KEY_TYPE.test(type)) {
     if (/(?:^|\s)(?:ssh|ecdsa|sk)-\S+\s+AAAA/.test(trimmed)) {
       throw new PublicKeyError(
-        'The line starts with authorized_keys options. Paste only the key: "ssh-ed25519 AAAA… comment".',
+        l10n.t('The line starts with authorized_keys options. Paste only the key: "ssh-ed25519 AAAA… comment".'),
       );
     }
-    throw new PublicKeyError(EXPECTED);
+    throw new PublicKeyError(l10n.t('Not an OpenSSH public key: expected "ssh-ed25519 AAAA… comment".'));
   }
   if (!isSupported(type)) {
-    throw new PublicKeyError(`The key type "${type}" is not supported. ${SUPPORTED}`);
+    throw new PublicKeyError(l10n.t('The key type "{0}" is not supported. Use ed25519, RSA or ECDSA.', type));
   }
-  if (data === '') throw new PublicKeyError(`The key data is missing after "${type}".`);
+  if (data === '') throw new PublicKeyError(l10n.t('The key data is missing after "{0}".', type));
 
   const blob = decodeBase64(data);
   const bits = validateBlob(type, blob);
@@ -105,17 +104,17 @@ function isSupported(type: string): type is PublicKeyType {
 function rejectOtherFormats(text: string): void {
   if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) || /^PuTTY-User-Key-File-/m.test(text)) {
     throw new PublicKeyError(
-      'This is a PRIVATE key. Never upload or share it; use the matching public key (usually the ".pub" file).',
+      l10n.t('This is a PRIVATE key. Never upload or share it; use the matching public key (usually the ".pub" file).'),
     );
   }
   if (text.startsWith('---- BEGIN SSH2 PUBLIC KEY ----')) {
     throw new PublicKeyError(
-      'This is an SSH2 (RFC 4716) public key. Convert it with "ssh-keygen -i -f FILE" and paste the result.',
+      l10n.t('This is an SSH2 (RFC 4716) public key. Convert it with "ssh-keygen -i -f FILE" and paste the result.'),
     );
   }
   if (/^-----BEGIN (?:RSA )?PUBLIC KEY-----/.test(text)) {
     throw new PublicKeyError(
-      'This is a PEM public key. Convert it with "ssh-keygen -i -m PKCS8 -f FILE" and paste the result.',
+      l10n.t('This is a PEM public key. Convert it with "ssh-keygen -i -m PKCS8 -f FILE" and paste the result.'),
     );
   }
 }
@@ -123,7 +122,7 @@ function rejectOtherFormats(text: string): void {
 function decodeBase64(data: string): Buffer {
   const blob = Buffer.from(data, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 !== 0 || blob.toString('base64') !== data) {
-    throw new PublicKeyError('The key data is not valid base64.');
+    throw new PublicKeyError(l10n.t('The key data is not valid base64.'));
   }
   return blob;
 }
@@ -134,7 +133,7 @@ function validateBlob(type: PublicKeyType, blob: Buffer): number {
   try {
     const inner = reader.text();
     if (inner !== type) {
-      throw new PublicKeyError(`The key data says "${inner}" but the line says "${type}".`);
+      throw new PublicKeyError(l10n.t('The key data says "{0}" but the line says "{1}".', inner, type));
     }
     const bits =
       type === 'ssh-rsa' ? readRsa(reader) : type === 'ssh-ed25519' ? readEd25519(reader) : readEcdsa(reader, type);
@@ -149,43 +148,47 @@ function validateBlob(type: PublicKeyType, blob: Buffer): number {
 function readRsa(reader: SshReader): number {
   const e = reader.mpint();
   const n = reader.mpint();
-  if (bitLength(e) < 2 || ((e.at(-1) ?? 0) & 1) === 0) throw damaged('the RSA exponent is invalid');
-  if (((n.at(-1) ?? 0) & 1) === 0) throw damaged('the RSA modulus is invalid');
+  if (bitLength(e) < 2 || ((e.at(-1) ?? 0) & 1) === 0) throw damaged(l10n.t('the RSA exponent is invalid'));
+  if (((n.at(-1) ?? 0) & 1) === 0) throw damaged(l10n.t('the RSA modulus is invalid'));
   const bits = bitLength(n);
   if (bits < MIN_RSA_BITS) {
     throw new PublicKeyError(
-      `The RSA key has only ${bits} bits; at least ${MIN_RSA_BITS} are required (3072 or more recommended).`,
+      l10n.t(
+        'The RSA key has only {0} bits; at least {1} are required (3072 or more recommended).',
+        bits,
+        MIN_RSA_BITS,
+      ),
     );
   }
   if (bits > MAX_RSA_BITS)
-    throw new PublicKeyError(`The RSA key has ${bits} bits; at most ${MAX_RSA_BITS} are supported.`);
+    throw new PublicKeyError(l10n.t('The RSA key has {0} bits; at most {1} are supported.', bits, MAX_RSA_BITS));
   return bits;
 }
 
 function readEd25519(reader: SshReader): number {
   const key = reader.string();
-  if (key.length !== 32) throw damaged(`the ed25519 key is ${key.length} bytes instead of 32`);
+  if (key.length !== 32) throw damaged(l10n.t('the ed25519 key is {0} bytes instead of 32', key.length));
   return 256;
 }
 
 function readEcdsa(reader: SshReader, type: keyof typeof CURVES): number {
   const spec = CURVES[type];
   const curve = reader.text();
-  if (curve !== spec.curve) throw damaged(`the curve is "${curve}" but the key type says "${spec.curve}"`);
+  if (curve !== spec.curve) throw damaged(l10n.t('the curve is "{0}" but the key type says "{1}"', curve, spec.curve));
   const point = reader.string();
   if (point.length !== 1 + 2 * spec.coordinate || point[0] !== 0x04) {
-    throw damaged(`the ${spec.curve} point has the wrong length or format`);
+    throw damaged(l10n.t('the {0} point has the wrong length or format', spec.curve));
   }
   const x = point.subarray(1, 1 + spec.coordinate).toString('base64url');
   const y = point.subarray(1 + spec.coordinate).toString('base64url');
   try {
     createPublicKey({ key: { kty: 'EC', crv: spec.jwk, x, y }, format: 'jwk' });
   } catch {
-    throw damaged(`the point is not on the ${spec.curve} curve`);
+    throw damaged(l10n.t('the point is not on the {0} curve', spec.curve));
   }
   return spec.bits;
 }
 
 function damaged(detail: string): PublicKeyError {
-  return new PublicKeyError(`The key data is damaged (${detail}).`);
+  return new PublicKeyError(l10n.t('The key data is damaged ({0}).', detail));
 }

@@ -12,6 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureDirectory, saveFileExclusive, toKeyFileError } from './keyFiles';
+import * as l10n from '../l10n';
 
 /** The comment that marks an entry this extension wrote (and may update). */
 export const HOST_ENTRY_MARKER = '# Added by Server Key Pairs (VS Code)';
@@ -29,29 +30,71 @@ const ALIAS_CHARS = /^[A-Za-z0-9._-]$/;
  * means user `me` on host `laptop`), no leading `-` (an option), no pattern characters
  * (`*`, `?`, `!`), no quotes or spaces; only letters, digits, `.`, `_` and `-`.
  */
-export function checkConfigWord(label: string, value: string, kind: ConfigWordKind): string | undefined {
-  if (value === '') return `Enter a ${label}.`;
-  if (/[\s\p{Cc}]/u.test(value)) return `The ${label} can't contain spaces or line breaks.`;
-  if (/["'`]/.test(value)) return `The ${label} can't contain quotes.`;
-  if (value.startsWith('-')) return `The ${label} can't start with "-": ssh would read it as an option.`;
+export function checkConfigWord(_label: string, value: string, kind: ConfigWordKind): string | undefined {
+  const say = WORD_MESSAGES[kind];
+  if (value === '') return say.empty();
+  if (/[\s\p{Cc}]/u.test(value)) return say.spaces();
+  if (/["'`]/.test(value)) return say.quotes();
+  if (value.startsWith('-')) return say.dash();
   if (kind === 'alias') {
     if (value.includes('@')) {
       const [user, host] = value.split('@', 2);
-      return `The ${label} can't contain "@": "ssh ${value}" would mean user "${user}" on host "${host}".`;
+      return l10n.t(
+        'The host alias can\'t contain "@": "ssh {0}" would mean user "{1}" on host "{2}".',
+        value,
+        user,
+        host,
+      );
     }
     const wildcard = /[*?!]/.exec(value);
-    if (wildcard) return `The ${label} can't contain "${wildcard[0]}": in an SSH config it makes a pattern.`;
+    if (wildcard) {
+      return l10n.t('The host alias can\'t contain "{0}": in an SSH config it makes a pattern.', wildcard[0]);
+    }
     const bad = Array.from(value).findIndex((c) => !ALIAS_CHARS.test(c));
     if (bad >= 0) {
       const c = Array.from(value)[bad] ?? '';
-      return `"${c}" at position ${bad + 1} is not allowed in a ${label}. Use letters, digits, ".", "_" and "-".`;
+      return l10n.t(
+        '"{0}" at position {1} is not allowed in a host alias. Use letters, digits, ".", "_" and "-".',
+        c,
+        bad + 1,
+      );
     }
     return undefined;
   }
-  if (/[#\\]/.test(value)) return `The ${label} can't contain "#" or "\\".`;
-  if (kind === 'user' && value.includes('%')) return `The ${label} can't contain "%".`;
+  if (/[#\\]/.test(value)) {
+    return kind === 'user'
+      ? l10n.t('The user name can\'t contain "#" or "\\".')
+      : l10n.t('The host name can\'t contain "#" or "\\".');
+  }
+  if (kind === 'user' && value.includes('%')) return l10n.t('The user name can\'t contain "%".');
   return undefined;
 }
+
+/**
+ * The sentences every kind of word shares, whole for translators: the word's name
+ * (`host alias`, `host name`, `user name`) is part of each (the `label` argument of
+ * {@link checkConfigWord} is kept for its callers; the wording follows `kind`).
+ */
+const WORD_MESSAGES: Record<ConfigWordKind, Record<'empty' | 'spaces' | 'quotes' | 'dash', () => string>> = {
+  alias: {
+    empty: () => l10n.t('Enter a host alias.'),
+    spaces: () => l10n.t("The host alias can't contain spaces or line breaks."),
+    quotes: () => l10n.t("The host alias can't contain quotes."),
+    dash: () => l10n.t('The host alias can\'t start with "-": ssh would read it as an option.'),
+  },
+  host: {
+    empty: () => l10n.t('Enter a host name.'),
+    spaces: () => l10n.t("The host name can't contain spaces or line breaks."),
+    quotes: () => l10n.t("The host name can't contain quotes."),
+    dash: () => l10n.t('The host name can\'t start with "-": ssh would read it as an option.'),
+  },
+  user: {
+    empty: () => l10n.t('Enter a user name.'),
+    spaces: () => l10n.t("The user name can't contain spaces or line breaks."),
+    quotes: () => l10n.t("The user name can't contain quotes."),
+    dash: () => l10n.t('The user name can\'t start with "-": ssh would read it as an option.'),
+  },
+};
 
 /** A host alias made from a key file name: characters an alias can't have become `-`. */
 export function suggestAlias(fileBase: string): string {
@@ -303,7 +346,7 @@ export function checkHostEntry(entry: HostEntry): string | undefined {
     (entry.hostName !== undefined ? checkConfigWord('host name', entry.hostName, 'host') : undefined) ??
     (entry.user !== undefined ? checkConfigWord('user name', entry.user, 'user') : undefined) ??
     (entry.port !== undefined && !(Number.isInteger(entry.port) && entry.port >= 1 && entry.port <= 65535)
-      ? `The port must be a whole number from 1 to 65535, not ${entry.port}.`
+      ? l10n.t('The port must be a whole number from 1 to 65535, not {0}.', entry.port)
       : undefined)
   );
 }

@@ -4,6 +4,7 @@
  */
 
 import { redactText } from '../api/redact';
+import * as l10n from '../l10n';
 
 /** Thrown when a buffer does not hold well-formed SSH wire data. */
 export class WireError extends Error {
@@ -64,7 +65,7 @@ export class SshReader {
   text(): string {
     const bytes = this.string();
     if (bytes.some((b) => b < 0x20 || b > 0x7e)) {
-      throw new WireError('text field contains non-ASCII bytes');
+      throw new WireError(l10n.t('text field contains non-ASCII bytes'));
     }
     return bytes.toString('latin1');
   }
@@ -76,7 +77,7 @@ export class SshReader {
   mpint(): Buffer {
     const bytes = this.string();
     if (((bytes[0] ?? 0) & 0x80) !== 0) {
-      throw new WireError('negative integer');
+      throw new WireError(l10n.t('negative integer'));
     }
     let start = 0;
     while (start < bytes.length && bytes[start] === 0) start++;
@@ -99,13 +100,13 @@ export class SshReader {
   /** Throws unless every byte has been read. */
   end(): void {
     if (this.offset !== this.data.length) {
-      throw new WireError('unexpected data at the end');
+      throw new WireError(l10n.t('unexpected data at the end'));
     }
   }
 
   private need(length: number): void {
     if (this.data.length - this.offset < length) {
-      throw new WireError('data is truncated');
+      throw new WireError(l10n.t('data is truncated'));
     }
   }
 }

@@ -4,6 +4,7 @@
  * `public`/`private` without those fields, plus `accessIPv4`/`accessIPv6`. No `vscode` import.
  */
 import * as net from 'node:net';
+import * as l10n from '../l10n';
 
 /** Why an address ranks where it does; also the order of the default choice. */
 export type AddressRank = 'floating' | 'public-ipv4' | 'ipv6' | 'fixed';
@@ -176,12 +177,16 @@ export function chooseAddress(addresses: readonly ServerAddress[]): AddressChoic
 
 /** One line for a pick or a tooltip: `203.0.113.7 (floating IPv4, private)`. */
 export function describeAddress(address: ServerAddress): string {
-  const label: Record<AddressRank, string> = {
-    floating: 'floating IPv4',
-    'public-ipv4': 'public IPv4',
-    ipv6: 'IPv6',
-    fixed: address.version === 4 ? 'fixed IPv4' : 'fixed IPv6',
-  };
-  const kind = address.rank === 'floating' && address.version === 6 ? 'floating IPv6' : label[address.rank];
-  return `${address.ip} (${kind}, ${address.network})`;
+  const { ip, network } = address;
+  const v6 = address.version === 6;
+  switch (address.rank) {
+    case 'floating':
+      return v6 ? l10n.t('{0} (floating IPv6, {1})', ip, network) : l10n.t('{0} (floating IPv4, {1})', ip, network);
+    case 'public-ipv4':
+      return l10n.t('{0} (public IPv4, {1})', ip, network);
+    case 'ipv6':
+      return l10n.t('{0} (IPv6, {1})', ip, network);
+    case 'fixed':
+      return v6 ? l10n.t('{0} (fixed IPv6, {1})', ip, network) : l10n.t('{0} (fixed IPv4, {1})', ip, network);
+  }
 }

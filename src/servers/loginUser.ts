@@ -4,6 +4,7 @@
  * just a name. The guess comes with its reason so the UI can show it and let the user change it.
  * No `vscode` import.
  */
+import * as l10n from '../l10n';
 
 /** What is known of a server's image (all optional: the server may not tell). */
 export interface ImageHints {
@@ -107,25 +108,32 @@ export function distroFromName(name: string | undefined): string | undefined {
 export function guessLoginUser(hints: ImageHints | undefined, options: GuessOptions = {}): LoginUserGuess | undefined {
   const admin = hints?.osAdminUser?.trim();
   if (admin && isPlausibleUserName(admin)) {
-    return { user: admin, source: 'os_admin_user', reason: `from the image's os_admin_user: ${admin}` };
+    return { user: admin, source: 'os_admin_user', reason: l10n.t("from the image's os_admin_user: {0}", admin) };
   }
   if (options.rackspace || hints?.rackspaceDistro) {
     const why = hints?.rackspaceDistro
-      ? `Rackspace images log in as root (image's org.openstack__1__os_distro: ${shown(hints.rackspaceDistro)})`
-      : 'Rackspace images log in as root';
+      ? l10n.t(
+          "Rackspace images log in as root (image's org.openstack__1__os_distro: {0})",
+          shown(hints.rackspaceDistro),
+        )
+      : l10n.t('Rackspace images log in as root');
     return { user: 'root', source: 'rackspace', reason: why };
   }
   const fromId = distroFromId(hints?.osDistro);
   const idUser = fromId === undefined ? undefined : DISTRO_USERS[fromId];
   if (fromId && idUser) {
     const user = idUser;
-    return { user, source: 'os_distro', reason: `from the image's os_distro: ${shown(hints?.osDistro ?? fromId)}` };
+    return {
+      user,
+      source: 'os_distro',
+      reason: l10n.t("from the image's os_distro: {0}", shown(hints?.osDistro ?? fromId)),
+    };
   }
   const fromName = distroFromName(hints?.name);
   const nameUser = fromName === undefined ? undefined : DISTRO_USERS[fromName];
   if (nameUser) {
     const user = nameUser;
-    return { user, source: 'image-name', reason: `from the image name: ${shown(hints?.name ?? '')}` };
+    return { user, source: 'image-name', reason: l10n.t('from the image name: {0}', shown(hints?.name ?? '')) };
   }
   return undefined;
 }

@@ -33,7 +33,7 @@ const SEVERITY = {
 export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promise<string | undefined> {
   box.title = o.title;
   box.prompt = vscode.l10n.t('Name of the new key pair: letters, digits, spaces, "-" and "_"');
-  box.placeholder = 'e.g. web-server';
+  box.placeholder = vscode.l10n.t('e.g. {0}', 'web-server');
   box.ignoreFocusOut = true;
   box.value = o.value ?? '';
   box.busy = true;

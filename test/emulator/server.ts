@@ -478,8 +478,7 @@ class EmulatorImpl implements Emulator {
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
-    for (let i = 0; i < this.faults.length; i++) {
-      const a = this.faults[i];
+    for (const [i, a] of this.faults.entries()) {
       const f = a.fault;
       if (f.method && f.method.toUpperCase() !== method) continue;
       if (a.regex) {

@@ -72,7 +72,9 @@ export async function zipEntries(file: string): Promise<string[]> {
 
 /** Image paths of a README (Markdown `![alt](path)` and HTML `<img src>`), as written. */
 export function readmeImagePaths(markdown: string): string[] {
-  const md = [...markdown.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => must(m[1], 'image path'));
+  const md = [...markdown.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) =>
+    must(m[1], 'image path'),
+  );
   const html = [...markdown.matchAll(/<img\b[^>]*\bsrc=["']([^"']+)["']/gi)].map((m) => must(m[1], 'img src'));
   return [...md, ...html];
 }

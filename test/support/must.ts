@@ -18,3 +18,19 @@ export function group(regex: RegExp, text: string, index = 1): string {
   if (!match) throw new AssertionError({ message: `expected ${regex} to match ${JSON.stringify(text)}` });
   return must(match[index], `group ${index} of ${regex} in ${JSON.stringify(text)}`);
 }
+
+/** A tuple of `count` elements of `T` (for `exactly`). */
+export type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [...R, T]>;
+
+/** `list` as a tuple of exactly `count` elements, or an AssertionError giving what it holds. */
+export function exactly<T, N extends number>(list: readonly T[], count: N, what: string): Tuple<T, N> {
+  if (list.length !== count) {
+    throw new AssertionError({
+      message: `expected ${count} ${what}, found ${list.length}`,
+      actual: list.length,
+      expected: count,
+      operator: 'exactly',
+    });
+  }
+  return [...list] as Tuple<T, N>;
+}

@@ -15,6 +15,7 @@ import {
   testHttp,
   useEmulator,
 } from './helpers/env';
+import { must } from '../support/must';
 
 describe('create flow (emulator + real files)', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
@@ -249,7 +250,7 @@ describe('create flow (emulator + real files)', () => {
       });
       assert.equal(r.generation, 'local');
       assert.match(r.publicKey, /^ssh-ed25519 /);
-      assert.equal(ctx.emu.keypairs()[0].fingerprint, r.fingerprint);
+      assert.equal(must(ctx.emu.keypairs()[0], 'the pair on the server').fingerprint, r.fingerprint);
     });
 
     it('removes its key files when the server refuses', async () => {
@@ -264,7 +265,7 @@ describe('create flow (emulator + real files)', () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'reset-mid-body' });
       const c = compute(ctx.emu.computeUrl);
       const r = await createKeyPair({ compute: c, name: 'arrived', sshDirectory: dir, rescue: never });
-      assert.equal(r.fingerprint, ctx.emu.keypairs()[0].fingerprint);
+      assert.equal(r.fingerprint, must(ctx.emu.keypairs()[0], 'the pair on the server').fingerprint);
       assert.deepEqual(files(), ['arrived', 'arrived.pub']);
     });
 

@@ -27,6 +27,7 @@ import { generateEd25519 } from '../../src/keys/generate';
 import { saveKeyPair } from '../../src/keys/keyFiles';
 import type { Fault } from '../emulator/server';
 import { fixedToken, keyData, mode, sshPublicFromPrivate, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { exactly } from '../support/must';
 
 type PathId =
   'create-server' | 'create-local' | 'import' | 'list' | 'delete' | 'sign-in-rackspace' | 'sign-in-keystone';
@@ -814,10 +815,12 @@ describe('fault matrix: message, files, server state', function () {
         const lost = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
         assert.equal(won.length, 1, 'exactly one succeeds');
         assert.equal(lost.length, 1);
+        const [winner] = exactly(won, 1, 'winner');
+        const [loser] = exactly(lost, 1, 'loser');
         // Server key: the second POST gets 409 (the command asks for another name).
         // Local key: the second finds the first one's file and sends nothing.
         checkMessage(
-          lost[0].reason,
+          loser.reason,
           pathId === 'create-server'
             ? `Conflict (409): Key pair '${NAME}' already exists.`
             : `${path.join(b.dir, NAME)} already exists; it was not overwritten.`,
@@ -825,8 +828,9 @@ describe('fault matrix: message, files, server state', function () {
         if (pathId === 'create-local') assert.equal(posts().length, 1, 'the loser sent nothing');
         checkFiles(b, [NAME, `${NAME}.pub`]);
         checkServer(b, PATHS[pathId], [NAME]);
-        const result = (won[0] as PromiseFulfilledResult<CreateKeyPairResult>).value;
-        assert.equal(ctx.emu.keypairs()[0].fingerprint, result.fingerprint, 'the saved key is the one on the server');
+        const result = (winner as PromiseFulfilledResult<CreateKeyPairResult>).value;
+        const [onServer] = exactly(ctx.emu.keypairs(), 1, 'pair on the server');
+        assert.equal(onServer.fingerprint, result.fingerprint, 'the saved key is the one on the server');
       });
     }
   });

@@ -11,6 +11,7 @@ import { importKeyPair } from '../../src/flows/importKeyPair';
 import { generateEd25519 } from '../../src/keys/generate';
 import { parsePublicKey } from '../../src/keys/publicKey';
 import { compute, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 /** The waits the client logged (`GET … retry N in W ms`), in order. */
 const waits = (lines: string[]) =>
@@ -229,7 +230,7 @@ describe('faults: retries of idempotent calls', function () {
         sshDirectory: dir(),
         rescue: never,
       });
-      assert.equal(r.fingerprint, ctx.emu.keypairs()[0].fingerprint);
+      assert.equal(r.fingerprint, must(ctx.emu.keypairs()[0], 'the pair on the server').fingerprint);
       assert.deepEqual(sequence(), ['POST /os-keypairs 503', 'GET /os-keypairs/k 200']);
     });
 

@@ -109,7 +109,10 @@ describe('Server Key Pairs in the extension host', () => {
     assert.equal(mode(`${priv}.pub`), 0o644);
     const pub = fs.readFileSync(`${priv}.pub`, 'utf8');
     assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(pub));
-    const md5 = group(/MD5:(\S+)/, execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }));
+    const md5 = group(
+      /MD5:(\S+)/,
+      execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }),
+    );
     assert.equal(result.fingerprint, md5);
 
     const editor = vscode.window.activeTextEditor;

@@ -43,7 +43,9 @@ export async function importKeyPair(options: {
     keyPair = await options.compute.create(options.name, { publicKey: options.key.line, signal: options.signal });
   } catch (err) {
     if (!(err instanceof ApiError) || !err.ambiguous) throw err;
-    const existing = await options.compute.get(options.name, AbortSignal.timeout(CHECK_TIMEOUT_MS)).catch(() => undefined);
+    const existing = await options.compute
+      .get(options.name, AbortSignal.timeout(CHECK_TIMEOUT_MS))
+      .catch(() => undefined);
     if (!existing || existing.fingerprint.trim().toLowerCase() !== localFingerprint) throw err;
     keyPair = existing;
   }

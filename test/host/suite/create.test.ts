@@ -149,18 +149,13 @@ describe('Server Key Pairs in the extension host', () => {
       assert.equal(keyData(derived), keyData(pub));
       assert.throws(() => execFileSync('ssh-keygen', ['-y', '-P', 'wrong', '-f', priv], { stdio: 'pipe' }));
       const sha256 = group(/(SHA256:\S+)/, execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }));
-      let listed = '';
-      for (let i = 0; i < 200 && !listed.includes(sha256); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          listed = execFileSync('ssh-add', ['-l'], {
-            encoding: 'utf8',
-            env: { ...process.env, SSH_AUTH_SOCK: socket },
-          });
-        } catch {
-          listed = '';
-        }
-      }
+      // The button's work ends with one log line, success or failure (an event, not a poll).
+      const added = await rec.waitForLog(/ "locked" .*to ssh-agent|to ssh-agent failed/);
+      assert.equal(added, `info added "locked" (${sha256}) to ssh-agent`);
+      const listed = execFileSync('ssh-add', ['-l'], {
+        encoding: 'utf8',
+        env: { ...process.env, SSH_AUTH_SOCK: socket },
+      });
       assert.ok(listed.includes(sha256), `the agent lists the new key: ${listed}`);
       assert.deepEqual(fs.readdirSync(agentDir), ['agent.sock'], 'nothing written next to the agent');
     } finally {

@@ -26,7 +26,15 @@ import { useShippedUndici } from './shippedUndici';
 
 useShippedUndici();
 
-const [url, token, mode = 'listAll'] = process.argv.slice(2);
+/** The command line, checked: `listingChild.js <computeUrl> <token> [listAll|view]`. */
+function parseArgv(): { url: string; token: string; mode: string } {
+  const [url, token, mode = 'listAll'] = process.argv.slice(2);
+  if (url === undefined || token === undefined) {
+    throw new Error('usage: listingChild.js <computeUrl> <token> [listAll|view]');
+  }
+  return { url, token, mode };
+}
+const { url, token, mode } = parseArgv();
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 if (!/^http:\/\/127\.0\.0\.1:/.test(url)) throw new Error('the listing benchmark talks to the local emulator only');

@@ -21,6 +21,7 @@ import { median, round } from './stats';
 import { measureTypingSession, measureValidator, seededNames } from './validation';
 import { createVscodeStub, installVscodeStub } from './vscodeStub';
 import { useShippedUndici } from './shippedUndici';
+import { must } from '../test/support/must';
 import { uiFigures } from './uiMeasures';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -42,7 +43,7 @@ interface Measure {
 function parseArgs(argv: string[]) {
   const args: { endpoint?: string; token?: string; microversion?: string; runs?: number } = {};
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const [flag, inline] = must(argv[i], `argument ${i}`).split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--endpoint':
@@ -165,7 +166,7 @@ async function listingMeasures(computeUrl: string, runs: number): Promise<Measur
   ] as const) {
     const rs: Array<Record<string, number>> = [];
     for (let i = 0; i < runs; i++) rs.push(once(mode));
-    const m = (k: string) => median(rs.map((r) => r[k]));
+    const m = (key: string) => median(rs.map((r) => must(r[key], `${mode} run's ${key}`)));
     out.push(
       judge({
         id: `listing.${mode}.time`,
@@ -173,7 +174,7 @@ async function listingMeasures(computeUrl: string, runs: number): Promise<Measur
         value: round(m('ms'), 1),
         unit: 'ms',
         budget: { max: 1000 },
-        note: `${rs[0].pages} requests; client start-up before it (undici, connection, version): ${m('startupMs').toFixed(0)} ms`,
+        note: `${must(rs[0], 'one run').pages} requests; client start-up before it (undici, connection, version): ${m('startupMs').toFixed(0)} ms`,
       }),
       judge({
         id: `listing.${mode}.memory`,
@@ -238,8 +239,8 @@ function printTable(measures: Measure[]): void {
     m.budget ? (m.pass ? 'pass' : 'FAIL') : '',
   ]);
   const head = ['measure (median)', 'value', 'budget', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => must(r[i], `column ${i}`).length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(must(widths[i], `width ${i}`))).join(' | ')} |`;
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));

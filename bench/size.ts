@@ -4,6 +4,7 @@
  * images, which ship inside it so that they have a path in the installed extension.
  */
 import { promises as fs } from 'node:fs';
+import { must } from '../test/support/must';
 
 export interface ZipEntry {
   name: string;
@@ -71,8 +72,10 @@ export async function zipEntries(file: string): Promise<string[]> {
 
 /** Image paths of a README (Markdown `![alt](path)` and HTML `<img src>`), as written. */
 export function readmeImagePaths(markdown: string): string[] {
-  const md = [...markdown.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]);
-  const html = [...markdown.matchAll(/<img\b[^>]*\bsrc=["']([^"']+)["']/gi)].map((m) => m[1]);
+  const md = [...markdown.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) =>
+    must(m[1], 'image path'),
+  );
+  const html = [...markdown.matchAll(/<img\b[^>]*\bsrc=["']([^"']+)["']/gi)].map((m) => must(m[1], 'img src'));
   return [...md, ...html];
 }
 

@@ -1,4 +1,5 @@
 /** Small statistics for the benchmark. */
+import { must } from '../test/support/must';
 
 export function median(xs: readonly number[]): number {
   return quantile(xs, 0.5);
@@ -11,7 +12,8 @@ export function quantile(xs: readonly number[], q: number): number {
   const pos = (s.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  const low = must(s[lo], `sample ${lo}`);
+  return low + (must(s[hi], `sample ${hi}`) - low) * (pos - lo);
 }
 
 /**
@@ -26,7 +28,7 @@ export function ratioInterval(a: readonly number[], b: readonly number[], rounds
     seed ^= seed << 5;
     return (seed >>> 0) / 0x100000000;
   };
-  const resample = (xs: readonly number[]) => xs.map(() => xs[Math.floor(rand() * xs.length)]);
+  const resample = (xs: readonly number[]) => xs.map(() => must(xs[Math.floor(rand() * xs.length)], 'a sample'));
   const ratios: number[] = [];
   for (let i = 0; i < rounds; i++) ratios.push(median(resample(a)) / median(resample(b)));
   return [quantile(ratios, 0.025), quantile(ratios, 0.975)];

@@ -17,6 +17,7 @@ import type * as NameInput from '../src/ui/nameInput';
 import { EmulatorProcess } from './emulator';
 import { median, quantile } from './stats';
 import { FakeInputBox, VscodeStub } from './vscodeStub';
+import { must } from '../test/support/must';
 
 /** What a user types: new names, a taken one, a case variant, one with a bad character. */
 const TYPED = ['web-server-production-01', 'seed-05000', 'SEED-07777', 'db backup key', 'deploy@ci', 'a'.repeat(40)];
@@ -25,7 +26,7 @@ function keystrokes(): string[] {
   const out: string[] = [];
   for (const name of TYPED) for (let i = 1; i <= name.length; i++) out.push(name.slice(0, i));
   // and back-space the last one away
-  const last = TYPED[TYPED.length - 1];
+  const last = must(TYPED.at(-1), 'a typed name');
   for (let i = last.length - 1; i >= 0; i--) out.push(last.slice(0, i));
   return out;
 }

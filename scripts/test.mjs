@@ -1,6 +1,6 @@
 // The project's test command: compiles, then runs the suites named on the command line
 // (default: all) and ends with one line `N passed, N failed` over all of them.
-//   lint   tsc (noUncheckedIndexedAccess) over src, ESLint, Prettier, jscpd (scripts/lint.mjs)
+//   lint   tsc (strict, noUncheckedIndexedAccess) over src, test and bench, ESLint, Prettier, jscpd (scripts/lint.mjs)
 //   unit   plain Node: core, emulator, flows (test/unit/**/*.test.ts)
 //   faults the fault-matrix part of unit (files test/unit/faults*.test.ts)
 //   host   mocha inside a real VS Code extension host (code-server) — test/host
@@ -68,7 +68,7 @@ const add = (name, r) => {
 run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
 
 if (suites.includes('lint')) {
-  // npm run lint: one check each (tsc strict over src, ESLint, Prettier, jscpd over src).
+  // npm run lint: one check each (tsc over src, test and bench, ESLint, Prettier, jscpd over src).
   const r = spawnSync(process.execPath, ['scripts/lint.mjs'], {
     stdio: ['inherit', 'pipe', 'inherit'],
     encoding: 'utf8',

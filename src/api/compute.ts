@@ -271,8 +271,8 @@ export function versionedRoot(endpoint: string): string {
 }
 
 /** Compares 'X.Y' microversions numerically (2.10 > 2.9). */
-export function compareVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
+export function compareVersions(left: string, right: string): number {
+  const [am = 0, an = 0] = left.split('.').map(Number);
+  const [bm = 0, bn = 0] = right.split('.').map(Number);
   return am - bm || an - bn;
 }

@@ -21,7 +21,7 @@ export interface TokenManagerOptions {
    */
   skewMs?: number;
   /** Called with every new session (e.g. to refresh the region list and account label). */
-  onSession?: (s: Session) => void;
+  onSession?: (session: Session) => void;
   /** A session kept from before (e.g. in SecretStorage), reused while it is fresh. */
   initial?: Session;
 }

@@ -180,16 +180,16 @@ const CLEANUP_TIMEOUT_MS = 20_000;
  * `<file>.pub` (0644). Throws KeyFileError (nothing sent), ApiError (nothing created) or
  * CreateAbandonedError (something may have reached the server; see `server`).
  */
-export async function createKeyPair(o: CreateKeyPairOptions): Promise<CreateKeyPairResult> {
-  const fileBase = keyFileName(o.name);
-  const targets = await checkTargets(o.sshDirectory, fileBase);
+export async function createKeyPair(options: CreateKeyPairOptions): Promise<CreateKeyPairResult> {
+  const fileBase = keyFileName(options.name);
+  const targets = await checkTargets(options.sshDirectory, fileBase);
   const existing = targets.existing[0];
   if (existing !== undefined) throw new KeyFileError('exists', existing);
-  const version = await o.compute.version(o.signal);
+  const version = await options.compute.version(options.signal);
   const localOnly =
     version.microversion !== undefined && compareVersions(version.microversion, LOCAL_ONLY_MICROVERSION) >= 0;
-  const generation: KeyGeneration = localOnly ? 'local' : (o.generation ?? 'server');
-  return generation === 'local' ? createLocal(o, fileBase) : createOnServer(o, fileBase);
+  const generation: KeyGeneration = localOnly ? 'local' : (options.generation ?? 'server');
+  return generation === 'local' ? createLocal(options, fileBase) : createOnServer(options, fileBase);
 }
 
 /** The server generates the key; its answer is the only copy of the private key. */

@@ -31,19 +31,21 @@ const CHECK_TIMEOUT_MS = 20_000;
  * broken connection, cancel in flight, unreadable answer) the pair is looked up, and if it
  * holds this very key the import did happen.
  */
-export async function importKeyPair(o: {
+export async function importKeyPair(options: {
   compute: Pick<ComputeClient, 'create' | 'get'>;
   name: string;
   key: PublicKeyInfo;
   signal?: AbortSignal;
 }): Promise<ImportResult> {
-  const localFingerprint = md5Fingerprint(o.key.blob);
+  const localFingerprint = md5Fingerprint(options.key.blob);
   let keyPair: KeyPair;
   try {
-    keyPair = await o.compute.create(o.name, { publicKey: o.key.line, signal: o.signal });
+    keyPair = await options.compute.create(options.name, { publicKey: options.key.line, signal: options.signal });
   } catch (err) {
     if (!(err instanceof ApiError) || !err.ambiguous) throw err;
-    const existing = await o.compute.get(o.name, AbortSignal.timeout(CHECK_TIMEOUT_MS)).catch(() => undefined);
+    const existing = await options.compute
+      .get(options.name, AbortSignal.timeout(CHECK_TIMEOUT_MS))
+      .catch(() => undefined);
     if (!existing || existing.fingerprint.trim().toLowerCase() !== localFingerprint) throw err;
     keyPair = existing;
   }

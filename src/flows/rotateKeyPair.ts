@@ -154,21 +154,21 @@ export async function retargetConfigFile(
  * Runs a rotation (see the file comment). Returns undefined when `createNewPair` was
  * cancelled: then nothing changed. Errors of `createNewPair` propagate (nothing changed).
  */
-export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyPairResult | undefined> {
-  const say = (message: string): void => o.progress?.(message);
+export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<RotateKeyPairResult | undefined> {
+  const say = (message: string): void => options.progress?.(message);
   say(l10n.t('Creating the new key pair…'));
-  const newPair = await o.createNewPair();
+  const newPair = await options.createNewPair();
   if (!newPair) return undefined;
 
   const configChanges: ConfigChange[] = [];
   const configFailures: ConfigFailure[] = [];
-  for (const configPath of o.configPaths) {
+  for (const configPath of options.configPaths) {
     say(l10n.t('Updating {0}…', configPath));
     try {
       const change = await retargetConfigFile(
         configPath,
-        { oldPath: o.oldPair.privatePath, newPath: newPair.privatePath },
-        o.home,
+        { oldPath: options.oldPair.privatePath, newPath: newPair.privatePath },
+        options.home,
       );
       if (change && change.entries.length > 0) configChanges.push(change);
     } catch (err) {
@@ -178,28 +178,28 @@ export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyP
   }
 
   const servers: ServerSummary[] = [];
-  for (const server of o.servers) {
+  for (const server of options.servers) {
     say(l10n.t('Updating server {0}…', server.name));
     const result = await rotateOnServer(
       server.target,
       {
-        oldIdentityFile: o.oldPair.privatePath,
-        oldPublicKey: o.oldPair.publicKey,
+        oldIdentityFile: options.oldPair.privatePath,
+        oldPublicKey: options.oldPair.publicKey,
         newIdentityFile: newPair.privatePath,
         newPublicKey: newPair.publicKey,
       },
-      o.ssh,
+      options.ssh,
     );
     servers.push({ server, result });
   }
 
-  const summary: RotationSummary = { oldPair: o.oldPair, newPair, configChanges, configFailures, servers };
-  const decision = await o.confirmDeleteOld(summary);
+  const summary: RotationSummary = { oldPair: options.oldPair, newPair, configChanges, configFailures, servers };
+  const decision = await options.confirmDeleteOld(summary);
   const result: RotateKeyPairResult = { ...summary, decision, oldPairDeleted: false, oldFilesDeleted: false };
   if (decision === 'keep') return result;
   try {
     say(l10n.t('Deleting the old key pair…'));
-    result.oldPairDeleted = await o.deleteOldPairOnServer(o.oldPair.name);
+    result.oldPairDeleted = await options.deleteOldPairOnServer(options.oldPair.name);
   } catch (err) {
     // The old pair stays, so its private key file must stay too.
     result.deleteError = err instanceof Error ? err.message : String(err);
@@ -208,8 +208,8 @@ export async function rotateKeyPair(o: RotateKeyPairOptions): Promise<RotateKeyP
   if (decision === 'delete-pair-and-private-key') {
     try {
       await removeKeyFiles({
-        privatePath: o.oldPair.privatePath,
-        publicPath: o.oldPair.publicPath ?? `${o.oldPair.privatePath}.pub`,
+        privatePath: options.oldPair.privatePath,
+        publicPath: options.oldPair.publicPath ?? `${options.oldPair.privatePath}.pub`,
       });
       result.oldFilesDeleted = true;
     } catch (err) {

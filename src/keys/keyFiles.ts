@@ -43,17 +43,17 @@ export class KeyFileError extends UserSafeError {
 }
 
 /** Expands a leading `~` or `~/…` (also `~\…`) to `home`; `~user` and other paths are returned unchanged. */
-export function expandHome(p: string, home = os.homedir()): string {
-  if (p === '~') return home;
-  if (p.startsWith('~/') || p.startsWith('~\\')) return path.join(home, p.slice(2));
-  return p;
+export function expandHome(fsPath: string, home = os.homedir()): string {
+  if (fsPath === '~') return home;
+  if (fsPath.startsWith('~/') || fsPath.startsWith('~\\')) return path.join(home, fsPath.slice(2));
+  return fsPath;
 }
 
 /** Shows a path for the user, with `home` abbreviated to `~`. */
-export function displayPath(p: string, home = os.homedir()): string {
-  if (p === home) return '~';
+export function displayPath(fsPath: string, home = os.homedir()): string {
+  if (fsPath === home) return '~';
   const prefix = home.endsWith(path.sep) ? home : home + path.sep;
-  return home !== '' && p.startsWith(prefix) ? `~${path.sep}${p.slice(prefix.length)}` : p;
+  return home !== '' && fsPath.startsWith(prefix) ? `~${path.sep}${fsPath.slice(prefix.length)}` : fsPath;
 }
 
 /**

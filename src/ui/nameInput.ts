@@ -30,21 +30,21 @@ const SEVERITY = {
 } as const;
 
 /** Asks for a name in `box` (new, not shown yet); undefined when the user cancels. */
-export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promise<string | undefined> {
-  box.title = o.title;
+export function askKeyPairName(box: vscode.InputBox, options: NameInputOptions): Promise<string | undefined> {
+  box.title = options.title;
   box.prompt = vscode.l10n.t('Name of the new key pair: letters, digits, spaces, "-" and "_"');
   box.placeholder = vscode.l10n.t('e.g. {0}', 'web-server');
   box.ignoreFocusOut = true;
-  box.value = o.value ?? '';
+  box.value = options.value ?? '';
   box.busy = true;
 
   const abort = new AbortController();
   const ctx: NameContext = {
-    microversion: o.microversion,
+    microversion: options.microversion,
     files: new Set(),
-    directoryShown: o.sshDirectory === undefined ? undefined : displayPath(o.sshDirectory),
+    directoryShown: options.sshDirectory === undefined ? undefined : displayPath(options.sshDirectory),
   };
-  let pendingError = o.error === undefined ? undefined : plainMessage(o.error);
+  let pendingError = options.error === undefined ? undefined : plainMessage(options.error);
   let acceptWhenLoaded = false;
 
   const refresh = () => {
@@ -95,8 +95,8 @@ export function askKeyPairName(box: vscode.InputBox, o: NameInputOptions): Promi
     ];
 
     Promise.all([
-      o.loadNames(abort.signal),
-      o.sshDirectory === undefined ? new Set<string>() : readEntries(o.sshDirectory),
+      options.loadNames(abort.signal),
+      options.sshDirectory === undefined ? new Set<string>() : readEntries(options.sshDirectory),
     ]).then(
       ([names, files]) => {
         if (settled) return;

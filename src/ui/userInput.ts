@@ -73,37 +73,37 @@ export class QuickInputUserInput implements UserInput {
 
   constructor(private readonly window: QuickInputFactory = vscode.window) {}
 
-  async input(s: InputStep): Promise<string | Back | undefined> {
+  async input(inputStep: InputStep): Promise<string | Back | undefined> {
     const box = this.window.createInputBox();
-    box.title = s.title;
-    box.step = s.step;
-    box.totalSteps = s.totalSteps;
-    box.prompt = s.prompt;
-    box.placeholder = s.placeholder;
-    box.value = s.value ?? '';
-    box.password = !!s.password;
+    box.title = inputStep.title;
+    box.step = inputStep.step;
+    box.totalSteps = inputStep.totalSteps;
+    box.prompt = inputStep.prompt;
+    box.placeholder = inputStep.placeholder;
+    box.value = inputStep.value ?? '';
+    box.password = !!inputStep.password;
     box.ignoreFocusOut = true;
-    box.buttons = (s.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
-    box.validationMessage = s.error === undefined ? undefined : plainMessage(s.error);
+    box.buttons = (inputStep.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
+    box.validationMessage = inputStep.error === undefined ? undefined : plainMessage(inputStep.error);
     let checking: AbortController | undefined;
     return run<string>(
       box,
       (done) => [
-        box.onDidChangeValue((v) => (box.validationMessage = v === '' ? undefined : s.validate?.(v))),
+        box.onDidChangeValue((v) => (box.validationMessage = v === '' ? undefined : inputStep.validate?.(v))),
         box.onDidAccept(async () => {
           if (checking) return;
           const value = box.value;
-          const problem = s.validate?.(value);
+          const problem = inputStep.validate?.(value);
           if (problem) {
             box.validationMessage = problem;
             return;
           }
-          if (!s.check) return done(value);
+          if (!inputStep.check) return done(value);
           checking = new AbortController();
           box.busy = true;
           box.enabled = false;
           try {
-            const failed = await s.check(value, checking.signal);
+            const failed = await inputStep.check(value, checking.signal);
             if (failed === undefined) return done(value);
             box.validationMessage = plainMessage(failed);
           } finally {
@@ -117,23 +117,23 @@ export class QuickInputUserInput implements UserInput {
     );
   }
 
-  async pick<T>(s: PickStep<T>): Promise<T | Back | undefined> {
+  async pick<T>(pickStep: PickStep<T>): Promise<T | Back | undefined> {
     const qp = this.window.createQuickPick<PickItem<T>>();
-    qp.title = s.title;
-    qp.step = s.step;
-    qp.totalSteps = s.totalSteps;
-    qp.placeholder = s.placeholder;
-    qp.matchOnDescription = !!s.matchOnDescription;
-    qp.matchOnDetail = !!s.matchOnDetail;
-    qp.items = s.items.map((item) => ({
+    qp.title = pickStep.title;
+    qp.step = pickStep.step;
+    qp.totalSteps = pickStep.totalSteps;
+    qp.placeholder = pickStep.placeholder;
+    qp.matchOnDescription = !!pickStep.matchOnDescription;
+    qp.matchOnDetail = !!pickStep.matchOnDetail;
+    qp.items = pickStep.items.map((item) => ({
       ...item,
       label: plainLabel(item.label),
       description: item.description === undefined ? undefined : plainLabel(item.description),
       detail: item.detail === undefined ? undefined : plainLabel(item.detail),
     }));
     qp.ignoreFocusOut = true;
-    qp.buttons = (s.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
-    const active = qp.items.find((i) => i.value === s.active && i.kind !== vscode.QuickPickItemKind.Separator);
+    qp.buttons = (pickStep.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
+    const active = qp.items.find((i) => i.value === pickStep.active && i.kind !== vscode.QuickPickItemKind.Separator);
     if (active) qp.activeItems = [active];
     return run<T>(qp, (done) => [
       qp.onDidAccept(() => {

@@ -29,6 +29,7 @@ import { defaultRotatedName } from '../../src/flows/rotateKeyPair';
 import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
 import { recordMeasure } from '../support/measures';
+import { exactly, must } from '../support/must';
 import { CodeServer, startCodeServer } from '../support/codeServer';
 import { passwdHomeProblem, withPasswdHome } from '../support/passwdHome';
 import { Sshd, sshArgsFor, sshdProblem } from '../support/sshd';
@@ -61,7 +62,7 @@ function run(command: string, args: string[], timeoutMs = 30_000): Promise<Run> 
 }
 
 const sha256Of = (pub: string) => /SHA256:\S+/.exec(execFileSync('ssh-keygen', ['-lf', pub], { encoding: 'utf8' }))![0];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => must([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], 'a median of no runs');
 
 /**
  * When the extension logged a line matching `pattern` (its "Server Key Pairs" log file under
@@ -273,7 +274,11 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     await until('the marker written by the remote shell', () => fs.existsSync(marker('connect')) || undefined);
     const shellAt = Date.now();
 
-    const [connection, remoteHome] = fs.readFileSync(marker('connect'), 'utf8').split('\n');
+    const [connection, remoteHome] = exactly(
+      fs.readFileSync(marker('connect'), 'utf8').split('\n').slice(0, 2),
+      2,
+      'marker lines (connection, home)',
+    );
     assert.equal(connection.split(' ')[2], sshd.address, `an SSH session to the server: ${connection}`);
     assert.equal(remoteHome, sshd.homeDir);
     const accepted = /Accepted publickey for \S+ from \S+ port \d+ ssh2: \S+ (SHA256:\S+)/.exec(sshd.log());
@@ -326,7 +331,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
         'click on Connect → marker written by a command typed in the terminal (3 wizard steps answered at ' +
         "once, first contact: ssh's host key question answered yes) vs `ssh -F <config> <alias> <command>` " +
         '(median of 3, host key known by then), same machine and sshd',
-      loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
+      loadAverage1m: Number(must(os.loadavg()[0], 'the 1-minute load').toFixed(2)),
       cpus: os.cpus().length,
       at: new Date().toISOString(),
     };

@@ -14,6 +14,7 @@ import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
 import { recordMeasure } from '../support/measures';
 import { CodeServer, startCodeServer } from '../support/codeServer';
+import { group } from '../support/must';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -111,9 +112,10 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     assert.equal(mode(priv), 0o600);
     assert.equal(mode(`${priv}.pub`), 0o644);
     assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(pub));
-    const md5 = /MD5:(\S+)/.exec(
+    const md5 = group(
+      /MD5:(\S+)/,
       execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }),
-    )![1];
+    );
     assert.ok(toast.includes(md5), `fingerprint ${md5} in "${toast}"`);
     const onServer = emu.keypairs().find((k) => k.name === 'e2e key');
     assert.equal(onServer?.fingerprint, md5);

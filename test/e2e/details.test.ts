@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import * as ui from '../support/browser';
 import { CodeServer, installVsix, locateTestHost, startCodeServer } from '../support/codeServer';
+import { must } from '../support/must';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -50,8 +51,8 @@ interface ImageState {
 
 /** Image paths of a README, in order (Markdown `![alt](path)` and `<img src>`). */
 function readmeImagesOf(text: string): string[] {
-  const md = [...text.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)].map((m) => m[1]);
-  const html = [...text.matchAll(/<img[^>]+src=["']([^"']+)["']/g)].map((m) => m[1]);
+  const md = [...text.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)].map((m) => must(m[1], 'image path'));
+  const html = [...text.matchAll(/<img[^>]+src=["']([^"']+)["']/g)].map((m) => must(m[1], 'img src'));
   return [...md, ...html];
 }
 const readmeImages = () => readmeImagesOf(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));

@@ -2,6 +2,7 @@
 // Command-line entry of the emulator: `npm run emulator -- --port 8774 --seed 50`.
 // Prints ONE JSON line with the URLs on stdout first, then human-readable lines.
 import { EmulatorOptions, startEmulator } from './server';
+import { must } from '../support/must';
 
 const USAGE = `usage: emulator [--port N] [--token T]... [--max-microversion X.Y] [--quota N] [--latency MS] [--seed N] [--servers N]
   --port N               listen port on 127.0.0.1 (default 8774; 0 = ephemeral)
@@ -29,7 +30,7 @@ function parseArgs(argv: string[]): CliArgs {
   let seed = 0;
   let servers = 0;
   for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
+    let arg = must(argv[i], `argument ${i}`);
     let value: string | undefined;
     const eq = arg.indexOf('=');
     if (arg.startsWith('--') && eq > 0) {

@@ -31,7 +31,7 @@ export const MFA_PASSCODE = '123456';
 function isJsonContentType(info: RequestInfo): boolean {
   const ct = header(info.headers, 'content-type');
   if (ct === undefined) return true;
-  const base = ct.split(';')[0].trim().toLowerCase();
+  const base = ct.replace(/;.*$/s, '').trim().toLowerCase();
   return base === '' || base === 'application/json';
 }
 

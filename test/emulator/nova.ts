@@ -17,6 +17,7 @@ import {
   requestId,
 } from './common';
 import { generateRsaKeyPair, parseOpenSshPublicKey } from './sshkeys';
+import { must } from '../support/must';
 import { KeyPairStore, NOVA_SCOPE, StoredKeyPair, TokenStore, findUserById, staticUser } from './state';
 
 export const MIN_MICROVERSION = '2.1';
@@ -90,8 +91,9 @@ export function matchComputeRoute(path: string, opts: ResolvedOptions, baseUrl: 
     if (!segs) return { style: 'nova', segments: ['\u0000invalid'], linkRoot: `${baseUrl}/v2.1`, versionDoc: false };
     let tenant: string | undefined;
     let linkRoot = `${baseUrl}/v2.1`;
-    if (segs.length >= 2 && !COMPUTE_RESOURCES.has(segs[0])) {
-      tenant = segs[0];
+    const first = segs[0];
+    if (segs.length >= 2 && first !== undefined && !COMPUTE_RESOURCES.has(first)) {
+      tenant = first;
       linkRoot += '/' + encodeURIComponent(tenant);
       segs = segs.slice(1);
     }
@@ -100,13 +102,14 @@ export function matchComputeRoute(path: string, opts: ResolvedOptions, baseUrl: 
   const m = /^(?:\/([^/]+))?\/v2\/([^/]+)(?:\/(.*))?$/.exec(path);
   if (m) {
     let region: string | undefined;
-    if (m[1] !== undefined) {
-      region = opts.regions.find((r) => r.toLowerCase() === m[1].toLowerCase());
+    const regionPart = m[1];
+    if (regionPart !== undefined) {
+      region = opts.regions.find((r) => r.toLowerCase() === regionPart.toLowerCase());
       if (!region) return undefined;
     }
     let tenant: string;
     try {
-      tenant = decodeURIComponent(m[2]);
+      tenant = decodeURIComponent(must(m[2], 'the tenant of /v2/{tenant}'));
     } catch {
       return undefined;
     }
@@ -173,7 +176,7 @@ export function negotiateVersion(info: RequestInfo, opts: ResolvedOptions): Vers
   if (modern !== undefined) {
     for (const part of modern.split(',')) {
       const bits = part.trim().split(/\s+/);
-      if (bits.length >= 2 && bits[0].toLowerCase() === 'compute') {
+      if (bits.length >= 2 && bits[0]?.toLowerCase() === 'compute') {
         requested = bits.slice(1).join(' ');
         break;
       }
@@ -404,8 +407,8 @@ function listKeypairs(call: Call): Reply {
     const limits = q.getAll('limit');
     const markers = q.getAll('marker');
     let limit = 1000; // Nova's [api] max_limit
-    if (limits.length > 0) {
-      const raw = limits[limits.length - 1];
+    const raw = limits.at(-1);
+    if (raw !== undefined) {
       if (!/^[0-9]+$/.test(raw)) {
         return faultReply(
           400,
@@ -415,15 +418,15 @@ function listKeypairs(call: Call): Reply {
       limit = Math.min(limit, Number(raw));
     }
     let start = 0;
-    if (markers.length > 0) {
-      const marker = markers[markers.length - 1];
+    const marker = markers.at(-1);
+    if (marker !== undefined) {
       // binary search in the name-sorted list
       let lo = 0;
       let hi = all.length - 1;
       let found = -1;
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
-        const n = all[mid].name;
+        const n = must(all[mid], `pair ${mid} of ${all.length}`).name;
         if (n === marker) {
           found = mid;
           break;
@@ -438,7 +441,7 @@ function listKeypairs(call: Call): Reply {
     const out: Record<string, unknown> = { keypairs: page.map((kp) => ({ keypair: listView(call, kp) })) };
     if (limit > 0 && page.length === limit) {
       const params = new URLSearchParams(q);
-      params.set('marker', page[page.length - 1].name);
+      params.set('marker', must(page.at(-1), 'the last pair of a full page').name);
       out.keypairs_links = [{ rel: 'next', href: `${call.route.linkRoot}/os-keypairs?${params.toString()}` }];
     }
     return jsonReply(200, out);
@@ -610,7 +613,7 @@ export async function handleCompute(ctx: ComputeContext, info: RequestInfo, rout
 
   const ct = header(info.headers, 'content-type');
   if (ct !== undefined) {
-    const base = ct.split(';')[0].trim().toLowerCase();
+    const base = ct.replace(/;.*$/s, '').trim().toLowerCase();
     if (base !== '' && base !== 'text/plain' && !SUPPORTED_CONTENT_TYPES.includes(base)) {
       return withHeaders(faultReply(415, 'Unsupported Content-Type'), extra);
     }
@@ -627,10 +630,10 @@ export async function handleCompute(ctx: ComputeContext, info: RequestInfo, rout
       reply = await createKeypair(call);
       break;
     case 'show':
-      reply = showKeypair(call, segs[1]);
+      reply = showKeypair(call, must(segs[1], 'the key pair name'));
       break;
     case 'delete':
-      reply = deleteKeypair(call, segs[1]);
+      reply = deleteKeypair(call, must(segs[1], 'the key pair name'));
       break;
     case 'limits':
       reply = limitsReply(call);

@@ -101,6 +101,12 @@ export interface Emulator {
   seed(count: number, opts?: SeedOptions): number;
   /** Carries out at once the actions that `commitAfterMs` faults left pending; returns how many. */
   runLateCommits(): number;
+  /**
+   * Resolves once every request received so far has been handled: answered, reset, or left
+   * stalling after its action (a `when: 'after'` fault has acted by then). A test's injected
+   * clock awaits it so that "time passes" for the server too, without a real wait.
+   */
+  idle(): Promise<void>;
   close(): Promise<void>;
   // Servers and images (see servers.ts)
   /** Image service (Glance v2) root, `{url}/image`; in the Keystone catalog as type `image`. */
@@ -282,21 +288,32 @@ class EmulatorImpl implements Emulator {
   private closed = false;
   /** Actions of `commitAfterMs` faults not yet carried out. */
   private readonly lateCommits = new Map<NodeJS.Timeout, () => void>();
+  /** Requests being handled, and who waits for there to be none (`idle`). */
+  private handling = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(options: EmulatorOptions) {
     this.raw = { ...options };
     this.initial = { ...options };
     this.opts = resolveOptions(this.raw);
     this.server = http.createServer((req, res) => {
-      this.onRequest(req, res).catch((err: unknown) => {
-        if (!res.headersSent && !res.destroyed) {
-          const r = faultReply(500, `Emulator error: ${err instanceof Error ? err.message : String(err)}`);
-          res.writeHead(r.status, { ...r.headers, 'Content-Length': Buffer.byteLength(r.body) });
-          res.end(r.body);
-        } else {
-          res.destroy();
-        }
-      });
+      this.handling++;
+      this.onRequest(req, res)
+        .catch((err: unknown) => {
+          if (!res.headersSent && !res.destroyed) {
+            const r = faultReply(500, `Emulator error: ${err instanceof Error ? err.message : String(err)}`);
+            res.writeHead(r.status, { ...r.headers, 'Content-Length': Buffer.byteLength(r.body) });
+            res.end(r.body);
+          } else {
+            res.destroy();
+          }
+        })
+        .finally(() => {
+          if (--this.handling > 0) return;
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          waiters.forEach((resolve) => resolve());
+        });
     });
     this.server.on('connection', (s: net.Socket) => {
       this.sockets.add(s);
@@ -372,6 +389,11 @@ class EmulatorImpl implements Emulator {
     this.stalled.clear();
     this.dropLateCommits();
     this.resetServers();
+  }
+
+  idle(): Promise<void> {
+    if (this.handling === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   runLateCommits(): number {
@@ -480,8 +502,7 @@ class EmulatorImpl implements Emulator {
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
-    for (let i = 0; i < this.faults.length; i++) {
-      const a = this.faults[i];
+    for (const [i, a] of this.faults.entries()) {
       const f = a.fault;
       if (f.method && f.method.toUpperCase() !== method) continue;
       if (a.regex) {

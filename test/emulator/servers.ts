@@ -27,6 +27,7 @@ import {
   versionHeaders,
 } from './nova';
 import { KeyPairStore, NOVA_SCOPE, TokenStore, findUserById, staticUser } from './state';
+import { must } from '../support/must';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -362,7 +363,7 @@ function atLeast(v: Version, s: string): boolean {
 
 function macFor(id: string, addr: string): string {
   const h = crypto.createHash('md5').update(`${id}/${addr}`).digest();
-  return `fa:16:3e:${[h[0], h[1], h[2]].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+  return `fa:16:3e:${[...h.subarray(0, 3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }
 
 function addressesView(s: EmulatorServer): Record<string, unknown[]> {
@@ -392,7 +393,7 @@ function links(root: string, kind: 'servers' | 'flavors' | 'images', id: string)
 const POWER_STATE: Record<string, number> = { ACTIVE: 1, SHUTOFF: 4, PAUSED: 3, SUSPENDED: 7 };
 
 function flavorView(name: string, root: string, v: Version, rackspace: boolean): Record<string, unknown> {
-  const f = FLAVORS[name];
+  const f = must(FLAVORS[name], `flavor ${name}`);
   if (rackspace || !atLeast(v, '2.47')) return { id: f.id, links: links(root, 'flavors', f.id).slice(1) };
   return { vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: 0, swap: 0, original_name: name, extra_specs: {} };
 }
@@ -533,8 +534,8 @@ function listServers(
   const q = info.query;
   const limits = q.getAll('limit');
   let limit = SERVERS_MAX_LIMIT;
-  if (limits.length > 0) {
-    const raw = limits[limits.length - 1];
+  const raw = limits.at(-1);
+  if (raw !== undefined) {
     if (!/^[0-9]+$/.test(raw)) {
       const message = `Invalid input for query parameters limit. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`;
       return faultReply(400, message);
@@ -542,7 +543,7 @@ function listServers(
     limit = Math.min(limit, Number(raw));
   }
   const markers = q.getAll('marker');
-  const marker = markers.length > 0 ? markers[markers.length - 1] : undefined;
+  const marker = markers.at(-1);
   const faults = store.faults;
   const root = route.linkRoot;
   const brief = (o: Record<string, unknown>): Record<string, unknown> =>
@@ -558,7 +559,7 @@ function listServers(
     page = [];
     for (let i = 0; i < count; i++) page.push(brief(endlessServer(start + i, root, v)));
     hasNext = true;
-    lastId = String(page[page.length - 1].id);
+    lastId = String(must(page.at(-1), 'a server of the endless page').id);
   } else {
     const { list, index } = store.sortedFor(user.userId, scope);
     let start = 0;
@@ -569,7 +570,7 @@ function listServers(
     }
     const slice = limit === 0 ? [] : list.slice(start, start + limit);
     page = slice.map((s) => brief(serverView(s, root, v)));
-    lastId = slice.length > 0 ? slice[slice.length - 1].id : undefined;
+    lastId = slice.at(-1)?.id;
     // Nova links to a next page whenever this one is full (the next one may be empty).
     hasNext = faults.loopingMarker ? true : limit > 0 && slice.length === limit;
   }
@@ -610,9 +611,10 @@ export function handleServersRoute(ctx: ComputeCallContext, info: RequestInfo, r
   const scope = route.style === 'nova' ? NOVA_SCOPE : (route.region ?? auth.user.defaultRegion);
   const segs = route.segments;
   let reply: Reply;
+  // isServersRoute: `servers`, or two segments: `servers/{id|detail}` or `images/{id}`.
   if (segs[0] === 'images') {
     // The image proxy is gone from 2.36 on: the route itself answers 404.
-    const img = ctx.store.image(segs[1]);
+    const img = ctx.store.image(must(segs[1], 'the image id'));
     if (route.style === 'nova' && atLeast(version, '2.36')) reply = faultReply(404, 'The resource could not be found.');
     else if (!img) reply = faultReply(404, 'Image not found.');
     else reply = jsonReply(200, { image: imageProxyView(img, route.linkRoot) });
@@ -621,9 +623,10 @@ export function handleServersRoute(ctx: ComputeCallContext, info: RequestInfo, r
   } else if (segs[1] === 'detail') {
     reply = listServers(ctx.store, info, route, version, auth.user, scope, true);
   } else {
-    const s = ctx.store.get(segs[1]);
+    const id = must(segs[1], 'the server id');
+    const s = ctx.store.get(id);
     if (!s || s.userId !== auth.user.userId || s.scope !== scope) {
-      reply = faultReply(404, `Instance ${segs[1]} could not be found.`);
+      reply = faultReply(404, `Instance ${id} could not be found.`);
     } else {
       reply = jsonReply(200, { server: serverView(s, route.linkRoot, version) });
     }
@@ -649,11 +652,12 @@ export function handleImageService(ctx: ComputeCallContext, info: RequestInfo): 
       body: '401 Unauthorized\n\nThis server could not verify that you are authorized to access the document.',
     };
   }
+  const raw = must(m[1], 'the image id');
   let id: string;
   try {
-    id = decodeURIComponent(m[1]);
+    id = decodeURIComponent(raw);
   } catch {
-    id = m[1];
+    id = raw;
   }
   const img = ctx.store.image(id);
   if (!img) {
@@ -807,8 +811,9 @@ export async function serversControl(
     }
     const m = /^\/_emulator\/servers\/([^/]+)$/.exec(p);
     if (m && method === 'DELETE') {
-      const gone = await control.delete(decodeURIComponent(m[1]));
-      return gone ? jsonReply(200, { ok: true }) : jsonReply(404, { error: `no server ${m[1]}` });
+      const id = must(m[1], 'the server id');
+      const gone = await control.delete(decodeURIComponent(id));
+      return gone ? jsonReply(200, { ok: true }) : jsonReply(404, { error: `no server ${id}` });
     }
   } catch (e) {
     return jsonReply(400, { error: e instanceof Error ? e.message : String(e) });

@@ -1,6 +1,7 @@
 // SSH key helpers for the emulator: RSA generation in Nova's output format,
 // OpenSSH public-key parsing/validation and MD5 fingerprints. Node built-ins only.
 import * as crypto from 'node:crypto';
+import { must } from '../support/must';
 
 export interface GeneratedKeyPair {
   privateKey: string; // PKCS#1 PEM, trailing newline
@@ -26,7 +27,7 @@ export function sshMpint(magnitude: Buffer): Buffer {
   let i = 0;
   while (i < magnitude.length && magnitude[i] === 0) i++;
   let b = magnitude.subarray(i);
-  if (b.length > 0 && (b[0] & 0x80) !== 0) b = Buffer.concat([Buffer.from([0]), b]);
+  if (b.length > 0 && (b.readUInt8(0) & 0x80) !== 0) b = Buffer.concat([Buffer.from([0]), b]);
   return sshString(b);
 }
 
@@ -109,8 +110,8 @@ function stripMagnitude(b: Buffer): Buffer {
 export function parseOpenSshPublicKey(line: string): ParsedPublicKey | undefined {
   const m = /^(\S+)[ \t]+(\S+)/.exec(line);
   if (!m) return undefined;
-  const type = m[1];
-  const b64 = m[2];
+  const type = must(m[1], 'the key type');
+  const b64 = must(m[2], 'the key data');
   if (!SUPPORTED_KEY_TYPES.includes(type)) return undefined;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return undefined;
   const blob = Buffer.from(b64, 'base64');
@@ -122,7 +123,7 @@ export function parseOpenSshPublicKey(line: string): ParsedPublicKey | undefined
       const e = r.readString();
       const n = r.readString();
       if (!e || !n || !r.atEnd() || e.length === 0 || n.length < 2) return undefined;
-      if ((e[0] & 0x80) !== 0 || (n[0] & 0x80) !== 0) return undefined; // negative mpint
+      if ((e.readUInt8(0) & 0x80) !== 0 || (n.readUInt8(0) & 0x80) !== 0) return undefined; // negative mpint
       crypto.createPublicKey({
         key: { kty: 'RSA', n: stripMagnitude(n).toString('base64url'), e: stripMagnitude(e).toString('base64url') },
         format: 'jwk',
@@ -132,10 +133,11 @@ export function parseOpenSshPublicKey(line: string): ParsedPublicKey | undefined
       if (!pk || pk.length !== 32 || !r.atEnd()) return undefined;
     } else {
       const info = EC_CURVES[type];
+      if (!info) return undefined;
       const curve = r.readString();
       const q = r.readString();
       if (!curve || !q || !r.atEnd() || curve.toString('latin1') !== info.curve) return undefined;
-      if (q.length !== 1 + 2 * info.coordLen || q[0] !== 4) return undefined;
+      if (q.length !== 1 + 2 * info.coordLen || q.readUInt8(0) !== 4) return undefined;
       crypto.createPublicKey({
         key: {
           kty: 'EC',

@@ -2,6 +2,7 @@
 import * as crypto from 'node:crypto';
 import { ResolvedOptions, ResolvedUser, novaTimestamp } from './common';
 import { derivedEd25519PublicKey } from './sshkeys';
+import { must } from '../support/must';
 
 /** Scope of Nova-style (`/v2.1`) key pairs; Rackspace-style ones use the region code. */
 export const NOVA_SCOPE = 'v2.1';
@@ -104,7 +105,9 @@ export class KeyPairStore {
   all(userId?: string, scope?: string): StoredKeyPair[] {
     const out: StoredKeyPair[] = [];
     for (const k of this.byScope.keys()) {
-      const [u, s] = k.split('\u0000');
+      const [user, sc] = k.split('\u0000');
+      const u = must(user, `the user of key ${JSON.stringify(k)}`);
+      const s = must(sc, `the scope of key ${JSON.stringify(k)}`);
       if (userId !== undefined && u !== userId) continue;
       if (scope !== undefined && s !== scope) continue;
       out.push(...this.list(u, s));

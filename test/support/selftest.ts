@@ -10,6 +10,7 @@ import { createVSIX } from '@vscode/vsce';
 import * as b from './browser';
 import { locateTestHost, startCodeServer, TestHost } from './codeServer';
 import { runExtensionHostTests } from './hostTests';
+import { must } from './must';
 
 const EXTENSION: Record<string, string> = {
   'package.json': JSON.stringify({
@@ -129,8 +130,9 @@ describe('in the extension host', () => {
       env: { SELFTEST_MARK: 'yes', SELFTEST_HOME: home },
     });
     assert.deepStrictEqual([r.passed, r.failed, r.exitCode], [1, 1, 1], r.output);
-    assert.strictEqual(r.failures[0].title, 'in the extension host reports a failure');
-    assert.match(r.failures[0].error, /AssertionError/);
+    const failure = must(r.failures[0], 'the reported failure');
+    assert.strictEqual(failure.title, 'in the extension host reports a failure');
+    assert.match(failure.error, /AssertionError/);
     assert.match(r.output, /1 passing/);
   });
 });

@@ -147,8 +147,7 @@ async function killTreeLeavesFirst(pid: number): Promise<void> {
 }
 
 function randomLoopback(): string {
-  const b = crypto.randomBytes(3);
-  return `127.${2 + (b[0] % 250)}.${b[1]}.${1 + (b[2] % 254)}`;
+  return `127.${2 + crypto.randomInt(250)}.${crypto.randomInt(256)}.${1 + crypto.randomInt(254)}`;
 }
 
 interface ConfigValues {

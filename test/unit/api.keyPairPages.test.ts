@@ -8,6 +8,7 @@ import { findLocalKey, localKeyIndex } from '../../src/keys/localKeys';
 import { PublicKeyError } from '../../src/keys/publicKey';
 import { sshKeygen } from './helpers/keysTestUtil';
 import { compute, sshMd5, tempDir, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 describe('manage: key pair pages of the view (emulator)', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
@@ -53,7 +54,11 @@ describe('manage: key pair pages of the view (emulator)', () => {
     );
     assert.equal(lists().length, 26);
     assert.equal(pages.requests, 26);
-    assert.deepEqual(asked[1], { limit: 200, marker: pages.keyPairs[199].name }, 'next page after the last name');
+    assert.deepEqual(
+      asked[1],
+      { limit: 200, marker: must(pages.keyPairs[199], 'the 200th pair').name },
+      'next page after the last name',
+    );
     await pages.more();
     assert.equal(lists().length, 26, 'nothing more to ask for on the last page');
     assert.ok(Date.now() - started < 20_000);
@@ -156,7 +161,7 @@ describe('manage: key pair pages of the view (emulator)', () => {
       local.map((k) => k.name),
       ['mine'],
     );
-    assert.equal(findLocalKey(index, local[0].fingerprint)?.privatePath, priv);
+    assert.equal(findLocalKey(index, must(local[0], 'the local key').fingerprint)?.privatePath, priv);
     assert.equal(ctx.emu.requests.filter((r) => /os-keypairs\/./.test(r.path)).length, 0, 'no GET per key pair');
   });
 });

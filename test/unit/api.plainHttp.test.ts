@@ -12,6 +12,7 @@ import { TokenManager } from '../../src/api/tokenManager';
 import { describeError } from '../../src/errorText';
 import { FakeServer, sendJson, startFakeServer } from './helpers/fakeServer';
 import { rejection } from './helpers/env';
+import { must } from '../support/must';
 
 const LOOKS_REMOTE = 'localtest.invalid';
 
@@ -105,7 +106,7 @@ describe('plain http (issue 10.11)', () => {
       assert.deepEqual(await withToken(client(true)).listAll(), []);
       assert.deepEqual(asked, [base]);
       assert.equal(fake.requests.length, 1);
-      assert.equal(fake.requests[0].headers['x-auth-token'], 'tok');
+      assert.equal(must(fake.requests[0], 'the request').headers['x-auth-token'], 'tok');
     });
 
     it('does not ask for a request without credentials (the public version document)', async () => {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { ApiError } from '../../src/api/errors';
 import { compareVersions, TokenSource, versionedRoot } from '../../src/api/compute';
 import { compute, rejection, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 describe('ComputeClient against the emulator', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
@@ -70,7 +71,7 @@ describe('ComputeClient against the emulator', () => {
       const kp = await c.create('imported', { publicKey: pub });
       assert.equal(kp.privateKey, undefined);
       assert.equal(kp.type, 'ssh');
-      assert.equal(ctx.emu.keypairs()[0].public_key, pub);
+      assert.equal(must(ctx.emu.keypairs()[0], 'the pair on the server').public_key, pub);
     });
 
     it('lists all pairs across 2.35 pages', async () => {

@@ -2,7 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiError } from '../../src/api/errors';
-import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../../src/flows/createKeyPair';
+import {
+  createKeyPair,
+  CreateAbandonedError,
+  CreateKeyPairOptions,
+  RECHECK_DELAY_MS,
+} from '../../src/flows/createKeyPair';
 import { KeyFileError } from '../../src/keys/keyFiles';
 import {
   compute,
@@ -15,6 +20,7 @@ import {
   testHttp,
   useEmulator,
 } from './helpers/env';
+import { must } from '../support/must';
 
 describe('create flow (emulator + real files)', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
@@ -43,6 +49,14 @@ describe('create flow (emulator + real files)', () => {
   const folderBecomesFile = () => afterCreate(() => fs.writeFileSync(dir, 'a file, not a folder'));
 
   const abandoned = (p: Promise<unknown>) => rejection(p, CreateAbandonedError);
+  /** The waits the flow asked for between its looks, ms. */
+  let sleeps: number[] = [];
+  beforeEach(() => (sleeps = []));
+  /** The flow's clock: the wait is recorded and time passes at once, for the emulator too. */
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    await ctx.emu.idle();
+  };
 
   describe('server-generated key (legacy API)', () => {
     const client = () => compute(ctx.emu.computeUrl, { microversion: '' });
@@ -115,7 +129,7 @@ describe('create flow (emulator + real files)', () => {
     it('deletes the pair when the connection broke after the server created it', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'reset-mid-body' });
       const err = await abandoned(
-        createKeyPair({ compute: client(), name: 'reset', sshDirectory: dir, rescue: never }),
+        createKeyPair({ compute: client(), name: 'reset', sshDirectory: dir, rescue: never, sleep }),
       );
       assert.equal(err.server, 'deleted');
       assert.deepEqual(serverNames(), []);
@@ -125,18 +139,31 @@ describe('create flow (emulator + real files)', () => {
     it('says "not created" when a lost answer had not created anything', async () => {
       ctx.emu.addFault({ method: 'POST', kind: 'reset-before-headers' });
       const err = await abandoned(
-        createKeyPair({ compute: client(), name: 'ghost', sshDirectory: dir, rescue: never }),
+        createKeyPair({ compute: client(), name: 'ghost', sshDirectory: dir, rescue: never, sleep }),
       );
       assert.equal(err.server, 'not-created');
       assert.deepEqual(serverNames(), []);
+      assert.deepEqual(sleeps, [RECHECK_DELAY_MS], 'looked twice, one wait between');
     });
 
     it('a cancel in flight leaves no pair on the server', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'stall-before-headers' });
       const abort = new AbortController();
-      setTimeout(() => abort.abort(), 200);
+      // Cancel once the server has the POST and has acted on it (an event, not a timer).
+      const poll = () =>
+        ctx.emu.requests.some((r) => r.method === 'POST')
+          ? void ctx.emu.idle().then(() => abort.abort())
+          : void setImmediate(poll);
+      setImmediate(poll);
       const err = await abandoned(
-        createKeyPair({ compute: client(), name: 'cancelled', sshDirectory: dir, rescue: never, signal: abort.signal }),
+        createKeyPair({
+          compute: client(),
+          name: 'cancelled',
+          sshDirectory: dir,
+          rescue: never,
+          signal: abort.signal,
+          sleep,
+        }),
       );
       assert.ok(err.reason instanceof ApiError && err.reason.kind === 'cancelled');
       assert.equal(err.server, 'deleted');
@@ -147,7 +174,7 @@ describe('create flow (emulator + real files)', () => {
     it('a timeout in flight leaves no pair on the server', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'stall-before-headers' });
       const c = compute(ctx.emu.computeUrl, { microversion: '', http: testHttp({ headersTimeoutMs: 300 }) });
-      const err = await abandoned(createKeyPair({ compute: c, name: 'slow', sshDirectory: dir, rescue: never }));
+      const err = await abandoned(createKeyPair({ compute: c, name: 'slow', sshDirectory: dir, rescue: never, sleep }));
       assert.ok(err.reason instanceof ApiError && err.reason.kind === 'timeout');
       assert.equal(err.server, 'deleted');
       assert.deepEqual(serverNames(), []);
@@ -249,7 +276,7 @@ describe('create flow (emulator + real files)', () => {
       });
       assert.equal(r.generation, 'local');
       assert.match(r.publicKey, /^ssh-ed25519 /);
-      assert.equal(ctx.emu.keypairs()[0].fingerprint, r.fingerprint);
+      assert.equal(must(ctx.emu.keypairs()[0], 'the pair on the server').fingerprint, r.fingerprint);
     });
 
     it('removes its key files when the server refuses', async () => {
@@ -264,7 +291,7 @@ describe('create flow (emulator + real files)', () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'reset-mid-body' });
       const c = compute(ctx.emu.computeUrl);
       const r = await createKeyPair({ compute: c, name: 'arrived', sshDirectory: dir, rescue: never });
-      assert.equal(r.fingerprint, ctx.emu.keypairs()[0].fingerprint);
+      assert.equal(r.fingerprint, must(ctx.emu.keypairs()[0], 'the pair on the server').fingerprint);
       assert.deepEqual(files(), ['arrived', 'arrived.pub']);
     });
 

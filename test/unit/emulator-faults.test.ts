@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Emulator, Fault, startEmulator } from '../emulator/server';
 import { RawHttpError, rawRequest } from '../emulator/rawhttp';
+import { exactly, must } from '../support/must';
 
 const H = { 'X-Auth-Token': 'sandbox-token' };
 const H22 = { ...H, 'OpenStack-API-Version': 'compute 2.2' };
@@ -215,7 +216,7 @@ describe('emulator: faults, control API, CLI', function () {
     it('wrong-fingerprint: answer fingerprint differs from the real one', async () => {
       emu.addFault({ path: '/os-keypairs', kind: 'wrong-fingerprint', when: 'after' });
       const r = await create('w1');
-      const real = emu.keypairs()[0].fingerprint;
+      const real = must(emu.keypairs()[0], 'the pair').fingerprint;
       assert.match(r.json().keypair.fingerprint, /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
       assert.notEqual(r.json().keypair.fingerprint, real);
       emu.addFault({ method: 'GET', path: '/os-keypairs/w1', kind: 'wrong-fingerprint' });
@@ -251,7 +252,7 @@ describe('emulator: faults, control API, CLI', function () {
         body: { keypair: { name: 'c2' } },
       });
       const s = (await ctl('GET', 'state')).json();
-      const uid = emu.keypairs()[0].user_id;
+      const uid = must(emu.keypairs()[0], 'the pair').user_id;
       assert.deepEqual(
         s.keypairs[uid]['v2.1'].map((k: { name: string }) => k.name),
         ['c1'],
@@ -269,9 +270,10 @@ describe('emulator: faults, control API, CLI', function () {
         [200, 200],
       );
       assert.equal(emu.requests.length, 2); // control calls are not logged
-      assert.equal(emu.requests[0].method, 'POST');
-      assert.equal(emu.requests[0].path, '/v2.1/os-keypairs');
-      assert.equal(JSON.parse(emu.requests[0].body).keypair.name, 'c1');
+      const [first] = exactly(emu.requests, 2, 'requests');
+      assert.equal(first.method, 'POST');
+      assert.equal(first.path, '/v2.1/os-keypairs');
+      assert.equal(JSON.parse(first.body).keypair.name, 'c1');
       assert.equal((await ctl('POST', 'reset')).status, 200);
       const s2 = (await ctl('GET', 'state')).json();
       assert.equal(s2.keypairCount, 0);

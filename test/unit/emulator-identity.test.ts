@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { Emulator, MFA_PASSCODE, startEmulator } from '../emulator/server';
 import { rawRequest } from '../emulator/rawhttp';
+import { group } from '../support/must';
 
 const USERS = [
   { username: 'demo', apiKey: 'demo-api-key', password: 'demo-password', tenantId: '123456', defaultRegion: 'DFW' },
@@ -148,15 +149,20 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
       const r = await passwordAuth('mfa-user', 'mfa-pass');
       assert.equal(r.status, 401);
       const wa = String(r.headers['www-authenticate']);
-      const m = /^OS-MF sessionId='([^']+)', factor='PASSCODE'$/.exec(wa);
-      assert.ok(m, wa);
+      const sessionId = group(/^OS-MF sessionId='([^']+)', factor='PASSCODE'$/, wa);
       assert.equal((await passwordAuth('mfa-user', 'nope')).headers['www-authenticate'], undefined);
       const k = await apiKeyAuth('mfa-user', 'mfa-key');
       assert.equal(k.status, 200);
       assert.equal(k.json().access.user['RAX-AUTH:defaultRegion'], 'ORD');
-      const wrong = await raxAuth({ 'RAX-AUTH:passcodeCredentials': { passcode: '000000' } }, { 'X-SessionId': m[1] });
+      const wrong = await raxAuth(
+        { 'RAX-AUTH:passcodeCredentials': { passcode: '000000' } },
+        { 'X-SessionId': sessionId },
+      );
       assert.equal(wrong.status, 401);
-      const ok = await raxAuth({ 'RAX-AUTH:passcodeCredentials': { passcode: MFA_PASSCODE } }, { 'X-SessionId': m[1] });
+      const ok = await raxAuth(
+        { 'RAX-AUTH:passcodeCredentials': { passcode: MFA_PASSCODE } },
+        { 'X-SessionId': sessionId },
+      );
       assert.equal(ok.status, 200);
       assert.ok(ok.json().access.token.id);
     });

@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { rawRequest } from '../emulator/rawhttp';
 import { Emulator, EmulatorOptions, ServerBacking, startEmulator } from '../emulator/server';
+import { exactly, must } from '../support/must';
 
 const TOKEN = 'sandbox-token';
 
@@ -86,7 +87,7 @@ describe('emulator: servers and images', function () {
       assert.deepEqual(srv.metadata, {});
       // The public key of the named pair went to the backing, as cloud-init would install it.
       assert.equal(backed.length, 1);
-      assert.equal(backed[0].publicKey, emu.keypairs()[0].public_key);
+      assert.equal(must(backed[0], 'the backed server').publicKey, must(emu.keypairs()[0], 'the pair').public_key);
     });
 
     it('flavor is {id, links} before 2.47 and {original_name, vcpus, ram, disk} from 2.47', async () => {
@@ -284,8 +285,9 @@ describe('emulator: servers and images', function () {
       emu.seed(1, { prefix: 'dfw-', region: 'DFW' });
       await emu.createServer({ name: 'x', keyName: 'dfw-00001' }); // Nova scope: no such pair there
       await emu.createServer({ name: 'y', keyName: 'dfw-00001', region: 'DFW' });
-      assert.equal(backed[0].publicKey, null);
-      assert.equal(backed[1].publicKey, emu.keypairs(undefined, 'DFW')[0].public_key);
+      const [x, y] = exactly(backed, 2, 'backed servers');
+      assert.equal(x.publicKey, null);
+      assert.equal(y.publicKey, must(emu.keypairs(undefined, 'DFW')[0], 'the DFW pair').public_key);
     });
   });
 

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Emulator, startEmulator } from '../emulator/server';
 import { RawResponse, rawRequest } from '../emulator/rawhttp';
+import { exactly, group, must } from '../support/must';
 
 const TOKEN = 'sandbox-token';
 const SAFE_20 = '_- 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -28,9 +29,7 @@ function sshKeygen(type: string, bits?: number): { pub: string; md5: string } {
 }
 function md5Of(pubFile: string): string {
   const out = execFileSync('ssh-keygen', ['-E', 'md5', '-lf', pubFile], { encoding: 'utf8' });
-  const m = /MD5:([0-9a-f:]+)/.exec(out);
-  assert.ok(m, out);
-  return m[1];
+  return group(/MD5:([0-9a-f:]+)/, out);
 }
 
 describe('emulator: Nova compute os-keypairs', function () {
@@ -122,10 +121,10 @@ describe('emulator: Nova compute os-keypairs', function () {
       assert.match(k.private_key, /^-----BEGIN RSA PRIVATE KEY-----\n[\s\S]+-----END RSA PRIVATE KEY-----\n$/);
       assert.match(k.fingerprint, /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
       const stored = emu.keypairs();
-      assert.equal(stored.length, 1);
-      assert.equal(stored[0].public_key, k.public_key);
-      assert.equal(stored[0].user_id, k.user_id);
-      assert.equal(stored[0].type, 'ssh');
+      const [only] = exactly(stored, 1, 'stored pair');
+      assert.equal(only.public_key, k.public_key);
+      assert.equal(only.user_id, k.user_id);
+      assert.equal(only.type, 'ssh');
     });
 
     it('generated private key matches the public key and fingerprint (ssh-keygen)', async () => {
@@ -184,7 +183,7 @@ describe('emulator: Nova compute os-keypairs', function () {
 
     it('invalid public_key: 400 failed to generate fingerprint', async () => {
       const ed = sshKeygen('ed25519');
-      const [, b64] = ed.pub.split(' ');
+      const b64 = must(ed.pub.split(' ')[1], 'the key data');
       const rsa = sshKeygen('rsa', 2048);
       const bad = [
         'not a key',
@@ -468,7 +467,7 @@ describe('emulator: Nova compute os-keypairs', function () {
       assert.equal(r.json().keypairs.length, 10);
       assert.ok(Date.now() - t < 3000, `listing took ${Date.now() - t} ms`);
       // seeded public keys are valid OpenSSH lines
-      const first = emu.keypairs()[0];
+      const first = must(emu.keypairs()[0], 'a seeded pair');
       const file = path.join(tmpDir, 'seeded.pub');
       fs.writeFileSync(file, first.public_key + '\n');
       assert.equal(md5Of(file), first.fingerprint);

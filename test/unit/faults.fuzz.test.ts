@@ -8,6 +8,7 @@ import { ApiError } from '../../src/api/errors';
 import { generateEd25519 } from '../../src/keys/generate';
 import { checkKeyPairName, keyFileName } from '../../src/keys/names';
 import { compute, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 /** The microversions whose rules differ or border: none (Rackspace), 2.1, 2.91 | 2.92, 2.93. */
 const MICROVERSIONS = [undefined, '2.1', '2.91', '2.92', '2.93'] as const;
@@ -36,14 +37,16 @@ const PY_WHITESPACE = new Set([
 
 function microversionAtLeast292(mv: Mv): boolean {
   if (mv === undefined) return false; // no microversion header: the 2.1 rules (Rackspace too)
-  const [major, minor] = mv.split('.').map(Number);
+  const [major = NaN, minor = NaN] = mv.split('.').map(Number);
   return major > 2 || (major === 2 && minor >= 92);
 }
 
 function novaAccepts(name: string, mv: Mv): boolean {
   const chars = [...name];
   if (chars.length < 1 || chars.length > 255) return false;
-  if (PY_WHITESPACE.has(chars[0]) || PY_WHITESPACE.has(chars[chars.length - 1])) return false;
+  if (PY_WHITESPACE.has(must(chars[0], 'a first character')) || PY_WHITESPACE.has(must(chars.at(-1), 'a last one'))) {
+    return false;
+  }
   const safe = microversionAtLeast292(mv) ? SAFE_FROM_292 : SAFE_BEFORE_292;
   return chars.every((c) => safe.has(c));
 }
@@ -153,7 +156,8 @@ describe('faults: key pair names (property-based)', function () {
   });
 
   it(`every accepted name maps to a safe file name inside the SSH folder (${PURE_RUNS} names)`, () => {
-    const dirs = ['/home/u/.ssh', 'C:\\Users\\u\\.ssh'];
+    const posixDir = '/home/u/.ssh';
+    const windowsDir = 'C:\\Users\\u\\.ssh';
     let accepted = 0;
     fc.assert(
       fc.property(names, fc.constantFrom(...MICROVERSIONS), (name, mv) => {
@@ -163,8 +167,8 @@ describe('faults: key pair names (property-based)', function () {
         if (file === '' || file === '.' || file === '..' || /[/\\\0]/.test(file)) return false;
         if (/^\s|\s$/.test(file) || file.includes(' ')) return false; // spaces become "_"
         for (const [p, dir] of [
-          [path.posix, dirs[0]],
-          [path.win32, dirs[1]],
+          [path.posix, posixDir],
+          [path.win32, windowsDir],
         ] as const) {
           for (const f of [file, `${file}.pub`]) {
             const full = p.join(dir, f);

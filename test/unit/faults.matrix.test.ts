@@ -21,12 +21,14 @@ import {
   CreateAbandonedError,
   CreateKeyPairOptions,
   CreateKeyPairResult,
+  RECHECK_DELAY_MS,
 } from '../../src/flows/createKeyPair';
 import { importKeyPair, ImportResult, loadPublicKey } from '../../src/flows/importKeyPair';
 import { generateEd25519 } from '../../src/keys/generate';
 import { saveKeyPair } from '../../src/keys/keyFiles';
 import type { Fault } from '../emulator/server';
 import { fixedToken, keyData, mode, sshPublicFromPrivate, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { exactly } from '../support/must';
 
 type PathId =
   'create-server' | 'create-local' | 'import' | 'list' | 'delete' | 'sign-in-rackspace' | 'sign-in-keystone';
@@ -70,6 +72,8 @@ interface Bed {
   /** Runs when the flow asks for the API version, i.e. after its checks and before saving. */
   afterChecks?: () => void;
   rescue: CreateKeyPairOptions['rescue'];
+  /** The waits the create flow asked for between its looks, ms (none is waited out). */
+  sleeps: number[];
 }
 
 type Outcome =
@@ -119,6 +123,7 @@ describe('fault matrix: message, files, server state', function () {
       auth: fixedToken(),
       h: new URL(ctx.emu.url).host,
       rescue: never,
+      sleeps: [],
       ...over,
     };
   }
@@ -163,6 +168,12 @@ describe('fault matrix: message, files, server state', function () {
       sshDirectory: b.dir,
       rescue: b.rescue,
       signal: b.signal,
+      // The flow's clock: the wait is recorded, and time passes at once, for the server too: what
+      // it was doing (a create still generating its key when the answer was lost) is done.
+      sleep: async (ms) => {
+        b.sleeps.push(ms);
+        await ctx.emu.idle();
+      },
     });
   const createdFiles = { server: [NAME], files: [NAME, `${NAME}.pub`] };
   const nothing = { server: [], files: [] };
@@ -463,10 +474,7 @@ describe('fault matrix: message, files, server state', function () {
       ambiguous: true,
       special: {
         // The pair exists but its private key never arrived: deleted again.
-        'create-server': (b) => ({
-          error: `Key pair "${NAME}" was deleted from the server again, because its private key could not be kept. ${b.h} failed to handle the request (500): ${NOVA_500} Try again later.`,
-          check: (e) => assert.equal((e as CreateAbandonedError).server, 'deleted'),
-        }),
+        'create-server': (b) => deletedAgain(`${b.h} failed to handle the request (500): ${NOVA_500} Try again later.`),
         // Our public key is on the server: the create (or import) did happen.
         'create-local': () => ({ ok: true }),
         import: () => ({ ok: true, check: (r) => assert.equal((r as ImportResult).matches, true) }),
@@ -497,9 +505,10 @@ describe('fault matrix: message, files, server state', function () {
     if (CREATE_PATHS.includes(pathId) && row.ambiguous) {
       return {
         error: `Key pair "${NAME}" was not created. ${message}`,
-        check: (e) => {
+        check: (e, bb) => {
           assert.ok(e instanceof CreateAbandonedError && e.server === 'not-created');
           assert.equal(posts().length, 1, 'the POST was not resent');
+          assert.deepEqual(bb.sleeps, [RECHECK_DELAY_MS], 'one wait between the two looks');
           // It looked for the pair twice (a lost request may land late) before saying so; a server
           // key also once right before the POST (issue 10 #2, #8).
           const looks = ctx.emu.requests.filter(
@@ -632,9 +641,15 @@ describe('fault matrix: message, files, server state', function () {
       expect: {
         'create-server': (_b, m) => ({
           error: `Key pair "${NAME}" was not created. ${m}`,
-          check: (e) => assert.equal((e as CreateAbandonedError).server, 'not-created'),
+          check: (e, b) => {
+            assert.equal((e as CreateAbandonedError).server, 'not-created');
+            assert.deepEqual(b.sleeps, [RECHECK_DELAY_MS], 'looked twice, one wait between');
+          },
         }),
-        'create-local': (_b, m) => ({ error: `Key pair "${NAME}" was not created. ${m}` }),
+        'create-local': (_b, m) => ({
+          error: `Key pair "${NAME}" was not created. ${m}`,
+          check: (_e, b) => assert.deepEqual(b.sleeps, [RECHECK_DELAY_MS], 'looked twice, one wait between'),
+        }),
         // GET and DELETE are retried: the user never sees the blip.
         list: () => ({ ok: true, check: () => assert.equal(requestsTo(PATHS.list).length, 2) }),
         delete: () => ({ ok: true, check: (r) => assert.equal(r, true) }),
@@ -760,7 +775,10 @@ describe('fault matrix: message, files, server state', function () {
                 : fails('Cancelled.');
         await runCase(pathId, b, outcome, (_b, p) => {
           ctx.emu.addFault({ ...p.fault, kind: 'stall-before-headers', when: 'after' });
-          setTimeout(() => abort.abort(), 150);
+          // Cancel once the server has the request and has acted on it (an event, not a timer).
+          const poll = () =>
+            requestsTo(p).length > 0 ? void ctx.emu.idle().then(() => abort.abort()) : void setImmediate(poll);
+          setImmediate(poll);
         });
       });
     }
@@ -819,10 +837,12 @@ describe('fault matrix: message, files, server state', function () {
         const lost = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
         assert.equal(won.length, 1, 'exactly one succeeds');
         assert.equal(lost.length, 1);
+        const [winner] = exactly(won, 1, 'winner');
+        const [loser] = exactly(lost, 1, 'loser');
         // Server key: the second POST gets 409 (the command asks for another name).
         // Local key: the second finds the first one's file and sends nothing.
         checkMessage(
-          lost[0].reason,
+          loser.reason,
           pathId === 'create-server'
             ? `A key pair with this name already exists on ${b.h} (409). Choose another name.`
             : `${path.join(b.dir, NAME)} already exists; it was not overwritten.`,
@@ -830,8 +850,9 @@ describe('fault matrix: message, files, server state', function () {
         if (pathId === 'create-local') assert.equal(posts().length, 1, 'the loser sent nothing');
         checkFiles(b, [NAME, `${NAME}.pub`]);
         checkServer(b, PATHS[pathId], [NAME]);
-        const result = (won[0] as PromiseFulfilledResult<CreateKeyPairResult>).value;
-        assert.equal(ctx.emu.keypairs()[0].fingerprint, result.fingerprint, 'the saved key is the one on the server');
+        const result = (winner as PromiseFulfilledResult<CreateKeyPairResult>).value;
+        const [onServer] = exactly(ctx.emu.keypairs(), 1, 'pair on the server');
+        assert.equal(onServer.fingerprint, result.fingerprint, 'the saved key is the one on the server');
       });
     }
   });

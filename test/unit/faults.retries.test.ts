@@ -6,11 +6,12 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ApiError } from '../../src/api/errors';
 import { HttpClient } from '../../src/api/http';
-import { createKeyPair, CreateAbandonedError } from '../../src/flows/createKeyPair';
+import { createKeyPair, CreateAbandonedError, RECHECK_DELAY_MS } from '../../src/flows/createKeyPair';
 import { importKeyPair } from '../../src/flows/importKeyPair';
 import { generateEd25519 } from '../../src/keys/generate';
 import { parsePublicKey } from '../../src/keys/publicKey';
 import { compute, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 /** The waits the client logged (`GET … retry N in W ms`), in order. */
 const waits = (lines: string[]) =>
@@ -178,13 +179,16 @@ describe('faults: retries of idempotent calls', function () {
 
     it('server key, 503 from the server: one POST, then the existence check', async () => {
       ctx.emu.addFault({ method: 'POST', status: 503, times: Infinity });
+      const sleeps: number[] = [];
       const err = await createKeyPair({
         compute: compute(ctx.emu.computeUrl, { microversion: '' }),
         name: 'k',
         sshDirectory: dir(),
         rescue: never,
+        sleep: async (ms) => void sleeps.push(ms), // the flow's clock: no real wait
       }).catch((e) => e);
       assert.ok(err instanceof CreateAbandonedError && err.server === 'not-created');
+      assert.deepEqual(sleeps, [RECHECK_DELAY_MS], 'one wait between the two looks');
       assert.deepEqual(sequence(), [
         'GET /os-keypairs/k 404',
         'POST /os-keypairs 503',
@@ -229,7 +233,7 @@ describe('faults: retries of idempotent calls', function () {
         sshDirectory: dir(),
         rescue: never,
       });
-      assert.equal(r.fingerprint, ctx.emu.keypairs()[0].fingerprint);
+      assert.equal(r.fingerprint, must(ctx.emu.keypairs()[0], 'the pair on the server').fingerprint);
       assert.deepEqual(sequence(), ['POST /os-keypairs 503', 'GET /os-keypairs/k 200']);
     });
 

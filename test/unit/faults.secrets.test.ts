@@ -20,6 +20,7 @@ import { generateEd25519 } from '../../src/keys/generate';
 import { saveKeyPair } from '../../src/keys/keyFiles';
 import { redactedToken } from '../emulator/server';
 import { tempDir, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 const S = {
   apiKey: 'SENTINEL-apikey-5b0c2e9f71',
@@ -284,7 +285,7 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
     const url = `${base}?token=${S.token}&apiKey=${S.apiKey}&password=${S.password}&limit=5`;
     const before = logLines.length;
     await http.request({ method: 'GET', url, headers: { 'x-auth-token': S.token } });
-    const line = logLines[before];
+    const line = must(logLines[before], 'the log line of the request');
     assert.match(line, /\?token=\*\*\*&apiKey=\*\*\*&password=\*\*\*&limit=5 200 \d+ ms$/);
     const withUser = new URL(base);
     withUser.username = 'demo';

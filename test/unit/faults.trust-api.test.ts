@@ -12,6 +12,7 @@ import { TokenManager } from '../../src/api/tokenManager';
 import { describeError } from '../../src/errorText';
 import { FakeServer, sendJson, startFakeServer } from './helpers/fakeServer';
 import { compute, rejection, testHttp, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 /** A page of key pairs as Nova 2.35+ sends it, always claiming there is a next page. */
 function novaPage(names: string[], base: string): unknown {
@@ -165,7 +166,7 @@ describe('faults (trust, API layer)', () => {
       const http = testHttp();
       const tokens = new TokenManager({ http, credentials: async () => creds, now: () => now });
       const session = await tokens.session();
-      const c = compute(session.regions[0].url, { http, auth: tokens, microversion: '2.35' });
+      const c = compute(must(session.regions[0], 'a region').url, { http, auth: tokens, microversion: '2.35' });
       const signIns = () =>
         ctx.emu.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/auth/tokens')).length;
       for (let i = 0; i < 10; i++) {

@@ -14,6 +14,7 @@ import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../..
 import { generateEd25519 } from '../../src/keys/generate';
 import type { Emulator, EmulatorOptions, Fault } from '../emulator/server';
 import { compute, keyData, mode, rejection, sshPublicFromPrivate, tempDir, testHttp, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 /** The ways an answer gets lost: a gateway's 502, a reset, a timeout, the user's Cancel. */
 type Loss = '502' | 'reset' | 'timeout' | 'cancel';
@@ -87,7 +88,7 @@ suite("trust: another client's key pair survives an unclear create (#10.2)", {},
   for (const loss of LOSSES) {
     it(`server key, another client's pair from before (${loss}): left alone, the user told what to check`, async () => {
       ctx.emu.seed(1, { prefix: 'shared-' });
-      const [theirs] = b.pairs();
+      const theirs = must(b.pairs()[0], 'their pair');
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, ...lossFault(loss) });
       const err = await rejection(b.create(theirs.name, '', loss), CreateAbandonedError);
       assert.deepEqual(b.pairs(), [theirs], 'the other pair is still there');
@@ -103,7 +104,7 @@ suite("trust: another client's key pair survives an unclear create (#10.2)", {},
     it(`local key, another client creates the name while our POST is in flight (${loss})`, async () => {
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient: {}, ...lossFault(loss) });
       const err = await rejection(b.create('laptop', '2.92', loss), CreateAbandonedError);
-      const [theirs] = b.pairs();
+      const theirs = must(b.pairs()[0], 'their pair');
       assert.equal(theirs.name, 'laptop');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'DELETE').length, 0, 'no DELETE sent');
       assert.equal(err.server, 'not-created');
@@ -186,7 +187,7 @@ suite('trust: a server whose database ignores case (#10.2)', { caseInsensitiveNa
       const otherClient = { name: 'mykey' };
       ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, otherClient, ...lossFault(loss) });
       const err = await rejection(b.create('MyKey', '', loss), CreateAbandonedError);
-      const [theirs] = b.pairs();
+      const theirs = must(b.pairs()[0], 'their pair');
       assert.equal(theirs?.name, 'mykey', 'the other pair is still there');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'DELETE').length, 0, 'no DELETE sent');
       const text = b.message(err);
@@ -198,7 +199,7 @@ suite('trust: a server whose database ignores case (#10.2)', { caseInsensitiveNa
 
   it('server key MyKey when mykey existed before, answer lost: mykey is left alone', async () => {
     ctx.emu.seed(1, { prefix: 'mykey-' });
-    const [theirs] = b.pairs();
+    const theirs = must(b.pairs()[0], 'their pair');
     ctx.emu.addFault({ method: 'POST', path: /\/os-keypairs$/, status: 502 });
     const err = await rejection(b.create(theirs.name.toUpperCase(), ''), CreateAbandonedError);
     assert.deepEqual(b.pairs(), [theirs]);

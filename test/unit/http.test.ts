@@ -9,6 +9,7 @@ import { ApiError, redactUrl } from '../../src/api/errors';
 import { HttpClient } from '../../src/api/http';
 import { startConnectProxy } from '../support/connectProxy';
 import { rejection, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { must } from '../support/must';
 
 const failure = (p: Promise<unknown>) => rejection(p, ApiError);
 
@@ -227,7 +228,10 @@ describe('HttpClient', () => {
     const client = testHttp();
     await client.request({ method: 'GET', url: `${list()}?token=abc`, headers: auth });
     assert.equal(client.lines.length, 1);
-    assert.match(client.lines[0], /^GET http:\/\/127\.0\.0\.1:\d+\/v2\.1\/os-keypairs\?token=\*\*\* 200 \d+ ms$/);
+    assert.match(
+      must(client.lines[0], 'the log line'),
+      /^GET http:\/\/127\.0\.0\.1:\d+\/v2\.1\/os-keypairs\?token=\*\*\* 200 \d+ ms$/,
+    );
     assert.ok(!client.lines.join('\n').includes(TOKEN));
     assert.ok(!client.lines.join('\n').includes('abc'));
   });

@@ -14,16 +14,20 @@ import {
 } from '../../src/api/identity';
 import { TokenManager, TokenManagerOptions } from '../../src/api/tokenManager';
 import { testHttp, useEmulator } from './helpers/env';
+import type { EmulatorUser } from '../emulator/common';
+import { must } from '../support/must';
 
-const USERS = [
-  {
-    username: 'demo',
-    userId: 'demo-id',
-    apiKey: 'demo-api-key-9f3',
-    password: 'demo-password-7c1',
-    tenantId: '123456',
-    defaultRegion: 'DFW',
-  },
+/** The first user: Rackspace with an API key and a password. */
+const DEMO = {
+  username: 'demo',
+  userId: 'demo-id',
+  apiKey: 'demo-api-key-9f3',
+  password: 'demo-password-7c1',
+  tenantId: '123456',
+  defaultRegion: 'DFW',
+};
+const USERS: EmulatorUser[] = [
+  DEMO,
   {
     username: 'mfa-user',
     apiKey: 'mfa-api-key-2b8',
@@ -66,7 +70,7 @@ describe('identity: sign-in and tokens', () => {
           provider: 'rackspace',
           identityUrl: ctx.emu.identityUrl,
           username: over.username ?? 'demo',
-          apiKey: over.apiKey ?? USERS[0].apiKey!,
+          apiKey: over.apiKey ?? DEMO.apiKey,
         };
   const ksPassword = (password = 'alice-password-6f0', authUrl = ctx.emu.keystoneUrl): Credentials => ({
     provider: 'keystone',
@@ -168,14 +172,14 @@ describe('identity: sign-in and tokens', () => {
     });
 
     it('Rackspace password; identity URL with a trailing slash', async () => {
-      const s = await signIn({ ...rax({ password: USERS[0].password! }), identityUrl: ctx.emu.identityUrl + '/' });
+      const s = await signIn({ ...rax({ password: DEMO.password }), identityUrl: ctx.emu.identityUrl + '/' });
       assert.equal(s.defaultRegion, 'DFW');
       assert.equal(s.regions.length, 5);
       const post = ctx.emu.requests.find((r) => r.path === '/v2.0/tokens')!;
       assert.deepEqual(JSON.parse(post.body), { auth: { passwordCredentials: { username: 'demo', password: '***' } } });
       // The token works on a catalog URL.
       const c = new ComputeClient({
-        endpoint: s.regions[0].url,
+        endpoint: must(s.regions[0], 'a region').url,
         http,
         auth: { canRenew: false, token: async () => s.token },
       });
@@ -214,7 +218,7 @@ describe('identity: sign-in and tokens', () => {
       assert.deepEqual(s.regions, [{ region: 'RegionOne', url: ctx.emu.computeUrl }]);
       assert.equal(s.defaultRegion, 'RegionOne');
       const c = new ComputeClient({
-        endpoint: s.regions[0].url,
+        endpoint: must(s.regions[0], 'a region').url,
         http,
         auth: { canRenew: false, token: async () => s.token },
       });
@@ -373,7 +377,7 @@ describe('identity: sign-in and tokens', () => {
 
     it('10 parallel calls after expiry → one re-sign-in, all succeed', async () => {
       const tm = manager(ksAppCred());
-      const c = new ComputeClient({ endpoint: (await tm.session()).regions[0].url, http, auth: tm });
+      const c = new ComputeClient({ endpoint: must((await tm.session()).regions[0], 'a region').url, http, auth: tm });
       await c.version();
       ctx.emu.expireTokens();
       const pages = await Promise.all(Array.from({ length: 10 }, () => c.listPage()));
@@ -439,7 +443,7 @@ describe('identity: sign-in and tokens', () => {
       provider: 'rackspace',
       identityUrl: ctx.emu.identityUrl,
       username: 'demo',
-      apiKey: USERS[0].apiKey!,
+      apiKey: DEMO.apiKey,
     });
     const session = await tm.session();
     const ord = session.regions.find((r) => r.region === 'ORD');

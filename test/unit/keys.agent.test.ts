@@ -44,7 +44,7 @@ function agentRequest(socket: string, type: number, payload: Buffer): Promise<nu
     });
     connection.once('data', (reply: Buffer) => {
       connection.destroy();
-      resolve(reply[4]);
+      resolve(reply.readUInt8(4));
     });
     connection.once('error', reject);
   });

@@ -8,6 +8,7 @@ import {
   removeAuthorizedKey,
 } from '../../src/keys/authorizedKeys';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
+import { exactly } from '../support/must';
 
 describe('authorized_keys editing', () => {
   const cleanup: string[] = [];
@@ -132,7 +133,7 @@ describe('authorized_keys editing', () => {
   });
 
   it('parses options with quoted blanks and escaped quotes', () => {
-    const [line] = parseAuthorizedKeys(`command="echo \\"a b\\" c",no-pty ${a}\n`);
+    const [line] = exactly(parseAuthorizedKeys(`command="echo \\"a b\\" c",no-pty ${a}\n`), 1, 'line');
     assert.equal(line.options, 'command="echo \\"a b\\" c",no-pty');
     assert.equal(line.key, base(a));
     assert.equal(line.comment, 'test ed25519');

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { fingerprints, md5Fingerprint, sha256Fingerprint } from '../../src/keys/fingerprint';
 import { PublicKeyError } from '../../src/keys/publicKey';
 import { keygenFingerprint, keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
+import { must } from '../support/must';
 
 describe('keys/fingerprint', () => {
   const dirs: string[] = [];
@@ -21,7 +22,7 @@ describe('keys/fingerprint', () => {
     it(`matches ssh-keygen for ${type}${bits ? ` ${bits}` : ''} (line and blob input)`, function () {
       this.timeout(30_000); // ssh-keygen -t rsa -b 4096 takes seconds on a busy machine
       const { privatePath, publicLine } = keygenKey(dir, type, bits);
-      const blob = Buffer.from(publicLine.split(' ')[1], 'base64');
+      const blob = Buffer.from(must(publicLine.split(' ')[1], 'the key data'), 'base64');
       const md5 = keygenFingerprint(`${privatePath}.pub`, 'md5');
       const sha256 = keygenFingerprint(`${privatePath}.pub`, 'sha256');
       assert.equal(`MD5:${md5Fingerprint(publicLine)}`, md5);

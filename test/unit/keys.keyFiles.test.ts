@@ -17,6 +17,7 @@ import {
 } from '../../src/keys/keyFiles';
 import { generateEd25519 } from '../../src/keys/generate';
 import { makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
+import { exactly, must } from '../support/must';
 
 const mode = (p: string) => fsSync.statSync(p).mode & 0o777;
 const list = (dir: string) => fsSync.readdirSync(dir).sort();
@@ -461,18 +462,19 @@ describe('keys/keyFiles', () => {
             command: command as string,
             args: a,
             options: options as Record<string, unknown>,
-            sizeThen: fsSync.statSync(a[0]).size,
+            sizeThen: fsSync.statSync(must(a[0], 'the file icacls is run on')).size,
           });
           (callback as (e: null, out: string, err: string) => void)(null, '', '');
         },
         () => saveKeyPair({ dir, fileBase: 'k', privateKey: key.privateKey, publicKey: key.publicKey }),
       );
       assert.equal(calls.length, 1, 'the public key keeps the default access');
-      const [call] = calls;
+      const [call] = exactly(calls, 1, 'icacls call');
       assert.match(call.command, /\\System32\\icacls\.exe$/);
       // The temp file, hard-linked to the key's name afterwards: the same file, the same ACL.
-      assert.equal(path.dirname(call.args[0]), dir);
-      assert.match(path.basename(call.args[0]), /^\.[0-9a-f]{16}\.tmp$/);
+      const target = must(call.args[0], 'the file icacls is run on');
+      assert.equal(path.dirname(target), dir);
+      assert.match(path.basename(target), /^\.[0-9a-f]{16}\.tmp$/);
       assert.deepEqual(call.args.slice(1), ['/inheritance:r', '/grant:r', `CORP\\${os.userInfo().username}:F`]);
       assert.equal(call.sizeThen, 0, 'restricted while still empty');
       assert.equal(call.options.shell, undefined, 'no shell');

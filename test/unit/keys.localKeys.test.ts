@@ -12,6 +12,7 @@ import {
 import { PublicKeyError } from '../../src/keys/publicKey';
 import { keygenFingerprint, sshKeygen } from './helpers/keysTestUtil';
 import { tempDir } from './helpers/env';
+import { exactly, must } from '../support/must';
 
 /** `ssh-keygen -t type -f dir/name`: a private key and its `.pub`. */
 function keygen(
@@ -82,7 +83,7 @@ describe('manage: local keys of the SSH folder', () => {
       files.map((f) => f.file),
       ['broken.pub', 'link.pub', 'ok.pub', 'private.pub'],
     );
-    const [broken, link, good, priv] = files;
+    const [broken, link, good, priv] = exactly(files, 4, 'files');
     assert.match(broken.error ?? '', /base64/);
     assert.equal(broken.key, undefined);
     assert.equal(link.fingerprint, ok.md5, 'symlinks are followed');
@@ -111,7 +112,7 @@ describe('manage: local keys of the SSH folder', () => {
       (e: unknown) => e instanceof PublicKeyError && /too large/.test(e.message),
     );
     const listed = await listPublicKeyFiles(dir);
-    assert.match(listed[0].error ?? '', /too large/);
+    assert.match(must(listed[0], 'the listed file').error ?? '', /too large/);
   });
 
   it('offers the comment as import name when valid, else the file name, else nothing', () => {

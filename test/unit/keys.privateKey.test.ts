@@ -56,7 +56,7 @@ describe('keys/privateKey checkPrivateKey (ssh-keygen as ground truth)', () => {
     const jwk = pair.publicKey.export({ format: 'jwk' });
     const mpint = (b64: string) => {
       const b = Buffer.from(b64, 'base64url');
-      const v = b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
+      const v = b.readUInt8(0) & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
       const len = Buffer.alloc(4);
       len.writeUInt32BE(v.length);
       return Buffer.concat([len, v]);

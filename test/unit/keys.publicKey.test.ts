@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parsePublicKey, PublicKeyError } from '../../src/keys/publicKey';
 import { encodeString } from '../../src/keys/sshWire';
 import { keygenKey, makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
+import { must } from '../support/must';
 
 /** Asserts that parsing `text` throws a PublicKeyError whose message matches `message`. */
 function rejects(text: string, message: RegExp | string): void {
@@ -20,13 +21,13 @@ function rejects(text: string, message: RegExp | string): void {
 
 const line = (type: string, ...fields: Buffer[]) => `${type} ${Buffer.concat(fields).toString('base64')} c`;
 const mpint = (magnitude: Buffer) =>
-  encodeString(magnitude[0] & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
+  encodeString(magnitude.readUInt8(0) & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
 const E65537 = Buffer.from([1, 0, 1]);
 /** An odd modulus of exactly `bits` bits (not a real RSA modulus: only its size and parity matter). */
 const modulus = (bits: number) => {
   const n = Buffer.alloc(Math.ceil(bits / 8), 0x5a);
   n[0] = 1 << ((bits - 1) % 8);
-  n[n.length - 1] |= 1;
+  n.writeUInt8(n.readUInt8(n.length - 1) | 1, n.length - 1);
   return n;
 };
 const rsaBlob = (e: Buffer, n: Buffer) => [encodeString('ssh-rsa'), mpint(e), mpint(n)];
@@ -55,7 +56,7 @@ describe('keys/publicKey parsePublicKey', () => {
       assert.equal(info.bits, expectedBits);
       assert.equal(info.comment, `test ${keygenType}`);
       assert.equal(info.line, publicLine.trimEnd());
-      assert.deepEqual(info.blob, Buffer.from(publicLine.split(' ')[1], 'base64'));
+      assert.deepEqual(info.blob, Buffer.from(must(publicLine.split(' ')[1], 'the key data'), 'base64'));
     });
   }
 
@@ -223,14 +224,14 @@ describe('keys/publicKey parsePublicKey', () => {
       'The key data is damaged (the RSA exponent is invalid).',
     );
     const even = modulus(2048);
-    even[even.length - 1] &= 0xfe;
+    even.writeUInt8(even.readUInt8(even.length - 1) & 0xfe, even.length - 1);
     rejects(line('ssh-rsa', ...rsaBlob(E65537, even)), 'The key data is damaged (the RSA modulus is invalid).');
     const negative = Buffer.concat([encodeString('ssh-rsa'), mpint(E65537), encodeString(modulus(2048))]);
     rejects(line('ssh-rsa', negative), 'The key data is damaged (negative integer).');
   });
 
   it('rejects damaged ECDSA data', () => {
-    const good = Buffer.from(keygenKey(dir, 'ecdsa', 256).publicLine.split(' ')[1], 'base64');
+    const good = Buffer.from(must(keygenKey(dir, 'ecdsa', 256).publicLine.split(' ')[1], 'the key data'), 'base64');
     const point = good.subarray(good.length - 65);
     const ecdsa = (curve: string, q: Buffer) =>
       line('ecdsa-sha2-nistp256', encodeString('ecdsa-sha2-nistp256'), encodeString(curve), encodeString(q));
@@ -249,7 +250,7 @@ describe('keys/publicKey parsePublicKey', () => {
       'The key data is damaged (the nistp256 point has the wrong length or format).',
     );
     const offCurve = Buffer.from(point);
-    offCurve[10] ^= 1;
+    offCurve.writeUInt8(offCurve.readUInt8(10) ^ 1, 10);
     rejects(ecdsa('nistp256', offCurve), 'The key data is damaged (the point is not on the nistp256 curve).');
   });
 });

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { readmeImagePaths, ZipEntry, zipEntryDetails } from '../../bench/size';
+import { exactly, must } from '../support/must';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -155,7 +156,7 @@ describe('the package (package.json and the built .vsix)', function () {
   it('contributes the walkthrough: four steps, each with shipped media and a completion event', () => {
     const walkthroughs = manifest().contributes.walkthroughs ?? [];
     assert.equal(walkthroughs.length, 1);
-    const [w] = walkthroughs;
+    const [w] = exactly(walkthroughs, 1, 'walkthrough');
     const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
     assert.equal(nls[w.title.replace(/^%(.*)%$/, '$1')] ?? w.title, 'Get started with Server Key Pairs');
     const expected: Record<string, string[]> = {
@@ -169,7 +170,8 @@ describe('the package (package.json and the built .vsix)', function () {
       Object.keys(expected),
     );
     for (const step of w.steps) {
-      for (const event of expected[step.id]) assert.ok(step.completionEvents?.includes(event), `${step.id}: ${event}`);
+      for (const event of must(expected[step.id], `the events of step ${step.id}`))
+        assert.ok(step.completionEvents?.includes(event), `${step.id}: ${event}`);
       const media = step.media.svg ?? step.media.image;
       assert.ok(media, `${step.id} has media`);
       assert.ok(step.media.altText, `${step.id}: the media has alt text`);

@@ -9,6 +9,7 @@ import {
   extractAddresses,
   parseIp,
 } from '../../src/servers/addresses';
+import { exactly } from '../support/must';
 
 function ips(list: ServerAddress[]): string[] {
   return list.map((a) => a.ip);
@@ -153,8 +154,9 @@ describe('server addresses', () => {
 
     it('a network name with newlines or Markdown is shown as plain one-line text', () => {
       const got = extractAddresses({ addresses: { 'net\n# **boom**\u202e': [os('10.0.0.1', 4, 'fixed')] } });
-      assert.equal(got[0].network, 'net # **boom**');
-      assert.equal(describeAddress(got[0]), '10.0.0.1 (fixed IPv4, net # **boom**)');
+      const [address] = exactly(got, 1, 'address');
+      assert.equal(address.network, 'net # **boom**');
+      assert.equal(describeAddress(address), '10.0.0.1 (fixed IPv4, net # **boom**)');
     });
 
     it('a server listing thousands of addresses is cut at 64', () => {

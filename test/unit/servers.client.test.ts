@@ -5,6 +5,7 @@ import { ApiError } from '../../src/api/errors';
 import { getImageLoginHints, listServers, normalizeServer } from '../../src/api/servers';
 import { guessLoginUser } from '../../src/servers/loginUser';
 import { compute, rejection, useEmulator } from './helpers/env';
+import { exactly, must } from '../support/must';
 
 describe('servers client against the emulator', function () {
   this.timeout(30000);
@@ -29,7 +30,7 @@ describe('servers client against the emulator', function () {
     it('normalises both shapes: addresses best first, key_name, status, image, flavor', async () => {
       ctx.emu.seed(1, { prefix: 'deploy-' });
       await ctx.emu.createServer({ name: 'os', keyName: 'deploy-00001', image: 'volume' });
-      const [os] = (await listServers(compute(ctx.emu.computeUrl))).servers;
+      const os = must((await listServers(compute(ctx.emu.computeUrl))).servers[0], 'the server "os"');
       assert.equal(os.keyName, 'deploy-00001');
       assert.equal(os.status, 'ACTIVE');
       assert.equal(os.bootedFromVolume, true);
@@ -41,7 +42,7 @@ describe('servers client against the emulator', function () {
       );
 
       await ctx.emu.createServer({ name: 'rax', region: 'DFW' });
-      const [rax] = (await listServers(compute(ctx.emu.rackspaceComputeUrl()))).servers;
+      const rax = must((await listServers(compute(ctx.emu.rackspaceComputeUrl()))).servers[0], 'the server "rax"');
       assert.equal(rax.keyName, null);
       assert.ok(rax.imageId);
       assert.equal(rax.bootedFromVolume, false);
@@ -115,7 +116,7 @@ describe('servers client against the emulator', function () {
       const list = await listServers(compute(ctx.emu.computeUrl));
       assert.equal(list.skipped, 7);
       assert.equal(list.servers.length, 3);
-      const [none, bad, good] = list.servers;
+      const [none, bad, good] = exactly(list.servers, 3, 'servers');
       assert.equal(good.addresses.length, 3);
       assert.deepEqual(bad.addresses, []);
       assert.equal(bad.name, '**bold** [click](http://evil.invalid)', 'no newline or bidi override left');

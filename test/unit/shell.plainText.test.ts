@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { plainLabel, plainMessage } from '../../src/plainText';
+import { must } from '../support/must';
 
 /** What VS Code turns into a link in a message: `[label](https:…|command:…|file:…)`. */
 const LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
@@ -28,7 +29,7 @@ describe('plainMessage / plainLabel (server text as plain text)', () => {
   }
 
   it('the link in a real server message is seen by the link pattern before', () => {
-    assert.ok(attacks[0].match(LINK), 'the test pattern finds the link in the raw text');
+    assert.ok(must(attacks[0], 'the first attack').match(LINK), 'the test pattern finds the link in the raw text');
   });
 
   it('leaves ordinary text alone', () => {

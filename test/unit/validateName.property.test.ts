@@ -27,7 +27,7 @@ const fold = (file: string) => file.replace(/[. ]+$/, '').toLowerCase();
 function isForbidden(file: string, publicKey: boolean): boolean {
   const f = fold(file);
   if (OPENSSH.includes(f) || (!publicKey && f.endsWith('.pub'))) return true;
-  if (DEVICES.includes(f.split('.')[0])) return true;
+  if (DEVICES.includes(f.replace(/\..*$/s, ''))) return true;
   return EXISTING.some((e) => fold(e) === f);
 }
 

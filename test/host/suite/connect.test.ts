@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { KeyPairNode, ServerNode } from '../../../src/keyPairList';
 import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
+import { must } from '../../support/must';
 import { emulator, EXTENSION_ID, TOKEN, useRecorder } from './harness';
 
 const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
@@ -78,7 +79,10 @@ describe('Connect to Server… in the extension host', () => {
       far.map((c) => c.server.name),
       ['far-1'],
     );
-    assert.match(String(v.getTreeItem(far[0]).description), /private key not on this machine$/);
+    assert.match(
+      String(v.getTreeItem(must(far[0], 'the server far-1')).description),
+      /private key not on this machine$/,
+    );
     assert.equal(await serversRead(), 1, 'still one server list after expanding');
 
     // A failing server list leaves the key pair list intact (no children, nothing collapsible).

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
+import { group } from '../../support/must';
 import { EXTENSION_ID, emulator, TOKEN, useRecorder, validation, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
@@ -108,9 +109,10 @@ describe('Server Key Pairs in the extension host', () => {
     assert.equal(mode(`${priv}.pub`), 0o644);
     const pub = fs.readFileSync(`${priv}.pub`, 'utf8');
     assert.equal(keyData(execFileSync('ssh-keygen', ['-y', '-f', priv], { encoding: 'utf8' })), keyData(pub));
-    const md5 = /MD5:(\S+)/.exec(
+    const md5 = group(
+      /MD5:(\S+)/,
       execFileSync('ssh-keygen', ['-E', 'md5', '-lf', `${priv}.pub`], { encoding: 'utf8' }),
-    )![1];
+    );
     assert.equal(result.fingerprint, md5);
 
     const editor = vscode.window.activeTextEditor;
@@ -118,7 +120,7 @@ describe('Server Key Pairs in the extension host', () => {
     assert.equal(editor?.document.getText(), pub);
     const done = await rec.waitForMessage(/Key pair "host key" created/);
     assert.ok(done.message.includes(md5) && done.message.includes('~/.ssh/host_key'));
-    const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
+    const sha256 = group(/(SHA256:\S+)/, execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }));
     assert.ok(done.message.includes(`${md5}, ${sha256}`), `SHA256 beside MD5: ${done.message}`);
     assert.deepEqual(done.actions.slice(0, 2), ['Copy Public Key', 'Reveal Private Key']);
     assert.deepEqual(await emulator.names(), ['host key']);
@@ -146,19 +148,14 @@ describe('Server Key Pairs in the extension host', () => {
       const derived = execFileSync('ssh-keygen', ['-y', '-P', PASS, '-f', priv], { encoding: 'utf8' });
       assert.equal(keyData(derived), keyData(pub));
       assert.throws(() => execFileSync('ssh-keygen', ['-y', '-P', 'wrong', '-f', priv], { stdio: 'pipe' }));
-      const sha256 = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }))![1];
-      let listed = '';
-      for (let i = 0; i < 200 && !listed.includes(sha256); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          listed = execFileSync('ssh-add', ['-l'], {
-            encoding: 'utf8',
-            env: { ...process.env, SSH_AUTH_SOCK: socket },
-          });
-        } catch {
-          listed = '';
-        }
-      }
+      const sha256 = group(/(SHA256:\S+)/, execFileSync('ssh-keygen', ['-lf', `${priv}.pub`], { encoding: 'utf8' }));
+      // The button's work ends with one log line, success or failure (an event, not a poll).
+      const added = await rec.waitForLog(/ "locked" .*to ssh-agent|to ssh-agent failed/);
+      assert.equal(added, `info added "locked" (${sha256}) to ssh-agent`);
+      const listed = execFileSync('ssh-add', ['-l'], {
+        encoding: 'utf8',
+        env: { ...process.env, SSH_AUTH_SOCK: socket },
+      });
       assert.ok(listed.includes(sha256), `the agent lists the new key: ${listed}`);
       assert.deepEqual(fs.readdirSync(agentDir), ['agent.sock'], 'nothing written next to the agent');
     } finally {

@@ -137,13 +137,19 @@ export class Recorder {
   private names: NameInputHandle[] = [];
   private nameWaiters: Array<(h: NameInputHandle) => void> = [];
   private messageWaiters: Array<() => void> = [];
+  private logWaiters: Array<() => void> = [];
   private saved?: { ui: UserInput; sink: MessageSink };
   private logSubscription?: vscode.Disposable;
 
   async install(): Promise<void> {
     const t = await testing();
     this.saved = { ui: t.services.ui, sink: t.services.messageSink };
-    this.logSubscription = t.onLog((line) => this.log.push(line));
+    this.logSubscription = t.onLog((line) => {
+      this.log.push(line);
+      const waiters = this.logWaiters;
+      this.logWaiters = [];
+      waiters.forEach((w) => w());
+    });
     const sink: MessageSink = {
       show: <A extends string>(
         severity: Severity,
@@ -215,6 +221,19 @@ export class Recorder {
       const next = new Promise<'shown'>((resolve) => this.messageWaiters.push(() => resolve('shown')));
       if ((await Promise.race([next, timeout])) === 'timeout') {
         assert.fail(`no message matching ${re}; shown: ${JSON.stringify(this.messages.map((x) => x.message))}`);
+      }
+    }
+  }
+
+  /** Resolves with the first log line (`info …`, `warn …`) matching `re`, once it is written. */
+  async waitForLog(re: RegExp, timeoutMs = 10_000): Promise<string> {
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs));
+    for (;;) {
+      const line = this.log.find((x) => re.test(x));
+      if (line !== undefined) return line;
+      const next = new Promise<'written'>((resolve) => this.logWaiters.push(() => resolve('written')));
+      if ((await Promise.race([next, timeout])) === 'timeout') {
+        assert.fail(`no log line matching ${re}; written: ${JSON.stringify(this.log)}`);
       }
     }
   }

@@ -14,6 +14,7 @@ import type { ShownMessage } from '../../../src/ui/notify';
 import { COPY_PATH, OPEN_FOLDER, revealFile } from '../../../src/ui/reveal';
 import { statusBarTooltip } from '../../../src/statusBar';
 import { KeyPairsProvider, tooltip } from '../../../src/views/keyPairsView';
+import { must } from '../../support/must';
 import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
@@ -91,7 +92,7 @@ describe('Key Pairs view (smoke)', () => {
     const mine = nodes.find((n) => n.keyPair.name === 'smoke')!;
     assert.equal(mine.local?.privatePath, priv);
     assert.equal(v.getTreeItem(mine).contextValue, 'keypair.local');
-    assert.equal(v.getTreeItem(nodes[0]).contextValue, 'keypair');
+    assert.equal(v.getTreeItem(must(nodes[0], 'the first key pair')).contextValue, 'keypair');
     const item = await v.resolveTreeItem(v.getTreeItem(mine), mine);
     assert.match(
       (item.tooltip as vscode.MarkdownString).value,

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
 import { KeyPairsAuthProvider } from '../../../src/authProvider';
+import { must } from '../../support/must';
 import { emulator, Prompt, testing, useRecorder, whenLoaded } from './harness';
 
 const BACK = '\u0000back';
@@ -79,7 +80,7 @@ describe('Sign In in the extension host', () => {
     assert.ok(created);
     await rec.waitForMessage(/^Key pair "in ord" created in ORD \(/);
     const state = await emulator.state();
-    const scopes = Object.values(state.keypairs)[0];
+    const scopes = must(Object.values(state.keypairs)[0], 'the key pairs of the one account');
     assert.deepEqual(
       scopes.ORD?.map((k) => k.name),
       ['in ord'],

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ComputeClient, TokenSource } from '../../../src/api/compute';
 import { HttpClient, HttpClientOptions } from '../../../src/api/http';
 import { Emulator, EmulatorOptions, startEmulator } from '../../emulator/server';
+import { group } from '../../support/must';
 
 export const TOKEN = 'sandbox-token';
 
@@ -69,7 +70,7 @@ export function sshPublicFromPrivate(privatePath: string): string {
 /** `ssh-keygen -E md5 -lf key.pub` → `aa:bb:…` */
 export function sshMd5(publicPath: string): string {
   const out = execFileSync('ssh-keygen', ['-E', 'md5', '-lf', publicPath], { encoding: 'utf8' });
-  return /MD5:([0-9a-f:]+)/.exec(out)![1];
+  return group(/MD5:([0-9a-f:]+)/, out);
 }
 
 /** The `type base64` part of an OpenSSH public key line (the comment dropped). */

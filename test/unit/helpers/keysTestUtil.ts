@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { must } from '../../support/must';
 
 /** Creates a fresh temp directory, removed after the current mocha suite (call from `before`/`it`). */
 export function makeTempDir(cleanup: string[]): string {
@@ -41,5 +42,5 @@ export function keygenKey(dir: string, type: string, bits?: number): { privatePa
 
 /** `ssh-keygen -E <hash> -lf file`: the fingerprint field (second word). */
 export function keygenFingerprint(file: string, hash: 'md5' | 'sha256'): string {
-  return sshKeygen(['-E', hash, '-lf', file]).split(' ')[1];
+  return must(sshKeygen(['-E', hash, '-lf', file]).split(' ')[1], `the fingerprint of ${file}`);
 }

@@ -42,6 +42,20 @@ export interface ConnectResult {
   opened: { kind: 'window'; command: string } | { kind: 'terminal'; terminal: vscode.Terminal };
 }
 
+/**
+ * What Create's "Connect…" button passes when several servers use the new pair: Connect
+ * offers its own pick of just these.
+ */
+export interface ServerChoice {
+  kind: 'servers';
+  nodes: ServerNode[];
+}
+
+export function isServerChoice(value: unknown): value is ServerChoice {
+  const choice = value as Partial<ServerChoice> | undefined;
+  return choice?.kind === 'servers' && Array.isArray(choice.nodes) && choice.nodes.every(isServerNode);
+}
+
 interface ConnectAnswers {
   address?: ServerAddress;
   user: string;
@@ -89,11 +103,17 @@ async function pickServer(
   if (!compute) return undefined;
   if (isServerNode(arg)) return { node: arg, compute };
   let nodes: ServerNode[];
-  try {
-    nodes = await loadServers(services, compute);
-  } catch (err) {
-    void showError(services.messages, err, 'Loading servers');
-    return undefined;
+  if (isServerChoice(arg)) {
+    nodes = arg.nodes;
+    const [only] = nodes;
+    if (only && nodes.length === 1) return { node: only, compute };
+  } else {
+    try {
+      nodes = await loadServers(services, compute);
+    } catch (err) {
+      void showError(services.messages, err, 'Loading servers');
+      return undefined;
+    }
   }
   if (nodes.length === 0) {
     void services.messages.show('info', vscode.l10n.t('No server of this account uses one of its key pairs.'));

@@ -15,7 +15,14 @@ import { describeSshCheck } from '../errorText';
 import { findLocalKey, localKeyIndex } from '../keys/localKeys';
 import { isServerNode, KeyPairNode, ServerNode } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
-import { checkConfigWord, checkWithSsh, HostEntry, suggestAlias, writeHostEntry } from '../keys/sshConfig';
+import {
+  checkConfigWord,
+  checkWithSsh,
+  HostEntry,
+  SshConfigFileError,
+  suggestAlias,
+  writeHostEntry,
+} from '../keys/sshConfig';
 import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../plainText';
@@ -228,7 +235,20 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
   try {
     written = await writeHostEntry({ configPath, entry });
   } catch (err) {
-    void showError(services.messages, err, `Writing Host "${entry.alias}" to ${displayPath(configPath)}`);
+    if (err instanceof SshConfigFileError) {
+      log.error(`connect "${server.name}": ${err.message}`);
+      void services.messages.show(
+        'error',
+        vscode.l10n.t(
+          'Connect could not write Host "{0}" to {1}: {2} Nothing was changed.',
+          entry.alias,
+          displayPath(configPath),
+          err.message,
+        ),
+      );
+    } else {
+      void showError(services.messages, err, `Writing Host "${entry.alias}" to ${displayPath(configPath)}`);
+    }
     return undefined;
   }
   if (written.outcome === 'exists') {

@@ -138,6 +138,38 @@ describe('Connect to Server… in the extension host', () => {
       terminal.dispose();
     });
 
+    it('remote.SSH.configFile under a regular file: a clear error naming it, nothing written, no terminal', async function () {
+      this.timeout(60_000);
+      const configFile = remoteSshConfig();
+      const folder = path.dirname(configFile);
+      const aside = `${folder}.aside`;
+      fs.rmSync(aside, { recursive: true, force: true });
+      fs.renameSync(folder, aside);
+      fs.writeFileSync(folder, 'not a folder\n', { mode: 0o640 });
+      try {
+        await rec.setToken(TOKEN);
+        await createServer({
+          name: 'blocked-1',
+          keyName: 'blocked-key',
+          image: { osAdminUser: 'debian' },
+          addresses: { public: [{ addr: '203.0.113.41', version: 4, type: 'floating' }] },
+        });
+        rec.answerPrompt = (p) => (p.kind === 'input' ? p.options.value : undefined);
+        const terminals = vscode.window.terminals.length;
+        await createAnswering('blocked-key', 'Connect…');
+        const error = await rec.waitForMessage(/^Connect could not write Host "blocked-1"/);
+        assert.equal(error.severity, 'error');
+        assert.match(error.message, /remote-ssh is a file, not a folder, so .*remote-ssh\/config can't be there\./);
+        assert.match(error.message, /Nothing was changed\.$/);
+        assert.equal(fs.readFileSync(folder, 'utf8'), 'not a folder\n');
+        assert.equal(fs.statSync(folder).mode & 0o777, 0o640);
+        assert.equal(vscode.window.terminals.length, terminals, 'no terminal opened');
+      } finally {
+        fs.rmSync(folder, { force: true });
+        fs.renameSync(aside, folder);
+      }
+    });
+
     it('no Connect… when no server uses the name, or when the server list fails; the create still succeeds', async () => {
       await rec.setToken(TOKEN);
       await createServer({ name: 'unrelated', keyName: 'someone-else' });

@@ -1,7 +1,8 @@
 /**
  * Key Pairs: Rotate Key Pair… — replace a key pair that has its private key here by a new
  * one: pick the servers that use it, create the new pair (Create's flow, name defaulting to
- * `<old>-<yyyymmdd>`), point the SSH config at the new key, install the new key on each
+ * `<old>-<yyyymmdd>`), point the SSH config (the SSH folder's, and `remote.SSH.configFile`
+ * when set) at the new key, install the new key on each
  * chosen server (checked before the old key's line is removed), and only after a modal
  * listing what worked delete the old pair (and, if chosen, its private key file).
  * The work is in ../flows/rotateKeyPair.ts; this file only asks and tells.
@@ -32,6 +33,7 @@ import { guessLoginUser } from '../servers/loginUser';
 import { Services } from '../services';
 import { keyGeneration, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
+import { connectConfigPath } from './connect';
 import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { pickKeyPair } from './pickKeyPair';
 import { ensureSetup } from './setup';
@@ -140,7 +142,8 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
       oldPair: { name: oldName, privatePath: local.privatePath, publicPath: local.publicPath, publicKey: oldPublicKey },
       createNewPair,
       servers,
-      configPaths: [path.join(dir, 'config')],
+      // Both files ssh may read for these hosts: the SSH folder's and the one Remote-SSH uses.
+      configPaths: [...new Set([path.join(dir, 'config'), connectConfigPath()].map((p) => path.resolve(p)))],
       deleteOldPairOnServer: (name) => compute.delete(name),
       confirmDeleteOld: async (summary) => {
         endProgress();

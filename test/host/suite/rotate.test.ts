@@ -57,6 +57,13 @@ describe('Rotate Key Pair… (host)', () => {
       `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${identityFileWord(priv, sshHome())}\n`,
     );
     fs.chmodSync(config, 0o640);
+    // The file Remote-SSH reads (remote.SSH.configFile, set by the host runner) too.
+    const remoteConfig = vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile');
+    assert.ok(remoteConfig, 'remote.SSH.configFile is set by the host runner');
+    fs.mkdirSync(path.dirname(remoteConfig), { recursive: true });
+    const remoteText = (word: string) =>
+      `# Remote-SSH hosts\nHost remotebox\n  HostName 192.0.2.11\n  IdentityFile ${word}\n\nHost other\n  User x\n`;
+    fs.writeFileSync(remoteConfig, remoteText(identityFileWord(priv, sshHome())), { mode: 0o600 });
     assert.deepEqual(await emulator.names(), ['rot_old']);
 
     rec.answerPrompt = (p) => (p.kind === 'pick' ? p.items.find((i) => i.label === 'rot_old') : undefined);
@@ -80,9 +87,12 @@ describe('Rotate Key Pair… (host)', () => {
     const newWord = identityFileWord(path.join(ssh, expected), sshHome());
     assert.equal(fs.readFileSync(config, 'utf8'), `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${newWord}\n`);
     assert.equal(fs.statSync(config).mode & 0o777, 0o640);
+    assert.equal(fs.readFileSync(remoteConfig, 'utf8'), remoteText(newWord), 'remote.SSH.configFile retargeted');
+    assert.equal(fs.statSync(remoteConfig).mode & 0o777, 0o600);
     const modal = rec.messages.find((m) => /Delete the old key pair "rot_old"/.test(m.message));
     assert.ok(modal?.modal);
     assert.match(modal.message, /now uses the new key for rotbox/);
+    assert.match(modal.message, /remote-ssh\/config: now uses the new key for remotebox/);
     await rec.waitForMessage(
       /Rotated to ".*": 0 of 0 servers updated\. The old key pair "rot_old" and its private key file were deleted\./,
     );

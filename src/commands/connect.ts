@@ -140,6 +140,12 @@ async function pickServer(
   return picked === BACK || picked === undefined ? undefined : { node: picked, compute };
 }
 
+/** Why `value` can't be the login user (Connect's user step, Rotate's Edit user), or undefined. */
+export function validateLoginUser(value: string): string | undefined {
+  const user = value.trim();
+  return user === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord('user name', user, 'user');
+}
+
 /** Why this server can't be connected to, or undefined. */
 export function connectProblem(node: ServerNode, sshDir: string): string | undefined {
   const server = node.server;
@@ -206,8 +212,7 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     prompt: guess
       ? vscode.l10n.t('User to log in as (guessed {0}; change it if needed)', guess.reason)
       : vscode.l10n.t("User to log in as (the image doesn't say; e.g. root, ubuntu, debian)"),
-    validate: (v) =>
-      v.trim() === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord('user name', v.trim(), 'user'),
+    validate: validateLoginUser,
   });
   const aliasStep = textStep<'user' | 'alias', ConnectAnswers & Record<'user' | 'alias', string>>(
     services.ui,

@@ -16,6 +16,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { KeyFileError, removeKeyFiles, saveFileExclusive } from '../keys/keyFiles';
 import { readConfigFile, RetargetedEntry, retargetIdentityFile, toSshConfigFileError } from '../keys/sshConfig';
+import type { ServerAddress } from '../servers/addresses';
 import { RemoteFailureKind, ServerRotationResult, SshRunOptions, SshTarget, rotateOnServer } from './remoteKeys';
 
 /** The pair being replaced. */
@@ -41,6 +42,8 @@ export interface RotationServer {
   /** Display name (plain text; the shell makes it safe to show). */
   name: string;
   target: SshTarget;
+  /** The address `target.host` was taken from, when known (for showing its kind). */
+  address?: ServerAddress;
 }
 
 export interface ConfigChange {

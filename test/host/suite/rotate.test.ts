@@ -13,7 +13,9 @@ import * as vscode from 'vscode';
 import type { RotateKeyPairResult } from '../../../src/flows/rotateKeyPair';
 import { defaultRotatedName } from '../../../src/flows/rotateKeyPair';
 import { identityFileWord, sshHome } from '../../../src/keys/sshConfig';
-import { emulator, useRecorder, TOKEN, whenLoaded } from './harness';
+import { emulator, PressItemButton, useRecorder, TOKEN, whenLoaded } from './harness';
+
+const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
 
 const ssh = path.join(os.homedir(), '.ssh');
 const config = path.join(ssh, 'config');
@@ -96,6 +98,84 @@ describe('Rotate Key Pair… (host)', () => {
     await rec.waitForMessage(
       /Rotated to ".*": 0 of 0 servers updated\. The old key pair "rot_old" and its private key file were deleted\./,
     );
+  });
+
+  it('asks which servers: all with a known user checked; Edit changes a login user; unchecked ones are left alone', async function () {
+    this.timeout(60_000);
+    await emulator.reset();
+    await importLocal('rot_srv');
+    const server = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${EMULATOR}/_emulator/servers`, {
+        method: 'POST',
+        body: JSON.stringify({ keyName: 'rot_srv', ...body }),
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(res.status, 201);
+    };
+    // Nothing listens on 127.0.0.1:22 here: srv-a's rotation fails at once (and is reported).
+    const at = (addr: string) => ({ public: [{ addr, version: 4, type: 'floating' }] });
+    await server({ name: 'srv-a', image: { osAdminUser: 'debian' }, addresses: at('127.0.0.1') });
+    await server({ name: 'srv-b', image: { osAdminUser: 'ubuntu' }, addresses: at('127.0.0.2') });
+    await server({ name: 'srv-c', image: 'volume', addresses: at('127.0.0.3') }); // no image: user unknown
+    await server({ name: 'not-this-key', keyName: 'other', addresses: at('127.0.0.4') });
+
+    const picks: Array<{ items: string[]; checked: string[] }> = [];
+    const boxes: string[] = [];
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'input') {
+        boxes.push(`${p.options.prompt}=${p.options.value}`);
+        return /srv-c/.test(p.options.prompt ?? '') ? 'centos' : 'admin';
+      }
+      if (p.kind !== 'pick') return undefined;
+      if (!p.canSelectMany) return p.items.find((i) => i.label === 'rot_srv');
+      picks.push({
+        items: p.items.map((i) => `${i.label}|${i.description ?? ''}|${i.detail ?? ''}`).sort(),
+        checked: p.selected.map((i) => i.label).sort(),
+      });
+      const item = (label: string) => p.items.find((i) => i.label === label)!;
+      if (picks.length === 1) return { press: item('srv-a') } satisfies PressItemButton;
+      return [item('srv-a'), item('srv-c')]; // srv-c checked without a user: its box comes before going on
+    };
+    let modal: string | undefined;
+    rec.answerMessage = (m) => {
+      if (/Delete the old key pair "rot_srv"/.test(m.message)) modal = m.message;
+      return undefined;
+    };
+    const rotating = vscode.commands.executeCommand<RotateKeyPairResult | undefined>('keypairs.rotate');
+    const box = await rec.nextNameInput();
+    await whenLoaded(box);
+    box.accept();
+    const result = await rotating;
+    assert.ok(result, 'rotation finished');
+
+    assert.deepEqual(picks[0], {
+      items: [
+        'srv-a|debian@127.0.0.1 (floating IPv4, public)|',
+        'srv-b|ubuntu@127.0.0.2 (floating IPv4, public)|',
+        'srv-c|127.0.0.3 (floating IPv4, public)|Login user unknown: use the Edit button to set it.',
+      ],
+      checked: ['srv-a', 'srv-b'],
+    });
+    assert.deepEqual(boxes, [
+      'User to log in as on srv-a (127.0.0.1)=debian',
+      'User to log in as on srv-c (127.0.0.3)=',
+    ]);
+    assert.equal(picks[1]?.items[0], 'srv-a|admin@127.0.0.1 (floating IPv4, public)|', 'the edited user is shown');
+    assert.deepEqual(picks[1]?.checked, ['srv-a', 'srv-b'], 'the checks are kept across Edit');
+    assert.equal(picks.length, 2);
+
+    assert.deepEqual(
+      result.servers.map((s) => `${s.server.name} ${s.server.target.user}@${s.server.target.host}`).sort(),
+      ['srv-a admin@127.0.0.1', 'srv-c centos@127.0.0.3'],
+    );
+    assert.deepEqual(
+      result.servers.map((s) => s.result.error?.step),
+      ['install', 'install'],
+    );
+    assert.match(modal ?? '', /✗ srv-a \(admin@127\.0\.0\.1\): not changed; the old key still works there\./);
+    assert.match(modal ?? '', /✗ srv-c \(centos@127\.0\.0\.3\): not changed/);
+    assert.doesNotMatch(modal ?? '', /srv-b/);
+    assert.deepEqual(await emulator.names(), ['rot_srv', defaultRotatedName('rot_srv')], 'kept (modal dismissed)');
   });
 
   it('Cancel in the final modal keeps the old pair and its files', async () => {

@@ -80,9 +80,15 @@ export function connectConfigPath(): string {
   return path.join(sshDirectory(), 'config');
 }
 
-/** The servers to pick from: the view's, else read now (one server list, one key pair list). */
+/** How old the view's server list may be for Connect's pick to use it instead of reading it again. */
+export const SERVER_LIST_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * The servers to pick from: the view's when it has every key pair and read the servers less
+ * than {@link SERVER_LIST_MAX_AGE_MS} ago, else read now (one server list, one key pair list).
+ */
 async function loadServers(services: Services, compute: ComputeClient): Promise<ServerNode[]> {
-  const fromView = await services.keyPairList?.serverList?.();
+  const fromView = await services.keyPairList?.serverList?.({ maxAgeMs: SERVER_LIST_MAX_AGE_MS });
   if (fromView) return fromView;
   return withCancellableProgress(vscode.l10n.t('Loading servers…'), async (signal) => {
     const [keyPairs, index, list] = await Promise.all([

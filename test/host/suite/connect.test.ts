@@ -56,6 +56,41 @@ function remoteSshConfig(): string {
 describe('Connect to Server… in the extension host', () => {
   const rec = useRecorder();
 
+  it("the palette's server pick uses the view's server list while it is fresh, and reads it again when not", async function () {
+    this.timeout(60_000);
+    await rec.setToken(TOKEN);
+    assert.ok(await rec.create('cache-key'), 'key pair created');
+    await createServer({ name: 'cache-1', keyName: 'cache-key' });
+    const v = await view();
+    await vscode.commands.executeCommand('keypairs.refresh');
+    await v.getChildren();
+    const afterView = await serversRead();
+
+    let offered: string[] | undefined;
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'pick' && /Choose a server/.test(p.options.placeHolder ?? '')) {
+        offered = p.items.map((i) => i.label);
+      }
+      return undefined; // Escape: nothing else happens
+    };
+    const pickOnce = async () => {
+      offered = undefined;
+      await vscode.commands.executeCommand('keypairs.connect');
+      assert.deepEqual(offered, ['cache-1']);
+    };
+    try {
+      await pickOnce();
+      assert.equal(await serversRead(), afterView, "no server list read: the view's is fresh");
+
+      const read = v.clock();
+      v.clock = () => read + 24 * 3600_000; // a day later
+      await pickOnce();
+      assert.equal(await serversRead(), afterView + 1, 'the list is older than allowed: read once more');
+    } finally {
+      v.clock = Date.now;
+    }
+  });
+
   describe('the Connect… button after Create', () => {
     /** Creates `name` with the recorder answering the created message by `button`; resolves with that message. */
     async function createAnswering(name: string, button: string | undefined): Promise<ShownMessage> {

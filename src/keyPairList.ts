@@ -46,8 +46,12 @@ export interface KeyPairList {
   completeList(): Promise<KeyPairNode[] | undefined>;
   /** Loads the next page; errors are shown by the list. */
   loadMore(): Promise<void>;
-  /** The servers of the loaded key pairs (one list per refresh); undefined when not loaded or it failed. */
-  serverList?(): Promise<ServerNode[] | undefined>;
+  /**
+   * The servers of the listed key pairs, from the view's server list (one per refresh);
+   * undefined when not loaded, when it failed, when key pairs remain to be loaded, or when the
+   * list was read more than `maxAgeMs` ago.
+   */
+  serverList?(options?: { maxAgeMs?: number }): Promise<ServerNode[] | undefined>;
 }
 
 /** Scheme of the read-only documents Open Public Key shows (the key line is in the query). */

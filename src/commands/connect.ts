@@ -15,7 +15,14 @@ import { describeSshCheck } from '../errorText';
 import { findLocalKey, localKeyIndex } from '../keys/localKeys';
 import { isServerNode, KeyPairNode, ServerNode } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
-import { checkConfigWord, checkWithSsh, HostEntry, suggestAlias, writeHostEntry } from '../keys/sshConfig';
+import {
+  checkConfigWord,
+  checkWithSsh,
+  HostEntry,
+  SshConfigFileError,
+  suggestAlias,
+  writeHostEntry,
+} from '../keys/sshConfig';
 import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../plainText';
@@ -42,6 +49,20 @@ export interface ConnectResult {
   opened: { kind: 'window'; command: string } | { kind: 'terminal'; terminal: vscode.Terminal };
 }
 
+/**
+ * What Create's "Connect…" button passes when several servers use the new pair: Connect
+ * offers its own pick of just these.
+ */
+export interface ServerChoice {
+  kind: 'servers';
+  nodes: ServerNode[];
+}
+
+export function isServerChoice(value: unknown): value is ServerChoice {
+  const choice = value as Partial<ServerChoice> | undefined;
+  return choice?.kind === 'servers' && Array.isArray(choice.nodes) && choice.nodes.every(isServerNode);
+}
+
 interface ConnectAnswers {
   address?: ServerAddress;
   user: string;
@@ -59,9 +80,15 @@ export function connectConfigPath(): string {
   return path.join(sshDirectory(), 'config');
 }
 
-/** The servers to pick from: the view's, else read now (one server list, one key pair list). */
+/** How old the view's server list may be for Connect's pick to use it instead of reading it again. */
+export const SERVER_LIST_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * The servers to pick from: the view's when it has every key pair and read the servers less
+ * than {@link SERVER_LIST_MAX_AGE_MS} ago, else read now (one server list, one key pair list).
+ */
 async function loadServers(services: Services, compute: ComputeClient): Promise<ServerNode[]> {
-  const fromView = await services.keyPairList?.serverList?.();
+  const fromView = await services.keyPairList?.serverList?.({ maxAgeMs: SERVER_LIST_MAX_AGE_MS });
   if (fromView) return fromView;
   return withCancellableProgress(vscode.l10n.t('Loading servers…'), async (signal) => {
     const [keyPairs, index, list] = await Promise.all([
@@ -89,11 +116,17 @@ async function pickServer(
   if (!compute) return undefined;
   if (isServerNode(arg)) return { node: arg, compute };
   let nodes: ServerNode[];
-  try {
-    nodes = await loadServers(services, compute);
-  } catch (err) {
-    void showError(services.messages, err, 'Loading servers');
-    return undefined;
+  if (isServerChoice(arg)) {
+    nodes = arg.nodes;
+    const [only] = nodes;
+    if (only && nodes.length === 1) return { node: only, compute };
+  } else {
+    try {
+      nodes = await loadServers(services, compute);
+    } catch (err) {
+      void showError(services.messages, err, 'Loading servers');
+      return undefined;
+    }
   }
   if (nodes.length === 0) {
     void services.messages.show('info', vscode.l10n.t('No server of this account uses one of its key pairs.'));
@@ -111,6 +144,12 @@ async function pickServer(
     })),
   });
   return picked === BACK || picked === undefined ? undefined : { node: picked, compute };
+}
+
+/** Why `value` can't be the login user (Connect's user step, Rotate's Edit user), or undefined. */
+export function validateLoginUser(value: string): string | undefined {
+  const user = value.trim();
+  return user === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord('user name', user, 'user');
 }
 
 /** Why this server can't be connected to, or undefined. */
@@ -179,8 +218,7 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     prompt: guess
       ? vscode.l10n.t('User to log in as (guessed {0}; change it if needed)', guess.reason)
       : vscode.l10n.t("User to log in as (the image doesn't say; e.g. root, ubuntu, debian)"),
-    validate: (v) =>
-      v.trim() === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord('user name', v.trim(), 'user'),
+    validate: validateLoginUser,
   });
   const aliasStep = textStep<'user' | 'alias', ConnectAnswers & Record<'user' | 'alias', string>>(
     services.ui,
@@ -208,7 +246,20 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
   try {
     written = await writeHostEntry({ configPath, entry });
   } catch (err) {
-    void showError(services.messages, err, `Writing Host "${entry.alias}" to ${displayPath(configPath)}`);
+    if (err instanceof SshConfigFileError) {
+      log.error(`connect "${server.name}": ${err.message}`);
+      void services.messages.show(
+        'error',
+        vscode.l10n.t(
+          'Connect could not write Host "{0}" to {1}: {2} Nothing was changed.',
+          entry.alias,
+          displayPath(configPath),
+          err.message,
+        ),
+      );
+    } else {
+      void showError(services.messages, err, `Writing Host "${entry.alias}" to ${displayPath(configPath)}`);
+    }
     return undefined;
   }
   if (written.outcome === 'exists') {

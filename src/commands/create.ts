@@ -7,7 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
+import { listServers } from '../api/servers';
 import { createKeyPair, CreateKeyPairResult, SavedKeyFiles } from '../flows/createKeyPair';
+import type { KeyPairNode, ServerNode } from '../keyPairList';
+import { groupServersByKey, serversOfKey } from '../servers/group';
 import { fingerprints } from '../keys/fingerprint';
 import { addToAgent, AgentError } from '../keys/agent';
 import { encryptPrivateKey, PrivateKeyError } from '../keys/opensshKey';
@@ -21,6 +24,7 @@ import { askPassphrase, keyGeneration, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../commandIds';
+import type { ServerChoice } from './connect';
 import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { ensureSetup } from './setup';
 
@@ -28,6 +32,9 @@ const TITLE = l10n.label('Create Server Key Pair');
 export const COPY_PUBLIC_KEY = l10n.label('Copy Public Key');
 export const REVEAL_PRIVATE_KEY = l10n.label('Reveal Private Key');
 export const ADD_TO_SSH_CONFIG = l10n.label('Add to SSH Config');
+export const CONNECT = l10n.label('Connect…');
+/** How long the created message waits for the server list that decides about its Connect button. */
+const SERVER_LIST_TIMEOUT_MS = 15_000;
 let running = false;
 
 /**
@@ -95,8 +102,37 @@ async function runCreate(
   if (!created) return undefined;
   // Created and saved: whatever fails from here on is not a failed create.
   services.keyPairsChanged();
-  await announce(services, created.result, where, passphrase);
+  const servers = await serversUsing(compute, created.result);
+  await announce(services, created.result, where, passphrase, servers);
   return created.result;
+}
+
+/**
+ * The servers of the current region already booted with the new pair's name (one server
+ * list), for the created message's Connect button. A failure costs only the button: it is
+ * logged, never shown, and the create stays a success.
+ */
+async function serversUsing(compute: ComputeClient, result: CreateKeyPairResult): Promise<ServerNode[]> {
+  try {
+    const list = await listServers(compute, { signal: AbortSignal.timeout(SERVER_LIST_TIMEOUT_MS) });
+    const keyPair: KeyPairNode = {
+      kind: 'keypair',
+      keyPair: { name: result.name, publicKey: result.publicKey, fingerprint: result.fingerprint },
+      local: {
+        privatePath: result.privatePath,
+        publicPath: result.publicPath ?? `${result.privatePath}.pub`,
+        fingerprint: result.fingerprint,
+      },
+    };
+    return serversOfKey(groupServersByKey(list.servers), result.name).map((server): ServerNode => ({
+      kind: 'server',
+      server,
+      keyPair,
+    }));
+  } catch (err) {
+    log.warn(`listing the servers of "${result.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  }
 }
 
 /**
@@ -195,7 +231,8 @@ async function announce(
   services: Services,
   result: CreateKeyPairResult,
   where: string,
-  passphrase?: string,
+  passphrase: string | undefined,
+  servers: readonly ServerNode[],
 ): Promise<void> {
   log.info(`created "${result.name}" (${result.generation} key) ${result.fingerprint} → ${result.privatePath}`);
   const saved = vscode.l10n.t('Private key saved to {0}.', displayPath(result.privatePath));
@@ -237,8 +274,10 @@ async function announce(
     );
   }
   // Buttons are known by id, never by their (translated) label.
-  type Action = 'copy' | 'reveal' | 'sshConfig' | 'agent';
+  type Action = 'connect' | 'copy' | 'reveal' | 'sshConfig' | 'agent';
   const actions: Array<{ id: Action; label: string }> = [
+    // Servers already booted with this name: the shortest way to a shell comes first.
+    ...(servers.length > 0 ? [{ id: 'connect' as const, label: CONNECT }] : []),
     { id: 'copy', label: COPY_PUBLIC_KEY },
     { id: 'reveal', label: REVEAL_PRIVATE_KEY },
     { id: 'sshConfig', label: ADD_TO_SSH_CONFIG },
@@ -254,7 +293,11 @@ async function announce(
     )
     .then(async (label) => {
       const picked = actions.find((a) => a.label === label)?.id;
-      if (picked === 'copy') {
+      if (picked === 'connect') {
+        const [only] = servers;
+        const choice: ServerChoice = { kind: 'servers', nodes: [...servers] };
+        await vscode.commands.executeCommand(COMMAND.connect, only && servers.length === 1 ? only : choice);
+      } else if (picked === 'copy') {
         await vscode.env.clipboard.writeText(result.publicKey);
         confirmQuietly(vscode.l10n.t('Copied the public key of "{0}".', result.name));
       } else if (picked === 'reveal') await revealFile(services.messages, result.privatePath);

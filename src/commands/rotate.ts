@@ -1,7 +1,8 @@
 /**
  * Key Pairs: Rotate Key Pair… — replace a key pair that has its private key here by a new
  * one: pick the servers that use it, create the new pair (Create's flow, name defaulting to
- * `<old>-<yyyymmdd>`), point the SSH config at the new key, install the new key on each
+ * `<old>-<yyyymmdd>`), point the SSH config (the SSH folder's, and `remote.SSH.configFile`
+ * when set) at the new key, install the new key on each
  * chosen server (checked before the old key's line is removed), and only after a modal
  * listing what worked delete the old pair (and, if chosen, its private key file).
  * The work is in ../flows/rotateKeyPair.ts; this file only asks and tells.
@@ -9,7 +10,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
-import { Server, getImageLoginHints, listServers } from '../api/servers';
+import { getImageLoginHints, listServers } from '../api/servers';
 import { createKeyPair } from '../flows/createKeyPair';
 import { readPublicKeyFile } from '../keys/localKeys';
 import {
@@ -32,6 +33,8 @@ import { guessLoginUser } from '../servers/loginUser';
 import { Services } from '../services';
 import { keyGeneration, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
+import { BACK } from '../ui/userInput';
+import { connectConfigPath, validateLoginUser } from './connect';
 import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { pickKeyPair } from './pickKeyPair';
 import { ensureSetup } from './setup';
@@ -140,7 +143,8 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
       oldPair: { name: oldName, privatePath: local.privatePath, publicPath: local.publicPath, publicKey: oldPublicKey },
       createNewPair,
       servers,
-      configPaths: [path.join(dir, 'config')],
+      // Both files ssh may read for these hosts: the SSH folder's and the one Remote-SSH uses.
+      configPaths: [...new Set([path.join(dir, 'config'), connectConfigPath()].map((p) => path.resolve(p)))],
       deleteOldPairOnServer: (name) => compute.delete(name),
       confirmDeleteOld: async (summary) => {
         endProgress();
@@ -174,20 +178,16 @@ async function chooseServers(
   title: string,
 ): Promise<RotationServer[] | undefined> {
   const rackspace = services.account.profile()?.provider.startsWith('rackspace') ?? false;
-  let candidates: Array<{ server: Server; rotation?: RotationServer; why?: string }>;
+  let usable: RotationServer[];
   try {
-    candidates = await withCancellableProgress(
+    usable = await withCancellableProgress(
       vscode.l10n.t('Looking for servers that use "{0}"…', keyName),
       async (signal) => {
         const list = await listServers(compute, { signal });
-        const mine = serversOfKey(groupServersByKey(list.servers), keyName);
-        const out: Array<{ server: Server; rotation?: RotationServer; why?: string }> = [];
-        for (const server of mine) {
+        const out: RotationServer[] = [];
+        for (const server of serversOfKey(groupServersByKey(list.servers), keyName)) {
           const best = chooseAddress(server.addresses).best;
-          if (!best) {
-            out.push({ server, why: vscode.l10n.t('no address') });
-            continue;
-          }
+          if (!best) continue; // no address: it can't be reached
           let hints;
           if (server.imageId) {
             try {
@@ -196,16 +196,9 @@ async function chooseServers(
               if (isCancel(err)) throw err;
             }
           }
-          const guess = guessLoginUser(hints, { rackspace });
-          if (!guess) {
-            out.push({ server, why: vscode.l10n.t('login user unknown') });
-            continue;
-          }
-          out.push({
-            server,
-            rotation: { id: server.id, name: server.name, target: { host: best.ip, user: guess.user } },
-            why: `${describeAddress(best)} · ${guess.user}`,
-          });
+          // No guess: the user is asked before this server can be chosen.
+          const user = guessLoginUser(hints, { rackspace })?.user ?? '';
+          out.push({ id: server.id, name: server.name, target: { host: best.ip, user }, address: best });
         }
         return out;
       },
@@ -214,7 +207,6 @@ async function chooseServers(
     void showError(services.messages, err, vscode.l10n.t('Reading your servers'));
     return undefined;
   }
-  const usable = candidates.filter((c) => c.rotation);
   if (usable.length === 0) {
     const go = vscode.l10n.t('Continue');
     const answer = await services.messages.show(
@@ -225,20 +217,73 @@ async function chooseServers(
     );
     return answer === go ? [] : undefined;
   }
-  type Item = vscode.QuickPickItem & { rotation: RotationServer };
-  const items: Item[] = usable.map((c) => ({
-    label: plainLabel(c.server.name),
-    description: plainLabel(c.why ?? ''),
-    picked: true,
-    rotation: c.rotation as RotationServer,
-  }));
-  const picked = await vscode.window.showQuickPick(items, {
-    title,
-    placeHolder: vscode.l10n.t('Servers to give the new key (the old key is removed there once the new one logs in)'),
-    canPickMany: true,
-    ignoreFocusOut: true,
-  });
-  return picked?.map((item) => item.rotation);
+  return pickRotationServers(services, usable, title);
+}
+
+/**
+ * The servers to give the new key: a pick with every server checked (those whose login user
+ * is unknown unchecked), each showing its name, `user@address` and the kind of address. An
+ * item's Edit button asks for its login user (as Connect's user step does) and comes back to
+ * the pick with the checks kept; a server checked without a user is asked for one first.
+ */
+async function pickRotationServers(
+  services: Services,
+  usable: readonly RotationServer[],
+  title: string,
+): Promise<RotationServer[] | undefined> {
+  const users = new Map(usable.map((c) => [c.id, c.target.user]));
+  let checked = new Set(usable.filter((c) => c.target.user !== '').map((c) => c.id));
+  for (;;) {
+    const answer = await services.ui.pickMany<string>({
+      title,
+      placeholder: vscode.l10n.t('Servers to give the new key (the old key is removed there once the new one logs in)'),
+      items: usable.map((c) => {
+        const user = users.get(c.id) ?? '';
+        const where = c.address ? describeAddress(c.address) : c.target.host;
+        return {
+          label: plainLabel(c.name),
+          description: plainLabel(user ? `${user}@${where}` : where),
+          detail: user ? undefined : vscode.l10n.t('Login user unknown: use the Edit button to set it.'),
+          picked: checked.has(c.id),
+          value: c.id,
+        };
+      }),
+      itemButton: { icon: 'edit', tooltip: vscode.l10n.t('Change the login user') },
+    });
+    if (answer === undefined || answer === BACK) return undefined;
+    checked = new Set(answer.selected);
+    const pressed = usable.find((c) => c.id === answer.pressed);
+    if (pressed) {
+      await askUser(pressed);
+      continue;
+    }
+    // Accepted: a checked server without a user gets one first (Escape: back to the pick).
+    let complete = true;
+    for (const c of usable.filter((s) => checked.has(s.id) && !users.get(s.id))) {
+      if (!(await askUser(c))) {
+        complete = false;
+        break;
+      }
+    }
+    if (complete) {
+      return usable
+        .filter((c) => checked.has(c.id))
+        .map((c) => ({ ...c, target: { ...c.target, user: users.get(c.id) ?? '' } }));
+    }
+  }
+
+  /** The login user box for one server; false when it was left with Escape or Back (the user unchanged). */
+  async function askUser(server: RotationServer): Promise<boolean> {
+    const user = await services.ui.input({
+      title,
+      prompt: vscode.l10n.t('User to log in as on {0} ({1})', server.name, server.target.host),
+      value: users.get(server.id),
+      validate: validateLoginUser,
+    });
+    if (user === undefined || user === BACK) return false;
+    users.set(server.id, user.trim());
+    return true;
+  }
 }
 
 function serverLine(entry: ServerSummary): string {

@@ -14,8 +14,9 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { KeyFileError, removeKeyFiles, saveFileExclusive, toKeyFileError } from '../keys/keyFiles';
-import { RetargetedEntry, retargetIdentityFile } from '../keys/sshConfig';
+import { KeyFileError, removeKeyFiles, saveFileExclusive } from '../keys/keyFiles';
+import { readConfigFile, RetargetedEntry, retargetIdentityFile, toSshConfigFileError } from '../keys/sshConfig';
+import type { ServerAddress } from '../servers/addresses';
 import { RemoteFailureKind, ServerRotationResult, SshRunOptions, SshTarget, rotateOnServer } from './remoteKeys';
 import * as l10n from '../l10n';
 
@@ -42,6 +43,8 @@ export interface RotationServer {
   /** Display name (plain text; the shell makes it safe to show). */
   name: string;
   target: SshTarget;
+  /** The address `target.host` was taken from, when known (for showing its kind). */
+  address?: ServerAddress;
 }
 
 export interface ConfigChange {
@@ -120,9 +123,10 @@ export function serverFailure(summary: ServerSummary): RemoteFailureKind | undef
 }
 
 /**
- * Points every IdentityFile of `oldPath` in `configPath` at `newPath`. A missing file is
- * skipped (undefined). The file is replaced atomically with its mode kept; a symlinked config
- * is written at its target. Throws {@link KeyFileError}.
+ * Points every IdentityFile of `oldPath` in `configPath` at `newPath`. A missing file (or
+ * one of its folders missing or a file) is skipped (undefined). The file is replaced
+ * atomically with its mode kept; a symlinked config is written at its target. Throws an
+ * SshConfigFileError (a folder or a device at the path, no permission…): then the file is unchanged.
  */
 export async function retargetConfigFile(
   configPath: string,
@@ -133,20 +137,19 @@ export async function retargetConfigFile(
   try {
     target = await fs.realpath(path.resolve(configPath));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw toKeyFileError(err, configPath);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw await toSshConfigFileError(err, configPath);
   }
-  let content: Buffer;
-  let fileMode: number;
-  try {
-    content = await fs.readFile(target);
-    fileMode = (await fs.stat(target)).mode & 0o7777;
-  } catch (err) {
-    throw toKeyFileError(err, target);
-  }
-  const { text, changed } = retargetIdentityFile(content, change, home === undefined ? {} : { home });
+  const existing = await readConfigFile(target);
+  if (!existing) return undefined;
+  const { text, changed } = retargetIdentityFile(existing.content, change, home === undefined ? {} : { home });
   if (changed.length === 0) return { path: target, entries: [] };
-  await saveFileExclusive(target, text, fileMode, { overwrite: true });
+  try {
+    await saveFileExclusive(target, text, existing.mode, { overwrite: true });
+  } catch (err) {
+    throw await toSshConfigFileError(err, target);
+  }
   return { path: target, entries: changed };
 }
 

@@ -11,8 +11,9 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureDirectory, saveFileExclusive, toKeyFileError } from './keyFiles';
+import { UserSafeError } from '../api/userSafe';
 import * as l10n from '../l10n';
+import { displayPath, ensureDirectory, KeyFileError, saveFileExclusive } from './keyFiles';
 
 /** The comment that marks an entry this extension wrote (and may update). */
 export const HOST_ENTRY_MARKER = '# Added by Server Key Pairs (VS Code)';
@@ -591,6 +592,104 @@ function fromUtf8(bytes: string): string {
 
 // ------------------------------------------------------------------ the file
 
+/** Why an SSH config file can't be read or written. */
+export type ConfigFileProblem =
+  | 'is-directory' // a folder is at the config's path
+  | 'not-regular-file' // a device, pipe or socket is there: never replaced
+  | 'parent-not-directory' // a file is where a folder of its path should be
+  | 'permission'
+  | 'read-only'
+  | 'no-space'
+  | 'io';
+
+/**
+ * An SSH config file could not be read or written; nothing was changed. `message` names
+ * the file (or the part of its path at fault) and why, in words for the user.
+ */
+export class SshConfigFileError extends UserSafeError {
+  override name = 'SshConfigFileError';
+  constructor(
+    readonly problem: ConfigFileProblem,
+    /** The config file. */
+    readonly file: string,
+    /** The path at fault: the file, or the file standing where a folder should be. */
+    readonly culprit: string,
+    cause?: unknown,
+  ) {
+    super(configFileMessage(problem, file, culprit, cause), { cause });
+  }
+}
+
+function configFileMessage(problem: ConfigFileProblem, file: string, culprit: string, cause: unknown): string {
+  const shown = displayPath(file);
+  switch (problem) {
+    case 'is-directory':
+      return l10n.t('{0} is a folder, not a file.', shown);
+    case 'not-regular-file':
+      return l10n.t('{0} is not a regular file (a device, pipe or socket); it is not replaced.', shown);
+    case 'parent-not-directory':
+      return l10n.t("{0} is a file, not a folder, so {1} can't be there.", displayPath(culprit), shown);
+    case 'permission':
+      return culprit === file
+        ? l10n.t('No permission to write {0}.', shown)
+        : l10n.t("No permission to write in {0}, so {1} can't be written.", displayPath(culprit), shown);
+    case 'read-only':
+      return l10n.t('{0} is on a read-only file system.', shown);
+    case 'no-space':
+      return l10n.t('Not enough disk space (or quota) to write {0}.', shown);
+    case 'io': {
+      const code = errnoCode(cause);
+      return code ? l10n.t("{0} can't be written ({1}).", shown, code) : l10n.t("{0} can't be written.", shown);
+    }
+  }
+}
+
+function errnoCode(err: unknown): string | undefined {
+  const direct = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof direct === 'string' && direct.startsWith('E')) return direct;
+  // A KeyFileError carries the errno error as its cause.
+  if (err instanceof Error && err.cause !== undefined) return errnoCode(err.cause);
+  return undefined;
+}
+
+/** The first existing part of `file`'s path (from its folder up) that is not a folder, if any. */
+async function fileInTheWay(file: string): Promise<string | undefined> {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      const stat = await fs.stat(dir);
+      return stat.isDirectory() ? undefined : dir;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An fs error (or KeyFileError) met reading or writing the SSH config `file` as a
+ * {@link SshConfigFileError} that says which path is at fault and why.
+ */
+export async function toSshConfigFileError(err: unknown, file: string): Promise<SshConfigFileError> {
+  if (err instanceof SshConfigFileError) return err;
+  const code = errnoCode(err);
+  const kind = err instanceof KeyFileError ? err.code : undefined;
+  if (code === 'EISDIR') return new SshConfigFileError('is-directory', file, file, err);
+  if (code === 'ENOTDIR' || code === 'EEXIST' || kind === 'not-directory') {
+    const inTheWay = await fileInTheWay(file);
+    if (inTheWay) return new SshConfigFileError('parent-not-directory', file, inTheWay, err);
+  }
+  if (code === 'EACCES' || code === 'EPERM' || kind === 'permission') {
+    const culprit = err instanceof KeyFileError && err.path !== file ? err.path : file;
+    return new SshConfigFileError('permission', file, culprit, err);
+  }
+  if (code === 'EROFS' || kind === 'read-only') return new SshConfigFileError('read-only', file, file, err);
+  if (code === 'ENOSPC' || code === 'EDQUOT' || kind === 'no-space') {
+    return new SshConfigFileError('no-space', file, file, err);
+  }
+  return new SshConfigFileError('io', file, file, err);
+}
+
 /** What {@link writeHostEntry} did; `path` is the file written (a symlink's target). */
 export interface WriteHostEntryResult {
   outcome: HostEntryPlan['outcome'];
@@ -605,8 +704,9 @@ export interface WriteHostEntryResult {
  * atomically (temp file in its folder, then rename) with its mode kept; a symlinked
  * config is written at its target and stays a symlink. A missing file is created 0600
  * (its folder 0700). Nothing is written when the plan is `exists` or `unchanged`.
- * Throws an Error for an invalid entry and a KeyFileError when the file can't be read
- * or written.
+ * Throws an Error for an invalid entry and an {@link SshConfigFileError} when the file
+ * can't be read or written (a folder or a device at its path, a file where one of its
+ * folders should be, no permission…); then nothing was changed.
  */
 export async function writeHostEntry(opts: {
   configPath: string;
@@ -616,19 +716,31 @@ export async function writeHostEntry(opts: {
 }): Promise<WriteHostEntryResult> {
   const problem = checkHostEntry(opts.entry);
   if (problem) throw new Error(problem);
-  const target = await resolveLink(path.resolve(opts.configPath));
-  const existing = await readIfExists(target);
-  const plan = planHostEntry(existing?.content ?? Buffer.alloc(0), opts.entry, opts);
-  if (plan.outcome === 'exists') return { ...plan, path: target };
-  if (plan.outcome !== 'unchanged') {
-    if (existing) {
-      await saveFileExclusive(target, plan.text, existing.mode, { overwrite: true });
-    } else {
-      await ensureDirectory(path.dirname(target));
-      await saveFileExclusive(target, plan.text, 0o600);
+  const file = path.resolve(opts.configPath);
+  let target = file;
+  try {
+    target = await resolveLink(file);
+    const existing = await readConfigFile(target);
+    const plan = planHostEntry(existing?.content ?? Buffer.alloc(0), opts.entry, opts);
+    if (plan.outcome === 'exists') return { ...plan, path: target };
+    if (plan.outcome !== 'unchanged') {
+      if (existing) {
+        await saveFileExclusive(target, plan.text, existing.mode, { overwrite: true });
+      } else {
+        await ensureDirectory(path.dirname(target));
+        await saveFileExclusive(target, plan.text, 0o600);
+      }
     }
+    return { outcome: plan.outcome, line: plan.line, path: target };
+  } catch (err) {
+    if (isPlanError(err)) throw err;
+    throw await toSshConfigFileError(err, target);
   }
-  return { outcome: plan.outcome, line: plan.line, path: target };
+}
+
+/** An Error {@link planHostEntry} throws for a value it can't write (not a file problem). */
+function isPlanError(err: unknown): boolean {
+  return err instanceof Error && !(err instanceof KeyFileError) && errnoCode(err) === undefined;
 }
 
 /**
@@ -658,21 +770,39 @@ async function resolveLink(file: string): Promise<string> {
       link = await fs.readlink(current);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EINVAL' || code === 'ENOENT' || code === 'UNKNOWN') return current;
-      throw toKeyFileError(err, file);
+      // Not a link, or nothing there (the write then says what is in the way).
+      if (code === 'EINVAL' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'UNKNOWN') return current;
+      throw err;
     }
     current = path.resolve(path.dirname(current), link);
   }
-  throw toKeyFileError(Object.assign(new Error('Too many levels of symbolic links'), { code: 'ELOOP' }), file);
+  throw new SshConfigFileError(
+    'io',
+    file,
+    file,
+    Object.assign(new Error('Too many levels of symbolic links'), { code: 'ELOOP' }),
+  );
 }
 
-async function readIfExists(file: string): Promise<{ content: Buffer; mode: number } | undefined> {
+/**
+ * The config's bytes and mode, or undefined when there is none. Only a regular file is
+ * read: a folder, a device, a pipe or a socket at the path is an {@link SshConfigFileError}
+ * (a pipe would block the read, and a device must never be replaced).
+ */
+export async function readConfigFile(file: string): Promise<{ content: Buffer; mode: number } | undefined> {
+  let stat;
   try {
-    const [content, stat] = await Promise.all([fs.readFile(file), fs.stat(file)]);
-    return { content, mode: stat.mode & 0o7777 };
+    stat = await fs.stat(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw toKeyFileError(err, file);
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw await toSshConfigFileError(err, file);
+  }
+  if (stat.isDirectory()) throw new SshConfigFileError('is-directory', file, file);
+  if (!stat.isFile()) throw new SshConfigFileError('not-regular-file', file, file);
+  try {
+    return { content: await fs.readFile(file), mode: stat.mode & 0o7777 };
+  } catch (err) {
+    throw await toSshConfigFileError(err, file);
   }
 }
 

@@ -47,11 +47,31 @@ export interface PickStep<T> {
   matchOnDetail?: boolean;
 }
 
+/** A QuickPick where several items can be checked. */
+export interface PickManyStep<T> {
+  title: string;
+  step?: number;
+  totalSteps?: number;
+  placeholder: string;
+  /** `picked: true` items start checked. */
+  items: Array<PickItem<T>>;
+  /** A button on every item (e.g. to edit it): pressing one ends the pick with that item as `pressed`. */
+  itemButton?: { icon: string; tooltip: string };
+}
+
+/** The items checked when the pick ended, and the item whose button was pressed (if that ended it). */
+export interface PickManyAnswer<T> {
+  selected: T[];
+  pressed?: T;
+}
+
 export interface UserInput {
   /** One InputBox; BACK when its Back button was pressed, undefined when cancelled. */
   input(step: InputStep): Promise<string | Back | undefined>;
   /** One QuickPick; the value of the item picked, BACK, or undefined when cancelled. */
   pick<T>(step: PickStep<T>): Promise<T | Back | undefined>;
+  /** One QuickPick with checkboxes; what was checked (and any item button pressed), BACK, or undefined when cancelled. */
+  pickMany<T>(step: PickManyStep<T>): Promise<PickManyAnswer<T> | Back | undefined>;
   /** The key pair name box (validated as typed); undefined when cancelled. */
   keyPairName(options: NameInputOptions): Promise<string | undefined>;
   /** Brings an open name box back to front; false when none is open. */
@@ -118,21 +138,9 @@ export class QuickInputUserInput implements UserInput {
   }
 
   async pick<T>(pickStep: PickStep<T>): Promise<T | Back | undefined> {
-    const qp = this.window.createQuickPick<PickItem<T>>();
-    qp.title = pickStep.title;
-    qp.step = pickStep.step;
-    qp.totalSteps = pickStep.totalSteps;
-    qp.placeholder = pickStep.placeholder;
+    const qp = this.quickPick(pickStep);
     qp.matchOnDescription = !!pickStep.matchOnDescription;
     qp.matchOnDetail = !!pickStep.matchOnDetail;
-    qp.items = pickStep.items.map((item) => ({
-      ...item,
-      label: plainLabel(item.label),
-      description: item.description === undefined ? undefined : plainLabel(item.description),
-      detail: item.detail === undefined ? undefined : plainLabel(item.detail),
-    }));
-    qp.ignoreFocusOut = true;
-    qp.buttons = (pickStep.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
     const active = qp.items.find((i) => i.value === pickStep.active && i.kind !== vscode.QuickPickItemKind.Separator);
     if (active) qp.activeItems = [active];
     return run<T>(qp, (done) => [
@@ -141,6 +149,50 @@ export class QuickInputUserInput implements UserInput {
         if (picked) done(picked.value);
       }),
     ]);
+  }
+
+  async pickMany<T>(pickStep: PickManyStep<T>): Promise<PickManyAnswer<T> | Back | undefined> {
+    const qp = this.quickPick(pickStep);
+    qp.canSelectMany = true;
+    qp.matchOnDescription = true;
+    if (pickStep.itemButton) {
+      const button: vscode.QuickInputButton = {
+        iconPath: new vscode.ThemeIcon(pickStep.itemButton.icon),
+        tooltip: pickStep.itemButton.tooltip,
+      };
+      qp.items = qp.items.map((item) => ({ ...item, buttons: [button] }));
+    }
+    // A QuickPick made with createQuickPick does not check `picked` items by itself.
+    qp.selectedItems = qp.items.filter((item) => item.picked);
+    const selected = () => qp.selectedItems.map((item) => item.value);
+    return run<PickManyAnswer<T>>(qp, (done) => [
+      qp.onDidAccept(() => done({ selected: selected() })),
+      qp.onDidTriggerItemButton((event) => done({ selected: selected(), pressed: event.item.value })),
+    ]);
+  }
+
+  /** A QuickPick with the step's title, position, placeholder, items (as plain text) and Back button. */
+  private quickPick<T>(s: {
+    title: string;
+    step?: number;
+    totalSteps?: number;
+    placeholder: string;
+    items: Array<PickItem<T>>;
+  }): vscode.QuickPick<PickItem<T>> {
+    const qp = this.window.createQuickPick<PickItem<T>>();
+    qp.title = s.title;
+    qp.step = s.step;
+    qp.totalSteps = s.totalSteps;
+    qp.placeholder = s.placeholder;
+    qp.items = s.items.map((item) => ({
+      ...item,
+      label: plainLabel(item.label),
+      description: item.description === undefined ? undefined : plainLabel(item.description),
+      detail: item.detail === undefined ? undefined : plainLabel(item.detail),
+    }));
+    qp.ignoreFocusOut = true;
+    qp.buttons = (s.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
+    return qp;
   }
 
   keyPairName(options: NameInputOptions): Promise<string | undefined> {

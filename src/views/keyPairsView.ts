@@ -43,6 +43,8 @@ interface Listing {
   /** The servers, read once per refresh and grouped by key_name; undefined when listing failed. */
   servers?: Promise<ServersByKey<Server> | undefined>;
   grouped?: ServersByKey<Server>;
+  /** When the server list was read (`clock()`), once it has been. */
+  serversReadAt?: number;
   /** Server nodes by key pair name, so elements stay the same objects. */
   serverNodes: Map<string, ServerNode[]>;
 }
@@ -59,6 +61,9 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   private listState?: ListState;
   private missing?: string;
   private view?: vscode.TreeView<KeyPairsViewNode>;
+
+  /** The time in ms (tests move it to age the server list). */
+  clock: () => number = Date.now;
 
   constructor(private readonly services: Services) {}
 
@@ -110,12 +115,17 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     return s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
   }
 
-  /** Every server node the view has, with its key pair (for Connect's pick); undefined before loading. */
-  async serverList(): Promise<ServerNode[] | undefined> {
+  /**
+   * Every server node the view has, with its key pair (for Connect's pick); undefined before
+   * loading, when key pairs remain to be loaded (their servers would be missing), or when the
+   * server list is older than `maxAgeMs`.
+   */
+  async serverList(options: { maxAgeMs?: number } = {}): Promise<ServerNode[] | undefined> {
     const s = this.current;
-    if (!s || s.pages.state !== 'loaded') return undefined;
+    if (!s || s.pages.state !== 'loaded' || s.pages.hasMore) return undefined;
     const grouped = await this.servers(s);
-    if (!grouped) return undefined;
+    if (!grouped || s.serversReadAt === undefined) return undefined;
+    if (options.maxAgeMs !== undefined && this.clock() - s.serversReadAt > options.maxAgeMs) return undefined;
     const index = await s.index;
     return s.pages.keyPairs.flatMap((kp) => this.serverNodesFor(s, this.nodeFor(s, kp, index), grouped));
   }
@@ -285,6 +295,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       try {
         const list = await listServers(s.compute);
         s.grouped = groupServersByKey(list.servers);
+        s.serversReadAt = this.clock();
         return s.grouped;
       } catch (err) {
         log.warn(`listing servers failed: ${err instanceof Error ? err.message : String(err)}`);

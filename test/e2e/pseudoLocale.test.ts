@@ -100,7 +100,22 @@ describe('the main flows under the pseudo-locale (e2e)', function () {
   this.timeout(180_000);
   const pieces = englishPieces(extensionEnglish(ROOT));
   // Words the test itself puts on screen: names, the account, its region, the emulator's host.
-  const data = ['zq', 'pseudo', '7', 'demo', 'ORD', 'DFW', 'IAD', 'Rackspace', 'ssh', 'pub', 'ed25519', 'rsa', 'web', 'server'];
+  const data = [
+    'zq',
+    'pseudo',
+    '7',
+    'demo',
+    'ORD',
+    'DFW',
+    'IAD',
+    'Rackspace',
+    'ssh',
+    'pub',
+    'ed25519',
+    'rsa',
+    'web',
+    'server',
+  ];
   const seen = new Set<string>();
   let emu: Emulator;
   let server: CodeServer;

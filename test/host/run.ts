@@ -1,7 +1,8 @@
 /**
  * `npm run test:host`: starts the emulator here, then code-server with this repository as
  * the extension under development, and runs test/host/suite inside its extension host.
- * The suite reaches the emulator through KEYPAIRS_EMULATOR (its control API).
+ * The suite reaches the emulator through KEYPAIRS_EMULATOR (its control API); KEYPAIRS_HOST_GREP
+ * (a regular expression over full test titles) runs only some tests.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,7 +20,11 @@ export async function runHostSuite(): Promise<{ passed: number; failed: number }
       extensionDevelopmentPath: ROOT,
       testsPath: path.join(__dirname, 'index.js'),
       home,
-      env: { KEYPAIRS_EMULATOR: emu.url },
+      env: {
+        KEYPAIRS_EMULATOR: emu.url,
+        // A regular expression: only the host tests whose full title matches run (test/host/index.ts).
+        ...(process.env.KEYPAIRS_HOST_GREP ? { KEYPAIRS_HOST_GREP: process.env.KEYPAIRS_HOST_GREP } : {}),
+      },
       userSettings: {
         'keypairs.endpoint': emu.computeUrl,
         // Connect writes here (as Remote - SSH's setting says); connect.test.ts fills it first.

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -12,6 +13,7 @@ import {
   resolveIdentityArgument,
   retargetIdentityFile,
   splitConfigArgs,
+  SshConfigFileError,
   suggestAlias,
   writeHostEntry,
 } from '../../src/keys/sshConfig';
@@ -318,6 +320,83 @@ describe('keys/sshConfig the file (writeHostEntry, addHostToSshConfig)', () => {
     }
     assert.equal(fs.readFileSync(config, 'utf8'), 'Host a\n');
     assert.deepEqual(fs.readdirSync(dir), ['config']);
+  });
+
+  describe('a config path that cannot be written: a clear error naming the path at fault, nothing written', () => {
+    // Each case fails for root too (no permission bits involved).
+    const rejectsWith = (problem: string, culprit: () => string, why: RegExp) => (err: unknown) => {
+      assert.ok(err instanceof SshConfigFileError, `an SshConfigFileError, not ${String(err)}`);
+      assert.equal(err.problem, problem);
+      assert.equal(err.culprit, culprit());
+      assert.ok(err.message.includes(culprit()), `names ${culprit()}: ${err.message}`);
+      assert.match(err.message, why);
+      return true;
+    };
+
+    it('a folder at the path', async () => {
+      fs.mkdirSync(config);
+      fs.writeFileSync(path.join(config, 'inside'), 'keep');
+      await assert.rejects(
+        write(),
+        rejectsWith('is-directory', () => config, /is a folder, not a file/),
+      );
+      assert.deepEqual(fs.readdirSync(config), ['inside']);
+      assert.deepEqual(fs.readdirSync(dir), ['config']);
+    });
+
+    it('a regular file where its folder should be (and where a folder above it should be)', async () => {
+      const blocker = path.join(dir, 'remote-ssh');
+      fs.writeFileSync(blocker, 'original bytes\n', { mode: 0o640 });
+      for (const inner of [path.join(blocker, 'config'), path.join(blocker, 'sub', 'config')]) {
+        config = inner;
+        await assert.rejects(
+          write(),
+          rejectsWith('parent-not-directory', () => blocker, /remote-ssh is a file, not a folder/),
+        );
+      }
+      assert.equal(fs.readFileSync(blocker, 'utf8'), 'original bytes\n');
+      assert.equal(mode(blocker), 0o640);
+      assert.deepEqual(fs.readdirSync(dir), ['remote-ssh']);
+    });
+
+    it('a symlink to a path under a regular file', async () => {
+      const blocker = path.join(dir, 'plain');
+      fs.writeFileSync(blocker, 'x');
+      fs.symlinkSync(path.join(blocker, 'config'), config);
+      await assert.rejects(
+        write(),
+        rejectsWith('parent-not-directory', () => blocker, /is a file, not a folder/),
+      );
+      assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['config', 'plain']);
+    });
+
+    it('a named pipe at the path is never read (it would block) nor replaced', async function () {
+      if (process.platform === 'win32') this.skip();
+      execFileSync('mkfifo', [config]);
+      await assert.rejects(
+        write(),
+        rejectsWith('not-regular-file', () => config, /not a regular file/),
+      );
+      assert.equal(fs.lstatSync(config).isFIFO(), true);
+      assert.deepEqual(fs.readdirSync(dir), ['config']);
+    });
+
+    it('no permission to write in its folder (only as a user that permissions bind: not root)', async function () {
+      if (process.platform === 'win32' || process.getuid?.() === 0) this.skip();
+      fs.writeFileSync(config, 'Host *\n  User x\n', { mode: 0o600 });
+      fs.chmodSync(dir, 0o500);
+      try {
+        await assert.rejects(
+          write(),
+          rejectsWith('permission', () => config, /No permission to write/),
+        );
+      } finally {
+        fs.chmodSync(dir, 0o700);
+      }
+      assert.equal(fs.readFileSync(config, 'utf8'), 'Host *\n  User x\n');
+      assert.deepEqual(fs.readdirSync(dir), ['config']);
+    });
   });
 });
 

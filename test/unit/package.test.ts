@@ -139,6 +139,29 @@ describe('the package (package.json and the built .vsix)', function () {
     assert.ok(files.includes('extension/package.nls.json'), 'the manifest strings ship');
   });
 
+  it('words every manifest string users see through package.nls.json (%key%), each key defined', () => {
+    const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    const shown =
+      /^(displayName|description|title|shortTitle|category|name|label|contents|markdownDescription|enumDescriptions|altText|placeholder)$/;
+    const bare: string[] = [];
+    const undefinedKeys: string[] = [];
+    const walk = (value: unknown, at: string, field: string): void => {
+      if (typeof value === 'string') {
+        if (!shown.test(field)) return;
+        const key = /^%(.+)%$/.exec(value)?.[1];
+        if (key === undefined) bare.push(`${at}: ${value}`);
+        else if (!(key in nls)) undefinedKeys.push(`${at}: ${key}`);
+      } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${at}[${i}]`, field));
+      else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, `${at}.${k}`, k);
+    };
+    const m = manifest() as unknown as Record<string, unknown>;
+    walk(m.displayName, 'displayName', 'displayName');
+    walk(m.description, 'description', 'description');
+    walk(m.contributes, 'contributes', 'contributes');
+    assert.deepEqual(bare, [], 'strings shown to users are %keys% of package.nls.json');
+    assert.deepEqual(undefinedKeys, [], 'every %key% is in package.nls.json');
+  });
+
   it('ships the third-party notices: undici, its version and its own licence text', () => {
     assert.ok(files.includes('extension/dist/THIRD_PARTY_NOTICES.txt'), `notices in the .vsix: ${files.join(', ')}`);
     const notices = entryText('extension/dist/THIRD_PARTY_NOTICES.txt');

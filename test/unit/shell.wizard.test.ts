@@ -41,6 +41,7 @@ function scripted(
       assert.ok(item, `no item "${answer}" in ${s.items.map((i) => i.label).join(', ')}`);
       return item.value;
     },
+    pickMany: async () => assert.fail('no multi-select pick in these flows'),
     keyPairName: async () => undefined,
     refocusKeyPairName: () => false,
     saveDialog: async () => undefined,

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { KeyPairNode, ServerNode } from '../../../src/keyPairList';
 import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
+import type { ShownMessage } from '../../../src/ui/notify';
 import { must } from '../../support/must';
 import { emulator, EXTENSION_ID, TOKEN, useRecorder } from './harness';
 
@@ -33,8 +34,197 @@ async function view(): Promise<KeyPairsProvider> {
 const serversRead = async () =>
   (await emulator.requests()).filter((r) => r.method === 'GET' && /\/servers\/detail/.test(r.path)).length;
 
+/** Resolves with the next terminal that opens. */
+function nextTerminal(): Promise<vscode.Terminal> {
+  const before = new Set(vscode.window.terminals);
+  return new Promise<vscode.Terminal>((resolve) => {
+    const sub = vscode.window.onDidOpenTerminal((t) => {
+      if (before.has(t)) return;
+      sub.dispose();
+      resolve(t);
+    });
+  });
+}
+
+/** The file remote.SSH.configFile names (the host runner sets it), with its folder made. */
+function remoteSshConfig(): string {
+  const configFile = vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile');
+  assert.ok(configFile, 'remote.SSH.configFile is set by the host runner');
+  fs.mkdirSync(path.dirname(configFile), { recursive: true });
+  return configFile;
+}
+
 describe('Connect to Server… in the extension host', () => {
   const rec = useRecorder();
+
+  it("the palette's server pick uses the view's server list while it is fresh, and reads it again when not", async function () {
+    this.timeout(60_000);
+    await rec.setToken(TOKEN);
+    assert.ok(await rec.create('cache-key'), 'key pair created');
+    await createServer({ name: 'cache-1', keyName: 'cache-key' });
+    const v = await view();
+    await vscode.commands.executeCommand('keypairs.refresh');
+    await v.getChildren();
+    const afterView = await serversRead();
+
+    let offered: string[] | undefined;
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'pick' && /Choose a server/.test(p.options.placeHolder ?? '')) {
+        offered = p.items.map((i) => i.label);
+      }
+      return undefined; // Escape: nothing else happens
+    };
+    const pickOnce = async () => {
+      offered = undefined;
+      await vscode.commands.executeCommand('keypairs.connect');
+      assert.deepEqual(offered, ['cache-1']);
+    };
+    try {
+      await pickOnce();
+      assert.equal(await serversRead(), afterView, "no server list read: the view's is fresh");
+
+      const read = v.clock();
+      v.clock = () => read + 24 * 3600_000; // a day later
+      await pickOnce();
+      assert.equal(await serversRead(), afterView + 1, 'the list is older than allowed: read once more');
+    } finally {
+      v.clock = Date.now;
+    }
+  });
+
+  describe('the Connect… button after Create', () => {
+    /** Creates `name` with the recorder answering the created message by `button`; resolves with that message. */
+    async function createAnswering(name: string, button: string | undefined): Promise<ShownMessage> {
+      const created = new RegExp(`^Key pair "${name}" created`);
+      rec.answerMessage = (m) => (created.test(m.message) ? button : undefined);
+      assert.ok(await rec.create(name), 'key pair created');
+      return rec.waitForMessage(created);
+    }
+
+    it('one server already uses the name: Connect… goes straight to it', async function () {
+      this.timeout(60_000);
+      const configFile = remoteSshConfig();
+      await rec.setToken(TOKEN);
+      await createServer({
+        name: 'btn-1',
+        keyName: 'btn-key',
+        image: { osAdminUser: 'debian', name: 'Debian 12' },
+        addresses: { public: [{ addr: '203.0.113.21', version: 4, type: 'floating' }] },
+      });
+      await createServer({ name: 'other-1', keyName: 'someone-else' });
+      const seen: string[] = [];
+      rec.answerPrompt = (p) => {
+        if (p.kind === 'pick') seen.push(`pick:${p.options.placeHolder}`);
+        if (p.kind === 'input') {
+          seen.push(`input:${p.options.prompt}=${p.options.value}`);
+          return p.options.value;
+        }
+        return undefined;
+      };
+      const opened = nextTerminal();
+      const message = await createAnswering('btn-key', 'Connect…');
+      assert.equal(message.actions[0], 'Connect…', `actions: ${message.actions.join(', ')}`);
+      const terminal = await opened;
+
+      assert.deepEqual(
+        seen.filter((s) => s.startsWith('pick:')),
+        [],
+        'one server with one address: no server pick, no address pick',
+      );
+      assert.ok(
+        seen.some((s) => s.startsWith('input:User to log in as') && s.endsWith('=debian')),
+        seen.join(' | '),
+      );
+      const text = fs.readFileSync(configFile, 'utf8');
+      assert.match(text, /^Host btn-1$/m);
+      assert.match(text, /^\s*HostName 203\.0\.113\.21$/m);
+      assert.match(text, /^\s*IdentityFile .*btn-key"?$/m);
+      assert.equal(terminal.name, 'btn-1');
+      assert.deepEqual((terminal.creationOptions as vscode.TerminalOptions).shellArgs, ['-F', configFile, 'btn-1']);
+      terminal.dispose();
+    });
+
+    it("several servers use the name: Connect… offers Connect's pick of just those", async function () {
+      this.timeout(60_000);
+      remoteSshConfig();
+      await rec.setToken(TOKEN);
+      for (const name of ['multi-a', 'multi-b']) {
+        await createServer({
+          name,
+          keyName: 'multi-key',
+          addresses: { public: [{ addr: name === 'multi-a' ? '203.0.113.31' : '203.0.113.32', version: 4 }] },
+        });
+      }
+      await createServer({ name: 'not-mine', keyName: 'another-key' });
+      let serverPick: string[] | undefined;
+      rec.answerPrompt = (p) => {
+        if (p.kind === 'pick' && /Choose a server/.test(p.options.placeHolder ?? '')) {
+          serverPick = p.items.map((i) => i.label);
+          return p.items.find((i) => i.label === 'multi-b');
+        }
+        if (p.kind === 'input') return /User to log in as/.test(p.options.prompt ?? '') ? 'admin' : p.options.value;
+        return undefined;
+      };
+      const opened = nextTerminal();
+      const message = await createAnswering('multi-key', 'Connect…');
+      assert.equal(message.actions[0], 'Connect…');
+      const terminal = await opened;
+      assert.deepEqual(serverPick?.sort(), ['multi-a', 'multi-b']);
+      assert.equal(terminal.name, 'multi-b');
+      terminal.dispose();
+    });
+
+    it('remote.SSH.configFile under a regular file: a clear error naming it, nothing written, no terminal', async function () {
+      this.timeout(60_000);
+      const configFile = remoteSshConfig();
+      const folder = path.dirname(configFile);
+      const aside = `${folder}.aside`;
+      fs.rmSync(aside, { recursive: true, force: true });
+      fs.renameSync(folder, aside);
+      fs.writeFileSync(folder, 'not a folder\n', { mode: 0o640 });
+      try {
+        await rec.setToken(TOKEN);
+        await createServer({
+          name: 'blocked-1',
+          keyName: 'blocked-key',
+          image: { osAdminUser: 'debian' },
+          addresses: { public: [{ addr: '203.0.113.41', version: 4, type: 'floating' }] },
+        });
+        rec.answerPrompt = (p) => (p.kind === 'input' ? p.options.value : undefined);
+        const terminals = vscode.window.terminals.length;
+        await createAnswering('blocked-key', 'Connect…');
+        const error = await rec.waitForMessage(/^Connect could not write Host "blocked-1"/);
+        assert.equal(error.severity, 'error');
+        assert.match(error.message, /remote-ssh is a file, not a folder, so .*remote-ssh\/config can't be there\./);
+        assert.match(error.message, /Nothing was changed\.$/);
+        assert.equal(fs.readFileSync(folder, 'utf8'), 'not a folder\n');
+        assert.equal(fs.statSync(folder).mode & 0o777, 0o640);
+        assert.equal(vscode.window.terminals.length, terminals, 'no terminal opened');
+      } finally {
+        fs.rmSync(folder, { force: true });
+        fs.renameSync(aside, folder);
+      }
+    });
+
+    it('no Connect… when no server uses the name, or when the server list fails; the create still succeeds', async () => {
+      await rec.setToken(TOKEN);
+      await createServer({ name: 'unrelated', keyName: 'someone-else' });
+      const none = await createAnswering('lonely-key', undefined);
+      assert.ok(!none.actions.includes('Connect…'), `actions: ${none.actions.join(', ')}`);
+
+      await createServer({ name: 'hidden', keyName: 'faulty-key' });
+      await emulator.fault({ method: 'GET', pathRegex: 'servers/detail', status: 500, times: 'Infinity' });
+      const failed = await createAnswering('faulty-key', undefined);
+      assert.ok(!failed.actions.includes('Connect…'), `actions: ${failed.actions.join(', ')}`);
+      assert.equal(failed.severity, 'info');
+      assert.deepEqual(
+        rec.messages.filter((m) => m.severity === 'error').map((m) => m.message),
+        [],
+        'a failed server list is not shown',
+      );
+      assert.deepEqual(await emulator.names(), ['faulty-key', 'lonely-key']);
+    });
+  });
 
   it('shows the servers under their key pairs, from one server list per refresh', async function () {
     this.timeout(60_000);
@@ -56,10 +246,11 @@ describe('Connect to Server… in the extension host', () => {
     await createServer({ name: 'far-1', keyName: other });
 
     const v = await view();
+    const readBefore = await serversRead(); // Create read the list once for its Connect button
     await vscode.commands.executeCommand('keypairs.refresh');
     const roots = (await v.getChildren()).filter((n): n is KeyPairNode => n.kind === 'keypair');
     assert.equal(roots.length, 4);
-    assert.equal(await serversRead(), 1, 'one server list for all key pairs');
+    assert.equal(await serversRead(), readBefore + 1, 'one server list for all key pairs');
     const mine = roots.find((n) => n.keyPair.name === 'view-key')!;
     const theirs = roots.find((n) => n.keyPair.name === other)!;
     const empty = roots.find((n) => n !== mine && n !== theirs)!;
@@ -83,7 +274,7 @@ describe('Connect to Server… in the extension host', () => {
       String(v.getTreeItem(must(far[0], 'the server far-1')).description),
       /private key not on this machine$/,
     );
-    assert.equal(await serversRead(), 1, 'still one server list after expanding');
+    assert.equal(await serversRead(), readBefore + 1, 'still one server list after expanding');
 
     // A failing server list leaves the key pair list intact (no children, nothing collapsible).
     await emulator.fault({ method: 'GET', pathRegex: 'servers/detail', status: 500, times: 'Infinity' });

@@ -35,9 +35,18 @@ export type Prompt =
       items: readonly vscode.QuickPickItem[];
       options: { title?: string; placeHolder?: string };
       step: StepInfo;
+      /** A pick with checkboxes: answer with the items to check (then Enter), or a {@link PressItemButton}. */
+      canSelectMany: boolean;
+      /** The items checked when it was shown. */
+      selected: readonly vscode.QuickPickItem[];
     }
   | { kind: 'save'; options: vscode.SaveDialogOptions }
   | { kind: 'open'; options: vscode.OpenDialogOptions };
+
+/** The answer that presses the (first) button of an item in a pick. */
+export interface PressItemButton {
+  press: vscode.QuickPickItem;
+}
 
 export interface StepInfo {
   step?: number;
@@ -64,6 +73,7 @@ class Driven {
   readonly changed = new vscode.EventEmitter<string>();
   readonly accepted = new vscode.EventEmitter<void>();
   readonly button = new vscode.EventEmitter<vscode.QuickInputButton>();
+  readonly itemButton = new vscode.EventEmitter<vscode.QuickPickItemButtonEvent<vscode.QuickPickItem>>();
   readonly widget: Widget;
   disposed = false;
   private idleWaiters: Array<() => void> = [];
@@ -82,6 +92,9 @@ class Driven {
         if (prop === 'onDidChangeValue') return merged(target.onDidChangeValue, this.changed.event);
         if (prop === 'onDidAccept') return merged(target.onDidAccept, this.accepted.event);
         if (prop === 'onDidTriggerButton') return merged(target.onDidTriggerButton, this.button.event);
+        if (prop === 'onDidTriggerItemButton' && 'onDidTriggerItemButton' in target) {
+          return merged(target.onDidTriggerItemButton, this.itemButton.event);
+        }
         if (prop === 'show') {
           return () => {
             target.show();
@@ -301,7 +314,14 @@ export class Recorder {
         step,
       };
     } else {
-      prompt = { kind: 'pick', items: w.items, options: { title: w.title, placeHolder: w.placeholder }, step };
+      prompt = {
+        kind: 'pick',
+        items: w.items,
+        options: { title: w.title, placeHolder: w.placeholder },
+        step,
+        canSelectMany: w.canSelectMany,
+        selected: [...w.selectedItems],
+      };
     }
     const answer = await this.answer(prompt);
     if (d.disposed) return;
@@ -319,11 +339,19 @@ export class Recorder {
           `test answer "${String(answer)}" rejected: ${typeof problem === 'string' ? problem : problem?.message}`,
         );
       }
+    } else if (isPress(answer)) {
+      const button = answer.press.buttons?.[0];
+      assert.ok(button, `item "${answer.press.label}" has a button`);
+      d.itemButton.fire({ button, item: answer.press });
     } else {
-      w.selectedItems = [answer as vscode.QuickPickItem];
+      w.selectedItems = w.canSelectMany ? (answer as vscode.QuickPickItem[]) : [answer as vscode.QuickPickItem];
       d.accepted.fire();
     }
   }
+}
+
+function isPress(answer: unknown): answer is PressItemButton {
+  return typeof answer === 'object' && answer !== null && 'press' in answer;
 }
 
 function isInputBox(w: Widget): w is vscode.InputBox {

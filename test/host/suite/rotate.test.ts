@@ -13,7 +13,9 @@ import * as vscode from 'vscode';
 import type { RotateKeyPairResult } from '../../../src/flows/rotateKeyPair';
 import { defaultRotatedName } from '../../../src/flows/rotateKeyPair';
 import { identityFileWord, sshHome } from '../../../src/keys/sshConfig';
-import { emulator, useRecorder, TOKEN, whenLoaded } from './harness';
+import { emulator, PressItemButton, useRecorder, TOKEN, whenLoaded } from './harness';
+
+const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
 
 const ssh = path.join(os.homedir(), '.ssh');
 const config = path.join(ssh, 'config');
@@ -57,6 +59,13 @@ describe('Rotate Key Pair… (host)', () => {
       `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${identityFileWord(priv, sshHome())}\n`,
     );
     fs.chmodSync(config, 0o640);
+    // The file Remote-SSH reads (remote.SSH.configFile, set by the host runner) too.
+    const remoteConfig = vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile');
+    assert.ok(remoteConfig, 'remote.SSH.configFile is set by the host runner');
+    fs.mkdirSync(path.dirname(remoteConfig), { recursive: true });
+    const remoteText = (word: string) =>
+      `# Remote-SSH hosts\nHost remotebox\n  HostName 192.0.2.11\n  IdentityFile ${word}\n\nHost other\n  User x\n`;
+    fs.writeFileSync(remoteConfig, remoteText(identityFileWord(priv, sshHome())), { mode: 0o600 });
     assert.deepEqual(await emulator.names(), ['rot_old']);
 
     rec.answerPrompt = (p) => (p.kind === 'pick' ? p.items.find((i) => i.label === 'rot_old') : undefined);
@@ -80,12 +89,93 @@ describe('Rotate Key Pair… (host)', () => {
     const newWord = identityFileWord(path.join(ssh, expected), sshHome());
     assert.equal(fs.readFileSync(config, 'utf8'), `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${newWord}\n`);
     assert.equal(fs.statSync(config).mode & 0o777, 0o640);
+    assert.equal(fs.readFileSync(remoteConfig, 'utf8'), remoteText(newWord), 'remote.SSH.configFile retargeted');
+    assert.equal(fs.statSync(remoteConfig).mode & 0o777, 0o600);
     const modal = rec.messages.find((m) => /Delete the old key pair "rot_old"/.test(m.message));
     assert.ok(modal?.modal);
     assert.match(modal.message, /now uses the new key for rotbox/);
+    assert.match(modal.message, /remote-ssh\/config: now uses the new key for remotebox/);
     await rec.waitForMessage(
       /Rotated to ".*": 0 of 0 servers updated\. The old key pair "rot_old" and its private key file were deleted\./,
     );
+  });
+
+  it('asks which servers: all with a known user checked; Edit changes a login user; unchecked ones are left alone', async function () {
+    this.timeout(60_000);
+    await emulator.reset();
+    await importLocal('rot_srv');
+    const server = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${EMULATOR}/_emulator/servers`, {
+        method: 'POST',
+        body: JSON.stringify({ keyName: 'rot_srv', ...body }),
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(res.status, 201);
+    };
+    // Nothing listens on 127.0.0.1:22 here: srv-a's rotation fails at once (and is reported).
+    const at = (addr: string) => ({ public: [{ addr, version: 4, type: 'floating' }] });
+    await server({ name: 'srv-a', image: { osAdminUser: 'debian' }, addresses: at('127.0.0.1') });
+    await server({ name: 'srv-b', image: { osAdminUser: 'ubuntu' }, addresses: at('127.0.0.2') });
+    await server({ name: 'srv-c', image: 'volume', addresses: at('127.0.0.3') }); // no image: user unknown
+    await server({ name: 'not-this-key', keyName: 'other', addresses: at('127.0.0.4') });
+
+    const picks: Array<{ items: string[]; checked: string[] }> = [];
+    const boxes: string[] = [];
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'input') {
+        boxes.push(`${p.options.prompt}=${p.options.value}`);
+        return /srv-c/.test(p.options.prompt ?? '') ? 'centos' : 'admin';
+      }
+      if (p.kind !== 'pick') return undefined;
+      if (!p.canSelectMany) return p.items.find((i) => i.label === 'rot_srv');
+      picks.push({
+        items: p.items.map((i) => `${i.label}|${i.description ?? ''}|${i.detail ?? ''}`).sort(),
+        checked: p.selected.map((i) => i.label).sort(),
+      });
+      const item = (label: string) => p.items.find((i) => i.label === label)!;
+      if (picks.length === 1) return { press: item('srv-a') } satisfies PressItemButton;
+      return [item('srv-a'), item('srv-c')]; // srv-c checked without a user: its box comes before going on
+    };
+    let modal: string | undefined;
+    rec.answerMessage = (m) => {
+      if (/Delete the old key pair "rot_srv"/.test(m.message)) modal = m.message;
+      return undefined;
+    };
+    const rotating = vscode.commands.executeCommand<RotateKeyPairResult | undefined>('keypairs.rotate');
+    const box = await rec.nextNameInput();
+    await whenLoaded(box);
+    box.accept();
+    const result = await rotating;
+    assert.ok(result, 'rotation finished');
+
+    assert.deepEqual(picks[0], {
+      items: [
+        'srv-a|debian@127.0.0.1 (floating IPv4, public)|',
+        'srv-b|ubuntu@127.0.0.2 (floating IPv4, public)|',
+        'srv-c|127.0.0.3 (floating IPv4, public)|Login user unknown: use the Edit button to set it.',
+      ],
+      checked: ['srv-a', 'srv-b'],
+    });
+    assert.deepEqual(boxes, [
+      'User to log in as on srv-a (127.0.0.1)=debian',
+      'User to log in as on srv-c (127.0.0.3)=',
+    ]);
+    assert.equal(picks[1]?.items[0], 'srv-a|admin@127.0.0.1 (floating IPv4, public)|', 'the edited user is shown');
+    assert.deepEqual(picks[1]?.checked, ['srv-a', 'srv-b'], 'the checks are kept across Edit');
+    assert.equal(picks.length, 2);
+
+    assert.deepEqual(
+      result.servers.map((s) => `${s.server.name} ${s.server.target.user}@${s.server.target.host}`).sort(),
+      ['srv-a admin@127.0.0.1', 'srv-c centos@127.0.0.3'],
+    );
+    assert.deepEqual(
+      result.servers.map((s) => s.result.error?.step),
+      ['install', 'install'],
+    );
+    assert.match(modal ?? '', /✗ srv-a \(admin@127\.0\.0\.1\): not changed; the old key still works there\./);
+    assert.match(modal ?? '', /✗ srv-c \(centos@127\.0\.0\.3\): not changed/);
+    assert.doesNotMatch(modal ?? '', /srv-b/);
+    assert.deepEqual(await emulator.names(), ['rot_srv', defaultRotatedName('rot_srv')], 'kept (modal dismissed)');
   });
 
   it('Cancel in the final modal keeps the old pair and its files', async () => {

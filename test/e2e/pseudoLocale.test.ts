@@ -135,13 +135,14 @@ describe('the main flows under the pseudo-locale (e2e)', function () {
     const problems: string[] = [];
     for (const s of shown) {
       seen.add(s.where);
+      // VS Code's own button on a modal or a cancellable progress.
+      if (s.button && s.text === 'Cancel') continue;
       s.text = VSCODE_OWN.reduce((text, own) => text.replace(own, ' '), s.text);
       const english = unwrappedEnglish(s.text, pieces);
       if (english.length) problems.push(`${s.where} "${s.text}": English ${JSON.stringify(english)}`);
       const words = s.ours ? leftoverWords(s.text, data) : [];
       if (words.length) problems.push(`${s.where} "${s.text}": unwrapped words ${JSON.stringify(words)}`);
-      const vsCodeOwn = s.text === 'Cancel'; // VS Code's button on a modal or a cancellable progress
-      if (s.button && !vsCodeOwn && !(s.text.startsWith(OPEN) && s.text.endsWith(CLOSE))) {
+      if (s.button && !(s.text.startsWith(OPEN) && s.text.endsWith(CLOSE))) {
         problems.push(`${s.where} "${s.text}" is not one wrapped string`);
       }
     }

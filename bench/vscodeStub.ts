@@ -76,6 +76,16 @@ export function createVscodeStub(options: StubOptions = {}): VscodeStub {
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     QuickPickItemKind: { Separator: -1, Default: 0 },
     QuickInputButtons: { Back: { iconPath: 'back' } },
+    // English, as vscode.l10n.t does with no bundle: fills {0}, {1}… (counted: the bundle's
+    // messages are looked up on each call in VS Code too).
+    l10n: {
+      t(message: string, ...args: unknown[]): string {
+        count('l10n.t');
+        return message.replace(/\{(\d+)\}/g, (whole, index: string) =>
+          Number(index) < args.length ? String(args[Number(index)]) : whole,
+        );
+      },
+    },
     commands: {
       registerCommand(id: string, run: (...args: unknown[]) => unknown): Disposable {
         count('commands.registerCommand');

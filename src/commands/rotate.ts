@@ -24,6 +24,7 @@ import {
   rotateKeyPair,
 } from '../flows/rotateKeyPair';
 import { displayPath } from '../keys/keyFiles';
+import { loginUsersFor, readConfigFile, sshHome } from '../keys/sshConfig';
 import { log } from '../log';
 import { isCancel, showError } from '../messages';
 import { plainLabel } from '../plainText';
@@ -87,10 +88,13 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
     return undefined;
   }
 
-  const servers = await chooseServers(services, compute, oldName, title);
+  const dir = sshDirectory();
+  // Both files ssh may read for these hosts: the SSH folder's and the one Remote-SSH uses.
+  const configPaths = [...new Set([path.join(dir, 'config'), connectConfigPath()].map((p) => path.resolve(p)))];
+  const known = await configuredUsers(configPaths, local.privatePath);
+  const servers = await chooseServers(services, compute, oldName, title, known);
   if (!servers) return undefined;
 
-  const dir = sshDirectory();
   const version = await readMicroversion(services, compute);
   if (!version) return undefined;
   const { microversion } = version;
@@ -143,8 +147,7 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
       oldPair: { name: oldName, privatePath: local.privatePath, publicPath: local.publicPath, publicKey: oldPublicKey },
       createNewPair,
       servers,
-      // Both files ssh may read for these hosts: the SSH folder's and the one Remote-SSH uses.
-      configPaths: [...new Set([path.join(dir, 'config'), connectConfigPath()].map((p) => path.resolve(p)))],
+      configPaths,
       deleteOldPairOnServer: (name) => compute.delete(name),
       confirmDeleteOld: async (summary) => {
         endProgress();
@@ -170,12 +173,33 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
   return result;
 }
 
+/**
+ * The login users the SSH config files already give for hosts that use `privatePath` (what
+ * Connect wrote, or the user), by lower-cased HostName. An unreadable file tells nothing.
+ */
+async function configuredUsers(configPaths: readonly string[], privatePath: string): Promise<Map<string, string>> {
+  const users = new Map<string, string>();
+  for (const file of configPaths) {
+    try {
+      const read = await readConfigFile(file);
+      if (!read) continue;
+      for (const [host, user] of loginUsersFor(read.content.toString('utf8'), privatePath, sshHome())) {
+        if (!users.has(host)) users.set(host, user);
+      }
+    } catch (err) {
+      log.warn(`rotate: could not read ${file} for login users: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return users;
+}
+
 /** A server of the old pair as the pick offers it. */
 async function chooseServers(
   services: Services,
   compute: ComputeClient,
   keyName: string,
   title: string,
+  known: ReadonlyMap<string, string>,
 ): Promise<RotationServer[] | undefined> {
   const rackspace = services.account.profile()?.provider.startsWith('rackspace') ?? false;
   let usable: RotationServer[];
@@ -188,6 +212,12 @@ async function chooseServers(
         for (const server of serversOfKey(groupServersByKey(list.servers), keyName)) {
           const best = chooseAddress(server.addresses).best;
           if (!best) continue; // no address: it can't be reached
+          // The user the SSH config already logs in as (Connect's entry) comes first.
+          const configured = known.get(best.ip.toLowerCase());
+          if (configured !== undefined) {
+            out.push({ id: server.id, name: server.name, target: { host: best.ip, user: configured }, address: best });
+            continue;
+          }
           let hints;
           if (server.imageId) {
             try {

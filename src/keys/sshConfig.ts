@@ -322,6 +322,37 @@ function lineText(parsed: ParsedConfig, index: number): string {
   return line ? parsed.text.slice(line.start, line.contentEnd) : '';
 }
 
+// ------------------------------------------------------------------ who logs in where
+
+/**
+ * The login user of each `Host` block that uses `identityFile` (by any spelling of it), by
+ * its HostName, lower-cased: what Connect (or the user) wrote for a server's address. A
+ * block without HostName or User, or using another key, tells nothing. When two blocks name
+ * the same HostName with different users, the first wins, as in ssh.
+ */
+export function loginUsersFor(text: string, identityFile: string, home: string): Map<string, string> {
+  const parsed = parseConfig(text);
+  const users = new Map<string, string>();
+  const wanted = path.normalize(identityFile);
+  for (const block of parsed.blocks) {
+    if (block.kind !== 'host') continue;
+    let hostName: string | undefined;
+    let user: string | undefined;
+    let usesKey = false;
+    for (let i = block.first + 1; i < block.next; i++) {
+      const line = parsed.lines[i];
+      const value = line?.args[0];
+      if (!line?.keyword || value === undefined) continue;
+      if (line.keyword === 'hostname') hostName ??= value;
+      else if (line.keyword === 'user') user ??= value;
+      else if (line.keyword === 'identityfile') usesKey ||= resolveIdentityArgument(value, home) === wanted;
+    }
+    const key = hostName?.toLowerCase();
+    if (key && user && usesKey && !users.has(key)) users.set(key, user);
+  }
+  return users;
+}
+
 // ------------------------------------------------------------------ one Host entry
 
 /** The entry this extension writes for an alias. */

@@ -9,6 +9,7 @@ import {
   HOST_ENTRY_MARKER,
   HostEntry,
   identityFileWord,
+  loginUsersFor,
   planHostEntry,
   resolveIdentityArgument,
   retargetIdentityFile,
@@ -192,6 +193,50 @@ describe('keys/sshConfig word rules and paths (one implementation)', () => {
   it('suggests an alias a key file name allows', () => {
     assert.equal(suggestAlias('me@laptop'), 'me-laptop');
     assert.equal(suggestAlias('-web_1.a'), 'web_1.a');
+  });
+});
+
+describe('keys/sshConfig loginUsersFor (Rotate reuses the user Connect wrote)', () => {
+  const config = [
+    'Host *',
+    '  User nobody-global',
+    'Host web-1',
+    `  ${HOST_ENTRY_MARKER}`,
+    '  HostName 203.0.113.10',
+    '  User ubuntu',
+    '  IdentityFile ~/.ssh/web',
+    '  IdentitiesOnly yes',
+    'Host web-1-other-key',
+    '  HostName 203.0.113.10',
+    '  User admin',
+    '  IdentityFile ~/.ssh/laptop',
+    'Host DB',
+    '  hostname=DB.EXAMPLE.ORG',
+    '  user "ops team"',
+    '  identityfile %d/.ssh/web',
+    'Host no-user',
+    '  HostName 203.0.113.30',
+    '  IdentityFile ~/.ssh/web',
+    'Match host 203.0.113.40',
+    '  User matched',
+    '  IdentityFile ~/.ssh/web',
+    '',
+  ].join('\n');
+
+  it('gives the User of each Host block that uses the key, by HostName, and nothing else', () => {
+    const users = loginUsersFor(config, '/home/ann/.ssh/web', '/home/ann');
+    assert.deepEqual(
+      [...users],
+      [
+        ['203.0.113.10', 'ubuntu'],
+        ['db.example.org', 'ops team'],
+      ],
+    );
+  });
+
+  it('knows nothing for another key, or in an empty file', () => {
+    assert.deepEqual([...loginUsersFor(config, '/home/ann/.ssh/other', '/home/ann')], []);
+    assert.deepEqual([...loginUsersFor('', '/home/ann/.ssh/web', '/home/ann')], []);
   });
 });
 

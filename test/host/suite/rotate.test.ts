@@ -103,7 +103,12 @@ describe('Rotate Key Pair… (host)', () => {
   it('asks which servers: all with a known user checked; Edit changes a login user; unchecked ones are left alone', async function () {
     this.timeout(60_000);
     await emulator.reset();
-    await importLocal('rot_srv');
+    const priv = await importLocal('rot_srv');
+    // What Connect wrote for srv-b earlier: its user wins over the image's guess.
+    fs.appendFileSync(
+      config,
+      `\nHost srv-b-entry\n  HostName 127.0.0.2\n  User deploy\n  IdentityFile ${priv}\n  IdentitiesOnly yes\n`,
+    );
     const server = async (body: Record<string, unknown>) => {
       const res = await fetch(`${EMULATOR}/_emulator/servers`, {
         method: 'POST',
@@ -151,7 +156,7 @@ describe('Rotate Key Pair… (host)', () => {
     assert.deepEqual(picks[0], {
       items: [
         'srv-a|debian@127.0.0.1 (floating IPv4, public)|',
-        'srv-b|ubuntu@127.0.0.2 (floating IPv4, public)|',
+        'srv-b|deploy@127.0.0.2 (floating IPv4, public)|',
         'srv-c|127.0.0.3 (floating IPv4, public)|Login user unknown: use the Edit button to set it.',
       ],
       checked: ['srv-a', 'srv-b'],

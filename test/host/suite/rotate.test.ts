@@ -107,7 +107,7 @@ describe('Rotate Key Pair… (host)', () => {
     // What Connect wrote for srv-b earlier: its user wins over the image's guess.
     fs.appendFileSync(
       config,
-      `\nHost srv-b-entry\n  HostName 127.0.0.2\n  User deploy\n  IdentityFile ${priv}\n  IdentitiesOnly yes\n`,
+      `\nHost b-entry\n  HostName 127.0.0.2\n  User deploy\n  IdentityFile ${priv}\n  IdentitiesOnly yes\n`,
     );
     const server = async (body: Record<string, unknown>) => {
       const res = await fetch(`${EMULATOR}/_emulator/servers`, {

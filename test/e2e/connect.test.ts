@@ -30,7 +30,7 @@ import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
 import { recordMeasure } from '../support/measures';
 import { exactly, must } from '../support/must';
-import { CodeServer, startCodeServer } from '../support/codeServer';
+import type { CodeServer } from '../support/codeServer';
 import { passwdHomeProblem, withPasswdHome } from '../support/passwdHome';
 import { Sshd, sshArgsFor, sshdProblem } from '../support/sshd';
 import { SshdBacking, sshdBacking } from '../support/sshdBacking';
@@ -129,7 +129,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     fs.mkdirSync(sshDir(), { recursive: true, mode: 0o700 });
     backing = sshdBacking();
     emu = await startEmulator({ tokens: [TOKEN], serverBacking: backing });
-    server = await startCodeServer({
+    ({ server, browser, page } = await ui.startWorkbench({
       home,
       vsix: VSIX(),
       passwdHome: true,
@@ -138,14 +138,11 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
         // xterm's DOM renderer: the terminal's text is in the page (terminalText), not on a canvas.
         'terminal.integrated.gpuAcceleration': 'off',
       },
-    });
-    browser = await ui.launchBrowser();
-    page = await ui.openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(server.folder)}`);
+    }));
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await ui.stopWorkbench(browser, server);
     await emu?.close();
     await backing?.stopAll();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
 import { recordMeasure } from '../support/measures';
-import { CodeServer, startCodeServer } from '../support/codeServer';
+import type { CodeServer } from '../support/codeServer';
 import { group } from '../support/must';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -40,18 +40,15 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
   before(async () => {
     emu = await startEmulator({ tokens: [TOKEN], maxMicroversion: '2.10' });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-e2e-home-'));
-    server = await startCodeServer({
+    ({ server, browser, page } = await ui.startWorkbench({
       home,
       vsix: VSIX(),
       userSettings: { 'keypairs.endpoint': emu.computeUrl },
-    });
-    browser = await ui.launchBrowser();
-    page = await ui.openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(server.folder)}`);
+    }));
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await ui.stopWorkbench(browser, server);
     await emu?.close();
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });

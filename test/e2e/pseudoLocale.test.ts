@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
-import { CodeServer, startCodeServer } from '../support/codeServer';
+import type { CodeServer } from '../support/codeServer';
 import {
   CLOSE,
   englishPieces,
@@ -162,19 +162,16 @@ describe('the main flows under the pseudo-locale (e2e)', function () {
       cwd: ROOT,
       stdio: 'pipe',
     });
-    server = await startCodeServer({
+    ({ server, browser, page } = await ui.startWorkbench({
       home,
       vsix,
       locale: 'qps-ploc',
       userSettings: { 'keypairs.endpoint': emu.computeUrl },
-    });
-    browser = await ui.launchBrowser();
-    page = await ui.openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(server.folder)}`);
+    }));
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await ui.stopWorkbench(browser, server);
     await emu?.close();
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });

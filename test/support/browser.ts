@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { locateTestHost, TestHost } from './codeServer';
+import { CodeServer, locateTestHost, StartOptions, startCodeServer, TestHost } from './codeServer';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -312,4 +312,25 @@ export async function enterToEditor(
   );
   await press();
   return page.evaluate(() => (globalThis as unknown as { keypairsMeasure: Promise<number> }).keypairsMeasure);
+}
+
+/** code-server with the extension (see startCodeServer), Chromium, and its workbench open on the folder. */
+export async function startWorkbench(
+  options: StartOptions,
+): Promise<{ server: CodeServer; browser: Browser; page: Page }> {
+  const server = await startCodeServer(options);
+  try {
+    const browser = await launchBrowser();
+    const page = await openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(server.folder)}`);
+    return { server, browser, page };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/** Closes what startWorkbench opened (either may be unset when the start failed). */
+export async function stopWorkbench(browser: Browser | undefined, server: CodeServer | undefined): Promise<void> {
+  await browser?.close();
+  await server?.stop();
 }

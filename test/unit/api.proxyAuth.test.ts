@@ -8,6 +8,7 @@ import { ApiError } from '../../src/api/errors';
 import { describeError } from '../../src/errorText';
 import { ConnectProxy, startConnectProxy } from '../support/connectProxy';
 import { rejection, testHttp, TOKEN, useEmulator } from './helpers/env';
+import { errorViews } from './helpers/errorViews';
 
 const USER = 'proxy-user';
 /** Holds the characters that must be percent-encoded in a URL's user info. */
@@ -20,14 +21,7 @@ const withCredentials = (proxyUrl: string, user: string, password: string) =>
 
 /** Every text of a failure a user or a log reader can see. */
 function visibleTexts(err: ApiError, lines: string[]): Record<string, string> {
-  return {
-    message: err.message,
-    'String(err)': String(err),
-    'JSON.stringify(err)': JSON.stringify(err),
-    stack: err.stack ?? '',
-    'shown to the user': describeError(err).message,
-    log: lines.join('\n'),
-  };
+  return errorViews(err, lines);
 }
 
 function assertNoPassword(err: ApiError, lines: string[]): void {

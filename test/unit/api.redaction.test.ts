@@ -8,7 +8,6 @@ import { ApiError, ApiErrorKind, redactText, redactUrl } from '../../src/api/err
 import { AuthError, AuthErrorKind, authenticate, Credentials } from '../../src/api/identity';
 import { PagingError, PagingProblem } from '../../src/api/paging';
 import { TokenManager } from '../../src/api/tokenManager';
-import { describeError } from '../../src/errorText';
 import { CreateAbandonedError } from '../../src/flows/createKeyPair';
 import { KeyFileError, KeyFileErrorCode } from '../../src/keys/keyFiles';
 import { PublicKeyError } from '../../src/keys/publicKey';
@@ -16,6 +15,7 @@ import { WireError } from '../../src/keys/sshWire';
 import { FakeServer, sendJson, startFakeServer } from './helpers/fakeServer';
 import { testHttp } from './helpers/env';
 import { startConnectProxy } from '../support/connectProxy';
+import { errorViews } from './helpers/errorViews';
 
 const PASSWORD = 'PW-S3CRET-1';
 const QUERY_TOKEN = 'TOK-S3CRET-2';
@@ -35,14 +35,7 @@ const SECRET_MESSAGE =
 /** Every place an error's text can go. */
 function assertClean(what: string, err: unknown, lines: string[] = []): void {
   assert.ok(err instanceof Error, `${what}: an Error`);
-  const views: Record<string, string> = {
-    message: err.message,
-    'String(err)': String(err),
-    'JSON.stringify(err)': JSON.stringify(err),
-    stack: err.stack ?? '',
-    'shown to the user': describeError(err).message,
-    log: lines.join('\n'),
-  };
+  const views = errorViews(err, lines);
   for (const [where, text] of Object.entries(views)) {
     for (const secret of SECRETS) assert.ok(!text.includes(secret), `${what}: ${where} holds ${secret}: ${text}`);
   }

@@ -5,7 +5,6 @@
 // did not help. And a 409 says what happened instead of "Conflict (409)". Real HTTP to the
 // emulator on 127.0.0.1 (sign-in, catalog, Compute), as the shell would meet these errors.
 import * as assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { ComputeClient } from '../../src/api/compute';
 import { ApiError } from '../../src/api/errors';
 import { Credentials } from '../../src/api/identity';
@@ -13,6 +12,7 @@ import { TokenManager } from '../../src/api/tokenManager';
 import { describeError, ErrorContext, OPEN_SETTING, SELECT_REGION, SIGN_IN } from '../../src/errorText';
 import { plainMessage } from '../../src/plainText';
 import { compute, rejection, testHttp, useEmulator } from './helpers/env';
+import { closedPort } from './helpers/net';
 
 const ACCOUNT = 'demo (Rackspace, tenant 123456)';
 const SIGNED_IN: ErrorContext = { endpointSource: 'catalog', account: ACCOUNT, region: 'DFW' };
@@ -20,14 +20,6 @@ const API_TOKEN: ErrorContext = { endpointSource: 'setting' };
 const FROM_CATALOG = `This is the Compute endpoint of ${ACCOUNT} in region DFW, from its service catalog`;
 
 const failure = (p: Promise<unknown>) => rejection(p, ApiError);
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('error wording follows where the endpoint came from (issue 13)', () => {
   const ctx = useEmulator();

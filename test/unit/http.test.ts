@@ -10,17 +10,9 @@ import { HttpClient } from '../../src/api/http';
 import { startConnectProxy } from '../support/connectProxy';
 import { rejection, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 import { must } from '../support/must';
+import { closedPort } from './helpers/net';
 
 const failure = (p: Promise<unknown>) => rejection(p, ApiError);
-
-/** A port on 127.0.0.1 with nothing listening. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('HttpClient', () => {
   const ctx = useEmulator();

@@ -16,6 +16,7 @@ import {
 import { Sshd, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { requireSshd, sshRun } from './helpers/sshdTestUtil';
+import { closedPort } from './helpers/net';
 
 type Key = { privatePath: string; publicLine: string };
 
@@ -294,10 +295,3 @@ describe('remote keys over SSH (real sshd)', function () {
 });
 
 /** A loopback port with nothing listening (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}

@@ -4,7 +4,6 @@
 // which files are on disk, what the SSH config says and its mode.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { createKeyPair, CreateKeyPairResult } from '../../src/flows/createKeyPair';
 import {
@@ -17,16 +16,9 @@ import {
 import { SshdBacking, sshdBacking } from '../support/sshdBacking';
 import { compute, mode, tempDir, useEmulator } from './helpers/env';
 import { requireSshd, sshRun } from './helpers/sshdTestUtil';
+import { closedPort } from './helpers/net';
 
 /** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
 describe('rotate key pair flow (emulator + real sshd)', function () {
   this.timeout(120_000);
   const backing: SshdBacking = sshdBacking();

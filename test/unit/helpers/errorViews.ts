@@ -1,0 +1,13 @@
+/** Every place an error's text can reach: its message, String(), JSON, stack, what the user is shown, the log. */
+import { describeError } from '../../../src/errorText';
+
+export function errorViews(err: Error, logLines: readonly string[] = []): Record<string, string> {
+  return {
+    message: err.message,
+    'String(err)': String(err),
+    'JSON.stringify(err)': JSON.stringify(err),
+    stack: err.stack ?? '',
+    'shown to the user': describeError(err).message,
+    log: logLines.join('\n'),
+  };
+}

@@ -322,6 +322,27 @@ function parseOpenssh(text: string): ParsedOpenssh {
 
 /** Parses a decrypted private section and checks it against the file's public blob. */
 function readSection(section: Buffer, blockSize: number, publicBlob: Buffer): SshPrivateKey {
+  return readSectionWithKey(section, blockSize, publicBlob).key;
+}
+
+/**
+ * The KeyObject of an unencrypted OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----`),
+ * checked as {@link readPrivateKey} checks it: one key, its parts fit together, padding, and
+ * the public key in the file matches the private part. Throws {@link PrivateKeyError}.
+ */
+export function opensshKeyObject(text: string): KeyObject {
+  const parsed = parseOpenssh(text.replace(/^\uFEFF/, '').trim());
+  if (parsed.cipher !== 'none') {
+    throw new PrivateKeyError('encrypted', l10n.t('The private key is protected by a passphrase.'));
+  }
+  return readSectionWithKey(parsed.section, 8, parsed.publicBlob).keyObject;
+}
+
+function readSectionWithKey(
+  section: Buffer,
+  blockSize: number,
+  publicBlob: Buffer,
+): { key: SshPrivateKey; keyObject: KeyObject } {
   return wire(() => {
     if (section.length % blockSize !== 0) throw new WireError(l10n.t('the private part has a wrong length'));
     const reader = new SshReader(section);
@@ -336,7 +357,7 @@ function readSection(section: Buffer, blockSize: number, publicBlob: Buffer): Ss
     if (key.type !== type || !key.publicBlob.equals(publicBlob)) {
       throw new PrivateKeyError('damaged', l10n.t('The private key is damaged (its public key does not match).'));
     }
-    return { ...key, comment };
+    return { key: { ...key, comment }, keyObject };
   });
 }
 

@@ -327,7 +327,8 @@ function lineText(parsed: ParsedConfig, index: number): string {
 /**
  * The login user of each `Host` block that uses `identityFile` (by any spelling of it), by
  * its HostName, lower-cased: what Connect (or the user) wrote for a server's address. A
- * block without HostName or User, or using another key, tells nothing. When two blocks name
+ * block without HostName or User, with a user that is not a plain word, or using another key,
+ * tells nothing. When two blocks name
  * the same HostName with different users, the first wins, as in ssh.
  */
 export function loginUsersFor(text: string, identityFile: string, home: string): Map<string, string> {
@@ -348,7 +349,10 @@ export function loginUsersFor(text: string, identityFile: string, home: string):
       else if (line.keyword === 'identityfile') usesKey ||= resolveIdentityArgument(value, home) === wanted;
     }
     const key = hostName?.toLowerCase();
-    if (key && user && usesKey && !users.has(key)) users.set(key, user);
+    // A user ssh would read as an option or expand (`-o…`, `%r`) is not offered: Rotate passes
+    // the user to ssh on a command line, where the config's own rules don't apply.
+    const usable = user !== undefined && checkConfigWord('user', user, 'user') === undefined;
+    if (key && user && usable && usesKey && !users.has(key)) users.set(key, user);
   }
   return users;
 }

@@ -212,10 +212,18 @@ describe('keys/sshConfig loginUsersFor (Rotate reuses the user Connect wrote)', 
     '  IdentityFile ~/.ssh/laptop',
     'Host DB',
     '  hostname=DB.EXAMPLE.ORG',
-    '  user "ops team"',
+    '  user "ops-team"',
     '  identityfile %d/.ssh/web',
     'Host no-user',
     '  HostName 203.0.113.30',
+    '  IdentityFile ~/.ssh/web',
+    'Host evil',
+    '  HostName 203.0.113.50',
+    '  User -oProxyCommand=touch_pwned',
+    '  IdentityFile ~/.ssh/web',
+    'Host tokens',
+    '  HostName 203.0.113.60',
+    '  User %r',
     '  IdentityFile ~/.ssh/web',
     'Match host 203.0.113.40',
     '  User matched',
@@ -223,13 +231,13 @@ describe('keys/sshConfig loginUsersFor (Rotate reuses the user Connect wrote)', 
     '',
   ].join('\n');
 
-  it('gives the User of each Host block that uses the key, by HostName, and nothing else', () => {
+  it('gives the User of each Host block that uses the key, by HostName; never an option or a %token', () => {
     const users = loginUsersFor(config, '/home/ann/.ssh/web', '/home/ann');
     assert.deepEqual(
       [...users],
       [
         ['203.0.113.10', 'ubuntu'],
-        ['db.example.org', 'ops team'],
+        ['db.example.org', 'ops-team'],
       ],
     );
   });

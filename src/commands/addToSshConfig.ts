@@ -54,7 +54,7 @@ function hostSteps(services: Services, configPath: string): Array<Step<HostAnswe
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'alias', {
       title: vscode.l10n.t(TITLE),
       prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
-      validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
+      validate: (v) => checkConfigWord(v.trim(), 'alias'),
     }),
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'hostName', {
       title: vscode.l10n.t(TITLE),
@@ -62,12 +62,12 @@ function hostSteps(services: Services, configPath: string): Array<Step<HostAnswe
         "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
       ),
       placeholder: vscode.l10n.t('e.g. {0}', '203.0.113.10'),
-      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('host name', v.trim(), 'host')),
+      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord(v.trim(), 'host')),
     }),
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'user', {
       title: vscode.l10n.t(TITLE),
       prompt: vscode.l10n.t('User to log in as'),
-      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord('user name', v.trim(), 'user')),
+      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord(v.trim(), 'user')),
     }),
   ];
 }

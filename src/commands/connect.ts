@@ -149,7 +149,7 @@ async function pickServer(
 /** Why `value` can't be the login user (Connect's user step, Rotate's Edit user), or undefined. */
 export function validateLoginUser(value: string): string | undefined {
   const user = value.trim();
-  return user === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord('user name', user, 'user');
+  return user === '' ? vscode.l10n.t('Enter the user to log in as.') : checkConfigWord(user, 'user');
 }
 
 /** Why this server can't be connected to, or undefined. */
@@ -226,7 +226,7 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     {
       title,
       prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
-      validate: (v) => checkConfigWord('host alias', v.trim(), 'alias'),
+      validate: (v) => checkConfigWord(v.trim(), 'alias'),
     },
   );
   const steps = (): Array<Step<ConnectAnswers>> => [

@@ -31,7 +31,7 @@ const ALIAS_CHARS = /^[A-Za-z0-9._-]$/;
  * means user `me` on host `laptop`), no leading `-` (an option), no pattern characters
  * (`*`, `?`, `!`), no quotes or spaces; only letters, digits, `.`, `_` and `-`.
  */
-export function checkConfigWord(_label: string, value: string, kind: ConfigWordKind): string | undefined {
+export function checkConfigWord(value: string, kind: ConfigWordKind): string | undefined {
   const say = WORD_MESSAGES[kind];
   if (value === '') return say.empty();
   if (/[\s\p{Cc}]/u.test(value)) return say.spaces();
@@ -351,7 +351,7 @@ export function loginUsersFor(text: string, identityFile: string, home: string):
     const key = hostName?.toLowerCase();
     // A user ssh would read as an option or expand (`-o…`, `%r`) is not offered: Rotate passes
     // the user to ssh on a command line, where the config's own rules don't apply.
-    const usable = user !== undefined && checkConfigWord('user', user, 'user') === undefined;
+    const usable = user !== undefined && checkConfigWord(user, 'user') === undefined;
     if (key && user && usable && usesKey && !users.has(key)) users.set(key, user);
   }
   return users;
@@ -378,9 +378,9 @@ export type HostEntryPlan =
  */
 export function checkHostEntry(entry: HostEntry): string | undefined {
   return (
-    checkConfigWord('host alias', entry.alias, 'alias') ??
-    (entry.hostName !== undefined ? checkConfigWord('host name', entry.hostName, 'host') : undefined) ??
-    (entry.user !== undefined ? checkConfigWord('user name', entry.user, 'user') : undefined) ??
+    checkConfigWord(entry.alias, 'alias') ??
+    (entry.hostName !== undefined ? checkConfigWord(entry.hostName, 'host') : undefined) ??
+    (entry.user !== undefined ? checkConfigWord(entry.user, 'user') : undefined) ??
     (entry.port !== undefined && !(Number.isInteger(entry.port) && entry.port >= 1 && entry.port <= 65535)
       ? l10n.t('The port must be a whole number from 1 to 65535, not {0}.', entry.port)
       : undefined)

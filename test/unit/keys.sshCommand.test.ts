@@ -68,12 +68,12 @@ describe('manage: ssh command and config words', () => {
   });
 
   it('checks what addHostToSshConfig would refuse', () => {
-    assert.equal(checkConfigWord('host alias', 'web-1', 'alias'), undefined);
-    assert.match(checkConfigWord('host alias', '', 'alias') ?? '', /Enter a host alias/);
-    assert.match(checkConfigWord('host alias', 'web 1', 'alias') ?? '', /spaces/);
-    assert.match(checkConfigWord('host alias', 'web*', 'alias') ?? '', /"\*"/);
-    assert.equal(checkConfigWord('host name', 'host*', 'host'), undefined, 'only an alias is a pattern');
-    assert.match(checkConfigWord('user name', 'ro"ot', 'user') ?? '', /quotes/);
+    assert.equal(checkConfigWord('web-1', 'alias'), undefined);
+    assert.match(checkConfigWord('', 'alias') ?? '', /Enter a host alias/);
+    assert.match(checkConfigWord('web 1', 'alias') ?? '', /spaces/);
+    assert.match(checkConfigWord('web*', 'alias') ?? '', /"\*"/);
+    assert.equal(checkConfigWord('host*', 'host'), undefined, 'only an alias is a pattern');
+    assert.match(checkConfigWord('ro"ot', 'user') ?? '', /quotes/);
   });
 
   it('name check for import: no file rule, no "Saves …" when nothing is saved', () => {

@@ -81,7 +81,7 @@ describe('ssh config aliases that would not mean what they say (#10.15)', () => 
   ];
   for (const [alias, why] of refused) {
     it(`refuses ${JSON.stringify(alias)} with a reason, in the input and in the writer`, async () => {
-      assert.match(checkConfigWord('host alias', alias, 'alias') ?? 'accepted', why);
+      assert.match(checkConfigWord(alias, 'alias') ?? 'accepted', why);
       const dir = makeTempDir([]);
       try {
         const config = path.join(dir, 'config');

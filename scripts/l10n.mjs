@@ -34,8 +34,11 @@ export function pseudo(text) {
   return `⟦${text}⟧`;
 }
 
+const text = (object) => `${JSON.stringify(object, null, 2)}\n`;
+const defaultOutput = (file, object) => writeFileSync(path.join(root, file), text(object));
+let output = defaultOutput;
 function json(file, object) {
-  writeFileSync(path.join(root, file), `${JSON.stringify(object, null, 2)}\n`);
+  output(file, object);
 }
 
 export function writeL10nBundles() {
@@ -48,7 +51,7 @@ export function writeL10nBundles() {
       .sort()
       .map((k) => [k, k]),
   );
-  mkdirSync(path.join(root, 'l10n'), { recursive: true });
+  if (output === defaultOutput) mkdirSync(path.join(root, 'l10n'), { recursive: true });
   json('l10n/bundle.l10n.json', sorted);
   json('l10n/bundle.l10n.qps-ploc.json', Object.fromEntries(Object.keys(sorted).map((k) => [k, pseudo(k)])));
   const nls = JSON.parse(readFileSync(path.join(root, 'package.nls.json'), 'utf8'));
@@ -57,5 +60,25 @@ export function writeL10nBundles() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(`l10n: ${writeL10nBundles()} strings`);
+  if (process.argv.includes('--check')) {
+    // Writes nothing: lists the bundles that differ from what the sources give (run by lint).
+    const stale = [];
+    output = (file, object) => {
+      let current = '';
+      try {
+        current = readFileSync(path.join(root, file), 'utf8');
+      } catch {
+        // missing counts as stale
+      }
+      if (current !== text(object)) stale.push(file);
+    };
+    const count = writeL10nBundles();
+    if (stale.length) {
+      console.error(`l10n: ${stale.join(', ')} out of date with src/ (run \`node scripts/l10n.mjs\` and commit)`);
+      process.exit(1);
+    }
+    console.log(`l10n: ${count} strings, bundles in sync`);
+  } else {
+    console.log(`l10n: ${writeL10nBundles()} strings`);
+  }
 }

@@ -1,6 +1,6 @@
 // npm run lint: src/, test/ and bench/ type-checked under tsconfig.json (strict,
 // noUncheckedIndexedAccess), ESLint (typescript-eslint, recommended + type-checked), Prettier's
-// check and a copy-paste check of src/ (jscpd: no block of 6 or more lines repeated). Each is one
+// check, the l10n bundles against the strings in src/ (scripts/l10n.mjs --check), and a copy-paste check of src/ (jscpd: no block of 6 or more lines repeated). Each is one
 // check; the last line says how many passed. `--fix` lets ESLint and Prettier fix what they can.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -18,6 +18,7 @@ const checks = [
   ],
   ['eslint', [bin('eslint', 'bin/eslint.js'), '--max-warnings', '0', ...(fix ? ['--fix'] : []), '.']],
   ['prettier', [bin('prettier', 'bin/prettier.cjs'), fix ? '--write' : '--check', '--log-level', 'warn', ...CODE]],
+  ['l10n bundles in sync with src', ['scripts/l10n.mjs', '--check']],
   [
     'jscpd (src)',
     [

@@ -139,6 +139,9 @@ else
       mapfile -t addons < <(cd "$cs/lib/vscode/node_modules" && find . -maxdepth 3 -name binding.gyp -printf '%h\n' | sed 's#^\./##' | sort -u)
       (cd "$cs/lib/vscode" && npm rebuild --dangerously-allow-all-scripts "${addons[@]}") \
         >"$t/rebuild.log" 2>&1 || { tail -n 40 "$t/rebuild.log" >&2; fail "npm rebuild in code-server/lib/vscode failed"; }
+      # code-server's own argon2 (loaded at start) fetches a prebuilt binary from GitHub: build it.
+      (cd "$t" && npm rebuild --dangerously-allow-all-scripts --build-from-source argon2) \
+        >>"$t/rebuild.log" 2>&1 || { tail -n 40 "$t/rebuild.log" >&2; fail "building argon2 failed"; }
     else
       (cd "$cs/lib/vscode" && npm rebuild --dangerously-allow-all-scripts) \
         >"$t/rebuild.log" 2>&1 || { tail -n 40 "$t/rebuild.log" >&2; fail "npm rebuild in code-server/lib/vscode failed"; }

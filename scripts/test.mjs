@@ -19,7 +19,9 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 process.chdir(root);
 
-const ALL = ['lint', 'unit', 'host', 'e2e', 'floor'];
+// 'floor' is not in the default run yet: code-server 4.96 has no `--vscode-option`, which the host
+// harness uses for the smoke-test driver (see CONTRIBUTING, The engine floor).
+const ALL = ['lint', 'unit', 'host', 'e2e'];
 
 /**
  * The oldest VS Code the manifest admits, as code-server (npm) and the Node that VS Code ships.
@@ -38,7 +40,7 @@ const floorEnv = {
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = asked.length ? asked : ALL;
 for (const s of suites) {
-  if (![...ALL, 'faults'].includes(s)) {
+  if (![...ALL, 'faults', 'floor'].includes(s)) {
     console.error(`unknown suite "${s}"; use: ${[...ALL, 'faults'].join(', ')}`);
     process.exit(2);
   }

@@ -21,6 +21,9 @@ export const COMMAND = {
   addToSshConfig: 'keypairs.addToSshConfig',
   rotate: 'keypairs.rotate',
   connect: 'keypairs.connect',
+  copyAddress: 'keypairs.copyAddress',
+  copySshCommand: 'keypairs.copySshCommand',
+  openSshConfig: 'keypairs.openSshConfig',
 } as const;
 
 /** The short name of a command (`create`); `COMMAND[name]` is its id. */

@@ -262,7 +262,7 @@ describe('Connect to Server… in the extension host', () => {
     const byName = (name: string) => children.find((c) => c.server.name === name)!;
     const first = v.getTreeItem(byName('app-1'));
     assert.equal(first.label, 'app-1');
-    assert.equal(first.contextValue, 'server');
+    assert.equal(first.contextValue, 'server.local');
     assert.equal(first.description, 'ACTIVE · 203.0.113.9');
     assert.match(String(v.getTreeItem(byName('app-2')).description), /^SHUTOFF · /);
     const far = (await v.getChildren(theirs)) as ServerNode[];

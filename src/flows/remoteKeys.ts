@@ -289,6 +289,7 @@ export async function verifyLogin(
     throw err;
   }
   const run = await runSsh([...args, 'echo keypairs-login-ok'], Buffer.alloc(0), opts);
+  if (process.env.KP_DEBUG) console.error(run.stderr.split("\n").filter((l) => /accepts|Offering|Authenticated|denied|agent/i.test(l)).join("\n"));
   if (run.status === 0 && run.stdout.toString('latin1').includes('keypairs-login-ok')) {
     const acceptedKey = acceptedKeyFingerprint(run.stderr);
     return acceptedKey ? { ok: true, acceptedKey } : { ok: true };

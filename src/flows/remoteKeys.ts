@@ -42,6 +42,12 @@ export interface SshTarget {
   user?: string;
   /** Arguments choosing the SSH config (`['-F', path]`, or `[]` for ssh's default). */
   configArgs?: readonly string[];
+  /**
+   * Set by {@link resolveTarget}: what the user's config resolves for the host (`ssh -G`), as
+   * options; ssh then reads no config file, so no IdentityFile of the config is offered besides
+   * the one key under test.
+   */
+  resolved?: { host: string; args: string[] };
   /** known_hosts file for the host key (UserKnownHostsFile); default: what the config says. */
   knownHostsFile?: string;
 }
@@ -125,7 +131,7 @@ export function sshArguments(
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
     throw new RemoteKeyError('unreachable', l10n.t('Invalid port {0}.', port));
   const args = [
-    ...(target.configArgs ?? []),
+    ...(target.resolved ? ['-F', '/dev/null'] : (target.configArgs ?? [])),
     ...(extra.verbose ? ['-v'] : []),
     '-i',
     identityFile(identity),
@@ -166,6 +172,10 @@ export function sshArguments(
   const knownHosts = extra.knownHostsFile ?? target.knownHostsFile;
   if (knownHosts) {
     args.push('-o', `UserKnownHostsFile=${optionValue(knownHosts)}`, '-o', 'GlobalKnownHostsFile=/dev/null');
+  }
+  if (target.resolved) {
+    args.push(...target.resolved.args, '--', target.resolved.host);
+    return args;
   }
   if (port !== undefined) args.push('-p', String(port));
   if (target.user !== undefined) args.push('-l', target.user);
@@ -264,6 +274,73 @@ export function classifySshFailure(
   return fail('remote-error', last ? l10n.t('{0}: {1}', exit, last) : exit);
 }
 
+/** A word for a POSIX shell command line (ProxyCommand runs through the user's shell). */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * `target` with what the user's SSH config resolves for it (`ssh -G`): HostName, Port, User,
+ * HostKeyAlias, the known_hosts files, CheckHostIP, AddressFamily, BindAddress, and the way
+ * there (ProxyCommand; a ProxyJump becomes `ssh <config> [-J …] -W [%h]:%p <last jump>`, so
+ * the jump hosts are reached with the user's config as ssh itself does). Runs that use it read
+ * no config file: ssh offers config IdentityFiles before `-i`, so only this way is a login
+ * "with only this key". Throws {@link RemoteKeyError} when ssh can't resolve the host.
+ */
+export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {}): Promise<SshTarget> {
+  sshArguments(target, '/dev/null'); // checks host, user and port
+  const lookup = [
+    ...(target.configArgs ?? []),
+    '-G',
+    ...(target.port !== undefined ? ['-p', String(target.port)] : []),
+    ...(target.user !== undefined ? ['-l', target.user] : []),
+    '--',
+    target.host,
+  ];
+  const run = await runSsh(lookup, Buffer.alloc(0), opts);
+  if (run.status !== 0) {
+    const c = classifySshFailure(run.status, run.stderr, run.timedOut);
+    throw new RemoteKeyError(c.kind, c.message);
+  }
+  const values = new Map<string, string>();
+  for (const line of run.stdout.toString('utf8').split(/\r?\n/)) {
+    const m = /^(\S+) (.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined && !values.has(m[1])) values.set(m[1], m[2]);
+  }
+  const get = (k: string) => values.get(k);
+  const args: string[] = [];
+  const o = (k: string, v: string | undefined) => {
+    if (v !== undefined && v !== '' && v !== 'none') args.push('-o', `${k}=${v}`);
+  };
+  o('HostKeyAlias', get('hostkeyalias'));
+  if (!target.knownHostsFile) {
+    o('UserKnownHostsFile', get('userknownhostsfile'));
+    o('GlobalKnownHostsFile', get('globalknownhostsfile'));
+  }
+  o('CheckHostIP', get('checkhostip'));
+  o('AddressFamily', get('addressfamily'));
+  o('BindAddress', get('bindaddress'));
+  const jump = get('proxyjump');
+  const command = get('proxycommand');
+  if (command && command !== 'none') o('ProxyCommand', command);
+  else if (jump && jump !== 'none') {
+    const hops = jump.split(',');
+    const last = hops.pop() ?? jump;
+    const via = [
+      'ssh',
+      ...(target.configArgs ?? []).map(shellWord),
+      ...(hops.length > 0 ? ['-J', shellWord(hops.join(','))] : []),
+      '-W',
+      "'[%h]:%p'",
+      '--',
+      shellWord(last),
+    ].join(' ');
+    args.push('-o', `ProxyCommand=${via}`);
+  }
+  args.push('-p', get('port') ?? '22', '-l', get('user') ?? target.user ?? '');
+  return { ...target, resolved: { host: get('hostname') ?? target.host, args } };
+}
+
 /** The fingerprint (`SHA256:…`) of the key the server accepted, from `ssh -v` output (the last one: a ProxyJump's own comes first). */
 export function acceptedKeyFingerprint(stderr: string): string | undefined {
   const all = [...stderr.matchAll(/^debug1: Server accepts key: .* (SHA256:[A-Za-z0-9+/=]+)/gm)];
@@ -289,7 +366,6 @@ export async function verifyLogin(
     throw err;
   }
   const run = await runSsh([...args, 'echo keypairs-login-ok'], Buffer.alloc(0), opts);
-  if (process.env.KP_DEBUG) console.error(run.stderr.split("\n").filter((l) => /accepts|Offering|Authenticated|denied|agent/i.test(l)).join("\n"));
   if (run.status === 0 && run.stdout.toString('latin1').includes('keypairs-login-ok')) {
     const acceptedKey = acceptedKeyFingerprint(run.stderr);
     return acceptedKey ? { ok: true, acceptedKey } : { ok: true };
@@ -604,6 +680,11 @@ export async function rotateOnServer(
   }
 
   // 1. reach
+  try {
+    target = await resolveTarget(target, opts);
+  } catch (err) {
+    return thrown('reach', err);
+  }
   let reach = await verifyKeyLogin(target, keys.oldIdentity, keys.oldPublicKey, opts);
   if (!reach.ok && reach.kind === 'host-key-unknown' && hooks.trustHostKeys) {
     const fetched = await fetchHostKeys(target, opts);

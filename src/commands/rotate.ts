@@ -45,7 +45,6 @@ import { ensureSetup } from './setup';
 
 let running = false;
 
-
 export async function rotateCommand(services: Services, arg?: unknown): Promise<RotateKeyPairResult | undefined> {
   if (running) {
     log.info('Rotate Key Pair is already running.');
@@ -175,7 +174,7 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
           .then((answer) => (answer === BACK ? undefined : answer)),
       trustHostKeys: (server, keys) => trustHostKeys(services, server, keys),
       // Other regions are not checked here: the private key's deletion is withheld, and the modal says why.
-      otherRegionsWithKey: async () => undefined,
+      otherRegionsWithKey: () => Promise.resolve(undefined),
       deleteOldPairOnServer: (name) => compute.delete(name),
       confirmDeleteOld: async (summary) => {
         endProgress();
@@ -443,7 +442,9 @@ async function confirmDeleteOld(
     buttons.push({ id: 'delete-pair', label: vscode.l10n.t('Delete Old Key Pair') });
   }
   if (summary.choices.offered.includes('delete-pair-and-private-key')) {
-    lines.push(vscode.l10n.t('"Delete Old Key Pair and Its Private Key File" also deletes: {0}', summary.oldFiles.join(', ')));
+    lines.push(
+      vscode.l10n.t('"Delete Old Key Pair and Its Private Key File" also deletes: {0}', summary.oldFiles.join(', ')),
+    );
     buttons.push({
       id: 'delete-pair-and-private-key',
       label: vscode.l10n.t('Delete Old Key Pair and Its Private Key File'),

@@ -432,8 +432,14 @@ export async function fetchHostKeys(
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keypairs-hostkey-'));
   try {
     const knownHostsFile = path.join(dir, 'known_hosts');
-    const args = sshArguments({ ...target, knownHostsFile }, '/dev/null', opts.timeoutSeconds, { strict: 'accept-new' });
-    const run = await runSsh([...args.slice(0, -2), '-o', 'CheckHostIP=no', ...args.slice(-2), 'true'], Buffer.alloc(0), opts);
+    const args = sshArguments({ ...target, knownHostsFile }, '/dev/null', opts.timeoutSeconds, {
+      strict: 'accept-new',
+    });
+    const run = await runSsh(
+      [...args.slice(0, -2), '-o', 'CheckHostIP=no', ...args.slice(-2), 'true'],
+      Buffer.alloc(0),
+      opts,
+    );
     const text = await fs.readFile(knownHostsFile, 'latin1').catch(() => '');
     const keys = parseKnownHosts(text);
     if (keys.length > 0) return { keys };

@@ -283,7 +283,14 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
     const newPair = await options.createNewPair();
     if (!newPair) return undefined;
     const newId: Identity = newPair.passphrase
-      ? { file: newPair.privatePath, agent: await agents.socketFor(await fs.readFile(newPair.privatePath, 'utf8'), newPair.passphrase, newPair.name) }
+      ? {
+          file: newPair.privatePath,
+          agent: await agents.socketFor(
+            await fs.readFile(newPair.privatePath, 'utf8'),
+            newPair.passphrase,
+            newPair.name,
+          ),
+        }
       : { file: newPair.privatePath, agent: 'none' };
     const change = { oldPath: options.oldPair.privatePath, newPath: newPair.privatePath };
 
@@ -310,13 +317,22 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
       const configChanges: ConfigChange[] = [];
       const result = await rotateOnServer(
         reachedAs,
-        { oldIdentity: oldId, oldPublicKey: options.oldPair.publicKey, newIdentity: newId, newPublicKey: newPair.publicKey },
+        {
+          oldIdentity: oldId,
+          oldPublicKey: options.oldPair.publicKey,
+          newIdentity: newId,
+          newPublicKey: newPair.publicKey,
+        },
         options.ssh,
         {
           trustHostKeys: options.trustHostKeys
             ? async (keys) => {
                 if (!(await options.trustHostKeys?.(server, keys))) return false;
-                const settings = await knownHostsSettings({ host: reachedAs.host, configArgs: options.config.args, home });
+                const settings = await knownHostsSettings({
+                  host: reachedAs.host,
+                  configArgs: options.config.args,
+                  home,
+                });
                 await addKnownHosts(
                   keys.map((k) => k.line),
                   reachedAs.knownHostsFile ? { ...settings, file: reachedAs.knownHostsFile } : settings,
@@ -325,7 +341,13 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
               }
             : undefined,
           moveEntries: () =>
-            moveServerEntries(options.config.path, { ...(alias ? { alias } : {}), address }, change, home, configChanges),
+            moveServerEntries(
+              options.config.path,
+              { ...(alias ? { alias } : {}), address },
+              change,
+              home,
+              configChanges,
+            ),
         },
       );
       servers.push({ server, reachedAs, result, configChanges });
@@ -334,7 +356,11 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
     // What still names the old key, read again after every write.
     let stillUsingOldKey: EntryUse[] = [];
     try {
-      stillUsingOldKey = entriesUsing(await readConfigTree(options.config.path, { home }), options.oldPair.privatePath, { home });
+      stillUsingOldKey = entriesUsing(
+        await readConfigTree(options.config.path, { home }),
+        options.oldPair.privatePath,
+        { home },
+      );
     } catch (err) {
       configFailures.push({ path: options.config.path, message: err instanceof Error ? err.message : String(err) });
     }

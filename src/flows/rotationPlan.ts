@@ -116,9 +116,7 @@ export function deletionChoices(facts: DeletionFacts): DeletionChoices {
   if (facts.otherRegions === undefined) {
     reasons.push(l10n.t('Not offered: other regions could not be checked for the same key.'));
   } else if (facts.otherRegions.length > 0) {
-    reasons.push(
-      l10n.t('Not offered: the same key is a key pair in {0} too.', facts.otherRegions.join(', ')),
-    );
+    reasons.push(l10n.t('Not offered: the same key is a key pair in {0} too.', facts.otherRegions.join(', ')));
   }
   if (reasons.length === 0) return { offered: ['delete-pair', 'delete-pair-and-private-key'], withheld: [] };
   return { offered: ['delete-pair'], withheld: [{ decision: 'delete-pair-and-private-key', reasons }] };

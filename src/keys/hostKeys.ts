@@ -75,11 +75,7 @@ export async function addKnownHosts(lines: readonly string[], settings: KnownHos
   } catch {
     // missing: created below
   }
-  const handle = await fs.open(
-    settings.file,
-    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
-    0o600,
-  );
+  const handle = await fs.open(settings.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
   try {
     await handle.writeFile(`${prefix}${out.join('\n')}\n`);
     await handle.sync();

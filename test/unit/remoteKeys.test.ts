@@ -82,13 +82,22 @@ describe('remote keys over SSH (real sshd)', function () {
     it('appends the new key with the old key logging in; the mode stays 0640 and the file is not appended twice', async () => {
       const before = `# managed by hand\n${rsaKey.publicLine}${oldKey.publicLine}`;
       setFile(before, 0o640);
-      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), { changed: true, options: '' });
+      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), {
+        changed: true,
+        options: '',
+      });
       assert.equal(read(), `${before}${newKey.publicLine}`);
       assert.equal(mode(), 0o640);
       const once = read();
-      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), { changed: false, options: '' });
+      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), {
+        changed: false,
+        options: '',
+      });
       const sameKeyOtherComment = `${newKey.publicLine.split(' ').slice(0, 2).join(' ')} renamed`;
-      assert.deepEqual(await installPublicKey(target, newKey.privatePath, sameKeyOtherComment), { changed: false, options: '' });
+      assert.deepEqual(await installPublicKey(target, newKey.privatePath, sameKeyOtherComment), {
+        changed: false,
+        options: '',
+      });
       assert.equal(read(), once);
       assert.equal(mode(), 0o640);
       assert.deepEqual(fs.readdirSync(path.dirname(file())), ['authorized_keys'], 'no temp file left behind');
@@ -299,10 +308,7 @@ describe('remote keys over SSH (real sshd)', function () {
       const refused = await rotateOnServer(target, keys);
       assert.deepEqual(refused.error && [refused.error.step, refused.error.kind], ['reach', 'auth-refused']);
       const unreachable = await rotateOnServer({ ...target, host: '127.0.0.1', port: await closedPort() }, keys);
-      assert.deepEqual(unreachable.error && [unreachable.error.step, unreachable.error.kind], [
-        'reach',
-        'unreachable',
-      ]);
+      assert.deepEqual(unreachable.error && [unreachable.error.step, unreachable.error.kind], ['reach', 'unreachable']);
       const same = await rotateOnServer(target, { ...keys, newPublicKey: `${oldKey.publicLine.trim()} renamed` });
       assert.deepEqual(same.error && [same.error.step, same.error.kind], ['reach', 'same-key']);
       for (const r of [refused, unreachable, same])

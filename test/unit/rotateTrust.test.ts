@@ -38,8 +38,25 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
     try {
       const out = execFileSync(
         'ssh',
-        ['-F', configFile, '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'IdentityAgent=none',
-          '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '--', host, 'echo in'],
+        [
+          '-F',
+          configFile,
+          '-i',
+          key,
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'IdentityAgent=none',
+          '-o',
+          `UserKnownHostsFile=${knownHosts}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '--',
+          host,
+          'echo in',
+        ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 },
       );
       return out.trim() === 'in';
@@ -47,18 +64,23 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
       return false;
     }
   };
-  const newPairFrom = (key: Key, extra: Partial<NewKeyPair> = {}) => async (): Promise<NewKeyPair> => ({
-    name: 'deploy-new',
-    privatePath: key.privatePath,
-    publicKey: key.publicLine,
-    ...extra,
-  });
+  const newPairFrom =
+    (key: Key, extra: Partial<NewKeyPair> = {}) =>
+    async (): Promise<NewKeyPair> => ({
+      name: 'deploy-new',
+      privatePath: key.privatePath,
+      publicKey: key.publicLine,
+      ...extra,
+    });
 
   it('moves a server reached only through the SSH config (Include, Port, unknown host key), keeps its key options, leaves the unreachable one and every unrelated entry on the old key, and offers no deletion that locks it out', async () => {
     const oldKey = keygenKey(dir, 'ed25519');
     const newKey = keygenKey(dir, 'ed25519');
     const other = keygenKey(dir, 'ed25519');
-    const a = await startSshd({ port: 2222, authorizedKeys: [`from="127.0.0.0/8",no-pty ${oldKey.publicLine.trim()}`, other.publicLine] });
+    const a = await startSshd({
+      port: 2222,
+      authorizedKeys: [`from="127.0.0.0/8",no-pty ${oldKey.publicLine.trim()}`, other.publicLine],
+    });
     servers.push(a);
     const knownHosts = path.join(dir, 'known_hosts');
     fs.writeFileSync(knownHosts, '', { mode: 0o600 });
@@ -78,8 +100,16 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
 
     const shown: string[] = [];
     let seen: RotationSummary | undefined;
-    const serverA: RotationServer = { id: 'a', name: 'web-a', target: { host: a.address, user: a.user, knownHostsFile: knownHosts } };
-    const serverB: RotationServer = { id: 'b', name: 'web-b', target: { host: '127.0.0.1', user: 'root', knownHostsFile: knownHosts } };
+    const serverA: RotationServer = {
+      id: 'a',
+      name: 'web-a',
+      target: { host: a.address, user: a.user, knownHostsFile: knownHosts },
+    };
+    const serverB: RotationServer = {
+      id: 'b',
+      name: 'web-b',
+      target: { host: '127.0.0.1', user: 'root', knownHostsFile: knownHosts },
+    };
     const result = await rotateKeyPair({
       oldPair: { name: 'deploy', privatePath: oldKey.privatePath, publicKey: oldKey.publicLine },
       createNewPair: newPairFrom(newKey),
@@ -99,7 +129,9 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
       ssh: { timeoutSeconds: 10 },
     });
     assert.ok(result && seen);
-    const hostKey = execFileSync('ssh-keygen', ['-lf', '-'], { input: a.knownHostsLine, encoding: 'utf8' }).split(' ')[1];
+    const hostKey = execFileSync('ssh-keygen', ['-lf', '-'], { input: a.knownHostsLine, encoding: 'utf8' }).split(
+      ' ',
+    )[1];
     assert.deepEqual(shown, [`web-a ${hostKey}`], 'the unknown host key was shown with its fingerprint');
     const [ra, rb] = result.servers;
     assert.equal(ra?.reachedAs.host, 'web-a', 'reached through its Host alias');
@@ -116,10 +148,7 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
     // B: failed at the first step; its entry and every unrelated one still name the old key.
     assert.deepEqual([rb?.result.error?.step, rb?.result.error?.kind], ['reach', 'unreachable']);
     assert.equal(fs.readFileSync(config, 'utf8'), unrelated + webB);
-    assert.deepEqual(
-      result.stillUsingOldKey.map((u) => u.host).sort(),
-      ['', 'bastion', 'github.com', 'web-b'],
-    );
+    assert.deepEqual(result.stillUsingOldKey.map((u) => u.host).sort(), ['', 'bastion', 'github.com', 'web-b']);
     // The question: no option deletes the old private key, and it says why.
     assert.deepEqual(seen.choices.offered, ['delete-pair']);
     assert.match(seen.choices.withheld[0]?.reasons.join(' ') ?? '', /web-b/);
@@ -145,7 +174,10 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
       confirmDeleteOld: async () => 'keep',
     });
     const r = result?.servers[0]?.result;
-    assert.deepEqual([r?.oldRemoved, r?.revoked, r?.error?.step, r?.error?.kind], [true, false, 'revoke', 'still-accepted']);
+    assert.deepEqual(
+      [r?.oldRemoved, r?.revoked, r?.error?.step, r?.error?.kind],
+      [true, false, 'revoke', 'still-accepted'],
+    );
     assert.match(r?.error?.message ?? '', /still accepted: it is authorized outside ~\/\.ssh\/authorized_keys/);
     assert.equal(fs.readFileSync(s.authorizedKeysFile, 'utf8'), newKey.publicLine);
   });
@@ -205,7 +237,11 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
     fs.writeFileSync(config, '# mine\n', { mode: 0o640 });
     await Promise.all(
       ['web1', 'web2', 'web3', 'web4'].map((alias, i) =>
-        writeHostEntry({ configPath: config, entry: { alias, hostName: `10.0.0.${i + 1}`, identityFile: '/k/id' }, home: '/root' }),
+        writeHostEntry({
+          configPath: config,
+          entry: { alias, hostName: `10.0.0.${i + 1}`, identityFile: '/k/id' },
+          home: '/root',
+        }),
       ),
     );
     const text = fs.readFileSync(config, 'utf8');
@@ -216,8 +252,14 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
         updateConfigFile(config, (c) => Buffer.concat([c ?? Buffer.alloc(0), Buffer.from(`# line ${i}\n`)])),
       ),
     );
-    const lines = fs.readFileSync(config, 'utf8').split('\n').filter((l) => l.startsWith('# line'));
+    const lines = fs
+      .readFileSync(config, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('# line'));
     assert.equal(lines.length, 10);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('lock') || f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.includes('lock') || f.endsWith('.tmp')),
+      [],
+    );
   });
 });

@@ -154,8 +154,8 @@ export function splitConfigArgs(rest: string): string[] {
 }
 
 /** The bytes that separate words in ssh_config (OpenSSH: space and tab; `\r` `\n` `\f` end a line). */
-export function isConfigSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f';
+export function isConfigSpace(char: string): boolean {
+  return char === ' ' || char === '\t' || char === '\r' || char === '\n' || char === '\f';
 }
 
 // ------------------------------------------------------------------ paths

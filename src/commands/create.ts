@@ -139,7 +139,7 @@ async function serversUsing(compute: ComputeClient, result: CreateKeyPairResult)
  * The optional passphrase for the new private key, typed twice in password boxes: '' for
  * none, undefined when the user cancelled. It is kept in memory only.
  */
-async function askForPassphrase(services: Services, title: string): Promise<string | undefined> {
+export async function askForPassphrase(services: Services, title: string): Promise<string | undefined> {
   for (;;) {
     const first = await services.ui.input({
       title,

@@ -152,15 +152,19 @@ export function rebootConsole(hostname: string): string {
   ].join('\r\n') + '\r\n';
 }
 
-/** Made-up host keys of a server no sshd backs: ECDSA, ed25519 and RSA 3072, as Ubuntu makes them. */
+/** Made-up host keys of a server no sshd backs: ECDSA, ed25519 and RSA 3072, the types Ubuntu makes. */
 export function madeUpHostKeys(): string[] {
   const ed = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
   const edBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.from(ed.x ?? '', 'base64url'))]);
   const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
   const point = Buffer.concat([Buffer.from([4]), Buffer.from(ec.x ?? '', 'base64url'), Buffer.from(ec.y ?? '', 'base64url')]);
   const ecBlob = Buffer.concat([sshString('ecdsa-sha2-nistp256'), sshString('nistp256'), sshString(point)]);
-  const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ format: 'jwk' });
-  const rsaBlob = rsaBlobFromJwk(rsa.n ?? '', rsa.e ?? '');
+  // No server answers with these keys, so the RSA one need not be a real key (generating one takes
+  // a second): a random odd 3072-bit modulus is a well-formed `ssh-rsa` key all the same.
+  const modulus = crypto.randomBytes(384);
+  modulus[0] = (modulus[0] ?? 0) | 0x80;
+  modulus[383] = (modulus[383] ?? 0) | 1;
+  const rsaBlob = rsaBlobFromJwk(modulus.toString('base64url'), Buffer.from([1, 0, 1]).toString('base64url'));
   return [
     `ecdsa-sha2-nistp256 ${ecBlob.toString('base64')}`,
     `ssh-ed25519 ${edBlob.toString('base64')}`,

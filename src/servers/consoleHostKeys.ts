@@ -61,7 +61,8 @@ type BlockKind = 'keys' | 'fingerprints';
 
 const MARKER = /(?:^|[\s:>\]])-----(BEGIN|END) SSH HOST KEY (KEYS|FINGERPRINTS)-----\s*$/;
 /** A key line after any prefix (timestamp, `cloud-init[812]: `, `ec2: `); the comment is not kept. */
-const KEY_LINE = /(?:^|\s)(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)) (AAAA[A-Za-z0-9+/]{1,4000}={0,2})(?:\s|$)/;
+const KEY_LINE =
+  /(?:^|\s)(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)) (AAAA[A-Za-z0-9+/]{1,4000}={0,2})(?:\s|$)/;
 /** `<bits> <fingerprint> <comment, may be "no comment"> (<TYPE>)` after any prefix. */
 const FINGERPRINT_LINE =
   /(?:^|\s)(\d{3,5}) (SHA256:[A-Za-z0-9+/]{43}|(?:MD5:)?(?:[0-9a-f]{2}:){15}[0-9a-f]{2})(?: .*)? \((ED25519|ECDSA|RSA)\)\s*$/;

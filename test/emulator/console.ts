@@ -84,7 +84,11 @@ export function firstBootConsole(o: FirstBootOptions): string {
   const at = o.bootedAt ?? new Date();
   const when = (s: number) => syslogTime(new Date(at.getTime() + s * 1000));
   const rocky = distro === 'rocky';
-  const kernel = rocky ? '5.14.0-362.8.1.el9_3.x86_64' : distro === 'debian' ? '6.1.0-13-cloud-amd64' : '5.15.0-91-generic';
+  const kernel = rocky
+    ? '5.14.0-362.8.1.el9_3.x86_64'
+    : distro === 'debian'
+      ? '6.1.0-13-cloud-amd64'
+      : '5.15.0-91-generic';
   const lines: string[] = [
     `${kernelStamp(0)}Linux version ${kernel} (builder@localhost) (gcc version 12.2.0) #1 SMP PREEMPT_DYNAMIC`,
     `${kernelStamp(0)}Command line: BOOT_IMAGE=/boot/vmlinuz-${kernel} root=UUID=6a3c8d6e-0f1b-4e59-9a4f-3c2b8f1e7d10 ro console=tty1 console=ttyS0`,
@@ -97,7 +101,10 @@ export function firstBootConsole(o: FirstBootOptions): string {
   ];
   const ci = (s: number, text: string) => `${kernelStamp(s)}cloud-init[${rocky ? 1010 : 812}]: ${text}`;
   lines.push(
-    ci(5.101, `Cloud-init v. 23.4.4 running 'init' at ${new Date(at.getTime() + 5101).toUTCString()}. Up 5.10 seconds.`),
+    ci(
+      5.101,
+      `Cloud-init v. 23.4.4 running 'init' at ${new Date(at.getTime() + 5101).toUTCString()}. Up 5.10 seconds.`,
+    ),
     ci(5.102, 'ci-info: ++++++++++++++++++++++++++++++++++++++Net device info+++++++++++++++++++++++++++++++++++++++'),
     ci(5.103, 'ci-info: +--------+------+------------------------------+---------------+--------+-------------------+'),
     ci(5.104, 'ci-info: | Device |  Up  |           Address            |      Mask     | Scope  |     Hw-Address    |'),
@@ -132,9 +139,16 @@ export function firstBootConsole(o: FirstBootOptions): string {
     lines.push(...(rocky ? block.map((l) => ci(12.31, l)) : block));
   }
   lines.push(
-    ci(12.44, `Cloud-init v. 23.4.4 finished at ${new Date(at.getTime() + 12440).toUTCString()}. Datasource DataSourceOpenStackLocal [net,ver=2].  Up 12.43 seconds`),
+    ci(
+      12.44,
+      `Cloud-init v. 23.4.4 finished at ${new Date(at.getTime() + 12440).toUTCString()}. Datasource DataSourceOpenStackLocal [net,ver=2].  Up 12.43 seconds`,
+    ),
     '',
-    rocky ? 'Rocky Linux 9.3 (Blue Onyx)' : distro === 'debian' ? 'Debian GNU/Linux 12 ' + o.hostname + ' ttyS0' : `Ubuntu 22.04.3 LTS ${o.hostname} ttyS0`,
+    rocky
+      ? 'Rocky Linux 9.3 (Blue Onyx)'
+      : distro === 'debian'
+        ? 'Debian GNU/Linux 12 ' + o.hostname + ' ttyS0'
+        : `Ubuntu 22.04.3 LTS ${o.hostname} ttyS0`,
     '',
     `${o.hostname} login: `,
   );
@@ -143,13 +157,15 @@ export function firstBootConsole(o: FirstBootOptions): string {
 
 /** A later boot (a reboot): kernel and systemd lines, no keys (cloud-init prints them once per instance). */
 export function rebootConsole(hostname: string): string {
-  return [
-    `${kernelStamp(0)}Linux version 5.15.0-91-generic (buildd@lcy02-amd64-045) #101-Ubuntu SMP`,
-    `${kernelStamp(2.5)}systemd[1]: Set hostname to <${hostname}>.`,
-    `${kernelStamp(6.1)}cloud-init[790]: Cloud-init v. 23.4.4 running 'modules:final'. Up 6.10 seconds.`,
-    '',
-    `${hostname} login: `,
-  ].join('\r\n') + '\r\n';
+  return (
+    [
+      `${kernelStamp(0)}Linux version 5.15.0-91-generic (buildd@lcy02-amd64-045) #101-Ubuntu SMP`,
+      `${kernelStamp(2.5)}systemd[1]: Set hostname to <${hostname}>.`,
+      `${kernelStamp(6.1)}cloud-init[790]: Cloud-init v. 23.4.4 running 'modules:final'. Up 6.10 seconds.`,
+      '',
+      `${hostname} login: `,
+    ].join('\r\n') + '\r\n'
+  );
 }
 
 /** Made-up host keys of a server no sshd backs: ECDSA, ed25519 and RSA 3072, the types Ubuntu makes. */
@@ -157,7 +173,11 @@ export function madeUpHostKeys(): string[] {
   const ed = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
   const edBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.from(ed.x ?? '', 'base64url'))]);
   const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(ec.x ?? '', 'base64url'), Buffer.from(ec.y ?? '', 'base64url')]);
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(ec.x ?? '', 'base64url'),
+    Buffer.from(ec.y ?? '', 'base64url'),
+  ]);
   const ecBlob = Buffer.concat([sshString('ecdsa-sha2-nistp256'), sshString('nistp256'), sshString(point)]);
   // No server answers with these keys, so the RSA one need not be a real key (generating one takes
   // a second): a random odd 3072-bit modulus is a well-formed `ssh-rsa` key all the same.
@@ -181,7 +201,8 @@ export function consoleRequest(body: unknown): { ok: true; length: number | null
     ok: false as const,
     message: `Invalid input for field/attribute ${field}. Value: ${pyStr(value)}. ${why}`,
   });
-  if (!isPlainObject(action)) return invalid('os-getConsoleOutput', action, `${pyRepr(action)} is not of type 'object'`);
+  if (!isPlainObject(action))
+    return invalid('os-getConsoleOutput', action, `${pyRepr(action)} is not of type 'object'`);
   for (const key of Object.keys(action)) {
     if (key !== 'length') {
       return invalid('os-getConsoleOutput', action, `Additional properties are not allowed ('${key}' was unexpected)`);
@@ -190,7 +211,8 @@ export function consoleRequest(body: unknown): { ok: true; length: number | null
   const length = action.length;
   if (length === undefined || length === null) return { ok: true, length: null };
   if (typeof length === 'number') {
-    if (!Number.isInteger(length)) return invalid('length', length, `${pyRepr(length)} is not of type 'integer', 'string', 'null'`);
+    if (!Number.isInteger(length))
+      return invalid('length', length, `${pyRepr(length)} is not of type 'integer', 'string', 'null'`);
     if (length < -1) return invalid('length', length, `${length} is less than the minimum of -1`);
     return { ok: true, length };
   }

@@ -316,8 +316,17 @@ export class ServerStore {
     if (server.console === undefined) {
       server.hostKeys ??= madeUpHostKeys();
       const distro: ConsoleDistro = server.distro === 'debian' || server.distro === 'rocky' ? server.distro : 'ubuntu';
-      const hostname = server.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'host';
-      server.console = firstBootConsole({ hostname, hostKeys: server.hostKeys, distro, bootedAt: new Date(server.created) });
+      const hostname =
+        server.name
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^-+|-+$/g, '') || 'host';
+      server.console = firstBootConsole({
+        hostname,
+        hostKeys: server.hostKeys,
+        distro,
+        bootedAt: new Date(server.created),
+      });
     }
     return server.console;
   }

@@ -210,9 +210,13 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     const hostPublicKeys = hostKeyTypes.map((type) => {
       const hostKey = path.join(dir, `ssh_host_${type}_key`);
       const size = type === 'rsa' ? ['-b', '3072'] : [];
-      execFileSync('ssh-keygen', ['-q', '-t', type, ...size, '-N', '', '-C', 'root@keypairs-test-host', '-f', hostKey], {
-        stdio: 'pipe',
-      });
+      execFileSync(
+        'ssh-keygen',
+        ['-q', '-t', type, ...size, '-N', '', '-C', 'root@keypairs-test-host', '-f', hostKey],
+        {
+          stdio: 'pipe',
+        },
+      );
       return fs.readFileSync(`${hostKey}.pub`, 'utf8').trim();
     });
     const hostPublic = (hostPublicKeys[0] ?? '').split(/\s+/).slice(0, 2).join(' ');

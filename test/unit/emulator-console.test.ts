@@ -22,7 +22,10 @@ describe('emulator: os-getConsoleOutput', function () {
   beforeEach(() => emu.reset());
 
   const action = (id: string, body: unknown, base = emu.computeUrl) =>
-    rawRequest('POST', `${base}/servers/${id}/action`, { headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    rawRequest('POST', `${base}/servers/${id}/action`, {
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const fault = (r: { json(): Record<string, { code: number; message: string }> }) => {
     const [name, value] = must(Object.entries(r.json())[0], 'a fault envelope');
     return [name, value.code, value.message] as const;
@@ -82,14 +85,20 @@ describe('emulator: os-getConsoleOutput', function () {
     assert.equal((await action(s.id, { 'os-getConsoleOutput': {} })).json().output, 'caf\ufffd\ufffd\tok\n');
   });
 
-  it("answers 400 badRequest for a length that is not an integer, digits or null, or under -1, and for other keys", async () => {
+  it('answers 400 badRequest for a length that is not an integer, digits or null, or under -1, and for other keys', async () => {
     const s = await emu.createServer({ name: 'schema' });
     const cases: Array<[unknown, RegExp]> = [
-      [{ 'os-getConsoleOutput': { length: 1.5 } }, /Invalid input for field\/attribute length\. Value: 1\.5\. 1\.5 is not of type 'integer', 'string', 'null'/],
+      [
+        { 'os-getConsoleOutput': { length: 1.5 } },
+        /Invalid input for field\/attribute length\. Value: 1\.5\. 1\.5 is not of type 'integer', 'string', 'null'/,
+      ],
       [{ 'os-getConsoleOutput': { length: 'ten' } }, /'ten' does not match '\^-\?\[0-9\]\+\$'/],
       [{ 'os-getConsoleOutput': { length: -2 } }, /-2 is less than the minimum of -1/],
       [{ 'os-getConsoleOutput': { length: true } }, /True is not of type/],
-      [{ 'os-getConsoleOutput': { length: 5, lines: 5 } }, /Additional properties are not allowed \('lines' was unexpected\)/],
+      [
+        { 'os-getConsoleOutput': { length: 5, lines: 5 } },
+        /Additional properties are not allowed \('lines' was unexpected\)/,
+      ],
       [{ 'os-getConsoleOutput': null }, /None is not of type 'object'/],
       [{ 'os-getConsoleOutput': {}, other: 1 }, /too many body keys/],
       [{ 'os-getConsoleLog': {} }, /There is no such action: os-getConsoleLog/],
@@ -102,15 +111,27 @@ describe('emulator: os-getConsoleOutput', function () {
       assert.deepEqual([name, code], ['badRequest', 400]);
       assert.match(text, message);
     }
-    assert.equal((await action('no-such-server', { 'os-getConsoleOutput': { length: 'x' } })).status, 400, 'the schema first');
+    assert.equal(
+      (await action('no-such-server', { 'os-getConsoleOutput': { length: 'x' } })).status,
+      400,
+      'the schema first',
+    );
   });
 
   it('404 itemNotFound for a server that is not there (or not in this scope) and for a guest without console', async () => {
     const r = await action('0f2e7d1c-0000-4000-8000-000000000000', { 'os-getConsoleOutput': {} });
     assert.equal(r.status, 404);
-    assert.deepEqual(fault(r), ['itemNotFound', 404, 'Instance 0f2e7d1c-0000-4000-8000-000000000000 could not be found.']);
+    assert.deepEqual(fault(r), [
+      'itemNotFound',
+      404,
+      'Instance 0f2e7d1c-0000-4000-8000-000000000000 could not be found.',
+    ]);
     const rax = await emu.createServer({ name: 'rax', region: 'DFW' });
-    assert.equal((await action(rax.id, { 'os-getConsoleOutput': {} })).status, 404, 'a Rackspace server is not in /v2.1');
+    assert.equal(
+      (await action(rax.id, { 'os-getConsoleOutput': {} })).status,
+      404,
+      'a Rackspace server is not in /v2.1',
+    );
     assert.equal((await action(rax.id, { 'os-getConsoleOutput': {} }, emu.rackspaceComputeUrl())).status, 200);
     const s = await emu.createServer({ name: 'noconsole', console: 'unavailable' });
     assert.deepEqual(fault(await action(s.id, { 'os-getConsoleOutput': {} })), [
@@ -150,7 +171,9 @@ describe('emulator: os-getConsoleOutput', function () {
     emu.setConsole(s.id, 'x'.repeat(79).concat('\r\n').repeat(20_000));
     const huge = await action(s.id, { 'os-getConsoleOutput': { length: 10 } });
     assert.equal(huge.json().output, `${'x'.repeat(79)}\n`.repeat(9));
-    const set = await rawRequest('POST', `${emu.url}/_emulator/servers/${s.id}/console`, { body: { console: 'hello\r\n' } });
+    const set = await rawRequest('POST', `${emu.url}/_emulator/servers/${s.id}/console`, {
+      body: { console: 'hello\r\n' },
+    });
     assert.equal(set.status, 200);
     await rawRequest('POST', `${emu.url}/_emulator/servers/${s.id}/console`, { body: { append: 'again\n' } });
     assert.equal((await action(s.id, { 'os-getConsoleOutput': {} })).json().output, 'hello\nagain\n');

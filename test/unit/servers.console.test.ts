@@ -8,7 +8,10 @@ import { firstBootConsole, madeUpHostKeys } from '../emulator/console';
 import { compute, rejection, useEmulator } from './helpers/env';
 
 const noise = (lines: number) =>
-  Array.from({ length: lines }, (_, i) => `[${(100 + i).toFixed(6).padStart(12)}] systemd[1]: Started session ${i}.\r\n`).join('');
+  Array.from(
+    { length: lines },
+    (_, i) => `[${(100 + i).toFixed(6).padStart(12)}] systemd[1]: Started session ${i}.\r\n`,
+  ).join('');
 
 describe('console output client', function () {
   this.timeout(30000);
@@ -53,7 +56,10 @@ describe('console output client', function () {
     const s = await ctx.emu.createServer({ name: 'k', hostKeys });
     const read = await readHostKeysFromConsole(compute(ctx.emu.computeUrl), s.id);
     assert.ok(read.status === 'keys');
-    assert.deepEqual(read.keys.map((k) => k.key), hostKeys);
+    assert.deepEqual(
+      read.keys.map((k) => k.key),
+      hostKeys,
+    );
     assert.equal(read.requests, 1);
   });
 
@@ -71,7 +77,9 @@ describe('console output client', function () {
     ctx.emu.setConsole(s.id, boot + noise(1000 - afterBegin + 2));
     const straddling = await readHostKeysFromConsole(compute(ctx.emu.computeUrl), s.id);
     assert.deepEqual([straddling.status, straddling.requests], ['keys', 2]);
-    const asked = ctx.emu.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body)['os-getConsoleOutput']);
+    const asked = ctx.emu.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) => JSON.parse(r.body)['os-getConsoleOutput']);
     assert.deepEqual(asked.slice(-2), [{ length: 1000 }, { length: 10000 }]);
 
     ctx.emu.setConsole(s.id, noise(20_000) + boot);
@@ -87,7 +95,11 @@ describe('console output client', function () {
     const c = compute(ctx.emu.computeUrl);
     assert.deepEqual(await readHostKeysFromConsole(c, s.id), { status: 'none', ignoredLines: 0, requests: 1 });
     ctx.emu.setServerStatus(s.id, 'BUILD');
-    assert.deepEqual(await readHostKeysFromConsole(c, s.id), { status: 'unavailable', problem: 'not-ready', requests: 1 });
+    assert.deepEqual(await readHostKeysFromConsole(c, s.id), {
+      status: 'unavailable',
+      problem: 'not-ready',
+      requests: 1,
+    });
     const abort = new AbortController();
     abort.abort();
     const err = await rejection(readHostKeysFromConsole(c, s.id, { signal: abort.signal }), ApiError);

@@ -40,7 +40,10 @@ function ubuntu(keys: HostKey[], host = 'web-1'): string {
   return [
     kernel(0, 'Linux version 5.15.0-91-generic (buildd@lcy02-amd64-045) #101-Ubuntu SMP'),
     kernel(2.51, `systemd[1]: Set hostname to <${host}>.`),
-    kernel(5.3, "cloud-init[812]: Cloud-init v. 23.4.4 running 'init' at Tue, 05 Dec 2023 10:13:01 +0000. Up 5.10 seconds."),
+    kernel(
+      5.3,
+      "cloud-init[812]: Cloud-init v. 23.4.4 running 'init' at Tue, 05 Dec 2023 10:13:01 +0000. Up 5.10 seconds.",
+    ),
     kernel(5.31, 'cloud-init[812]: ci-info: +++++++++++++++++++++++Net device info++++++++++++++++++++++++'),
     kernel(6.2, 'cloud-init[812]: Generating public/private rsa key pair.'),
     kernel(6.21, "cloud-init[812]: The key's randomart image is:"),
@@ -55,7 +58,10 @@ function ubuntu(keys: HostKey[], host = 'web-1'): string {
     '-----BEGIN SSH HOST KEY KEYS-----',
     ...keys.map((k) => k.line),
     '-----END SSH HOST KEY KEYS-----',
-    kernel(12.44, 'cloud-init[850]: Cloud-init v. 23.4.4 finished at Tue, 05 Dec 2023 10:13:09 +0000. Up 12.43 seconds'),
+    kernel(
+      12.44,
+      'cloud-init[850]: Cloud-init v. 23.4.4 finished at Tue, 05 Dec 2023 10:13:09 +0000. Up 12.43 seconds',
+    ),
     '',
     `Ubuntu 22.04.3 LTS ${host} ttyS0`,
     '',
@@ -68,8 +74,11 @@ function debian(keys: HostKey[]): string {
   const ci = (s: number, text: string) => kernel(s, `cloud-init[498]: ${text}`);
   return [
     kernel(0, 'Linux version 6.1.0-13-cloud-amd64 (debian-kernel@lists.debian.org)'),
-    ci(9.1, 'Cloud-init v. 22.4.2 running \'modules:final\' at Wed, 06 Dec 2023 08:00:01 +0000. Up 9.08 seconds.'),
-    ci(9.2, 'ci-info: +++++++++++++Authorized keys from /home/debian/.ssh/authorized_keys for user debian++++++++++++++'),
+    ci(9.1, "Cloud-init v. 22.4.2 running 'modules:final' at Wed, 06 Dec 2023 08:00:01 +0000. Up 9.08 seconds."),
+    ci(
+      9.2,
+      'ci-info: +++++++++++++Authorized keys from /home/debian/.ssh/authorized_keys for user debian++++++++++++++',
+    ),
     ci(9.21, 'ci-info: | ssh-ed25519 | 3f:2a:…:9c | - | deploy |'),
     ci(9.3, '#############################################################'),
     ci(9.31, '-----BEGIN SSH HOST KEY FINGERPRINTS-----'),
@@ -91,7 +100,7 @@ function rocky(keys: HostKey[]): string {
   const noComment = (k: HostKey) => k.keygen.replace(/ root@\S+ /, ' no comment ');
   return [
     kernel(0, 'Linux version 5.14.0-362.8.1.el9_3.x86_64 (mockbuild@iad1-prod-build001.bld.equ.rockylinux.org)'),
-    kernel(14.2, 'cloud-init[1010]: Cloud-init v. 23.1.1-10.el9 running \'modules:config\'.'),
+    kernel(14.2, "cloud-init[1010]: Cloud-init v. 23.1.1-10.el9 running 'modules:config'."),
     `${tag}`,
     `${tag}#############################################################`,
     `${tag}-----BEGIN SSH HOST KEY FINGERPRINTS-----`,
@@ -132,14 +141,23 @@ describe('parseConsoleHostKeys', function () {
   ] as const) {
     it(`${name}: the keys block's keys, SHA256 as ssh-keygen -lf prints them, and the fingerprints printed with them`, () => {
       const result = parseConsoleHostKeys(build(first));
-      assert.deepEqual(keysOf(result), first.map((k) => k.key));
+      assert.deepEqual(
+        keysOf(result),
+        first.map((k) => k.key),
+      );
       assert.ok(result.status === 'keys');
-      assert.deepEqual(result.keys.map((k) => k.sha256), first.map((k) => k.sha256));
-      assert.deepEqual(result.keys.map((k) => [k.type, k.bits]), [
-        ['ecdsa-sha2-nistp256', 256],
-        ['ssh-ed25519', 256],
-        ['ssh-rsa', 3072],
-      ]);
+      assert.deepEqual(
+        result.keys.map((k) => k.sha256),
+        first.map((k) => k.sha256),
+      );
+      assert.deepEqual(
+        result.keys.map((k) => [k.type, k.bits]),
+        [
+          ['ecdsa-sha2-nistp256', 256],
+          ['ssh-ed25519', 256],
+          ['ssh-rsa', 3072],
+        ],
+      );
       assert.deepEqual(result.fingerprints, [
         { type: 'ECDSA', bits: 256, sha256: first[0]?.sha256 },
         { type: 'ED25519', bits: 256, sha256: first[1]?.sha256 },
@@ -158,7 +176,10 @@ describe('parseConsoleHostKeys', function () {
   it('two boots: the last complete block wins, and a reboot without keys after it changes nothing', () => {
     const reboot = [kernel(0, 'Linux version 5.15.0-91-generic'), 'web-1 login: '].join('\r\n');
     const text = [ubuntu(first), reboot, ubuntu(second), reboot].join('\r\n');
-    assert.deepEqual(keysOf(parseConsoleHostKeys(text)), second.map((k) => k.key));
+    assert.deepEqual(
+      keysOf(parseConsoleHostKeys(text)),
+      second.map((k) => k.key),
+    );
   });
 
   it('truncated: the text begins inside the block (ask for more), or the last block has no END (never the older block)', () => {
@@ -174,13 +195,19 @@ describe('parseConsoleHostKeys', function () {
   });
 
   it('nothing yet: a console of a server still booting, an empty one', () => {
-    const booting = [kernel(0, 'Linux version 6.1.0'), kernel(3.2, 'cloud-init[401]: Cloud-init v. 23.4 running init-local')];
+    const booting = [
+      kernel(0, 'Linux version 6.1.0'),
+      kernel(3.2, 'cloud-init[401]: Cloud-init v. 23.4 running init-local'),
+    ];
     assert.deepEqual(parseConsoleHostKeys(booting.join('\r\n')), { status: 'none', ignoredLines: 0 });
     assert.deepEqual(parseConsoleHostKeys(''), { status: 'none', ignoredLines: 0 });
   });
 
   it('fingerprints only (the keys block blacklisted): SHA256 as printed; MD5 of very old images', () => {
-    const text = ubuntu(first).replace(/-----BEGIN SSH HOST KEY KEYS-----[\s\S]*-----END SSH HOST KEY KEYS-----\r\n/, '');
+    const text = ubuntu(first).replace(
+      /-----BEGIN SSH HOST KEY KEYS-----[\s\S]*-----END SSH HOST KEY KEYS-----\r\n/,
+      '',
+    );
     assert.deepEqual(parseConsoleHostKeys(text), {
       status: 'fingerprints',
       fingerprints: [
@@ -191,7 +218,11 @@ describe('parseConsoleHostKeys', function () {
       ignoredLines: 0,
     });
     const md5 = execFileSync('ssh-keygen', ['-E', 'md5', '-lf', path.join(dir, 'web-1_rsa.pub')], { encoding: 'utf8' });
-    const old = ['ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----', `ec2: ${md5.trim()}`, 'ec2: -----END SSH HOST KEY FINGERPRINTS-----'];
+    const old = [
+      'ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----',
+      `ec2: ${md5.trim()}`,
+      'ec2: -----END SSH HOST KEY FINGERPRINTS-----',
+    ];
     const parsed = parseConsoleHostKeys(old.join('\n'));
     assert.ok(parsed.status === 'fingerprints');
     assert.deepEqual(parsed.fingerprints, [{ type: 'RSA', bits: 3072, md5: must(/MD5:(\S+)/.exec(md5)?.[1], 'md5') }]);
@@ -224,19 +255,32 @@ describe('parseConsoleHostKeys', function () {
   });
 
   it('a keys block whose every line is rejected counts as nothing (or its fingerprints when printed)', () => {
-    const text = ['-----BEGIN SSH HOST KEY KEYS-----', 'ssh-ed25519 AAAAnope', '-----END SSH HOST KEY KEYS-----'].join('\n');
+    const text = ['-----BEGIN SSH HOST KEY KEYS-----', 'ssh-ed25519 AAAAnope', '-----END SSH HOST KEY KEYS-----'].join(
+      '\n',
+    );
     assert.deepEqual(parseConsoleHostKeys(text), { status: 'none', ignoredLines: 1 });
   });
 
   it('a huge console: the latest 2 MiB are read, quickly; a block further back is not', () => {
-    const noise = `${kernel(99.5, 'audit: type=1400 audit(1701770000.123:42): apparmor="DENIED" operation="open"')}\r\n`.repeat(60_000);
+    const noise =
+      `${kernel(99.5, 'audit: type=1400 audit(1701770000.123:42): apparmor="DENIED" operation="open"')}\r\n`.repeat(
+        60_000,
+      );
     assert.ok(noise.length > 5_000_000);
     const started = performance.now();
-    assert.deepEqual(keysOf(parseConsoleHostKeys(noise + ubuntu(first))), first.map((k) => k.key));
+    assert.deepEqual(
+      keysOf(parseConsoleHostKeys(noise + ubuntu(first))),
+      first.map((k) => k.key),
+    );
     const took = performance.now() - started;
     assert.ok(took < 1500, `parsed ${noise.length} characters in ${took.toFixed(0)} ms`);
     assert.deepEqual(parseConsoleHostKeys(ubuntu(first) + noise), { status: 'none', ignoredLines: 0 });
-    const longLine = ['-----BEGIN SSH HOST KEY KEYS-----', 'x'.repeat(100_000), first[1]?.line, '-----END SSH HOST KEY KEYS-----'];
+    const longLine = [
+      '-----BEGIN SSH HOST KEY KEYS-----',
+      'x'.repeat(100_000),
+      first[1]?.line,
+      '-----END SSH HOST KEY KEYS-----',
+    ];
     const parsed = parseConsoleHostKeys(longLine.join('\n'));
     assert.ok(parsed.status === 'keys' && parsed.ignoredLines === 1);
   });

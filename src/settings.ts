@@ -2,6 +2,8 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { expandHome } from './keys/keyFiles';
+import { sshHome } from './keys/sshConfig';
+import { chooseSshConfigTarget, SshConfigTarget } from './keys/sshConfigTree';
 import type { KeyGeneration } from './flows/createKeyPair';
 
 export const SECTION = 'keypairs';
@@ -74,4 +76,32 @@ export function proxySettings(): {
 /** Opens the Settings editor at VS Code's `http.proxy` (where proxy credentials go). */
 export function openProxySetting(): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy');
+}
+
+/**
+ * The one SSH config file every command reads and writes, on the workspace host: the user's own
+ * `remote.SSH.configFile` (never a workspace's or folder's value, never a file inside an open
+ * folder, not in a remote window), else `~/.ssh/config` (see chooseSshConfigTarget).
+ */
+export function sshConfigTarget(): SshConfigTarget {
+  const inspected = vscode.workspace.getConfiguration('remote.SSH').inspect<string>('configFile');
+  return chooseSshConfigTarget({
+    userValue: inspected?.globalValue,
+    workspaceValue: inspected?.workspaceFolderValue ?? inspected?.workspaceValue,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath),
+    remote: uiOnAnotherMachine(vscode.env.remoteName),
+    home: sshHome(),
+  });
+}
+
+/**
+ * True in a window whose UI runs on another machine than the extension (Remote - SSH, WSL,
+ * containers, tunnels: an authority `<name>+…`, so `remoteName` is a plain word). A browser
+ * on a VS Code server (code-server) has `remoteName` = the server's `host:port`, and the
+ * settings there are the workspace host's own.
+ */
+export function uiOnAnotherMachine(remoteName: string | undefined): boolean {
+  return remoteName !== undefined && /^[a-z][a-z0-9-]*$/i.test(remoteName) && remoteName !== 'localhost';
 }

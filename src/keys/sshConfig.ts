@@ -123,32 +123,39 @@ export function configWord(value: string, options: { tokens: boolean }): string 
 }
 
 /**
- * Splits the arguments of one ssh_config line as OpenSSH does: whitespace separates,
- * `"…"` and `'…'` quote, `\` escapes the next character, and a word starting with `#`
+ * Splits the arguments of one ssh_config line as OpenSSH's `argv_split` does: only space
+ * and tab separate (a byte of 0x80 or more never does: `Р` in UTF-8 holds 0xA0), `"…"` and
+ * `'…'` quote, `\` escapes only `\`, `'`, `"` (and a space outside quotes) and is kept
+ * before anything else (`C:\Users\me` stays as written), and a word starting with `#`
  * begins a comment.
  */
 export function splitConfigArgs(rest: string): string[] {
   const args: string[] = [];
   let i = 0;
   while (i < rest.length) {
-    while (i < rest.length && /\s/.test(rest.charAt(i))) i++;
+    while (i < rest.length && isConfigSpace(rest.charAt(i))) i++;
     if (i >= rest.length || rest.charAt(i) === '#') break;
     let word = '';
     let quote = '';
     for (; i < rest.length; i++) {
       const c = rest.charAt(i);
-      if (quote) {
-        if (c === quote) quote = '';
-        else if (c === '\\' && quote === '"' && i + 1 < rest.length) word += rest.charAt(++i);
-        else word += c;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '\\' && i + 1 < rest.length) word += rest.charAt(++i);
-      else if (/\s/.test(c)) break;
+      const next = rest.charAt(i + 1);
+      if (c === '\\' && (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' '))) {
+        word += next;
+        i++;
+      } else if (quote === '' && isConfigSpace(c)) break;
+      else if (quote === '' && (c === '"' || c === "'")) quote = c;
+      else if (quote !== '' && c === quote) quote = '';
       else word += c;
     }
     args.push(word);
   }
   return args;
+}
+
+/** The bytes that separate words in ssh_config (OpenSSH: space and tab; `\r` `\n` `\f` end a line). */
+export function isConfigSpace(char: string): boolean {
+  return char === ' ' || char === '\t' || char === '\r' || char === '\n' || char === '\f';
 }
 
 // ------------------------------------------------------------------ paths
@@ -268,13 +275,71 @@ function parseConfig(text: string): ParsedConfig {
 function parseLine(content: string, start: number): Omit<ConfigLine, 'start' | 'contentEnd' | 'end'> {
   const body = start === 0 ? content.replace(/^\uFEFF|^\xEF\xBB\xBF/, '') : content;
   const offset = content.length - body.length;
-  const trimmed = body.trimStart();
+  const trimmed = body.replace(/^[ \t\f]+/, '');
   if (trimmed === '' || trimmed.startsWith('#')) return { args: [], argsStart: start, comment: trimmed !== '' };
-  const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)(\s*=\s*|\s+|$)/.exec(body);
+  const m = /^([ \t\f]*)([A-Za-z][A-Za-z0-9]*)([ \t\f]*=[ \t\f]*|[ \t\f]+|$)/.exec(body);
   if (!m) return { keyword: '?', args: [], argsStart: start, comment: false };
   const argsStart = start + offset + m[0].length;
   const args = splitConfigArgs(body.slice(m[0].length));
   return { keyword: (m[2] ?? '').toLowerCase(), args, argsStart, comment: false };
+}
+
+/** One option line of a {@link ConfigBlock}. */
+export interface ConfigOption {
+  /** Lower-cased keyword. */
+  keyword: string;
+  /** Its arguments, unquoted (latin1 byte strings when the text was). */
+  args: string[];
+  /** 1-based line number. */
+  line: number;
+}
+
+/** A block of an ssh_config text: the lines before the first Host/Match, or one Host/Match and its options. */
+export interface ConfigBlock {
+  kind: 'preamble' | 'host' | 'match';
+  /** 1-based line of the Host/Match line (1 for the preamble). */
+  line: number;
+  /** The Host line's patterns, or the host names of a Match line's `host`/`originalhost` criteria. */
+  patterns: string[];
+  /** The Match line's arguments as written (empty for Host and the preamble). */
+  criteria: string[];
+  options: ConfigOption[];
+}
+
+/** The blocks of an ssh_config text, read with OpenSSH's word rules (a read-only view for the flows). */
+export function configBlocks(text: string): ConfigBlock[] {
+  const parsed = parseConfig(text);
+  return parsed.blocks.map((block) => {
+    const head = parsed.lines[block.first];
+    const options: ConfigOption[] = [];
+    const from = block.kind === 'preamble' ? block.first : block.first + 1;
+    for (let i = from; i < block.next; i++) {
+      const line = parsed.lines[i];
+      if (line?.keyword && line.keyword !== '?') options.push({ keyword: line.keyword, args: line.args, line: i + 1 });
+    }
+    let patterns: string[] = [];
+    let criteria: string[] = [];
+    if (block.kind === 'host') patterns = head?.args ?? [];
+    if (block.kind === 'match') {
+      criteria = head?.args ?? [];
+      for (let i = 0; i < criteria.length; i++) {
+        const criterion = (criteria[i] ?? '').toLowerCase();
+        // `Match host=web` (OpenSSH 9.9+) or `Match host web`.
+        const eq = /^(host|originalhost)=(.*)$/i.exec(criteria[i] ?? '');
+        if (eq) patterns.push(...(eq[2] ?? '').split(','));
+        else if ((criterion === 'host' || criterion === 'originalhost') && i + 1 < criteria.length) {
+          patterns.push(...(criteria[++i] ?? '').split(','));
+        }
+      }
+      patterns = patterns.filter((p) => p !== '');
+    }
+    return { kind: block.kind, line: block.first + 1, patterns, criteria, options };
+  });
+}
+
+/** True when `name` matches the OpenSSH pattern list `patterns` (`*`, `?`, `!` negation). */
+export function matchesPatternList(patterns: readonly string[], name: string): boolean {
+  return hostLineMatches(patterns, name);
 }
 
 /** OpenSSH's pattern match: `*` any run, `?` one character, case-sensitive. */
@@ -498,7 +563,7 @@ function updateBlock(
       edits.push({ from: line.start, to: line.end, text: '' });
     } else {
       want.done = true;
-      const current = text.slice(line.argsStart, line.contentEnd).replace(/\s+$/, '');
+      const current = text.slice(line.argsStart, line.contentEnd).replace(/[ \t\f]+$/, '');
       const value = utf8(want.value);
       if (line.args.length !== 1 || current !== value) {
         edits.push({ from: line.start, to: line.contentEnd, text: `${indent}${want.keyword} ${value}` });
@@ -594,17 +659,16 @@ export function retargetIdentityFile(
   return { text: fromBytes(out), changed };
 }
 
-/** Length of the first argument of `rest` as written (with its quotes). */
+/** Length of the first argument of `rest` as written (with its quotes), by {@link splitConfigArgs}' rules. */
 function argumentLength(rest: string): number {
   let quote = '';
   for (let i = 0; i < rest.length; i++) {
     const c = rest.charAt(i);
-    if (quote) {
-      if (c === quote) quote = '';
-      else if (c === '\\' && quote === '"') i++;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '\\') i++;
-    else if (/\s/.test(c)) return i;
+    const next = rest.charAt(i + 1);
+    if (c === '\\' && (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' '))) i++;
+    else if (quote === '' && isConfigSpace(c)) return i;
+    else if (quote === '' && (c === '"' || c === "'")) quote = c;
+    else if (quote !== '' && c === quote) quote = '';
   }
   return rest.length;
 }

@@ -122,13 +122,14 @@ export function aliasProblem(alias: string, entries: readonly ConfigEntry[]): st
 
 /**
  * Why `alias` deserves a second thought before it is written for a server at `hostName`,
- * or undefined: our own entry for it points at another address (writing moves it); it has a
+ * or undefined: our own entry for it points at another address (writing moves it; only when
+ * `hostName` is known); it has a
  * dot (it can be a real host name, whose connections it would capture); or a pattern of the
  * user's matches it (the hosts that entry is for would be captured).
  */
-export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName: string): string | undefined {
+export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName?: string): string | undefined {
   const owner = aliasOwner(alias, entries);
-  if (owner?.kind === 'ours' && owner.hostName !== undefined && owner.hostName !== hostName) {
+  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== undefined && owner.hostName !== hostName) {
     return l10n.t(
       'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
       alias,
@@ -160,6 +161,22 @@ export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hos
 }
 
 /**
+ * The Enter check of an alias box: `warning(alias)` keeps the box open once with its
+ * message; Enter again with the same alias goes on (the user has read it and chose it).
+ */
+export function warnOnce(
+  warning: (alias: string) => string | undefined,
+): (alias: string) => Promise<string | undefined> {
+  let warned: string | undefined;
+  return (alias) => {
+    const text = warning(alias);
+    if (text === undefined || warned === alias) return Promise.resolve(undefined);
+    warned = alias;
+    return Promise.resolve(text);
+  };
+}
+
+/**
  * The alias to suggest for a server named `name` at `hostName`: the name without dots or
  * characters an alias can't have; then `-2`, `-3`… until it is neither a name the config
  * already gives a meaning to (any file), nor matched by one of the user's patterns, nor
@@ -178,7 +195,7 @@ export function suggestHostAlias(
     if (owner?.kind === 'user') return false;
     if (owner?.kind === 'ours') return hostName !== undefined && owner.hostName === hostName;
     const literal = entries.some((e) => e.kind !== 'preamble' && e.patterns.some((p) => isLiteral(p) && p === alias));
-    return !literal && aliasWarning(alias, entries, hostName ?? '') === undefined;
+    return !literal && aliasWarning(alias, entries, hostName) === undefined;
   };
   if (usable(base)) return base;
   for (let n = 2; ; n++) if (usable(`${base}-${n}`)) return `${base}-${n}`;

@@ -123,9 +123,8 @@ export function aliasProblem(alias: string, entries: readonly ConfigEntry[]): st
 /**
  * Why `alias` deserves a second thought before it is written for a server at `hostName`,
  * or undefined: our own entry for it points at another address (writing moves it; only when
- * `hostName` is known); it has a
- * dot (it can be a real host name, whose connections it would capture); or a pattern of the
- * user's matches it (the hosts that entry is for would be captured).
+ * `hostName` is known); a pattern of the user's matches it (the hosts that entry is for would be captured); or it
+ * has a dot (it can be a real host name, whose connections it would capture).
  */
 export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName?: string): string | undefined {
   const owner = aliasOwner(alias, entries);
@@ -139,12 +138,6 @@ export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hos
       hostName,
     );
   }
-  if (alias.includes('.')) {
-    return l10n.t(
-      '"{0}" can be a real host name: while this entry exists, "ssh {0}" and every other SSH connection to {0} (git, scp, rsync) reach this server instead. Press Enter again to use it anyway.',
-      alias,
-    );
-  }
   const shadowed = entries.find(
     (e) => e.kind !== 'preamble' && !e.ours && applies(e, alias) && e.patterns.some(namesSomething),
   );
@@ -155,6 +148,12 @@ export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hos
       shadowed.patterns.join(' '),
       where(shadowed.place),
       shadowed.place.line,
+    );
+  }
+  if (alias.includes('.')) {
+    return l10n.t(
+      '"{0}" can be a real host name: while this entry exists, "ssh {0}" and every other SSH connection to {0} (git, scp, rsync) reach this server instead. Press Enter again to use it anyway.',
+      alias,
     );
   }
   return undefined;
@@ -179,8 +178,9 @@ export function warnOnce(
 /**
  * The alias to suggest for a server named `name` at `hostName`: the name without dots or
  * characters an alias can't have; then `-2`, `-3`… until it is neither a name the config
- * already gives a meaning to (any file), nor matched by one of the user's patterns, nor
- * our entry for another address. `avoid` lists aliases already found not to work.
+ * already gives a meaning to (any file), nor our entry for another address, and, where one
+ * is left, not matched by one of the user's patterns either. `avoid` lists aliases already
+ * found not to work.
  */
 export function suggestHostAlias(
   name: string,
@@ -189,16 +189,21 @@ export function suggestHostAlias(
   avoid: readonly string[] = [],
 ): string {
   const base = suggestAlias(name);
-  const usable = (alias: string) => {
+  const candidates = [base, ...Array.from({ length: 98 }, (_, i) => `${base}-${i + 2}`)];
+  const free = (alias: string) => {
     if (avoid.includes(alias)) return false;
     const owner = aliasOwner(alias, entries);
     if (owner?.kind === 'user') return false;
     if (owner?.kind === 'ours') return hostName !== undefined && owner.hostName === hostName;
-    const literal = entries.some((e) => e.kind !== 'preamble' && e.patterns.some((p) => isLiteral(p) && p === alias));
-    return !literal && aliasWarning(alias, entries, hostName) === undefined;
+    return !entries.some((e) => e.kind !== 'preamble' && e.patterns.some((p) => isLiteral(p) && p === alias));
   };
-  if (usable(base)) return base;
-  for (let n = 2; ; n++) if (usable(`${base}-${n}`)) return `${base}-${n}`;
+  // Best: nothing to warn about. Else (a pattern such as `web*` takes every candidate): free of
+  // any name the config gives a meaning to, and the alias box warns about the pattern.
+  return (
+    candidates.find((alias) => free(alias) && aliasWarning(alias, entries, hostName) === undefined) ??
+    candidates.find(free) ??
+    `${base}-${Date.now().toString(36)}`
+  );
 }
 
 /** What to do after `ssh -G`: open the host, or not (another entry wins), and what to say. */

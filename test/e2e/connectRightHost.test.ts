@@ -178,11 +178,11 @@ describe('Connect goes to the server picked, through settings only the user cont
         undefined,
     );
     // The terminal runs plain `ssh web-2`: the default config, no -F (so /etc/ssh/ssh_config applies).
-    const sshProcesses = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => /^ssh\s/.test(l) && /\bweb-2$/.test(l));
-    assert.deepEqual(sshProcesses, ['ssh web-2']);
+    const processes = execFileSync('ps', ['-ww', '-eo', 'args'], { encoding: 'utf8' }).split('\n');
+    const sshProcesses = processes
+      .map((l) => l.trim().replace(/^\S*\/ssh\s/, 'ssh '))
+      .filter((l) => /^ssh\s.*\bweb-2$/.test(l));
+    assert.deepEqual(sshProcesses, ['ssh web-2'], processes.filter((l) => /ssh/.test(l)).join('\n'));
     await term.click();
     await page.keyboard.type('yes');
     await page.keyboard.press('Enter');

@@ -60,6 +60,15 @@ export async function rotateCommand(services: Services, arg?: unknown): Promise<
 
 async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPairResult | undefined> {
   const title = vscode.l10n.t('Rotate Key Pair');
+  if (!vscode.workspace.isTrusted) {
+    void services.messages.show(
+      'info',
+      vscode.l10n.t(
+        'Rotate Key Pair is not available in Restricted Mode: it changes your SSH config and the servers\' authorized keys. Trust this workspace first.',
+      ),
+    );
+    return undefined;
+  }
   const node = await pickKeyPair(services, arg, { title, localOnly: true });
   if (!node) return undefined;
   const oldName = node.keyPair.name;

@@ -97,12 +97,17 @@ const WORD_MESSAGES: Record<ConfigWordKind, Record<'empty' | 'spaces' | 'quotes'
   },
 };
 
-/** A host alias made from a key file name: characters an alias can't have become `-`. */
+/**
+ * A host alias made from a name (a server's, a key file's): characters an alias can't have
+ * become `-`, and so does `.`: an alias with a dot can be a real host name (`github.com`),
+ * and an entry for it would send every connection to that host elsewhere.
+ */
 export function suggestAlias(fileBase: string): string {
   const alias = Array.from(fileBase)
-    .map((c) => (ALIAS_CHARS.test(c) ? c : '-'))
+    .map((c) => (ALIAS_CHARS.test(c) && c !== '.' ? c : '-'))
     .join('')
-    .replace(/^[-.]+/, '');
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
   return alias === '' ? 'server' : alias;
 }
 
@@ -366,9 +371,14 @@ function hostLineMatches(patterns: readonly string[], alias: string): boolean {
 function namesAlias(line: ConfigLine, alias: string): boolean {
   if (line.keyword === 'host') return line.args.includes(alias);
   if (line.keyword !== 'match') return false;
-  for (let i = 0; i + 1 < line.args.length; i++) {
-    const criterion = (line.args[i] ?? '').toLowerCase();
-    const list = (line.args[i + 1] ?? '').split(',');
+  // OpenSSH also reads `criterion=list` (`Match Host=web`) as one criterion and its list.
+  const words = line.args.flatMap((arg) => {
+    const eq = arg.indexOf('=');
+    return eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg];
+  });
+  for (let i = 0; i + 1 < words.length; i++) {
+    const criterion = (words[i] ?? '').toLowerCase();
+    const list = (words[i + 1] ?? '').split(',');
     if ((criterion === 'host' || criterion === 'originalhost') && list.includes(alias)) return true;
   }
   return false;
@@ -1068,15 +1078,18 @@ export type SshCheck =
   | { status: 'not-checked'; reason: 'no-ssh' | 'failed'; detail?: string };
 
 /**
- * Asks the real ssh what it would use for `alias`: `ssh -G -F <configPath> -- <alias>`
- * (with `-F` only that file is read, never the account's own config or the system's),
- * and compares HostName (the alias when none is given), User, Port, the first
+ * Asks the real ssh what it would use for `alias`: `ssh -G <configArgs> -- <alias>`, where
+ * `configArgs` is `['-F', configPath]` unless given (the shell passes `sshConfigArgs(target)`:
+ * nothing for the default `~/.ssh/config`, so the system's file is read too, as plain `ssh`
+ * does), and compares HostName (the alias when none is given), User, Port, the first
  * IdentityFile and IdentitiesOnly with `entry`. Note that `ssh -G` runs `Match exec`
  * commands of the config, as any ssh call would. `ssh` missing or failing is
  * `not-checked`, never an exception.
  */
 export async function checkWithSsh(opts: {
   configPath: string;
+  /** How ssh is told which config to read (default `['-F', configPath]`). */
+  configArgs?: readonly string[];
   entry: HostEntry;
   home?: string;
   platform?: NodeJS.Platform;
@@ -1090,7 +1103,7 @@ export async function checkWithSsh(opts: {
     stdout = await new Promise<string>((resolve, reject) => {
       execFile(
         opts.sshPath ?? 'ssh',
-        ['-G', '-F', opts.configPath, '--', opts.entry.alias],
+        ['-G', ...(opts.configArgs ?? ['-F', opts.configPath]), '--', opts.entry.alias],
         { timeout: opts.timeoutMs ?? 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
         (err, out, errOut) => (err ? reject(Object.assign(err, { stderrText: errOut })) : resolve(out)),
       );

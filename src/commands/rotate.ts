@@ -64,7 +64,7 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
     void services.messages.show(
       'info',
       vscode.l10n.t(
-        'Rotate Key Pair is not available in Restricted Mode: it changes your SSH config and the servers\' authorized keys. Trust this workspace first.',
+        "Rotate Key Pair is not available in Restricted Mode: it changes your SSH config and the servers' authorized keys. Trust this workspace first.",
       ),
     );
     return undefined;

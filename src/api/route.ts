@@ -25,11 +25,11 @@ export interface NetworkSettings {
 /** 'vscode': through VS Code's fetch. 'own': the extension's own proxy-aware dispatcher. */
 export type NetworkRoute = 'vscode' | 'own';
 
-export function networkRoute(s: NetworkSettings): NetworkRoute {
+export function networkRoute(settings: NetworkSettings): NetworkRoute {
   // Off: VS Code sends extensions' requests direct, and so does its fetch.
-  if (s.proxySupport === 'off') return 'vscode';
-  if (!s.fetchAdditionalSupport) return 'own';
-  return s.proxyUrl !== '' && (s.proxyAuthorization || hasUserInfo(s.proxyUrl)) ? 'own' : 'vscode';
+  if (settings.proxySupport === 'off') return 'vscode';
+  if (!settings.fetchAdditionalSupport) return 'own';
+  return settings.proxyUrl !== '' && (settings.proxyAuthorization || hasUserInfo(settings.proxyUrl)) ? 'own' : 'vscode';
 }
 
 function hasUserInfo(proxyUrl: string): boolean {

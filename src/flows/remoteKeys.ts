@@ -237,7 +237,10 @@ export function classifySshFailure(
   stderr: string,
   timedOut: boolean,
 ): LoginCheck & { ok: false } {
-  const text = stderr.replace(/[^\x20-\x7e\n]/g, '?').trim();
+  const text = stderr
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\x20-\x7e\n]/g, '?')
+    .trim();
   const last = text
     .split('\n')
     .filter((l) => l && !l.startsWith('Warning: Permanently added') && !/^debug\d:/.test(l))
@@ -277,6 +280,25 @@ export function classifySshFailure(
 /** A word for a POSIX shell command line (ProxyCommand runs through the user's shell). */
 function shellWord(value: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * One ProxyJump hop as ssh reads it (`[ssh://][user@]host[:port]`, an IPv6 address in
+ * brackets; the user is what comes before the last `@`): ssh takes no `host:port` as a
+ * destination, so the last hop's user and port go to `-l` and `-p`, as ssh's own -J does.
+ */
+export function jumpHop(hop: string): { user?: string; host: string; port?: string } {
+  let rest = hop.replace(/^ssh:\/\//i, '');
+  let user: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    user = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+  }
+  const m = /^\[([^\]]*)\](?::(\d+))?$/.exec(rest) ?? /^([^:]*)(?::(\d+))?$/.exec(rest);
+  const host = m?.[1] ?? rest;
+  const port = m?.[2];
+  return { ...(user ? { user } : {}), host, ...(port !== undefined ? { port } : {}) };
 }
 
 /**
@@ -325,15 +347,17 @@ export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {})
   if (command && command !== 'none') o('ProxyCommand', command);
   else if (jump && jump !== 'none') {
     const hops = jump.split(',');
-    const last = hops.pop() ?? jump;
+    const last = jumpHop(hops.pop() ?? jump);
     const via = [
       'ssh',
       ...(target.configArgs ?? []).map(shellWord),
       ...(hops.length > 0 ? ['-J', shellWord(hops.join(','))] : []),
+      ...(last.user !== undefined ? ['-l', shellWord(last.user)] : []),
+      ...(last.port !== undefined ? ['-p', shellWord(last.port)] : []),
       '-W',
       "'[%h]:%p'",
       '--',
-      shellWord(last),
+      shellWord(last.host),
     ].join(' ');
     args.push('-o', `ProxyCommand=${via}`);
   }

@@ -302,14 +302,11 @@ export function jumpHop(hop: string): { user?: string; host: string; port?: stri
 }
 
 /**
- * `target` with what the user's SSH config resolves for it (`ssh -G`): HostName, Port, User,
- * HostKeyAlias, the known_hosts files, CheckHostIP, AddressFamily, BindAddress, and the way
- * there (ProxyCommand; a ProxyJump becomes `ssh <config> [-J …] -W [%h]:%p <last jump>`, so
- * the jump hosts are reached with the user's config as ssh itself does). Runs that use it read
- * no config file: ssh offers config IdentityFiles before `-i`, so only this way is a login
- * "with only this key". Throws {@link RemoteKeyError} when ssh can't resolve the host.
+ * What the user's SSH config resolves for `target` (`ssh [config] -G [-p] [-l] -- host`):
+ * every value of each keyword, in ssh's order (IdentityFile has several). Throws
+ * {@link RemoteKeyError} when ssh can't resolve the host.
  */
-export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {}): Promise<SshTarget> {
+export async function sshConfigValues(target: SshTarget, opts: SshRunOptions = {}): Promise<Map<string, string[]>> {
   sshArguments(target, '/dev/null'); // checks host, user and port
   const lookup = [
     ...(target.configArgs ?? []),
@@ -324,12 +321,25 @@ export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {})
     const c = classifySshFailure(run.status, run.stderr, run.timedOut);
     throw new RemoteKeyError(c.kind, c.message);
   }
-  const values = new Map<string, string>();
+  const values = new Map<string, string[]>();
   for (const line of run.stdout.toString('utf8').split(/\r?\n/)) {
     const m = /^(\S+) (.*)$/.exec(line);
-    if (m?.[1] && m[2] !== undefined && !values.has(m[1])) values.set(m[1], m[2]);
+    if (m?.[1] && m[2] !== undefined) values.set(m[1], [...(values.get(m[1]) ?? []), m[2]]);
   }
-  const get = (k: string) => values.get(k);
+  return values;
+}
+
+/**
+ * `target` with what the user's SSH config resolves for it (`ssh -G`): HostName, Port, User,
+ * HostKeyAlias, the known_hosts files, CheckHostIP, AddressFamily, BindAddress, and the way
+ * there (ProxyCommand; a ProxyJump becomes `ssh <config> [-J …] -W [%h]:%p <last jump>`, so
+ * the jump hosts are reached with the user's config as ssh itself does). Runs that use it read
+ * no config file: ssh offers config IdentityFiles before `-i`, so only this way is a login
+ * "with only this key". Throws {@link RemoteKeyError} when ssh can't resolve the host.
+ */
+export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {}): Promise<SshTarget> {
+  const all = await sshConfigValues(target, opts);
+  const get = (k: string) => all.get(k)?.[0];
   const args: string[] = [];
   const o = (k: string, v: string | undefined) => {
     if (v !== undefined && v !== '' && v !== 'none') args.push('-o', `${k}=${v}`);
@@ -585,7 +595,9 @@ function keyLine(publicKey: string): { key: string; line: string } {
  * With `keepOptionsOf`, the new line gets the options of that key's line (`from=`, `no-pty`,
  * `command=`…): a key that replaces another can do no more than it could. Returns
  * `changed: false` when the key was already there (nothing is appended twice), and the
- * options written. Throws {@link RemoteKeyError}; the file is then unchanged.
+ * options written. When `keepOptionsOf` is not in the file (the server authorizes it
+ * elsewhere) nothing is written: `still-accepted`. Throws {@link RemoteKeyError}; the file is
+ * then unchanged.
  */
 export async function installPublicKey(
   target: SshTarget,
@@ -597,7 +609,18 @@ export async function installPublicKey(
   const { line } = keyLine(newPublicKey);
   if (keepOptionsOf !== undefined) keyLine(keepOptionsOf);
   const before = await readRemote(target, identity, opts);
-  const options = keepOptionsOf === undefined ? '' : (authorizedKeyOptions(before.text, keepOptionsOf) ?? '');
+  const kept = keepOptionsOf === undefined ? '' : authorizedKeyOptions(before.text, keepOptionsOf);
+  if (kept === undefined) {
+    // The key it replaces logs in, but not through this file: its restrictions are unknown
+    // here, and removing it from this file could not revoke it.
+    throw new RemoteKeyError(
+      'still-accepted',
+      l10n.t(
+        'The old key is not in ~/.ssh/authorized_keys: the server authorizes it elsewhere (authorized_keys2, a file under /etc/ssh, …), so here it can neither be revoked nor its restrictions be given to the new key. Nothing was changed there.',
+      ),
+    );
+  }
+  const options = kept;
   let edited;
   try {
     edited = addAuthorizedKeyWithOptions(before.text, Buffer.from(line, 'utf8').toString('latin1'), options);
@@ -648,7 +671,7 @@ export interface ServerRotationResult {
   verified: boolean;
   /** The server's own SSH config entries now name the new key. */
   entriesMoved: boolean;
-  /** The old key's line(s) are gone from ~/.ssh/authorized_keys. */
+  /** The old key's line(s) were removed from ~/.ssh/authorized_keys (false when none was there). */
   oldRemoved: boolean;
   /** A login with the old key was refused afterwards. */
   revoked: boolean;
@@ -756,8 +779,7 @@ export async function rotateOnServer(
 
   // 5. remove
   try {
-    await removePublicKey(target, keys.newIdentity, keys.oldPublicKey, opts);
-    result.oldRemoved = true;
+    result.oldRemoved = (await removePublicKey(target, keys.newIdentity, keys.oldPublicKey, opts)).removed > 0;
   } catch (err) {
     return thrown('remove', err);
   }

@@ -43,9 +43,34 @@ export function serverAlias(tree: ConfigTree, address: string): string | undefin
   return undefined;
 }
 
-/** The `inBlock` filter that picks a server's own entries (see {@link isServerEntry}). */
-export function serverEntryFilter(server: { alias?: string; address: string }): (head: BlockHead) => boolean {
-  return (head) => isServerEntry(head, server);
+/**
+ * The Host blocks of the tree {@link isServerEntry} picks for `server`, each by its patterns
+ * (`key`, as {@link serverEntryFilter} is given them) with the first pattern that is not a
+ * wildcard or a negation (`alias`: what `ssh -G` is asked about), in the order ssh reads them.
+ */
+export function serverEntryBlocks(
+  tree: ConfigTree,
+  server: { alias?: string; address: string },
+): Array<{ key: string; alias: string | undefined }> {
+  const out: Array<{ key: string; alias: string | undefined }> = [];
+  for (const { block } of blocksInReadOrder(tree)) {
+    const head = headOf(block);
+    if (!isServerEntry(head, server)) continue;
+    out.push({ key: head.patterns.join(' '), alias: head.patterns.find((p) => p !== '' && !/[*?!]/.test(p)) });
+  }
+  return out;
+}
+
+/**
+ * The `inBlock` filter that picks a server's own entries (see {@link isServerEntry}); with
+ * `only`, just the blocks whose patterns (joined by a space) are in it: the entries that log
+ * in where the server was reached (its address, port and user), not another account or port.
+ */
+export function serverEntryFilter(
+  server: { alias?: string; address: string },
+  only?: ReadonlySet<string>,
+): (head: BlockHead) => boolean {
+  return (head) => isServerEntry(head, server) && (only === undefined || only.has(head.patterns.join(' ')));
 }
 
 /** Every entry of the tree whose IdentityFile names `file`, file by file. */
@@ -65,6 +90,12 @@ export type DeleteOldDecision = 'keep' | 'delete-pair' | 'delete-pair-and-privat
 export interface DeletionFacts {
   /** Chosen servers on which the old key may still be needed (not moved to the new key), by name. */
   serversNeedingOldKey: string[];
+  /**
+   * Chosen servers that may still accept the old key (it is authorized outside
+   * ~/.ssh/authorized_keys, or its removal or refusal failed), by name: the rotation is not
+   * complete, so nothing of the old pair is offered for deletion (a new Rotate checks again).
+   */
+  serversStillAccepting?: string[];
   /** Servers of the pair that were not chosen, or have no address, by name. */
   serversNotChosen: string[];
   /** Config entries that still name the old private key. */
@@ -81,13 +112,28 @@ export interface DeletionChoices {
 }
 
 /**
- * What the final question may offer. Deleting the cloud pair of this region locks nobody out
- * (a server keeps its authorized_keys), so it is always offered. Deleting the old private key
+ * What the final question may offer. Nothing while a chosen server may still accept the old
+ * key. Else deleting the cloud pair of this region locks nobody out (a server keeps its
+ * authorized_keys), so it is offered. Deleting the old private key
  * file is offered only when nothing may still need it: every chosen server moved to the new
  * key, no server of the pair left out, no config entry still naming it, and the same key known
  * not to be a key pair in another region.
  */
 export function deletionChoices(facts: DeletionFacts): DeletionChoices {
+  const accepting = facts.serversStillAccepting ?? [];
+  if (accepting.length > 0) {
+    const reason = l10n.t(
+      'Not offered: the old key may still log in to {0}, so the rotation is not complete. Keep the old key pair until it is revoked there, and run Rotate again to check.',
+      accepting.join(', '),
+    );
+    return {
+      offered: [],
+      withheld: [
+        { decision: 'delete-pair', reasons: [reason] },
+        { decision: 'delete-pair-and-private-key', reasons: [reason] },
+      ],
+    };
+  }
   const reasons: string[] = [];
   if (facts.serversNeedingOldKey.length > 0) {
     reasons.push(

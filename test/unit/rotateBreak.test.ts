@@ -4,7 +4,7 @@
 // its first write. Each test checks what the user would find afterwards: which key the user's
 // own `ssh <alias>` logs in with, what authorized_keys and the config hold, what was offered.
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawnSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -187,6 +187,186 @@ describe('rotate key pair, attacked (real sshd)', function () {
     const r = result?.servers[0];
     assert.equal(r?.result.error, undefined, JSON.stringify(r?.result));
     assert.equal(fs.readFileSync(config, 'utf8'), entry(newKey.privatePath) + rest);
+  });
+
+  // ------------------------------------------------------------------ authorized elsewhere
+
+  it('the old key also in .ssh/authorized_keys2: reported still accepted, not complete, and no deletion offered', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const keys2 = path.join(dir, 'authorized_keys2');
+    fs.writeFileSync(keys2, oldKey.publicLine);
+    const target = await start({ authorizedKeys: [oldKey.publicLine], moreAuthorizedKeysFiles: [keys2] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    fs.writeFileSync(
+      config,
+      `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${oldKey.privatePath}\n  UserKnownHostsFile ${knownHosts}\n`,
+      { mode: 0o600 },
+    );
+    const seen: RotationSummary[] = [];
+    const result = await rotateKeyPair(base(oldKey, newKey, config, [server('web', target.address)], seen));
+    const r = result?.servers[0]?.result;
+    assert.deepEqual([r?.error?.step, r?.error?.kind], ['revoke', 'still-accepted']);
+    assert.equal(r?.revoked, false);
+    assert.deepEqual(
+      seen[0]?.choices.offered,
+      [],
+      'nothing of the old pair is offered for deletion while it still logs in',
+    );
+    assert.match(seen[0]?.choices.withheld.map((w) => w.reasons.join(' ')).join(' ') ?? '', /web/);
+  });
+
+  it('the old key only in an AuthorizedKeysFile like /etc/ssh/keys/%u, with from= and no-pty: the server is left as it was (no bare new line) and said to authorize it elsewhere', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const keysDir = path.join(dir, 'etc-ssh-keys');
+    fs.mkdirSync(keysDir);
+    fs.writeFileSync(path.join(keysDir, 'root'), `from="127.0.0.0/8",no-pty ${oldKey.publicLine}`);
+    const target = await start({ moreAuthorizedKeysFiles: [path.join(keysDir, '%u')] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    const entry = `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${oldKey.privatePath}\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry, { mode: 0o600 });
+    const seen: RotationSummary[] = [];
+    const result = await rotateKeyPair(base(oldKey, newKey, config, [server('web', target.address)], seen));
+    const r = result?.servers[0]?.result;
+    assert.equal(r?.installed, false, JSON.stringify(r));
+    assert.equal(r?.error?.kind, 'still-accepted', JSON.stringify(r));
+    assert.match(r?.error?.message ?? '', /authorizes it elsewhere/);
+    assert.equal(fs.readFileSync(target.authorizedKeysFile, 'utf8'), '', 'no unrestricted new key was added');
+    assert.equal(fs.readFileSync(config, 'utf8'), entry);
+    assert.deepEqual(seen[0]?.choices.offered, []);
+  });
+
+  // ------------------------------------------------------------------ the keys that are offered
+
+  it('IdentityFile of a third key in the server entry: a new key that does not log in is not "verified" by the third one', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const wrongPub = keygenKey(dir, 'ed25519');
+    const third = keygenKey(dir, 'ed25519');
+    const target = await start({ authorizedKeys: [oldKey.publicLine, third.publicLine] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    const entry = `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${third.privatePath}\n  IdentityFile ${oldKey.privatePath}\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry, { mode: 0o600 });
+    // A "new pair" whose private file does not match the public key installed: it never logs in.
+    const mismatched = { privatePath: newKey.privatePath, publicLine: wrongPub.publicLine };
+    const result = await rotateKeyPair(base(oldKey, mismatched, config, [server('web', target.address)], []));
+    const r = result?.servers[0]?.result;
+    assert.deepEqual([r?.error?.step, r?.error?.kind], ['verify', 'auth-refused'], JSON.stringify(r));
+    assert.equal(fs.readFileSync(config, 'utf8'), entry);
+    assert.ok(fs.readFileSync(target.authorizedKeysFile, 'utf8').includes(oldKey.publicLine.trim()));
+  });
+
+  it('IdentityFile of a third key that the server accepts: "old key refused" is checked with the old key only', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const third = keygenKey(dir, 'ed25519');
+    const keys2 = path.join(dir, 'authorized_keys2');
+    fs.writeFileSync(keys2, third.publicLine);
+    const target = await start({ authorizedKeys: [oldKey.publicLine], moreAuthorizedKeysFiles: [keys2] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    const entry = (key: string) =>
+      `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${third.privatePath}\n  IdentityFile ${key}\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry(oldKey.privatePath), { mode: 0o600 });
+    const result = await rotateKeyPair(base(oldKey, newKey, config, [server('web', target.address)], []));
+    const r = result?.servers[0]?.result;
+    assert.equal(r?.error, undefined, JSON.stringify(r));
+    assert.equal(r?.revoked, true);
+    assert.equal(fs.readFileSync(config, 'utf8'), entry(newKey.privatePath));
+    const thirdFp = execFileSync('ssh-keygen', ['-lf', `${third.privatePath}.pub`], { encoding: 'utf8' }).split(' ')[1];
+    assert.ok(!target.log().includes(`${thirdFp}`), 'the third key was never offered by the rotation');
+  });
+
+  it('an agent (SSH_AUTH_SOCK) holding the old key: still accepted through authorized_keys2 is reported; without it the old key is refused', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const keys2 = path.join(dir, 'authorized_keys2');
+    fs.writeFileSync(keys2, oldKey.publicLine);
+    const target = await start({ authorizedKeys: [oldKey.publicLine], moreAuthorizedKeysFiles: [keys2] });
+    const socket = path.join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    agents.push(agent);
+    for (let i = 0; i < 200 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 10));
+    execFileSync('ssh-add', [oldKey.privatePath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'pipe' });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    const entry = `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${oldKey.privatePath}\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry, { mode: 0o600 });
+    const saved = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = socket;
+    try {
+      const options = base(oldKey, newKey, config, [server('web', target.address)], []);
+      delete options.agentSocket;
+      const result = await rotateKeyPair(options);
+      const r = result?.servers[0]?.result;
+      assert.deepEqual([r?.error?.step, r?.error?.kind], ['revoke', 'still-accepted'], JSON.stringify(r));
+      // The old key gone from authorized_keys2: the same agent does not make it "accepted".
+      fs.writeFileSync(keys2, '');
+      fs.writeFileSync(target.authorizedKeysFile, oldKey.publicLine);
+      fs.writeFileSync(config, entry);
+      const again = await rotateKeyPair(options);
+      assert.equal(again?.servers[0]?.result.error, undefined, JSON.stringify(again?.servers[0]?.result));
+      assert.equal(again?.servers[0]?.result.revoked, true);
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+    }
+  });
+
+  // ------------------------------------------------------------------ what the user's ssh does afterwards
+
+  it('a server whose entry has no IdentityFile while a global IdentityFile names the old key: `ssh web` still logs in afterwards', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const target = await start({ authorizedKeys: [oldKey.publicLine] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    fs.writeFileSync(
+      config,
+      `Host web\n  HostName ${target.address}\n  User root\n\nHost *\n  IdentityFile ${oldKey.privatePath}\n  UserKnownHostsFile ${knownHosts}\n`,
+      { mode: 0o600 },
+    );
+    assert.equal(userSsh(config, 'web').ok, true, 'before: ssh web logs in');
+    const result = await rotateKeyPair(base(oldKey, newKey, config, [server('web', target.address)], []));
+    const r = result?.servers[0]?.result;
+    const after = userSsh(config, 'web');
+    assert.equal(after.ok, true, `ssh web is locked out; the server was reported as ${JSON.stringify(r)}`);
+    assert.notEqual(r?.error, undefined, 'and the server is not reported as rotated');
+  });
+
+  it('two entries with the same HostName on different ports (two sshd on one address): only the one rotated moves', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const target = await start({ authorizedKeys: [oldKey.publicLine] });
+    const other = await start({ address: target.address, port: 2205, authorizedKeys: [oldKey.publicLine] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target, other));
+    const config = path.join(dir, 'config');
+    const webEntry = (key: string) => `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${key}\n\n`;
+    const altEntry = `Host web-alt\n  HostName ${target.address}\n  Port 2205\n  User root\n  IdentityFile ${oldKey.privatePath}\n\n`;
+    const rest = `Host *\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, webEntry(oldKey.privatePath) + altEntry + rest, { mode: 0o600 });
+    const seen: RotationSummary[] = [];
+    const result = await rotateKeyPair(base(oldKey, newKey, config, [server('web', target.address)], seen));
+    assert.equal(result?.servers[0]?.result.error, undefined, JSON.stringify(result?.servers[0]?.result));
+    assert.equal(userSsh(config, 'web').ok, true);
+    assert.equal(
+      userSsh(config, 'web-alt').ok,
+      true,
+      'ssh web-alt (another sshd, never given the new key) still logs in',
+    );
+    assert.equal(fs.readFileSync(config, 'utf8'), webEntry(newKey.privatePath) + altEntry + rest);
+    assert.deepEqual(seen[0]?.choices.offered, ['delete-pair']);
   });
 });
 

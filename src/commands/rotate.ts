@@ -366,10 +366,14 @@ function serverLine(entry: ServerSummary): string {
     case 'reach':
       return vscode.l10n.t('✗ {0}: could not log in with the old key; nothing changed there. {1}', where, message);
     case 'install':
-      return vscode.l10n.t('✗ {0}: not changed; the old key still works there. {1}', where, message);
+      return vscode.l10n.t(
+        '✗ {0}: the new key could not be installed; the old key still works there. {1}',
+        where,
+        message,
+      );
     case 'verify':
       return vscode.l10n.t(
-        '✗ {0}: the new key was added but does not log in; its entries and the old key stay. {1}',
+        '✗ {0}: the new key was added but its login could not be confirmed; its entries and the old key stay. {1}',
         where,
         message,
       );

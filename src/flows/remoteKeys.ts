@@ -553,11 +553,18 @@ async function writeRemote(
   before: RemoteFile,
   text: string,
   opts: SshRunOptions,
+  ifWritten: string,
 ): Promise<void> {
   const bytes = Buffer.from(text, 'latin1');
   const command = remoteCommand(WRITE_SCRIPT, before.state, String(bytes.length));
   const run = await runSsh([...sshArguments(target, identity, opts.timeoutSeconds), command], bytes, opts);
-  if (run.status !== 0) throw remoteFailure(run);
+  if (run.status === 0) return;
+  const failure = remoteFailure(run);
+  // ssh's own failure (255), a signal or the timeout: the remote script may have finished.
+  if (run.status === 255 || run.timedOut || run.status === null) {
+    throw new RemoteKeyError(failure.kind, `${failure.message} ${ifWritten}`);
+  }
+  throw failure;
 }
 
 function remoteFailure(run: SshRun): RemoteKeyError {
@@ -628,7 +635,16 @@ export async function installPublicKey(
     if (err instanceof AuthorizedKeysError) throw new RemoteKeyError('unsupported-file', err.message);
     throw err;
   }
-  if (edited.changed) await writeRemote(target, identity, before, edited.text, opts);
+  if (edited.changed) {
+    await writeRemote(
+      target,
+      identity,
+      before,
+      edited.text,
+      opts,
+      l10n.t('The connection ended while authorized_keys was written: it may now hold the new key as well.'),
+    );
+  }
   return { changed: edited.changed, options };
 }
 
@@ -646,7 +662,16 @@ export async function removePublicKey(
   const { line } = keyLine(oldPublicKey);
   const before = await readRemote(target, identity, opts);
   const { text, removed } = removeAuthorizedKey(before.text, line);
-  if (removed > 0) await writeRemote(target, identity, before, text, opts);
+  if (removed > 0) {
+    await writeRemote(
+      target,
+      identity,
+      before,
+      text,
+      opts,
+      l10n.t('The connection ended while authorized_keys was written: the old key may or may not be gone.'),
+    );
+  }
   return { removed };
 }
 

@@ -49,6 +49,7 @@ import {
   EntryUse,
   deletionChoices,
   entriesUsing,
+  isDefaultKeyFile,
   serverAlias,
   serverEntryBlocks,
   serverEntryFilter,
@@ -433,6 +434,7 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
       serversStillAccepting: servers.filter((s) => mayStillAccept(s.result)).map((s) => s.server.name),
       serversNotChosen,
       entriesStillUsingOldKey: stillUsingOldKey,
+      ...(isDefaultKeyFile(options.oldPair.privatePath, home) ? { oldKeyIsDefault: options.oldPair.privatePath } : {}),
       otherRegions,
     });
     const oldFiles = [options.oldPair.privatePath, options.oldPair.publicPath ?? `${options.oldPair.privatePath}.pub`];

@@ -3,6 +3,7 @@
  * (and so moves to the new key once that server works), which entries still use the old key
  * afterwards, and which deletions the final question may offer. Pure core: no `vscode` import.
  */
+import * as path from 'node:path';
 import { BlockHead, ConfigBlock, entriesUsingKey, isServerEntry } from '../keys/sshConfig';
 import { ConfigTree, blocksInReadOrder } from '../keys/sshConfigTree';
 import * as l10n from '../l10n';
@@ -100,6 +101,8 @@ export interface DeletionFacts {
   serversNotChosen: string[];
   /** Config entries that still name the old private key. */
   entriesStillUsingOldKey: EntryUse[];
+  /** The old private key is one of ssh's default key files (offered to every host that names no key). */
+  oldKeyIsDefault?: string;
   /** Other regions of the account that hold the same public key as a key pair; undefined: not known. */
   otherRegions: string[] | undefined;
 }
@@ -159,6 +162,14 @@ export function deletionChoices(facts: DeletionFacts): DeletionChoices {
       ),
     );
   }
+  if (facts.oldKeyIsDefault !== undefined) {
+    reasons.push(
+      l10n.t(
+        "Not offered: {0} is one of ssh's default key files, offered to every host whose entry names no other key.",
+        facts.oldKeyIsDefault,
+      ),
+    );
+  }
   if (facts.otherRegions === undefined) {
     reasons.push(l10n.t('Not offered: other regions could not be checked for the same key.'));
   } else if (facts.otherRegions.length > 0) {
@@ -166,4 +177,18 @@ export function deletionChoices(facts: DeletionFacts): DeletionChoices {
   }
   if (reasons.length === 0) return { offered: ['delete-pair', 'delete-pair-and-private-key'], withheld: [] };
   return { offered: ['delete-pair'], withheld: [{ decision: 'delete-pair-and-private-key', reasons }] };
+}
+
+/** ssh's default identity files (`ssh -G` with no IdentityFile), under `~/.ssh`. */
+const DEFAULT_KEY_FILES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'];
+
+/** True when `privatePath` is one of ssh's default key files in `home`. */
+export function isDefaultKeyFile(
+  privatePath: string,
+  home: string,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const same = (f: string) => (platform === 'win32' ? p.resolve(f).toLowerCase() : p.resolve(f));
+  return DEFAULT_KEY_FILES.some((name) => same(p.join(home, '.ssh', name)) === same(privatePath));
 }

@@ -368,6 +368,161 @@ describe('rotate key pair, attacked (real sshd)', function () {
     assert.equal(fs.readFileSync(config, 'utf8'), webEntry(newKey.privatePath) + altEntry + rest);
     assert.deepEqual(seen[0]?.choices.offered, ['delete-pair']);
   });
+
+  // ------------------------------------------------------------------ the final question
+
+  it("the old key is ssh's default key file (~/.ssh/id_ed25519): its deletion is never offered, even with every server moved", async () => {
+    const home = path.join(dir, 'home');
+    fs.mkdirSync(path.join(home, '.ssh'), { recursive: true, mode: 0o700 });
+    const generated = keygenKey(dir, 'ed25519');
+    const oldPath = path.join(home, '.ssh', 'id_ed25519');
+    fs.renameSync(generated.privatePath, oldPath);
+    fs.renameSync(`${generated.privatePath}.pub`, `${oldPath}.pub`);
+    const oldKey = { privatePath: oldPath, publicLine: generated.publicLine };
+    const newKey = keygenKey(dir, 'ed25519');
+    const target = await start({ authorizedKeys: [oldKey.publicLine] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    const entry = (key: string) =>
+      `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${key}\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry(oldPath), { mode: 0o600 });
+    const seen: RotationSummary[] = [];
+    const options = { ...base(oldKey, newKey, config, [server('web', target.address)], seen), home };
+    options.confirmDeleteOld = async (summary) => {
+      seen.push(summary);
+      return 'delete-pair-and-private-key';
+    };
+    const result = await rotateKeyPair(options);
+    assert.equal(result?.servers[0]?.result.error, undefined, JSON.stringify(result?.servers[0]?.result));
+    assert.deepEqual(seen[0]?.choices.offered, ['delete-pair'], 'ssh offers it to every host that names no key');
+    assert.match(seen[0]?.choices.withheld[0]?.reasons.join(' ') ?? '', /default/);
+    assert.ok(fs.existsSync(oldPath), 'the default key file is still there');
+  });
+
+  // ------------------------------------------------------------------ two runs, and failures after a write
+
+  it('two rotations of the same server and config at once (different new keys): the entry ends on a key that logs in, the old key is refused, and each report is true', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newA = keygenKey(dir, 'ed25519');
+    const newB = keygenKey(dir, 'ed25519');
+    const target = await start({ authorizedKeys: [oldKey.publicLine] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    fs.writeFileSync(
+      config,
+      `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${oldKey.privatePath}\n  UserKnownHostsFile ${knownHosts}\n`,
+      { mode: 0o600 },
+    );
+    const [a, b] = await Promise.all([
+      rotateKeyPair(base(oldKey, newA, config, [server('web', target.address)], [])),
+      rotateKeyPair(base(oldKey, newB, config, [server('web', target.address)], [])),
+    ]);
+    const text = fs.readFileSync(config, 'utf8');
+    const login = userSsh(config, 'web');
+    assert.equal(login.ok, true, `ssh web after two concurrent rotations:\n${text}\n${login.stderr.slice(-400)}`);
+    assert.equal(text.includes(oldKey.privatePath), false, 'the entry left the old key');
+    assert.equal((await sshRunKey(target, oldKey.privatePath)).ok, false, 'the old key is refused');
+    for (const [run, key] of [
+      [a, newA],
+      [b, newB],
+    ] as const) {
+      const r = run?.servers[0];
+      if (r?.result.error === undefined) {
+        // Reported as rotated: its key logs in, and its entry names it (or says it did not move).
+        assert.equal((await sshRunKey(target, key.privatePath)).ok, true);
+        const moved = r?.configChanges.length ?? 0;
+        assert.equal(
+          text.includes(key.privatePath),
+          moved > 0,
+          `${key.privatePath} in the entry: ${JSON.stringify(r)}`,
+        );
+      }
+    }
+  });
+
+  it('the connection drops right after authorized_keys was written: the report does not say "not changed", the entry and the old key stay, and the next run finishes', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const target = await start({ authorizedKeys: [`no-pty ${oldKey.publicLine.trim()}`] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    const entry = (key: string) =>
+      `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${key}\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry(oldKey.privatePath), { mode: 0o600 });
+    const flag = path.join(dir, 'dropped');
+    const wrapper = path.join(dir, 'ssh-drop');
+    fs.writeFileSync(
+      wrapper,
+      '#!/bin/sh\nssh "$@"\nrc=$?\ncase "$*" in *mktemp*)\n' +
+        `  if [ $rc -eq 0 ] && [ ! -e '${flag}' ]; then : > '${flag}'; echo "Connection to web closed by remote host." >&2; exit 255; fi;;\n` +
+        'esac\nexit $rc\n',
+      { mode: 0o755 },
+    );
+    const seen: RotationSummary[] = [];
+    const options = { ...base(oldKey, newKey, config, [server('web', target.address)], seen) };
+    options.ssh = { timeoutSeconds: 20, sshPath: wrapper };
+    const result = await rotateKeyPair(options);
+    const r = result?.servers[0]?.result;
+    assert.ok(fs.existsSync(flag), 'the write ran, then the connection "dropped"');
+    assert.equal(r?.error?.step, 'install', JSON.stringify(r));
+    assert.match(
+      r?.error?.message ?? '',
+      /may now hold the new key as well/,
+      'the report does not claim the file is unchanged',
+    );
+    assert.equal(fs.readFileSync(config, 'utf8'), entry(oldKey.privatePath));
+    assert.equal(
+      fs.readFileSync(target.authorizedKeysFile, 'utf8'),
+      `no-pty ${oldKey.publicLine}no-pty ${newKey.publicLine}`,
+    );
+    assert.deepEqual(seen[0]?.choices.offered, ['delete-pair']);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(target.authorizedKeysFile)),
+      ['authorized_keys'],
+      'no temp file left on the server',
+    );
+    const again = await rotateKeyPair(options);
+    assert.equal(again?.servers[0]?.result.error, undefined, JSON.stringify(again?.servers[0]?.result));
+    assert.equal(fs.readFileSync(target.authorizedKeysFile, 'utf8'), `no-pty ${newKey.publicLine}`);
+    assert.equal(fs.readFileSync(config, 'utf8'), entry(newKey.privatePath));
+  });
+
+  it('the server goes away after the new key was written: entry and old key stay, no private key deletion offered, the report does not say the new key "does not log in"', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const target = await start({ authorizedKeys: [oldKey.publicLine] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(target));
+    const config = path.join(dir, 'config');
+    const entry = `Host web\n  HostName ${target.address}\n  User root\n  IdentityFile ${oldKey.privatePath}\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry, { mode: 0o600 });
+    const written = path.join(dir, 'written');
+    const wrapper = path.join(dir, 'ssh-gone');
+    // After the first write, every further ssh run finds the server gone.
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ -e '${written}' ]; then echo "ssh: connect to host web port 22: Connection refused" >&2; exit 255; fi\n` +
+        'ssh "$@"\nrc=$?\n' +
+        `case "$*" in *mktemp*) [ $rc -eq 0 ] && : > '${written}';; esac\nexit $rc\n`,
+      { mode: 0o755 },
+    );
+    const seen: RotationSummary[] = [];
+    const options = base(oldKey, newKey, config, [server('web', target.address)], seen);
+    options.ssh = { timeoutSeconds: 20, sshPath: wrapper };
+    const result = await rotateKeyPair(options);
+    const r = result?.servers[0]?.result;
+    assert.deepEqual(
+      [r?.installed, r?.error?.step, r?.error?.kind],
+      [true, 'verify', 'unreachable'],
+      JSON.stringify(r),
+    );
+    assert.equal(fs.readFileSync(config, 'utf8'), entry);
+    assert.equal(fs.readFileSync(target.authorizedKeysFile, 'utf8'), oldKey.publicLine + newKey.publicLine);
+    assert.deepEqual(seen[0]?.choices.offered, ['delete-pair']);
+  });
 });
 
 function spawnSyncSafe(cmd: string, args: string[]): { stdout: string; stderr: string } {
@@ -386,3 +541,10 @@ describe('jumpHop (ProxyJump hop as ssh reads it)', () => {
     assert.deepEqual(jumpHop('ssh://u@h:24'), { user: 'u', host: 'h', port: '24' });
   });
 });
+
+/** A login to `server` with only `key` (no config, no agent). */
+async function sshRunKey(server: Sshd, key: string): Promise<{ ok: boolean }> {
+  const { sshRun } = await import('./helpers/sshdTestUtil');
+  const run = await sshRun(server, key, 'echo in');
+  return { ok: run.status === 0 && run.stdout.trim() === 'in' };
+}

@@ -277,9 +277,13 @@ export function classifySshFailure(
   return fail('remote-error', last ? l10n.t('{0}: {1}', exit, last) : exit);
 }
 
-/** A word for a POSIX shell command line (ProxyCommand runs through the user's shell). */
+/**
+ * A word for a ProxyCommand: ssh expands `%` tokens in it first (so a literal `%` is `%%`),
+ * then runs it through the user's POSIX shell (so it is quoted when needed).
+ */
 function shellWord(value: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+  const literal = value.replace(/%/g, '%%');
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(literal) ? literal : `'${literal.replace(/'/g, "'\\''")}'`;
 }
 
 /**

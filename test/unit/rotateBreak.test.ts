@@ -523,6 +523,29 @@ describe('rotate key pair, attacked (real sshd)', function () {
     assert.equal(fs.readFileSync(target.authorizedKeysFile, 'utf8'), oldKey.publicLine + newKey.publicLine);
     assert.deepEqual(seen[0]?.choices.offered, ['delete-pair']);
   });
+
+  it('the SSH config in a folder whose name holds % (100%d): the jump host is still reached with that config', async () => {
+    const oldKey = keygenKey(dir, 'ed25519');
+    const newKey = keygenKey(dir, 'ed25519');
+    const bastionKey = keygenKey(dir, 'ed25519');
+    const bastion = await start({ port: 2206, authorizedKeys: [bastionKey.publicLine] });
+    const target = await start({ authorizedKeys: [oldKey.publicLine] });
+    const knownHosts = path.join(dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, hostKeyLines(bastion, target));
+    const folder = path.join(dir, '100%d conf');
+    fs.mkdirSync(folder);
+    const config = path.join(folder, 'config');
+    const entry = (key: string) =>
+      `Host web\n  HostName ${target.address}\n  ProxyJump bastion\n  IdentityFile ${key}\n\n`;
+    const rest =
+      `Host bastion\n  HostName ${bastion.address}\n  Port 2206\n  IdentityFile ${bastionKey.privatePath}\n\n` +
+      `Host *\n  User root\n  UserKnownHostsFile ${knownHosts}\n`;
+    fs.writeFileSync(config, entry(oldKey.privatePath) + rest, { mode: 0o600 });
+    const result = await rotateKeyPair(base(oldKey, newKey, config, [server('web', target.address)], []));
+    const r = result?.servers[0];
+    assert.equal(r?.result.error, undefined, JSON.stringify(r?.result));
+    assert.equal(fs.readFileSync(config, 'utf8'), entry(newKey.privatePath) + rest);
+  });
 });
 
 function spawnSyncSafe(cmd: string, args: string[]): { stdout: string; stderr: string } {

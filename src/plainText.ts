@@ -24,13 +24,3 @@ export function plainMessage(text: string): string {
 export function plainLabel(text: string): string {
   return plainMessage(text).replace(/\$\(/g, '\\$(');
 }
-
-/**
- * `text` (a name that came from a server) on one line: control characters, line and
- * paragraph separators and bidirectional overrides become `?`, so it can't start a line of
- * its own in a summary (a forged "✓ …" line) or show as something else.
- */
-export function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
-}

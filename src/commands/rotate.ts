@@ -29,7 +29,7 @@ import { displayPath } from '../keys/keyFiles';
 import { loginUsersFor, readConfigFile, sshHome } from '../keys/sshConfig';
 import { log } from '../log';
 import { isCancel, showError } from '../messages';
-import { oneLine, plainLabel } from '../plainText';
+import { plainLabel } from '../plainText';
 import { describeAddress, chooseAddress } from '../servers/addresses';
 import { groupServersByKey, serversOfKey } from '../servers/group';
 import { guessLoginUser } from '../servers/loginUser';
@@ -245,18 +245,13 @@ async function chooseServers(
         for (const server of serversOfKey(groupServersByKey(list.servers), keyName)) {
           const best = chooseAddress(server.addresses).best;
           if (!best) {
-            unreachable.push(oneLine(server.name)); // no address: it can't be reached, and may still need the old key
+            unreachable.push(server.name); // no address: it can't be reached, and may still need the old key
             continue;
           }
           // The user the SSH config already logs in as (Connect's entry) comes first.
           const configured = known.get(best.ip.toLowerCase());
           if (configured !== undefined) {
-            out.push({
-              id: server.id,
-              name: oneLine(server.name),
-              target: { host: best.ip, user: configured },
-              address: best,
-            });
+            out.push({ id: server.id, name: server.name, target: { host: best.ip, user: configured }, address: best });
             continue;
           }
           let hints;
@@ -269,7 +264,7 @@ async function chooseServers(
           }
           // No guess: the user is asked before this server can be chosen.
           const user = guessLoginUser(hints, { rackspace })?.user ?? '';
-          out.push({ id: server.id, name: oneLine(server.name), target: { host: best.ip, user }, address: best });
+          out.push({ id: server.id, name: server.name, target: { host: best.ip, user }, address: best });
         }
         return out;
       },

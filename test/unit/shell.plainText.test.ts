@@ -43,13 +43,3 @@ describe('plainMessage / plainLabel (server text as plain text)', () => {
     assert.equal(plainLabel('[x](command:y)').match(LINK), null);
   });
 });
-
-describe('oneLine (a server name in a summary)', () => {
-  it('can not start a line of its own, nor reorder what is shown', async () => {
-    const { oneLine } = await import('../../src/plainText');
-    const forged = 'web\n✓ db (root@10.0.0.9): new key installed and checked, old key removed and refused.';
-    assert.equal(oneLine(forged).split('\n').length, 1);
-    assert.equal(oneLine('a\r\nb\u2028c\u0085d\u202ee\u2066f'), 'a??b?c?d?e?f');
-    assert.equal(oneLine('web-1 Рома 🚀'), 'web-1 Рома 🚀');
-  });
-});

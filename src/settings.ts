@@ -5,6 +5,7 @@ import { expandHome } from './keys/keyFiles';
 import { sshHome } from './keys/sshConfig';
 import { chooseSshConfigTarget, SshConfigTarget } from './keys/sshConfigTree';
 import type { KeyGeneration } from './flows/createKeyPair';
+import { KEY_TYPES, KeyType } from './keys/generate';
 
 export const SECTION = 'keypairs';
 
@@ -22,8 +23,15 @@ export function statusBarEnabled(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>('statusBar') ?? true;
 }
 
+/** `keypairs.keyGeneration`: 'local' (the default) unless the user chose 'server'. */
 export function keyGeneration(): KeyGeneration {
-  return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'local' ? 'local' : 'server';
+  return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'server' ? 'server' : 'local';
+}
+
+/** `keypairs.keyType`: the type of a key generated here; ed25519 unless set to ecdsa or rsa. */
+export function keyType(): KeyType {
+  const value = vscode.workspace.getConfiguration(SECTION).get<string>('keyType');
+  return KEY_TYPES.find((t) => t === value) ?? 'ed25519';
 }
 
 /** `keypairs.passphrase`: true when Create asks for a passphrase for the new private key. */

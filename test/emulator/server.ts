@@ -143,6 +143,7 @@ function resolveOptions(raw: EmulatorOptions): ResolvedOptions {
     regions,
     tokenTtlSeconds: raw.tokenTtlSeconds ?? 86400,
     caseInsensitiveNames: raw.caseInsensitiveNames ?? false,
+    refuseKeyTypes: raw.refuseKeyTypes ?? [],
   };
 }
 
@@ -774,6 +775,7 @@ class EmulatorImpl implements Emulator {
       regions: o.regions,
       tokenTtlSeconds: o.tokenTtlSeconds,
       caseInsensitiveNames: o.caseInsensitiveNames,
+      refuseKeyTypes: o.refuseKeyTypes,
       staticTokens: o.tokens.length,
       users: o.users.map((u) => ({
         username: u.username,

@@ -46,11 +46,12 @@ export function openSetting(key: string): Thenable<unknown> {
 
 /**
  * The PEM text of the files `keypairs.caCertificates` names (a user or machine setting, never
- * a workspace's: a folder must not choose whom to trust). Unreadable files are left out; a
+ * a workspace's: a folder must not choose whom to trust), and `extraFiles` (the signed-in
+ * cloud's `cacert`, which the user picked). Unreadable files are left out; a
  * 'tls' error then counts the certificates found.
  */
-export function caCertificates(): string[] | undefined {
-  const files = vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? [];
+export function caCertificates(extraFiles: string[] = []): string[] | undefined {
+  const files = [...(vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? []), ...extraFiles];
   if (files.length === 0) return undefined;
   return files.flatMap((file) => {
     try {

@@ -138,7 +138,10 @@ async function firstFile(
 }
 
 function jsonValue(text: string): YamlValue {
-  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v));
+  const value: unknown = JSON.parse(text, (_k, v: unknown) =>
+    typeof v === 'number' || typeof v === 'boolean' ? String(v) : v,
+  );
+  return value as YamlValue;
 }
 
 function cloudsOf(file: { path: string; value: YamlValue | undefined }, problems: CloudProblem[]) {
@@ -170,6 +173,8 @@ function asMap(v: YamlValue): Record<string, YamlValue> | undefined {
 function normalized(map: Record<string, YamlValue> | undefined): Record<string, YamlValue> {
   return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k.replace(/-/g, '_'), v]));
 }
+
+const INTERFACES: readonly CloudInterface[] = ['public', 'internal', 'admin'];
 
 const AUTH_TYPES: Record<string, CloudAuthType> = {
   password: 'password',
@@ -288,8 +293,8 @@ function entryFrom(
   }
   if (!f.authUrl) return void fail(l10n.t('auth_url is missing (vendor profiles are not read).'));
   if (!/^https?:\/\//i.test(f.authUrl)) return void fail(l10n.t('auth_url is not an http:// or https:// URL.'));
-  const iface = (f.interface ?? 'public').toLowerCase().replace(/url$/, '');
-  if (iface !== 'public' && iface !== 'internal' && iface !== 'admin') {
+  const iface = INTERFACES.find((i) => i === (f.interface ?? 'public').toLowerCase().replace(/url$/, ''));
+  if (!iface) {
     return void fail(l10n.t('the interface "{0}" is not public, internal or admin.', f.interface ?? ''));
   }
   if (f.verify !== undefined && /^(false|no|off|0)$/i.test(f.verify)) {
@@ -303,7 +308,7 @@ function entryFrom(
     projectDomain: f.projectDomainName ?? f.domainName ?? ((f.projectDomainId ?? f.domainId) ? '' : 'Default'),
     projectDomainId: f.projectDomainId ?? f.domainId,
   };
-  const common = { provider: 'keystone' as const, authUrl: f.authUrl, interface: iface as CloudInterface };
+  const common = { provider: 'keystone' as const, authUrl: f.authUrl, interface: iface };
   let credentials: KeystoneCredentials;
   let needsSecret: boolean;
   if (authType === 'v3applicationcredential') {

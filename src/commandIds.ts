@@ -21,6 +21,7 @@ export const COMMAND = {
   addToSshConfig: 'keypairs.addToSshConfig',
   rotate: 'keypairs.rotate',
   connect: 'keypairs.connect',
+  copyToRegions: 'keypairs.copyToRegions',
 } as const;
 
 /** The short name of a command (`create`); `COMMAND[name]` is its id. */

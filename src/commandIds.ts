@@ -21,6 +21,9 @@ export const COMMAND = {
   addToSshConfig: 'keypairs.addToSshConfig',
   rotate: 'keypairs.rotate',
   connect: 'keypairs.connect',
+  copyAddress: 'keypairs.copyAddress',
+  copySshCommand: 'keypairs.copySshCommand',
+  openSshConfig: 'keypairs.openSshConfig',
   copyToRegions: 'keypairs.copyToRegions',
 } as const;
 

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { registerAuthProvider } from './authProvider';
 import { registerCommands } from './commands/table';
+import { contextKeyValues } from './contextKeys';
 import { log } from './log';
 import { Services } from './services';
 import { registerStatusBar } from './statusBar';
@@ -19,6 +20,8 @@ export interface TestingApi {
   services: Services;
   keyPairsView: ReturnType<typeof registerKeyPairsView>;
   onLog: vscode.Event<string>;
+  /** The context keys the extension set, with their last values. */
+  contextKeys: ReadonlyMap<string, unknown>;
 }
 
 export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
@@ -29,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const keyPairsView = registerKeyPairsView(context, services);
   context.subscriptions.push(services, { dispose: () => log.dispose() });
   return context.extensionMode === vscode.ExtensionMode.Test
-    ? { testing: { services, keyPairsView, onLog: log.onDidWrite } }
+    ? { testing: { services, keyPairsView, onLog: log.onDidWrite, contextKeys: contextKeyValues } }
     : undefined;
 }
 

@@ -9,6 +9,7 @@ import { AccountStore } from './account';
 import { ComputeClient, TokenSource } from './api/compute';
 import { HttpClient } from './api/http';
 import { AuthError } from './api/identity';
+import { CONTEXT, setContextKey } from './contextKeys';
 import type { ErrorContext } from './errorText';
 import { TokenManager } from './api/tokenManager';
 import { KeyPairList } from './keyPairList';
@@ -71,9 +72,13 @@ export class Services implements vscode.Disposable {
     return p ? { endpointSource: 'catalog', account: p.label, region: p.region } : { endpointSource: 'setting' };
   }
 
-  /** `keypairs.signedIn` for menus (Select Region / Sign Out). */
+  /** `keypairs.signedIn` and `keypairs.tokenSet`, for menus and the palette (src/contextKeys.ts). */
   private updateContextKeys(): void {
-    void vscode.commands.executeCommand('setContext', 'keypairs.signedIn', this.account.profile() !== undefined);
+    setContextKey(CONTEXT.signedIn, this.account.profile() !== undefined);
+    void this.secrets.getToken().then(
+      (token) => setContextKey(CONTEXT.tokenSet, Boolean(token)),
+      () => setContextKey(CONTEXT.tokenSet, false),
+    );
   }
 
   /** Forget the current clients and tell listeners (views, status bar) to reload. */

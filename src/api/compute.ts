@@ -190,6 +190,19 @@ export class ComputeClient {
     return res.body;
   }
 
+  /**
+   * POST of a JSON body to another resource (a server action), with the token and one 401
+   * renewal; never retried (POST). Same `path`/`options` as {@link getJson}.
+   */
+  async postJson(
+    path: string,
+    json: unknown,
+    options: { signal?: AbortSignal; microversion?: string; item?: boolean } = {},
+  ): Promise<unknown> {
+    const res = await this.send({ method: 'POST', path, json, ...options });
+    return res.body;
+  }
+
   private async discover(signal?: AbortSignal): Promise<ApiVersion> {
     const root = versionedRoot(this.endpoint);
     let res: HttpResponse;

@@ -1,20 +1,31 @@
 /**
  * Key Pairs: Add to SSH Config… — a `Host` entry for a key pair whose private key is
- * here, written to `<sshDirectory>/config` where it takes effect (before `Host *`/`Match`;
- * nothing else in the file changes) and checked with `ssh -G`. Offered on
- * view nodes with local files and after a successful create or import.
+ * here, written to the one SSH config the user's ssh reads (`sshConfigTarget()`: their own
+ * `remote.SSH.configFile`, else `~/.ssh/config`, wherever the keys are kept) where it takes
+ * effect (before `Host *`/`Match`; nothing else in the file changes) and checked with
+ * `ssh -G` as plain ssh reads it. Offered on view nodes with local files and after a
+ * successful create or import.
  */
 import * as l10n from '../l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeSshCheck } from '../errorText';
-import { checkConfigWord, sshCommand, suggestAlias } from '../keys/sshCommand';
+import {
+  aliasProblem,
+  aliasWarning,
+  ConfigEntry,
+  configEntries,
+  suggestHostAlias,
+  warnOnce,
+} from '../flows/connectPlan';
+import { checkConfigWord, sshCommand } from '../keys/sshCommand';
 import { displayPath } from '../keys/keyFiles';
 import { addHostToSshConfig, checkWithSsh } from '../keys/sshConfig';
+import { readConfigTree, sshConfigArgs } from '../keys/sshConfigTree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
-import { sshDirectory } from '../settings';
+import { sshConfigTarget, sshDirectory } from '../settings';
 import { runSteps, Step, textStep } from '../ui/wizard';
 import { confirmQuietly } from '../ui/quiet';
 import { pickKeyPair } from './pickKeyPair';
@@ -49,12 +60,14 @@ interface HostAnswers {
   user: string;
 }
 
-function hostSteps(services: Services, configPath: string): Array<Step<HostAnswers>> {
+function hostSteps(services: Services, configPath: string, entries: readonly ConfigEntry[]): Array<Step<HostAnswers>> {
+  const aliasCheck = warnOnce((alias) => aliasWarning(alias, entries));
   return [
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'alias', {
       title: vscode.l10n.t(TITLE),
       prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
-      validate: (v) => checkConfigWord(v.trim(), 'alias'),
+      validate: (v) => aliasProblem(v.trim(), entries),
+      check: (answers) => aliasCheck(answers.alias),
     }),
     textStep<keyof HostAnswers, HostAnswers>(services.ui, 'hostName', {
       title: vscode.l10n.t(TITLE),
@@ -97,9 +110,16 @@ export async function addToSshConfigCommand(
     target = { name: node.keyPair.name, privatePath: node.local.privatePath };
   }
 
-  const configPath = path.join(sshDirectory(), 'config');
-  const answers: HostAnswers = { alias: suggestAlias(path.basename(target.privatePath)), hostName: '', user: 'root' };
-  const steps = hostSteps(services, configPath);
+  const config = sshConfigTarget();
+  const configPath = config.path;
+  const tree = await readConfigTree(configPath);
+  const entries = configEntries(tree);
+  const answers: HostAnswers = {
+    alias: suggestHostAlias(path.basename(target.privatePath), entries),
+    hostName: '',
+    user: 'root',
+  };
+  const steps = hostSteps(services, configPath, entries);
   if (!(await runSteps(() => steps, answers))) return undefined;
   const { alias, hostName, user } = answers;
 
@@ -139,7 +159,10 @@ export async function addToSshConfigCommand(
   }
 
   const command = sshCommand(entry);
-  const check = describeSshCheck(await checkWithSsh({ configPath, entry }), entry.alias);
+  const check = describeSshCheck(
+    await checkWithSsh({ configPath, configArgs: sshConfigArgs(config), entry }),
+    entry.alias,
+  );
   const where = displayPath(configPath);
   const did =
     outcome === 'added'

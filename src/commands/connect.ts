@@ -1,13 +1,15 @@
 /**
  * Key Pairs: Connect to Server… — from a server node (or a pick of servers with their key
  * pair): choose the address (best by default), the login user (guessed from the image, shown
- * with its reason) and a host alias, write one `Host` entry where it takes effect (the
- * `remote.SSH.configFile` setting when set, else `<sshDirectory>/config`), check it with
- * `ssh -G`, then open it: a Remote-SSH window when such an extension is installed in a local
- * window, else an integrated terminal running `ssh -F <config> <alias>` (no shell string).
+ * with its reason) and a host alias, write one `Host` entry to the one SSH config the user's
+ * ssh reads (`sshConfigTarget()`: their own `remote.SSH.configFile`, else `~/.ssh/config`),
+ * check it with `ssh -G`, then open it: a Remote-SSH window when such an extension is
+ * installed in a local window, else an integrated terminal running `ssh [-F <config>] <alias>`
+ * (no shell string). What to suggest, what to refuse or warn about, and whether the check
+ * allows opening are decided in ../flows/connectPlan; this file asks and tells. Not in
+ * Restricted Mode: it writes the SSH config and runs ssh.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
+import * as l10n from '../l10n';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
 import { getImageLoginHints, listServers } from '../api/servers';
@@ -15,14 +17,20 @@ import { describeSshCheck } from '../errorText';
 import { findLocalKey, localKeyIndex } from '../keys/localKeys';
 import { isServerNode, KeyPairNode, ServerNode } from '../keyPairList';
 import { displayPath } from '../keys/keyFiles';
+import { COMMAND } from '../commandIds';
 import {
-  checkConfigWord,
-  checkWithSsh,
-  HostEntry,
-  SshConfigFileError,
-  suggestAlias,
-  writeHostEntry,
-} from '../keys/sshConfig';
+  aliasProblem,
+  aliasWarning,
+  chooseOpener,
+  ConfigEntry,
+  configEntries,
+  judgeSshCheck,
+  REMOTE_SSH_EXTENSIONS,
+  suggestHostAlias,
+  warnOnce,
+} from '../flows/connectPlan';
+import { checkConfigWord, checkWithSsh, HostEntry, SshConfigFileError, writeHostEntry } from '../keys/sshConfig';
+import { readConfigTree, SshConfigTarget, sshConfigArgs } from '../keys/sshConfigTree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../plainText';
@@ -30,23 +38,19 @@ import { describeAddress, ServerAddress } from '../servers/addresses';
 import { groupServersByKey } from '../servers/group';
 import { guessLoginUser, LoginUserGuess } from '../servers/loginUser';
 import { Services } from '../services';
-import { sshDirectory } from '../settings';
+import { sshConfigTarget, sshDirectory, uiOnAnotherMachine } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
 import { pickStep, runSteps, Step, textStep } from '../ui/wizard';
 import { ensureSetup } from './setup';
 
-/** Remote-SSH extensions and the command each offers to open a window on a host, in order of preference. */
-export const REMOTE_SSH_OPENERS: ReadonlyArray<{ extension: string; command: string }> = [
-  { extension: 'ms-vscode-remote.remote-ssh', command: 'opensshremotes.openEmptyWindow' },
-  { extension: 'jeanp413.open-remote-ssh', command: 'openremotessh.openEmptyWindow' },
-];
+export const CHOOSE_ANOTHER_ALIAS = l10n.label('Choose Another Alias');
 
 export interface ConnectResult {
   alias: string;
   configPath: string;
-  /** How it was opened: a Remote-SSH window (by that command) or a terminal. */
-  opened: { kind: 'window'; command: string } | { kind: 'terminal'; terminal: vscode.Terminal };
+  /** How it was opened: a Remote-SSH window (`vscode.newWindow` with this authority) or a terminal. */
+  opened: { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; terminal: vscode.Terminal };
 }
 
 /**
@@ -69,15 +73,9 @@ interface ConnectAnswers {
   alias: string;
 }
 
-/** `remote.SSH.configFile` when set (with `~` expanded), else `<keypairs.sshDirectory>/config`. */
+/** The SSH config Connect and Rotate write: the one target of every command (see `sshConfigTarget`). */
 export function connectConfigPath(): string {
-  const configured = (vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') ?? '').trim();
-  if (configured) {
-    return configured === '~' || configured.startsWith('~/')
-      ? path.join(os.homedir(), configured.slice(1))
-      : configured;
-  }
-  return path.join(sshDirectory(), 'config');
+  return sshConfigTarget().path;
 }
 
 /** How old the view's server list may be for Connect's pick to use it instead of reading it again. */
@@ -185,7 +183,43 @@ async function guessUser(
   }
 }
 
+/** What the Choose Another Alias button passes: the same server, and the aliases found not to work. */
+interface RetryArgument {
+  avoidAliases?: unknown;
+}
+
+/** Says once per command which `remote.SSH.configFile` value was not used, and why. */
+function tellIgnored(services: Services, target: SshConfigTarget): void {
+  const ignored = target.ignored;
+  if (!ignored) return;
+  log.info(`remote.SSH.configFile "${ignored.value}" not used (${ignored.reason}); SSH config: ${target.path}`);
+  if (ignored.reason === 'remote-window') return; // the local machine's setting: nothing to worry about
+  void services.messages.show(
+    'warning',
+    ignored.reason === 'workspace-value'
+      ? vscode.l10n.t(
+          'This workspace sets remote.SSH.configFile to "{0}". Only your user settings choose the SSH config, so {1} is used.',
+          ignored.value,
+          displayPath(target.path),
+        )
+      : vscode.l10n.t(
+          'remote.SSH.configFile names "{0}", a file inside an open workspace folder, so {1} is used instead.',
+          ignored.value,
+          displayPath(target.path),
+        ),
+  );
+}
+
 export async function connectCommand(services: Services, arg?: unknown): Promise<ConnectResult | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void services.messages.show(
+      'info',
+      vscode.l10n.t(
+        'Connect to Server is not available in Restricted Mode: it writes your SSH config and runs ssh. Trust this workspace first.',
+      ),
+    );
+    return undefined;
+  }
   const target = await pickServer(services, arg);
   if (!target) return undefined;
   const { node, compute } = target;
@@ -198,10 +232,19 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
   if (!local) return undefined;
   const server = node.server;
   const title = vscode.l10n.t('Connect to {0}', server.name);
-  const configPath = connectConfigPath();
-  const guess = await guessUser(compute, node, services);
+  const config = sshConfigTarget();
+  tellIgnored(services, config);
+  const configPath = config.path;
+  const configArgs = sshConfigArgs(config);
+  const avoid = (arg as RetryArgument | undefined)?.avoidAliases;
+  const avoidAliases = Array.isArray(avoid) ? avoid.filter((a): a is string => typeof a === 'string') : [];
+  const [guess, entries] = await Promise.all([guessUser(compute, node, services), readEntries(configPath)]);
   const addresses = server.addresses;
-  const state: ConnectAnswers = { address: addresses[0], user: guess?.user ?? '', alias: suggestAlias(server.name) };
+  const state: ConnectAnswers = {
+    address: addresses[0],
+    user: guess?.user ?? '',
+    alias: suggestHostAlias(server.name, entries, addresses[0]?.ip, avoidAliases),
+  };
 
   const addressStep = pickStep<'address', ServerAddress, ConnectAnswers>(services.ui, 'address', {
     title,
@@ -220,13 +263,15 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
       : vscode.l10n.t("User to log in as (the image doesn't say; e.g. root, ubuntu, debian)"),
     validate: validateLoginUser,
   });
+  const aliasCheck = warnOnce((alias) => aliasWarning(alias, entries, state.address?.ip));
   const aliasStep = textStep<'user' | 'alias', ConnectAnswers & Record<'user' | 'alias', string>>(
     services.ui,
     'alias',
     {
       title,
       prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
-      validate: (v) => checkConfigWord(v.trim(), 'alias'),
+      validate: (v) => aliasProblem(v.trim(), entries),
+      check: (answers) => aliasCheck(answers.alias),
     },
   );
   const steps = (): Array<Step<ConnectAnswers>> => [
@@ -273,41 +318,57 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     );
     return undefined;
   }
-  const check = describeSshCheck(await checkWithSsh({ configPath, entry }), entry.alias);
-  log.info(`connect "${server.name}": Host "${entry.alias}" ${written.outcome} in ${configPath}. ${check.text}`);
-  if (check.severity === 'warning') void services.messages.show('warning', check.text);
+  const check = await checkWithSsh({ configPath, configArgs, entry });
+  const verdict = judgeSshCheck(check, entry.alias, server.name, await readEntries(configPath), (c) =>
+    describeSshCheck(c, entry.alias),
+  );
+  log.info(`connect "${server.name}": Host "${entry.alias}" ${written.outcome} in ${configPath}. ${verdict.text}`);
+  if (!verdict.open) {
+    // Another entry decides where "ssh <alias>" goes: open nothing, offer the same server again.
+    void services.messages.show('error', verdict.text, [CHOOSE_ANOTHER_ALIAS]).then((picked) => {
+      if (picked !== CHOOSE_ANOTHER_ALIAS) return;
+      const retry: ServerNode & RetryArgument = { ...node, avoidAliases: [...avoidAliases, entry.alias] };
+      void vscode.commands.executeCommand(COMMAND.connect, retry);
+    });
+    return undefined;
+  }
+  if (verdict.severity === 'warning') void services.messages.show('warning', verdict.text);
 
-  const opened = await open(services, entry.alias, configPath);
+  const opened = await open(services, entry.alias, configArgs);
   return { alias: entry.alias, configPath, opened };
 }
 
-async function open(services: Services, alias: string, configPath: string): Promise<ConnectResult['opened']> {
-  if (vscode.env.remoteName) {
+/** The blocks of the SSH config ssh reads (the target and what it includes); unreadable parts are logged. */
+async function readEntries(configPath: string): Promise<ConfigEntry[]> {
+  const tree = await readConfigTree(configPath);
+  for (const p of tree.problems) log.warn(`SSH config: ${p.path}: ${p.message}`);
+  return configEntries(tree);
+}
+
+async function open(services: Services, alias: string, configArgs: string[]): Promise<ConnectResult['opened']> {
+  const remoteName = vscode.env.remoteName;
+  const how = chooseOpener({
+    alias,
+    remoteName: uiOnAnotherMachine(remoteName) ? remoteName : undefined,
+    installed: REMOTE_SSH_EXTENSIONS.filter((id) => vscode.extensions.getExtension(id) !== undefined),
+    configArgs,
+  });
+  if (how.kind === 'window') {
+    // What both Remote - SSH and Open Remote - SSH do to open a host themselves.
+    await vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority: how.remoteAuthority });
+    return { kind: 'window', remoteAuthority: how.remoteAuthority };
+  }
+  if (remoteName) {
     void services.messages.show(
       'info',
       vscode.l10n.t(
-        'This window is connected to a remote host ({0}): the key and the Host entry "{1}" are on that host, ' +
-          'and the terminal runs ssh from there.',
-        vscode.env.remoteName,
+        'This window is connected to a remote host ({0}): the key and the Host entry "{1}" are on that host, and the terminal runs ssh from there.',
+        remoteName,
         alias,
       ),
     );
-  } else {
-    const installed = REMOTE_SSH_OPENERS.filter((o) => vscode.extensions.getExtension(o.extension));
-    if (installed.length > 0) {
-      const commands = new Set(await vscode.commands.getCommands(true));
-      const opener = installed.find((o) => commands.has(o.command));
-      if (opener) {
-        await vscode.commands.executeCommand(opener.command, { host: alias });
-        return { kind: 'window', command: opener.command };
-      }
-    }
   }
-  const terminal = vscode.window.createTerminal({
-    name: alias,
-    shellPath: 'ssh',
-    shellArgs: ['-F', configPath, alias],
-  });
+  const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
   return { kind: 'terminal', terminal };
 }

@@ -145,7 +145,7 @@ async function serversUsing(compute: ComputeClient, result: CreateKeyPairResult)
  * The optional passphrase for the new private key, typed twice in password boxes: '' for
  * none, undefined when the user cancelled. It is kept in memory only.
  */
-async function askForPassphrase(services: Services, title: string): Promise<string | undefined> {
+export async function askForPassphrase(services: Services, title: string): Promise<string | undefined> {
   for (;;) {
     const first = await services.ui.input({
       title,
@@ -300,17 +300,16 @@ async function announce(
       ),
     );
   }
-  // Buttons are known by id, never by their (translated) label.
+  // Buttons are known by id, never by their (translated) label. Two at most: the next step
+  // (Connect… when servers already use the name, else Add to SSH Config) and the agent when
+  // there is one, else Copy Public Key. Copy Public Key and Reveal Private Key are also in the
+  // context menu of the public key's editor.
   type Action = 'connect' | 'copy' | 'reveal' | 'sshConfig' | 'agent';
-  const actions: Array<{ id: Action; label: string }> = [
-    // Servers already booted with this name: the shortest way to a shell comes first.
-    ...(servers.length > 0 ? [{ id: 'connect' as const, label: CONNECT }] : []),
-    { id: 'copy', label: COPY_PUBLIC_KEY },
-    { id: 'reveal', label: REVEAL_PRIVATE_KEY },
-    { id: 'sshConfig', label: ADD_TO_SSH_CONFIG },
-  ];
   const socket = process.env.SSH_AUTH_SOCK;
-  if (socket && result.privateKey) actions.push({ id: 'agent', label: ADD_TO_AGENT });
+  const actions: Array<{ id: Action; label: string }> = [
+    servers.length > 0 ? { id: 'connect', label: CONNECT } : { id: 'sshConfig', label: ADD_TO_SSH_CONFIG },
+    socket && result.privateKey ? { id: 'agent', label: ADD_TO_AGENT } : { id: 'copy', label: COPY_PUBLIC_KEY },
+  ];
   // Not awaited: the notification may stay open long after the command is done.
   void services.messages
     .show(

@@ -4,6 +4,9 @@
  */
 import * as l10n from '../l10n';
 import { displayPath, removeKeyFiles } from '../keys/keyFiles';
+import { HostEntryInfo, ownedEntriesUsing, removeOwnedEntriesFromFile } from '../keys/hostEntries';
+import { readConfigFile } from '../keys/sshConfig';
+import { sshConfigTarget } from '../settings';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
@@ -13,6 +16,7 @@ import { ensureSetup } from './setup';
 
 export const DELETE = l10n.label('Delete Key Pair');
 export const DELETE_WITH_FILES = l10n.label('Delete Key Pair and Local Files');
+export const DELETE_WITH_FILES_AND_HOSTS = l10n.label('Delete Key Pair, Local Files and Host Entries');
 
 /** 'deleted', 'gone' (it was already deleted: 404), or undefined (cancelled or failed). */
 export type DeleteOutcome = 'deleted' | 'gone' | undefined;
@@ -27,20 +31,30 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
   const where = services.targetLabel() ?? compute.endpoint;
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
   const shownFiles = files.map((f) => displayPath(f)).join(l10n.t(' and '));
+  const configPath = sshConfigTarget().path;
+  const hosts = node.local ? await hostEntriesUsing(configPath, node.local.privatePath) : [];
+  const withFiles = hosts.length > 0 ? DELETE_WITH_FILES_AND_HOSTS : DELETE_WITH_FILES;
   const detail =
     l10n.t(
       'Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.',
     ) +
     (node.local
-      ? l10n.t(' The local key files ({0}) are kept unless you choose "{1}".', shownFiles, l10n.t(DELETE_WITH_FILES))
+      ? l10n.t(' The local key files ({0}) are kept unless you choose "{1}".', shownFiles, l10n.t(withFiles))
+      : '') +
+    (hosts.length > 0
+      ? l10n.t(
+          ' That choice also removes the Host entries this extension wrote for the key in {0}: {1}.',
+          displayPath(configPath),
+          hosts.map((h) => h.alias).join(', '),
+        )
       : '');
   const answer = await services.messages.show(
     'warning',
     l10n.t('Delete key pair "{0}" from {1}?', name, where),
-    node.local ? [DELETE, DELETE_WITH_FILES] : [DELETE],
+    node.local ? [DELETE, withFiles] : [DELETE],
     { modal: true, detail },
   );
-  if (answer !== DELETE && answer !== DELETE_WITH_FILES) return undefined;
+  if (answer !== DELETE && answer !== withFiles) return undefined;
 
   let existed: boolean;
   try {
@@ -60,7 +74,7 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
     ? l10n.t('Key pair "{0}" deleted from {1}.', name, where)
     : l10n.t('Key pair "{0}" was already deleted from {1}.', name, where);
 
-  if (answer === DELETE_WITH_FILES && node.local) {
+  if (answer === withFiles && node.local) {
     try {
       await removeKeyFiles({ privatePath: node.local.privatePath, publicPath: node.local.publicPath });
     } catch (err) {
@@ -69,9 +83,39 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
       return outcome;
     }
     log.info(`deleted local key files ${shownFiles}`);
-    void services.messages.show('info', l10n.t('{0} Deleted {1}.', said, shownFiles));
+    let removed: string[] = [];
+    if (hosts.length > 0) {
+      try {
+        removed = await removeOwnedEntriesFromFile(
+          configPath,
+          hosts.map((h) => h.alias),
+        );
+        log.info(`removed Host entries ${removed.join(', ')} from ${configPath}`);
+      } catch (err) {
+        void services.messages.show('info', l10n.t('{0} Deleted {1}.', said, shownFiles));
+        void showError(services.messages, err, l10n.t('Removing the Host entries of "{0}"', name));
+        return outcome;
+      }
+    }
+    void services.messages.show(
+      'info',
+      removed.length > 0
+        ? l10n.t('{0} Deleted {1} and the Host entries {2}.', said, shownFiles, removed.join(', '))
+        : l10n.t('{0} Deleted {1}.', said, shownFiles),
+    );
     return outcome;
   }
   void services.messages.show('info', said);
   return outcome;
+}
+
+/** The Host entries this extension wrote that use the key; none when the config can't be read (logged). */
+async function hostEntriesUsing(configPath: string, privatePath: string): Promise<HostEntryInfo[]> {
+  try {
+    const read = await readConfigFile(configPath);
+    return read ? ownedEntriesUsing(read.content, privatePath) : [];
+  } catch (err) {
+    log.warn(`reading the SSH config for Delete failed: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  }
 }

@@ -1,13 +1,11 @@
 /**
  * Key Pairs: Rotate Key Pair… — replace a key pair that has its private key here by a new
  * one: pick the servers that use it, create the new pair (Create's flow, name defaulting to
- * `<old>-<yyyymmdd>`), point the SSH config (the SSH folder's, and `remote.SSH.configFile`
- * when set) at the new key, install the new key on each
- * chosen server (checked before the old key's line is removed), and only after a modal
- * listing what worked delete the old pair (and, if chosen, its private key file).
- * The work is in ../flows/rotateKeyPair.ts; this file only asks and tells.
+ * `<old>-<yyyymmdd>`, a passphrase when keypairs.passphrase asks), and move server by server
+ * (see ../flows/rotateKeyPair.ts for the order and what is guaranteed); only after a modal
+ * listing what worked, and what may still need the old key, delete the old pair (and, when
+ * nothing needs it, its private key file). This file only asks and tells.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
 import { getImageLoginHints, listServers } from '../api/servers';
@@ -18,11 +16,14 @@ import {
   NewKeyPair,
   RotateKeyPairResult,
   RotationServer,
+  RotationStopped,
   RotationSummary,
   ServerSummary,
   defaultRotatedName,
   rotateKeyPair,
 } from '../flows/rotateKeyPair';
+import type { PresentedHostKey } from '../flows/remoteKeys';
+import { encryptPrivateKey } from '../keys/opensshKey';
 import { displayPath } from '../keys/keyFiles';
 import { loginUsersFor, readConfigFile, sshHome } from '../keys/sshConfig';
 import { log } from '../log';
@@ -32,21 +33,17 @@ import { describeAddress, chooseAddress } from '../servers/addresses';
 import { groupServersByKey, serversOfKey } from '../servers/group';
 import { guessLoginUser } from '../servers/loginUser';
 import { Services } from '../services';
-import { keyGeneration, sshDirectory } from '../settings';
+import { askPassphrase, keyGeneration, sshConfigTarget, sshDirectory } from '../settings';
+import { sshConfigArgs } from '../keys/sshConfigTree';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
-import { connectConfigPath, validateLoginUser } from './connect';
+import { validateLoginUser } from './connect';
+import { askForPassphrase } from './create';
 import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { pickKeyPair } from './pickKeyPair';
 import { ensureSetup } from './setup';
 
 let running = false;
-
-/** One button of the final modal: its label and what it means. */
-interface DecisionButton {
-  label: string;
-  decision: DeleteOldDecision;
-}
 
 export async function rotateCommand(services: Services, arg?: unknown): Promise<RotateKeyPairResult | undefined> {
   if (running) {
@@ -63,6 +60,15 @@ export async function rotateCommand(services: Services, arg?: unknown): Promise<
 
 async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPairResult | undefined> {
   const title = vscode.l10n.t('Rotate Key Pair');
+  if (!vscode.workspace.isTrusted) {
+    void services.messages.show(
+      'info',
+      vscode.l10n.t(
+        "Rotate Key Pair is not available in Restricted Mode: it changes your SSH config and the servers' authorized keys. Trust this workspace first.",
+      ),
+    );
+    return undefined;
+  }
   const node = await pickKeyPair(services, arg, { title, localOnly: true });
   if (!node) return undefined;
   const oldName = node.keyPair.name;
@@ -89,11 +95,12 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
   }
 
   const dir = sshDirectory();
-  // Both files ssh may read for these hosts: the SSH folder's and the one Remote-SSH uses.
-  const configPaths = [...new Set([path.join(dir, 'config'), connectConfigPath()].map((p) => path.resolve(p)))];
-  const known = await configuredUsers(configPaths, local.privatePath);
-  const servers = await chooseServers(services, compute, oldName, title, known);
-  if (!servers) return undefined;
+  // The one SSH config ssh and Remote-SSH read (and what it includes).
+  const configTarget = sshConfigTarget();
+  const known = await configuredUsers([configTarget.path], local.privatePath);
+  const chosen = await chooseServers(services, compute, oldName, title, known);
+  if (!chosen) return undefined;
+  const { servers, notChosen } = chosen;
 
   const version = await readMicroversion(services, compute);
   if (!version) return undefined;
@@ -114,6 +121,13 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
   };
 
   const createNewPair = async (): Promise<NewKeyPair | undefined> => {
+    // The new key follows keypairs.passphrase, as Create does.
+    let passphrase: string | undefined;
+    if (askPassphrase()) {
+      const answer = await askForPassphrase(services, vscode.l10n.t('New key pair replacing "{0}"', oldName));
+      if (answer === undefined) return undefined;
+      passphrase = answer || undefined;
+    }
     const created = await askNameAndSubmit(services, {
       compute,
       title: vscode.l10n.t('New key pair replacing "{0}"', oldName),
@@ -127,6 +141,8 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
             name,
             sshDirectory: dir,
             generation: keyGeneration(),
+            passphrase,
+            protectPrivateKey: passphrase ? (text) => encryptPrivateKey(text, passphrase, name) : undefined,
             signal,
             // The files could not be written: the new pair is deleted again and nothing else changes.
             rescue: () => Promise.resolve(undefined),
@@ -138,7 +154,12 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
     services.keyPairsChanged();
     log.info(`rotate: created "${created.result.name}" → ${created.result.privatePath}`);
     startProgress();
-    return { name: created.result.name, privatePath: created.result.privatePath, publicKey: created.result.publicKey };
+    return {
+      name: created.result.name,
+      privatePath: created.result.privatePath,
+      publicKey: created.result.publicKey,
+      ...(passphrase ? { passphrase } : {}),
+    };
   };
 
   let result: RotateKeyPairResult | undefined;
@@ -147,11 +168,26 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
       oldPair: { name: oldName, privatePath: local.privatePath, publicPath: local.publicPath, publicKey: oldPublicKey },
       createNewPair,
       servers,
-      configPaths,
+      serversNotChosen: notChosen,
+      config: { path: configTarget.path, args: sshConfigArgs(configTarget) },
+      askOldPassphrase: () =>
+        services.ui
+          .input({
+            title,
+            prompt: vscode.l10n.t(
+              'Passphrase of the old private key {0} (used once for this rotation, never stored)',
+              displayPath(local.privatePath),
+            ),
+            password: true,
+          })
+          .then((answer) => (answer === BACK ? undefined : answer)),
+      trustHostKeys: (server, keys) => trustHostKeys(services, server, keys),
+      // Other regions are not checked here: the private key's deletion is withheld, and the modal says why.
+      otherRegionsWithKey: () => Promise.resolve(undefined),
       deleteOldPairOnServer: (name) => compute.delete(name),
       confirmDeleteOld: async (summary) => {
         endProgress();
-        return confirmDeleteOld(services, summary);
+        return confirmDeleteOld(services, summary, services.account.profile()?.region);
       },
       progress: (message) => {
         log.info(`rotate: ${message}`);
@@ -159,6 +195,10 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
       },
     });
   } catch (err) {
+    if (err instanceof RotationStopped) {
+      void services.messages.show('error', err.message);
+      return undefined;
+    }
     if (err instanceof NamedFailure) {
       void showError(services.messages, err.reason, vscode.l10n.t('Creating key pair "{0}"', err.keyPairName));
       return undefined;
@@ -200,9 +240,10 @@ async function chooseServers(
   keyName: string,
   title: string,
   known: ReadonlyMap<string, string>,
-): Promise<RotationServer[] | undefined> {
+): Promise<{ servers: RotationServer[]; notChosen: string[] } | undefined> {
   const rackspace = services.account.profile()?.provider.startsWith('rackspace') ?? false;
   let usable: RotationServer[];
+  const unreachable: string[] = [];
   try {
     usable = await withCancellableProgress(
       vscode.l10n.t('Looking for servers that use "{0}"…', keyName),
@@ -211,7 +252,10 @@ async function chooseServers(
         const out: RotationServer[] = [];
         for (const server of serversOfKey(groupServersByKey(list.servers), keyName)) {
           const best = chooseAddress(server.addresses).best;
-          if (!best) continue; // no address: it can't be reached
+          if (!best) {
+            unreachable.push(server.name); // no address: it can't be reached, and may still need the old key
+            continue;
+          }
           // The user the SSH config already logs in as (Connect's entry) comes first.
           const configured = known.get(best.ip.toLowerCase());
           if (configured !== undefined) {
@@ -245,9 +289,12 @@ async function chooseServers(
       [go],
       { modal: true },
     );
-    return answer === go ? [] : undefined;
+    return answer === go ? { servers: [], notChosen: unreachable } : undefined;
   }
-  return pickRotationServers(services, usable, title);
+  const picked = await pickRotationServers(services, usable, title);
+  if (!picked) return undefined;
+  const ids = new Set(picked.map((s) => s.id));
+  return { servers: picked, notChosen: [...usable.filter((s) => !ids.has(s.id)).map((s) => s.name), ...unreachable] };
 }
 
 /**
@@ -317,55 +364,122 @@ async function pickRotationServers(
 }
 
 function serverLine(entry: ServerSummary): string {
-  const { server, result } = entry;
-  const where = `${server.name} (${server.target.user}@${server.target.host})`;
-  if (!result.error) return vscode.l10n.t('✓ {0}: new key installed and checked, old key removed.', where);
-  const { step, message } = result.error;
-  if (step === 'install')
-    return vscode.l10n.t('✗ {0}: not changed; the old key still works there. {1}', where, message);
-  if (step === 'verify') {
-    return vscode.l10n.t(
-      '✗ {0}: the new key was added but does not log in; the old key still works there. {1}',
-      where,
-      message,
-    );
+  const { server, result, reachedAs } = entry;
+  const where = `${server.name} (${reachedAs.user ? `${reachedAs.user}@` : ''}${reachedAs.host})`;
+  if (!result.error) {
+    return vscode.l10n.t('✓ {0}: new key installed and checked, old key removed and refused.', where);
   }
-  return vscode.l10n.t('✗ {0}: the new key works, but the old key could not be removed. {1}', where, message);
+  const { step, message } = result.error;
+  switch (step) {
+    case 'reach':
+      return vscode.l10n.t('✗ {0}: could not log in with the old key; nothing changed there. {1}', where, message);
+    case 'install':
+      return vscode.l10n.t('✗ {0}: not changed; the old key still works there. {1}', where, message);
+    case 'verify':
+      return vscode.l10n.t(
+        '✗ {0}: the new key was added but does not log in; its entries and the old key stay. {1}',
+        where,
+        message,
+      );
+    case 'config':
+      return vscode.l10n.t(
+        '✗ {0}: the new key works, but its SSH config entries could not be changed; the old key stays. {1}',
+        where,
+        message,
+      );
+    case 'remove':
+      return vscode.l10n.t('✗ {0}: the new key works, but the old key could not be removed. {1}', where, message);
+    case 'revoke':
+      return result.error.kind === 'still-accepted'
+        ? vscode.l10n.t('✗ {0}: NOT revoked: the old key is {1}', where, message)
+        : vscode.l10n.t('✗ {0}: the old key was removed, but its refusal could not be checked. {1}', where, message);
+  }
 }
 
-/** The final modal: what worked, and whether to delete the old pair (and its private key file). */
-async function confirmDeleteOld(services: Services, summary: RotationSummary): Promise<DeleteOldDecision> {
-  const lines: string[] = [];
-  lines.push(vscode.l10n.t('New key: {0}', displayPath(summary.newPair.privatePath)));
-  for (const change of summary.configChanges) {
-    const hosts = change.entries.map((e) => e.host || vscode.l10n.t('(global)')).join(', ');
-    lines.push(vscode.l10n.t('✓ {0}: now uses the new key for {1}.', displayPath(change.path), hosts));
-  }
-  for (const failure of summary.configFailures) {
-    lines.push(vscode.l10n.t('✗ {0}: not changed. {1}', displayPath(failure.path), failure.message));
-  }
-  for (const entry of summary.servers) lines.push(serverLine(entry));
-  if (summary.servers.length === 0) lines.push(vscode.l10n.t('No servers were updated.'));
-  const failed = summary.servers.some((s) => s.result.error);
-  if (failed) {
-    lines.push(vscode.l10n.t('Servers marked ✗ may still need the old private key to log in.'));
-  }
-  const buttons: DecisionButton[] = [
-    { label: vscode.l10n.t('Delete Old Key Pair'), decision: 'delete-pair' },
-    { label: vscode.l10n.t('Delete Old Key Pair and Its Private Key File'), decision: 'delete-pair-and-private-key' },
-  ];
+/** Shows an unknown host key's fingerprints; true when the user trusts them. */
+async function trustHostKeys(services: Services, server: RotationServer, keys: PresentedHostKey[]): Promise<boolean> {
+  const trust = vscode.l10n.t('Trust and Continue');
+  const lines = keys.map((k) => `${k.type} ${k.fingerprint}`);
   const answer = await services.messages.show(
-    failed ? 'warning' : 'info',
+    'warning',
     vscode.l10n.t(
-      'Key pair "{0}" was replaced by "{1}". Delete the old key pair "{0}" from the cloud?',
-      summary.oldPair.name,
-      summary.newPair.name,
+      'The host key of {0} ({1}) is not known. Compare its fingerprint with the one the server shows (its console), then trust it to continue.',
+      server.name,
+      keys[0]?.name ?? server.target.host,
     ),
-    buttons.map((b) => b.label),
+    [trust],
     { modal: true, detail: lines.join('\n') },
   );
-  const chosen = buttons.find((b) => b.label === answer);
-  return chosen?.decision ?? 'keep';
+  return answer === trust;
+}
+
+/** The final modal: what worked, what still needs the old key, and what may be deleted. */
+async function confirmDeleteOld(
+  services: Services,
+  summary: RotationSummary,
+  region: string | undefined,
+): Promise<DeleteOldDecision> {
+  const lines: string[] = [];
+  lines.push(vscode.l10n.t('New key: {0}', summary.newPair.privatePath));
+  for (const entry of summary.servers) {
+    lines.push(serverLine(entry));
+    for (const change of entry.configChanges) {
+      const hosts = change.entries.map((e) => e.host || vscode.l10n.t('(global)')).join(', ');
+      lines.push(vscode.l10n.t('  {0}: now uses the new key for {1}.', change.path, hosts));
+    }
+  }
+  if (summary.servers.length === 0) lines.push(vscode.l10n.t('No servers were updated.'));
+  if (summary.serversNotChosen.length > 0) {
+    lines.push(vscode.l10n.t('Not chosen (still use the old key): {0}', summary.serversNotChosen.join(', ')));
+  }
+  for (const use of summary.stillUsingOldKey) {
+    lines.push(
+      vscode.l10n.t(
+        'Still uses the old key: {0} line {1} ({2})',
+        use.path,
+        use.lines.join(', '),
+        use.host || vscode.l10n.t('(global)'),
+      ),
+    );
+  }
+  for (const failure of summary.configFailures) {
+    lines.push(vscode.l10n.t('Not checked or not changed: {0}: {1}', failure.path, failure.message));
+  }
+  for (const withheld of summary.choices.withheld) lines.push(...withheld.reasons);
+  const buttons: Array<{ id: Exclude<DeleteOldDecision, 'keep'>; label: string }> = [];
+  if (summary.choices.offered.includes('delete-pair')) {
+    buttons.push({ id: 'delete-pair', label: vscode.l10n.t('Delete Old Key Pair') });
+  }
+  if (summary.choices.offered.includes('delete-pair-and-private-key')) {
+    lines.push(
+      vscode.l10n.t('"Delete Old Key Pair and Its Private Key File" also deletes: {0}', summary.oldFiles.join(', ')),
+    );
+    buttons.push({
+      id: 'delete-pair-and-private-key',
+      label: vscode.l10n.t('Delete Old Key Pair and Its Private Key File'),
+    });
+  }
+  const failed = summary.servers.some((s) => s.result.error);
+  const labels = buttons.map((b) => b.label);
+  const answer = await services.messages.show(
+    failed ? 'warning' : 'info',
+    region
+      ? vscode.l10n.t(
+          'Key pair "{0}" was replaced by "{1}" in region {2}. Delete the old key pair "{0}" from region {2}?',
+          summary.oldPair.name,
+          summary.newPair.name,
+          region,
+        )
+      : vscode.l10n.t(
+          'Key pair "{0}" was replaced by "{1}". Delete the old key pair "{0}" from the cloud?',
+          summary.oldPair.name,
+          summary.newPair.name,
+        ),
+    labels,
+    { modal: true, detail: lines.join('\n') },
+  );
+  const index = answer === undefined ? -1 : labels.indexOf(answer);
+  return buttons[index]?.id ?? 'keep';
 }
 
 function tellOutcome(services: Services, result: RotateKeyPairResult): void {
@@ -377,6 +491,17 @@ function tellOutcome(services: Services, result: RotateKeyPairResult): void {
     return;
   }
   const ok = result.servers.filter((s) => !s.result.error).length;
+  const notRevoked = result.servers.filter((s) => s.result.error?.kind === 'still-accepted').map((s) => s.server.name);
+  if (notRevoked.length > 0) {
+    void services.messages.show(
+      'warning',
+      vscode.l10n.t(
+        'The old key of "{0}" still logs in to {1}: it is authorized outside ~/.ssh/authorized_keys. The rotation is not complete there.',
+        result.oldPair.name,
+        notRevoked.join(', '),
+      ),
+    );
+  }
   const kept =
     result.decision === 'keep'
       ? vscode.l10n.t('The old key pair "{0}" was kept.', result.oldPair.name)

@@ -25,6 +25,10 @@ import { selectRegionCommand } from './selectRegion';
 import { signInCommand } from './signIn';
 import { signOutCommand } from './signOut';
 import { clearTokenCommand, setTokenCommand } from './token';
+import { copyAddressCommand, copySshCommandCommand, openSshConfigCommand } from './serverRow';
+import { CONTEXT, setContextKey } from '../contextKeys';
+import { isServerNode } from '../keyPairList';
+import { keyPairOfPublicKeyFile } from './editorKey';
 
 /** A command: what the shell shares, and the argument VS Code passed (a view node, or a target). */
 export type CommandHandler = (services: Services, arg?: unknown) => unknown;
@@ -48,6 +52,9 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
   addToSshConfig: addToSshConfigCommand,
   rotate: rotateCommand,
   connect: connectCommand,
+  copyAddress: copyAddressCommand,
+  copySshCommand: copySshCommandCommand,
+  openSshConfig: openSshConfigCommand,
 };
 
 /** Registers every command of the table. */
@@ -71,7 +78,10 @@ export async function runCommand(
   arg?: unknown,
 ): Promise<unknown> {
   try {
-    return await handler(services, arg);
+    const result = await handler(services, await adaptArgument(services, name, arg));
+    const step = walkthroughStep(name, result);
+    if (step) setContextKey(step, true);
+    return result;
   } catch (err) {
     if (isCancel(err)) {
       log.info(`${COMMAND[name]}: cancelled`);
@@ -81,4 +91,29 @@ export async function runCommand(
     void showError(services.messages, err);
     return undefined;
   }
+}
+
+/**
+ * The argument a handler gets from a menu that passes something else: a server row's Rotate
+ * rotates its key pair; Copy Public Key and Reveal Private Key from the editor of a `.pub`
+ * file act on that file's key pair.
+ */
+async function adaptArgument(services: Services, name: CommandName, arg: unknown): Promise<unknown> {
+  if (name === 'rotate' && isServerNode(arg)) return arg.keyPair;
+  if ((name === 'copyPublicKey' || name === 'revealPrivateKey') && arg instanceof vscode.Uri) {
+    return (await keyPairOfPublicKeyFile(services, arg)) ?? arg;
+  }
+  return arg;
+}
+
+/**
+ * The walkthrough step a command's result completes (its context key), or undefined: a step
+ * ticks when its command succeeded, never when it was cancelled or failed.
+ */
+export function walkthroughStep(name: CommandName, result: unknown): string | undefined {
+  if (result === undefined || result === null || result === false) return undefined;
+  if (name === 'create') return CONTEXT.created;
+  if (name === 'addToSshConfig') return (result as { added?: boolean }).added ? CONTEXT.addedToSshConfig : undefined;
+  if (name === 'connect') return CONTEXT.connected;
+  return undefined;
 }

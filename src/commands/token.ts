@@ -1,6 +1,7 @@
 /** Key Pairs: Set API Token / Clear API Token — the direct-mode token in SecretStorage. */
 import * as l10n from '../l10n';
 import { Services } from '../services';
+import { confirmQuietly } from '../ui/quiet';
 import { BACK } from '../ui/userInput';
 
 export async function setTokenCommand(services: Services): Promise<boolean> {
@@ -17,7 +18,8 @@ export async function setTokenCommand(services: Services): Promise<boolean> {
   });
   if (token === undefined || token === BACK) return false;
   await services.secrets.setToken(token.trim());
-  void services.messages.show('info', l10n.t('API token saved in secret storage.'));
+  // Quiet: a notification here would stack under the one of the command that asked for the token.
+  confirmQuietly(l10n.t('API token saved in secret storage.'));
   return true;
 }
 

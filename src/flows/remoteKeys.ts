@@ -13,21 +13,54 @@
  * The remote scripts are fixed text; the only arguments are numbers made here.
  */
 import { spawn } from 'node:child_process';
-import { AuthorizedKeysError, addAuthorizedKey, authorizedKeyLine, removeAuthorizedKey } from '../keys/authorizedKeys';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  AuthorizedKeysError,
+  addAuthorizedKeyWithOptions,
+  authorizedKeyLine,
+  authorizedKeyOptions,
+  removeAuthorizedKey,
+} from '../keys/authorizedKeys';
+import { sha256Fingerprint } from '../keys/fingerprint';
 import { UserSafeError } from '../api/userSafe';
 import * as l10n from '../l10n';
 
-/** Where to log in. */
+/**
+ * Where to log in, the way the user's own `ssh` reaches the server: through the user's SSH
+ * config (`configArgs`: `sshConfigArgs(sshConfigTarget())`, `[]` for ssh's default file), to
+ * the server's Host alias when it has an entry there (so its ProxyJump, Port, User,
+ * HostKeyAlias apply), else to its address.
+ */
 export interface SshTarget {
+  /** The Host alias of the server's entry, or its address. */
   host: string;
+  /** `-p`: only for an address without an entry (an alias takes its Port from the config). */
   port?: number;
-  user: string;
-  /** An ssh_config file to use; default `/dev/null` (the user's own config is never read by accident). */
-  configFile?: string;
-  /** known_hosts file to check the host key against (UserKnownHostsFile); default: ssh's own. */
+  /** `-l`; absent: the config's User for the host (or the local user name). */
+  user?: string;
+  /** Arguments choosing the SSH config (`['-F', path]`, or `[]` for ssh's default). */
+  configArgs?: readonly string[];
+  /**
+   * Set by {@link resolveTarget}: what the user's config resolves for the host (`ssh -G`), as
+   * options; ssh then reads no config file, so no IdentityFile of the config is offered besides
+   * the one key under test.
+   */
+  resolved?: { host: string; args: string[] };
+  /** known_hosts file for the host key (UserKnownHostsFile); default: what the config says. */
   knownHostsFile?: string;
-  /** StrictHostKeyChecking; default `yes`. */
-  strictHostKeyChecking?: 'yes' | 'accept-new' | 'no';
+}
+
+/**
+ * A private key to log in with: its file (`-i`), and the agent that may hold it when the
+ * file is protected by a passphrase (`IdentityAgent`: a socket path, `none`, or absent for
+ * what the user's config and SSH_AUTH_SOCK say).
+ */
+export type Identity = string | { file: string; agent?: string };
+
+function identityFile(identity: Identity): string {
+  return typeof identity === 'string' ? identity : identity.file;
 }
 
 /** Why an SSH step failed. */
@@ -35,13 +68,15 @@ export type RemoteFailureKind =
   | 'auth-refused' // the server did not accept the key
   | 'unreachable' // no connection (refused, no route, unknown host name)
   | 'host-key-mismatch' // the host key differs from known_hosts
-  | 'host-key-unknown' // no known host key and strict checking
+  | 'host-key-unknown' // no known host key (and the user did not accept the one shown)
   | 'timeout' // no answer in time
   | 'identity-unusable' // the private key file is missing, unreadable, or has a passphrase
   | 'file-changed' // authorized_keys changed between read and write: nothing written
   | 'unsupported-file' // authorized_keys is a symbolic link, or not a regular file
   | 'bad-key' // the public key given is not one valid key
   | 'same-key' // rotation from a key to itself
+  | 'config-write' // the SSH config entries could not be pointed at the new key
+  | 'still-accepted' // the old key still logs in after its line was removed
   | 'remote-error'; // anything else on the remote side (disk full, permissions, no HOME)
 
 export class RemoteKeyError extends UserSafeError {
@@ -54,7 +89,13 @@ export class RemoteKeyError extends UserSafeError {
   }
 }
 
-export type LoginCheck = { ok: true } | { ok: false; kind: RemoteFailureKind; message: string };
+export type LoginCheck =
+  | {
+      ok: true;
+      /** SHA256 fingerprint of the key the server accepted (`SHA256:…`), when ssh said. */
+      acceptedKey?: string;
+    }
+  | { ok: false; kind: RemoteFailureKind; message: string };
 
 export interface SshRunOptions {
   /** Seconds for the whole `ssh` run (default 30); ConnectTimeout is at most this. */
@@ -65,18 +106,35 @@ export interface SshRunOptions {
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
-/** The `ssh` arguments (before the remote command) for `target` with only `identityFile`. */
-export function sshArguments(target: SshTarget, identityFile: string, timeoutSeconds = 30): string[] {
+/** One `-o` value, double-quoted when it holds a blank (ssh splits -o values as config lines). */
+function optionValue(value: string): string {
+  if (/["\r\n]/.test(value)) throw new RemoteKeyError('identity-unusable', l10n.t('Invalid path "{0}".', value));
+  return /[ \t]/.test(value) ? `"${value}"` : value;
+}
+
+/**
+ * The `ssh` arguments (before the remote command) for `target` with `identity` offered first.
+ * The user's SSH config is read (never `-F /dev/null`); what is forced on the command line:
+ * BatchMode, IdentitiesOnly, no passwords, no forwarding, no shared connection, and strict
+ * host key checking (an unknown host key is shown to the user first, never trusted silently).
+ * `verbose` adds `-v`, from which {@link verifyLogin} reads which key the server accepted.
+ */
+export function sshArguments(
+  target: SshTarget,
+  identity: Identity,
+  timeoutSeconds = 30,
+  extra: { verbose?: boolean; knownHostsFile?: string; strict?: 'yes' | 'accept-new' } = {},
+): string[] {
   checkWord(target.host, (shown) => l10n.t('Invalid host "{0}".', shown));
-  checkWord(target.user, (shown) => l10n.t('Invalid user "{0}".', shown));
-  const port = target.port ?? 22;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
+  if (target.user !== undefined) checkWord(target.user, (shown) => l10n.t('Invalid user "{0}".', shown));
+  const port = target.port;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
     throw new RemoteKeyError('unreachable', l10n.t('Invalid port {0}.', port));
   const args = [
-    '-F',
-    target.configFile ?? '/dev/null',
+    ...(target.resolved ? ['-F', '/dev/null'] : (target.configArgs ?? [])),
+    ...(extra.verbose ? ['-v'] : []),
     '-i',
-    identityFile,
+    identityFile(identity),
     '-o',
     'IdentitiesOnly=yes',
     '-o',
@@ -94,18 +152,34 @@ export function sshArguments(target: SshTarget, identityFile: string, timeoutSec
     '-o',
     'ForwardAgent=no',
     '-o',
+    'ForwardX11=no',
+    '-o',
     'ClearAllForwardings=yes',
     '-o',
     'RequestTTY=no',
     '-o',
+    'PermitLocalCommand=no',
+    '-o',
+    'UpdateHostKeys=no',
+    '-o',
     `ConnectTimeout=${Math.max(1, Math.min(timeoutSeconds, 30))}`,
     '-o',
-    `StrictHostKeyChecking=${target.strictHostKeyChecking ?? 'yes'}`,
+    `StrictHostKeyChecking=${extra.strict ?? 'yes'}`,
   ];
-  if (target.knownHostsFile) {
-    args.push('-o', `UserKnownHostsFile=${target.knownHostsFile}`, '-o', 'GlobalKnownHostsFile=/dev/null');
+  if (typeof identity !== 'string' && identity.agent !== undefined) {
+    args.push('-o', `IdentityAgent=${optionValue(identity.agent)}`);
   }
-  args.push('-p', String(port), '-l', target.user, '--', target.host);
+  const knownHosts = extra.knownHostsFile ?? target.knownHostsFile;
+  if (knownHosts) {
+    args.push('-o', `UserKnownHostsFile=${optionValue(knownHosts)}`, '-o', 'GlobalKnownHostsFile=/dev/null');
+  }
+  if (target.resolved) {
+    args.push(...target.resolved.args, '--', target.resolved.host);
+    return args;
+  }
+  if (port !== undefined) args.push('-p', String(port));
+  if (target.user !== undefined) args.push('-l', target.user);
+  args.push('--', target.host);
   return args;
 }
 
@@ -166,7 +240,7 @@ export function classifySshFailure(
   const text = stderr.replace(/[^\x20-\x7e\n]/g, '?').trim();
   const last = text
     .split('\n')
-    .filter((l) => l && !l.startsWith('Warning: Permanently added'))
+    .filter((l) => l && !l.startsWith('Warning: Permanently added') && !/^debug\d:/.test(l))
     .slice(-3)
     .join(' ');
   const fail = (kind: RemoteFailureKind, message: string) => ({ ok: false as const, kind, message });
@@ -200,25 +274,179 @@ export function classifySshFailure(
   return fail('remote-error', last ? l10n.t('{0}: {1}', exit, last) : exit);
 }
 
+/** A word for a POSIX shell command line (ProxyCommand runs through the user's shell). */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
 /**
- * Logs in with only `identityFile` (BatchMode, IdentitiesOnly, no passwords) and runs a
- * harmless command. Never throws for SSH failures: they come back classified.
+ * `target` with what the user's SSH config resolves for it (`ssh -G`): HostName, Port, User,
+ * HostKeyAlias, the known_hosts files, CheckHostIP, AddressFamily, BindAddress, and the way
+ * there (ProxyCommand; a ProxyJump becomes `ssh <config> [-J …] -W [%h]:%p <last jump>`, so
+ * the jump hosts are reached with the user's config as ssh itself does). Runs that use it read
+ * no config file: ssh offers config IdentityFiles before `-i`, so only this way is a login
+ * "with only this key". Throws {@link RemoteKeyError} when ssh can't resolve the host.
+ */
+export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {}): Promise<SshTarget> {
+  sshArguments(target, '/dev/null'); // checks host, user and port
+  const lookup = [
+    ...(target.configArgs ?? []),
+    '-G',
+    ...(target.port !== undefined ? ['-p', String(target.port)] : []),
+    ...(target.user !== undefined ? ['-l', target.user] : []),
+    '--',
+    target.host,
+  ];
+  const run = await runSsh(lookup, Buffer.alloc(0), opts);
+  if (run.status !== 0) {
+    const c = classifySshFailure(run.status, run.stderr, run.timedOut);
+    throw new RemoteKeyError(c.kind, c.message);
+  }
+  const values = new Map<string, string>();
+  for (const line of run.stdout.toString('utf8').split(/\r?\n/)) {
+    const m = /^(\S+) (.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined && !values.has(m[1])) values.set(m[1], m[2]);
+  }
+  const get = (k: string) => values.get(k);
+  const args: string[] = [];
+  const o = (k: string, v: string | undefined) => {
+    if (v !== undefined && v !== '' && v !== 'none') args.push('-o', `${k}=${v}`);
+  };
+  o('HostKeyAlias', get('hostkeyalias'));
+  if (!target.knownHostsFile) {
+    o('UserKnownHostsFile', get('userknownhostsfile'));
+    o('GlobalKnownHostsFile', get('globalknownhostsfile'));
+  }
+  o('CheckHostIP', get('checkhostip'));
+  o('AddressFamily', get('addressfamily'));
+  o('BindAddress', get('bindaddress'));
+  const jump = get('proxyjump');
+  const command = get('proxycommand');
+  if (command && command !== 'none') o('ProxyCommand', command);
+  else if (jump && jump !== 'none') {
+    const hops = jump.split(',');
+    const last = hops.pop() ?? jump;
+    const via = [
+      'ssh',
+      ...(target.configArgs ?? []).map(shellWord),
+      ...(hops.length > 0 ? ['-J', shellWord(hops.join(','))] : []),
+      '-W',
+      "'[%h]:%p'",
+      '--',
+      shellWord(last),
+    ].join(' ');
+    args.push('-o', `ProxyCommand=${via}`);
+  }
+  args.push('-p', get('port') ?? '22', '-l', get('user') ?? target.user ?? '');
+  return { ...target, resolved: { host: get('hostname') ?? target.host, args } };
+}
+
+/** The fingerprint (`SHA256:…`) of the key the server accepted, from `ssh -v` output (the last one: a ProxyJump's own comes first). */
+export function acceptedKeyFingerprint(stderr: string): string | undefined {
+  const all = [...stderr.matchAll(/^debug1: Server accepts key: .* (SHA256:[A-Za-z0-9+/=]+)/gm)];
+  return all.at(-1)?.[1];
+}
+
+/**
+ * Logs in with `identity` offered first (BatchMode, IdentitiesOnly, no passwords) and runs a
+ * harmless command; `acceptedKey` says which key the server took (entries of the user's config
+ * for the host are offered after `-i`, so a login may succeed with another key: callers check).
+ * Never throws for SSH failures: they come back classified.
  */
 export async function verifyLogin(
   target: SshTarget,
-  identityFile: string,
+  identity: Identity,
   opts: SshRunOptions = {},
 ): Promise<LoginCheck> {
   let args: string[];
   try {
-    args = sshArguments(target, identityFile, opts.timeoutSeconds);
+    args = sshArguments(target, identity, opts.timeoutSeconds, { verbose: true });
   } catch (err) {
     if (err instanceof RemoteKeyError) return { ok: false, kind: err.kind, message: err.message };
     throw err;
   }
   const run = await runSsh([...args, 'echo keypairs-login-ok'], Buffer.alloc(0), opts);
-  if (run.status === 0 && run.stdout.toString('latin1').includes('keypairs-login-ok')) return { ok: true };
+  if (run.status === 0 && run.stdout.toString('latin1').includes('keypairs-login-ok')) {
+    const acceptedKey = acceptedKeyFingerprint(run.stderr);
+    return acceptedKey ? { ok: true, acceptedKey } : { ok: true };
+  }
   return classifySshFailure(run.status, run.stderr, run.timedOut);
+}
+
+/**
+ * Logs in with `identity` and checks that the server accepted exactly `publicKey` (not another
+ * key the user's config offers for the host). A login with another key is `auth-refused`.
+ */
+export async function verifyKeyLogin(
+  target: SshTarget,
+  identity: Identity,
+  publicKey: string,
+  opts: SshRunOptions = {},
+): Promise<LoginCheck> {
+  const check = await verifyLogin(target, identity, opts);
+  if (!check.ok) return check;
+  if (check.acceptedKey !== undefined && check.acceptedKey === sha256Fingerprint(publicKey)) return check;
+  return { ok: false, kind: 'auth-refused', message: l10n.t('The server refused the key.') };
+}
+
+/**
+ * Whether the server still accepts `publicKey` (offered through `identity` only, first):
+ * `accepted` when it logs in with it, `refused` when the server turned it down (another key
+ * of the user's config for the host may then have logged in), or the failure that kept it
+ * from telling.
+ */
+export async function checkKeyRefused(
+  target: SshTarget,
+  identity: Identity,
+  publicKey: string,
+  opts: SshRunOptions = {},
+): Promise<{ status: 'accepted' | 'refused' } | (LoginCheck & { ok: false })> {
+  const check = await verifyLogin(target, identity, opts);
+  if (check.ok) return { status: check.acceptedKey === sha256Fingerprint(publicKey) ? 'accepted' : 'refused' };
+  if (check.kind === 'auth-refused') return { status: 'refused' };
+  return check;
+}
+
+/** A host key the server presented, for the user to decide on. */
+export interface PresentedHostKey {
+  /** What ssh looked up in known_hosts (`host`, `[host]:port`, or the HostKeyAlias). */
+  name: string;
+  /** `ssh-ed25519`, … */
+  type: string;
+  /** `SHA256:…`, as ssh shows it. */
+  fingerprint: string;
+  /** The known_hosts line ssh wrote for it. */
+  line: string;
+}
+
+/**
+ * The host key `target` presents, fetched the way the user's ssh reaches it (its config, a
+ * ProxyJump included) with StrictHostKeyChecking=accept-new into a temporary known_hosts file,
+ * and no authentication completed. Nothing is added to the user's files. Empty when no key
+ * came back (the failure says why).
+ */
+export async function fetchHostKeys(
+  target: SshTarget,
+  opts: SshRunOptions = {},
+): Promise<{ keys: PresentedHostKey[]; failure?: LoginCheck & { ok: false } }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keypairs-hostkey-'));
+  try {
+    const knownHostsFile = path.join(dir, 'known_hosts');
+    const args = sshArguments({ ...target, knownHostsFile }, '/dev/null', opts.timeoutSeconds, {
+      strict: 'accept-new',
+    });
+    const run = await runSsh(
+      [...args.slice(0, -2), '-o', 'CheckHostIP=no', ...args.slice(-2), 'true'],
+      Buffer.alloc(0),
+      opts,
+    );
+    const text = await fs.readFile(knownHostsFile, 'latin1').catch(() => '');
+    const keys = parseKnownHosts(text);
+    if (keys.length > 0) return { keys };
+    return { keys, failure: classifySshFailure(run.status, run.stderr, run.timedOut) };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }
 
 // Remote scripts: one line (csh and fish run them too, through `exec sh -c '…'`), no single
@@ -257,9 +485,9 @@ interface RemoteFile {
   text: string;
 }
 
-async function readRemote(target: SshTarget, identityFile: string, opts: SshRunOptions): Promise<RemoteFile> {
+async function readRemote(target: SshTarget, identity: Identity, opts: SshRunOptions): Promise<RemoteFile> {
   const run = await runSsh(
-    [...sshArguments(target, identityFile, opts.timeoutSeconds), remoteCommand(READ_SCRIPT)],
+    [...sshArguments(target, identity, opts.timeoutSeconds), remoteCommand(READ_SCRIPT)],
     Buffer.alloc(0),
     opts,
   );
@@ -287,14 +515,14 @@ async function readRemote(target: SshTarget, identityFile: string, opts: SshRunO
 
 async function writeRemote(
   target: SshTarget,
-  identityFile: string,
+  identity: Identity,
   before: RemoteFile,
   text: string,
   opts: SshRunOptions,
 ): Promise<void> {
   const bytes = Buffer.from(text, 'latin1');
   const command = remoteCommand(WRITE_SCRIPT, before.state, String(bytes.length));
-  const run = await runSsh([...sshArguments(target, identityFile, opts.timeoutSeconds), command], bytes, opts);
+  const run = await runSsh([...sshArguments(target, identity, opts.timeoutSeconds), command], bytes, opts);
   if (run.status !== 0) throw remoteFailure(run);
 }
 
@@ -329,91 +557,218 @@ function keyLine(publicKey: string): { key: string; line: string } {
 }
 
 /**
- * Adds `newPublicKey` to the target's `~/.ssh/authorized_keys`, logging in with `identityFile`.
- * Returns `changed: false` when the key was already there (nothing is appended twice).
- * Throws {@link RemoteKeyError}; the file is then unchanged.
+ * Adds `newPublicKey` to the target's `~/.ssh/authorized_keys`, logging in with `identity`.
+ * With `keepOptionsOf`, the new line gets the options of that key's line (`from=`, `no-pty`,
+ * `command=`…): a key that replaces another can do no more than it could. Returns
+ * `changed: false` when the key was already there (nothing is appended twice), and the
+ * options written. Throws {@link RemoteKeyError}; the file is then unchanged.
  */
 export async function installPublicKey(
   target: SshTarget,
-  identityFile: string,
+  identity: Identity,
   newPublicKey: string,
   opts: SshRunOptions = {},
-): Promise<{ changed: boolean }> {
+  keepOptionsOf?: string,
+): Promise<{ changed: boolean; options: string }> {
   const { line } = keyLine(newPublicKey);
-  const before = await readRemote(target, identityFile, opts);
-  const { text, changed } = addAuthorizedKey(before.text, Buffer.from(line, 'utf8').toString('latin1'));
-  if (changed) await writeRemote(target, identityFile, before, text, opts);
-  return { changed };
+  if (keepOptionsOf !== undefined) keyLine(keepOptionsOf);
+  const before = await readRemote(target, identity, opts);
+  const options = keepOptionsOf === undefined ? '' : (authorizedKeyOptions(before.text, keepOptionsOf) ?? '');
+  let edited;
+  try {
+    edited = addAuthorizedKeyWithOptions(before.text, Buffer.from(line, 'utf8').toString('latin1'), options);
+  } catch (err) {
+    if (err instanceof AuthorizedKeysError) throw new RemoteKeyError('unsupported-file', err.message);
+    throw err;
+  }
+  if (edited.changed) await writeRemote(target, identity, before, edited.text, opts);
+  return { changed: edited.changed, options };
 }
 
 /**
  * Removes exactly the line(s) of `oldPublicKey` from the target's authorized_keys, logging in
- * with `identityFile`; every other byte stays. `removed: 0` when the key was not there.
+ * with `identity`; every other byte stays. `removed: 0` when the key was not there.
  * Throws {@link RemoteKeyError}; the file is then unchanged.
  */
 export async function removePublicKey(
   target: SshTarget,
-  identityFile: string,
+  identity: Identity,
   oldPublicKey: string,
   opts: SshRunOptions = {},
 ): Promise<{ removed: number }> {
   const { line } = keyLine(oldPublicKey);
-  const before = await readRemote(target, identityFile, opts);
+  const before = await readRemote(target, identity, opts);
   const { text, removed } = removeAuthorizedKey(before.text, line);
-  if (removed > 0) await writeRemote(target, identityFile, before, text, opts);
+  if (removed > 0) await writeRemote(target, identity, before, text, opts);
   return { removed };
 }
 
 export interface RotationKeys {
-  oldIdentityFile: string;
+  oldIdentity: Identity;
   oldPublicKey: string;
-  newIdentityFile: string;
+  newIdentity: Identity;
   newPublicKey: string;
 }
 
+/** The steps of one server's rotation, in order. */
+export type RotationStep = 'reach' | 'install' | 'verify' | 'config' | 'remove' | 'revoke';
+
 export interface ServerRotationResult {
+  /** A login with the old key worked (the way the user's ssh reaches the server). */
+  reached: boolean;
   /** The new key is in authorized_keys (added now or already there). */
   installed: boolean;
+  /** The options the new key's line got from the old one (`''`: none). */
+  options?: string;
   /** A login with only the new key worked. */
   verified: boolean;
-  /** The old key's line(s) are gone. */
+  /** The server's own SSH config entries now name the new key. */
+  entriesMoved: boolean;
+  /** The old key's line(s) are gone from ~/.ssh/authorized_keys. */
   oldRemoved: boolean;
+  /** A login with the old key was refused afterwards. */
+  revoked: boolean;
   /** Where and why it stopped; absent on success. */
-  error?: { step: 'install' | 'verify' | 'remove'; kind: RemoteFailureKind; message: string };
+  error?: { step: RotationStep; kind: RemoteFailureKind; message: string };
+}
+
+/** What a server's rotation asks of its caller. */
+export interface RotationHooks {
+  /**
+   * The server's host key is not known: show these keys (fingerprints) and answer whether to
+   * trust them. True: they are added to the user's known_hosts (by the hook) and the step is
+   * tried again. Absent: an unknown host key stops the server.
+   */
+  trustHostKeys?(keys: PresentedHostKey[]): Promise<boolean>;
+  /** Points the server's own SSH config entries at the new key; throws when it can't (then nothing changed). */
+  moveEntries?(): Promise<void>;
 }
 
 /**
- * One server's rotation: install the new key with the old one, check that the new key logs
- * in, and only then remove the old key's line (logged in with the new key). Stops at the
- * first failure; the old key keeps working until the new one is verified.
+ * One server's rotation, each step only when the one before worked:
+ *  1. reach: a login with the old key (an unknown host key is shown through the hook first);
+ *  2. install the new key, with the old line's options;
+ *  3. verify: a login in which the server accepts exactly the new key;
+ *  4. config: the server's own SSH config entries point at the new key (`moveEntries`);
+ *  5. remove the old key's line (logged in with the new key);
+ *  6. revoke: a login with the old key must now be refused; when it still works, the key is
+ *     authorized outside ~/.ssh/authorized_keys and the server is reported as not revoked.
+ * Until step 4 the user's entries and the old key are as they were.
  */
 export async function rotateOnServer(
   target: SshTarget,
   keys: RotationKeys,
   opts: SshRunOptions = {},
+  hooks: RotationHooks = {},
 ): Promise<ServerRotationResult> {
-  const result: ServerRotationResult = { installed: false, verified: false, oldRemoved: false };
-  const stop = (step: 'install' | 'verify' | 'remove', err: unknown): ServerRotationResult => {
-    if (!(err instanceof RemoteKeyError)) throw err;
-    return { ...result, error: { step, kind: err.kind, message: err.message } };
+  const result: ServerRotationResult = {
+    reached: false,
+    installed: false,
+    verified: false,
+    entriesMoved: false,
+    oldRemoved: false,
+    revoked: false,
+  };
+  const stop = (step: RotationStep, kind: RemoteFailureKind, message: string): ServerRotationResult => ({
+    ...result,
+    error: { step, kind, message },
+  });
+  const thrown = (step: RotationStep, err: unknown): ServerRotationResult => {
+    if (err instanceof RemoteKeyError) return stop(step, err.kind, err.message);
+    throw err;
   };
   try {
     if (keyLine(keys.oldPublicKey).key === keyLine(keys.newPublicKey).key) {
       throw new RemoteKeyError('same-key', l10n.t('The new key is the same as the old key.'));
     }
-    await installPublicKey(target, keys.oldIdentityFile, keys.newPublicKey, opts);
-    result.installed = true;
   } catch (err) {
-    return stop('install', err);
+    return thrown('reach', err);
   }
-  const check = await verifyLogin(target, keys.newIdentityFile, opts);
-  if (!check.ok) return { ...result, error: { step: 'verify', kind: check.kind, message: check.message } };
-  result.verified = true;
+
+  // 1. reach
   try {
-    await removePublicKey(target, keys.newIdentityFile, keys.oldPublicKey, opts);
+    target = await resolveTarget(target, opts);
+  } catch (err) {
+    return thrown('reach', err);
+  }
+  let reach = await verifyKeyLogin(target, keys.oldIdentity, keys.oldPublicKey, opts);
+  if (!reach.ok && reach.kind === 'host-key-unknown' && hooks.trustHostKeys) {
+    const fetched = await fetchHostKeys(target, opts);
+    if (fetched.keys.length === 0) {
+      const why = fetched.failure;
+      return stop('reach', why?.kind ?? 'host-key-unknown', why?.message ?? reach.message);
+    }
+    if (!(await hooks.trustHostKeys(fetched.keys))) {
+      return stop('reach', 'host-key-unknown', l10n.t("The server's host key was not accepted."));
+    }
+    reach = await verifyKeyLogin(target, keys.oldIdentity, keys.oldPublicKey, opts);
+  }
+  if (!reach.ok) return stop('reach', reach.kind, reach.message);
+  result.reached = true;
+
+  // 2. install
+  try {
+    const installed = await installPublicKey(target, keys.oldIdentity, keys.newPublicKey, opts, keys.oldPublicKey);
+    result.installed = true;
+    result.options = installed.options;
+  } catch (err) {
+    return thrown('install', err);
+  }
+
+  // 3. verify
+  const check = await verifyKeyLogin(target, keys.newIdentity, keys.newPublicKey, opts);
+  if (!check.ok) return stop('verify', check.kind, check.message);
+  result.verified = true;
+
+  // 4. config
+  if (hooks.moveEntries) {
+    try {
+      await hooks.moveEntries();
+    } catch (err) {
+      return stop('config', 'config-write', err instanceof Error ? err.message : String(err));
+    }
+  }
+  result.entriesMoved = true;
+
+  // 5. remove
+  try {
+    await removePublicKey(target, keys.newIdentity, keys.oldPublicKey, opts);
     result.oldRemoved = true;
   } catch (err) {
-    return stop('remove', err);
+    return thrown('remove', err);
   }
-  return result;
+
+  // 6. revoke
+  const refused = await checkKeyRefused(target, keys.oldIdentity, keys.oldPublicKey, opts);
+  if ('status' in refused) {
+    if (refused.status === 'accepted') {
+      return stop(
+        'revoke',
+        'still-accepted',
+        l10n.t('still accepted: it is authorized outside ~/.ssh/authorized_keys.'),
+      );
+    }
+    result.revoked = true;
+    return result;
+  }
+  return stop('revoke', refused.kind, refused.message);
+}
+
+/** The known_hosts lines of `text` (latin1) as presented host keys; comments, markers and junk are skipped. */
+export function parseKnownHosts(text: string): PresentedHostKey[] {
+  const keys: PresentedHostKey[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('@')) continue;
+    const [name, type, data] = line.split(/[ \t]+/);
+    if (name === undefined || type === undefined || data === undefined) continue;
+    let fingerprint: string;
+    try {
+      fingerprint = sha256Fingerprint(Buffer.from(data, 'base64'));
+    } catch {
+      continue;
+    }
+    keys.push({ name, type, fingerprint, line });
+  }
+  return keys;
 }

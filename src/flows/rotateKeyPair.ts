@@ -1,24 +1,54 @@
 /**
- * Rotate Key Pair: a new pair replaces an old one everywhere it is used. Pure core: no
- * `vscode` import; every decision (the new pair, which servers, deleting the old pair) is
- * injected by the shell.
+ * Rotate Key Pair: a new pair replaces an old one, server by server, and nobody is locked
+ * out. Pure core: no `vscode` import; every question (the new pair, which servers, an unknown
+ * host key, the old key's passphrase, deleting the old pair) is injected by the shell.
  *
  * Order, so that nothing is lost on failure:
- *  1. The new pair is created (the shell passes Create's flow).
- *  2. Every SSH config entry whose IdentityFile is the old private key is pointed at the new
- *     one; each file is replaced atomically and keeps its mode.
- *  3. On each chosen server the new key is installed with the old key, checked to log in, and
- *     only then the old key's line is removed (src/flows/remoteKeys.ts `rotateOnServer`).
- *  4. Only when `confirmDeleteOld(summary)` says so is the old pair deleted in the cloud, and
- *     its private key file only when that answer says so too.
+ *  0. The old private key is checked before anything changes: a key protected by a passphrase
+ *     is used through the agent that holds it, else its passphrase is asked once and the key is
+ *     loaded into a private, short-lived ssh-agent (never stored); no answer stops here.
+ *  1. The new pair is created (the shell passes Create's flow, following keypairs.passphrase).
+ *  2. Each chosen server, reached as the user's ssh reaches it (the user's SSH config, its Host
+ *     alias), goes through remoteKeys.ts `rotateOnServer`: login with the old key, install the
+ *     new key with the old line's options, verify the new key, only then point that server's
+ *     own config entries (any file reached through Include) at the new key, remove the old line,
+ *     and check that the old key is now refused. A server that fails keeps its entries and the
+ *     old key.
+ *  3. Entries that name the old key but are no chosen server's are never changed: they are
+ *     listed. Only then `confirmDeleteOld` decides, among the options {@link deletionChoices}
+ *     allows, whether the old pair (and its private key file) is deleted.
  */
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
-import { KeyFileError, removeKeyFiles, saveFileExclusive } from '../keys/keyFiles';
-import { readConfigFile, RetargetedEntry, retargetIdentityFile, toSshConfigFileError } from '../keys/sshConfig';
+import { removeKeyFiles } from '../keys/keyFiles';
+import { addKnownHosts, knownHostsSettings } from '../keys/hostKeys';
+import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../keys/opensshKey';
+import { addToAgent } from '../keys/agent';
+import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../keys/privateAgent';
+import { RetargetedEntry, retargetIdentityFile, sshHome, updateConfigFile } from '../keys/sshConfig';
+import { ConfigTree, readConfigTree } from '../keys/sshConfigTree';
 import type { ServerAddress } from '../servers/addresses';
-import { RemoteFailureKind, ServerRotationResult, SshRunOptions, SshTarget, rotateOnServer } from './remoteKeys';
+import {
+  Identity,
+  PresentedHostKey,
+  RemoteFailureKind,
+  ServerRotationResult,
+  SshRunOptions,
+  SshTarget,
+  rotateOnServer,
+} from './remoteKeys';
+import {
+  DeleteOldDecision,
+  DeletionChoices,
+  EntryUse,
+  deletionChoices,
+  entriesUsing,
+  serverAlias,
+  serverEntryFilter,
+} from './rotationPlan';
+import { UserSafeError } from '../api/userSafe';
 import * as l10n from '../l10n';
+
+export type { DeleteOldDecision, DeletionChoices, EntryUse } from './rotationPlan';
 
 /** The pair being replaced. */
 export interface OldKeyPair {
@@ -35,6 +65,8 @@ export interface NewKeyPair {
   name: string;
   privatePath: string;
   publicKey: string;
+  /** The passphrase the new private key was written with (in memory only, for the private agent). */
+  passphrase?: string;
 }
 
 /** A server that uses the old pair, and how to log in to it. */
@@ -42,6 +74,10 @@ export interface RotationServer {
   id: string;
   /** Display name (plain text; the shell makes it safe to show). */
   name: string;
+  /**
+   * Its address (`host`) and login user. The user's SSH config decides the rest: when a Host
+   * entry has this address as HostName, ssh is given that alias instead.
+   */
   target: SshTarget;
   /** The address `target.host` was taken from, when known (for showing its kind). */
   address?: ServerAddress;
@@ -60,20 +96,29 @@ export interface ConfigFailure {
 
 export interface ServerSummary {
   server: RotationServer;
+  /** How ssh was pointed at it (its alias, or its address). */
+  reachedAs: SshTarget;
   result: ServerRotationResult;
+  /** The entries of this server moved to the new key. */
+  configChanges: ConfigChange[];
 }
 
 /** What worked and what did not, before the user decides about the old pair. */
 export interface RotationSummary {
   oldPair: OldKeyPair;
   newPair: NewKeyPair;
-  configChanges: ConfigChange[];
-  configFailures: ConfigFailure[];
   servers: ServerSummary[];
+  /** Servers of the pair that were not chosen (or can't be reached), by name. */
+  serversNotChosen: string[];
+  /** Entries that still name the old private key afterwards (another server's, a global one, a failed server's). */
+  stillUsingOldKey: EntryUse[];
+  /** Config files or lines that could not be read or changed. */
+  configFailures: ConfigFailure[];
+  /** The local files the old pair's "and its private key file" option deletes (full paths). */
+  oldFiles: string[];
+  /** What the final question may offer, and why an option is missing. */
+  choices: DeletionChoices;
 }
-
-/** The user's answer in the final modal. */
-export type DeleteOldDecision = 'keep' | 'delete-pair' | 'delete-pair-and-private-key';
 
 export interface RotateKeyPairOptions {
   oldPair: OldKeyPair;
@@ -81,15 +126,28 @@ export interface RotateKeyPairOptions {
   createNewPair(): Promise<NewKeyPair | undefined>;
   /** The servers to update (the shell asks which). */
   servers: readonly RotationServer[];
-  /** SSH config files to retarget (missing files are skipped). */
-  configPaths: readonly string[];
+  /** Servers of the pair that were not chosen, by name (for the summary and the deletion rules). */
+  serversNotChosen?: readonly string[];
+  /** The one SSH config (`sshConfigTarget()`) and the ssh arguments that select it (`sshConfigArgs`). */
+  config: { path: string; args: readonly string[] };
+  /**
+   * The old private key is protected by a passphrase and no agent holds it: ask for it once.
+   * Undefined (or absent) stops the rotation before anything changed.
+   */
+  askOldPassphrase?(): Promise<string | undefined>;
+  /** A server's host key is unknown: show these fingerprints; true adds them to known_hosts. */
+  trustHostKeys?(server: RotationServer, keys: PresentedHostKey[]): Promise<boolean>;
+  /** Regions other than this one that hold the same public key as a key pair; undefined when not known. */
+  otherRegionsWithKey?(): Promise<string[] | undefined>;
   /** Deletes the old pair in the cloud; false when it was already gone. */
   deleteOldPairOnServer(name: string): Promise<boolean>;
   /** Asked once everything else is done; nothing of the old pair is deleted before. */
   confirmDeleteOld(summary: RotationSummary): Promise<DeleteOldDecision>;
-  /** Home folder for `~` in configs (default: the user's). */
+  /** Home folder for `~` in configs (default: the passwd home, as ssh). */
   home?: string;
   ssh?: SshRunOptions;
+  /** SSH_AUTH_SOCK of the user's agent (default: the environment's). */
+  agentSocket?: string;
   /** Progress lines (never key material). */
   progress?(message: string): void;
 }
@@ -104,6 +162,11 @@ export interface RotateKeyPairResult extends RotationSummary {
   deleteError?: string;
 }
 
+/** The rotation stopped before anything changed; `message` says why. */
+export class RotationStopped extends UserSafeError {
+  override name = 'RotationStopped';
+}
+
 /** The default name of the new pair: `<old>-<yyyymmdd>` (UTC date). */
 export function defaultRotatedName(oldName: string, now: Date = new Date()): string {
   const yyyy = String(now.getUTCFullYear()).padStart(4, '0');
@@ -112,7 +175,7 @@ export function defaultRotatedName(oldName: string, now: Date = new Date()): str
   return `${oldName}-${yyyy}${mm}${dd}`;
 }
 
-/** True when every server took the new key and lost the old one. */
+/** True when every server took the new key and refuses the old one. */
 export function allServersRotated(summary: RotationSummary): boolean {
   return summary.servers.every((s) => s.result.error === undefined);
 }
@@ -122,102 +185,232 @@ export function serverFailure(summary: ServerSummary): RemoteFailureKind | undef
   return summary.result.error?.kind;
 }
 
-/**
- * Points every IdentityFile of `oldPath` in `configPath` at `newPath`. A missing file (or
- * one of its folders missing or a file) is skipped (undefined). The file is replaced
- * atomically with its mode kept; a symlinked config is written at its target. Throws an
- * SshConfigFileError (a folder or a device at the path, no permission…): then the file is unchanged.
- */
-export async function retargetConfigFile(
+/** A private agent started on first use, stopped by the rotation's end. */
+class AgentHolder {
+  private agent: PrivateAgent | undefined;
+  async socketFor(key: string, passphrase: string, comment: string): Promise<string> {
+    this.agent ??= await startPrivateAgent();
+    await addToAgent(key, { socket: this.agent.socket, passphrase, comment, lifetimeSeconds: 3600 });
+    return this.agent.socket;
+  }
+  async stop(): Promise<void> {
+    await this.agent?.stop();
+  }
+}
+
+/** How ssh can use the old private key, decided before anything changes (see the file comment). */
+async function oldIdentity(options: RotateKeyPairOptions, agents: AgentHolder): Promise<Identity> {
+  const file = options.oldPair.privatePath;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new RotationStopped(
+      l10n.t('The old private key {0} cannot be read ({1}): nothing was changed.', file, errCode(err)),
+    );
+  }
+  try {
+    readPrivateKey(text);
+    return { file, agent: 'none' };
+  } catch (err) {
+    if (!(err instanceof PrivateKeyError) || err.code !== 'encrypted') {
+      // Not a format this extension reads: ssh may still read it.
+      return { file, agent: 'none' };
+    }
+  }
+  if (await agentHoldsKey(options.oldPair.publicKey, options.agentSocket ?? process.env.SSH_AUTH_SOCK)) {
+    return options.agentSocket ? { file, agent: options.agentSocket } : file;
+  }
+  const passphrase = await options.askOldPassphrase?.();
+  if (!passphrase) {
+    throw new RotationStopped(
+      l10n.t(
+        'The old private key {0} is protected by a passphrase and no ssh-agent holds it: nothing was changed. Add it to your agent (ssh-add) or enter its passphrase.',
+        file,
+      ),
+    );
+  }
+  try {
+    await decryptPrivateKey(text, passphrase);
+  } catch (err) {
+    if (err instanceof PrivateKeyError) {
+      throw new RotationStopped(l10n.t('{0} Nothing was changed.', err.message));
+    }
+    throw err;
+  }
+  return { file, agent: await agents.socketFor(text, passphrase, options.oldPair.name) };
+}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** Points the server's own entries in every file of the tree at the new key; throws on the first write that fails. */
+async function moveServerEntries(
   configPath: string,
+  server: { alias?: string; address: string },
   change: { oldPath: string; newPath: string },
-  home?: string,
-): Promise<ConfigChange | undefined> {
-  let target: string;
-  try {
-    target = await fs.realpath(path.resolve(configPath));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw await toSshConfigFileError(err, configPath);
+  home: string,
+  changes: ConfigChange[],
+): Promise<void> {
+  const tree = await readConfigTree(configPath, { home });
+  const inBlock = serverEntryFilter(server);
+  for (const source of tree.sources) {
+    let entries: RetargetedEntry[] = [];
+    const written = await updateConfigFile(source.path, (content) => {
+      if (!content) return undefined;
+      const edit = retargetIdentityFile(content, change, { home, inBlock });
+      entries = edit.changed;
+      return edit.changed.length > 0 ? edit.text : undefined;
+    });
+    if (written.written) changes.push({ path: written.path, entries });
   }
-  const existing = await readConfigFile(target);
-  if (!existing) return undefined;
-  const { text, changed } = retargetIdentityFile(existing.content, change, home === undefined ? {} : { home });
-  if (changed.length === 0) return { path: target, entries: [] };
-  try {
-    await saveFileExclusive(target, text, existing.mode, { overwrite: true });
-  } catch (err) {
-    throw await toSshConfigFileError(err, target);
-  }
-  return { path: target, entries: changed };
 }
 
 /**
  * Runs a rotation (see the file comment). Returns undefined when `createNewPair` was
- * cancelled: then nothing changed. Errors of `createNewPair` propagate (nothing changed).
+ * cancelled: then nothing changed. Throws {@link RotationStopped} when the old key can't be
+ * used (nothing changed); errors of `createNewPair` propagate (nothing changed).
  */
 export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<RotateKeyPairResult | undefined> {
   const say = (message: string): void => options.progress?.(message);
-  say(l10n.t('Creating the new key pair…'));
-  const newPair = await options.createNewPair();
-  if (!newPair) return undefined;
-
-  const configChanges: ConfigChange[] = [];
-  const configFailures: ConfigFailure[] = [];
-  for (const configPath of options.configPaths) {
-    say(l10n.t('Updating {0}…', configPath));
-    try {
-      const change = await retargetConfigFile(
-        configPath,
-        { oldPath: options.oldPair.privatePath, newPath: newPair.privatePath },
-        options.home,
-      );
-      if (change && change.entries.length > 0) configChanges.push(change);
-    } catch (err) {
-      const message = err instanceof KeyFileError ? err.message : err instanceof Error ? err.message : String(err);
-      configFailures.push({ path: configPath, message });
-    }
-  }
-
-  const servers: ServerSummary[] = [];
-  for (const server of options.servers) {
-    say(l10n.t('Updating server {0}…', server.name));
-    const result = await rotateOnServer(
-      server.target,
-      {
-        oldIdentityFile: options.oldPair.privatePath,
-        oldPublicKey: options.oldPair.publicKey,
-        newIdentityFile: newPair.privatePath,
-        newPublicKey: newPair.publicKey,
-      },
-      options.ssh,
-    );
-    servers.push({ server, result });
-  }
-
-  const summary: RotationSummary = { oldPair: options.oldPair, newPair, configChanges, configFailures, servers };
-  const decision = await options.confirmDeleteOld(summary);
-  const result: RotateKeyPairResult = { ...summary, decision, oldPairDeleted: false, oldFilesDeleted: false };
-  if (decision === 'keep') return result;
+  const home = options.home ?? sshHome();
+  const agents = new AgentHolder();
   try {
-    say(l10n.t('Deleting the old key pair…'));
-    result.oldPairDeleted = await options.deleteOldPairOnServer(options.oldPair.name);
-  } catch (err) {
-    // The old pair stays, so its private key file must stay too.
-    result.deleteError = err instanceof Error ? err.message : String(err);
-    return result;
-  }
-  if (decision === 'delete-pair-and-private-key') {
+    say(l10n.t('Checking the old private key…'));
+    const oldId = await oldIdentity(options, agents);
+    say(l10n.t('Creating the new key pair…'));
+    const newPair = await options.createNewPair();
+    if (!newPair) return undefined;
+    const newId: Identity = newPair.passphrase
+      ? {
+          file: newPair.privatePath,
+          agent: await agents.socketFor(
+            await fs.readFile(newPair.privatePath, 'utf8'),
+            newPair.passphrase,
+            newPair.name,
+          ),
+        }
+      : { file: newPair.privatePath, agent: 'none' };
+    const change = { oldPath: options.oldPair.privatePath, newPath: newPair.privatePath };
+
+    const configFailures: ConfigFailure[] = [];
+    let tree: ConfigTree = { main: options.config.path, sources: [], problems: [] };
     try {
-      await removeKeyFiles({
-        privatePath: options.oldPair.privatePath,
-        publicPath: options.oldPair.publicPath ?? `${options.oldPair.privatePath}.pub`,
-      });
-      result.oldFilesDeleted = true;
+      tree = await readConfigTree(options.config.path, { home });
     } catch (err) {
-      result.deleteError = err instanceof Error ? err.message : String(err);
+      configFailures.push({ path: options.config.path, message: err instanceof Error ? err.message : String(err) });
     }
+    for (const problem of tree.problems) configFailures.push(problem);
+
+    const servers: ServerSummary[] = [];
+    for (const server of options.servers) {
+      say(l10n.t('Updating server {0}…', server.name));
+      const address = server.target.host;
+      const alias = serverAlias(tree, address);
+      const reachedAs: SshTarget = {
+        ...server.target,
+        ...(alias !== undefined ? { host: alias, port: undefined } : {}),
+        configArgs: options.config.args,
+      };
+      if (alias !== undefined) delete reachedAs.port;
+      const configChanges: ConfigChange[] = [];
+      const result = await rotateOnServer(
+        reachedAs,
+        {
+          oldIdentity: oldId,
+          oldPublicKey: options.oldPair.publicKey,
+          newIdentity: newId,
+          newPublicKey: newPair.publicKey,
+        },
+        options.ssh,
+        {
+          trustHostKeys: options.trustHostKeys
+            ? async (keys) => {
+                if (!(await options.trustHostKeys?.(server, keys))) return false;
+                const settings = await knownHostsSettings({
+                  host: reachedAs.host,
+                  configArgs: options.config.args,
+                  home,
+                });
+                await addKnownHosts(
+                  keys.map((k) => k.line),
+                  reachedAs.knownHostsFile ? { ...settings, file: reachedAs.knownHostsFile } : settings,
+                );
+                return true;
+              }
+            : undefined,
+          moveEntries: () =>
+            moveServerEntries(
+              options.config.path,
+              { ...(alias ? { alias } : {}), address },
+              change,
+              home,
+              configChanges,
+            ),
+        },
+      );
+      servers.push({ server, reachedAs, result, configChanges });
+    }
+
+    // What still names the old key, read again after every write.
+    let stillUsingOldKey: EntryUse[] = [];
+    try {
+      stillUsingOldKey = entriesUsing(
+        await readConfigTree(options.config.path, { home }),
+        options.oldPair.privatePath,
+        { home },
+      );
+    } catch (err) {
+      configFailures.push({ path: options.config.path, message: err instanceof Error ? err.message : String(err) });
+    }
+    let otherRegions: string[] | undefined;
+    try {
+      otherRegions = options.otherRegionsWithKey ? await options.otherRegionsWithKey() : undefined;
+    } catch {
+      otherRegions = undefined;
+    }
+    const serversNotChosen = [...(options.serversNotChosen ?? [])];
+    const choices = deletionChoices({
+      serversNeedingOldKey: servers.filter((s) => !s.result.entriesMoved).map((s) => s.server.name),
+      serversNotChosen,
+      entriesStillUsingOldKey: stillUsingOldKey,
+      otherRegions,
+    });
+    const oldFiles = [options.oldPair.privatePath, options.oldPair.publicPath ?? `${options.oldPair.privatePath}.pub`];
+    const summary: RotationSummary = {
+      oldPair: options.oldPair,
+      newPair,
+      servers,
+      serversNotChosen,
+      stillUsingOldKey,
+      configFailures,
+      oldFiles,
+      choices,
+    };
+    const answer = await options.confirmDeleteOld(summary);
+    // Only what was offered counts.
+    const decision: DeleteOldDecision = answer !== 'keep' && choices.offered.includes(answer) ? answer : 'keep';
+    const result: RotateKeyPairResult = { ...summary, decision, oldPairDeleted: false, oldFilesDeleted: false };
+    if (decision === 'keep') return result;
+    try {
+      say(l10n.t('Deleting the old key pair…'));
+      result.oldPairDeleted = await options.deleteOldPairOnServer(options.oldPair.name);
+    } catch (err) {
+      // The old pair stays, so its private key file must stay too.
+      result.deleteError = err instanceof Error ? err.message : String(err);
+      return result;
+    }
+    if (decision === 'delete-pair-and-private-key') {
+      try {
+        await removeKeyFiles({ privatePath: oldFiles[0] ?? options.oldPair.privatePath, publicPath: oldFiles[1] });
+        result.oldFilesDeleted = true;
+      } catch (err) {
+        result.deleteError = err instanceof Error ? err.message : String(err);
+      }
+    }
+    return result;
+  } finally {
+    await agents.stop();
   }
-  return result;
 }

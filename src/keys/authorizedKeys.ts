@@ -139,3 +139,35 @@ export function removeAuthorizedKey(text: string, publicKey: string): { text: st
   }
   return { text: kept.map((l) => l.text + l.eol).join(''), removed };
 }
+
+/**
+ * The options (`from="…",no-pty,command="…"`) of the first line that holds `publicKey`, `''`
+ * when that line has none, or undefined when the key is not in the text.
+ */
+export function authorizedKeyOptions(text: string, publicKey: string): string | undefined {
+  const { key } = authorizedKeyLine(publicKey);
+  return parseAuthorizedKeys(text).find((l) => l.key === key)?.options;
+}
+
+/**
+ * Like {@link addAuthorizedKey}, with `options` written before the key (`<options> type base64
+ * comment`): a key that replaces another keeps that key's restrictions. `options` must be
+ * one options field as read from the file (no unquoted blank, no line break).
+ */
+export function addAuthorizedKeyWithOptions(
+  text: string,
+  publicKey: string,
+  options: string,
+): { text: string; changed: boolean } {
+  if (options === '') return addAuthorizedKey(text, publicKey);
+  // eslint-disable-next-line no-control-regex
+  if (/[\r\n\u0000]/.test(options) || optionsEnd(`${options} x`) !== options.length) {
+    throw new AuthorizedKeysError(l10n.t('The key options are not one options field.'));
+  }
+  const { key, line } = authorizedKeyLine(publicKey);
+  const lines = parseAuthorizedKeys(text);
+  if (lines.some((l) => l.key === key)) return { text, changed: false };
+  const eol = lines.some((l) => l.eol === '\r\n') && !lines.some((l) => l.eol === '\n') ? '\r\n' : '\n';
+  const separator = text === '' || /\n$/.test(text) ? '' : eol;
+  return { text: `${text}${separator}${options} ${line}${eol}`, changed: true };
+}

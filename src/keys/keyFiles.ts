@@ -185,6 +185,36 @@ export async function saveFileExclusive(
 }
 
 /**
+ * Compare-and-swap: writes `content` with `mode` to a temp file next to `filePath`, then
+ * replaces `filePath` with it only if `unchanged()` still holds just before the rename.
+ * Resolves false (nothing written, the temp file gone) when it does not. Throws
+ * {@link KeyFileError}. Callers serialise their own writers (see sshConfig's
+ * `updateConfigFile`); `unchanged` catches everyone else.
+ */
+export async function replaceFileIfUnchanged(
+  filePath: string,
+  content: string | Uint8Array,
+  mode: number,
+  unchanged: () => Promise<boolean>,
+): Promise<boolean> {
+  const target = path.resolve(filePath);
+  const temp = tempPath(path.dirname(target));
+  try {
+    await createFile(temp, content, mode);
+    try {
+      if (!(await unchanged())) return false;
+      await fs.rename(temp, target);
+    } finally {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+    }
+  } catch (err) {
+    throw toKeyFileError(err, target);
+  }
+  await syncDirectory(path.dirname(target));
+  return true;
+}
+
+/**
  * Creates `dir` if missing, recursively, with mode 0700 for every directory created.
  * Succeeds if `dir` is a directory or a symlink to one; throws {@link KeyFileError}
  * (`not-directory`, or the mapped errno) otherwise.

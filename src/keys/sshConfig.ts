@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserSafeError } from '../api/userSafe';
 import * as l10n from '../l10n';
-import { displayPath, ensureDirectory, KeyFileError, saveFileExclusive } from './keyFiles';
+import { displayPath, ensureDirectory, KeyFileError, replaceFileIfUnchanged } from './keyFiles';
 
 /** The comment that marks an entry this extension wrote (and may update). */
 export const HOST_ENTRY_MARKER = '# Added by Server Key Pairs (VS Code)';
@@ -97,12 +97,17 @@ const WORD_MESSAGES: Record<ConfigWordKind, Record<'empty' | 'spaces' | 'quotes'
   },
 };
 
-/** A host alias made from a key file name: characters an alias can't have become `-`. */
+/**
+ * A host alias made from a name (a server's, a key file's): characters an alias can't have
+ * become `-`, and so does `.`: an alias with a dot can be a real host name (`github.com`),
+ * and an entry for it would send every connection to that host elsewhere.
+ */
 export function suggestAlias(fileBase: string): string {
   const alias = Array.from(fileBase)
-    .map((c) => (ALIAS_CHARS.test(c) ? c : '-'))
+    .map((c) => (ALIAS_CHARS.test(c) && c !== '.' ? c : '-'))
     .join('')
-    .replace(/^[-.]+/, '');
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
   return alias === '' ? 'server' : alias;
 }
 
@@ -154,8 +159,8 @@ export function splitConfigArgs(rest: string): string[] {
 }
 
 /** The bytes that separate words in ssh_config (OpenSSH: space and tab; `\r` `\n` `\f` end a line). */
-export function isConfigSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f';
+export function isConfigSpace(char: string): boolean {
+  return char === ' ' || char === '\t' || char === '\r' || char === '\n' || char === '\f';
 }
 
 // ------------------------------------------------------------------ paths
@@ -366,9 +371,14 @@ function hostLineMatches(patterns: readonly string[], alias: string): boolean {
 function namesAlias(line: ConfigLine, alias: string): boolean {
   if (line.keyword === 'host') return line.args.includes(alias);
   if (line.keyword !== 'match') return false;
-  for (let i = 0; i + 1 < line.args.length; i++) {
-    const criterion = (line.args[i] ?? '').toLowerCase();
-    const list = (line.args[i + 1] ?? '').split(',');
+  // OpenSSH also reads `criterion=list` (`Match Host=web`) as one criterion and its list.
+  const words = line.args.flatMap((arg) => {
+    const eq = arg.indexOf('=');
+    return eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg];
+  });
+  for (let i = 0; i + 1 < words.length; i++) {
+    const criterion = (words[i] ?? '').toLowerCase();
+    const list = (words[i + 1] ?? '').split(',');
     if ((criterion === 'host' || criterion === 'originalhost') && list.includes(alias)) return true;
   }
   return false;
@@ -611,36 +621,80 @@ export interface RetargetedEntry {
   lines: number[];
 }
 
+/** The head of a block, as {@link retargetIdentityFile}'s `inBlock` sees it. */
+export interface BlockHead {
+  kind: 'preamble' | 'host' | 'match';
+  /** The Host patterns (or Match arguments), decoded from UTF-8. */
+  patterns: string[];
+  /** The block's first HostName, if any. */
+  hostName?: string;
+}
+
+/**
+ * True for a `Host` block that is one server's own entry: one of its patterns that is not a
+ * wildcard or a negation names `alias` or `address`, or its HostName is `address`. Host names
+ * compare without case, as ssh lower-cases them.
+ */
+export function isServerEntry(head: BlockHead, server: { alias?: string; address: string }): boolean {
+  if (head.kind !== 'host') return false;
+  const names = new Set([server.address, server.alias].filter((n): n is string => !!n).map((n) => n.toLowerCase()));
+  if (head.hostName !== undefined && head.hostName.toLowerCase() === server.address.toLowerCase()) return true;
+  return head.patterns.some((p) => !/[*?!]/.test(p) && names.has(p.toLowerCase()));
+}
+
 /**
  * Points every `IdentityFile` whose file is `oldPath` (any spelling: `~/.ssh/x`,
- * absolute, quoted, `%d/…`, `${HOME}/…`) at `newPath`, and `oldPath.pub` at
- * `newPath.pub`. Only the argument of those lines changes; keyword, indentation, a
- * trailing comment and line endings stay, and every other byte too.
+ * absolute, quoted, `%d/…`, `${HOME}/…`; on Windows `C:\Users\…` in either slash and any
+ * case) at `newPath`, and `oldPath.pub` at `newPath.pub` — only in blocks `inBlock` accepts
+ * (default: all). Only the argument of those lines changes; keyword, indentation, a trailing
+ * comment and line endings stay, and every other byte too. `skipped` lists lines that name the
+ * old key in an accepted block but can't be rewritten (more than one argument).
  */
 export function retargetIdentityFile(
   config: string | Uint8Array,
   change: { oldPath: string; newPath: string },
-  options: { home?: string; platform?: NodeJS.Platform } = {},
-): { text: Buffer; changed: RetargetedEntry[] } {
+  options: { home?: string; platform?: NodeJS.Platform; inBlock?: (head: BlockHead) => boolean } = {},
+): { text: Buffer; changed: RetargetedEntry[]; skipped: RetargetedEntry[] } {
   const home = options.home ?? sshHome();
   const platform = options.platform ?? process.platform;
   const p = platform === 'win32' ? path.win32 : path.posix;
+  const same = (file: string) => (platform === 'win32' ? file.toLowerCase() : file);
   const text = toBytes(config);
   const parsed = parseConfig(text);
   const oldResolved = p.normalize(change.oldPath);
   const targets = new Map([
-    [oldResolved, change.newPath],
-    [`${oldResolved}.pub`, `${change.newPath}.pub`],
+    [same(oldResolved), change.newPath],
+    [same(`${oldResolved}.pub`), `${change.newPath}.pub`],
   ]);
   const edits: Array<{ from: number; to: number; text: string }> = [];
   const changed: RetargetedEntry[] = [];
+  const skipped: RetargetedEntry[] = [];
   for (const block of parsed.blocks) {
+    const head = parsed.lines[block.first];
+    const host = block.kind === 'preamble' ? '' : fromUtf8(head?.args.join(' ') ?? '');
+    if (options.inBlock) {
+      let hostName: string | undefined;
+      for (let i = block.first + 1; i < block.next; i++) {
+        const line = parsed.lines[i];
+        if (line?.keyword === 'hostname' && line.args[0] !== undefined) {
+          hostName = fromUtf8(line.args[0]);
+          break;
+        }
+      }
+      const patterns = block.kind === 'preamble' ? [] : (head?.args ?? []).map(fromUtf8);
+      if (!options.inBlock({ kind: block.kind, patterns, ...(hostName !== undefined ? { hostName } : {}) })) continue;
+    }
     const lines: number[] = [];
+    const odd: number[] = [];
     for (let i = block.first; i < block.next; i++) {
       const line = parsed.lines[i];
-      if (line?.keyword !== 'identityfile' || line.args.length !== 1) continue;
-      const named = resolveIdentityArgument(fromUtf8(line.args[0] ?? ''), home, platform);
-      const replacement = targets.get(named);
+      if (line?.keyword !== 'identityfile') continue;
+      const named = line.args.map((a) => same(resolveIdentityArgument(fromUtf8(a), home, platform)));
+      const replacement = named[0] === undefined ? undefined : targets.get(named[0]);
+      if (line.args.length !== 1) {
+        if (named.some((n) => targets.has(n))) odd.push(i + 1);
+        continue;
+      }
       if (replacement === undefined) continue;
       // The argument ends where a trailing comment (or trailing space) starts.
       const rest = text.slice(line.argsStart, line.contentEnd);
@@ -648,15 +702,28 @@ export function retargetIdentityFile(
       edits.push({ from: line.argsStart, to: argEnd, text: utf8(identityFileWord(replacement, home, platform)) });
       lines.push(i + 1);
     }
-    if (lines.length > 0) {
-      const head = parsed.lines[block.first];
-      changed.push({ host: block.kind === 'preamble' ? '' : fromUtf8(head?.args.join(' ') ?? ''), lines });
-    }
+    if (lines.length > 0) changed.push({ host, lines });
+    if (odd.length > 0) skipped.push({ host, lines: odd });
   }
   edits.sort((a, b) => b.from - a.from);
   let out = text;
   for (const e of edits) out = out.slice(0, e.from) + e.text + out.slice(e.to);
-  return { text: fromBytes(out), changed };
+  return { text: fromBytes(out), changed, skipped };
+}
+
+/**
+ * Every line of `config` whose IdentityFile names `file` (any spelling), by block, for
+ * listing the entries that still use a key.
+ */
+export function entriesUsingKey(
+  config: string | Uint8Array,
+  file: string,
+  options: { home?: string; platform?: NodeJS.Platform } = {},
+): RetargetedEntry[] {
+  const probe = retargetIdentityFile(config, { oldPath: file, newPath: file }, options);
+  const byHost = new Map<string, number[]>();
+  for (const e of [...probe.changed, ...probe.skipped]) byHost.set(e.host, [...(byHost.get(e.host) ?? []), ...e.lines]);
+  return [...byHost].map(([host, lines]) => ({ host, lines: lines.sort((a, b) => a - b) }));
 }
 
 /** Length of the first argument of `rest` as written (with its quotes), by {@link splitConfigArgs}' rules. */
@@ -789,6 +856,99 @@ export async function toSshConfigFileError(err: unknown, file: string): Promise<
   return new SshConfigFileError('io', file, file, err);
 }
 
+/** Writers of this process, per config file: one at a time. */
+const configWriters = new Map<string, Promise<unknown>>();
+
+/** How long a lock file of another writer is respected (a crashed writer leaves it behind). */
+const STALE_LOCK_MS = 10_000;
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise<void>((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs `work` holding `<file>.keypairs-lock` (O_EXCL), shared with other windows and processes. */
+async function withLockFile<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${file}.keypairs-lock`;
+  const started = Date.now();
+  for (;;) {
+    try {
+      await (await fs.open(lock, 'wx', 0o600)).close();
+      break;
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+      const stat = await fs.stat(lock).catch(() => undefined);
+      if (stat && Date.now() - stat.mtimeMs > STALE_LOCK_MS) await fs.rm(lock, { force: true });
+      else if (Date.now() - started > STALE_LOCK_MS + 5_000) throw err;
+      else await sleep(20 + Math.floor(Math.random() * 30));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await fs.rm(lock, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Changes the SSH config `file` (a symlink's target) with no update lost: `edit` gets the
+ * current bytes (undefined when there is no file) and returns the new bytes, or undefined to
+ * leave it. Writers of this extension take turns (in this process, and through a lock file
+ * next to the config across processes); the write itself is a compare-and-swap: the new text
+ * goes to a temp file that replaces the config only if the config still holds the bytes
+ * `edit` saw, else `edit` runs again on what is there now (up to 20 times). The mode is kept;
+ * a new file is 0600 in a 0700 folder. Throws {@link SshConfigFileError}; then the file is as
+ * it was.
+ */
+export async function updateConfigFile(
+  file: string,
+  edit: (content: Buffer | undefined) => Buffer | undefined,
+): Promise<{ path: string; written: boolean }> {
+  let target = path.resolve(file);
+  try {
+    target = await resolveLink(target);
+  } catch (err) {
+    throw await toSshConfigFileError(err, target);
+  }
+  const previous = configWriters.get(target) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => casLoop(target, edit));
+  configWriters.set(target, run);
+  try {
+    return await run;
+  } finally {
+    if (configWriters.get(target) === run) configWriters.delete(target);
+  }
+}
+
+async function casLoop(
+  target: string,
+  edit: (content: Buffer | undefined) => Buffer | undefined,
+): Promise<{ path: string; written: boolean }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const existing = await readConfigFile(target);
+    const next = edit(existing?.content);
+    if (next === undefined) return { path: target, written: false };
+    try {
+      if (!existing) await ensureDirectory(path.dirname(target));
+      const swapped = await withLockFile(target, () =>
+        replaceFileIfUnchanged(target, next, existing?.mode ?? 0o600, async () => {
+          const now = await readConfigFile(target).catch(() => undefined);
+          return existing === undefined ? now === undefined : now !== undefined && now.content.equals(existing.content);
+        }),
+      );
+      if (swapped) return { path: target, written: true };
+    } catch (err) {
+      throw await toSshConfigFileError(err, target);
+    }
+    await sleep(5 + Math.floor(Math.random() * 20));
+  }
+  throw new SshConfigFileError(
+    'io',
+    target,
+    target,
+    Object.assign(new Error('The file kept changing while it was written'), { code: 'EAGAIN' }),
+  );
+}
+
 /** What {@link writeHostEntry} did; `path` is the file written (a symlink's target). */
 export interface WriteHostEntryResult {
   outcome: HostEntryPlan['outcome'];
@@ -819,17 +979,14 @@ export async function writeHostEntry(opts: {
   let target = file;
   try {
     target = await resolveLink(file);
-    const existing = await readConfigFile(target);
-    const plan = planHostEntry(existing?.content ?? Buffer.alloc(0), opts.entry, opts);
+    let plan: HostEntryPlan | undefined;
+    // Compare-and-swap (see updateConfigFile): planned again if the file changed meanwhile.
+    await updateConfigFile(target, (content) => {
+      plan = planHostEntry(content ?? Buffer.alloc(0), opts.entry, opts);
+      return plan.outcome === 'exists' || plan.outcome === 'unchanged' ? undefined : plan.text;
+    });
+    if (!plan) throw new Error('writeHostEntry: no plan');
     if (plan.outcome === 'exists') return { ...plan, path: target };
-    if (plan.outcome !== 'unchanged') {
-      if (existing) {
-        await saveFileExclusive(target, plan.text, existing.mode, { overwrite: true });
-      } else {
-        await ensureDirectory(path.dirname(target));
-        await saveFileExclusive(target, plan.text, 0o600);
-      }
-    }
     return { outcome: plan.outcome, line: plan.line, path: target };
   } catch (err) {
     if (isPlanError(err)) throw err;
@@ -921,15 +1078,18 @@ export type SshCheck =
   | { status: 'not-checked'; reason: 'no-ssh' | 'failed'; detail?: string };
 
 /**
- * Asks the real ssh what it would use for `alias`: `ssh -G -F <configPath> -- <alias>`
- * (with `-F` only that file is read, never the account's own config or the system's),
- * and compares HostName (the alias when none is given), User, Port, the first
+ * Asks the real ssh what it would use for `alias`: `ssh -G <configArgs> -- <alias>`, where
+ * `configArgs` is `['-F', configPath]` unless given (the shell passes `sshConfigArgs(target)`:
+ * nothing for the default `~/.ssh/config`, so the system's file is read too, as plain `ssh`
+ * does), and compares HostName (the alias when none is given), User, Port, the first
  * IdentityFile and IdentitiesOnly with `entry`. Note that `ssh -G` runs `Match exec`
  * commands of the config, as any ssh call would. `ssh` missing or failing is
  * `not-checked`, never an exception.
  */
 export async function checkWithSsh(opts: {
   configPath: string;
+  /** How ssh is told which config to read (default `['-F', configPath]`). */
+  configArgs?: readonly string[];
   entry: HostEntry;
   home?: string;
   platform?: NodeJS.Platform;
@@ -943,7 +1103,7 @@ export async function checkWithSsh(opts: {
     stdout = await new Promise<string>((resolve, reject) => {
       execFile(
         opts.sshPath ?? 'ssh',
-        ['-G', '-F', opts.configPath, '--', opts.entry.alias],
+        ['-G', ...(opts.configArgs ?? ['-F', opts.configPath]), '--', opts.entry.alias],
         { timeout: opts.timeoutMs ?? 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
         (err, out, errOut) => (err ? reject(Object.assign(err, { stderrText: errOut })) : resolve(out)),
       );

@@ -365,7 +365,8 @@ export function serverItem(node: ServerNode): vscode.TreeItem {
       : vscode.l10n.t('The private key of this key pair is not on this machine.'),
   ];
   item.tooltip = lines.join('\n');
-  item.contextValue = 'server';
+  // `server.local`: its key pair's private key is here (Copy ssh Command, Rotate).
+  item.contextValue = node.keyPair.local ? 'server.local' : 'server';
   item.iconPath = new vscode.ThemeIcon(server.status === 'ACTIVE' ? 'vm-running' : 'vm');
   item.accessibilityInformation = { label: vscode.l10n.t('Server {0}, {1}', server.name, parts.join(', ')) };
   return item;

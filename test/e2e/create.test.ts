@@ -60,7 +60,11 @@ describe('a user creates key pairs in VS Code (e2e)', function () {
     assert.equal(await page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password');
     await ui.typeInQuickInput(page, TOKEN);
     await ui.acceptQuickInput(page);
-    await ui.waitForNotification(page, 'API token saved in secret storage.');
+    await ui.waitForStatusBarText(page, 'API token saved in secret storage.');
+    assert.ok(
+      !(await ui.notifications(page)).some((t) => t.includes('API token saved')),
+      'a quiet confirmation: no notification to stack under the next one',
+    );
   });
 
   it('validates the name inline as it is typed', async () => {

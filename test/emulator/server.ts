@@ -33,6 +33,7 @@ import {
   CreateServerOptions,
   EmulatorServer,
   SeedServersOptions,
+  ServerConsole,
   ServerFaults,
   ServerStore,
   ServersContext,
@@ -56,9 +57,11 @@ export type {
   ImageSpec,
   SeedServersOptions,
   ServerBacking,
+  ServerConsole,
   ServerFaults,
   ServerStyle,
 } from './servers';
+export { firstBootConsole, rebootConsole } from './console';
 
 /** A key pair as tests see it; `scope` is 'v2.1' (Nova-style) or a Rackspace region code ('DFW'). */
 export type EmulatorKeyPair = Omit<StoredKeyPair, 'id'>;
@@ -117,6 +120,14 @@ export interface Emulator {
   setServerFaults(f: ServerFaults): void;
   /** `count` demo servers using the user's key pairs in that scope (Nova-style or `region`). */
   seedServers(count: number, opts?: SeedServersOptions): Promise<EmulatorServer[]>;
+  /** The server's console log as stored (its first boot's, written at the first read). */
+  consoleLog(id: string): ServerConsole;
+  /** Replaces a server's console log (another key, empty, huge…) or makes it unavailable. */
+  setConsole(id: string, console: ServerConsole): void;
+  /** Appends text to a server's console log (e.g. a second boot: `firstBootConsole` again). */
+  appendConsole(id: string, text: string): void;
+  /** Changes a server's status (BUILD → ACTIVE, SHUTOFF…). */
+  setServerStatus(id: string, status: string): void;
 }
 
 const NOVA_MAX_BODY = 114688; // oslo.middleware sizelimit default used by Nova
@@ -444,6 +455,30 @@ class EmulatorImpl implements Emulator {
     this.serverStore.faults = { ...f };
   }
 
+  consoleLog(id: string): ServerConsole {
+    return this.serverStore.console(this.serverFor(id));
+  }
+
+  setConsole(id: string, console: ServerConsole): void {
+    this.serverFor(id).console = console;
+  }
+
+  appendConsole(id: string, text: string): void {
+    const server = this.serverFor(id);
+    const log = this.serverStore.console(server);
+    server.console = (log === 'unavailable' || log === 'not-implemented' ? '' : log) + text;
+  }
+
+  setServerStatus(id: string, status: string): void {
+    this.serverFor(id).status = status;
+  }
+
+  private serverFor(id: string): EmulatorServer {
+    const server = this.serverStore.get(id);
+    if (!server) throw new Error(`emulator: no server ${id}`);
+    return server;
+  }
+
   seedServers(count: number, opts: SeedServersOptions = {}): Promise<EmulatorServer[]> {
     const uid = opts.userId ?? staticUser(this.opts).userId;
     const scope = opts.region ? this.canonicalScope(opts.region) : NOVA_SCOPE;
@@ -458,6 +493,10 @@ class EmulatorImpl implements Emulator {
       list: () => this.servers(),
       setFaults: (f) => this.setServerFaults(f),
       seed: (count, opts) => this.seedServers(count, opts),
+      setConsole: (id, console) => this.setConsole(id, console),
+      appendConsole: (id, text) => this.appendConsole(id, text),
+      consoleLog: (id) => this.consoleLog(id),
+      setStatus: (id, status) => this.setServerStatus(id, status),
     };
   }
 

@@ -27,6 +27,7 @@ import {
   versionHeaders,
 } from './nova';
 import { KeyPairStore, NOVA_SCOPE, TokenStore, findUserById, staticUser } from './state';
+import { ConsoleDistro, consoleRequest, firstBootConsole, madeUpHostKeys, novaConsoleOutput } from './console';
 import { must } from '../support/must';
 
 // ---------------------------------------------------------------------------------------------
@@ -40,7 +41,7 @@ export interface ServerBacking {
     name: string;
     keyName: string | null;
     publicKey: string | null;
-  }): Promise<{ ipv4?: string } | void>;
+  }): Promise<{ ipv4?: string; hostKeys?: string[] } | void>;
   serverDeleted?(id: string): Promise<void>;
 }
 
@@ -87,7 +88,18 @@ export interface CreateServerOptions {
    * malformed entries, e.g. `{ addresses: 'oops' }` or `{ addresses: undefined }`.
    */
   override?: Record<string, unknown>;
+  /** Host public key lines its console prints (default: the backing's, else made up at the first read). */
+  hostKeys?: string[];
+  /** The whole console log instead of a first boot's (see {@link ServerConsole}). */
+  console?: ServerConsole;
 }
+
+/**
+ * A server's console: the log (as the hypervisor stores it: `\r\n`, control characters and
+ * all), or `unavailable` (404 `Guest does not have a console available.`, a guest without a
+ * console log) or `not-implemented` (501, a hypervisor driver without console output).
+ */
+export type ServerConsole = string | 'unavailable' | 'not-implemented';
 
 export interface EmulatorImage {
   id: string;
@@ -120,6 +132,12 @@ export interface EmulatorServer {
   created: string;
   updated: string;
   override?: Record<string, unknown>;
+  /** Host public key lines of its first boot's console; made up at the first console read when absent. */
+  hostKeys?: string[];
+  /** Set once read or given; see {@link ServerConsole}. */
+  console?: ServerConsole;
+  /** The image's distro: the style of its console. */
+  distro?: string;
 }
 
 /** Misbehaviour of `GET /servers[/detail]`, for testing clients. */
@@ -257,9 +275,11 @@ export class ServerStore {
     if (o.image !== 'volume') imageId = this.imageFor(o.image ?? { osDistro: 'ubuntu' }, style).id;
 
     let backedIpv4: string | undefined;
+    let hostKeys = o.hostKeys;
     if (hasBacking(ctx.backing)) {
       const r = await ctx.backing.serverCreated({ id, name: o.name, keyName, publicKey });
       if (r && typeof r.ipv4 === 'string') backedIpv4 = r.ipv4;
+      if (r && Array.isArray(r.hostKeys) && hostKeys === undefined) hostKeys = r.hostKeys;
     }
     const generated = generatedAddresses(style, n, backedIpv4);
     const now = isoSeconds();
@@ -282,10 +302,33 @@ export class ServerStore {
       created: now,
       updated: now,
       override: o.override,
+      hostKeys,
+      console: o.console,
+      distro: o.image === 'volume' ? undefined : (o.image?.osDistro ?? 'ubuntu'),
     };
     this.servers.set(id, server);
     this.sorted.clear();
     return server;
+  }
+
+  /** The server's console log, written at the first read as its first boot printed it. */
+  console(server: EmulatorServer): ServerConsole {
+    if (server.console === undefined) {
+      server.hostKeys ??= madeUpHostKeys();
+      const distro: ConsoleDistro = server.distro === 'debian' || server.distro === 'rocky' ? server.distro : 'ubuntu';
+      const hostname =
+        server.name
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^-+|-+$/g, '') || 'host';
+      server.console = firstBootConsole({
+        hostname,
+        hostKeys: server.hostKeys,
+        distro,
+        bootedAt: new Date(server.created),
+      });
+    }
+    return server.console;
   }
 
   async delete(id: string, ctx: ServersContext): Promise<boolean> {
@@ -486,10 +529,40 @@ function glanceView(img: EmulatorImage): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-/** True when a compute route is one of this file's (`servers…`, `images/{id}`). */
+/** True when a compute route is one of this file's (`servers…`, `servers/{id}/action`, `images/{id}`). */
 export function isServersRoute(route: ComputeRoute): boolean {
   const s = route.segments;
-  return (s[0] === 'servers' && s.length <= 2) || (s[0] === 'images' && s.length === 2);
+  return (
+    (s[0] === 'servers' && (s.length <= 2 || (s.length === 3 && s[2] === 'action'))) ||
+    (s[0] === 'images' && s.length === 2)
+  );
+}
+
+/**
+ * `POST /servers/{id}/action` `{"os-getConsoleOutput": {"length": N}}` as Nova answers it. The
+ * schema comes first (400), then the server (404), then its state: BUILD and ERROR have no
+ * compute host (`check_instance_host`: 409 `Instance … is not ready`); a stopped, paused or
+ * suspended server still has its console log, which libvirt reads from the file (200).
+ */
+function consoleOutput(store: ServerStore, info: RequestInfo, server: EmulatorServer | undefined, id: string): Reply {
+  let body: unknown;
+  try {
+    body = JSON.parse(info.body);
+  } catch {
+    return faultReply(400, 'Malformed request body');
+  }
+  if (isPlainObject(body) && Object.keys(body).length === 1 && !('os-getConsoleOutput' in body)) {
+    return faultReply(400, `There is no such action: ${Object.keys(body)[0]}`);
+  }
+  const req = consoleRequest(body);
+  if (!req.ok) return faultReply(400, req.message);
+  if (!server) return faultReply(404, `Instance ${id} could not be found.`);
+  const status = server.status.toUpperCase();
+  if (status === 'BUILD' || status === 'ERROR') return faultReply(409, `Instance ${id} is not ready`);
+  const log = store.console(server);
+  if (log === 'unavailable') return faultReply(404, 'Guest does not have a console available.');
+  if (log === 'not-implemented') return faultReply(501, 'Feature not supported.');
+  return jsonReply(200, { output: novaConsoleOutput(log, req.length) });
 }
 
 function withHeaders(r: Reply, h: Record<string, string>): Reply {
@@ -599,7 +672,8 @@ export function handleServersRoute(ctx: ComputeCallContext, info: RequestInfo, r
   const base: Record<string, string> = { 'X-Compute-Request-Id': reqId, 'X-OpenStack-Request-Id': reqId };
   const auth = authenticate(ctx.compute, info, route);
   if (!auth.ok) return withHeaders(auth.reply, base);
-  if (info.method !== 'GET') return withHeaders(notFoundRoute(info), base);
+  const isAction = route.segments.length === 3;
+  if (info.method !== (isAction ? 'POST' : 'GET')) return withHeaders(notFoundRoute(info), base);
   let version: Version = [2, 1];
   let extra = base;
   if (route.style === 'nova') {
@@ -620,8 +694,13 @@ export function handleServersRoute(ctx: ComputeCallContext, info: RequestInfo, r
     else reply = jsonReply(200, { image: imageProxyView(img, route.linkRoot) });
   } else if (segs.length === 1) {
     reply = listServers(ctx.store, info, route, version, auth.user, scope, false);
-  } else if (segs[1] === 'detail') {
+  } else if (segs[1] === 'detail' && !isAction) {
     reply = listServers(ctx.store, info, route, version, auth.user, scope, true);
+  } else if (isAction) {
+    const id = must(segs[1], 'the server id');
+    const s = ctx.store.get(id);
+    const mine = s && s.userId === auth.user.userId && s.scope === scope ? s : undefined;
+    reply = consoleOutput(ctx.store, info, mine, id);
   } else {
     const id = must(segs[1], 'the server id');
     const s = ctx.store.get(id);
@@ -679,6 +758,10 @@ export interface ServersControl {
   list(): EmulatorServer[];
   setFaults(f: ServerFaults): void;
   seed(count: number, opts?: SeedServersOptions): Promise<EmulatorServer[]>;
+  setConsole(id: string, console: ServerConsole): void;
+  appendConsole(id: string, text: string): void;
+  consoleLog(id: string): ServerConsole;
+  setStatus(id: string, status: string): void;
 }
 
 export interface SeedServersOptions {
@@ -756,12 +839,14 @@ export function createOptionsFrom(v: unknown): CreateServerOptions {
     o.metadata = Object.fromEntries(Object.entries(v.metadata).map(([k, x]) => [k, String(x)]));
   }
   if (isPlainObject(v.override)) o.override = v.override;
+  if (Array.isArray(v.hostKeys)) o.hostKeys = v.hostKeys.filter((k): k is string => typeof k === 'string');
+  if (typeof v.console === 'string') o.console = v.console;
   return o;
 }
 
 /** Public form of a server for the control API and tests (no internal fields). */
-export function serverSummary(s: EmulatorServer): Omit<EmulatorServer, 'override'> {
-  const { override: _override, ...rest } = s;
+export function serverSummary(s: EmulatorServer): Omit<EmulatorServer, 'override' | 'console'> {
+  const { override: _override, console: _console, ...rest } = s;
   return rest;
 }
 
@@ -808,6 +893,25 @@ export async function serversControl(
         region: typeof value.region === 'string' ? value.region : undefined,
       });
       return jsonReply(200, { ok: true, added: made.length });
+    }
+    const c = /^\/_emulator\/servers\/([^/]+)\/(console|status)$/.exec(p);
+    if (c && method === 'GET' && c[2] === 'console') {
+      return jsonReply(200, { console: control.consoleLog(decodeURIComponent(must(c[1], 'the server id'))) });
+    }
+    if (c && method === 'POST') {
+      const id = decodeURIComponent(must(c[1], 'the server id'));
+      if (!isPlainObject(value)) return jsonReply(400, { error: 'body must be a JSON object' });
+      if (c[2] === 'status') {
+        if (typeof value.status !== 'string') return jsonReply(400, { error: 'status (string) is required' });
+        control.setStatus(id, value.status);
+      } else if (typeof value.append === 'string') {
+        control.appendConsole(id, value.append);
+      } else if (typeof value.console === 'string') {
+        control.setConsole(id, value.console);
+      } else {
+        return jsonReply(400, { error: 'console (string) or append (string) is required' });
+      }
+      return jsonReply(200, { ok: true });
     }
     const m = /^\/_emulator\/servers\/([^/]+)$/.exec(p);
     if (m && method === 'DELETE') {

@@ -205,6 +205,13 @@ export async function waitForNotification(page: Page, expected: string | RegExp,
   return ((await loc.textContent()) ?? '').trim();
 }
 
+/** Waits for a status bar text (a quiet confirmation, `setStatusBarMessage`) containing `expected`. */
+export async function waitForStatusBarText(page: Page, expected: string | RegExp, timeoutMs = 10_000): Promise<string> {
+  const loc = page.locator('.part.statusbar .statusbar-item', { hasText: expected }).first();
+  await loc.waitFor({ state: 'visible', timeout: timeoutMs });
+  return ((await loc.textContent()) ?? '').trim();
+}
+
 /** Title of the active editor tab, or '' when no editor is open. */
 export async function activeEditorTitle(page: Page): Promise<string> {
   const tab = page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first();

@@ -32,6 +32,8 @@ export interface SshdOptions {
   extraConfig?: string[];
   /** Milliseconds to wait for sshd to accept connections; default 15 000. */
   readyTimeoutMs?: number;
+  /** Host key types, each a fresh key (default: ed25519 only; RSA is 3072 bits, as images make it). */
+  hostKeyTypes?: Array<'ed25519' | 'ecdsa' | 'rsa'>;
 }
 
 export interface Sshd {
@@ -45,8 +47,10 @@ export interface Sshd {
   authorizedKeysFile: string;
   /** `127.x.y.z ssh-ed25519 AAAA…` (or `[addr]:port …`): the host key for a known_hosts file. */
   knownHostsLine: string;
-  /** A file in the server's temp dir holding just {@link knownHostsLine}. */
+  /** A file in the server's temp dir with a line per host key (just {@link knownHostsLine} by default). */
   knownHostsFile: string;
+  /** Every host public key, `type base64 comment`, in the order of {@link SshdOptions.hostKeyTypes}. */
+  hostPublicKeys: string[];
   /** Appends one public key line (a newline is added) to authorized_keys. */
   addAuthorizedKey(publicKey: string): void;
   /** sshd's log (stderr, `-e`) so far. */
@@ -157,12 +161,13 @@ interface ConfigValues {
   home: string;
   moreKeys: string[];
   extra: string[];
+  hostKeyTypes: string[];
 }
 
 function config(dir: string, o: ConfigValues): string {
   return [
     `ListenAddress ${o.address}:${o.port}`,
-    `HostKey ${path.join(dir, 'ssh_host_ed25519_key')}`,
+    ...o.hostKeyTypes.map((type) => `HostKey ${path.join(dir, `ssh_host_${type}_key`)}`),
     'PidFile none',
     `AuthorizedKeysFile ${[path.join(o.home, '.ssh', 'authorized_keys'), ...o.moreKeys].join(' ')}`,
     'AuthorizedPrincipalsFile none',
@@ -201,11 +206,20 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     fs.mkdirSync(sshDir, { recursive: true, mode: 0o700 });
     const keys = (opts.authorizedKeys ?? []).map((k) => `${k.trim()}\n`).join('');
     fs.writeFileSync(authorizedKeysFile, keys, { mode: 0o600 });
-    const hostKey = path.join(dir, 'ssh_host_ed25519_key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'keypairs-test-host', '-f', hostKey], {
-      stdio: 'pipe',
+    const hostKeyTypes = opts.hostKeyTypes ?? ['ed25519'];
+    const hostPublicKeys = hostKeyTypes.map((type) => {
+      const hostKey = path.join(dir, `ssh_host_${type}_key`);
+      const size = type === 'rsa' ? ['-b', '3072'] : [];
+      execFileSync(
+        'ssh-keygen',
+        ['-q', '-t', type, ...size, '-N', '', '-C', 'root@keypairs-test-host', '-f', hostKey],
+        {
+          stdio: 'pipe',
+        },
+      );
+      return fs.readFileSync(`${hostKey}.pub`, 'utf8').trim();
     });
-    const hostPublic = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    const hostPublic = (hostPublicKeys[0] ?? '').split(/\s+/).slice(0, 2).join(' ');
     // Privilege separation directory of Debian's sshd (systemd's RuntimeDirectory makes it otherwise).
     fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
@@ -220,6 +234,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
         home: homeDir,
         moreKeys: opts.moreAuthorizedKeysFiles ?? [],
         extra: opts.extraConfig ?? [],
+        hostKeyTypes,
       };
       fs.writeFileSync(configFile, config(dir, values));
       const started = await launch(configFile, address, port, opts.readyTimeoutMs ?? 15_000);
@@ -232,7 +247,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       live.set(pid, dir);
       const knownHostsLine = `${port === 22 ? address : `[${address}]:${port}`} ${hostPublic}`;
       const knownHostsFile = path.join(dir, 'known_hosts');
-      fs.writeFileSync(knownHostsFile, `${knownHostsLine}\n`);
+      const hostWord = port === 22 ? address : `[${address}]:${port}`;
+      const knownHostsLines = hostPublicKeys.map((k) => `${hostWord} ${k.split(/\s+/).slice(0, 2).join(' ')}\n`);
+      fs.writeFileSync(knownHostsFile, knownHostsLines.join(''));
       let stopped: Promise<void> | undefined;
       return {
         address,
@@ -242,6 +259,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
         authorizedKeysFile,
         knownHostsLine,
         knownHostsFile,
+        hostPublicKeys,
         addAuthorizedKey(publicKey: string) {
           fs.appendFileSync(authorizedKeysFile, `${publicKey.trim()}\n`);
         },

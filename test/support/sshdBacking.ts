@@ -33,7 +33,8 @@ export function sshdBacking(options: SshdBackingOptions = {}): SshdBacking {
       if (shouldBack && !shouldBack(server)) return;
       const sshd = await startSshd({ ...sshdOptions, authorizedKeys: server.publicKey ? [server.publicKey] : [] });
       servers.set(server.id, sshd);
-      return { ipv4: sshd.address };
+      // Its console (emulator) prints these host keys, as cloud-init prints the image's.
+      return { ipv4: sshd.address, hostKeys: sshd.hostPublicKeys };
     },
     async serverDeleted(id) {
       const sshd = servers.get(id);

@@ -127,6 +127,15 @@ describe('keys/sshConfig planHostEntry (one Host entry, where it takes effect)',
     });
   }
 
+  it('counts "Match Host=web" (criterion=list) as the user\'s own entry, as ssh does (issue 18)', () => {
+    // Before: "Host=web" was read as one unknown criterion, and a second entry was added.
+    for (const head of ['Match Host=web', 'Match host=db,web user bob', 'Match originalhost=web']) {
+      const text = `${head}\n  User deploy\n`;
+      const out = plan(text, { alias: 'web' });
+      assert.deepEqual(out, { outcome: 'exists', line: 1 }, head);
+    }
+  });
+
   it('does not count patterns, other cases, comments or negations as the alias', () => {
     for (const alias of ['work-1', 'Jump', 'commented-out', 'all', 'neg', 'alice']) {
       assert.equal(plan(`${EXISTING}\nHost !neg\n`, { alias }).outcome, 'added', alias);
@@ -192,7 +201,14 @@ describe('keys/sshConfig word rules and paths (one implementation)', () => {
 
   it('suggests an alias a key file name allows', () => {
     assert.equal(suggestAlias('me@laptop'), 'me-laptop');
-    assert.equal(suggestAlias('-web_1.a'), 'web_1.a');
+    assert.equal(suggestAlias('-web_1.a'), 'web_1-a');
+  });
+
+  it('never suggests a dot: a server named like a real host must not capture it (issue 18)', () => {
+    // Before: "github.com" was suggested as it is, and its entry then caught git@github.com.
+    assert.equal(suggestAlias('github.com'), 'github-com');
+    assert.equal(suggestAlias('web.prod.example.'), 'web-prod-example');
+    assert.equal(suggestAlias('..'), 'server');
   });
 });
 

@@ -252,16 +252,18 @@ describe('l10n: the core words what the user reads through l10n.t', () => {
     assertTranslated(guessLoginUser(undefined, { rackspace: true })?.reason, 'Rackspace');
 
     const progress: string[] = [];
-    const result = await rotateKeyPair({
-      oldPair: { name: 'old', privatePath: '/nonexistent/old', publicKey: 'ssh-ed25519 AAAA' },
-      createNewPair: async () => undefined,
-      servers: [],
-      configPaths: [],
-      deleteOldPairOnServer: () => assert.fail('nothing to delete'),
-      confirmDeleteOld: () => assert.fail('nothing to confirm'),
-      progress: (message) => progress.push(message),
-    });
-    assert.equal(result, undefined);
-    assert.deepEqual(progress, ['⟦Creating the new key pair…⟧']);
+    const result = await failure(() =>
+      rotateKeyPair({
+        oldPair: { name: 'old', privatePath: '/nonexistent/old', publicKey: 'ssh-ed25519 AAAA' },
+        createNewPair: async () => undefined,
+        servers: [],
+        config: { path: '/nonexistent/config', args: [] },
+        deleteOldPairOnServer: () => assert.fail('nothing to delete'),
+        confirmDeleteOld: () => assert.fail('nothing to confirm'),
+        progress: (message) => progress.push(message),
+      }),
+    );
+    assertTranslated(result, 'the old key cannot be read');
+    assert.deepEqual(progress, ['⟦Checking the old private key…⟧']);
   });
 });

@@ -142,7 +142,7 @@ describe('the package (package.json and the built .vsix)', function () {
   it('words every manifest string users see through package.nls.json (%key%), each key defined', () => {
     const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
     const shown =
-      /^(displayName|description|title|shortTitle|category|name|label|contents|markdownDescription|enumDescriptions|altText|placeholder)$/;
+      /^(displayName|description|title|shortTitle|category|name|label|contents|markdownDescription|enumDescriptions|altText|placeholder|patternErrorMessage)$/;
     const bare: string[] = [];
     const undefinedKeys: string[] = [];
     const walk = (value: unknown, at: string, field: string): void => {
@@ -182,11 +182,12 @@ describe('the package (package.json and the built .vsix)', function () {
     const [w] = exactly(walkthroughs, 1, 'walkthrough');
     const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
     assert.equal(nls[w.title.replace(/^%(.*)%$/, '$1')] ?? w.title, 'Get started with Server Key Pairs');
+    // Ticked on success (context keys set after the command did its work), never when a command starts.
     const expected: Record<string, string[]> = {
-      signIn: ['onCommand:keypairs.signIn', 'onCommand:keypairs.setToken'],
-      create: ['onCommand:keypairs.create'],
-      addToSshConfig: ['onCommand:keypairs.addToSshConfig'],
-      connect: ['onCommand:keypairs.connect'],
+      signIn: ['onContext:keypairs.signedIn || keypairs.tokenSet || keypairs.configured'],
+      create: ['onContext:keypairs.walkthrough.created'],
+      addToSshConfig: ['onContext:keypairs.walkthrough.addedToSshConfig'],
+      connect: ['onContext:keypairs.walkthrough.connected'],
     };
     assert.deepEqual(
       w.steps.map((s) => s.id),
@@ -202,6 +203,17 @@ describe('the package (package.json and the built .vsix)', function () {
       assert.ok(fs.statSync(file).size > 0 && fs.statSync(file).size <= 8 * 1024, `${media} exists and is small`);
       assert.ok(files.includes(`extension/${media}`), `${media} is in the .vsix`);
     }
+  });
+
+  it('declares virtual workspaces supported: no source reads the workspace’s files', () => {
+    const m = manifest() as unknown as { capabilities: { virtualWorkspaces: unknown } };
+    assert.equal(m.capabilities.virtualWorkspaces, true);
+    const readers = /workspace\.fs\b|findFiles\(|workspace\.textDocuments|workspace\.rootPath|createFileSystemWatcher/;
+    const src = path.join(ROOT, 'src');
+    const found = (fs.readdirSync(src, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => readers.test(fs.readFileSync(path.join(src, f), 'utf8')));
+    assert.deepEqual(found, [], 'files that read the workspace');
   });
 
   it('is marked preview while below 1.0, with a gallery banner, fitting categories and keywords', () => {

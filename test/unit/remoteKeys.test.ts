@@ -60,7 +60,15 @@ describe('remote keys over SSH (real sshd)', function () {
     rsaKey = keygenKey(dir, 'rsa', 2048);
     // A second keys file outside HOME lets the test log in while ~/.ssh is missing.
     server = await startSshd({ moreAuthorizedKeysFiles: [path.join(dir, 'rescue_keys')] });
-    target = { host: server.address, port: server.port, user: server.user, knownHostsFile: server.knownHostsFile };
+    const emptyConfig = path.join(dir, 'empty_config');
+    fs.writeFileSync(emptyConfig, '', { mode: 0o600 });
+    target = {
+      host: server.address,
+      port: server.port,
+      user: server.user,
+      knownHostsFile: server.knownHostsFile,
+      configArgs: ['-F', emptyConfig],
+    };
   });
   beforeEach(() => {
     fs.writeFileSync(path.join(dir, 'rescue_keys'), '');
@@ -74,13 +82,22 @@ describe('remote keys over SSH (real sshd)', function () {
     it('appends the new key with the old key logging in; the mode stays 0640 and the file is not appended twice', async () => {
       const before = `# managed by hand\n${rsaKey.publicLine}${oldKey.publicLine}`;
       setFile(before, 0o640);
-      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), { changed: true });
+      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), {
+        changed: true,
+        options: '',
+      });
       assert.equal(read(), `${before}${newKey.publicLine}`);
       assert.equal(mode(), 0o640);
       const once = read();
-      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), { changed: false });
+      assert.deepEqual(await installPublicKey(target, oldKey.privatePath, newKey.publicLine), {
+        changed: false,
+        options: '',
+      });
       const sameKeyOtherComment = `${newKey.publicLine.split(' ').slice(0, 2).join(' ')} renamed`;
-      assert.deepEqual(await installPublicKey(target, newKey.privatePath, sameKeyOtherComment), { changed: false });
+      assert.deepEqual(await installPublicKey(target, newKey.privatePath, sameKeyOtherComment), {
+        changed: false,
+        options: '',
+      });
       assert.equal(read(), once);
       assert.equal(mode(), 0o640);
       assert.deepEqual(fs.readdirSync(path.dirname(file())), ['authorized_keys'], 'no temp file left behind');
@@ -167,7 +184,7 @@ describe('remote keys over SSH (real sshd)', function () {
   describe('verifyLogin', () => {
     it('is ok with an authorized key and auth-refused with another', async () => {
       setFile(oldKey.publicLine);
-      assert.deepEqual(await verifyLogin(target, oldKey.privatePath), { ok: true });
+      assert.equal((await verifyLogin(target, oldKey.privatePath)).ok, true);
       const refused = await verifyLogin(target, newKey.privatePath);
       assert.equal(refused.ok, false);
       assert.equal(!refused.ok && refused.kind, 'auth-refused');
@@ -200,14 +217,16 @@ describe('remote keys over SSH (real sshd)', function () {
       }
     });
 
-    it("never reads the machine user's ssh config (-F /dev/null unless a config file is given)", async () => {
+    it("reads the user's SSH config (its Port and ProxyCommand apply); -p only when given", async () => {
       setFile(oldKey.publicLine);
       const config = path.join(dir, 'ssh_config');
-      fs.writeFileSync(config, 'Host *\n  Port 1\n');
-      const r = await verifyLogin({ ...target, port: undefined, configFile: config }, oldKey.privatePath);
-      assert.equal(r.ok, true, 'an explicit -p 22 wins over the config file');
+      fs.writeFileSync(config, `Host *\n  Port ${await closedPort()}\n`, { mode: 0o600 });
+      const r = await verifyLogin({ ...target, configArgs: ['-F', config] }, oldKey.privatePath);
+      assert.equal(r.ok, true, 'an explicit -p wins over the config file');
+      const viaPort = await verifyLogin({ ...target, port: undefined, configArgs: ['-F', config] }, oldKey.privatePath);
+      assert.equal(viaPort.ok, false, "without -p the config's Port applies");
       fs.writeFileSync(config, 'Host *\n  ProxyCommand false\n');
-      const viaConfig = await verifyLogin({ ...target, configFile: config }, oldKey.privatePath);
+      const viaConfig = await verifyLogin({ ...target, configArgs: ['-F', config] }, oldKey.privatePath);
       assert.equal(viaConfig.ok, false, 'the given config file is read');
     });
   });
@@ -242,12 +261,20 @@ describe('remote keys over SSH (real sshd)', function () {
     it('installs the new key, verifies it, then removes the old one: new logs in, old does not', async () => {
       setFile(`# keep me\n${oldKey.publicLine}${otherKey.publicLine}`, 0o640);
       const result = await rotateOnServer(target, {
-        oldIdentityFile: oldKey.privatePath,
+        oldIdentity: oldKey.privatePath,
         oldPublicKey: oldKey.publicLine,
-        newIdentityFile: newKey.privatePath,
+        newIdentity: newKey.privatePath,
         newPublicKey: newKey.publicLine,
       });
-      assert.deepEqual(result, { installed: true, verified: true, oldRemoved: true });
+      assert.deepEqual(result, {
+        reached: true,
+        installed: true,
+        options: '',
+        verified: true,
+        entriesMoved: true,
+        oldRemoved: true,
+        revoked: true,
+      });
       assert.equal(read(), `# keep me\n${otherKey.publicLine}${newKey.publicLine}`);
       assert.equal(mode(), 0o640);
       assert.equal((await sshRun(server, newKey.privatePath, 'echo new')).stdout, 'new\n');
@@ -257,9 +284,9 @@ describe('remote keys over SSH (real sshd)', function () {
     it('keeps the old key when the new key does not log in (wrong private key for it)', async () => {
       setFile(oldKey.publicLine);
       const result = await rotateOnServer(target, {
-        oldIdentityFile: oldKey.privatePath,
+        oldIdentity: oldKey.privatePath,
         oldPublicKey: oldKey.publicLine,
-        newIdentityFile: otherKey.privatePath, // does not match newPublicKey
+        newIdentity: otherKey.privatePath, // does not match newPublicKey
         newPublicKey: newKey.publicLine,
       });
       assert.equal(result.installed, true);
@@ -273,20 +300,17 @@ describe('remote keys over SSH (real sshd)', function () {
     it('changes nothing when the old key is refused, or the host is unreachable, or old and new are the same', async () => {
       setFile(otherKey.publicLine, 0o600);
       const keys = {
-        oldIdentityFile: oldKey.privatePath,
+        oldIdentity: oldKey.privatePath,
         oldPublicKey: oldKey.publicLine,
-        newIdentityFile: newKey.privatePath,
+        newIdentity: newKey.privatePath,
         newPublicKey: newKey.publicLine,
       };
       const refused = await rotateOnServer(target, keys);
-      assert.deepEqual(refused.error && [refused.error.step, refused.error.kind], ['install', 'auth-refused']);
+      assert.deepEqual(refused.error && [refused.error.step, refused.error.kind], ['reach', 'auth-refused']);
       const unreachable = await rotateOnServer({ ...target, host: '127.0.0.1', port: await closedPort() }, keys);
-      assert.deepEqual(unreachable.error && [unreachable.error.step, unreachable.error.kind], [
-        'install',
-        'unreachable',
-      ]);
+      assert.deepEqual(unreachable.error && [unreachable.error.step, unreachable.error.kind], ['reach', 'unreachable']);
       const same = await rotateOnServer(target, { ...keys, newPublicKey: `${oldKey.publicLine.trim()} renamed` });
-      assert.deepEqual(same.error && [same.error.step, same.error.kind], ['install', 'same-key']);
+      assert.deepEqual(same.error && [same.error.step, same.error.kind], ['reach', 'same-key']);
       for (const r of [refused, unreachable, same])
         assert.deepEqual([r.installed, r.verified, r.oldRemoved], [false, false, false]);
       assert.equal(read(), otherKey.publicLine);

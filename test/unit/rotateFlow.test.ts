@@ -46,6 +46,11 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       .keypairs()
       .map((k) => k.name)
       .sort();
+  /** The SSH config a rotation reads (ssh is given it with -F), made 0600 when missing. */
+  const cfg = (file = path.join(dir, 'config')) => {
+    if (!fs.existsSync(file)) fs.writeFileSync(file, '', { mode: 0o600 });
+    return { path: file, args: ['-F', file] };
+  };
   const create = (name: string) =>
     createKeyPair({ compute: client(), name, sshDirectory: dir, rescue: async () => undefined });
 
@@ -84,7 +89,7 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
     const config = path.join(dir, 'config');
     fs.writeFileSync(
       config,
-      `Host web1\n  HostName 10.0.0.1\n  IdentityFile ${old.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`,
+      `Host web1\n  HostName ${server.target.host}\n  IdentityFile ${old.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`,
     );
     fs.chmodSync(config, 0o640);
     let seen: RotationSummary | undefined;
@@ -92,7 +97,8 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       oldPair: { name: old.name, privatePath: old.privatePath, publicPath: old.publicPath, publicKey: old.publicKey },
       createNewPair: () => create('deploy-20260105'),
       servers: [server],
-      configPaths: [config, path.join(dir, 'missing-config')],
+      config: cfg(config),
+      otherRegionsWithKey: async () => [],
       deleteOldPairOnServer: (name) => client().delete(name),
       confirmDeleteOld: async (summary) => {
         seen = summary;
@@ -104,8 +110,8 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
     });
     assert.ok(result && seen);
     assert.deepEqual(
-      seen.servers.map((s) => [s.server.name, s.result]),
-      [['web-1', { installed: true, verified: true, oldRemoved: true }]],
+      seen.servers.map((s) => [s.server.name, s.result.error, s.result.revoked]),
+      [['web-1', undefined, true]],
     );
     assert.ok(await loginWorks(server.id, result.newPair.privatePath), 'new key logs in');
     assert.equal(await loginWorks(server.id, old.privatePath), false, 'old key no longer logs in');
@@ -118,11 +124,11 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
     const text = fs.readFileSync(config, 'utf8');
     assert.equal(
       text,
-      `Host web1\n  HostName 10.0.0.1\n  IdentityFile ${result.newPair.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`,
+      `Host web1\n  HostName ${server.target.host}\n  IdentityFile ${result.newPair.privatePath}\n\nHost other\n  IdentityFile ~/.ssh/x\n`,
     );
     assert.equal(mode(config), 0o640);
     assert.deepEqual(
-      result.configChanges.map((c) => c.entries.map((e) => e.host)),
+      result.servers.flatMap((s) => s.configChanges.map((c) => c.entries.map((e) => e.host))),
       [['web1']],
     );
   });
@@ -133,7 +139,7 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       oldPair: { name: old.name, privatePath: old.privatePath, publicKey: old.publicKey },
       createNewPair: () => create('keepme-new'),
       servers: [server],
-      configPaths: [],
+      config: cfg(),
       deleteOldPairOnServer: (name) => client().delete(name),
       confirmDeleteOld: async () => 'keep',
     });
@@ -152,9 +158,10 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       oldPair: { name: old.name, privatePath: old.privatePath, publicKey: old.publicKey },
       createNewPair: () => create('paironly-new'),
       servers: [server],
-      configPaths: [],
+      config: cfg(),
       deleteOldPairOnServer: (name) => client().delete(name),
       confirmDeleteOld: async (): Promise<DeleteOldDecision> => 'delete-pair',
+      otherRegionsWithKey: async () => [],
     });
     assert.ok(result);
     assert.deepEqual(cloudNames(), ['paironly-new']);
@@ -173,7 +180,7 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       oldPair: { name: old.name, privatePath: old.privatePath, publicKey: old.publicKey },
       createNewPair: () => create('mixed-new'),
       servers: [gone, server],
-      configPaths: [],
+      config: cfg(),
       deleteOldPairOnServer: (name) => client().delete(name),
       confirmDeleteOld: async (summary) => {
         seen = summary;
@@ -185,9 +192,10 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
     const [first, second] = seen.servers;
     assert.equal(first?.server.name, 'gone-1');
     assert.equal(first?.result.installed, false);
-    assert.equal(first?.result.error?.step, 'install');
+    assert.equal(first?.result.error?.step, 'reach');
     assert.equal(first?.result.error?.kind, 'unreachable');
-    assert.deepEqual(second?.result, { installed: true, verified: true, oldRemoved: true });
+    assert.equal(second?.result.error, undefined);
+    assert.equal(second?.result.revoked, true);
     assert.deepEqual(cloudNames(), ['mixed', 'mixed-new']);
   });
 
@@ -200,7 +208,7 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       oldPair: { name: old.name, privatePath: old.privatePath, publicKey: old.publicKey },
       createNewPair: () => create('lost-new'),
       servers: [server],
-      configPaths: [],
+      config: cfg(),
       deleteOldPairOnServer: (name) => client().delete(name),
       confirmDeleteOld: async () => 'keep',
     });
@@ -219,7 +227,7 @@ describe('rotate key pair flow (emulator + real sshd)', function () {
       oldPair: { name: old.name, privatePath: old.privatePath, publicKey: old.publicKey },
       createNewPair: async () => undefined,
       servers: [server],
-      configPaths: [config],
+      config: cfg(config),
       deleteOldPairOnServer: (name) => client().delete(name),
       confirmDeleteOld: async () => {
         asked = true;

@@ -126,7 +126,11 @@ describe('test sshd (real /usr/sbin/sshd)', function () {
       });
       const bare = await backing.serverCreated({ id: 's2', name: 'web-2', keyName: null, publicKey: null });
       const s1 = backing.sshdFor('s1')!;
-      assert.deepEqual(created, { ipv4: s1.address });
+      assert.deepEqual(
+        created,
+        { ipv4: s1.address, hostKeys: s1.hostPublicKeys },
+        'its address and host keys (for the console)',
+      );
       assert.notEqual(bare && bare.ipv4, s1.address);
       assert.equal((await sshRun(s1, key.privatePath, 'cat ~/.ssh/authorized_keys')).stdout, key.publicLine);
       assert.equal((await sshRun(backing.sshdFor('s2')!, key.privatePath, 'true')).status, 255);

@@ -262,7 +262,7 @@ describe('Connect to Server… in the extension host', () => {
     const byName = (name: string) => children.find((c) => c.server.name === name)!;
     const first = v.getTreeItem(byName('app-1'));
     assert.equal(first.label, 'app-1');
-    assert.equal(first.contextValue, 'server');
+    assert.equal(first.contextValue, 'server.local');
     assert.equal(first.description, 'ACTIVE · 203.0.113.9');
     assert.match(String(v.getTreeItem(byName('app-2')).description), /^SHUTOFF · /);
     const far = (await v.getChildren(theirs)) as ServerNode[];
@@ -356,6 +356,121 @@ describe('Connect to Server… in the extension host', () => {
     const options = terminal.creationOptions as vscode.TerminalOptions;
     assert.equal(options.shellPath, 'ssh');
     assert.deepEqual(options.shellArgs, ['-F', configFile, 'web-1']);
+    terminal.dispose();
+  });
+});
+
+describe('Connect to the right host (issue 18) in the extension host', () => {
+  const rec = useRecorder();
+
+  /** A key pair made here and a server `name` at `ip` using it; the palette's pick answered with it. */
+  async function serverWithKey(key: string, name: string, ip: string): Promise<void> {
+    await rec.setToken(TOKEN);
+    assert.ok(await rec.create(key), 'key pair created');
+    await createServer({
+      name,
+      keyName: key,
+      image: { osAdminUser: 'debian' },
+      addresses: { public: [{ addr: ip, version: 4, type: 'floating' }] },
+    });
+  }
+  /** Answers Connect's steps: the server `name`, then every box with what it shows (the suggestion). */
+  function acceptDefaults(name: string, seen: string[] = []): void {
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'pick') return p.items.find((i) => i.label === name) ?? p.items[0];
+      if (p.kind === 'input') {
+        seen.push(`${p.options.prompt}=${p.options.value}${p.step.error ? ` !${p.step.error}` : ''}`);
+        return p.options.value;
+      }
+      return undefined;
+    };
+  }
+
+  for (const extension of ['ms-vscode-remote.remote-ssh', 'jeanp413.open-remote-ssh']) {
+    it(`with ${extension} installed: opens the host with vscode.newWindow and the ssh-remote+<alias> authority, no terminal`, async function () {
+      // Before: Remote - SSH got `opensshremotes.openEmptyWindow {host}` and Open Remote - SSH
+      // `openremotessh.openEmptyWindow`, which takes no argument and asks for a host again.
+      this.timeout(60_000);
+      const configFile = remoteSshConfig();
+      fs.writeFileSync(configFile, '');
+      const server = `rw-${extension.split('.')[0]}`;
+      await serverWithKey(`${server}-key`, server, '203.0.113.51');
+      const calls: unknown[][] = [];
+      const commands = vscode.commands as { executeCommand: typeof vscode.commands.executeCommand };
+      const extensions = vscode.extensions as { getExtension: typeof vscode.extensions.getExtension };
+      const realExecute = commands.executeCommand;
+      const realGet = extensions.getExtension;
+      // This host has neither extension: it is reported installed, and the window it would open recorded.
+      commands.executeCommand = (<T>(command: string, ...rest: unknown[]) => {
+        if (command === 'vscode.newWindow') {
+          calls.push([command, ...rest]);
+          return Promise.resolve(undefined as T);
+        }
+        return realExecute<T>(command, ...rest);
+      }) as typeof vscode.commands.executeCommand;
+      extensions.getExtension = ((id: string) =>
+        id === extension
+          ? ({ id } as vscode.Extension<unknown>)
+          : realGet(id)) as typeof vscode.extensions.getExtension;
+      assert.notEqual(vscode.commands.executeCommand, realExecute, 'the API object takes the recording stand-in');
+      const terminals = vscode.window.terminals.length;
+      try {
+        acceptDefaults(server);
+        await vscode.commands.executeCommand('keypairs.connect');
+      } finally {
+        commands.executeCommand = realExecute;
+        extensions.getExtension = realGet;
+      }
+      assert.deepEqual(calls, [['vscode.newWindow', { remoteAuthority: `ssh-remote+${server}` }]]);
+      assert.equal(vscode.window.terminals.length, terminals, 'no terminal');
+      assert.match(fs.readFileSync(configFile, 'utf8'), new RegExp(`^Host ${server}$`, 'm'));
+    });
+  }
+
+  it('an entry in an included file wins for the alias: nothing is opened, the message says what wins and where', async function () {
+    // Before: Host entry written after the Include, a warning, and a terminal running
+    // `ssh web-7`, i.e. to the user's other host as deploy.
+    this.timeout(60_000);
+    const configFile = remoteSshConfig();
+    const included = path.join(path.dirname(configFile), 'inc');
+    fs.mkdirSync(included, { recursive: true });
+    fs.writeFileSync(path.join(included, 'prod'), 'Host web*\n  HostName 198.51.100.50\n  User deploy\n');
+    fs.writeFileSync(configFile, `Include ${included}/*\n`);
+    await serverWithKey('wins-key', 'web-7', '203.0.113.77');
+    const seen: string[] = [];
+    acceptDefaults('web-7', seen);
+    const terminals = vscode.window.terminals.length;
+    await vscode.commands.executeCommand('keypairs.connect');
+    // The alias box warned about the user's pattern once; Enter again went on.
+    assert.ok(
+      seen.some((s) => /^Host alias.*=web-7 !"web-7" matches "web\*" in .*inc\/prod, line 1/.test(s)),
+      seen.join(' | '),
+    );
+    const said = await rec.waitForMessage(/^Nothing was opened/);
+    assert.equal(said.severity, 'error');
+    assert.match(
+      said.message,
+      /HostName 198\.51\.100\.50 \(set in .*inc\/prod, line 2\); User deploy \(set in .*inc\/prod, line 3\)/,
+    );
+    assert.deepEqual(said.actions, ['Choose Another Alias']);
+    assert.equal(vscode.window.terminals.length, terminals, 'no terminal');
+  });
+
+  it('our entry for the alias points at another server: it stays, the suggestion is another alias', async function () {
+    // Before: the alias "mv-1" was suggested and our entry for it silently moved to the new address.
+    this.timeout(60_000);
+    const configFile = remoteSshConfig();
+    const earlier = 'Host mv-1\n  # Added by Server Key Pairs (VS Code)\n  HostName 203.0.113.99\n  User root\n';
+    fs.writeFileSync(configFile, earlier);
+    await serverWithKey('mv-key', 'mv-1', '203.0.113.66');
+    acceptDefaults('mv-1');
+    const opened = nextTerminal();
+    await vscode.commands.executeCommand('keypairs.connect');
+    const terminal = await opened;
+    assert.equal(terminal.name, 'mv-1-2');
+    const text = fs.readFileSync(configFile, 'utf8');
+    assert.ok(text.startsWith(earlier), `the earlier entry is unchanged:\n${text}`);
+    assert.match(text, /^Host mv-1-2\n(.*\n)*\s*HostName 203\.0\.113\.66$/m);
     terminal.dispose();
   });
 });

@@ -49,7 +49,7 @@ describe('Rotate Key Pair… (host)', () => {
     return priv;
   }
 
-  it('makes the new pair, retargets the SSH config, and deletes the old pair and file only when chosen', async () => {
+  it('with no server moved, changes no SSH config entry, lists them, and never offers to delete the old private key', async () => {
     await emulator.reset();
     const priv = await importLocal('rot_old');
     // ssh spells `~` as the password database's home, which is not this host's HOME: the words
@@ -71,7 +71,13 @@ describe('Rotate Key Pair… (host)', () => {
     rec.answerPrompt = (p) => (p.kind === 'pick' ? p.items.find((i) => i.label === 'rot_old') : undefined);
     rec.answerMessage = (m) => {
       if (/No server that can be reached uses "rot_old"/.test(m.message)) return 'Continue';
-      if (/Delete the old key pair "rot_old"/.test(m.message)) return 'Delete Old Key Pair and Its Private Key File';
+      if (/Delete the old key pair "rot_old"/.test(m.message)) {
+        assert.ok(
+          !m.actions.includes('Delete Old Key Pair and Its Private Key File'),
+          'the private key is not offered',
+        );
+        return 'Delete Old Key Pair';
+      }
       return undefined;
     };
     const rotating = vscode.commands.executeCommand<RotateKeyPairResult | undefined>('keypairs.rotate');
@@ -84,19 +90,16 @@ describe('Rotate Key Pair… (host)', () => {
     assert.ok(result, 'rotation finished');
 
     assert.deepEqual(await emulator.names(), [expected]);
-    assert.equal(fs.existsSync(priv), false, 'old private key deleted as chosen');
+    assert.ok(fs.existsSync(priv), 'the old private key stays: entries still name it');
     assert.ok(fs.existsSync(path.join(ssh, expected)), 'new private key saved');
-    const newWord = identityFileWord(path.join(ssh, expected), sshHome());
-    assert.equal(fs.readFileSync(config, 'utf8'), `Host rotbox\n  HostName 192.0.2.10\n  IdentityFile ${newWord}\n`);
-    assert.equal(fs.statSync(config).mode & 0o777, 0o640);
-    assert.equal(fs.readFileSync(remoteConfig, 'utf8'), remoteText(newWord), 'remote.SSH.configFile retargeted');
-    assert.equal(fs.statSync(remoteConfig).mode & 0o777, 0o600);
+    const oldWord = identityFileWord(priv, sshHome());
+    assert.equal(fs.readFileSync(remoteConfig, 'utf8'), remoteText(oldWord), 'no chosen server: no entry changed');
     const modal = rec.messages.find((m) => /Delete the old key pair "rot_old"/.test(m.message));
     assert.ok(modal?.modal);
-    assert.match(modal.message, /now uses the new key for rotbox/);
-    assert.match(modal.message, /remote-ssh\/config: now uses the new key for remotebox/);
+    assert.match(modal.message, /Still uses the old key: .*remote-ssh\/config line 4 \(remotebox\)/);
+    assert.match(modal.message, /Not offered: 1 SSH config entries still name the old private key\./);
     await rec.waitForMessage(
-      /Rotated to ".*": 0 of 0 servers updated\. The old key pair "rot_old" and its private key file were deleted\./,
+      /Rotated to ".*": 0 of 0 servers updated\. The old key pair "rot_old" was deleted; its private key file was kept\./,
     );
   });
 
@@ -105,8 +108,11 @@ describe('Rotate Key Pair… (host)', () => {
     await emulator.reset();
     const priv = await importLocal('rot_srv');
     // What Connect wrote for srv-b earlier: its user wins over the image's guess.
+    const remoteConfig = vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile');
+    assert.ok(remoteConfig, 'remote.SSH.configFile is set by the host runner: the one SSH config');
+    fs.mkdirSync(path.dirname(remoteConfig), { recursive: true });
     fs.appendFileSync(
-      config,
+      remoteConfig,
       `\nHost b-entry\n  HostName 127.0.0.2\n  User deploy\n  IdentityFile ${priv}\n  IdentitiesOnly yes\n`,
     );
     const server = async (body: Record<string, unknown>) => {
@@ -175,11 +181,15 @@ describe('Rotate Key Pair… (host)', () => {
     );
     assert.deepEqual(
       result.servers.map((s) => s.result.error?.step),
-      ['install', 'install'],
+      ['reach', 'reach'],
     );
-    assert.match(modal ?? '', /✗ srv-a \(admin@127\.0\.0\.1\): not changed; the old key still works there\./);
-    assert.match(modal ?? '', /✗ srv-c \(centos@127\.0\.0\.3\): not changed/);
-    assert.doesNotMatch(modal ?? '', /srv-b/);
+    assert.match(
+      modal ?? '',
+      /✗ srv-a \(admin@127\.0\.0\.1\): could not log in with the old key; nothing changed there\./,
+    );
+    assert.match(modal ?? '', /✗ srv-c \(centos@127\.0\.0\.3\): could not log in/);
+    assert.match(modal ?? '', /Not chosen \(still use the old key\): srv-b/);
+    assert.doesNotMatch(modal ?? '', /✗ srv-b/);
     assert.deepEqual(await emulator.names(), ['rot_srv', defaultRotatedName('rot_srv')], 'kept (modal dismissed)');
   });
 

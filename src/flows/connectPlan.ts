@@ -1,0 +1,292 @@
+/**
+ * What Connect to Server… (and Add to SSH Config) decide about a host alias, from the SSH
+ * config as ssh reads it (the target file and every file it `Include`s, in order): which
+ * alias to suggest, why a typed one can't be used or deserves a warning, whether the entry
+ * written really wins (`ssh -G`) and if not, which entry wins and where, and how the host is
+ * opened. Pure: no `vscode` import; the command only asks and tells.
+ */
+import * as l10n from '../l10n';
+import { displayPath } from '../keys/keyFiles';
+import {
+  checkConfigWord,
+  configBlocks,
+  HOST_ENTRY_MARKER,
+  matchesPatternList,
+  SshCheck,
+  SshOptionDifference,
+  suggestAlias,
+} from '../keys/sshConfig';
+import { blocksInReadOrder, ConfigSource, ConfigTree } from '../keys/sshConfigTree';
+
+/** A line in one of the files ssh reads. */
+export interface ConfigPlace {
+  path: string;
+  /** 1-based. */
+  line: number;
+}
+
+/** One block of the config ssh reads for a host: global lines, a `Host` line or a `Match` line. */
+export interface ConfigEntry {
+  kind: 'preamble' | 'host' | 'match';
+  /** Host patterns, or the `Match host`/`originalhost` lists (empty for the preamble and other Match criteria). */
+  patterns: string[];
+  place: ConfigPlace;
+  /** A `Host <alias>` entry this extension wrote (its marker comment) in the file it writes. */
+  ours: boolean;
+  /** The first value of each option it sets (keyword lower-case), with its line. */
+  options: Map<string, { value: string; line: number }>;
+}
+
+/** Every block of the config tree, in the order ssh reads them (the main file is the one written). */
+export function configEntries(tree: ConfigTree): ConfigEntry[] {
+  const bySource = new Map<string, { lines: string[]; starts: number[] }>();
+  const layout = (source: ConfigSource) => {
+    let known = bySource.get(source.path);
+    if (!known) {
+      known = {
+        lines: source.text.split(/\r\n|\n|\r/),
+        starts: configBlocks(source.text).map((b) => b.line),
+      };
+      bySource.set(source.path, known);
+    }
+    return known;
+  };
+  return blocksInReadOrder(tree).map(({ source, block }) => {
+    const { lines, starts } = layout(source);
+    const next = starts.find((line) => line > block.line) ?? lines.length + 1;
+    const options = new Map<string, { value: string; line: number }>();
+    for (const option of block.options) {
+      if (!options.has(option.keyword)) options.set(option.keyword, { value: option.args[0] ?? '', line: option.line });
+    }
+    let marked = false;
+    for (let i = block.line; i < next - 1; i++) marked ||= (lines[i] ?? '').trim() === HOST_ENTRY_MARKER;
+    const main = !source.includedFrom;
+    return {
+      kind: block.kind,
+      patterns: block.patterns,
+      place: { path: source.path, line: block.line },
+      ours: block.kind === 'host' && block.patterns.length === 1 && main && marked,
+      options,
+    };
+  });
+}
+
+const isLiteral = (pattern: string) => !/[*?]/.test(pattern) && !pattern.startsWith('!');
+
+/** True if the entry's patterns take `alias` (a Host line's `!pattern` vetoes it). */
+function applies(entry: ConfigEntry, alias: string): boolean {
+  if (entry.kind === 'preamble') return true;
+  if (entry.kind === 'host') return matchesPatternList(entry.patterns, alias);
+  return entry.patterns.some((p) => !p.startsWith('!') && matchesPatternList([p], alias));
+}
+
+/** A pattern made only of wildcards (`*`) says nothing about which hosts it is for. */
+const namesSomething = (pattern: string) => /[^*?!]/.test(pattern);
+
+/** What the config already says about an alias. */
+export type AliasOwner =
+  /** The user's own `Host` line or `Match host` list names it: it is theirs. */
+  | { kind: 'user'; entry: ConfigEntry }
+  /** Our entry for it, in the file we write; `hostName` is where it points. */
+  | { kind: 'ours'; entry: ConfigEntry; hostName?: string }
+  | undefined;
+
+/**
+ * Who has `alias` in the config ssh reads: the user's own entry naming it (in any file, a
+ * `Match Host=web` too), else ours, else nobody.
+ */
+export function aliasOwner(alias: string, entries: readonly ConfigEntry[]): AliasOwner {
+  const user = entries.find((e) => e.kind !== 'preamble' && !e.ours && e.patterns.includes(alias));
+  if (user) return { kind: 'user', entry: user };
+  const ours = entries.find((e) => e.ours && e.patterns[0] === alias);
+  return ours ? { kind: 'ours', entry: ours, hostName: ours.options.get('hostname')?.value } : undefined;
+}
+
+const where = (place: ConfigPlace) => displayPath(place.path);
+
+/** Why `alias` can't be written (the word rules, or the user's own entry has it), or undefined. */
+export function aliasProblem(alias: string, entries: readonly ConfigEntry[]): string | undefined {
+  const word = checkConfigWord(alias, 'alias');
+  if (word) return word;
+  const owner = aliasOwner(alias, entries);
+  if (owner?.kind === 'user') {
+    return l10n.t(
+      '"{0}" is already your own entry in {1}, line {2}: "ssh {0}" would keep going where it says. Choose another alias.',
+      alias,
+      where(owner.entry.place),
+      owner.entry.place.line,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Why `alias` deserves a second thought before it is written for a server at `hostName`,
+ * or undefined: our own entry for it points at another address (writing moves it; only when
+ * `hostName` is known); a pattern of the user's matches it (the hosts that entry is for would be captured); or it
+ * has a dot (it can be a real host name, whose connections it would capture).
+ */
+export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName?: string): string | undefined {
+  const owner = aliasOwner(alias, entries);
+  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== undefined && owner.hostName !== hostName) {
+    return l10n.t(
+      'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
+      alias,
+      where(owner.entry.place),
+      owner.entry.place.line,
+      owner.hostName,
+      hostName,
+    );
+  }
+  const shadowed = entries.find(
+    (e) => e.kind !== 'preamble' && !e.ours && applies(e, alias) && e.patterns.some(namesSomething),
+  );
+  if (shadowed) {
+    return l10n.t(
+      '"{0}" matches "{1}" in {2}, line {3}: the host {0} that entry is meant for would be reached at this server instead. Press Enter again to use it anyway.',
+      alias,
+      shadowed.patterns.join(' '),
+      where(shadowed.place),
+      shadowed.place.line,
+    );
+  }
+  if (alias.includes('.')) {
+    return l10n.t(
+      '"{0}" can be a real host name: while this entry exists, "ssh {0}" and every other SSH connection to {0} (git, scp, rsync) reach this server instead. Press Enter again to use it anyway.',
+      alias,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The Enter check of an alias box: `warning(alias)` keeps the box open once with its
+ * message; Enter again with the same alias goes on (the user has read it and chose it).
+ */
+export function warnOnce(
+  warning: (alias: string) => string | undefined,
+): (alias: string) => Promise<string | undefined> {
+  let warned: string | undefined;
+  return (alias) => {
+    const text = warning(alias);
+    if (text === undefined || warned === alias) return Promise.resolve(undefined);
+    warned = alias;
+    return Promise.resolve(text);
+  };
+}
+
+/**
+ * The alias to suggest for a server named `name` at `hostName`: the name without dots or
+ * characters an alias can't have; then `-2`, `-3`… until it is neither a name the config
+ * already gives a meaning to (any file), nor our entry for another address, and, where one
+ * is left, not matched by one of the user's patterns either. `avoid` lists aliases already
+ * found not to work.
+ */
+export function suggestHostAlias(
+  name: string,
+  entries: readonly ConfigEntry[],
+  hostName?: string,
+  avoid: readonly string[] = [],
+): string {
+  const base = suggestAlias(name);
+  const candidates = [base, ...Array.from({ length: 98 }, (_, i) => `${base}-${i + 2}`)];
+  const free = (alias: string) => {
+    if (avoid.includes(alias)) return false;
+    const owner = aliasOwner(alias, entries);
+    if (owner?.kind === 'user') return false;
+    if (owner?.kind === 'ours') return hostName !== undefined && owner.hostName === hostName;
+    return !entries.some((e) => e.kind !== 'preamble' && e.patterns.some((p) => isLiteral(p) && p === alias));
+  };
+  // Best: nothing to warn about. Else (a pattern such as `web*` takes every candidate): free of
+  // any name the config gives a meaning to, and the alias box warns about the pattern.
+  return (
+    candidates.find((alias) => free(alias) && aliasWarning(alias, entries, hostName) === undefined) ??
+    candidates.find(free) ??
+    `${base}-${Date.now().toString(36)}`
+  );
+}
+
+/** What to do after `ssh -G`: open the host, or not (another entry wins), and what to say. */
+export type ConnectVerdict =
+  | { open: true; severity: 'info' | 'warning'; text: string }
+  | { open: false; text: string; wins: Array<{ option: string; value: string; place?: ConfigPlace }> };
+
+const DESTINATION: ReadonlyArray<SshOptionDifference['option']> = ['HostName', 'User', 'Port'];
+
+/**
+ * Whether the host may be opened after `ssh -G` gave `check` for `alias`: not when another
+ * HostName, User or Port wins (the session would go to another host, or as someone else);
+ * then `wins` says what wins and where (the first block in `entries`, the config as read
+ * after writing, that applies to the alias and sets that value). `describe` words the check
+ * as Add to SSH Config does (a warning for a key that is not tried first).
+ */
+export function judgeSshCheck(
+  check: SshCheck,
+  alias: string,
+  serverName: string,
+  entries: readonly ConfigEntry[],
+  describe: (check: SshCheck) => { severity: 'info' | 'warning'; text: string },
+): ConnectVerdict {
+  const lost = check.status === 'overridden' ? check.differences.filter((d) => DESTINATION.includes(d.option)) : [];
+  if (lost.length === 0) return { open: true, ...describe(check) };
+  const wins = lost.map((d) => ({ option: d.option, value: d.actual, place: whereSet(d, alias, entries) }));
+  const parts = wins.map((w) =>
+    w.place
+      ? l10n.t('{0} {1} (set in {2}, line {3})', w.option, w.value, displayPath(w.place.path), w.place.line)
+      : l10n.t('{0} {1}', w.option, w.value),
+  );
+  return {
+    open: false,
+    wins,
+    text: l10n.t(
+      'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
+      alias,
+      parts.join('; '),
+      serverName,
+    ),
+  };
+}
+
+/** The place of the first block ssh reads for `alias` that sets the value it resolved. */
+function whereSet(d: SshOptionDifference, alias: string, entries: readonly ConfigEntry[]): ConfigPlace | undefined {
+  const keyword = d.option.toLowerCase();
+  const same = (v: string) => (keyword === 'hostname' ? v.toLowerCase() === d.actual.toLowerCase() : v === d.actual);
+  const candidates = entries.filter((e) => !e.ours && e.options.has(keyword));
+  const found =
+    candidates.find((e) => applies(e, alias) && same(e.options.get(keyword)?.value ?? '')) ??
+    candidates.find((e) => e.kind === 'match' && e.patterns.length === 0 && same(e.options.get(keyword)?.value ?? ''));
+  const option = found?.options.get(keyword);
+  return found && option ? { path: found.place.path, line: option.line } : undefined;
+}
+
+// ------------------------------------------------------------------ opening the host
+
+/** The Remote-SSH extensions that resolve `ssh-remote+<host>` authorities. */
+export const REMOTE_SSH_EXTENSIONS: readonly string[] = ['ms-vscode-remote.remote-ssh', 'jeanp413.open-remote-ssh'];
+
+/**
+ * How to open the host: a Remote-SSH window (`vscode.newWindow` with this authority, as
+ * both extensions do themselves) when one of them is installed and this window is local
+ * (they read the SSH config of the machine the UI runs on, where the entry is); else a
+ * terminal running ssh with `configArgs` (none for the default `~/.ssh/config`).
+ */
+export function chooseOpener(opts: {
+  alias: string;
+  remoteName?: string;
+  installed: readonly string[];
+  configArgs: readonly string[];
+}): { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; shellPath: 'ssh'; shellArgs: string[] } {
+  const extension = REMOTE_SSH_EXTENSIONS.some((id) => opts.installed.includes(id));
+  if (extension && !opts.remoteName) return { kind: 'window', remoteAuthority: remoteAuthority(opts.alias) };
+  return { kind: 'terminal', shellPath: 'ssh', shellArgs: [...opts.configArgs, opts.alias] };
+}
+
+/**
+ * `ssh-remote+<alias>`; an alias an authority can't carry as it is (VS Code lower-cases
+ * authorities, and ssh's Host matching is case-sensitive) goes hex-encoded as
+ * `{"hostName":"<alias>"}`, which both Remote-SSH extensions read.
+ */
+export function remoteAuthority(alias: string): string {
+  if (/^[a-z0-9._-]+$/.test(alias)) return `ssh-remote+${alias}`;
+  return `ssh-remote+${Buffer.from(JSON.stringify({ hostName: alias }), 'utf8').toString('hex')}`;
+}

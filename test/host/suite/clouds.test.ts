@@ -40,7 +40,11 @@ describe('Sign In from clouds.yaml in the extension host', () => {
     );
     fs.writeFileSync(path.join(dir, 'secure.yaml'), `clouds:\n  emulated:\n    auth:\n      password: ${PASSWORD}\n`);
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    // The suites after this one start signed out.
+    await vscode.commands.executeCommand('keypairs.signOut');
+  });
 
   it('offers the clouds found (and says why one cannot be used), signs in with the password from secure.yaml', async () => {
     const asked: Prompt[] = [];

@@ -58,7 +58,8 @@ describe('Key Pairs view (smoke)', () => {
     ]) {
       assert.ok(commands.includes(id), id);
     }
-    assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyGeneration')?.defaultValue, 'server');
+    assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyGeneration')?.defaultValue, 'local');
+    assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyType')?.defaultValue, 'ed25519');
   });
 
   it('without a token: no children, state unconfigured, no request', async () => {

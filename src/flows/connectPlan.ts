@@ -16,7 +16,8 @@ import {
   SshOptionDifference,
   suggestAlias,
 } from '../keys/sshConfig';
-import { blocksInReadOrder, ConfigSource, ConfigTree } from '../keys/sshConfigTree';
+import type { OurEntrySeen } from '../keys/sshConfig';
+import { blocksInReadOrder, ConfigSource, ConfigTree, SshConfigTarget } from '../keys/sshConfigTree';
 
 /** A line in one of the files ssh reads. */
 export interface ConfigPlace {
@@ -71,13 +72,19 @@ export function configEntries(tree: ConfigTree): ConfigEntry[] {
   });
 }
 
-const isLiteral = (pattern: string) => !/[*?]/.test(pattern) && !pattern.startsWith('!');
-
-/** True if the entry's patterns take `alias` (a Host line's `!pattern` vetoes it). */
+/** True if the entry's patterns take `alias` (a Host line's `!pattern` vetoes it; `Match host` ignores case, as ssh). */
 function applies(entry: ConfigEntry, alias: string): boolean {
   if (entry.kind === 'preamble') return true;
   if (entry.kind === 'host') return matchesPatternList(entry.patterns, alias);
-  return entry.patterns.some((p) => !p.startsWith('!') && matchesPatternList([p], alias));
+  const lower = alias.toLowerCase();
+  return entry.patterns.some((p) => !p.startsWith('!') && matchesPatternList([p.toLowerCase()], lower));
+}
+
+/** True if the entry names `alias` itself: a Host pattern (with case) or a `Match host` name (without, as ssh compares). */
+function names(entry: ConfigEntry, alias: string): boolean {
+  if (entry.kind === 'host') return entry.patterns.includes(alias);
+  const lower = alias.toLowerCase();
+  return entry.kind === 'match' && entry.patterns.some((p) => p.toLowerCase() === lower);
 }
 
 /** A pattern made only of wildcards (`*`) says nothing about which hosts it is for. */
@@ -96,10 +103,21 @@ export type AliasOwner =
  * `Match Host=web` too), else ours, else nobody.
  */
 export function aliasOwner(alias: string, entries: readonly ConfigEntry[]): AliasOwner {
-  const user = entries.find((e) => e.kind !== 'preamble' && !e.ours && e.patterns.includes(alias));
+  const user = entries.find((e) => !e.ours && names(e, alias));
   if (user) return { kind: 'user', entry: user };
   const ours = entries.find((e) => e.ours && e.patterns[0] === alias);
-  return ours ? { kind: 'ours', entry: ours, hostName: ours.options.get('hostname')?.value } : undefined;
+  const hostName = ours?.options.get('hostname')?.value.replace(/%%/g, '%');
+  return ours ? { kind: 'ours', entry: ours, hostName } : undefined;
+}
+
+/**
+ * What the user sees of our entry for `alias` when choosing it (none, or where it points):
+ * passed to the write, which then changes nothing if another window changed it meanwhile.
+ */
+export function ourEntrySeen(alias: string, entries: readonly ConfigEntry[]): OurEntrySeen {
+  const owner = aliasOwner(alias, entries);
+  if (owner?.kind !== 'ours') return null;
+  return owner.hostName !== undefined ? { hostName: owner.hostName } : {};
 }
 
 const where = (place: ConfigPlace) => displayPath(place.path);
@@ -128,14 +146,24 @@ export function aliasProblem(alias: string, entries: readonly ConfigEntry[]): st
  */
 export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName?: string): string | undefined {
   const owner = aliasOwner(alias, entries);
-  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== undefined && owner.hostName !== hostName) {
+  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== hostName) {
     return l10n.t(
       'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
       alias,
       where(owner.entry.place),
       owner.entry.place.line,
-      owner.hostName,
+      owner.hostName ?? alias,
       hostName,
+    );
+  }
+  // Add to SSH Config asks the address after the alias: replacing our entry may move it.
+  if (owner?.kind === 'ours' && hostName === undefined) {
+    return l10n.t(
+      'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to replace it.',
+      alias,
+      where(owner.entry.place),
+      owner.entry.place.line,
+      owner.hostName ?? alias,
     );
   }
   const shadowed = entries.find(
@@ -195,7 +223,7 @@ export function suggestHostAlias(
     const owner = aliasOwner(alias, entries);
     if (owner?.kind === 'user') return false;
     if (owner?.kind === 'ours') return hostName !== undefined && owner.hostName === hostName;
-    return !entries.some((e) => e.kind !== 'preamble' && e.patterns.some((p) => isLiteral(p) && p === alias));
+    return true;
   };
   // Best: nothing to warn about. Else (a pattern such as `web*` takes every candidate): free of
   // any name the config gives a meaning to, and the alias box warns about the pattern.
@@ -275,9 +303,19 @@ export function chooseOpener(opts: {
   remoteName?: string;
   installed: readonly string[];
   configArgs: readonly string[];
+  /**
+   * The SSH config written. When it is not the one Remote-SSH reads (the user's own
+   * `remote.SSH.configFile` names a file inside an open folder, so ~/.ssh/config was written
+   * instead), Remote-SSH would not find the alias there and connect to whatever host the
+   * name resolves to: a terminal then.
+   */
+  target?: SshConfigTarget;
 }): { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; shellPath: 'ssh'; shellArgs: string[] } {
   const extension = REMOTE_SSH_EXTENSIONS.some((id) => opts.installed.includes(id));
-  if (extension && !opts.remoteName) return { kind: 'window', remoteAuthority: remoteAuthority(opts.alias) };
+  const remoteSshReadsIt = opts.target?.ignored?.reason !== 'inside-workspace';
+  if (extension && !opts.remoteName && remoteSshReadsIt) {
+    return { kind: 'window', remoteAuthority: remoteAuthority(opts.alias) };
+  }
   return { kind: 'terminal', shellPath: 'ssh', shellArgs: [...opts.configArgs, opts.alias] };
 }
 

@@ -1,0 +1,218 @@
+// Breaking Connect to Server… and Add to SSH Config (issue 18's guarantees), on real config
+// files in temp folders and checked with the real `ssh -G`: two windows at once, Add run on an
+// alias Connect wrote, `Match host` (which ssh matches without case), a config file reached
+// through a symlink or another spelling of an open folder, and a Remote-SSH window that would
+// read another file than the one written.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  aliasOwner,
+  aliasProblem,
+  aliasWarning,
+  chooseOpener,
+  configEntries,
+  ourEntrySeen,
+  suggestHostAlias,
+} from '../../src/flows/connectPlan';
+import { HostEntry, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
+import { chooseSshConfigTarget, readConfigTree } from '../../src/keys/sshConfigTree';
+import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
+import { sshG } from './helpers/sshG';
+
+const cleanup: string[] = [];
+after(() => removeTempDirs(cleanup));
+
+function layout(main: string, included: Record<string, string> = {}): { dir: string; config: string } {
+  const dir = makeTempDir(cleanup);
+  const config = path.join(dir, 'config');
+  fs.mkdirSync(path.join(dir, 'config.d'));
+  for (const [name, text] of Object.entries(included)) fs.writeFileSync(path.join(dir, 'config.d', name), text);
+  fs.writeFileSync(config, `Include ${dir}/config.d/*\n\n${main}`, { mode: 0o600 });
+  return { dir, config };
+}
+const entriesOf = async (config: string, home: string) => configEntries(await readConfigTree(config, { home }));
+
+describe('break Connect: two windows at once', () => {
+  it('two servers with the same suggested alias: the second window does not move the first one’s entry', async () => {
+    // Before: both windows suggested "web" (nothing had it yet); the second write found "our"
+    // entry for "web" (the first window's, a second old) and pointed it at its own server: the
+    // first window's Remote-SSH window, still connecting, then reached the second server.
+    const { dir, config } = layout('');
+    const identityFile = path.join(dir, 'k');
+    const [seenA, seenB] = await Promise.all([entriesOf(config, dir), entriesOf(config, dir)]);
+    const entryA: HostEntry = {
+      alias: suggestHostAlias('web', seenA, '203.0.113.1'),
+      hostName: '203.0.113.1',
+      identityFile,
+    };
+    const entryB: HostEntry = {
+      alias: suggestHostAlias('web', seenB, '203.0.113.2'),
+      hostName: '203.0.113.2',
+      identityFile,
+    };
+    assert.equal(entryA.alias, 'web');
+    assert.equal(entryB.alias, 'web');
+    const [a, b] = await Promise.all([
+      writeHostEntry({ configPath: config, entry: entryA, home: dir, ourEntry: ourEntrySeen(entryA.alias, seenA) }),
+      writeHostEntry({ configPath: config, entry: entryB, home: dir, ourEntry: ourEntrySeen(entryB.alias, seenB) }),
+    ]);
+    assert.equal(a.outcome, 'added');
+    assert.equal(b.outcome, 'taken');
+    assert.ok(b.outcome === 'taken' && b.hostName === '203.0.113.1');
+    assert.equal(sshG(config, 'web').get('hostname')?.[0], '203.0.113.1');
+    assert.equal(fs.readFileSync(config, 'utf8').match(/^Host web$/gm)?.length, 1);
+  });
+
+  it('the same server from two windows: the second finds its own entry and goes on', async () => {
+    const { dir, config } = layout('');
+    const identityFile = path.join(dir, 'k');
+    const seen = await entriesOf(config, dir);
+    const entry: HostEntry = { alias: 'web', hostName: '203.0.113.1', user: 'root', identityFile };
+    const [a, b] = await Promise.all([
+      writeHostEntry({ configPath: config, entry, home: dir, ourEntry: ourEntrySeen('web', seen) }),
+      writeHostEntry({ configPath: config, entry, home: dir, ourEntry: ourEntrySeen('web', seen) }),
+    ]);
+    assert.deepEqual([a.outcome, b.outcome].sort(), ['added', 'unchanged']);
+  });
+
+  it('an entry the user agreed to move (they saw it point at A) is moved; one that changed since is not', async () => {
+    const { dir, config } = layout('');
+    const identityFile = path.join(dir, 'k');
+    await writeHostEntry({
+      configPath: config,
+      entry: { alias: 'web', hostName: '203.0.113.1', identityFile },
+      home: dir,
+    });
+    const seen = await entriesOf(config, dir);
+    assert.deepEqual(ourEntrySeen('web', seen), { hostName: '203.0.113.1' });
+    // Another window points it at .3 meanwhile: what the user agreed to (moving it away from .1) no longer holds.
+    await writeHostEntry({
+      configPath: config,
+      entry: { alias: 'web', hostName: '203.0.113.3', identityFile },
+      home: dir,
+    });
+    const late = await writeHostEntry({
+      configPath: config,
+      entry: { alias: 'web', hostName: '203.0.113.2', identityFile },
+      home: dir,
+      ourEntry: ourEntrySeen('web', seen),
+    });
+    assert.equal(late.outcome, 'taken');
+    assert.equal(sshG(config, 'web').get('hostname')?.[0], '203.0.113.3');
+    const moved = await writeHostEntry({
+      configPath: config,
+      entry: { alias: 'web', hostName: '203.0.113.2', identityFile },
+      home: dir,
+      ourEntry: ourEntrySeen('web', await entriesOf(config, dir)),
+    });
+    assert.equal(moved.outcome, 'updated');
+    assert.equal(sshG(config, 'web').get('hostname')?.[0], '203.0.113.2');
+  });
+});
+
+describe('break Add to SSH Config: an alias Connect wrote', () => {
+  it('warns before replacing our entry for another server (Add does not know the address yet)', async () => {
+    // Before: no warning (aliasWarning only compared addresses when given one); Add with an empty
+    // HostName then removed the HostName line of Connect's "web" entry, and "ssh web" went to
+    // whatever the name "web" resolves to.
+    const { dir, config } = layout('');
+    const identityFile = path.join(dir, 'k');
+    await writeHostEntry({
+      configPath: config,
+      entry: { alias: 'web', hostName: '203.0.113.1', user: 'ubuntu', identityFile },
+      home: dir,
+    });
+    const entries = await entriesOf(config, dir);
+    assert.match(
+      aliasWarning('web', entries) ?? '',
+      /^Host "web" in .*config, line 3, is the entry for 203\.0\.113\.1\. Press Enter again to replace it\.$/,
+    );
+    assert.notEqual(suggestHostAlias('web', entries), 'web');
+  });
+});
+
+describe('break Connect: Match host is matched without case by ssh', () => {
+  it("a server named like the user's `Match host Web` is not given that alias, and a typed one is refused", async () => {
+    // ssh compares `Match host` lists without case (and Host lines with case): "ssh web" reaches
+    // prod.internal below. Before: "web" was free, written before the Match block, and from then
+    // on "ssh web" went to the cloud server.
+    const { dir, config } = layout('Match host Web\n  HostName prod.internal\n');
+    assert.equal(sshG(config, 'web').get('hostname')?.[0], 'prod.internal');
+    const entries = await entriesOf(config, dir);
+    assert.equal(aliasOwner('web', entries)?.kind, 'user');
+    assert.notEqual(suggestHostAlias('web', entries, '203.0.113.1'), 'web');
+    assert.match(aliasProblem('web', entries) ?? '', /already your own entry in .*config, line 3/);
+    const plan = planHostEntry(fs.readFileSync(config), {
+      alias: 'web',
+      hostName: '203.0.113.1',
+      identityFile: path.join(dir, 'k'),
+    });
+    assert.equal(plan.outcome, 'exists');
+  });
+
+  it('Host lines keep their case: a server "Web" next to the user\'s "Host web" keeps its own alias', async () => {
+    const { dir, config } = layout('Host web\n  HostName prod.internal\n');
+    const entries = await entriesOf(config, dir);
+    const alias = suggestHostAlias('Web', entries, '203.0.113.1');
+    await writeHostEntry({
+      configPath: config,
+      entry: { alias, hostName: '203.0.113.1', identityFile: path.join(dir, 'k') },
+      home: dir,
+    });
+    assert.equal(sshG(config, 'web').get('hostname')?.[0], 'prod.internal');
+  });
+});
+
+describe('break Connect: which file Remote-SSH reads', () => {
+  it('the user’s remote.SSH.configFile inside an open folder: the entry goes elsewhere, so no Remote-SSH window', () => {
+    // Remote-SSH reads the user's own setting; Connect, refusing a file inside the workspace,
+    // writes ~/.ssh/config. Before: it still opened `ssh-remote+web`, and Remote-SSH, not
+    // finding "web" in the file it reads, connected to whatever "web" resolves to.
+    const target = chooseSshConfigTarget({
+      userValue: '/work/repo/ssh_config',
+      workspaceFolders: ['/work/repo'],
+      remote: false,
+      home: '/home/ann',
+    });
+    assert.equal(target.ignored?.reason, 'inside-workspace');
+    assert.deepEqual(
+      chooseOpener({ alias: 'web', installed: ['ms-vscode-remote.remote-ssh'], configArgs: [], target }),
+      { kind: 'terminal', shellPath: 'ssh', shellArgs: ['web'] },
+    );
+    // The user's own file, or one a workspace tried to set (ignored by Remote-SSH too): a window.
+    for (const other of [
+      chooseSshConfigTarget({ workspaceFolders: ['/work/repo'], remote: false, home: '/home/ann' }),
+      chooseSshConfigTarget({
+        workspaceValue: 'x',
+        workspaceFolders: ['/work/repo'],
+        remote: false,
+        home: '/home/ann',
+      }),
+    ]) {
+      assert.equal(
+        chooseOpener({ alias: 'web', installed: ['jeanp413.open-remote-ssh'], configArgs: [], target: other }).kind,
+        'window',
+      );
+    }
+  });
+
+  it('a user path that is a symlink into an open folder, or another spelling of it, is inside that folder', () => {
+    const dir = makeTempDir(cleanup);
+    const repo = path.join(dir, 'repo');
+    fs.mkdirSync(repo);
+    fs.writeFileSync(path.join(repo, 'ssh_config'), 'Match exec "touch pwned"\n');
+    fs.symlinkSync(path.join(repo, 'ssh_config'), path.join(dir, 'my_config'));
+    fs.symlinkSync(repo, path.join(dir, 'repo-link'));
+    const choose = (userValue: string, folder: string) =>
+      chooseSshConfigTarget({ userValue, workspaceFolders: [folder], remote: false, home: dir });
+    // Before: only the spelling was compared, so each of these was "outside" and written through.
+    assert.equal(choose(path.join(dir, 'my_config'), repo).ignored?.reason, 'inside-workspace');
+    assert.equal(
+      choose(path.join(repo, 'ssh_config'), path.join(dir, 'repo-link')).ignored?.reason,
+      'inside-workspace',
+    );
+    assert.equal(choose(path.join(dir, 'repo-link', 'ssh_config'), `${repo}/`).ignored?.reason, 'inside-workspace');
+    assert.equal(choose(path.join(dir, 'elsewhere'), repo).ignored, undefined);
+  });
+});

@@ -4,6 +4,7 @@
 // through a symlink or another spelling of an open folder, and a Remote-SSH window that would
 // read another file than the one written.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -17,7 +18,9 @@ import {
 } from '../../src/flows/connectPlan';
 import { HostEntry, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
 import { chooseSshConfigTarget, readConfigTree } from '../../src/keys/sshConfigTree';
-import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
+import { must } from '../support/must';
+import { Sshd, sshdProblem, startSshd } from '../support/sshd';
+import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 
 const cleanup: string[] = [];
@@ -214,5 +217,73 @@ describe('break Connect: which file Remote-SSH reads', () => {
     );
     assert.equal(choose(path.join(dir, 'repo-link', 'ssh_config'), `${repo}/`).ignored?.reason, 'inside-workspace');
     assert.equal(choose(path.join(dir, 'elsewhere'), repo).ignored, undefined);
+  });
+});
+
+describe('break Connect: names others write, through alias, entry, terminal argv and window authority (real sshd)', () => {
+  let sshd: Sshd | undefined;
+  let dir: string;
+  let key: string;
+  before(async function () {
+    if (sshdProblem()) this.skip();
+    dir = makeTempDir(cleanup);
+    const made = keygenKey(dir, 'ed25519');
+    key = made.privatePath;
+    sshd = await startSshd({ authorizedKeys: [made.publicLine] });
+  });
+  after(async () => sshd?.stop());
+
+  it('every hostile server name becomes an alias that logs in to the picked server and nowhere else, running nothing', async () => {
+    const server = must(sshd, 'sshd');
+    const marker = path.join(dir, 'pwned');
+    const { config } = layout('');
+    // What the user's config says first, so the test's ssh never prompts or reads the account's files.
+    fs.writeFileSync(
+      config,
+      `UserKnownHostsFile ${server.knownHostsFile}\nGlobalKnownHostsFile /dev/null\nBatchMode yes\n` +
+        `Include ${dir}/config.d/*\n\nHost other-host\n  HostName 192.0.2.99\n`,
+    );
+    const names = [
+      `-oProxyCommand=touch ${marker}`,
+      '%d',
+      '${HOME}',
+      `web\nProxyCommand touch ${marker}`,
+      'Host *',
+      'Match all',
+      'wеb', // Cyrillic е
+      'x'.repeat(300),
+      'Web',
+      'web',
+      'other.host', // suggests "other-host": the user's own entry has it
+    ];
+    const aliases: string[] = [];
+    for (const name of names) {
+      const entries = await entriesOf(config, dir);
+      const alias = suggestHostAlias(name, entries, server.address);
+      assert.equal(aliasProblem(alias, entries), undefined, name);
+      aliases.push(alias);
+      const written = await writeHostEntry({
+        configPath: config,
+        entry: { alias, hostName: server.address, user: server.user, identityFile: key },
+        ourEntry: ourEntrySeen(alias, entries),
+      });
+      assert.equal(written.outcome, 'added', `${name} -> ${alias}`);
+      const how = chooseOpener({ alias, installed: [], configArgs: ['-F', config] });
+      assert.ok(how.kind === 'terminal');
+      const result = spawnSync('ssh', [...how.shellArgs, 'echo logged-in'], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(result.stdout.trim(), 'logged-in', `${JSON.stringify(name)} as ${alias}: ${result.stderr}`);
+      const window = chooseOpener({ alias, installed: ['jeanp413.open-remote-ssh'], configArgs: [] });
+      assert.ok(window.kind === 'window');
+      const host = window.remoteAuthority.replace(/^ssh-remote\+/, '');
+      const decoded = /^[a-z0-9._-]+$/.test(alias) ? host : JSON.parse(Buffer.from(host, 'hex').toString('utf8')).hostName;
+      assert.equal(decoded, alias);
+    }
+    assert.equal(new Set(aliases).size, names.length, aliases.join(' '));
+    assert.ok(aliases.every((a) => /^[A-Za-z0-9_-]+$/.test(a) && !a.startsWith('-')), aliases.join(' '));
+    assert.equal(fs.existsSync(marker), false, 'no ProxyCommand ran');
+    // Nothing written captures another name: the user's entry and unknown names resolve as before.
+    assert.equal(sshG(config, 'other-host').get('hostname')?.[0], '192.0.2.99');
+    assert.equal(sshG(config, 'other.host').get('hostname')?.[0], 'other.host');
+    assert.equal(sshG(config, 'anything').get('hostname')?.[0], 'anything');
   });
 });

@@ -345,8 +345,9 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
   );
   log.info(`connect "${server.name}": Host "${entry.alias}" ${written.outcome} in ${configPath}. ${verdict.text}`);
   if (!verdict.open) {
-    // Another entry decides where "ssh <alias>" goes.
-    refuse(verdict.text);
+    // Another entry decides where "ssh <alias>" goes (for every alias: nothing to retry).
+    if (verdict.anotherAliasHelps) refuse(verdict.text);
+    else void services.messages.show('error', verdict.text);
     return undefined;
   }
   if (verdict.severity === 'warning') void services.messages.show('warning', verdict.text);

@@ -237,7 +237,13 @@ export function suggestHostAlias(
 /** What to do after `ssh -G`: open the host, or not (another entry wins), and what to say. */
 export type ConnectVerdict =
   | { open: true; severity: 'info' | 'warning'; text: string }
-  | { open: false; text: string; wins: Array<{ option: string; value: string; place?: ConfigPlace }> };
+  | {
+      open: false;
+      text: string;
+      wins: Array<{ option: string; value: string; place?: ConfigPlace }>;
+      /** False when what wins is set for every host (a global line, `Host *`, `Match all`): no alias avoids it. */
+      anotherAliasHelps: boolean;
+    };
 
 const DESTINATION: ReadonlyArray<SshOptionDifference['option']> = ['HostName', 'User', 'Port'];
 
@@ -257,34 +263,59 @@ export function judgeSshCheck(
 ): ConnectVerdict {
   const lost = check.status === 'overridden' ? check.differences.filter((d) => DESTINATION.includes(d.option)) : [];
   if (lost.length === 0) return { open: true, ...describe(check) };
-  const wins = lost.map((d) => ({ option: d.option, value: d.actual, place: whereSet(d, alias, entries) }));
+  const found = lost.map((d) => ({ d, set: whereSet(d, alias, entries) }));
+  const wins = found.map(({ d, set }) => ({ option: d.option, value: d.actual, place: set?.place }));
   const parts = wins.map((w) =>
     w.place
       ? l10n.t('{0} {1} (set in {2}, line {3})', w.option, w.value, displayPath(w.place.path), w.place.line)
       : l10n.t('{0} {1}', w.option, w.value),
   );
+  const anotherAliasHelps = !found.some(({ set }) => set !== undefined && forEveryHost(set.entry));
   return {
     open: false,
     wins,
-    text: l10n.t(
-      'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
-      alias,
-      parts.join('; '),
-      serverName,
-    ),
+    anotherAliasHelps,
+    text: anotherAliasHelps
+      ? l10n.t(
+          'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
+          alias,
+          parts.join('; '),
+          serverName,
+        )
+      : l10n.t(
+          'Nothing was opened: for "ssh {0}" another entry wins: {1}. It applies to every host, so no alias reaches server "{2}": change that entry first.',
+          alias,
+          parts.join('; '),
+          serverName,
+        ),
   };
 }
 
-/** The place of the first block ssh reads for `alias` that sets the value it resolved. */
-function whereSet(d: SshOptionDifference, alias: string, entries: readonly ConfigEntry[]): ConfigPlace | undefined {
+/** True for global lines, a `Host` line whose patterns are only wildcards (`*`), a `Match` without host names (`all`, `exec`…). */
+function forEveryHost(entry: ConfigEntry): boolean {
+  if (entry.kind === 'preamble') return true;
+  const positive = entry.patterns.filter((p) => !p.startsWith('!'));
+  if (entry.kind === 'match' && positive.length === 0) return true;
+  return positive.length > 0 && positive.every((p) => /^\*+$/.test(p));
+}
+
+/** The first block ssh reads for `alias` that sets the value it resolved, and the line that sets it. */
+function whereSet(
+  d: SshOptionDifference,
+  alias: string,
+  entries: readonly ConfigEntry[],
+): { entry: ConfigEntry; place: ConfigPlace } | undefined {
   const keyword = d.option.toLowerCase();
-  const same = (v: string) => (keyword === 'hostname' ? v.toLowerCase() === d.actual.toLowerCase() : v === d.actual);
+  // A HostName may say `%h` (the name typed); ssh lower-cases host names.
+  const expand = (v: string) => v.replace(/%([%h])/g, (_all, c: string) => (c === 'h' ? alias : '%'));
+  const same = (v: string) =>
+    keyword === 'hostname' ? expand(v).toLowerCase() === d.actual.toLowerCase() : v === d.actual;
   const candidates = entries.filter((e) => !e.ours && e.options.has(keyword));
   const found =
     candidates.find((e) => applies(e, alias) && same(e.options.get(keyword)?.value ?? '')) ??
     candidates.find((e) => e.kind === 'match' && e.patterns.length === 0 && same(e.options.get(keyword)?.value ?? ''));
   const option = found?.options.get(keyword);
-  return found && option ? { path: found.place.path, line: option.line } : undefined;
+  return found && option ? { entry: found, place: { path: found.place.path, line: option.line } } : undefined;
 }
 
 // ------------------------------------------------------------------ opening the host

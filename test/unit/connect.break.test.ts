@@ -13,10 +13,12 @@ import {
   aliasWarning,
   chooseOpener,
   configEntries,
+  judgeSshCheck,
   ourEntrySeen,
   suggestHostAlias,
 } from '../../src/flows/connectPlan';
-import { HostEntry, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
+import { describeSshCheck } from '../../src/errorText';
+import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
 import { chooseSshConfigTarget, readConfigTree } from '../../src/keys/sshConfigTree';
 import { must } from '../support/must';
 import { Sshd, sshdProblem, startSshd } from '../support/sshd';
@@ -275,15 +277,61 @@ describe('break Connect: names others write, through alias, entry, terminal argv
       const window = chooseOpener({ alias, installed: ['jeanp413.open-remote-ssh'], configArgs: [] });
       assert.ok(window.kind === 'window');
       const host = window.remoteAuthority.replace(/^ssh-remote\+/, '');
-      const decoded = /^[a-z0-9._-]+$/.test(alias) ? host : JSON.parse(Buffer.from(host, 'hex').toString('utf8')).hostName;
+      const decoded = /^[a-z0-9._-]+$/.test(alias)
+        ? host
+        : JSON.parse(Buffer.from(host, 'hex').toString('utf8')).hostName;
       assert.equal(decoded, alias);
     }
     assert.equal(new Set(aliases).size, names.length, aliases.join(' '));
-    assert.ok(aliases.every((a) => /^[A-Za-z0-9_-]+$/.test(a) && !a.startsWith('-')), aliases.join(' '));
+    assert.ok(
+      aliases.every((a) => /^[A-Za-z0-9_-]+$/.test(a) && !a.startsWith('-')),
+      aliases.join(' '),
+    );
     assert.equal(fs.existsSync(marker), false, 'no ProxyCommand ran');
     // Nothing written captures another name: the user's entry and unknown names resolve as before.
     assert.equal(sshG(config, 'other-host').get('hostname')?.[0], '192.0.2.99');
     assert.equal(sshG(config, 'other.host').get('hostname')?.[0], 'other.host');
     assert.equal(sshG(config, 'anything').get('hostname')?.[0], 'anything');
+  });
+});
+
+describe('break Connect: a value set for every host wins', () => {
+  for (const [what, main, included] of [
+    ['a global User line at the top of the config', 'User me\n', ''],
+    ['a `Host *` block with HostName in an included file', '', 'Host *\n  HostName %h.corp.example\n'],
+    ['a `Match all` block with User in an included file', '', 'Match all\n  User me\n'],
+  ] as const) {
+    it(`${what}: nothing opens, and the message does not send the user to choose another alias (no alias helps)`, async () => {
+      // Before: "…That is not server "web"; choose another alias." with a Choose Another Alias
+      // button: every alias got the same answer, a loop with no way out.
+      const { dir, config } = layout(main, included ? { corp: included } : {});
+      if (main) fs.writeFileSync(config, `${main}Include ${dir}/config.d/*\n`);
+      const entry: HostEntry = {
+        alias: 'web',
+        hostName: '203.0.113.7',
+        user: 'root',
+        identityFile: path.join(dir, 'k'),
+      };
+      await writeHostEntry({ configPath: config, entry, home: dir });
+      const check = await checkWithSsh({ configPath: config, entry, home: dir });
+      assert.equal(check.status, 'overridden');
+      const verdict = judgeSshCheck(check, 'web', 'web', await entriesOf(config, dir), (c) =>
+        describeSshCheck(c, 'web'),
+      );
+      assert.ok(!verdict.open);
+      assert.equal(verdict.anotherAliasHelps, false);
+      assert.doesNotMatch(verdict.text, /choose another alias/i);
+      assert.match(verdict.text, /applies to every host/);
+    });
+  }
+
+  it('an entry for some names only: another alias helps, and the message says so', async () => {
+    const { dir, config } = layout('', { prod: 'Host web*\n  HostName prod.internal\n' });
+    const entry: HostEntry = { alias: 'web', hostName: '203.0.113.7', identityFile: path.join(dir, 'k') };
+    await writeHostEntry({ configPath: config, entry, home: dir });
+    const check = await checkWithSsh({ configPath: config, entry, home: dir });
+    const verdict = judgeSshCheck(check, 'web', 'web', await entriesOf(config, dir), (c) => describeSshCheck(c, 'web'));
+    assert.ok(!verdict.open && verdict.anotherAliasHelps);
+    assert.match(verdict.text, /choose another alias\.$/);
   });
 });

@@ -203,11 +203,17 @@ function tellIgnored(services: Services, target: SshConfigTarget): void {
           ignored.value,
           displayPath(target.path),
         )
-      : vscode.l10n.t(
-          'remote.SSH.configFile names "{0}", a file inside an open workspace folder, so {1} is used instead.',
-          ignored.value,
-          displayPath(target.path),
-        ),
+      : ignored.reason === 'not-absolute'
+        ? vscode.l10n.t(
+            'remote.SSH.configFile is "{0}", which is not an absolute path, so {1} is used instead.',
+            ignored.value,
+            displayPath(target.path),
+          )
+        : vscode.l10n.t(
+            'remote.SSH.configFile names "{0}", a file inside an open workspace folder, so {1} is used instead.',
+            ignored.value,
+            displayPath(target.path),
+          ),
   );
 }
 

@@ -343,7 +343,8 @@ export function chooseOpener(opts: {
   target?: SshConfigTarget;
 }): { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; shellPath: 'ssh'; shellArgs: string[] } {
   const extension = REMOTE_SSH_EXTENSIONS.some((id) => opts.installed.includes(id));
-  const remoteSshReadsIt = opts.target?.ignored?.reason !== 'inside-workspace';
+  const refused = opts.target?.ignored?.reason;
+  const remoteSshReadsIt = refused !== 'inside-workspace' && refused !== 'not-absolute';
   if (extension && !opts.remoteName && remoteSshReadsIt) {
     return { kind: 'window', remoteAuthority: remoteAuthority(opts.alias) };
   }

@@ -205,7 +205,7 @@ export interface SshConfigTarget {
   /** True for `<home>/.ssh/config`: ssh reads it (and /etc/ssh/ssh_config) without `-F`. */
   isDefault: boolean;
   /** A `remote.SSH.configFile` value that was not used, and why. */
-  ignored?: { value: string; reason: 'workspace-value' | 'inside-workspace' | 'remote-window' };
+  ignored?: { value: string; reason: 'workspace-value' | 'inside-workspace' | 'not-absolute' | 'remote-window' };
 }
 
 /**
@@ -237,6 +237,9 @@ export function chooseSshConfigTarget(input: {
   }
   if (user === '') return base;
   if (input.remote) return { ...base, ignored: { value: user, reason: 'remote-window' } };
+  // Remote-SSH wants an absolute path; a relative one (or `${workspaceFolder}/…`, which no
+  // one expands) would be read from wherever the extension host was started.
+  if (!path.isAbsolute(expand(user))) return { ...base, ignored: { value: user, reason: 'not-absolute' } };
   const chosen = path.resolve(expand(user));
   // As written and with symlinks resolved (a link from the user's path into an open folder, a
   // folder opened through a link), without case where the file system usually ignores it.

@@ -335,3 +335,33 @@ describe('break Connect: a value set for every host wins', () => {
     assert.match(verdict.text, /choose another alias\.$/);
   });
 });
+
+describe('break Connect: a user remote.SSH.configFile that is not an absolute path', () => {
+  for (const value of ['ssh_config', './ssh_config', '${workspaceFolder}/ssh_config', '~root/.ssh/config']) {
+    it(`${JSON.stringify(value)} is not used (it would be read from the extension host's working folder)`, () => {
+      // Before: path.resolve() made it <cwd>/…; Connect created that folder (a "${workspaceFolder}"
+      // folder in the cwd) and wrote there, and Remote-SSH read another file.
+      const target = chooseSshConfigTarget({
+        userValue: value,
+        workspaceFolders: [],
+        remote: false,
+        home: '/home/ann',
+      });
+      assert.deepEqual(target, {
+        path: '/home/ann/.ssh/config',
+        isDefault: true,
+        ignored: { value, reason: 'not-absolute' },
+      });
+      assert.equal(
+        chooseOpener({ alias: 'web', installed: ['ms-vscode-remote.remote-ssh'], configArgs: [], target }).kind,
+        'terminal',
+      );
+    });
+  }
+  it('"~/x" and an absolute path are used', () => {
+    const choose = (userValue: string) =>
+      chooseSshConfigTarget({ userValue, workspaceFolders: [], remote: false, home: '/home/ann' });
+    assert.equal(choose('~/x').path, '/home/ann/x');
+    assert.equal(choose('/etc/ssh/mine').path, '/etc/ssh/mine');
+  });
+});

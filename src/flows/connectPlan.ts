@@ -34,8 +34,8 @@ export interface ConfigEntry {
   place: ConfigPlace;
   /** A `Host <alias>` entry this extension wrote (its marker comment) in the file it writes. */
   ours: boolean;
-  /** The first value of each option it sets (keyword lower-case), with its line. */
-  options: Map<string, { value: string; line: number }>;
+  /** The first value of each option it sets (keyword lower-case), with its line and all its arguments. */
+  options: Map<string, { value: string; line: number; args?: string[] }>;
 }
 
 /** Every block of the config tree, in the order ssh reads them (the main file is the one written). */
@@ -55,9 +55,11 @@ export function configEntries(tree: ConfigTree): ConfigEntry[] {
   return blocksInReadOrder(tree).map(({ source, block }) => {
     const { lines, starts } = layout(source);
     const next = starts.find((line) => line > block.line) ?? lines.length + 1;
-    const options = new Map<string, { value: string; line: number }>();
+    const options = new Map<string, { value: string; line: number; args?: string[] }>();
     for (const option of block.options) {
-      if (!options.has(option.keyword)) options.set(option.keyword, { value: option.args[0] ?? '', line: option.line });
+      if (!options.has(option.keyword)) {
+        options.set(option.keyword, { value: option.args[0] ?? '', line: option.line, args: option.args });
+      }
     }
     let marked = false;
     for (let i = block.line; i < next - 1; i++) marked ||= (lines[i] ?? '').trim() === HOST_ENTRY_MARKER;
@@ -178,11 +180,41 @@ export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hos
       shadowed.place.line,
     );
   }
+  const canonical = canonicalShadow(alias, entries);
+  if (canonical) {
+    return l10n.t(
+      '"{0}" is short for {1} here (CanonicalizeHostname with CanonicalDomains), the host of your entry in {2}, line {3}: while this entry exists, "ssh {0}" reaches this server instead. Press Enter again to use it anyway.',
+      alias,
+      canonical.name,
+      where(canonical.entry.place),
+      canonical.entry.place.line,
+    );
+  }
   if (alias.includes('.')) {
     return l10n.t(
       '"{0}" can be a real host name: while this entry exists, "ssh {0}" and every other SSH connection to {0} (git, scp, rsync) reach this server instead. Press Enter again to use it anyway.',
       alias,
     );
+  }
+  return undefined;
+}
+
+/**
+ * With `CanonicalizeHostname yes|always` and `CanonicalDomains`, "ssh web" was "ssh
+ * web.<domain>" (when that name resolves): the user's entry naming such a name, if any.
+ */
+function canonicalShadow(
+  alias: string,
+  entries: readonly ConfigEntry[],
+): { name: string; entry: ConfigEntry } | undefined {
+  const first = (keyword: string) =>
+    entries.find((e) => !e.ours && e.options.has(keyword) && applies(e, alias))?.options.get(keyword);
+  const mode = first('canonicalizehostname')?.value.toLowerCase();
+  if (mode !== 'yes' && mode !== 'always') return undefined;
+  for (const domain of first('canonicaldomains')?.args ?? []) {
+    const name = `${alias}.${domain}`;
+    const entry = entries.find((e) => !e.ours && names(e, name));
+    if (entry) return { name, entry };
   }
   return undefined;
 }

@@ -365,3 +365,20 @@ describe('break Connect: a user remote.SSH.configFile that is not an absolute pa
     assert.equal(choose('/etc/ssh/mine').path, '/etc/ssh/mine');
   });
 });
+
+describe('break Connect: CanonicalizeHostname with CanonicalDomains', () => {
+  it('"web" is short for the user\'s web.corp.example: not suggested, and a typed one is warned about', async () => {
+    // With these lines "ssh web" reaches web.corp.example (when it resolves); an entry "Host web"
+    // with the cloud server's address is read first and takes it over. Before: "web" suggested silently.
+    const { dir, config } = layout('Host web.corp.example\n  User deploy\n', {
+      corp: 'CanonicalizeHostname yes\nCanonicalDomains other.example corp.example\n',
+    });
+    const entries = await entriesOf(config, dir);
+    assert.equal(suggestHostAlias('web', entries, '203.0.113.7'), 'web-2');
+    assert.match(
+      aliasWarning('web', entries, '203.0.113.7') ?? '',
+      /^"web" is short for web\.corp\.example here \(CanonicalizeHostname with CanonicalDomains\), the host of your entry in .*config, line 3/,
+    );
+    assert.equal(aliasWarning('db', entries, '203.0.113.7'), undefined);
+  });
+});

@@ -379,7 +379,8 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     const said = (await dialog.textContent()) ?? '';
     assert.match(said, new RegExp(`Key pair "${KEY}" was replaced by "${newName}"\\. Delete the old key pair`));
     assert.ok(
-      said.includes(`✓ ${SERVER} (root@${sshd.address}): new key installed and checked, old key removed and refused.`),
+      // Rotate reaches the server through the alias Connect wrote (named as it logged in).
+      said.includes(`✓ ${SERVER} (root@${SERVER}): new key installed and checked, old key removed and refused.`),
       `the server's result: ${said}`,
     );
     assert.ok(said.includes(`now uses the new key for ${SERVER}`), `the config entry: ${said}`);

@@ -521,7 +521,9 @@ export function describeSshCheck(check: SshCheck, alias: string): { severity: 'i
         text:
           check.reason === 'no-ssh'
             ? l10n.t('It was not checked: no ssh command was found.')
-            : l10n.t('It could not be checked with ssh -G{0}', check.detail ? `: ${check.detail}` : '.'),
+            : check.detail
+              ? l10n.t('It could not be checked with ssh -G: {0}', check.detail)
+              : l10n.t('It could not be checked with ssh -G.'),
       };
     case 'overridden': {
       const shown = (d: SshOptionDifference, v: string) => (d.option === 'IdentityFile' ? displayPath(v) : v);

@@ -293,6 +293,18 @@ export function judgeSshCheck(
   entries: readonly ConfigEntry[],
   describe: (check: SshCheck) => { severity: 'info' | 'warning'; text: string },
 ): ConnectVerdict {
+  if (check.status === 'not-checked' && check.reason === 'failed') {
+    // ssh itself could not read the config (an Include loop, a bad line, a Match exec that
+    // hangs): what `ssh <alias>` would reach is unknown, so nothing is opened.
+    return {
+      open: false,
+      wins: [],
+      anotherAliasHelps: false,
+      text: check.detail
+        ? l10n.t('Nothing was opened: ssh could not read your SSH config to check "{0}": {1}', alias, check.detail)
+        : l10n.t('Nothing was opened: ssh could not read your SSH config to check "{0}".', alias),
+    };
+  }
   const lost = check.status === 'overridden' ? check.differences.filter((d) => DESTINATION.includes(d.option)) : [];
   if (lost.length === 0) return { open: true, ...describe(check) };
   const found = lost.map((d) => ({ d, set: whereSet(d, alias, entries) }));

@@ -49,6 +49,9 @@ export async function readConfigTree(mainPath: string, options: { home?: string 
   const tree: ConfigTree = { main, sources: [], problems: [] };
   const seen = new Set<string>();
 
+  /** The files being read, outermost first: a file that includes one of them is a loop, which ssh refuses. */
+  const chain: string[] = [];
+
   async function visit(file: string, depth: number, from?: ConfigSource['includedFrom']): Promise<void> {
     if (tree.sources.length >= MAX_FILES) return;
     let real: string;
@@ -57,6 +60,11 @@ export async function readConfigTree(mainPath: string, options: { home?: string 
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') tree.problems.push({ path: file, message: errorText(err) });
+      return;
+    }
+    if (chain.includes(real)) {
+      const at = from ? `${from.path}, line ${from.line}` : real;
+      tree.problems.push({ path: real, message: `Include loop (${at}): ssh refuses a config that includes itself` });
       return;
     }
     if (seen.has(real)) return;
@@ -78,6 +86,7 @@ export async function readConfigTree(mainPath: string, options: { home?: string 
     }
     const source: ConfigSource = { path: real, text, mode, ...(from ? { includedFrom: from } : {}) };
     tree.sources.push(source);
+    chain.push(real);
     for (const block of configBlocks(text)) {
       for (const option of block.options) {
         if (option.keyword !== 'include') continue;
@@ -96,6 +105,7 @@ export async function readConfigTree(mainPath: string, options: { home?: string 
         }
       }
     }
+    chain.pop();
   }
 
   await visit(main, 0);

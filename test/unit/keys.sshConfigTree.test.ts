@@ -76,7 +76,7 @@ describe('keys/sshConfigTree readConfigTree', () => {
     fs.writeFileSync(path.join(ssh, 'config.d', 'a.conf'), 'Host a\n  HostName a.internal\n');
     fs.writeFileSync(path.join(ssh, 'config.d', '.hidden'), 'Host hidden\n');
     fs.writeFileSync(path.join(ssh, 'extra'), 'Host extra\n');
-    // A symlinked file is read at its target; a self-include is read once.
+    // A symlinked file is read at its target; including the main file again is a loop (ssh refuses it).
     fs.writeFileSync(path.join(home, 'real-linked'), 'Host linked\n  Include config\n');
     fs.symlinkSync(path.join(home, 'real-linked'), path.join(ssh, 'linked'));
     const main = path.join(ssh, 'config');
@@ -102,7 +102,10 @@ describe('keys/sshConfigTree readConfigTree', () => {
         ['real-linked', 6, true],
       ],
     );
-    assert.deepEqual(tree.problems, []);
+    assert.deepEqual(
+      tree.problems.map((p) => [path.relative(home, p.path), /^Include loop/.test(p.message)]),
+      [['.ssh/config', true]],
+    );
   });
 
   it('agrees with ssh -G on which entry wins for an alias taken in an included file', async () => {

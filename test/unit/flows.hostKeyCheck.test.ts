@@ -1,0 +1,150 @@
+// Verified first contact end to end in plain Node: a Host entry written as Connect writes it
+// (UserKnownHostsFile of ours, HostKeyAlias, StrictHostKeyChecking yes), a real sshd, its console
+// served by the emulator over HTTP; checkHostKey pins exactly the console's keys where that entry
+// makes ssh look, and a real `ssh <alias>` then logs in without a question. A console listing
+// other keys is a stop with both fingerprints; a console with none pins nothing until accepted.
+import * as assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readHostKeysFromConsole } from '../../src/api/servers';
+import {
+  checkHostKey,
+  describeMismatch,
+  describeUnverified,
+  HostKeyCheck,
+  pinUnverified,
+} from '../../src/flows/hostKeyCheck';
+import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/keys/knownHosts';
+import { writeHostEntry } from '../../src/keys/sshConfig';
+import { madeUpHostKeys } from '../emulator/console';
+import { Sshd, startSshd } from '../support/sshd';
+import { compute, tempDir, useEmulator } from './helpers/env';
+import { requireSshd } from './helpers/sshdTestUtil';
+
+const keyOf = (line: string) => line.split(' ').slice(0, 2).join(' ');
+const sha256Of = (dir: string, line: string) => {
+  const file = path.join(dir, `k-${Math.random().toString(36).slice(2)}.pub`);
+  fs.writeFileSync(file, `${line}\n`);
+  return execFileSync('ssh-keygen', ['-lf', file], { encoding: 'utf8' }).split(' ')[1] ?? '';
+};
+
+function ssh(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('ssh', args, { timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('checkHostKey: verified first contact (real sshd, emulator console)', function () {
+  this.timeout(60_000);
+  const ctx = useEmulator({ maxMicroversion: '2.93' });
+  const dir = tempDir('skp-hostkeycheck-');
+  let sshd: Sshd;
+  let identity: string;
+  let n = 0;
+
+  before(async () => {
+    requireSshd();
+    identity = path.join(dir, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'client', '-f', identity]);
+    const pub = fs.readFileSync(`${identity}.pub`, 'utf8').trim();
+    sshd = await startSshd({ hostKeyTypes: ['ed25519', 'ecdsa', 'rsa'], authorizedKeys: [pub] });
+  });
+  after(async () => {
+    await sshd?.stop();
+  });
+
+  /** A home, a config with Connect's entry for `alias`, and a server whose console is `console`. */
+  async function setUp(consoleKeys: string[] | 'none') {
+    const home = path.join(dir, `home-${++n}`);
+    fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    const config = path.join(home, '.ssh', 'config');
+    const server = await ctx.emu.createServer({ name: 'web', hostKeys: consoleKeys === 'none' ? [] : consoleKeys });
+    if (consoleKeys === 'none') ctx.emu.setConsole(server.id, '[    0.000000] Linux version 6.1.0\r\n');
+    const known = knownHostsPath(home);
+    const hostKeyAlias = serverHostKeyAlias(server.id);
+    // ssh expands `~` with the passwd home, never this test's: the entry names the file by its full path.
+    await writeHostEntry({
+      configPath: config,
+      home: path.join(dir, 'not-the-home'),
+      entry: {
+        alias: 'web',
+        hostName: sshd.address,
+        user: sshd.user,
+        identityFile: identity,
+        hostKeys: { knownHostsFile: known, ...(hostKeyAlias ? { hostKeyAlias } : {}) },
+      },
+    });
+    assert.ok(fs.readFileSync(config, 'utf8').includes(`UserKnownHostsFile ${known}`));
+    const check = () =>
+      checkHostKey({
+        host: 'web',
+        configArgs: ['-F', config],
+        home,
+        readConsole: () => readHostKeysFromConsole(compute(ctx.emu.computeUrl), server.id),
+      });
+    const login = () => ssh(['-F', config, '-o', 'BatchMode=yes', 'web', 'echo logged-in']);
+    return { home, config, known, hostKeyAlias, check, login };
+  }
+
+  it("the console lists the sshd's keys: exactly those are pinned under the server's HostKeyAlias, and ssh <alias> logs in asking nothing", async () => {
+    const s = await setUp(sshd.hostPublicKeys);
+    assert.match(fs.readFileSync(s.config, 'utf8'), /^\s*StrictHostKeyChecking yes$/m, 'ssh never asks for this entry');
+    const before = await s.login();
+    assert.equal(before.status, 255, 'nothing pinned yet: strict checking refuses');
+    assert.match(before.stderr, /Host key verification failed/);
+
+    const result = await s.check();
+    assert.equal(result.status, 'verified', JSON.stringify(result));
+    const text = fs.readFileSync(s.known, 'utf8');
+    assert.deepEqual(pinnedKeys(text, `${s.hostKeyAlias}`).sort(), sshd.hostPublicKeys.map(keyOf).sort());
+    assert.equal(text.trim().split('\n').length, 3, 'exactly the three console keys');
+    assert.deepEqual(pinnedKeys(text, sshd.address), [], 'pinned for the server, not its address');
+    const after = await s.login();
+    assert.equal(after.stdout.trim(), 'logged-in', after.stderr);
+    assert.doesNotMatch(after.stderr, /authenticity|Permanently added/);
+    assert.equal((await s.check()).status, 'verified', 'again: nothing to add');
+    assert.equal(fs.readFileSync(s.known, 'utf8'), text, 'the file is unchanged');
+  });
+
+  it('the console lists another key: a stop with both SHA256 fingerprints, nothing pinned', async () => {
+    const other = madeUpHostKeys().slice(0, 1);
+    const s = await setUp(other);
+    const result = await s.check();
+    assert.equal(result.status, 'mismatch', JSON.stringify(result));
+    const mismatch = result as Extract<HostKeyCheck, { status: 'mismatch' }>;
+    assert.equal(mismatch.source, 'console');
+    assert.ok(sshd.hostPublicKeys.map((k) => sha256Of(dir, k)).includes(mismatch.presented));
+    assert.deepEqual(mismatch.expected, other.map((k) => sha256Of(dir, k)));
+    const text = describeMismatch(mismatch, 'web');
+    assert.ok(text.includes(mismatch.presented) && text.includes(mismatch.expected[0] ?? '?'), text);
+    assert.match(text, /reinstalled.*another server.*intercepting/);
+    assert.ok(!fs.existsSync(s.known), 'nothing pinned');
+    assert.equal((await s.login()).status, 255, 'and ssh <alias> refuses');
+  });
+
+  it('a console with no keys: unverified, pinned only when accepted, then known; a pinned key that differs is a stop', async () => {
+    const s = await setUp('none');
+    const result = await s.check();
+    assert.equal(result.status, 'unverified', JSON.stringify(result));
+    const unverified = result as Extract<HostKeyCheck, { status: 'unverified' }>;
+    assert.equal(unverified.gap, 'none');
+    assert.ok(describeUnverified(unverified, 'web').includes(unverified.presented));
+    assert.ok(!fs.existsSync(s.known), 'nothing pinned before the user accepts');
+    assert.equal(await pinUnverified(unverified), true);
+    assert.deepEqual(pinnedKeys(fs.readFileSync(s.known, 'utf8'), `${s.hostKeyAlias}`), [unverified.key]);
+    assert.equal((await s.check()).status, 'known');
+    const after = await s.login();
+    assert.equal(after.stdout.trim(), 'logged-in', after.stderr);
+
+    // The server is "reinstalled": the file pins a key it no longer presents.
+    const stale = madeUpHostKeys().slice(0, 1);
+    fs.writeFileSync(s.known, `${s.hostKeyAlias} ${keyOf(stale[0] ?? '')}\n`);
+    const stop = await s.check();
+    assert.equal(stop.status, 'mismatch');
+    assert.equal((stop as Extract<HostKeyCheck, { status: 'mismatch' }>).source, 'pinned');
+    assert.deepEqual((stop as Extract<HostKeyCheck, { status: 'mismatch' }>).expected, [sha256Of(dir, stale[0] ?? '')]);
+  });
+});

@@ -24,6 +24,7 @@ export const COMMAND = {
   copyAddress: 'keypairs.copyAddress',
   copySshCommand: 'keypairs.copySshCommand',
   openSshConfig: 'keypairs.openSshConfig',
+  trustHostKey: 'keypairs.trustHostKey',
 } as const;
 
 /** The short name of a command (`create`); `COMMAND[name]` is its id. */

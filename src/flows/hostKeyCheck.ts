@@ -16,6 +16,7 @@
  */
 import { ConsoleHostKeysRead } from '../api/servers';
 import { ConsoleHostKeys } from '../servers/consoleHostKeys';
+import type { ConfigEntry } from './connectPlan';
 import * as fs from 'node:fs';
 import * as l10n from '../l10n';
 import { displayPath } from '../keys/keyFiles';
@@ -54,6 +55,10 @@ export type HostKeyCheck =
 export interface HostKeyCheckOptions {
   /** What ssh is given: the Host alias of the entry (or the address). */
   host: string;
+  /** `-p`, for an address without an entry. */
+  port?: number;
+  /** Pin here instead of the file `ssh -G` names (a login that passes its own UserKnownHostsFile). */
+  knownHostsFile?: string;
   /** `['-F', path]` for a config other than ssh's default. */
   configArgs?: string[];
   /** The passwd home ssh expands `~` with. */
@@ -82,15 +87,17 @@ export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCh
     console,
     presentedHostKey({
       alias: opts.host,
+      port: opts.port,
       configArgs: opts.configArgs,
       sshPath: opts.sshPath,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
     }),
-    knownHostsFor({ host: opts.host, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath }),
+    knownHostsFor({ host: opts.host, port: opts.port, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath }),
   ]);
   if (presented.status === 'failed') return { status: 'unreachable', reason: presented.reason, detail: presented.detail };
-  const place: PinPlace = { file: where.file, name: where.name, hash: where.hash };
+  const place: PinPlace = { file: opts.knownHostsFile ?? where.file, name: where.name, hash: where.hash };
+  const files = opts.knownHostsFile !== undefined ? [opts.knownHostsFile] : where.files;
   let gap: ConsoleGap = 'none';
   let keys: ConsoleHostKeys = { status: 'none', ignoredLines: 0 };
   if (read.status === 'error') gap = 'error';
@@ -109,7 +116,7 @@ export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCh
     return { status: 'verified', presented: verdict.presented, place, added: plan.status === 'add' ? plan.keys.length : 0 };
   }
   let text = '';
-  for (const file of where.files) {
+  for (const file of files) {
     text += await fs.promises.readFile(file, 'utf8').then(
       (t) => (t.endsWith('\n') || t === '' ? t : `${t}\n`),
       () => '',
@@ -207,4 +214,21 @@ export function describeUnreachable(check: Extract<HostKeyCheck, { status: 'unre
         'Nothing was opened: server "{0}" could not be reached to check its host key. A new server may still be booting.',
         server,
       );
+}
+
+/**
+ * The Host alias to check a server's key through (Trust Host Key…): our entry for it (its
+ * HostKeyAlias is the server's, else its HostName is one of the server's addresses), or
+ * undefined (then its best address is given to ssh, and the key goes where ssh -G says).
+ */
+export function serverEntryAlias(
+  entries: readonly ConfigEntry[],
+  server: { hostKeyAlias?: string; addresses: readonly string[] },
+): string | undefined {
+  const ours = entries.filter((e) => e.ours);
+  const alias = server.hostKeyAlias?.toLowerCase();
+  const byAlias = alias ? ours.find((e) => e.options.get('hostkeyalias')?.value.toLowerCase() === alias) : undefined;
+  const addresses = server.addresses.map((a) => a.toLowerCase());
+  const byAddress = ours.find((e) => addresses.includes(e.options.get('hostname')?.value.toLowerCase() ?? ''));
+  return (byAlias ?? byAddress)?.patterns[0];
 }

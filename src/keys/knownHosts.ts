@@ -267,6 +267,8 @@ export type PresentedHostKey =
  */
 export async function presentedHostKey(opts: {
   alias: string;
+  /** `-p`: for an address without an entry (an alias takes its Port from the config). */
+  port?: number;
   configArgs?: string[];
   sshPath?: string;
   timeoutMs?: number;
@@ -300,6 +302,7 @@ export async function presentedHostKey(opts: {
     ...option('RequestTTY=no'),
     ...option(`ConnectTimeout=${Math.max(1, Math.round((opts.timeoutMs ?? 15_000) / 1000))}`),
     '-T',
+    ...(opts.port !== undefined ? ['-p', String(opts.port)] : []),
     '--',
     opts.alias,
   ];
@@ -416,6 +419,7 @@ export interface KnownHostsFor {
  */
 export async function knownHostsFor(opts: {
   host: string;
+  port?: number;
   configArgs?: readonly string[];
   home: string;
   sshPath?: string;
@@ -423,7 +427,7 @@ export async function knownHostsFor(opts: {
   const out = await new Promise<string>((resolve, reject) => {
     execFile(
       opts.sshPath ?? 'ssh',
-      [...(opts.configArgs ?? []), '-G', '--', opts.host],
+      [...(opts.configArgs ?? []), '-G', ...(opts.port !== undefined ? ['-p', String(opts.port)] : []), '--', opts.host],
       { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     );

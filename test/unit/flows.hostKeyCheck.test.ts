@@ -17,6 +17,7 @@ import {
 } from '../../src/flows/hostKeyCheck';
 import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/keys/knownHosts';
 import { writeHostEntry } from '../../src/keys/sshConfig';
+import { rotateKeyPair } from '../../src/flows/rotateKeyPair';
 import { madeUpHostKeys } from '../emulator/console';
 import { Sshd, startSshd } from '../support/sshd';
 import { compute, tempDir, useEmulator } from './helpers/env';
@@ -146,5 +147,83 @@ describe('checkHostKey: verified first contact (real sshd, emulator console)', f
     assert.equal(stop.status, 'mismatch');
     assert.equal((stop as Extract<HostKeyCheck, { status: 'mismatch' }>).source, 'pinned');
     assert.deepEqual((stop as Extract<HostKeyCheck, { status: 'mismatch' }>).expected, [sha256Of(dir, stale[0] ?? '')]);
+  });
+});
+
+describe("Rotate's logins: the console first, then strict checking against the pins (real sshd)", function () {
+  this.timeout(90_000);
+  const ctx = useEmulator({ maxMicroversion: '2.93' });
+  const dir = tempDir('skp-rotatepins-');
+  const servers: Sshd[] = [];
+  before(() => requireSshd());
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+  const keygen = (name: string) => {
+    const file = path.join(dir, name);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+    return { privatePath: file, publicLine: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
+  };
+
+  async function rotateWithConsole(consoleKeys: (s: Sshd) => string[]) {
+    const oldKey = keygen(`old-${Math.random().toString(36).slice(2)}`);
+    const newKey = keygen(`new-${Math.random().toString(36).slice(2)}`);
+    const sshd = await startSshd({ hostKeyTypes: ['ed25519', 'ecdsa'], authorizedKeys: [oldKey.publicLine] });
+    servers.push(sshd);
+    const server = await ctx.emu.createServer({ name: 'web', hostKeys: consoleKeys(sshd) });
+    const config = path.join(dir, `config-${server.id}`);
+    const known = path.join(dir, `known-${server.id}`, 'server-keypairs_known_hosts');
+    const hostKeyAlias = serverHostKeyAlias(server.id) ?? '';
+    await writeHostEntry({
+      configPath: config,
+      home: path.join(dir, 'not-the-home'),
+      entry: {
+        alias: 'web',
+        hostName: sshd.address,
+        user: sshd.user,
+        identityFile: oldKey.privatePath,
+        hostKeys: { knownHostsFile: known, hostKeyAlias },
+      },
+    });
+    const asked: string[] = [];
+    const result = await rotateKeyPair({
+      oldPair: { name: 'deploy', privatePath: oldKey.privatePath, publicKey: oldKey.publicLine },
+      createNewPair: async () => ({ name: 'deploy-new', privatePath: newKey.privatePath, publicKey: newKey.publicLine }),
+      servers: [{ id: server.id, name: 'web', target: { host: sshd.address, user: sshd.user } }],
+      config: { path: config, args: ['-F', config] },
+      readConsole: (s) => readHostKeysFromConsole(compute(ctx.emu.computeUrl), s.id),
+      trustHostKeys: async (_s, check) => {
+        asked.push(check.presented);
+        return true;
+      },
+      deleteOldPairOnServer: async () => true,
+      confirmDeleteOld: async () => 'keep',
+      ssh: { timeoutSeconds: 15 },
+    });
+    return { sshd, result, asked, known, hostKeyAlias, oldKey, newKey };
+  }
+
+  it('an unknown host key that the console lists: pinned without a question in the entry’s file, and the rotation goes through', async () => {
+    const r = await rotateWithConsole((s) => s.hostPublicKeys);
+    const summary = r.result?.servers[0];
+    assert.equal(summary?.reachedAs.host, 'web', 'through the entry Connect wrote');
+    assert.equal(summary?.result.error, undefined, JSON.stringify(summary?.result));
+    assert.deepEqual(r.asked, [], 'no question: the console verified the key');
+    assert.deepEqual(
+      pinnedKeys(fs.readFileSync(r.known, 'utf8'), r.hostKeyAlias).sort(),
+      r.sshd.hostPublicKeys.map(keyOf).sort(),
+    );
+    assert.equal(fs.readFileSync(r.sshd.authorizedKeysFile, 'utf8').trim(), r.newKey.publicLine);
+  });
+
+  it('a console that lists another key: the server stops before any login, its authorized_keys as it was', async () => {
+    const r = await rotateWithConsole(() => madeUpHostKeys().slice(0, 1));
+    const error = r.result?.servers[0]?.result.error;
+    assert.deepEqual([error?.step, error?.kind], ['reach', 'host-key-mismatch']);
+    assert.match(error?.message ?? '', /presents the host key SHA256:\S+, but its console lists SHA256:/);
+    assert.deepEqual(r.asked, []);
+    assert.ok(!fs.existsSync(r.known), 'nothing pinned');
+    assert.equal(fs.readFileSync(r.sshd.authorizedKeysFile, 'utf8').trim(), r.oldKey.publicLine);
+    assert.doesNotMatch(r.sshd.log(), /Accepted publickey/, 'never logged in');
   });
 });

@@ -29,7 +29,14 @@ import {
   suggestHostAlias,
   warnOnce,
 } from '../flows/connectPlan';
-import { checkConfigWord, checkWithSsh, HostEntry, SshConfigFileError, sshHome, writeHostEntry } from '../keys/sshConfig';
+import {
+  checkConfigWord,
+  checkWithSsh,
+  HostEntry,
+  SshConfigFileError,
+  sshHome,
+  writeHostEntry,
+} from '../keys/sshConfig';
 import { readConfigTree, SshConfigTarget, sshConfigArgs } from '../keys/sshConfigTree';
 import { log } from '../log';
 import { showError } from '../messages';

@@ -24,14 +24,7 @@ import { compareHostKey, knownHostsFor, pinHostKeys, planPins, presentedHostKey 
 
 /** Why the console gave nothing to verify against. */
 export type ConsoleGap =
-  | 'none'
-  | 'truncated'
-  | 'not-ready'
-  | 'no-console'
-  | 'forbidden'
-  | 'not-supported'
-  | 'server-not-found'
-  | 'error';
+  'none' | 'truncated' | 'not-ready' | 'no-console' | 'forbidden' | 'not-supported' | 'server-not-found' | 'error';
 
 /** Where the keys are pinned: the file, the name they are looked up by, hashed or not. */
 export interface PinPlace {
@@ -76,13 +69,11 @@ export interface HostKeyCheckOptions {
 
 /** See the file comment. Throws only when cancelled, or when ssh can't resolve the host's settings. */
 export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCheck> {
-  const console = opts
-    .readConsole()
-    .catch((err: unknown): ConsoleHostKeysRead | { status: 'error' } => {
-      if (opts.signal?.aborted) throw err;
-      opts.consoleError?.(err);
-      return { status: 'error' };
-    });
+  const console = opts.readConsole().catch((err: unknown): ConsoleHostKeysRead | { status: 'error' } => {
+    if (opts.signal?.aborted) throw err;
+    opts.consoleError?.(err);
+    return { status: 'error' };
+  });
   const [read, presented, where] = await Promise.all([
     console,
     presentedHostKey({
@@ -93,9 +84,16 @@ export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCh
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
     }),
-    knownHostsFor({ host: opts.host, port: opts.port, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath }),
+    knownHostsFor({
+      host: opts.host,
+      port: opts.port,
+      configArgs: opts.configArgs,
+      home: opts.home,
+      sshPath: opts.sshPath,
+    }),
   ]);
-  if (presented.status === 'failed') return { status: 'unreachable', reason: presented.reason, detail: presented.detail };
+  if (presented.status === 'failed')
+    return { status: 'unreachable', reason: presented.reason, detail: presented.detail };
   const place: PinPlace = { file: opts.knownHostsFile ?? where.file, name: where.name, hash: where.hash };
   const files = opts.knownHostsFile !== undefined ? [opts.knownHostsFile] : where.files;
   let gap: ConsoleGap = 'none';
@@ -113,7 +111,12 @@ export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCh
     if (plan.status === 'mismatch') {
       return { status: 'mismatch', presented: verdict.presented, expected: plan.pinned, source: 'pinned', place };
     }
-    return { status: 'verified', presented: verdict.presented, place, added: plan.status === 'add' ? plan.keys.length : 0 };
+    return {
+      status: 'verified',
+      presented: verdict.presented,
+      place,
+      added: plan.status === 'add' ? plan.keys.length : 0,
+    };
   }
   let text = '';
   for (const file of files) {
@@ -193,7 +196,7 @@ export function describeMismatch(check: Extract<HostKeyCheck, { status: 'mismatc
 /** The question of an unverified key: it could not be verified, why, and its fingerprint. */
 export function describeUnverified(check: Extract<HostKeyCheck, { status: 'unverified' }>, server: string): string {
   return `${l10n.t('The host key of server "{0}" could not be verified.', server)} ${describeGap(check.gap)} ${l10n.t(
-    'It presents {0}. Trust it only if you know it is this server\'s key: it is then saved in {1}.',
+    "It presents {0}. Trust it only if you know it is this server's key: it is then saved in {1}.",
     check.presented,
     displayPath(check.place.file),
   )}`;
@@ -202,7 +205,10 @@ export function describeUnverified(check: Extract<HostKeyCheck, { status: 'unver
 /** Why ssh could not get to the key exchange. */
 export function describeUnreachable(check: Extract<HostKeyCheck, { status: 'unreachable' }>, server: string): string {
   if (check.reason === 'no-ssh') {
-    return l10n.t('Nothing was opened: ssh was not found, so the host key of server "{0}" could not be checked.', server);
+    return l10n.t(
+      'Nothing was opened: ssh was not found, so the host key of server "{0}" could not be checked.',
+      server,
+    );
   }
   return check.detail
     ? l10n.t(

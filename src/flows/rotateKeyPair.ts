@@ -294,7 +294,9 @@ async function hostKeyUnknown(
     knownHostsFile: reachedAs.knownHostsFile,
     home,
     readConsole: () =>
-      options.readConsole ? options.readConsole(server) : Promise.resolve({ status: 'none', ignoredLines: 0, requests: 0 }),
+      options.readConsole
+        ? options.readConsole(server)
+        : Promise.resolve({ status: 'none', ignoredLines: 0, requests: 0 }),
     sshPath: options.ssh?.sshPath,
   });
   switch (check.status) {
@@ -304,7 +306,10 @@ async function hostKeyUnknown(
     case 'mismatch':
       return { kind: 'host-key-mismatch', message: describeMismatch(check, server.name) };
     case 'unreachable':
-      return { kind: check.reason === 'timeout' ? 'timeout' : 'unreachable', message: describeUnreachable(check, server.name) };
+      return {
+        kind: check.reason === 'timeout' ? 'timeout' : 'unreachable',
+        message: describeUnreachable(check, server.name),
+      };
     case 'unverified':
       if (options.trustHostKeys && (await options.trustHostKeys(server, check)) && (await pinUnverified(check))) {
         return undefined;

@@ -427,7 +427,13 @@ export async function knownHostsFor(opts: {
   const out = await new Promise<string>((resolve, reject) => {
     execFile(
       opts.sshPath ?? 'ssh',
-      [...(opts.configArgs ?? []), '-G', ...(opts.port !== undefined ? ['-p', String(opts.port)] : []), '--', opts.host],
+      [
+        ...(opts.configArgs ?? []),
+        '-G',
+        ...(opts.port !== undefined ? ['-p', String(opts.port)] : []),
+        '--',
+        opts.host,
+      ],
       { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     );

@@ -12,7 +12,6 @@ import {
   checkHostKey,
   describeMismatch,
   describeUnverified,
-  HostKeyCheck,
   pinUnverified,
 } from '../../src/flows/hostKeyCheck';
 import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/keys/knownHosts';
@@ -115,10 +114,13 @@ describe('checkHostKey: verified first contact (real sshd, emulator console)', f
     const s = await setUp(other);
     const result = await s.check();
     assert.equal(result.status, 'mismatch', JSON.stringify(result));
-    const mismatch = result as Extract<HostKeyCheck, { status: 'mismatch' }>;
+    const mismatch = result;
     assert.equal(mismatch.source, 'console');
     assert.ok(sshd.hostPublicKeys.map((k) => sha256Of(dir, k)).includes(mismatch.presented));
-    assert.deepEqual(mismatch.expected, other.map((k) => sha256Of(dir, k)));
+    assert.deepEqual(
+      mismatch.expected,
+      other.map((k) => sha256Of(dir, k)),
+    );
     const text = describeMismatch(mismatch, 'web');
     assert.ok(text.includes(mismatch.presented) && text.includes(mismatch.expected[0] ?? '?'), text);
     assert.match(text, /reinstalled.*another server.*intercepting/);
@@ -130,7 +132,7 @@ describe('checkHostKey: verified first contact (real sshd, emulator console)', f
     const s = await setUp('none');
     const result = await s.check();
     assert.equal(result.status, 'unverified', JSON.stringify(result));
-    const unverified = result as Extract<HostKeyCheck, { status: 'unverified' }>;
+    const unverified = result;
     assert.equal(unverified.gap, 'none');
     assert.ok(describeUnverified(unverified, 'web').includes(unverified.presented));
     assert.ok(!fs.existsSync(s.known), 'nothing pinned before the user accepts');
@@ -145,8 +147,8 @@ describe('checkHostKey: verified first contact (real sshd, emulator console)', f
     fs.writeFileSync(s.known, `${s.hostKeyAlias} ${keyOf(stale[0] ?? '')}\n`);
     const stop = await s.check();
     assert.equal(stop.status, 'mismatch');
-    assert.equal((stop as Extract<HostKeyCheck, { status: 'mismatch' }>).source, 'pinned');
-    assert.deepEqual((stop as Extract<HostKeyCheck, { status: 'mismatch' }>).expected, [sha256Of(dir, stale[0] ?? '')]);
+    assert.equal(stop.source, 'pinned');
+    assert.deepEqual(stop.expected, [sha256Of(dir, stale[0] ?? '')]);
   });
 });
 
@@ -188,7 +190,11 @@ describe("Rotate's logins: the console first, then strict checking against the p
     const asked: string[] = [];
     const result = await rotateKeyPair({
       oldPair: { name: 'deploy', privatePath: oldKey.privatePath, publicKey: oldKey.publicLine },
-      createNewPair: async () => ({ name: 'deploy-new', privatePath: newKey.privatePath, publicKey: newKey.publicLine }),
+      createNewPair: async () => ({
+        name: 'deploy-new',
+        privatePath: newKey.privatePath,
+        publicKey: newKey.publicLine,
+      }),
       servers: [{ id: server.id, name: 'web', target: { host: sshd.address, user: sshd.user } }],
       config: { path: config, args: ['-F', config] },
       readConsole: (s) => readHostKeysFromConsole(compute(ctx.emu.computeUrl), s.id),

@@ -8,12 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readHostKeysFromConsole } from '../../src/api/servers';
-import {
-  checkHostKey,
-  describeMismatch,
-  describeUnverified,
-  pinUnverified,
-} from '../../src/flows/hostKeyCheck';
+import { checkHostKey, describeMismatch, describeUnverified, pinUnverified } from '../../src/flows/hostKeyCheck';
 import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/keys/knownHosts';
 import { writeHostEntry } from '../../src/keys/sshConfig';
 import { rotateKeyPair } from '../../src/flows/rotateKeyPair';

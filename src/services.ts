@@ -17,7 +17,7 @@ import { log } from './log';
 import { setErrorContext } from './messages';
 import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
-import { caCertificates, endpointSetting, proxySettings } from './settings';
+import { caCertificates, endpointSetting, networkSettings } from './settings';
 import { MessageSink, PlainMessages, VscodeMessages } from './ui/notify';
 import { QuickInputUserInput, UserInput } from './ui/userInput';
 
@@ -97,7 +97,7 @@ export class Services implements vscode.Disposable {
 
   get http(): HttpClient {
     this.httpClient ??= new HttpClient({
-      ...proxySettings(),
+      ...networkSettings(),
       caCertificates: caCertificates(),
       log: (line) => log.info(line),
       confirmPlainHttp,

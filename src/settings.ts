@@ -1,6 +1,8 @@
 /** The extension's settings, read fresh on each use (they can change at any time). */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { HttpClientOptions } from './api/http';
+import { networkRoute } from './api/route';
 import { expandHome } from './keys/keyFiles';
 import { sshHome } from './keys/sshConfig';
 import { chooseSshConfigTarget, SshConfigTarget } from './keys/sshConfigTree';
@@ -54,18 +56,26 @@ export function caCertificates(): string[] | undefined {
 }
 
 /**
- * VS Code's proxy settings, for the HTTP client: `http.proxy` (its user info is sent to the
- * proxy as Basic credentials), `http.noProxy`, `http.proxyStrictSSL` and
+ * VS Code's network settings, for the HTTP client. Through VS Code's fetch (the usual route,
+ * see src/api/route.ts) VS Code applies them itself and only `caCertificates` is passed on;
+ * on the extension's own route: `http.proxy` (its user info is sent to the proxy as Basic
+ * credentials), `http.noProxy`, `http.proxyStrictSSL` (the proxy's certificate only) and
  * `http.proxyAuthorization` (a Proxy-Authorization header value; a credential, never logged).
  */
-export function proxySettings(): {
-  proxy?: { url: string; noProxy: string[] };
-  proxyAuthorization?: string;
-  strictSSL: boolean;
-} {
+export function networkSettings(): Pick<HttpClientOptions, 'proxy' | 'proxyAuthorization' | 'strictSSL' | 'fetch'> {
   const http = vscode.workspace.getConfiguration('http');
   const url = (http.get<string>('proxy') ?? '').trim();
   const authorization = (http.get<string | null>('proxyAuthorization') ?? '').trim();
+  const route = networkRoute({
+    proxyUrl: url,
+    proxyAuthorization: authorization !== '',
+    proxySupport: http.get<string>('proxySupport') ?? 'override',
+    fetchAdditionalSupport: http.get<boolean>('fetchAdditionalSupport') ?? true,
+  });
+  if (route === 'vscode') {
+    // Looked up on each request: the extension host's fetch, as VS Code patched it.
+    return { fetch: (input, init) => globalThis.fetch(input, init as unknown as RequestInit) };
+  }
   return {
     proxy: url ? { url, noProxy: http.get<string[]>('noProxy') ?? [] } : undefined,
     ...(authorization && { proxyAuthorization: authorization }),

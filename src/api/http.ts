@@ -2,6 +2,11 @@
  * JSON over HTTP with undici: one shared keep-alive dispatcher, connect/header/body
  * timeouts, a cap on answer size, typed errors, a log line per request and bounded
  * retries of idempotent calls. No `vscode` import: this runs in plain Node tests too.
+ *
+ * Two ways out (see `networkRoute`): through `fetch` given by the shell (in VS Code, the
+ * extension host's global fetch, which VS Code patches: it resolves the proxy, answers its
+ * authentication and adds the OS certificates), with this client's undici Agent as the
+ * dispatcher; or through undici's own request API on this client's proxy-aware dispatcher.
  */
 import type { Dispatcher } from 'undici';
 import { ApiError, ApiErrorKind, redactUrl } from './errors';
@@ -38,7 +43,11 @@ export interface HttpClientOptions {
    * sent instead of the proxy URL's user info. A credential: never logged.
    */
   proxyAuthorization?: string;
-  /** Verify TLS certificates (VS Code's `http.proxyStrictSSL`). Default true. */
+  /**
+   * Verify the certificate of an `https://` proxy (VS Code's `http.proxyStrictSSL`, whose
+   * description is "whether the proxy server certificate should be verified"). The server's
+   * certificate is always verified. Default true.
+   */
   strictSSL?: boolean;
   /** More trusted CA certificates, PEM text (e.g. read from files a setting names). */
   caCertificates?: string[];
@@ -52,6 +61,39 @@ export interface HttpClientOptions {
   confirmPlainHttp?: (origin: string) => Promise<boolean>;
   /** Dispatcher to use instead of the client's own (tests). */
   dispatcher?: Dispatcher;
+  /**
+   * Send through this fetch (VS Code's, see the top of this file) instead of undici's request
+   * API. The client's dispatcher is then a plain keep-alive Agent (VS Code reads its `ca`, given
+   * only when `caCertificates` are, and swaps in its own agent for a proxy or for the OS
+   * certificates), and `proxy` and `proxyAuthorization` are left to VS Code.
+   */
+  fetch?: FetchLike;
+}
+
+/** The global fetch's signature, as far as the client uses it. */
+export type FetchLike = (
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    signal: AbortSignal;
+    redirect: 'manual';
+    dispatcher: Dispatcher;
+  },
+) => Promise<{
+  status: number;
+  headers: { forEach(cb: (value: string, name: string) => void): void };
+  body: AsyncIterable<Uint8Array> | null;
+}>;
+
+/** An answer as both ways out give it: status, headers and a body read by readBody. */
+interface RawResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Uint8Array>;
+  /** Stops reading (the body was too large). */
+  discard(): void;
 }
 
 export interface ProxySettings {
@@ -83,7 +125,7 @@ export interface HttpResponse {
 }
 
 const MiB = 1024 * 1024;
-type Optional = 'log' | 'proxy' | 'proxyAuthorization' | 'dispatcher' | 'confirmPlainHttp' | 'caCertificates';
+type Optional = 'log' | 'proxy' | 'proxyAuthorization' | 'dispatcher' | 'confirmPlainHttp' | 'caCertificates' | 'fetch';
 
 export class HttpClient {
   private dispatcherPromise?: Promise<Dispatcher>;
@@ -195,17 +237,9 @@ export class HttpClient {
       headers['content-type'] = 'application/json';
     }
 
-    let res: Dispatcher.ResponseData;
+    let res: RawResponse;
     try {
-      const dispatcher = await this.dispatcher();
-      res = await dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: req.method,
-        headers,
-        body,
-        signal: deadline.signal,
-      });
+      res = await this.send(url, req.method, headers, body, deadline.signal);
     } catch (err) {
       const proxyStatus = proxyAnswer(err);
       if (proxyStatus !== undefined) {
@@ -249,6 +283,40 @@ export class HttpClient {
     throw statusError(res.statusCode, parsed, res.headers, req, fail);
   }
 
+  /** One request, through the shell's fetch or through undici's request API. */
+  private async send(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<RawResponse> {
+    const dispatcher = await this.dispatcher();
+    if (this.opts.fetch) {
+      const res = await this.opts.fetch(url.href, { method, headers, body, signal, redirect: 'manual', dispatcher });
+      const record: RawResponse['headers'] = {};
+      res.headers.forEach((value, name) => {
+        record[name] = value;
+      });
+      const stream = res.body ?? (async function* () {})();
+      return {
+        statusCode: res.status,
+        headers: record,
+        body: stream,
+        discard: () => void (stream as { cancel?: () => Promise<void> }).cancel?.().catch(() => undefined),
+      };
+    }
+    const res = await dispatcher.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method,
+      headers,
+      body,
+      signal,
+    });
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body, discard: () => res.body.destroy() };
+  }
+
   /**
    * The proxy a request to `url` went through, as the dispatcher picks it (the configured one,
    * else HTTPS_PROXY / HTTP_PROXY): its `host:port` only, and whether credentials went to it.
@@ -272,7 +340,11 @@ export class HttpClient {
 
   private dispatcher(): Promise<Dispatcher> {
     if (this.opts.dispatcher) return Promise.resolve(this.opts.dispatcher);
-    this.dispatcherPromise ??= trustedCertificates(this.opts).then((trust) => {
+    // Through VS Code's fetch, VS Code decides whom to trust unless the user named certificates.
+    const vscodeTrusts = this.opts.fetch && !this.opts.caCertificates?.length;
+    this.dispatcherPromise ??= (
+      vscodeTrusts ? Promise.resolve({ sources: undefined, ca: undefined }) : trustedCertificates(this.opts)
+    ).then((trust) => {
       this.certificateSources = trust.sources;
       return createDispatcher(this.opts, trust.ca);
     });
@@ -286,15 +358,21 @@ export class HttpClient {
  * standard HTTP(S)_PROXY / NO_PROXY environment variables, as VS Code itself honours them.
  */
 async function createDispatcher(o: HttpClient['opts'], ca: string[] | undefined): Promise<Dispatcher> {
-  const { EnvHttpProxyAgent } = await import('undici');
-  const tls = { rejectUnauthorized: o.strictSSL, ...(ca && { ca }) };
+  const { Agent, EnvHttpProxyAgent } = await import('undici');
+  const tls = { ...(ca && { ca }) };
+  const common = { headersTimeout: o.headersTimeoutMs, bodyTimeout: o.bodyTimeoutMs, keepAliveTimeout: 30_000 };
+  // VS Code's fetch takes the proxy and the OS certificates from VS Code; it reads `ca` from the
+  // Agent's options (only an Agent's), and would use it instead of the OS store: give it only
+  // when the user named certificates.
+  if (o.fetch) {
+    return new Agent({ connect: { timeout: o.connectTimeoutMs, ...(o.caCertificates?.length ? tls : {}) }, ...common });
+  }
   return new EnvHttpProxyAgent({
     connect: { timeout: o.connectTimeoutMs, ...tls },
     requestTls: tls,
-    proxyTls: tls,
-    headersTimeout: o.headersTimeoutMs,
-    bodyTimeout: o.bodyTimeoutMs,
-    keepAliveTimeout: 30_000,
+    // http.proxyStrictSSL: false lets the proxy's own certificate go unchecked, never the server's.
+    proxyTls: { ...tls, rejectUnauthorized: o.strictSSL },
+    ...common,
     ...(o.proxy && {
       httpProxy: o.proxy.url,
       httpsProxy: o.proxy.url,
@@ -314,7 +392,8 @@ async function createDispatcher(o: HttpClient['opts'], ca: string[] | undefined)
 function proxyAnswer(err: unknown): number | undefined {
   for (let e = err as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
     const message = typeof e.message === 'string' ? e.message : '';
-    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
+    // undici's words; VS Code's proxy agent mimics them ("?.==" in its build of 1.139).
+    const tunnel = /^Proxy response \((\d{3})\) (!|\?\.)== 200 when HTTP Tunneling$/.exec(message);
     if (tunnel) return Number(tunnel[1]);
     if (message === 'Proxy Authentication Required (407)') return 407;
     e = e.cause as typeof e;
@@ -324,10 +403,10 @@ function proxyAnswer(err: unknown): number | undefined {
 
 class BodyTooLarge extends Error {}
 
-async function readBody(res: Dispatcher.ResponseData, max: number): Promise<string> {
+async function readBody(res: RawResponse, max: number): Promise<string> {
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
-    res.body.destroy();
+    res.discard();
     throw new BodyTooLarge();
   }
   const chunks: Buffer[] = [];
@@ -335,7 +414,7 @@ async function readBody(res: Dispatcher.ResponseData, max: number): Promise<stri
   for await (const chunk of res.body) {
     size += (chunk as Buffer).length;
     if (size > max) {
-      res.body.destroy();
+      res.discard();
       throw new BodyTooLarge();
     }
     chunks.push(chunk as Buffer);

@@ -20,6 +20,7 @@ import {
   RotationSummary,
   ServerSummary,
   defaultRotatedName,
+  mayStillAccept,
   rotateKeyPair,
 } from '../flows/rotateKeyPair';
 import { describeUnverified, HostKeyCheck } from '../flows/hostKeyCheck';
@@ -376,10 +377,14 @@ function serverLine(entry: ServerSummary): string {
     case 'reach':
       return vscode.l10n.t('✗ {0}: could not log in with the old key; nothing changed there. {1}', where, message);
     case 'install':
-      return vscode.l10n.t('✗ {0}: not changed; the old key still works there. {1}', where, message);
+      return vscode.l10n.t(
+        '✗ {0}: the new key could not be installed; the old key still works there. {1}',
+        where,
+        message,
+      );
     case 'verify':
       return vscode.l10n.t(
-        '✗ {0}: the new key was added but does not log in; its entries and the old key stay. {1}',
+        '✗ {0}: the new key was added but its login could not be confirmed; its entries and the old key stay. {1}',
         where,
         message,
       );
@@ -459,20 +464,27 @@ async function confirmDeleteOld(
   }
   const failed = summary.servers.some((s) => s.result.error);
   const labels = buttons.map((b) => b.label);
+  const accepting = summary.servers.filter((s) => mayStillAccept(s.result)).map((s) => s.server.name);
   const answer = await services.messages.show(
     failed ? 'warning' : 'info',
-    region
+    accepting.length > 0
       ? vscode.l10n.t(
-          'Key pair "{0}" was replaced by "{1}" in region {2}. Delete the old key pair "{0}" from region {2}?',
+          'Key pair "{0}" is not replaced everywhere: the old key may still log in to {1}. The old key pair is kept.',
           summary.oldPair.name,
-          summary.newPair.name,
-          region,
+          accepting.join(', '),
         )
-      : vscode.l10n.t(
-          'Key pair "{0}" was replaced by "{1}". Delete the old key pair "{0}" from the cloud?',
-          summary.oldPair.name,
-          summary.newPair.name,
-        ),
+      : region
+        ? vscode.l10n.t(
+            'Key pair "{0}" was replaced by "{1}" in region {2}. Delete the old key pair "{0}" from region {2}?',
+            summary.oldPair.name,
+            summary.newPair.name,
+            region,
+          )
+        : vscode.l10n.t(
+            'Key pair "{0}" was replaced by "{1}". Delete the old key pair "{0}" from the cloud?',
+            summary.oldPair.name,
+            summary.newPair.name,
+          ),
     labels,
     { modal: true, detail: lines.join('\n') },
   );

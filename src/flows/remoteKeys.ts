@@ -234,7 +234,10 @@ export function classifySshFailure(
   stderr: string,
   timedOut: boolean,
 ): LoginCheck & { ok: false } {
-  const text = stderr.replace(/[^\x20-\x7e\n]/g, '?').trim();
+  const text = stderr
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\x20-\x7e\n]/g, '?')
+    .trim();
   const last = text
     .split('\n')
     .filter((l) => l && !l.startsWith('Warning: Permanently added') && !/^debug\d:/.test(l))
@@ -271,20 +274,40 @@ export function classifySshFailure(
   return fail('remote-error', last ? l10n.t('{0}: {1}', exit, last) : exit);
 }
 
-/** A word for a POSIX shell command line (ProxyCommand runs through the user's shell). */
+/**
+ * A word for a ProxyCommand: ssh expands `%` tokens in it first (so a literal `%` is `%%`),
+ * then runs it through the user's POSIX shell (so it is quoted when needed).
+ */
 function shellWord(value: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+  const literal = value.replace(/%/g, '%%');
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(literal) ? literal : `'${literal.replace(/'/g, "'\\''")}'`;
 }
 
 /**
- * `target` with what the user's SSH config resolves for it (`ssh -G`): HostName, Port, User,
- * HostKeyAlias, the known_hosts files, CheckHostIP, AddressFamily, BindAddress, and the way
- * there (ProxyCommand; a ProxyJump becomes `ssh <config> [-J …] -W [%h]:%p <last jump>`, so
- * the jump hosts are reached with the user's config as ssh itself does). Runs that use it read
- * no config file: ssh offers config IdentityFiles before `-i`, so only this way is a login
- * "with only this key". Throws {@link RemoteKeyError} when ssh can't resolve the host.
+ * One ProxyJump hop as ssh reads it (`[ssh://][user@]host[:port]`, an IPv6 address in
+ * brackets; the user is what comes before the last `@`): ssh takes no `host:port` as a
+ * destination, so the last hop's user and port go to `-l` and `-p`, as ssh's own -J does.
  */
-export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {}): Promise<SshTarget> {
+export function jumpHop(hop: string): { user?: string; host: string; port?: string } {
+  let rest = hop.replace(/^ssh:\/\//i, '');
+  let user: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    user = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+  }
+  const m = /^\[([^\]]*)\](?::(\d+))?$/.exec(rest) ?? /^([^:]*)(?::(\d+))?$/.exec(rest);
+  const host = m?.[1] ?? rest;
+  const port = m?.[2];
+  return { ...(user ? { user } : {}), host, ...(port !== undefined ? { port } : {}) };
+}
+
+/**
+ * What the user's SSH config resolves for `target` (`ssh [config] -G [-p] [-l] -- host`):
+ * every value of each keyword, in ssh's order (IdentityFile has several). Throws
+ * {@link RemoteKeyError} when ssh can't resolve the host.
+ */
+export async function sshConfigValues(target: SshTarget, opts: SshRunOptions = {}): Promise<Map<string, string[]>> {
   sshArguments(target, '/dev/null'); // checks host, user and port
   const lookup = [
     ...(target.configArgs ?? []),
@@ -299,12 +322,25 @@ export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {})
     const c = classifySshFailure(run.status, run.stderr, run.timedOut);
     throw new RemoteKeyError(c.kind, c.message);
   }
-  const values = new Map<string, string>();
+  const values = new Map<string, string[]>();
   for (const line of run.stdout.toString('utf8').split(/\r?\n/)) {
     const m = /^(\S+) (.*)$/.exec(line);
-    if (m?.[1] && m[2] !== undefined && !values.has(m[1])) values.set(m[1], m[2]);
+    if (m?.[1] && m[2] !== undefined) values.set(m[1], [...(values.get(m[1]) ?? []), m[2]]);
   }
-  const get = (k: string) => values.get(k);
+  return values;
+}
+
+/**
+ * `target` with what the user's SSH config resolves for it (`ssh -G`): HostName, Port, User,
+ * HostKeyAlias, the known_hosts files, CheckHostIP, AddressFamily, BindAddress, and the way
+ * there (ProxyCommand; a ProxyJump becomes `ssh <config> [-J …] -W [%h]:%p <last jump>`, so
+ * the jump hosts are reached with the user's config as ssh itself does). Runs that use it read
+ * no config file: ssh offers config IdentityFiles before `-i`, so only this way is a login
+ * "with only this key". Throws {@link RemoteKeyError} when ssh can't resolve the host.
+ */
+export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {}): Promise<SshTarget> {
+  const all = await sshConfigValues(target, opts);
+  const get = (k: string) => all.get(k)?.[0];
   const args: string[] = [];
   const o = (k: string, v: string | undefined) => {
     if (v !== undefined && v !== '' && v !== 'none') args.push('-o', `${k}=${v}`);
@@ -322,15 +358,17 @@ export async function resolveTarget(target: SshTarget, opts: SshRunOptions = {})
   if (command && command !== 'none') o('ProxyCommand', command);
   else if (jump && jump !== 'none') {
     const hops = jump.split(',');
-    const last = hops.pop() ?? jump;
+    const last = jumpHop(hops.pop() ?? jump);
     const via = [
       'ssh',
       ...(target.configArgs ?? []).map(shellWord),
       ...(hops.length > 0 ? ['-J', shellWord(hops.join(','))] : []),
+      ...(last.user !== undefined ? ['-l', shellWord(last.user)] : []),
+      ...(last.port !== undefined ? ['-p', shellWord(last.port)] : []),
       '-W',
       "'[%h]:%p'",
       '--',
-      shellWord(last),
+      shellWord(last.host),
     ].join(' ');
     args.push('-o', `ProxyCommand=${via}`);
   }
@@ -474,11 +512,18 @@ async function writeRemote(
   before: RemoteFile,
   text: string,
   opts: SshRunOptions,
+  ifWritten: string,
 ): Promise<void> {
   const bytes = Buffer.from(text, 'latin1');
   const command = remoteCommand(WRITE_SCRIPT, before.state, String(bytes.length));
   const run = await runSsh([...sshArguments(target, identity, opts.timeoutSeconds), command], bytes, opts);
-  if (run.status !== 0) throw remoteFailure(run);
+  if (run.status === 0) return;
+  const failure = remoteFailure(run);
+  // ssh's own failure (255), a signal or the timeout: the remote script may have finished.
+  if (run.status === 255 || run.timedOut || run.status === null) {
+    throw new RemoteKeyError(failure.kind, `${failure.message} ${ifWritten}`);
+  }
+  throw failure;
 }
 
 function remoteFailure(run: SshRun): RemoteKeyError {
@@ -516,7 +561,9 @@ function keyLine(publicKey: string): { key: string; line: string } {
  * With `keepOptionsOf`, the new line gets the options of that key's line (`from=`, `no-pty`,
  * `command=`…): a key that replaces another can do no more than it could. Returns
  * `changed: false` when the key was already there (nothing is appended twice), and the
- * options written. Throws {@link RemoteKeyError}; the file is then unchanged.
+ * options written. When `keepOptionsOf` is not in the file (the server authorizes it
+ * elsewhere) nothing is written: `still-accepted`. Throws {@link RemoteKeyError}; the file is
+ * then unchanged.
  */
 export async function installPublicKey(
   target: SshTarget,
@@ -528,7 +575,18 @@ export async function installPublicKey(
   const { line } = keyLine(newPublicKey);
   if (keepOptionsOf !== undefined) keyLine(keepOptionsOf);
   const before = await readRemote(target, identity, opts);
-  const options = keepOptionsOf === undefined ? '' : (authorizedKeyOptions(before.text, keepOptionsOf) ?? '');
+  const kept = keepOptionsOf === undefined ? '' : authorizedKeyOptions(before.text, keepOptionsOf);
+  if (kept === undefined) {
+    // The key it replaces logs in, but not through this file: its restrictions are unknown
+    // here, and removing it from this file could not revoke it.
+    throw new RemoteKeyError(
+      'still-accepted',
+      l10n.t(
+        'The old key is not in ~/.ssh/authorized_keys: the server authorizes it elsewhere (authorized_keys2, a file under /etc/ssh, …), so here it can neither be revoked nor its restrictions be given to the new key. Nothing was changed there.',
+      ),
+    );
+  }
+  const options = kept;
   let edited;
   try {
     edited = addAuthorizedKeyWithOptions(before.text, Buffer.from(line, 'utf8').toString('latin1'), options);
@@ -536,7 +594,16 @@ export async function installPublicKey(
     if (err instanceof AuthorizedKeysError) throw new RemoteKeyError('unsupported-file', err.message);
     throw err;
   }
-  if (edited.changed) await writeRemote(target, identity, before, edited.text, opts);
+  if (edited.changed) {
+    await writeRemote(
+      target,
+      identity,
+      before,
+      edited.text,
+      opts,
+      l10n.t('The connection ended while authorized_keys was written: it may now hold the new key as well.'),
+    );
+  }
   return { changed: edited.changed, options };
 }
 
@@ -554,7 +621,16 @@ export async function removePublicKey(
   const { line } = keyLine(oldPublicKey);
   const before = await readRemote(target, identity, opts);
   const { text, removed } = removeAuthorizedKey(before.text, line);
-  if (removed > 0) await writeRemote(target, identity, before, text, opts);
+  if (removed > 0) {
+    await writeRemote(
+      target,
+      identity,
+      before,
+      text,
+      opts,
+      l10n.t('The connection ended while authorized_keys was written: the old key may or may not be gone.'),
+    );
+  }
   return { removed };
 }
 
@@ -579,7 +655,7 @@ export interface ServerRotationResult {
   verified: boolean;
   /** The server's own SSH config entries now name the new key. */
   entriesMoved: boolean;
-  /** The old key's line(s) are gone from ~/.ssh/authorized_keys. */
+  /** The old key's line(s) were removed from ~/.ssh/authorized_keys (false when none was there). */
   oldRemoved: boolean;
   /** A login with the old key was refused afterwards. */
   revoked: boolean;
@@ -682,8 +758,7 @@ export async function rotateOnServer(
 
   // 5. remove
   try {
-    await removePublicKey(target, keys.newIdentity, keys.oldPublicKey, opts);
-    result.oldRemoved = true;
+    result.oldRemoved = (await removePublicKey(target, keys.newIdentity, keys.oldPublicKey, opts)).removed > 0;
   } catch (err) {
     return thrown('remove', err);
   }

@@ -25,7 +25,13 @@ import type { ConsoleHostKeysRead } from '../api/servers';
 import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../keys/opensshKey';
 import { addToAgent } from '../keys/agent';
 import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../keys/privateAgent';
-import { RetargetedEntry, retargetIdentityFile, sshHome, updateConfigFile } from '../keys/sshConfig';
+import {
+  RetargetedEntry,
+  resolveIdentityArgument,
+  retargetIdentityFile,
+  sshHome,
+  updateConfigFile,
+} from '../keys/sshConfig';
 import { ConfigTree, readConfigTree } from '../keys/sshConfigTree';
 import type { ServerAddress } from '../servers/addresses';
 import {
@@ -35,6 +41,7 @@ import {
   SshRunOptions,
   SshTarget,
   rotateOnServer,
+  sshConfigValues,
 } from './remoteKeys';
 import {
   DeleteOldDecision,
@@ -42,7 +49,9 @@ import {
   EntryUse,
   deletionChoices,
   entriesUsing,
+  isDefaultKeyFile,
   serverAlias,
+  serverEntryBlocks,
   serverEntryFilter,
 } from './rotationPlan';
 import { UserSafeError } from '../api/userSafe';
@@ -189,6 +198,15 @@ export function allServersRotated(summary: RotationSummary): boolean {
   return summary.servers.every((s) => s.result.error === undefined);
 }
 
+/**
+ * True when the server may still accept the old key: it is authorized outside
+ * ~/.ssh/authorized_keys, or its removal or the check that it is refused failed.
+ */
+export function mayStillAccept(result: ServerRotationResult): boolean {
+  const error = result.error;
+  return error !== undefined && (error.kind === 'still-accepted' || error.step === 'remove' || error.step === 'revoke');
+}
+
 /** The failure kind of a server, if it failed. */
 export function serverFailure(summary: ServerSummary): RemoteFailureKind | undefined {
   return summary.result.error?.kind;
@@ -254,16 +272,43 @@ function errCode(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
 }
 
-/** Points the server's own entries in every file of the tree at the new key; throws on the first write that fails. */
+/** Where `target` logs in, as the user's SSH config resolves it: address, port and user. */
+async function endpointOf(target: SshTarget, ssh: SshRunOptions | undefined): Promise<string> {
+  const values = await sshConfigValues(target, ssh);
+  const first = (k: string) => values.get(k)?.[0] ?? '';
+  return `${first('user')}@${first('hostname').toLowerCase()}:${first('port')}`;
+}
+
+/**
+ * Points the server's own entries in every file of the tree at the new key: the Host blocks
+ * that name it and, resolved by ssh, log in where it was reached (same address, port and
+ * user; not another account or another sshd on that address). Throws on the first write
+ * that fails. Afterwards the user's ssh must offer the new key for it: when the config still
+ * gives it only the old key (an IdentityFile outside its own entry, or ssh's default key
+ * file), this throws, and the old key stays on the server so that `ssh` keeps working.
+ */
 async function moveServerEntries(
   configPath: string,
   server: { alias?: string; address: string },
+  reachedAs: SshTarget,
   change: { oldPath: string; newPath: string },
-  home: string,
+  context: { home: string; ssh: SshRunOptions | undefined },
   changes: ConfigChange[],
 ): Promise<void> {
+  const { home } = context;
   const tree = await readConfigTree(configPath, { home });
-  const inBlock = serverEntryFilter(server);
+  const where = await endpointOf(reachedAs, context.ssh);
+  const same = new Set<string>();
+  for (const block of serverEntryBlocks(tree, server)) {
+    if (block.alias === undefined) continue;
+    try {
+      const there = await endpointOf({ host: block.alias, configArgs: reachedAs.configArgs }, context.ssh);
+      if (there === where) same.add(block.key);
+    } catch {
+      // ssh can't resolve that pattern: not an entry that logs in there
+    }
+  }
+  const inBlock = serverEntryFilter(server, same);
   for (const source of tree.sources) {
     let entries: RetargetedEntry[] = [];
     const written = await updateConfigFile(source.path, (content) => {
@@ -273,6 +318,18 @@ async function moveServerEntries(
       return edit.changed.length > 0 ? edit.text : undefined;
     });
     if (written.written) changes.push({ path: written.path, entries });
+  }
+  const offered = ((await sshConfigValues(reachedAs, context.ssh)).get('identityfile') ?? []).map((f) =>
+    resolveIdentityArgument(f, home),
+  );
+  const named = (file: string) => offered.includes(resolveIdentityArgument(file, home));
+  if (named(change.oldPath) && !named(change.newPath)) {
+    throw new Error(
+      l10n.t(
+        "Your SSH config still gives ssh only the old key for {0} (an IdentityFile outside its own entry, or ssh's default key file): the old key stays on the server so that ssh keeps logging in. Point that IdentityFile at the new key, then rotate again.",
+        reachedAs.host,
+      ),
+    );
   }
 }
 
@@ -381,8 +438,9 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
             moveServerEntries(
               options.config.path,
               { ...(alias ? { alias } : {}), address },
+              reachedAs,
               change,
-              home,
+              { home, ssh: options.ssh },
               configChanges,
             ),
         },
@@ -410,8 +468,10 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
     const serversNotChosen = [...(options.serversNotChosen ?? [])];
     const choices = deletionChoices({
       serversNeedingOldKey: servers.filter((s) => !s.result.entriesMoved).map((s) => s.server.name),
+      serversStillAccepting: servers.filter((s) => mayStillAccept(s.result)).map((s) => s.server.name),
       serversNotChosen,
       entriesStillUsingOldKey: stillUsingOldKey,
+      ...(isDefaultKeyFile(options.oldPair.privatePath, home) ? { oldKeyIsDefault: options.oldPair.privatePath } : {}),
       otherRegions,
     });
     const oldFiles = [options.oldPair.privatePath, options.oldPair.publicPath ?? `${options.oldPair.privatePath}.pub`];

@@ -44,7 +44,13 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Merged over the quiet defaults in DEFAULT_USER_SETTINGS. */
   userSettings?: Record<string, unknown>;
-  /** Let the workbench honour extensionDevelopmentPath/extensionTestsPath (see hostTests.ts). */
+  /**
+   * Let the workbench honour extensionDevelopmentPath/extensionTestsPath (see hostTests.ts).
+   * A built VS Code reads them from the URL payload only with its smoke-test driver on, which
+   * code-server enables with `--vscode-option enable-smoke-test-driver`. Older code-servers
+   * (4.96 among them) have no `--vscode-option`, and their VS Code reads the payload without it;
+   * see {@link acceptsVscodeOption}.
+   */
   smokeTestDriver?: boolean;
   /** Installed (with installVsix), in order, before the server starts. */
   vsix?: string | readonly string[];
@@ -124,6 +130,24 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
       else resolve(out);
     });
   });
+}
+
+const vscodeOptionSupport = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether this code-server takes `--vscode-option` (4.139 does, 4.96 rejects it as an unknown
+ * option and exits), read from its `--help` once per installation.
+ */
+export function acceptsVscodeOption(host: TestHost): Promise<boolean> {
+  let known = vscodeOptionSupport.get(host.codeServerEntry);
+  if (!known) {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-code-server-help-'));
+    known = run(host.nodeBin, [host.codeServerEntry, '--help'], serverEnv(home), 30_000)
+      .then((help) => /^\s*--vscode-option\b/m.test(help))
+      .finally(() => fs.rmSync(home, { recursive: true, force: true }));
+    vscodeOptionSupport.set(host.codeServerEntry, known);
+  }
+  return known;
 }
 
 /** Installs a .vsix into extensionsDir the way `code --install-extension` does. */
@@ -251,7 +275,9 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       userDataDir,
       '--extensions-dir',
       extensionsDir,
-      ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+      ...(opts.smokeTestDriver && (await acceptsVscodeOption(host))
+        ? ['--vscode-option', 'enable-smoke-test-driver']
+        : []),
       ...(opts.locale ? ['--locale', opts.locale] : []),
       folder,
     ];

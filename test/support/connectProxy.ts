@@ -13,6 +13,12 @@ export interface ConnectProxyOptions {
   credentials?: { user: string; password: string };
   /** Answer every admitted CONNECT with this status instead of opening the tunnel (e.g. 403 by policy). */
   connectStatus?: number;
+  /**
+   * Open every tunnel to this address instead of the host asked for. VS Code never proxies
+   * `localhost` or 127.0.0.1, so host tests name the emulator 127.0.0.2 and the proxy takes
+   * the bytes to 127.0.0.1: nothing but 127.0.0.1 is ever contacted.
+   */
+  relayTo?: string;
 }
 
 export interface ConnectProxy {
@@ -57,7 +63,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     delete headers['proxy-authorization'];
     const up = http.request(
       {
-        host: target.hostname,
+        host: options.relayTo ?? target.hostname,
         port: target.port,
         path: target.pathname + target.search,
         method: req.method,
@@ -86,7 +92,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     }
     tunnels.push(req.url!);
     const [host, port] = req.url!.split(':');
-    const upstream = net.connect(Number(port), host, () => {
+    const upstream = net.connect(Number(port), options.relayTo ?? host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(client);

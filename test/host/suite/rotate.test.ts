@@ -210,4 +210,31 @@ describe('Rotate Key Pair… (host)', () => {
     assert.ok(fs.existsSync(`${priv}.pub`));
     await rec.waitForMessage(/The old key pair "rot_keep" was kept\./);
   });
+
+  it('a server name with a line break cannot forge a line of the final summary', async () => {
+    await emulator.reset();
+    await importLocal('rot_evil');
+    fs.rmSync(config, { force: true });
+    const forged = '✓ prod (root@10.0.0.9): new key installed and checked, old key removed and refused.';
+    const res = await fetch(`${EMULATOR}/_emulator/servers`, {
+      method: 'POST',
+      body: JSON.stringify({ keyName: 'rot_evil', name: `evil\n${forged}`, addresses: {} }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.status, 201);
+    let modal: string | undefined;
+    rec.answerPrompt = (p) => (p.kind === 'pick' ? p.items.find((i) => i.label === 'rot_evil') : undefined);
+    rec.answerMessage = (m) => {
+      if (/No server that can be reached/.test(m.message)) return 'Continue';
+      if (/Delete the old key pair "rot_evil"/.test(m.message)) modal = m.message;
+      return undefined;
+    };
+    const rotating = vscode.commands.executeCommand<RotateKeyPairResult | undefined>('keypairs.rotate');
+    const box = await rec.nextNameInput();
+    await whenLoaded(box);
+    box.accept();
+    await rotating;
+    assert.match(modal ?? '', /Not chosen \(still use the old key\): evil ✓ prod/);
+    assert.ok(!(modal ?? '').split('\n').some((line) => line.startsWith('✓')), `a forged line: ${modal}`);
+  });
 });

@@ -8,9 +8,17 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readHostKeysFromConsole } from '../../src/api/servers';
-import { checkHostKey, describeMismatch, describeUnverified, pinUnverified } from '../../src/flows/hostKeyCheck';
+import {
+  checkHostKey,
+  describeMismatch,
+  describeUnverified,
+  pinUnverified,
+  serverEntryAlias,
+} from '../../src/flows/hostKeyCheck';
 import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/keys/knownHosts';
-import { writeHostEntry } from '../../src/keys/sshConfig';
+import { HOST_ENTRY_MARKER, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
+import { configEntries } from '../../src/flows/connectPlan';
+import { readConfigTree } from '../../src/keys/sshConfigTree';
 import { rotateKeyPair } from '../../src/flows/rotateKeyPair';
 import { madeUpHostKeys } from '../emulator/console';
 import { Sshd, startSshd } from '../support/sshd';
@@ -226,5 +234,59 @@ describe("Rotate's logins: the console first, then strict checking against the p
     assert.ok(!fs.existsSync(r.known), 'nothing pinned');
     assert.equal(fs.readFileSync(r.sshd.authorizedKeysFile, 'utf8').trim(), r.oldKey.publicLine);
     assert.doesNotMatch(r.sshd.log(), /Accepted publickey/, 'never logged in');
+  });
+});
+
+describe('Host entries and host keys (pure)', () => {
+  const dir = tempDir('skp-entrykeys-');
+  const identity = path.join(dir, 'key');
+  const known = path.join(dir, 'server-keypairs_known_hosts');
+
+  it('an entry written with host keys names the file, the alias and strict checking; one written without leaves them as they are', () => {
+    const entry = { alias: 'web', hostName: '203.0.113.7', user: 'root', identityFile: identity };
+    const first = planHostEntry('', { ...entry, hostKeys: { knownHostsFile: known, hostKeyAlias: 'server-abc' } });
+    assert.equal(first.outcome, 'added');
+    const text = first.outcome === 'added' ? first.text.toString('utf8') : '';
+    assert.match(
+      text,
+      new RegExp(`^  UserKnownHostsFile ${known}\\n  HostKeyAlias server-abc\\n  StrictHostKeyChecking yes$`, 'm'),
+    );
+    // Add to SSH Config (no host keys) rewrites the entry: the pins stay named.
+    const again = planHostEntry(text, { ...entry, user: 'admin' });
+    const after = again.outcome === 'updated' ? again.text.toString('utf8') : '';
+    assert.match(after, /^  User admin$/m);
+    assert.match(after, /^  HostKeyAlias server-abc$/m);
+    assert.match(after, /^  StrictHostKeyChecking yes$/m);
+    // Connect for a server without a usable id: the alias goes, the address is the name.
+    const noAlias = planHostEntry(text, { ...entry, hostKeys: { knownHostsFile: known } });
+    assert.doesNotMatch(noAlias.outcome === 'updated' ? noAlias.text.toString('utf8') : '', /HostKeyAlias/);
+  });
+
+  it("serverEntryAlias: our entry with the server's HostKeyAlias, else ours at one of its addresses, never the user's", async () => {
+    const config = path.join(dir, 'config');
+    fs.writeFileSync(
+      config,
+      [
+        'Host mine',
+        '  HostName 203.0.113.7',
+        'Host old',
+        `  ${HOST_ENTRY_MARKER}`,
+        '  HostName 203.0.113.7',
+        'Host moved',
+        `  ${HOST_ENTRY_MARKER}`,
+        '  HostName 198.51.100.1',
+        '  HostKeyAlias server-abc',
+        '',
+      ].join('\n'),
+    );
+    const entries = configEntries(await readConfigTree(config));
+    assert.equal(serverEntryAlias(entries, { hostKeyAlias: 'server-abc', addresses: ['203.0.113.7'] }), 'moved');
+    assert.equal(serverEntryAlias(entries, { hostKeyAlias: 'server-xyz', addresses: ['203.0.113.7'] }), 'old');
+    assert.equal(serverEntryAlias(entries, { addresses: ['192.0.2.9'] }), undefined);
+    assert.equal(
+      serverHostKeyAlias('5A0C3C2E-0000-4000-8000-000000000001'),
+      'server-5a0c3c2e-0000-4000-8000-000000000001',
+    );
+    assert.equal(serverHostKeyAlias('../x y'), undefined);
   });
 });

@@ -254,9 +254,9 @@ describe('Host entries and host keys (pure)', () => {
     // Add to SSH Config (no host keys) rewrites the entry: the pins stay named.
     const again = planHostEntry(text, { ...entry, user: 'admin' });
     const after = again.outcome === 'updated' ? again.text.toString('utf8') : '';
-    assert.match(after, /^  User admin$/m);
-    assert.match(after, /^  HostKeyAlias server-abc$/m);
-    assert.match(after, /^  StrictHostKeyChecking yes$/m);
+    assert.match(after, /^ {2}User admin$/m);
+    assert.match(after, /^ {2}HostKeyAlias server-abc$/m);
+    assert.match(after, /^ {2}StrictHostKeyChecking yes$/m);
     // Connect for a server without a usable id: the alias goes, the address is the name.
     const noAlias = planHostEntry(text, { ...entry, hostKeys: { knownHostsFile: known } });
     assert.doesNotMatch(noAlias.outcome === 'updated' ? noAlias.text.toString('utf8') : '', /HostKeyAlias/);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Credentials, Session as SignInResult } from './api/identity';
 import { TOKEN_KEY } from './secrets';
 
-export type ProviderId = 'rackspace-us' | 'rackspace-uk' | 'rackspace-custom' | 'keystone';
+export type ProviderId = 'rackspace-us' | 'rackspace-uk' | 'rackspace-custom' | 'keystone' | 'openstack-config';
 
 export interface AccountProfile {
   provider: ProviderId;
@@ -19,6 +19,8 @@ export interface AccountProfile {
   label: string;
   /** The chosen region (its Compute endpoint comes from the catalog). */
   region?: string;
+  /** A CA bundle file this account's cloud is trusted with (clouds.yaml `cacert`, `OS_CACERT`). */
+  caFile?: string;
 }
 
 const PROFILE_KEY = 'keypairs.account';

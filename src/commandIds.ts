@@ -25,6 +25,7 @@ export const COMMAND = {
   copySshCommand: 'keypairs.copySshCommand',
   openSshConfig: 'keypairs.openSshConfig',
   trustHostKey: 'keypairs.trustHostKey',
+  copyToRegions: 'keypairs.copyToRegions',
 } as const;
 
 /** The short name of a command (`create`); `COMMAND[name]` is its id. */

@@ -16,6 +16,7 @@ import {
   Session as SignInResult,
   tokensUrl,
 } from './api/identity';
+import type { CloudEntry } from './api/cloudsConfig';
 import type { PickItem, UserInput } from './ui/userInput';
 import { pickStep, Step, textStep, TextStepSpec } from './ui/wizard';
 
@@ -35,6 +36,11 @@ export interface SignInState {
   project: string;
   projectDomain: string;
   appCredentialId: string;
+  /** clouds.yaml / environment: the cloud picked (with what its files give), or why it cannot be used. */
+  cloud?: CloudEntry;
+  cloudProblem?: string;
+  /** clouds.yaml / environment: the confirmation box's text (ignored). */
+  confirm: string;
   /** Direct: the Compute endpoint. */
   endpoint: string;
   /** Set when signing in (the last step's check) succeeded; absent for Direct. */
@@ -52,13 +58,22 @@ export function emptySignIn(): SignInState {
     project: '',
     projectDomain: '',
     appCredentialId: '',
+    confirm: '',
     endpoint: '',
   };
 }
 
 /** The answers typed as text. */
 type TextField =
-  'identityUrl' | 'username' | 'secret' | 'userDomain' | 'project' | 'projectDomain' | 'appCredentialId' | 'endpoint';
+  | 'identityUrl'
+  | 'username'
+  | 'secret'
+  | 'userDomain'
+  | 'project'
+  | 'projectDomain'
+  | 'appCredentialId'
+  | 'confirm'
+  | 'endpoint';
 
 /** Signs in with the answers, on Enter of the last step: a message says why it failed. */
 export type SignInCheck = (state: SignInState, signal: AbortSignal) => Promise<string | undefined>;
@@ -241,6 +256,86 @@ const keystone: IdentityProvider = {
   secretFields: ['secret'],
 };
 
+/** The picked cloud's credentials, the secret typed in the box when its files have none. */
+export function cloudCredentials(state: SignInState): Credentials | undefined {
+  const cloud = state.cloud;
+  if (!cloud) return undefined;
+  if (!cloud.needsSecret) return cloud.credentials;
+  const c = cloud.credentials;
+  if ('applicationCredentialId' in c) return { ...c, applicationCredentialSecret: state.secret };
+  if ('token' in c) return { ...c, token: state.secret };
+  return { ...c, password: state.secret };
+}
+
+/** Who signs in where, for the prompt: "alice at keystone.example:5000". */
+function cloudWho(cloud: CloudEntry): string {
+  const c = cloud.credentials;
+  const who =
+    'applicationCredentialId' in c
+      ? l10n.t('application credential {0}', c.applicationCredentialId)
+      : 'token' in c
+        ? l10n.t('a token')
+        : c.username || (c.userId ?? '');
+  return l10n.t('{0} at {1}', who, hostOf(c.authUrl));
+}
+
+/** A cloud from clouds.yaml or the OS_* environment: Sign In picks it first (see signIn.ts). */
+const openstackConfig: IdentityProvider = {
+  id: 'openstack-config',
+  label: l10n.t('OpenStack: clouds.yaml or environment'),
+  description: l10n.t('what the openstack CLI already uses'),
+  steps: (ui, state, check) => {
+    const cloud = state.cloud;
+    const problem = state.cloudProblem;
+    if (!cloud || problem) {
+      return [
+        textStep<TextField, SignInState>(ui, 'confirm', {
+          title: l10n.t(SIGN_IN_TITLE),
+          prompt: l10n.t('This cloud cannot be used: go back and choose another.'),
+          validate: () => problem ?? l10n.t('Choose where your servers are.'),
+        }),
+      ];
+    }
+    const who = cloudWho(cloud);
+    if (!cloud.needsSecret) {
+      return [
+        textStep<TextField, SignInState>(ui, 'confirm', {
+          title: l10n.t(SIGN_IN_TITLE),
+          prompt: l10n.t('Press Enter to sign in to cloud "{0}" as {1}.', cloud.name, who),
+          validate: () => undefined,
+          check,
+        }),
+      ];
+    }
+    const prompt =
+      cloud.authType === 'v3applicationcredential'
+        ? l10n.t('Application credential secret for cloud "{0}" ({1})', cloud.name, who)
+        : cloud.authType === 'token'
+          ? l10n.t('Token for cloud "{0}" ({1})', cloud.name, who)
+          : l10n.t('Password for cloud "{0}" ({1})', cloud.name, who);
+    return [
+      textStep<TextField, SignInState>(ui, 'secret', {
+        title: l10n.t(SIGN_IN_TITLE),
+        prompt,
+        validate: notEmpty(l10n.t('secret')),
+        password: true,
+        check,
+      }),
+    ];
+  },
+  credentials: cloudCredentials,
+  authenticate: async (http, state, signal) => {
+    const credentials = cloudCredentials(state);
+    if (!credentials) throw new Error('no cloud picked');
+    return authenticate(http, credentials, signal);
+  },
+  tokenUrl: (state) => {
+    const credentials = cloudCredentials(state);
+    return credentials ? tokensUrl(credentials) : '';
+  },
+  secretFields: ['secret'],
+};
+
 const direct: IdentityProvider = {
   id: 'direct',
   label: l10n.t('Direct: Compute endpoint and API token'),
@@ -282,5 +377,6 @@ export const IDENTITY_PROVIDERS: { readonly [id in ProviderChoice]: IdentityProv
   'rackspace-uk': rackspace('rackspace-uk', l10n.t('Rackspace (UK)'), RACKSPACE_UK_IDENTITY),
   'rackspace-custom': rackspace('rackspace-custom', l10n.t('Rackspace: another Identity URL'), undefined),
   keystone,
+  'openstack-config': openstackConfig,
   direct,
 };

@@ -96,13 +96,18 @@ export class Services implements vscode.Disposable {
   }
 
   get http(): HttpClient {
-    this.httpClient ??= new HttpClient({
+    this.httpClient ??= this.newHttp(this.account.profile()?.caFile);
+    return this.httpClient;
+  }
+
+  /** A new client that also trusts `caFile` (a cloud's own CA bundle from clouds.yaml or OS_CACERT). */
+  newHttp(caFile?: string): HttpClient {
+    return new HttpClient({
       ...networkSettings(),
-      caCertificates: caCertificates(),
+      caCertificates: caCertificates(caFile ? [caFile] : []),
       log: (line) => log.info(line),
       confirmPlainHttp,
     });
-    return this.httpClient;
   }
 
   /**
@@ -188,7 +193,8 @@ export class Services implements vscode.Disposable {
     return (await this.secrets.getToken()) || process.env.KEYPAIRS_API_TOKEN?.trim() || undefined;
   }
 
-  private resetHttp(): void {
+  /** Drops the HTTP client (settings or the account's CA changed) and reloads. */
+  resetHttp(): void {
     void this.httpClient?.close();
     this.httpClient = undefined;
     this.targetChanged();

@@ -7,6 +7,7 @@ import { expandHome } from './keys/keyFiles';
 import { sshHome } from './keys/sshConfig';
 import { chooseSshConfigTarget, SshConfigTarget } from './keys/sshConfigTree';
 import type { KeyGeneration } from './flows/createKeyPair';
+import { KEY_TYPES, KeyType } from './keys/generate';
 
 export const SECTION = 'keypairs';
 
@@ -24,8 +25,15 @@ export function statusBarEnabled(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>('statusBar') ?? true;
 }
 
+/** `keypairs.keyGeneration`: 'local' (the default) unless the user chose 'server'. */
 export function keyGeneration(): KeyGeneration {
-  return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'local' ? 'local' : 'server';
+  return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'server' ? 'server' : 'local';
+}
+
+/** `keypairs.keyType`: the type of a key generated here; ed25519 unless set to ecdsa or rsa. */
+export function keyType(): KeyType {
+  const value = vscode.workspace.getConfiguration(SECTION).get<string>('keyType');
+  return KEY_TYPES.find((t) => t === value) ?? 'ed25519';
 }
 
 /** `keypairs.passphrase`: true when Create asks for a passphrase for the new private key. */
@@ -40,11 +48,12 @@ export function openSetting(key: string): Thenable<unknown> {
 
 /**
  * The PEM text of the files `keypairs.caCertificates` names (a user or machine setting, never
- * a workspace's: a folder must not choose whom to trust). Unreadable files are left out; a
+ * a workspace's: a folder must not choose whom to trust), and `extraFiles` (the signed-in
+ * cloud's `cacert`, which the user picked). Unreadable files are left out; a
  * 'tls' error then counts the certificates found.
  */
-export function caCertificates(): string[] | undefined {
-  const files = vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? [];
+export function caCertificates(extraFiles: string[] = []): string[] | undefined {
+  const files = [...(vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? []), ...extraFiles];
   if (files.length === 0) return undefined;
   return files.flatMap((file) => {
     try {

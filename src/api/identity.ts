@@ -17,18 +17,43 @@ export type RackspaceCredentials =
   | { provider: 'rackspace'; identityUrl: string; username: string; apiKey: string }
   | { provider: 'rackspace'; identityUrl: string; username: string; password: string };
 
-/** Keystone v3: `authUrl` with or without a trailing `/v3`. Domains and project are names. */
+/** Which catalog endpoints to use (clouds.yaml `interface`); public when absent. */
+export type EndpointInterface = 'public' | 'internal' | 'admin';
+
+/**
+ * The project a Keystone token is scoped to: by id (`projectId`), or by name in a domain given
+ * by id (`projectDomainId`) or name. Ids win over names, as in keystoneauth.
+ */
+export interface KeystoneScope {
+  project: string;
+  projectDomain: string;
+  projectId?: string;
+  projectDomainId?: string;
+}
+
+/**
+ * Keystone v3: `authUrl` with or without a trailing `/v3`. The user by id (`userId`) or by name
+ * in a domain by id or name; a password, an application credential, or an existing token.
+ */
 export type KeystoneCredentials =
-  | {
+  | ({
       provider: 'keystone';
       authUrl: string;
       username: string;
       password: string;
       userDomain: string;
-      project: string;
-      projectDomain: string;
+      userId?: string;
+      userDomainId?: string;
+      interface?: EndpointInterface;
+    } & KeystoneScope)
+  | {
+      provider: 'keystone';
+      authUrl: string;
+      applicationCredentialId: string;
+      applicationCredentialSecret: string;
+      interface?: EndpointInterface;
     }
-  | { provider: 'keystone'; authUrl: string; applicationCredentialId: string; applicationCredentialSecret: string };
+  | ({ provider: 'keystone'; authUrl: string; token: string; interface?: EndpointInterface } & KeystoneScope);
 
 /** What SecretStorage keeps for a signed-in account. */
 export type Credentials = RackspaceCredentials | KeystoneCredentials;
@@ -153,20 +178,7 @@ async function rackspace(http: HttpClient, creds: RackspaceCredentials, signal?:
 
 async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: AbortSignal): Promise<Session> {
   const usesAppCred = 'applicationCredentialId' in creds;
-  const auth = usesAppCred
-    ? {
-        identity: {
-          methods: ['application_credential'],
-          application_credential: { id: creds.applicationCredentialId, secret: creds.applicationCredentialSecret },
-        },
-      }
-    : {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: creds.username, domain: { name: creds.userDomain }, password: creds.password } },
-        },
-        scope: { project: { name: creds.project, domain: { name: creds.projectDomain } } },
-      };
+  const auth = keystoneAuthBody(creds);
   const url = tokensUrl(creds);
   const res = await post(http, url, { auth }, [401], signal);
   const fail = (kind: AuthErrorKind, message: string) => new AuthError(kind, message);
@@ -177,9 +189,13 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
         ? l10n.t(
             'OpenStack did not accept the application credential (ID or secret); it may have expired or been deleted.',
           )
-        : l10n.t(
-            'OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.',
-          ),
+        : 'token' in creds
+          ? l10n.t(
+              'OpenStack did not accept the token; it may have expired. Get a new one, or sign in with a password.',
+            )
+          : l10n.t(
+              'OpenStack did not accept the sign-in: check the username, password, user domain, project and project domain.',
+            ),
     );
   }
   const token = obj(obj(res.body)?.token);
@@ -190,16 +206,19 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
     .map(obj)
     .filter((s) => s?.type === 'compute')
     .flatMap((s): unknown[] => (Array.isArray(s?.endpoints) ? (s.endpoints as unknown[]) : []))
-    .filter((e) => obj(e)?.interface === 'public');
+    .filter((e) => obj(e)?.interface === (creds.interface ?? 'public'));
   const regions = collectRegions(endpoints, (e) => ({ region: e.region ?? e.region_id ?? 'default', url: e.url }));
   if (regions.length === 0) {
     throw fail(
       'no-compute',
-      l10n.t('This OpenStack project has no public Compute (Nova) endpoint in its service catalog.'),
+      creds.interface && creds.interface !== 'public'
+        ? l10n.t('This OpenStack project has no {0} Compute (Nova) endpoint in its service catalog.', creds.interface)
+        : l10n.t('This OpenStack project has no public Compute (Nova) endpoint in its service catalog.'),
     );
   }
-  const userName = str(obj(token.user)?.name) ?? (usesAppCred ? undefined : creds.username);
-  const project = str(obj(token.project)?.name) ?? (usesAppCred ? undefined : creds.project);
+  const userName = str(obj(token.user)?.name) ?? ('username' in creds ? str(creds.username) : undefined);
+  const project =
+    str(obj(token.project)?.name) ?? ('project' in creds ? (str(creds.project) ?? creds.projectId) : undefined);
   const host = new URL(url).host;
   return {
     token: id,
@@ -210,6 +229,33 @@ async function keystone(http: HttpClient, creds: KeystoneCredentials, signal?: A
     defaultRegion: defaultRegion(regions),
     regions,
   };
+}
+
+/** The `auth` of a Keystone v3 token request: ids where given, else names with their domain. */
+export function keystoneAuthBody(creds: KeystoneCredentials): Record<string, unknown> {
+  if ('applicationCredentialId' in creds) {
+    return {
+      identity: {
+        methods: ['application_credential'],
+        application_credential: { id: creds.applicationCredentialId, secret: creds.applicationCredentialSecret },
+      },
+    };
+  }
+  const byIdOrName = (id: string | undefined, name: string) => (id ? { id } : { name });
+  const scope = {
+    project: creds.projectId
+      ? { id: creds.projectId }
+      : { name: creds.project, domain: byIdOrName(creds.projectDomainId, creds.projectDomain) },
+  };
+  if ('token' in creds) return { identity: { methods: ['token'], token: { id: creds.token } }, scope };
+  const user = creds.userId
+    ? { id: creds.userId, password: creds.password }
+    : {
+        name: creds.username,
+        domain: byIdOrName(creds.userDomainId, creds.userDomain),
+        password: creds.password,
+      };
+  return { identity: { methods: ['password'], password: { user } }, scope };
 }
 
 /** POSTs the sign-in; `pass` statuses come back as answers so their headers can be read. */

@@ -15,6 +15,7 @@ import {
   aliasWarning,
   ConfigEntry,
   configEntries,
+  ourEntrySeen,
   suggestHostAlias,
   warnOnce,
 } from '../flows/connectPlan';
@@ -129,9 +130,11 @@ export async function addToSshConfigCommand(
     hostName: hostName.trim() || undefined,
     user: user.trim() || undefined,
     identityFile: target.privatePath,
+    // Another window may have written this alias since the box showed what it has.
+    ourEntry: ourEntrySeen(alias.trim(), entries),
   };
   let added: boolean;
-  let outcome: 'added' | 'updated' | 'unchanged' | 'exists';
+  let outcome: 'added' | 'updated' | 'unchanged' | 'exists' | 'taken';
   try {
     const result = await addHostToSshConfig(entry);
     added = result.added;
@@ -149,7 +152,13 @@ export async function addToSshConfigCommand(
     void services.messages
       .show(
         'warning',
-        vscode.l10n.t('Host "{0}" is already in {1}; nothing was changed.', entry.alias, displayPath(configPath)),
+        outcome === 'taken'
+          ? vscode.l10n.t(
+              'Host "{0}" in {1} was changed by another window while you chose it; nothing was changed.',
+              entry.alias,
+              displayPath(configPath),
+            )
+          : vscode.l10n.t('Host "{0}" is already in {1}; nothing was changed.', entry.alias, displayPath(configPath)),
         [OPEN_SSH_CONFIG],
       )
       .then(async (picked) => {

@@ -25,6 +25,7 @@ import {
   ConfigEntry,
   configEntries,
   judgeSshCheck,
+  ourEntrySeen,
   REMOTE_SSH_EXTENSIONS,
   suggestHostAlias,
   warnOnce,
@@ -211,11 +212,17 @@ function tellIgnored(services: Services, target: SshConfigTarget): void {
           ignored.value,
           displayPath(target.path),
         )
-      : vscode.l10n.t(
-          'remote.SSH.configFile names "{0}", a file inside an open workspace folder, so {1} is used instead.',
-          ignored.value,
-          displayPath(target.path),
-        ),
+      : ignored.reason === 'not-absolute'
+        ? vscode.l10n.t(
+            'remote.SSH.configFile is "{0}", which is not an absolute path, so {1} is used instead.',
+            ignored.value,
+            displayPath(target.path),
+          )
+        : vscode.l10n.t(
+            'remote.SSH.configFile names "{0}", a file inside an open workspace folder, so {1} is used instead.',
+            ignored.value,
+            displayPath(target.path),
+          ),
   );
 }
 
@@ -300,7 +307,8 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
   };
   let written;
   try {
-    written = await writeHostEntry({ configPath, entry });
+    // What the alias box showed of our entry for it: changed by another window since, it stays.
+    written = await writeHostEntry({ configPath, entry, ourEntry: ourEntrySeen(entry.alias, entries) });
   } catch (err) {
     if (err instanceof SshConfigFileError) {
       log.error(`connect "${server.name}": ${err.message}`);
@@ -329,18 +337,34 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     );
     return undefined;
   }
+  // Open nothing, and offer the same server again with another alias.
+  const refuse = (text: string) =>
+    void services.messages.show('error', text, [CHOOSE_ANOTHER_ALIAS]).then((picked) => {
+      if (picked !== CHOOSE_ANOTHER_ALIAS) return;
+      const retry: ServerNode & RetryArgument = { ...node, avoidAliases: [...avoidAliases, entry.alias] };
+      void vscode.commands.executeCommand(COMMAND.connect, retry);
+    });
+  if (written.outcome === 'taken') {
+    // Another window wrote this alias for another server since the box was shown.
+    refuse(
+      vscode.l10n.t(
+        'Host "{0}" in {1} was just pointed at {2} by another window; nothing was changed and nothing was opened. Choose another alias.',
+        entry.alias,
+        displayPath(configPath),
+        written.hostName ?? entry.alias,
+      ),
+    );
+    return undefined;
+  }
   const check = await checkWithSsh({ configPath, configArgs, entry });
   const verdict = judgeSshCheck(check, entry.alias, server.name, await readEntries(configPath), (c) =>
     describeSshCheck(c, entry.alias),
   );
   log.info(`connect "${server.name}": Host "${entry.alias}" ${written.outcome} in ${configPath}. ${verdict.text}`);
   if (!verdict.open) {
-    // Another entry decides where "ssh <alias>" goes: open nothing, offer the same server again.
-    void services.messages.show('error', verdict.text, [CHOOSE_ANOTHER_ALIAS]).then((picked) => {
-      if (picked !== CHOOSE_ANOTHER_ALIAS) return;
-      const retry: ServerNode & RetryArgument = { ...node, avoidAliases: [...avoidAliases, entry.alias] };
-      void vscode.commands.executeCommand(COMMAND.connect, retry);
-    });
+    // Another entry decides where "ssh <alias>" goes (for every alias: nothing to retry).
+    if (verdict.anotherAliasHelps) refuse(verdict.text);
+    else void services.messages.show('error', verdict.text);
     return undefined;
   }
   if (verdict.severity === 'warning') void services.messages.show('warning', verdict.text);
@@ -348,7 +372,7 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
   const retry = () => void vscode.commands.executeCommand(COMMAND.connect, node);
   if (!(await confirmHostKey(services, { compute, server, host: entry.alias, configArgs }, retry))) return undefined;
 
-  const opened = await open(services, entry.alias, configArgs);
+  const opened = await open(services, entry.alias, configArgs, config);
   return { alias: entry.alias, configPath, opened };
 }
 
@@ -359,13 +383,19 @@ async function readEntries(configPath: string): Promise<ConfigEntry[]> {
   return configEntries(tree);
 }
 
-async function open(services: Services, alias: string, configArgs: string[]): Promise<ConnectResult['opened']> {
+async function open(
+  services: Services,
+  alias: string,
+  configArgs: string[],
+  target: SshConfigTarget,
+): Promise<ConnectResult['opened']> {
   const remoteName = vscode.env.remoteName;
   const how = chooseOpener({
     alias,
     remoteName: uiOnAnotherMachine(remoteName) ? remoteName : undefined,
     installed: REMOTE_SSH_EXTENSIONS.filter((id) => vscode.extensions.getExtension(id) !== undefined),
     configArgs,
+    target,
   });
   if (how.kind === 'window') {
     // What both Remote - SSH and Open Remote - SSH do to open a host themselves.

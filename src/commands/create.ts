@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
 import { listServers } from '../api/servers';
-import { createKeyPair, CreateKeyPairResult, SavedKeyFiles } from '../flows/createKeyPair';
+import { createKeyPair, CreateKeyPairResult, KeyTypeRefusedError, SavedKeyFiles } from '../flows/createKeyPair';
 import type { KeyPairNode, ServerNode } from '../keyPairList';
 import { groupServersByKey, serversOfKey } from '../servers/group';
 import { fingerprints } from '../keys/fingerprint';
@@ -20,7 +20,7 @@ import { displayPath, KeyFileError, saveFileExclusive } from '../keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
-import { askPassphrase, keyGeneration, sshDirectory } from '../settings';
+import { askPassphrase, keyGeneration, keyType, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../commandIds';
@@ -86,6 +86,8 @@ async function runCreate(
             name,
             sshDirectory: dir,
             generation: keyGeneration(),
+            keyType: keyType(),
+            onKeyTypeRefused: (refused) => offerRsa(services, name, refused),
             passphrase,
             protectPrivateKey: passphrase ? (text) => encryptPrivateKey(text, passphrase, name) : undefined,
             signal,
@@ -96,6 +98,10 @@ async function runCreate(
     });
   } catch (err) {
     if (!(err instanceof NamedFailure)) throw err;
+    if (err.reason instanceof KeyTypeRefusedError && err.reason.declined) {
+      log.info(`create of "${err.keyPairName}": the cloud refused ${err.reason.keyType} and RSA was declined`);
+      return undefined;
+    }
     void showError(services.messages, err.reason, vscode.l10n.t('Creating key pair "{0}"{1}', err.keyPairName, where));
     return undefined;
   }
@@ -159,6 +165,27 @@ export async function askForPassphrase(services: Services, title: string): Promi
     if (again === BACK) continue;
     if (again === first) return first;
   }
+}
+
+/**
+ * The cloud refused the new key's type (an older Nova cannot fingerprint ed25519): asks once
+ * whether to create an RSA 4096 key instead. Nothing was left on either side.
+ */
+async function offerRsa(services: Services, name: string, refused: string): Promise<boolean> {
+  const useRsa = vscode.l10n.t('Create RSA 4096 Key');
+  const answer = await services.messages.show(
+    'warning',
+    vscode.l10n.t('The cloud does not accept {0} keys. Create an RSA 4096 key for "{1}" instead?', refused, name),
+    [useRsa],
+    {
+      modal: true,
+      detail: vscode.l10n.t(
+        'Nothing was created: the {0} key was not kept, here or on the server. Set "keypairs.keyType" to "rsa" to be asked no more.',
+        refused,
+      ),
+    },
+  );
+  return answer === useRsa;
 }
 
 /**

@@ -4,8 +4,10 @@
  * away (a wrong one is an inline error on the last step, never a saved broken account),
  * then the region is picked from the account's own catalog.
  */
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { AccountProfile } from '../account';
+import { CloudEntry, CloudsFound, findClouds } from '../api/cloudsConfig';
 import { AuthError } from '../api/identity';
 import { describeError } from '../errorText';
 import {
@@ -22,7 +24,8 @@ import { isCancel } from '../messages';
 import { Services } from '../services';
 import { SECTION } from '../settings';
 import { BACK } from '../ui/userInput';
-import { pickStep, runSteps, Step } from '../ui/wizard';
+import type { PickItem } from '../ui/userInput';
+import { runSteps, Step } from '../ui/wizard';
 import { regionStep } from './selectRegion';
 
 /** Runs Sign In; resolves to the account label (or endpoint), or undefined when cancelled. */
@@ -31,7 +34,8 @@ export async function signInCommand(services: Services): Promise<string | undefi
     const provider = state.provider === undefined ? undefined : IDENTITY_PROVIDERS[state.provider];
     if (!provider) return vscode.l10n.t('Choose where your servers are.');
     try {
-      state.result = await provider.authenticate(services.http, state, signal);
+      const http = state.cloud?.cacert ? services.newHttp(state.cloud.cacert) : services.http;
+      state.result = await provider.authenticate(http, state, signal);
       return undefined;
     } catch (err) {
       if (isCancel(err)) return vscode.l10n.t('Cancelled.');
@@ -39,11 +43,26 @@ export async function signInCommand(services: Services): Promise<string | undefi
       return describeError(err).message;
     }
   };
-  const chooseProvider = pickStep<'provider', ProviderChoice, SignInState>(services.ui, 'provider', {
-    title: vscode.l10n.t(SIGN_IN_TITLE),
-    placeholder: vscode.l10n.t('Where are your servers?'),
-    items: Object.values(IDENTITY_PROVIDERS).map((p) => ({ label: p.label, description: p.description, value: p.id })),
-  });
+  const choices = providerChoices(await cloudsOnThisHost());
+  const chooseProvider: Step<SignInState> = async (state, position) => {
+    const active =
+      choices.items.find((i) => i.value.provider === state.provider && i.value.cloud === state.cloud)?.value ??
+      choices.preselected;
+    const picked = await services.ui.pick<ProviderPick>({
+      title: vscode.l10n.t(SIGN_IN_TITLE),
+      ...position,
+      placeholder: vscode.l10n.t('Where are your servers?'),
+      items: choices.items,
+      active,
+      matchOnDescription: true,
+    });
+    if (picked === undefined || picked === BACK) return picked;
+    state.provider = picked.provider;
+    state.cloud = picked.cloud;
+    state.cloudProblem = picked.problem;
+    if (picked.cloud?.region) state.region = picked.cloud.region;
+    return 'next';
+  };
   const steps = (state: SignInState): Array<Step<SignInState>> => {
     const provider = state.provider === undefined ? undefined : IDENTITY_PROVIDERS[state.provider];
     if (!provider) return [chooseProvider];
@@ -94,13 +113,65 @@ async function keepAccount(
     username: 'username' in credentials ? credentials.username : undefined,
     label: result.accountLabel,
     region,
+    caFile: provider.id === 'openstack-config' ? state.cloud?.cacert : undefined,
   };
   await services.account.signIn(profile, credentials, result);
-  services.targetChanged();
+  services.resetHttp();
   log.info(`signed in: ${result.accountLabel}, region ${region}`);
   void services.messages.show(
     'info',
     vscode.l10n.t('Signed in as {0}. Key pairs go to region {1}.', result.accountLabel, region),
   );
   return result.accountLabel;
+}
+
+/** One item of the first pick: a way to sign in, or a cloud from clouds.yaml / the environment. */
+interface ProviderPick {
+  provider: ProviderChoice;
+  cloud?: CloudEntry;
+  problem?: string;
+}
+
+/** The clouds in the files the OpenStack tools read on this (the workspace) host, and its OS_* environment. */
+async function cloudsOnThisHost(): Promise<CloudsFound> {
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+  try {
+    return await findClouds({ cwd: folder?.uri.fsPath, home: os.homedir(), env: process.env });
+  } catch (err) {
+    log.warn(`reading clouds.yaml failed: ${err instanceof Error ? err.name : 'error'}`);
+    return { clouds: [], problems: [], files: {} };
+  }
+}
+
+/** The first pick: each cloud found (OS_CLOUD preselected), those that cannot be used with why, then the providers. */
+function providerChoices(found: CloudsFound): { items: Array<PickItem<ProviderPick>>; preselected?: ProviderPick } {
+  const clouds = found.clouds.map((cloud): PickItem<ProviderPick> => ({
+    label: cloud.name,
+    description:
+      cloud.source === 'environment'
+        ? vscode.l10n.t('OS_* environment')
+        : vscode.l10n.t('clouds.yaml: {0}', cloud.source),
+    detail: [hostOf(cloud.credentials.authUrl), cloud.authType, cloud.region].filter(Boolean).join(' · '),
+    value: { provider: 'openstack-config', cloud },
+  }));
+  const problems = found.problems.map((p): PickItem<ProviderPick> => ({
+    label: p.cloud ?? p.file,
+    description: vscode.l10n.t('cannot be used'),
+    detail: p.message,
+    value: { provider: 'openstack-config', problem: p.message },
+  }));
+  const providers = Object.values(IDENTITY_PROVIDERS)
+    .filter((p) => p.id !== 'openstack-config')
+    .map((p): PickItem<ProviderPick> => ({ label: p.label, description: p.description, value: { provider: p.id } }));
+  const items = [...clouds, ...problems, ...providers];
+  const preselected = clouds.find((c) => c.value.cloud?.name === found.preselect)?.value;
+  return { items, preselected };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

@@ -12,6 +12,7 @@ import { addToSshConfigCommand } from './addToSshConfig';
 import { connectCommand } from './connect';
 import { copyFingerprintCommand } from './copyFingerprint';
 import { copyPublicKeyCommand } from './copyPublicKey';
+import { copyToRegionsCommand } from './copyToRegions';
 import { createCommand } from './create';
 import { deleteCommand } from './delete';
 import { COMMAND, CommandName } from '../commandIds';
@@ -43,6 +44,7 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
   refresh: refreshCommand,
   loadMore: loadMoreCommand,
   copyPublicKey: copyPublicKeyCommand,
+  copyToRegions: copyToRegionsCommand,
   copyFingerprint: copyFingerprintCommand,
   openPublicKey: openPublicKeyCommand,
   revealPrivateKey: revealPrivateKeyCommand,

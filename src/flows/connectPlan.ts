@@ -16,7 +16,8 @@ import {
   SshOptionDifference,
   suggestAlias,
 } from '../keys/sshConfig';
-import { blocksInReadOrder, ConfigSource, ConfigTree } from '../keys/sshConfigTree';
+import type { OurEntrySeen } from '../keys/sshConfig';
+import { blocksInReadOrder, ConfigSource, ConfigTree, SshConfigTarget } from '../keys/sshConfigTree';
 
 /** A line in one of the files ssh reads. */
 export interface ConfigPlace {
@@ -33,8 +34,8 @@ export interface ConfigEntry {
   place: ConfigPlace;
   /** A `Host <alias>` entry this extension wrote (its marker comment) in the file it writes. */
   ours: boolean;
-  /** The first value of each option it sets (keyword lower-case), with its line. */
-  options: Map<string, { value: string; line: number }>;
+  /** The first value of each option it sets (keyword lower-case), with its line and all its arguments. */
+  options: Map<string, { value: string; line: number; args?: string[] }>;
 }
 
 /** Every block of the config tree, in the order ssh reads them (the main file is the one written). */
@@ -54,9 +55,11 @@ export function configEntries(tree: ConfigTree): ConfigEntry[] {
   return blocksInReadOrder(tree).map(({ source, block }) => {
     const { lines, starts } = layout(source);
     const next = starts.find((line) => line > block.line) ?? lines.length + 1;
-    const options = new Map<string, { value: string; line: number }>();
+    const options = new Map<string, { value: string; line: number; args?: string[] }>();
     for (const option of block.options) {
-      if (!options.has(option.keyword)) options.set(option.keyword, { value: option.args[0] ?? '', line: option.line });
+      if (!options.has(option.keyword)) {
+        options.set(option.keyword, { value: option.args[0] ?? '', line: option.line, args: option.args });
+      }
     }
     let marked = false;
     for (let i = block.line; i < next - 1; i++) marked ||= (lines[i] ?? '').trim() === HOST_ENTRY_MARKER;
@@ -71,13 +74,19 @@ export function configEntries(tree: ConfigTree): ConfigEntry[] {
   });
 }
 
-const isLiteral = (pattern: string) => !/[*?]/.test(pattern) && !pattern.startsWith('!');
-
-/** True if the entry's patterns take `alias` (a Host line's `!pattern` vetoes it). */
+/** True if the entry's patterns take `alias` (a Host line's `!pattern` vetoes it; `Match host` ignores case, as ssh). */
 function applies(entry: ConfigEntry, alias: string): boolean {
   if (entry.kind === 'preamble') return true;
   if (entry.kind === 'host') return matchesPatternList(entry.patterns, alias);
-  return entry.patterns.some((p) => !p.startsWith('!') && matchesPatternList([p], alias));
+  const lower = alias.toLowerCase();
+  return entry.patterns.some((p) => !p.startsWith('!') && matchesPatternList([p.toLowerCase()], lower));
+}
+
+/** True if the entry names `alias` itself: a Host pattern (with case) or a `Match host` name (without, as ssh compares). */
+function names(entry: ConfigEntry, alias: string): boolean {
+  if (entry.kind === 'host') return entry.patterns.includes(alias);
+  const lower = alias.toLowerCase();
+  return entry.kind === 'match' && entry.patterns.some((p) => p.toLowerCase() === lower);
 }
 
 /** A pattern made only of wildcards (`*`) says nothing about which hosts it is for. */
@@ -96,10 +105,21 @@ export type AliasOwner =
  * `Match Host=web` too), else ours, else nobody.
  */
 export function aliasOwner(alias: string, entries: readonly ConfigEntry[]): AliasOwner {
-  const user = entries.find((e) => e.kind !== 'preamble' && !e.ours && e.patterns.includes(alias));
+  const user = entries.find((e) => !e.ours && names(e, alias));
   if (user) return { kind: 'user', entry: user };
   const ours = entries.find((e) => e.ours && e.patterns[0] === alias);
-  return ours ? { kind: 'ours', entry: ours, hostName: ours.options.get('hostname')?.value } : undefined;
+  const hostName = ours?.options.get('hostname')?.value.replace(/%%/g, '%');
+  return ours ? { kind: 'ours', entry: ours, hostName } : undefined;
+}
+
+/**
+ * What the user sees of our entry for `alias` when choosing it (none, or where it points):
+ * passed to the write, which then changes nothing if another window changed it meanwhile.
+ */
+export function ourEntrySeen(alias: string, entries: readonly ConfigEntry[]): OurEntrySeen {
+  const owner = aliasOwner(alias, entries);
+  if (owner?.kind !== 'ours') return null;
+  return owner.hostName !== undefined ? { hostName: owner.hostName } : {};
 }
 
 const where = (place: ConfigPlace) => displayPath(place.path);
@@ -128,14 +148,24 @@ export function aliasProblem(alias: string, entries: readonly ConfigEntry[]): st
  */
 export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName?: string): string | undefined {
   const owner = aliasOwner(alias, entries);
-  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== undefined && owner.hostName !== hostName) {
+  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== hostName) {
     return l10n.t(
       'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
       alias,
       where(owner.entry.place),
       owner.entry.place.line,
-      owner.hostName,
+      owner.hostName ?? alias,
       hostName,
+    );
+  }
+  // Add to SSH Config asks the address after the alias: replacing our entry may move it.
+  if (owner?.kind === 'ours' && hostName === undefined) {
+    return l10n.t(
+      'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to replace it.',
+      alias,
+      where(owner.entry.place),
+      owner.entry.place.line,
+      owner.hostName ?? alias,
     );
   }
   const shadowed = entries.find(
@@ -150,11 +180,41 @@ export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hos
       shadowed.place.line,
     );
   }
+  const canonical = canonicalShadow(alias, entries);
+  if (canonical) {
+    return l10n.t(
+      '"{0}" is short for {1} here (CanonicalizeHostname with CanonicalDomains), the host of your entry in {2}, line {3}: while this entry exists, "ssh {0}" reaches this server instead. Press Enter again to use it anyway.',
+      alias,
+      canonical.name,
+      where(canonical.entry.place),
+      canonical.entry.place.line,
+    );
+  }
   if (alias.includes('.')) {
     return l10n.t(
       '"{0}" can be a real host name: while this entry exists, "ssh {0}" and every other SSH connection to {0} (git, scp, rsync) reach this server instead. Press Enter again to use it anyway.',
       alias,
     );
+  }
+  return undefined;
+}
+
+/**
+ * With `CanonicalizeHostname yes|always` and `CanonicalDomains`, "ssh web" was "ssh
+ * web.<domain>" (when that name resolves): the user's entry naming such a name, if any.
+ */
+function canonicalShadow(
+  alias: string,
+  entries: readonly ConfigEntry[],
+): { name: string; entry: ConfigEntry } | undefined {
+  const first = (keyword: string) =>
+    entries.find((e) => !e.ours && e.options.has(keyword) && applies(e, alias))?.options.get(keyword);
+  const mode = first('canonicalizehostname')?.value.toLowerCase();
+  if (mode !== 'yes' && mode !== 'always') return undefined;
+  for (const domain of first('canonicaldomains')?.args ?? []) {
+    const name = `${alias}.${domain}`;
+    const entry = entries.find((e) => !e.ours && names(e, name));
+    if (entry) return { name, entry };
   }
   return undefined;
 }
@@ -195,7 +255,7 @@ export function suggestHostAlias(
     const owner = aliasOwner(alias, entries);
     if (owner?.kind === 'user') return false;
     if (owner?.kind === 'ours') return hostName !== undefined && owner.hostName === hostName;
-    return !entries.some((e) => e.kind !== 'preamble' && e.patterns.some((p) => isLiteral(p) && p === alias));
+    return true;
   };
   // Best: nothing to warn about. Else (a pattern such as `web*` takes every candidate): free of
   // any name the config gives a meaning to, and the alias box warns about the pattern.
@@ -209,7 +269,13 @@ export function suggestHostAlias(
 /** What to do after `ssh -G`: open the host, or not (another entry wins), and what to say. */
 export type ConnectVerdict =
   | { open: true; severity: 'info' | 'warning'; text: string }
-  | { open: false; text: string; wins: Array<{ option: string; value: string; place?: ConfigPlace }> };
+  | {
+      open: false;
+      text: string;
+      wins: Array<{ option: string; value: string; place?: ConfigPlace }>;
+      /** False when what wins is set for every host (a global line, `Host *`, `Match all`): no alias avoids it. */
+      anotherAliasHelps: boolean;
+    };
 
 const DESTINATION: ReadonlyArray<SshOptionDifference['option']> = ['HostName', 'User', 'Port'];
 
@@ -229,34 +295,59 @@ export function judgeSshCheck(
 ): ConnectVerdict {
   const lost = check.status === 'overridden' ? check.differences.filter((d) => DESTINATION.includes(d.option)) : [];
   if (lost.length === 0) return { open: true, ...describe(check) };
-  const wins = lost.map((d) => ({ option: d.option, value: d.actual, place: whereSet(d, alias, entries) }));
+  const found = lost.map((d) => ({ d, set: whereSet(d, alias, entries) }));
+  const wins = found.map(({ d, set }) => ({ option: d.option, value: d.actual, place: set?.place }));
   const parts = wins.map((w) =>
     w.place
       ? l10n.t('{0} {1} (set in {2}, line {3})', w.option, w.value, displayPath(w.place.path), w.place.line)
       : l10n.t('{0} {1}', w.option, w.value),
   );
+  const anotherAliasHelps = !found.some(({ set }) => set !== undefined && forEveryHost(set.entry));
   return {
     open: false,
     wins,
-    text: l10n.t(
-      'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
-      alias,
-      parts.join('; '),
-      serverName,
-    ),
+    anotherAliasHelps,
+    text: anotherAliasHelps
+      ? l10n.t(
+          'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
+          alias,
+          parts.join('; '),
+          serverName,
+        )
+      : l10n.t(
+          'Nothing was opened: for "ssh {0}" another entry wins: {1}. It applies to every host, so no alias reaches server "{2}": change that entry first.',
+          alias,
+          parts.join('; '),
+          serverName,
+        ),
   };
 }
 
-/** The place of the first block ssh reads for `alias` that sets the value it resolved. */
-function whereSet(d: SshOptionDifference, alias: string, entries: readonly ConfigEntry[]): ConfigPlace | undefined {
+/** True for global lines, a `Host` line whose patterns are only wildcards (`*`), a `Match` without host names (`all`, `exec`…). */
+function forEveryHost(entry: ConfigEntry): boolean {
+  if (entry.kind === 'preamble') return true;
+  const positive = entry.patterns.filter((p) => !p.startsWith('!'));
+  if (entry.kind === 'match' && positive.length === 0) return true;
+  return positive.length > 0 && positive.every((p) => /^\*+$/.test(p));
+}
+
+/** The first block ssh reads for `alias` that sets the value it resolved, and the line that sets it. */
+function whereSet(
+  d: SshOptionDifference,
+  alias: string,
+  entries: readonly ConfigEntry[],
+): { entry: ConfigEntry; place: ConfigPlace } | undefined {
   const keyword = d.option.toLowerCase();
-  const same = (v: string) => (keyword === 'hostname' ? v.toLowerCase() === d.actual.toLowerCase() : v === d.actual);
+  // A HostName may say `%h` (the name typed); ssh lower-cases host names.
+  const expand = (v: string) => v.replace(/%([%h])/g, (_all, c: string) => (c === 'h' ? alias : '%'));
+  const same = (v: string) =>
+    keyword === 'hostname' ? expand(v).toLowerCase() === d.actual.toLowerCase() : v === d.actual;
   const candidates = entries.filter((e) => !e.ours && e.options.has(keyword));
   const found =
     candidates.find((e) => applies(e, alias) && same(e.options.get(keyword)?.value ?? '')) ??
     candidates.find((e) => e.kind === 'match' && e.patterns.length === 0 && same(e.options.get(keyword)?.value ?? ''));
   const option = found?.options.get(keyword);
-  return found && option ? { path: found.place.path, line: option.line } : undefined;
+  return found && option ? { entry: found, place: { path: found.place.path, line: option.line } } : undefined;
 }
 
 // ------------------------------------------------------------------ opening the host
@@ -275,9 +366,20 @@ export function chooseOpener(opts: {
   remoteName?: string;
   installed: readonly string[];
   configArgs: readonly string[];
+  /**
+   * The SSH config written. When it is not the one Remote-SSH reads (the user's own
+   * `remote.SSH.configFile` names a file inside an open folder, so ~/.ssh/config was written
+   * instead), Remote-SSH would not find the alias there and connect to whatever host the
+   * name resolves to: a terminal then.
+   */
+  target?: SshConfigTarget;
 }): { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; shellPath: 'ssh'; shellArgs: string[] } {
   const extension = REMOTE_SSH_EXTENSIONS.some((id) => opts.installed.includes(id));
-  if (extension && !opts.remoteName) return { kind: 'window', remoteAuthority: remoteAuthority(opts.alias) };
+  const refused = opts.target?.ignored?.reason;
+  const remoteSshReadsIt = refused !== 'inside-workspace' && refused !== 'not-absolute';
+  if (extension && !opts.remoteName && remoteSshReadsIt) {
+    return { kind: 'window', remoteAuthority: remoteAuthority(opts.alias) };
+  }
   return { kind: 'terminal', shellPath: 'ssh', shellArgs: [...opts.configArgs, opts.alias] };
 }
 

@@ -7,7 +7,7 @@
 import { ApiError } from '../api/errors';
 import { ComputeClient, compareVersions, KeyPairDetails } from '../api/compute';
 import { md5Fingerprint } from '../keys/fingerprint';
-import { generateEd25519Async } from '../keys/generate';
+import { generateKey, KeyType } from '../keys/generate';
 import { keyFileName } from '../keys/names';
 import { checkTargets, KeyFileError, removeKeyFiles, saveKeyPair } from '../keys/keyFiles';
 import { checkPrivateKey, PrivateKeyError } from '../keys/privateKey';
@@ -31,8 +31,17 @@ export interface CreateKeyPairOptions {
   name: string;
   /** Folder for `<file>` and `<file>.pub`, already expanded (no `~`). */
   sshDirectory: string;
-  /** Preferred generation; a cloud at 2.92+ always gets 'local'. Default 'server'. */
+  /** Preferred generation; a cloud at 2.92+ always gets 'local'. Default 'local'. */
   generation?: KeyGeneration;
+  /** Local generation only: the type of the new key. Default 'ed25519'. */
+  keyType?: KeyType;
+  /**
+   * Local generation only: the server refused the ed25519 public key as an older Nova does
+   * (400 "Keypair data is invalid"). Nothing is left on either side when this is asked.
+   * Resolve true to create an RSA 4096 key instead (asked once), false to stop: the create
+   * then throws KeyTypeRefusedError with `declined` set. Absent: the server's error is thrown.
+   */
+  onKeyTypeRefused?(refused: KeyType): Promise<boolean>;
   signal?: AbortSignal;
   /**
    * The key files could not be written after the server created the pair. Save the
@@ -69,6 +78,8 @@ export interface CreateKeyPairResult extends SavedKeyFiles {
   /** The server's fingerprint (MD5, colon-separated hex). */
   fingerprint: string;
   generation: KeyGeneration;
+  /** The type of the key generated here (absent when the server generated it). */
+  keyType?: KeyType;
   /** Set when the fingerprint computed from the public key is not the server's. */
   fingerprintMismatch?: { server: string; computed: string };
   /** True when the files went elsewhere through `rescue`. */
@@ -142,6 +153,30 @@ export class ServerKeyError extends Error {
   }
 }
 
+/**
+ * The server refused a local key of this type (400 "Keypair data is invalid") and the user did
+ * not want another type. Nothing was created and the key files were removed.
+ */
+export class KeyTypeRefusedError extends Error {
+  override name = 'KeyTypeRefusedError';
+
+  constructor(
+    readonly keyType: KeyType,
+    readonly reason: ApiError,
+    /** True when the user said no to the RSA key offered instead. */
+    readonly declined: boolean,
+  ) {
+    super(`the server refused the ${keyType} key: ${reason.message}`);
+  }
+}
+
+/** True for Nova's answer to a public key it cannot fingerprint (an older Nova and ed25519). */
+export function isKeyRefused(err: unknown): err is ApiError {
+  return (
+    err instanceof ApiError && err.kind === 'bad-request' && /keypair data is invalid/i.test(err.serverMessage ?? '')
+  );
+}
+
 /** A create that failed after it may have reached the server. */
 export class CreateAbandonedError extends Error {
   readonly name = 'CreateAbandonedError';
@@ -188,8 +223,18 @@ export async function createKeyPair(options: CreateKeyPairOptions): Promise<Crea
   const version = await options.compute.version(options.signal);
   const localOnly =
     version.microversion !== undefined && compareVersions(version.microversion, LOCAL_ONLY_MICROVERSION) >= 0;
-  const generation: KeyGeneration = localOnly ? 'local' : (options.generation ?? 'server');
-  return generation === 'local' ? createLocal(options, fileBase) : createOnServer(options, fileBase);
+  const generation: KeyGeneration = localOnly ? 'local' : (options.generation ?? 'local');
+  if (generation === 'server') return createOnServer(options, fileBase);
+  const keyType = options.keyType ?? 'ed25519';
+  try {
+    return await createLocal(options, fileBase, keyType);
+  } catch (err) {
+    if (!isKeyRefused(err) || keyType !== 'ed25519' || !options.onKeyTypeRefused) throw err;
+    // Nothing is left: the server created nothing (400) and createLocal removed the files.
+    options.log?.(`the server refused the ${keyType} key of "${options.name}"; asking about RSA`);
+    if (!(await options.onKeyTypeRefused(keyType))) throw new KeyTypeRefusedError(keyType, err, true);
+    return createLocal(options, fileBase, 'rsa');
+  }
 }
 
 /** The server generates the key; its answer is the only copy of the private key. */
@@ -261,8 +306,8 @@ async function createOnServer(o: CreateKeyPairOptions, fileBase: string): Promis
  * The key is generated here and saved before anything is sent, so the private key never
  * leaves this machine and is on disk before the server knows the pair.
  */
-async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<CreateKeyPairResult> {
-  const key = await generateEd25519Async({ comment: o.name, passphrase: o.passphrase });
+async function createLocal(o: CreateKeyPairOptions, fileBase: string, keyType: KeyType): Promise<CreateKeyPairResult> {
+  const key = await generateKey(keyType, { comment: o.name, passphrase: o.passphrase });
   const saved = await saveKeyPair({
     dir: o.sshDirectory,
     fileBase,
@@ -308,6 +353,7 @@ async function createLocal(o: CreateKeyPairOptions, fileBase: string): Promise<C
       publicKey: key.publicKey,
       fingerprint: created.fingerprint,
       generation: 'local',
+      keyType,
       fingerprintMismatch: compareFingerprint(key.publicKey, created.fingerprint),
       ...saved,
       rescued: false,

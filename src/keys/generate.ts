@@ -1,9 +1,9 @@
 /**
- * Local ed25519 key generation, written in OpenSSH's own private key format
+ * Local key generation (ed25519, ECDSA P-256, RSA 4096), written in OpenSSH's own private key format
  * (`openssh-key-v1`, see OpenSSH PROTOCOL.key): unencrypted, or protected by a passphrase
  * as `ssh-keygen` writes it (aes256-ctr, bcrypt_pbkdf) — see ./opensshKey.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { md5Fingerprint, sha256Fingerprint } from './fingerprint';
 import type { EncryptOptions, SshPrivateKey } from './opensshKey';
 import { formatOpenssh, fromKeyObject, publicKeyLine, writeEncrypted } from './opensshKey';
@@ -47,6 +47,42 @@ export async function generateEd25519Async(options: GenerateOptions): Promise<Ge
   const key = newKey(options.comment);
   if (!options.passphrase) return describe(key, formatOpenssh(key));
   return describe(key, await writeEncrypted(key, options.passphrase, options.rounds));
+}
+
+/** The key types generated here (`keypairs.keyType`). */
+export type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
+
+export const KEY_TYPES: readonly KeyType[] = ['ed25519', 'ecdsa', 'rsa'];
+
+/** Bits of a generated RSA key: what `ssh-keygen -t rsa` has written since OpenSSH 9.5 (3072 before). */
+export const RSA_BITS = 4096;
+
+/**
+ * Generates a key pair of `type` (ed25519; ecdsa = NIST P-256; rsa = 4096 bits) off the main
+ * thread, in OpenSSH's format, encrypted when `passphrase` is not empty (as `ssh-keygen -N`).
+ */
+export async function generateKey(type: KeyType, options: GenerateOptions): Promise<GeneratedKeyPair> {
+  checkComment(options.comment);
+  const keyObject = await newKeyObject(type);
+  const key: SshPrivateKey = { ...fromKeyObject(keyObject), comment: options.comment };
+  if (!options.passphrase) return describe(key, formatOpenssh(key));
+  return describe(key, await writeEncrypted(key, options.passphrase, options.rounds));
+}
+
+function newKeyObject(type: KeyType): Promise<KeyObject> {
+  const done =
+    (resolve: (k: KeyObject) => void, reject: (e: Error) => void) =>
+    (err: Error | null, _pub: KeyObject, priv: KeyObject) => (err ? reject(err) : resolve(priv));
+  return new Promise((resolve, reject) => {
+    if (type === 'rsa')
+      generateKeyPair('rsa', { modulusLength: RSA_BITS, publicExponent: 0x10001 }, done(resolve, reject));
+    else if (type === 'ecdsa') generateKeyPair('ec', { namedCurve: 'P-256' }, done(resolve, reject));
+    else generateKeyPair('ed25519', undefined, done(resolve, reject));
+  });
+}
+
+function checkComment(comment: string): void {
+  if (/[\r\n\0]/.test(comment)) throw new Error('The key comment must be a single line.');
 }
 
 function newKey(comment: string): SshPrivateKey {

@@ -379,7 +379,11 @@ function namesAlias(line: ConfigLine, alias: string): boolean {
   for (let i = 0; i + 1 < words.length; i++) {
     const criterion = (words[i] ?? '').toLowerCase();
     const list = (words[i + 1] ?? '').split(',');
-    if ((criterion === 'host' || criterion === 'originalhost') && list.includes(alias)) return true;
+    // ssh compares `Match host` lists without case (`Host` lines with case).
+    const lower = alias.toLowerCase();
+    if ((criterion === 'host' || criterion === 'originalhost') && list.some((n) => n.toLowerCase() === lower)) {
+      return true;
+    }
   }
   return false;
 }
@@ -453,7 +457,16 @@ export interface HostEntry {
 
 /** What {@link planHostEntry} decided; `text` is the whole new file. */
 export type HostEntryPlan =
-  { outcome: 'added' | 'updated' | 'unchanged'; text: Buffer; line: number } | { outcome: 'exists'; line: number };
+  | { outcome: 'added' | 'updated' | 'unchanged'; text: Buffer; line: number }
+  | { outcome: 'exists'; line: number }
+  /** Our entry for the alias is not what the user saw when choosing it (another window wrote it meanwhile). */
+  | { outcome: 'taken'; line: number; hostName?: string };
+
+/**
+ * What the user saw of our own entry for an alias when choosing it: none (`null`), or one
+ * pointing at `hostName` (undefined: it had no HostName line). See {@link planHostEntry}.
+ */
+export type OurEntrySeen = { hostName?: string } | null;
 
 /**
  * Why `entry` can't be written, or undefined (see {@link checkConfigWord}).
@@ -486,8 +499,11 @@ export function checkHostEntry(entry: HostEntry): string | undefined {
  * - An entry for `alias` with the marker is updated in place: only its HostName, User,
  *   Port, IdentityFile and IdentitiesOnly lines change (absent values are removed); other
  *   lines the user added to it stay.
- * - Any other `Host` line or `Match host` criterion naming `alias` is the user's:
- *   nothing changes (`exists`, with its 1-based line).
+ * - Any other `Host` line or `Match host` criterion naming `alias` (without case, as ssh
+ *   compares `Match host`) is the user's: nothing changes (`exists`, with its 1-based line).
+ * - With `ourEntry` (what the user saw when choosing the alias), our entry is only changed
+ *   when it still points where they saw it, or already at `entry.hostName`; else nothing
+ *   changes (`taken`, with the HostName it has now): another window wrote it meanwhile.
  * - A new entry goes where it takes effect, as ssh uses the first value it finds: before
  *   the first `Match` block and the first `Host` block whose patterns match the alias
  *   (`Host *`), so after the leading global lines and `Include`s; comment lines directly
@@ -500,7 +516,7 @@ export function checkHostEntry(entry: HostEntry): string | undefined {
 export function planHostEntry(
   config: string | Uint8Array,
   entry: HostEntry,
-  options: { home?: string; platform?: NodeJS.Platform } = {},
+  options: { home?: string; platform?: NodeJS.Platform; ourEntry?: OurEntrySeen } = {},
 ): HostEntryPlan {
   const problem = checkHostEntry(entry);
   if (problem) throw new Error(problem);
@@ -530,6 +546,13 @@ export function planHostEntry(
     const line = parsed.lines[b.first];
     if (b !== ours && b.kind !== 'preamble' && line && namesAlias(line, entry.alias)) {
       return { outcome: 'exists', line: b.first + 1 };
+    }
+  }
+  if (ours && options.ourEntry !== undefined) {
+    const now = blockHostName(parsed, ours);
+    const asSeen = options.ourEntry !== null && now === options.ourEntry.hostName;
+    if (!asSeen && (now === undefined || now !== entry.hostName)) {
+      return { outcome: 'taken', line: ours.first + 1, ...(now !== undefined ? { hostName: now } : {}) };
     }
   }
   const indent = detectIndent(parsed);
@@ -566,6 +589,15 @@ export function planHostEntry(
     text: fromBytes(text.slice(0, offset) + inserted + text.slice(offset)),
     line: lineNumberAt(text, offset) + (before ? 1 : 0),
   };
+}
+
+/** The block's first HostName as written by us (`%%` is `%`), decoded from UTF-8. */
+function blockHostName(parsed: ParsedConfig, block: Block): string | undefined {
+  for (let i = block.first + 1; i < block.next; i++) {
+    const line = parsed.lines[i];
+    if (line?.keyword === 'hostname' && line.args[0] !== undefined) return fromUtf8(line.args[0]).replace(/%%/g, '%');
+  }
+  return undefined;
 }
 
 function updateBlock(
@@ -970,6 +1002,8 @@ export interface WriteHostEntryResult {
   /** 1-based line of the entry's Host line (or of the user's entry for `exists`). */
   line: number;
   path: string;
+  /** For `taken`: where our entry points now. */
+  hostName?: string;
 }
 
 /**
@@ -987,6 +1021,8 @@ export async function writeHostEntry(opts: {
   entry: HostEntry;
   home?: string;
   platform?: NodeJS.Platform;
+  /** What the user saw of our entry for the alias (see {@link planHostEntry}); not checked when absent. */
+  ourEntry?: OurEntrySeen;
 }): Promise<WriteHostEntryResult> {
   const problem = checkHostEntry(opts.entry);
   if (problem) throw new Error(problem);
@@ -998,10 +1034,12 @@ export async function writeHostEntry(opts: {
     // Compare-and-swap (see updateConfigFile): planned again if the file changed meanwhile.
     await updateConfigFile(target, (content) => {
       plan = planHostEntry(content ?? Buffer.alloc(0), opts.entry, opts);
-      return plan.outcome === 'exists' || plan.outcome === 'unchanged' ? undefined : plan.text;
+      return plan.outcome === 'exists' || plan.outcome === 'taken' || plan.outcome === 'unchanged'
+        ? undefined
+        : plan.text;
     });
     if (!plan) throw new Error('writeHostEntry: no plan');
-    if (plan.outcome === 'exists') return { ...plan, path: target };
+    if (plan.outcome === 'exists' || plan.outcome === 'taken') return { ...plan, path: target };
     return { outcome: plan.outcome, line: plan.line, path: target };
   } catch (err) {
     if (isPlanError(err)) throw err;
@@ -1026,10 +1064,18 @@ export async function addHostToSshConfig(opts: {
   user?: string;
   identityFile: string;
   home?: string;
-}): Promise<{ added: boolean; reason?: 'exists'; result: WriteHostEntryResult }> {
-  const { configPath, home, ...entry } = opts;
-  const result = await writeHostEntry({ configPath, entry, ...(home !== undefined ? { home } : {}) });
-  return result.outcome === 'exists' ? { added: false, reason: 'exists', result } : { added: true, result };
+  ourEntry?: OurEntrySeen;
+}): Promise<{ added: boolean; reason?: 'exists' | 'taken'; result: WriteHostEntryResult }> {
+  const { configPath, home, ourEntry, ...entry } = opts;
+  const result = await writeHostEntry({
+    configPath,
+    entry,
+    ...(home !== undefined ? { home } : {}),
+    ...(ourEntry !== undefined ? { ourEntry } : {}),
+  });
+  return result.outcome === 'exists' || result.outcome === 'taken'
+    ? { added: false, reason: result.outcome, result }
+    : { added: true, result };
 }
 
 /** Follows a chain of symlinks at `file` to the path that is really written (which may not exist yet). */

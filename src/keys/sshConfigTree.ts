@@ -13,7 +13,7 @@
  *  - at most 16 levels deep; a file that includes itself is read once.
  * A missing file is no problem (ssh skips it too); one that cannot be read is listed.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigBlock, configBlocks, sshHome } from './sshConfig';
 
@@ -205,7 +205,7 @@ export interface SshConfigTarget {
   /** True for `<home>/.ssh/config`: ssh reads it (and /etc/ssh/ssh_config) without `-F`. */
   isDefault: boolean;
   /** A `remote.SSH.configFile` value that was not used, and why. */
-  ignored?: { value: string; reason: 'workspace-value' | 'inside-workspace' | 'remote-window' };
+  ignored?: { value: string; reason: 'workspace-value' | 'inside-workspace' | 'not-absolute' | 'remote-window' };
 }
 
 /**
@@ -237,13 +237,34 @@ export function chooseSshConfigTarget(input: {
   }
   if (user === '') return base;
   if (input.remote) return { ...base, ignored: { value: user, reason: 'remote-window' } };
+  // Remote-SSH wants an absolute path; a relative one (or `${workspaceFolder}/…`, which no
+  // one expands) would be read from wherever the extension host was started.
+  if (!path.isAbsolute(expand(user))) return { ...base, ignored: { value: user, reason: 'not-absolute' } };
   const chosen = path.resolve(expand(user));
-  const inside = input.workspaceFolders.some((folder) => {
-    const rel = path.relative(path.resolve(folder), chosen);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  });
+  // As written and with symlinks resolved (a link from the user's path into an open folder, a
+  // folder opened through a link), without case where the file system usually ignores it.
+  const fold = process.platform === 'darwin' || process.platform === 'win32';
+  const spellings = (p: string) => [...new Set([p, realPath(p)])].map((s) => (fold ? s.toLowerCase() : s));
+  const inside = input.workspaceFolders.some((folder) =>
+    spellings(path.resolve(folder)).some((f) =>
+      spellings(chosen).some((c) => {
+        const rel = path.relative(f, c);
+        return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+      }),
+    ),
+  );
   if (inside) return { ...base, ignored: { value: user, reason: 'inside-workspace' } };
   return { path: chosen, isDefault: chosen === path.resolve(fallback) };
+}
+
+/** `file` with every symlink resolved, as far as it exists (the rest as written). */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    const parent = path.dirname(file);
+    return parent === file ? file : path.join(realPath(parent), path.basename(file));
+  }
 }
 
 /** The ssh arguments that select `target`: none for the default file (so /etc/ssh/ssh_config applies too). */

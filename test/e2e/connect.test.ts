@@ -383,6 +383,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     const said = (await dialog.textContent()) ?? '';
     assert.match(said, new RegExp(`Key pair "${KEY}" was replaced by "${newName}"\\. Delete the old key pair`));
     assert.ok(
+      // Rotate reaches the server through the alias Connect wrote (named as it logged in).
       said.includes(`✓ ${SERVER} (root@${SERVER}): new key installed and checked, old key removed and refused.`),
       `the server's result: ${said}`,
     );

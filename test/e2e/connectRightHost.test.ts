@@ -124,7 +124,7 @@ describe('Connect goes to the server picked, through settings only the user cont
     await ui.waitForQuickInput(page);
     await ui.typeInQuickInput(page, TOKEN);
     await ui.acceptQuickInput(page);
-    await ui.waitForNotification(page, 'API token saved in secret storage.');
+    await ui.waitForStatusBarText(page, 'API token saved in secret storage.');
     await ui.runCommand(page, 'Key Pairs: Create Server Key Pair');
     await ui.waitForQuickInput(page);
     await ui.typeInQuickInput(page, 'web-key');

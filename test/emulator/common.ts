@@ -17,6 +17,11 @@ export interface EmulatorOptions {
    * collation: `GET /os-keypairs/MyKey` finds `mykey`, and creating `MyKey` conflicts with it.
    */
   caseInsensitiveNames?: boolean;
+  /**
+   * Public key types refused on import, as an older Nova refuses what its fingerprinting cannot
+   * read (e.g. `['ssh-ed25519']`): 400 "Keypair data is invalid: failed to generate fingerprint".
+   */
+  refuseKeyTypes?: string[];
   /** Backs created servers with something real (see servers.ts). */
   serverBacking?: ServerBacking;
 }
@@ -100,6 +105,7 @@ export interface ResolvedOptions {
   regions: string[];
   tokenTtlSeconds: number;
   caseInsensitiveNames: boolean;
+  refuseKeyTypes: string[];
 }
 
 export interface ResolvedUser {

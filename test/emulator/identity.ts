@@ -348,6 +348,16 @@ export function keystoneTokens(ctx: IdentityContext, info: RequestInfo): Reply {
     if (!user || !user.appCredential || !safeEqual(user.appCredential.secret, ac.secret) || user.disabled) {
       return keystoneUnauthorized(ctx);
     }
+  } else if (methods.includes('token')) {
+    // Re-scoping with a token the user already has (clouds.yaml auth_type: token, OS_TOKEN).
+    method = 'token';
+    const spec = identity.token;
+    if (!isPlainObject(spec) || typeof spec.id !== 'string') {
+      return keystoneError(400, 'Bad Request', "Invalid input for field 'identity/token': 'id' is a required property");
+    }
+    const held = ctx.tokens.live(spec.id);
+    user = held && held.kind === 'keystone' ? users.find((x) => x.userId === held.userId) : undefined;
+    if (!user || user.disabled) return keystoneUnauthorized(ctx);
   } else {
     return keystoneError(401, 'Unauthorized', 'Attempted to authenticate with an unsupported method.', {
       'WWW-Authenticate': `Keystone uri="${ctx.keystoneV3Url}"`,

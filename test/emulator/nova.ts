@@ -512,7 +512,8 @@ async function createKeypair(call: Call): Promise<Reply> {
   let privateKey: string | undefined;
   if (req.publicKey !== undefined) {
     const pk = parseOpenSshPublicKey(req.publicKey);
-    if (!pk) return faultReply(400, 'Keypair data is invalid: failed to generate fingerprint');
+    const refused = ctx.opts.refuseKeyTypes.includes(req.publicKey.trim().split(/\s+/)[0] ?? '');
+    if (!pk || refused) return faultReply(400, 'Keypair data is invalid: failed to generate fingerprint');
     publicKey = req.publicKey;
     fingerprint = pk.fingerprint;
   } else {

@@ -135,7 +135,7 @@ const HARD_MAX_BODY = 8 * 1024 * 1024;
 const DEFAULT_OVERSIZE = 16 * 1024 * 1024;
 const IMMEDIATE_KINDS = new Set<FaultKind>(['stall-before-headers', 'reset-before-headers', 'stall-after-headers']);
 const SECRET_HEADERS = ['x-auth-token', 'x-subject-token', 'authorization', 'cookie', 'x-sessionid'];
-const SECRET_BODY_FIELDS = new Set(['password', 'apiKey', 'secret', 'passcode']);
+const SECRET_BODY_FIELDS = new Set(['password', 'apiKey', 'secret', 'passcode', 'token']);
 
 function resolveOptions(raw: EmulatorOptions): ResolvedOptions {
   const maxMicroversion = raw.maxMicroversion ?? '2.93';
@@ -154,6 +154,7 @@ function resolveOptions(raw: EmulatorOptions): ResolvedOptions {
     regions,
     tokenTtlSeconds: raw.tokenTtlSeconds ?? 86400,
     caseInsensitiveNames: raw.caseInsensitiveNames ?? false,
+    refuseKeyTypes: raw.refuseKeyTypes ?? [],
   };
 }
 
@@ -813,6 +814,7 @@ class EmulatorImpl implements Emulator {
       regions: o.regions,
       tokenTtlSeconds: o.tokenTtlSeconds,
       caseInsensitiveNames: o.caseInsensitiveNames,
+      refuseKeyTypes: o.refuseKeyTypes,
       staticTokens: o.tokens.length,
       users: o.users.map((u) => ({
         username: u.username,

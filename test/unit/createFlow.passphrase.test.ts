@@ -51,6 +51,7 @@ describe('create flow with a passphrase (emulator + real files + ssh-keygen)', f
   it('server-generated: the PEM is encrypted before it is written', async () => {
     const c = compute(ctx.emu.computeUrl, { microversion: '' });
     const r = await createKeyPair({
+      generation: 'server',
       compute: c,
       name: 'server locked',
       sshDirectory: dir,
@@ -66,6 +67,7 @@ describe('create flow with a passphrase (emulator + real files + ssh-keygen)', f
     const c = compute(ctx.emu.computeUrl, { microversion: '' });
     const err = await rejection(
       createKeyPair({
+        generation: 'server',
         compute: c,
         name: 'broken',
         sshDirectory: dir,
@@ -86,7 +88,13 @@ describe('create flow with a passphrase (emulator + real files + ssh-keygen)', f
 
   it('without a passphrase the local key opens without one (unchanged)', async () => {
     const c = compute(ctx.emu.computeUrl, { microversion: '' });
-    const r = await createKeyPair({ compute: c, name: 'open', sshDirectory: dir, generation: 'local', rescue: never });
+    const r = await createKeyPair({
+      compute: c,
+      name: 'open',
+      sshDirectory: dir,
+      generation: 'local',
+      rescue: never,
+    });
     assert.equal(keyData(publicWith(r.privatePath, '')), keyData(fs.readFileSync(r.publicPath!, 'utf8')));
   });
 });

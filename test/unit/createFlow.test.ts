@@ -65,7 +65,13 @@ describe('create flow (emulator + real files)', () => {
       const old = process.umask(0);
       let result;
       try {
-        result = await createKeyPair({ compute: client(), name: 'web server', sshDirectory: dir, rescue: never });
+        result = await createKeyPair({
+          generation: 'server',
+          compute: client(),
+          name: 'web server',
+          sshDirectory: dir,
+          rescue: never,
+        });
       } finally {
         process.umask(old);
       }
@@ -87,7 +93,7 @@ describe('create flow (emulator + real files)', () => {
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'taken.pub'), 'mine\n');
       await assert.rejects(
-        createKeyPair({ compute: client(), name: 'taken', sshDirectory: dir, rescue: never }),
+        createKeyPair({ generation: 'server', compute: client(), name: 'taken', sshDirectory: dir, rescue: never }),
         (e: unknown) => {
           assert.ok(e instanceof KeyFileError && e.code === 'exists');
           return true;
@@ -100,16 +106,26 @@ describe('create flow (emulator + real files)', () => {
 
     it('a 409 changes nothing and is an ApiError conflict', async () => {
       await client().create('dup');
-      const err = await createKeyPair({ compute: client(), name: 'dup', sshDirectory: dir, rescue: never }).catch(
-        (e) => e,
-      );
+      const err = await createKeyPair({
+        generation: 'server',
+        compute: client(),
+        name: 'dup',
+        sshDirectory: dir,
+        rescue: never,
+      }).catch((e) => e);
       assert.ok(err instanceof ApiError && err.kind === 'conflict');
       assert.deepEqual(files(), []);
     });
 
     it('reports a fingerprint that does not match the public key', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'wrong-fingerprint' });
-      const r = await createKeyPair({ compute: client(), name: 'fp', sshDirectory: dir, rescue: never });
+      const r = await createKeyPair({
+        generation: 'server',
+        compute: client(),
+        name: 'fp',
+        sshDirectory: dir,
+        rescue: never,
+      });
       assert.ok(r.fingerprintMismatch);
       assert.equal(r.fingerprintMismatch.server, r.fingerprint);
       assert.equal(r.fingerprintMismatch.computed, sshMd5(r.publicPath!));
@@ -119,7 +135,13 @@ describe('create flow (emulator + real files)', () => {
     it('deletes the pair when the answer lost its private key', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'missing-field', field: 'private_key' });
       const err = await abandoned(
-        createKeyPair({ compute: client(), name: 'no-private', sshDirectory: dir, rescue: never }),
+        createKeyPair({
+          generation: 'server',
+          compute: client(),
+          name: 'no-private',
+          sshDirectory: dir,
+          rescue: never,
+        }),
       );
       assert.equal(err.server, 'deleted');
       assert.deepEqual(serverNames(), []);
@@ -129,7 +151,14 @@ describe('create flow (emulator + real files)', () => {
     it('deletes the pair when the connection broke after the server created it', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'reset-mid-body' });
       const err = await abandoned(
-        createKeyPair({ compute: client(), name: 'reset', sshDirectory: dir, rescue: never, sleep }),
+        createKeyPair({
+          generation: 'server',
+          compute: client(),
+          name: 'reset',
+          sshDirectory: dir,
+          rescue: never,
+          sleep,
+        }),
       );
       assert.equal(err.server, 'deleted');
       assert.deepEqual(serverNames(), []);
@@ -139,7 +168,14 @@ describe('create flow (emulator + real files)', () => {
     it('says "not created" when a lost answer had not created anything', async () => {
       ctx.emu.addFault({ method: 'POST', kind: 'reset-before-headers' });
       const err = await abandoned(
-        createKeyPair({ compute: client(), name: 'ghost', sshDirectory: dir, rescue: never, sleep }),
+        createKeyPair({
+          generation: 'server',
+          compute: client(),
+          name: 'ghost',
+          sshDirectory: dir,
+          rescue: never,
+          sleep,
+        }),
       );
       assert.equal(err.server, 'not-created');
       assert.deepEqual(serverNames(), []);
@@ -157,6 +193,7 @@ describe('create flow (emulator + real files)', () => {
       setImmediate(poll);
       const err = await abandoned(
         createKeyPair({
+          generation: 'server',
           compute: client(),
           name: 'cancelled',
           sshDirectory: dir,
@@ -174,7 +211,9 @@ describe('create flow (emulator + real files)', () => {
     it('a timeout in flight leaves no pair on the server', async () => {
       ctx.emu.addFault({ method: 'POST', when: 'after', kind: 'stall-before-headers' });
       const c = compute(ctx.emu.computeUrl, { microversion: '', http: testHttp({ headersTimeoutMs: 300 }) });
-      const err = await abandoned(createKeyPair({ compute: c, name: 'slow', sshDirectory: dir, rescue: never, sleep }));
+      const err = await abandoned(
+        createKeyPair({ generation: 'server', compute: c, name: 'slow', sshDirectory: dir, rescue: never, sleep }),
+      );
       assert.ok(err.reason instanceof ApiError && err.reason.kind === 'timeout');
       assert.equal(err.server, 'deleted');
       assert.deepEqual(serverNames(), []);
@@ -182,9 +221,13 @@ describe('create flow (emulator + real files)', () => {
 
     it('refuses an SSH folder that is a file before anything is sent', async () => {
       fs.writeFileSync(dir, 'a file, not a folder');
-      const err = await createKeyPair({ compute: client(), name: 'early', sshDirectory: dir, rescue: never }).catch(
-        (e) => e,
-      );
+      const err = await createKeyPair({
+        generation: 'server',
+        compute: client(),
+        name: 'early',
+        sshDirectory: dir,
+        rescue: never,
+      }).catch((e) => e);
       assert.ok(err instanceof KeyFileError && err.code === 'not-directory');
       assert.equal(ctx.emu.requests.filter((r) => r.method === 'POST').length, 0);
     });
@@ -194,6 +237,7 @@ describe('create flow (emulator + real files)', () => {
       fs.mkdirSync(elsewhere);
       let problem: KeyFileError | undefined;
       const r = await createKeyPair({
+        generation: 'server',
         compute: folderBecomesFile(),
         name: 'rescued',
         sshDirectory: dir,
@@ -214,6 +258,7 @@ describe('create flow (emulator + real files)', () => {
       let asked = 0;
       const err = await abandoned(
         createKeyPair({
+          generation: 'server',
           compute: folderBecomesFile(),
           name: 'declined',
           sshDirectory: dir,
@@ -233,7 +278,9 @@ describe('create flow (emulator + real files)', () => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, 'race'), 'someone else');
       });
-      const err = await abandoned(createKeyPair({ compute: c, name: 'race', sshDirectory: dir, rescue: never }));
+      const err = await abandoned(
+        createKeyPair({ generation: 'server', compute: c, name: 'race', sshDirectory: dir, rescue: never }),
+      );
       assert.equal(err.server, 'deleted');
       assert.ok(err.reason instanceof KeyFileError && err.reason.code === 'exists');
       assert.deepEqual(files(), ['race'], 'nothing half-written, the other file untouched');
@@ -243,7 +290,13 @@ describe('create flow (emulator + real files)', () => {
     it('keeps the private key in memory when the pair can be neither saved nor deleted', async () => {
       ctx.emu.addFault({ method: 'DELETE', status: 503, times: Infinity });
       const err = await abandoned(
-        createKeyPair({ compute: folderBecomesFile(), name: 'stuck', sshDirectory: dir, rescue: never }),
+        createKeyPair({
+          generation: 'server',
+          compute: folderBecomesFile(),
+          name: 'stuck',
+          sshDirectory: dir,
+          rescue: never,
+        }),
       );
       assert.equal(err.server, 'unknown');
       assert.match(err.unsavedPrivateKey ?? '', /BEGIN RSA PRIVATE KEY/);

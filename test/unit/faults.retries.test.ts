@@ -181,6 +181,7 @@ describe('faults: retries of idempotent calls', function () {
       ctx.emu.addFault({ method: 'POST', status: 503, times: Infinity });
       const sleeps: number[] = [];
       const err = await createKeyPair({
+        generation: 'server',
         compute: compute(ctx.emu.computeUrl, { microversion: '' }),
         name: 'k',
         sshDirectory: dir(),
@@ -200,6 +201,7 @@ describe('faults: retries of idempotent calls', function () {
     it('server key, connection reset after the server created it: found and deleted, never resent', async () => {
       ctx.emu.addFault({ method: 'POST', kind: 'reset-mid-body', when: 'after' });
       const err = await createKeyPair({
+        generation: 'server',
         compute: compute(ctx.emu.computeUrl, { microversion: '' }),
         name: 'k',
         sshDirectory: dir(),
@@ -216,6 +218,7 @@ describe('faults: retries of idempotent calls', function () {
     it('server key, 429: definite refusal, no lookup after it, no resend', async () => {
       ctx.emu.addFault({ method: 'POST', status: 429, times: Infinity });
       const err = await createKeyPair({
+        generation: 'server',
         compute: compute(ctx.emu.computeUrl, { microversion: '' }),
         name: 'k',
         sshDirectory: dir(),

@@ -149,7 +149,14 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
     const d1 = dir();
     const made = await attempt(
       `${label} create (server)`,
-      createKeyPair({ compute: server, name: 'srv', sshDirectory: d1, rescue: never, log: flowLog }),
+      createKeyPair({
+        generation: 'server',
+        compute: server,
+        name: 'srv',
+        sshDirectory: d1,
+        rescue: never,
+        log: flowLog,
+      }),
     );
     assert.ok(made, 'created');
     addKeyFile(made.privatePath);
@@ -186,7 +193,14 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
     ctx.emu.addFault({ method: 'POST', kind: 'reset-mid-body', when: 'after' });
     await attempt(
       `${label} create lost`,
-      createKeyPair({ compute: server, name: 'lost', sshDirectory: dir(), rescue: never, log: flowLog }),
+      createKeyPair({
+        generation: 'server',
+        compute: server,
+        name: 'lost',
+        sshDirectory: dir(),
+        rescue: never,
+        log: flowLog,
+      }),
     );
     const d4 = dir();
     const stuck = client(endpoint, auth, serverMv);
@@ -198,6 +212,7 @@ describe('faults: secret hygiene (sentinel secrets never reach a user or a log)'
     };
     ctx.emu.addFault({ method: 'DELETE', status: 503, times: Infinity });
     const abandoned = await createKeyPair({
+      generation: 'server',
       compute: stuck,
       name: 'stuck',
       sshDirectory: d4,

@@ -72,6 +72,8 @@ function bench(ctx: Ctx) {
       compute: c,
       name,
       sshDirectory: state.dir,
+      // '' asks for the server-generated key (the setting's "server"); at 2.92 it is always local.
+      generation: microversion === '' ? 'server' : 'local',
       rescue: async () => undefined,
       signal: abort.signal,
       sleep,

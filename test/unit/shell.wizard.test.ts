@@ -131,7 +131,14 @@ describe('identity provider registry', () => {
 
   it('has one descriptor per provider, under its own id, each with a label and secret fields', () => {
     const ids = Object.keys(IDENTITY_PROVIDERS) as ProviderChoice[];
-    assert.deepEqual(ids, ['rackspace-us', 'rackspace-uk', 'rackspace-custom', 'keystone', 'direct']);
+    assert.deepEqual(ids, [
+      'rackspace-us',
+      'rackspace-uk',
+      'rackspace-custom',
+      'keystone',
+      'openstack-config',
+      'direct',
+    ]);
     for (const id of ids) {
       const provider = IDENTITY_PROVIDERS[id];
       assert.equal(provider.id, id);

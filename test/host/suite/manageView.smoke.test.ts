@@ -58,7 +58,8 @@ describe('Key Pairs view (smoke)', () => {
     ]) {
       assert.ok(commands.includes(id), id);
     }
-    assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyGeneration')?.defaultValue, 'server');
+    assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyGeneration')?.defaultValue, 'local');
+    assert.equal(vscode.workspace.getConfiguration('keypairs').inspect('keyType')?.defaultValue, 'ed25519');
   });
 
   it('without a token: no children, state unconfigured, no request', async () => {
@@ -208,7 +209,7 @@ describe('Key Pairs view (smoke)', () => {
     assert.equal(await vscode.env.clipboard.readText(), file);
   });
 
-  it('adds a Host entry to ~/.ssh/config', async () => {
+  it('adds a Host entry to the SSH config the user chose (remote.SSH.configFile)', async () => {
     // Its own key (no test depends on the one before it).
     fs.mkdirSync(ssh, { recursive: true });
     const priv = path.join(ssh, 'smoke_config');
@@ -217,14 +218,21 @@ describe('Key Pairs view (smoke)', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'smoke', '-f', priv]);
     const answers = ['smoke-host', '203.0.113.7', 'admin'];
     rec.answerPrompt = (p) => (p.kind === 'input' ? answers.shift() : undefined);
-    const r = await vscode.commands.executeCommand<{ added: boolean; command: string }>('keypairs.addToSshConfig', {
-      name: 'smoke',
-      privatePath: priv,
-    });
+    const r = await vscode.commands.executeCommand<{ added: boolean; command: string; configPath: string }>(
+      'keypairs.addToSshConfig',
+      {
+        name: 'smoke',
+        privatePath: priv,
+      },
+    );
     assert.equal(r?.added, true);
     assert.equal(r?.command, 'ssh -i ~/.ssh/smoke_config admin@203.0.113.7');
+    // The one SSH config of every command: the user's remote.SSH.configFile (test/host/run.ts sets it).
+    const target = vscode.workspace.getConfiguration('remote.SSH').inspect<string>('configFile')?.globalValue;
+    assert.ok(target, 'the host suite sets remote.SSH.configFile in user settings');
+    assert.equal(r?.configPath, target);
     // ssh expands "~" with the account's home (passwd), which may not be this test's $HOME.
-    const text = fs.readFileSync(path.join(ssh, 'config'), 'utf8');
+    const text = fs.readFileSync(target, 'utf8');
     const identity = identityFileWord(priv, sshHome());
     assert.ok(
       text.includes(

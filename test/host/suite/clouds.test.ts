@@ -1,0 +1,93 @@
+/**
+ * In the real extension host: Sign In from a clouds.yaml (secure.yaml merged) in this host's
+ * HOME (a temp folder) against the emulator's Keystone; the password read from the file goes
+ * only to SecretStorage.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Prompt, testing, useRecorder } from './harness';
+
+const PASSWORD = 'demo-password';
+const dir = path.join(os.homedir(), '.config', 'openstack');
+
+describe('Sign In from clouds.yaml in the extension host', () => {
+  const rec = useRecorder();
+  beforeEach(async () => {
+    await vscode.commands.executeCommand('keypairs.signOut');
+    rec.reset();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'clouds.yaml'),
+      [
+        'clouds:',
+        '  emulated:',
+        '    region_name: IAD',
+        '    auth:',
+        `      auth_url: ${process.env.KEYPAIRS_EMULATOR}/identity/v3`,
+        '      username: demo',
+        '      project_name: "123456"',
+        '      user_domain_name: Default',
+        '      project_domain_id: default',
+        '  broken:',
+        '    auth_type: v3oidcpassword',
+        '    auth:',
+        '      auth_url: https://example.invalid/v3',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(dir, 'secure.yaml'), `clouds:\n  emulated:\n    auth:\n      password: ${PASSWORD}\n`);
+  });
+  afterEach(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    // The suites after this one start signed out.
+    await vscode.commands.executeCommand('keypairs.signOut');
+  });
+
+  it('offers the clouds found (and says why one cannot be used), signs in with the password from secure.yaml', async () => {
+    const asked: Prompt[] = [];
+    rec.answerPrompt = (p) => {
+      asked.push(p);
+      if (p.kind === 'pick' && /Where are your servers/.test(p.options.placeHolder ?? '')) {
+        return p.items.find((i) => i.label === 'emulated');
+      }
+      if (p.kind === 'input') {
+        assert.match(p.options.prompt ?? '', /Press Enter to sign in to cloud "emulated" as demo at 127\.0\.0\.1:\d+/);
+        assert.equal(p.options.password, false, 'no secret is asked: the file has it');
+        return '';
+      }
+      if (p.kind === 'pick' && /per region/.test(p.options.placeHolder ?? '')) {
+        return p.items.find((i) => i.label === 'IAD');
+      }
+      return undefined;
+    };
+    const label = await vscode.commands.executeCommand<string>('keypairs.signIn');
+    assert.match(label ?? '', /^demo \(OpenStack 127\.0\.0\.1:\d+, project 123456\)$/);
+
+    const first = asked[0];
+    assert.ok(first?.kind === 'pick');
+    const emulated = first.items.find((i) => i.label === 'emulated');
+    assert.equal(emulated?.description, `clouds.yaml: ${path.join(dir, 'clouds.yaml')}`);
+    const broken = first.items.find((i) => i.label === 'broken');
+    assert.equal(broken?.description, 'cannot be used');
+    assert.match(broken?.detail ?? '', /the auth type "v3oidcpassword" is not supported/);
+    assert.ok(
+      first.items.some((i) => i.label === 'OpenStack (Keystone v3)'),
+      'the other ways stay offered',
+    );
+    await rec.waitForMessage(/Key pairs go to region IAD/);
+
+    const { services } = await testing();
+    const stored = (await services.context.secrets.get('keypairs.credentials')) ?? '';
+    assert.ok(stored.includes(PASSWORD), 'the password is kept in SecretStorage (to renew the token)');
+    const seen = [
+      JSON.stringify(vscode.workspace.getConfiguration('keypairs')),
+      JSON.stringify(services.context.globalState.keys().map((k) => services.context.globalState.get(k))),
+      ...rec.log,
+      ...rec.messages.map((m) => m.message),
+    ].join('\n');
+    assert.ok(!seen.includes(PASSWORD), 'the password is nowhere else');
+  });
+});

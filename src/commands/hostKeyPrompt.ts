@@ -62,7 +62,8 @@ export async function confirmHostKey(services: Services, target: HostKeyTarget, 
       case 'known':
         return true;
       case 'mismatch':
-        void services.messages.show('error', describeMismatch(check, name));
+        // A modal: a security stop is read in full, never as a toast cut after its first line.
+        await services.messages.show('error', describeMismatch(check, name), [], { modal: true });
         return false;
       case 'unreachable':
         void services.messages.show('error', describeUnreachable(check, name), retry ? [RETRY] : []).then((b) => {

@@ -120,16 +120,18 @@ describe("Connect stops when the server's host key is not the one its console li
     });
     await ui.acceptQuickInput(page);
 
-    const text = await ui.waitForNotification(
-      page,
-      /^Nothing was opened: server "web-9" presents the host key/,
-      30_000,
-    );
+    // A modal, read in full (a toast would show only its first line).
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Nothing was opened' });
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = ((await dialog.textContent()) ?? '').replace(/\s+/g, ' ');
+    assert.match(text, /Nothing was opened: server "web-9" presents the host key/);
     const shown = must(/presents the host key (SHA256:[A-Za-z0-9+/]+)/.exec(text)?.[1], 'the presented fingerprint');
     assert.ok(presented.includes(shown), `one of the sshd's own keys (${presented.join(', ')}): ${text}`);
     assert.ok(text.includes(`but its console lists ${expected}.`), `the console's fingerprint ${expected}: ${text}`);
     assert.match(text, /reinstalled.*another server.*intercepting/);
     await ui.screenshot(page, path.join(SHOTS, '19-host-key-mismatch.png'));
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
 
     // Nothing connected: no terminal, no login, nothing pinned or trusted.
     assert.equal(await page.locator('.terminal-wrapper .xterm').count(), 0, 'no terminal opened');

@@ -24,6 +24,7 @@ export const COMMAND = {
   copyAddress: 'keypairs.copyAddress',
   copySshCommand: 'keypairs.copySshCommand',
   openSshConfig: 'keypairs.openSshConfig',
+  trustHostKey: 'keypairs.trustHostKey',
   copyToRegions: 'keypairs.copyToRegions',
 } as const;
 

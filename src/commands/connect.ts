@@ -30,7 +30,14 @@ import {
   suggestHostAlias,
   warnOnce,
 } from '../flows/connectPlan';
-import { checkConfigWord, checkWithSsh, HostEntry, SshConfigFileError, writeHostEntry } from '../keys/sshConfig';
+import {
+  checkConfigWord,
+  checkWithSsh,
+  HostEntry,
+  SshConfigFileError,
+  sshHome,
+  writeHostEntry,
+} from '../keys/sshConfig';
 import { readConfigTree, SshConfigTarget, sshConfigArgs } from '../keys/sshConfigTree';
 import { log } from '../log';
 import { showError } from '../messages';
@@ -44,6 +51,8 @@ import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
 import { pickStep, runSteps, Step, textStep } from '../ui/wizard';
 import { ensureSetup } from './setup';
+import { confirmHostKey } from './hostKeyPrompt';
+import { knownHostsPath, serverHostKeyAlias } from '../keys/knownHosts';
 
 export const CHOOSE_ANOTHER_ALIAS = l10n.label('Choose Another Alias');
 
@@ -293,6 +302,8 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     hostName: state.address.ip,
     user: state.user,
     identityFile: local.privatePath,
+    // ssh checks the host key against our known-hosts file, pinned per server (see knownHosts.ts).
+    hostKeys: { knownHostsFile: knownHostsPath(sshHome()), hostKeyAlias: serverHostKeyAlias(server.id) },
   };
   let written;
   try {
@@ -357,6 +368,9 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     return undefined;
   }
   if (verdict.severity === 'warning') void services.messages.show('warning', verdict.text);
+  // First contact, verified against the server's console before anything opens.
+  const retry = () => void vscode.commands.executeCommand(COMMAND.connect, node);
+  if (!(await confirmHostKey(services, { compute, server, host: entry.alias, configArgs }, retry))) return undefined;
 
   const opened = await open(services, entry.alias, configArgs, config);
   return { alias: entry.alias, configPath, opened };

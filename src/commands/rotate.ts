@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import { ComputeClient } from '../api/compute';
-import { getImageLoginHints, listServers } from '../api/servers';
+import { getImageLoginHints, listServers, readHostKeysFromConsole } from '../api/servers';
 import { createKeyPair } from '../flows/createKeyPair';
 import { readPublicKeyFile } from '../keys/localKeys';
 import {
@@ -23,7 +23,8 @@ import {
   mayStillAccept,
   rotateKeyPair,
 } from '../flows/rotateKeyPair';
-import type { PresentedHostKey } from '../flows/remoteKeys';
+import { describeUnverified, HostKeyCheck } from '../flows/hostKeyCheck';
+import { TRUST_THIS_KEY } from './hostKeyPrompt';
 import { encryptPrivateKey } from '../keys/opensshKey';
 import { displayPath } from '../keys/keyFiles';
 import { loginUsersFor, readConfigFile, sshHome } from '../keys/sshConfig';
@@ -182,7 +183,8 @@ async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPai
             password: true,
           })
           .then((answer) => (answer === BACK ? undefined : answer)),
-      trustHostKeys: (server, keys) => trustHostKeys(services, server, keys),
+      readConsole: (server) => readHostKeysFromConsole(compute, server.id),
+      trustHostKeys: (server, check) => trustHostKeys(services, server, check),
       // Other regions are not checked here: the private key's deletion is withheld, and the modal says why.
       otherRegionsWithKey: () => Promise.resolve(undefined),
       deleteOldPairOnServer: (name) => compute.delete(name),
@@ -401,21 +403,17 @@ function serverLine(entry: ServerSummary): string {
   }
 }
 
-/** Shows an unknown host key's fingerprints; true when the user trusts them. */
-async function trustHostKeys(services: Services, server: RotationServer, keys: PresentedHostKey[]): Promise<boolean> {
-  const trust = vscode.l10n.t('Trust and Continue');
-  const lines = keys.map((k) => `${k.type} ${k.fingerprint}`);
-  const answer = await services.messages.show(
-    'warning',
-    vscode.l10n.t(
-      'The host key of {0} ({1}) is not known. Compare its fingerprint with the one the server shows (its console), then trust it to continue.',
-      server.name,
-      keys[0]?.name ?? server.target.host,
-    ),
-    [trust],
-    { modal: true, detail: lines.join('\n') },
-  );
-  return answer === trust;
+/** Shows an unknown host key that the console could not vouch for; true when the user trusts it. */
+async function trustHostKeys(
+  services: Services,
+  server: RotationServer,
+  check: Extract<HostKeyCheck, { status: 'unverified' }>,
+): Promise<boolean> {
+  const answer = await services.messages.show('warning', describeUnverified(check, server.name), [TRUST_THIS_KEY], {
+    modal: true,
+    detail: vscode.l10n.t('SHA256 fingerprint: {0}', check.presented),
+  });
+  return answer === TRUST_THIS_KEY;
 }
 
 /** The final modal: what worked, what still needs the old key, and what may be deleted. */

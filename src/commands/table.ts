@@ -29,6 +29,7 @@ import { copyAddressCommand, copySshCommandCommand, openSshConfigCommand } from 
 import { CONTEXT, setContextKey } from '../contextKeys';
 import { isServerNode } from '../keyPairList';
 import { keyPairOfPublicKeyFile } from './editorKey';
+import { trustHostKeyCommand } from './trustHostKey';
 
 /** A command: what the shell shares, and the argument VS Code passed (a view node, or a target). */
 export type CommandHandler = (services: Services, arg?: unknown) => unknown;
@@ -55,6 +56,7 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
   copyAddress: copyAddressCommand,
   copySshCommand: copySshCommandCommand,
   openSshConfig: openSshConfigCommand,
+  trustHostKey: trustHostKeyCommand,
 };
 
 /** Registers every command of the table. */

@@ -13,9 +13,6 @@
  * The remote scripts are fixed text; the only arguments are numbers made here.
  */
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import {
   AuthorizedKeysError,
   addAuthorizedKeyWithOptions,
@@ -445,48 +442,6 @@ export async function checkKeyRefused(
   return check;
 }
 
-/** A host key the server presented, for the user to decide on. */
-export interface PresentedHostKey {
-  /** What ssh looked up in known_hosts (`host`, `[host]:port`, or the HostKeyAlias). */
-  name: string;
-  /** `ssh-ed25519`, … */
-  type: string;
-  /** `SHA256:…`, as ssh shows it. */
-  fingerprint: string;
-  /** The known_hosts line ssh wrote for it. */
-  line: string;
-}
-
-/**
- * The host key `target` presents, fetched the way the user's ssh reaches it (its config, a
- * ProxyJump included) with StrictHostKeyChecking=accept-new into a temporary known_hosts file,
- * and no authentication completed. Nothing is added to the user's files. Empty when no key
- * came back (the failure says why).
- */
-export async function fetchHostKeys(
-  target: SshTarget,
-  opts: SshRunOptions = {},
-): Promise<{ keys: PresentedHostKey[]; failure?: LoginCheck & { ok: false } }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keypairs-hostkey-'));
-  try {
-    const knownHostsFile = path.join(dir, 'known_hosts');
-    const args = sshArguments({ ...target, knownHostsFile }, '/dev/null', opts.timeoutSeconds, {
-      strict: 'accept-new',
-    });
-    const run = await runSsh(
-      [...args.slice(0, -2), '-o', 'CheckHostIP=no', ...args.slice(-2), 'true'],
-      Buffer.alloc(0),
-      opts,
-    );
-    const text = await fs.readFile(knownHostsFile, 'latin1').catch(() => '');
-    const keys = parseKnownHosts(text);
-    if (keys.length > 0) return { keys };
-    return { keys, failure: classifySshFailure(run.status, run.stderr, run.timedOut) };
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
-
 // Remote scripts: one line (csh and fish run them too, through `exec sh -c '…'`), no single
 // quotes, no "!". $1/$2 are numbers or "absent" made by this module.
 const PREAMBLE =
@@ -711,11 +666,12 @@ export interface ServerRotationResult {
 /** What a server's rotation asks of its caller. */
 export interface RotationHooks {
   /**
-   * The server's host key is not known: show these keys (fingerprints) and answer whether to
-   * trust them. True: they are added to the user's known_hosts (by the hook) and the step is
-   * tried again. Absent: an unknown host key stops the server.
+   * The server's host key is not known: check it (its console first, see
+   * ../flows/hostKeyCheck) and pin it, then the step is tried again; or say why not (a
+   * mismatch, not accepted, not reached), which stops the server. Absent: an unknown host
+   * key stops the server.
    */
-  trustHostKeys?(keys: PresentedHostKey[]): Promise<boolean>;
+  hostKeyUnknown?(): Promise<{ kind: RemoteFailureKind; message: string } | undefined>;
   /** Points the server's own SSH config entries at the new key; throws when it can't (then nothing changed). */
   moveEntries?(): Promise<void>;
 }
@@ -768,15 +724,9 @@ export async function rotateOnServer(
     return thrown('reach', err);
   }
   let reach = await verifyKeyLogin(target, keys.oldIdentity, keys.oldPublicKey, opts);
-  if (!reach.ok && reach.kind === 'host-key-unknown' && hooks.trustHostKeys) {
-    const fetched = await fetchHostKeys(target, opts);
-    if (fetched.keys.length === 0) {
-      const why = fetched.failure;
-      return stop('reach', why?.kind ?? 'host-key-unknown', why?.message ?? reach.message);
-    }
-    if (!(await hooks.trustHostKeys(fetched.keys))) {
-      return stop('reach', 'host-key-unknown', l10n.t("The server's host key was not accepted."));
-    }
+  if (!reach.ok && reach.kind === 'host-key-unknown' && hooks.hostKeyUnknown) {
+    const why = await hooks.hostKeyUnknown();
+    if (why) return stop('reach', why.kind, why.message);
     reach = await verifyKeyLogin(target, keys.oldIdentity, keys.oldPublicKey, opts);
   }
   if (!reach.ok) return stop('reach', reach.kind, reach.message);
@@ -827,23 +777,4 @@ export async function rotateOnServer(
     return result;
   }
   return stop('revoke', refused.kind, refused.message);
-}
-
-/** The known_hosts lines of `text` (latin1) as presented host keys; comments, markers and junk are skipped. */
-export function parseKnownHosts(text: string): PresentedHostKey[] {
-  const keys: PresentedHostKey[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('@')) continue;
-    const [name, type, data] = line.split(/[ \t]+/);
-    if (name === undefined || type === undefined || data === undefined) continue;
-    let fingerprint: string;
-    try {
-      fingerprint = sha256Fingerprint(Buffer.from(data, 'base64'));
-    } catch {
-      continue;
-    }
-    keys.push({ name, type, fingerprint, line });
-  }
-  return keys;
 }

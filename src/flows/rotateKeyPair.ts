@@ -20,7 +20,8 @@
  */
 import * as fs from 'node:fs/promises';
 import { removeKeyFiles } from '../keys/keyFiles';
-import { addKnownHosts, knownHostsSettings } from '../keys/hostKeys';
+import { checkHostKey, describeMismatch, describeUnreachable, HostKeyCheck, pinUnverified } from './hostKeyCheck';
+import type { ConsoleHostKeysRead } from '../api/servers';
 import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../keys/opensshKey';
 import { addToAgent } from '../keys/agent';
 import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../keys/privateAgent';
@@ -35,7 +36,6 @@ import { ConfigTree, readConfigTree } from '../keys/sshConfigTree';
 import type { ServerAddress } from '../servers/addresses';
 import {
   Identity,
-  PresentedHostKey,
   RemoteFailureKind,
   ServerRotationResult,
   SshRunOptions,
@@ -144,8 +144,17 @@ export interface RotateKeyPairOptions {
    * Undefined (or absent) stops the rotation before anything changed.
    */
   askOldPassphrase?(): Promise<string | undefined>;
-  /** A server's host key is unknown: show these fingerprints; true adds them to known_hosts. */
-  trustHostKeys?(server: RotationServer, keys: PresentedHostKey[]): Promise<boolean>;
+  /**
+   * Reads a server's console for its host keys (the shell passes `readHostKeysFromConsole`). A
+   * host key that is not known yet is checked against it first: verified keys are pinned where
+   * ssh looks for that host, a mismatch stops the server. Absent: no console to verify with.
+   */
+  readConsole?(server: RotationServer): Promise<ConsoleHostKeysRead>;
+  /**
+   * A server's host key is unknown and its console can't vouch for it: show its fingerprint;
+   * true pins it. Absent: such a server stops at its first step.
+   */
+  trustHostKeys?(server: RotationServer, check: Extract<HostKeyCheck, { status: 'unverified' }>): Promise<boolean>;
   /** Regions other than this one that hold the same public key as a key pair; undefined when not known. */
   otherRegionsWithKey?(): Promise<string[] | undefined>;
   /** Deletes the old pair in the cloud; false when it was already gone. */
@@ -325,6 +334,48 @@ async function moveServerEntries(
 }
 
 /**
+ * A server's host key is not known: checked against its console first (see
+ * ./hostKeyCheck), pinned where ssh looks for `reachedAs` (its UserKnownHostsFile, its
+ * HostKeyAlias), then the login is tried again with strict checking; undefined when pinned.
+ */
+async function hostKeyUnknown(
+  options: RotateKeyPairOptions,
+  server: RotationServer,
+  reachedAs: SshTarget,
+  home: string,
+): Promise<{ kind: RemoteFailureKind; message: string } | undefined> {
+  const check = await checkHostKey({
+    host: reachedAs.host,
+    port: reachedAs.port,
+    configArgs: [...(reachedAs.configArgs ?? [])],
+    knownHostsFile: reachedAs.knownHostsFile,
+    home,
+    readConsole: () =>
+      options.readConsole
+        ? options.readConsole(server)
+        : Promise.resolve({ status: 'none', ignoredLines: 0, requests: 0 }),
+    sshPath: options.ssh?.sshPath,
+  });
+  switch (check.status) {
+    case 'verified':
+    case 'known':
+      return undefined;
+    case 'mismatch':
+      return { kind: 'host-key-mismatch', message: describeMismatch(check, server.name) };
+    case 'unreachable':
+      return {
+        kind: check.reason === 'timeout' ? 'timeout' : 'unreachable',
+        message: describeUnreachable(check, server.name),
+      };
+    case 'unverified':
+      if (options.trustHostKeys && (await options.trustHostKeys(server, check)) && (await pinUnverified(check))) {
+        return undefined;
+      }
+      return { kind: 'host-key-unknown', message: l10n.t("The server's host key was not accepted.") };
+  }
+}
+
+/**
  * Runs a rotation (see the file comment). Returns undefined when `createNewPair` was
  * cancelled: then nothing changed. Throws {@link RotationStopped} when the old key can't be
  * used (nothing changed); errors of `createNewPair` propagate (nothing changed).
@@ -382,21 +433,7 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
         },
         options.ssh,
         {
-          trustHostKeys: options.trustHostKeys
-            ? async (keys) => {
-                if (!(await options.trustHostKeys?.(server, keys))) return false;
-                const settings = await knownHostsSettings({
-                  host: reachedAs.host,
-                  configArgs: options.config.args,
-                  home,
-                });
-                await addKnownHosts(
-                  keys.map((k) => k.line),
-                  reachedAs.knownHostsFile ? { ...settings, file: reachedAs.knownHostsFile } : settings,
-                );
-                return true;
-              }
-            : undefined,
+          hostKeyUnknown: () => hostKeyUnknown(options, server, reachedAs, home),
           moveEntries: () =>
             moveServerEntries(
               options.config.path,

@@ -151,17 +151,26 @@ const writing = new Map<string, Promise<unknown>>();
  */
 export async function pinHostKeys(opts: {
   file: string;
-  host: string;
+  /** The name ssh looks the key up by: `host`/`port`, or `name` as it is (a HostKeyAlias). */
+  host?: string;
   port?: number;
+  name?: string;
   keys: readonly string[];
   /** `HashKnownHosts` as ssh resolves it for the entry (`ssh -G`: `hashknownhosts yes`). */
   hash: boolean;
+  /**
+   * Drop the keys pinned for the name before (the user chose to trust the server's new key:
+   * Trust Host Key…). Only in our own file, which is rewritten whole; any other file (the
+   * user's known_hosts, for a server without our entry) is only appended to, never rewritten.
+   */
+  replace?: boolean;
 }): Promise<PinPlan> {
   const keys = opts.keys.map((k) => {
     const info = parsePublicKey(k, 'server');
     return `${info.type} ${info.blob.toString('base64')}`;
   });
-  const name = knownHostName(opts.host, opts.port);
+  const name = opts.name !== undefined ? opts.name.toLowerCase() : knownHostName(opts.host ?? '', opts.port);
+  if (name === '') throw new Error('pinHostKeys: no host name');
   const previous = writing.get(opts.file) ?? Promise.resolve();
   const run = previous
     .catch(() => undefined)
@@ -172,11 +181,13 @@ export async function pinHostKeys(opts: {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
+      if (opts.replace && isOurFile(opts.file)) text = withoutHost(text, name);
       const plan = planPins(text, name, keys);
       if (plan.status !== 'add') return plan;
       const lines = plan.keys.map((k) => `${opts.hash ? hashKnownHostName(name) : name} ${k}\n`);
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
-      await writeAtomically(opts.file, body + lines.join(''));
+      if (isOurFile(opts.file)) await writeAtomically(opts.file, body + lines.join(''));
+      else await appendLines(opts.file, (body === text ? '' : '\n') + lines.join(''));
       return plan;
     });
   writing.set(opts.file, run);
@@ -185,6 +196,40 @@ export async function pinHostKeys(opts: {
   } finally {
     if (writing.get(opts.file) === run) writing.delete(opts.file);
   }
+}
+
+/** Our file is rewritten whole; any other (the user's known_hosts, which ssh appends to) only grows. */
+function isOurFile(file: string): boolean {
+  return path.basename(file) === KNOWN_HOSTS_FILE_NAME;
+}
+
+/** Appends to a file we do not own (O_APPEND: its mode, owner and every byte stay); created 0600 when missing. */
+async function appendLines(file: string, text: string): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const handle = await fs.promises.open(
+    file,
+    fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT,
+    0o600,
+  );
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `text` without the plain lines that name `name` (markers, comments and other hosts stay). */
+function withoutHost(text: string, name: string): string {
+  return text
+    .split(/(?<=\n)/)
+    .filter((line) => {
+      const words = line.trim().split(/[ \t]+/);
+      const first = words[0] ?? '';
+      if (first === '' || first.startsWith('#') || first.startsWith('@')) return true;
+      return !hostFieldMatches(first, name);
+    })
+    .join('');
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
@@ -222,6 +267,8 @@ export type PresentedHostKey =
  */
 export async function presentedHostKey(opts: {
   alias: string;
+  /** `-p`: for an address without an entry (an alias takes its Port from the config). */
+  port?: number;
   configArgs?: string[];
   sshPath?: string;
   timeoutMs?: number;
@@ -255,6 +302,7 @@ export async function presentedHostKey(opts: {
     ...option('RequestTTY=no'),
     ...option(`ConnectTimeout=${Math.max(1, Math.round((opts.timeoutMs ?? 15_000) / 1000))}`),
     '-T',
+    ...(opts.port !== undefined ? ['-p', String(opts.port)] : []),
     '--',
     opts.alias,
   ];
@@ -347,4 +395,78 @@ export function compareHostKey(presentedKey: string, consoleKeys: ConsoleHostKey
         };
   }
   return { status: 'unverified', presented, pin: [key] };
+}
+
+// ------------------------------------------------------------------ where ssh checks a host
+
+/** What `ssh -G` says about checking a host's key. */
+export interface KnownHostsFor {
+  /** The first UserKnownHostsFile (`~` expanded with `home`): where a pin goes. */
+  file: string;
+  /** Every UserKnownHostsFile, expanded. */
+  files: string[];
+  hash: boolean;
+  /** The name ssh looks the key up by: the HostKeyAlias, else `host` or `[host]:port`. */
+  name: string;
+  /** StrictHostKeyChecking as resolved (`true`, `false`, `ask`, `accept-new`, `off`…). */
+  strict: string;
+}
+
+/**
+ * `ssh -G [configArgs] -- host`: the known-hosts files, HashKnownHosts, the name the key is
+ * looked up by and StrictHostKeyChecking. `home` is the passwd home ssh expands `~` with.
+ * Throws when ssh fails.
+ */
+export async function knownHostsFor(opts: {
+  host: string;
+  port?: number;
+  configArgs?: readonly string[];
+  home: string;
+  sshPath?: string;
+}): Promise<KnownHostsFor> {
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(
+      opts.sshPath ?? 'ssh',
+      [
+        ...(opts.configArgs ?? []),
+        '-G',
+        ...(opts.port !== undefined ? ['-p', String(opts.port)] : []),
+        '--',
+        opts.host,
+      ],
+      { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+  });
+  const values = new Map<string, string>();
+  for (const line of out.split(/\r?\n/)) {
+    const at = line.indexOf(' ');
+    if (at > 0 && !values.has(line.slice(0, at))) values.set(line.slice(0, at), line.slice(at + 1));
+  }
+  const expand = (file: string) =>
+    file === '~' ? opts.home : file.startsWith('~/') ? path.join(opts.home, file.slice(2)) : file;
+  const files = (values.get('userknownhostsfile') ?? '~/.ssh/known_hosts').split(' ').filter(Boolean).map(expand);
+  const alias = values.get('hostkeyalias');
+  const port = Number(values.get('port') ?? '22');
+  return {
+    file: files[0] ?? expand('~/.ssh/known_hosts'),
+    files,
+    hash: values.get('hashknownhosts') === 'yes',
+    name:
+      alias && alias !== 'none'
+        ? alias.toLowerCase()
+        : knownHostName(values.get('hostname') ?? opts.host, Number.isInteger(port) ? port : 22),
+    strict: values.get('stricthostkeychecking') ?? 'ask',
+  };
+}
+
+/**
+ * The HostKeyAlias Connect gives a server's entry: its id, so that keys are pinned for the
+ * server rather than for its address (a floating IP moved to another server is that server's
+ * first contact, checked against its own console; a rebuilt server keeps its id and is a
+ * mismatch). Undefined for an id that is not a plain word (then the address is the name).
+ */
+export function serverHostKeyAlias(serverId: string): string | undefined {
+  const id = serverId.toLowerCase();
+  return /^[a-z0-9][a-z0-9-]{0,63}$/.test(id) ? `server-${id}` : undefined;
 }

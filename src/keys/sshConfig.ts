@@ -446,6 +446,13 @@ export interface HostEntry {
   port?: number;
   /** The private key file (absolute path). */
   identityFile: string;
+  /**
+   * Where ssh checks the host key for this entry: `UserKnownHostsFile <file>`, `HostKeyAlias
+   * <alias>` (the name the keys are pinned under; absent: the address) and `StrictHostKeyChecking
+   * yes` (ssh never asks: a key is pinned before the entry is used). Absent: those lines of an
+   * existing entry are left as they are.
+   */
+  hostKeys?: { knownHostsFile: string; hostKeyAlias?: string };
 }
 
 /** What {@link planHostEntry} decided; `text` is the whole new file. */
@@ -469,6 +476,7 @@ export function checkHostEntry(entry: HostEntry): string | undefined {
     checkConfigWord(entry.alias, 'alias') ??
     (entry.hostName !== undefined ? checkConfigWord(entry.hostName, 'host') : undefined) ??
     (entry.user !== undefined ? checkConfigWord(entry.user, 'user') : undefined) ??
+    (entry.hostKeys?.hostKeyAlias !== undefined ? checkConfigWord(entry.hostKeys.hostKeyAlias, 'host') : undefined) ??
     (entry.port !== undefined && !(Number.isInteger(entry.port) && entry.port >= 1 && entry.port <= 65535)
       ? l10n.t('The port must be a whole number from 1 to 65535, not {0}.', entry.port)
       : undefined)
@@ -522,6 +530,13 @@ export function planHostEntry(
     ['IdentityFile', identityFileWord(entry.identityFile, home, options.platform)],
     ['IdentitiesOnly', 'yes'],
   ];
+  if (entry.hostKeys) {
+    values.push(
+      ['UserKnownHostsFile', identityFileWord(entry.hostKeys.knownHostsFile, home, options.platform)],
+      ['HostKeyAlias', entry.hostKeys.hostKeyAlias],
+      ['StrictHostKeyChecking', 'yes'],
+    );
+  }
   const ours = parsed.blocks.find((b) => {
     const line = parsed.lines[b.first];
     const single = line !== undefined && line.args.length === 1 && line.args[0] === entry.alias;

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator } from '../emulator/server';
 import { runExtensionHostTests } from '../support/hostTests';
+import { passwdHomeProblem } from '../support/passwdHome';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -20,6 +21,9 @@ export async function runHostSuite(): Promise<{ passed: number; failed: number }
       extensionDevelopmentPath: ROOT,
       testsPath: path.join(__dirname, 'index.js'),
       home,
+      // ssh (Connect's host key check, its pins) takes `~` from the passwd entry: the temp home
+      // here too, never the machine's ~/.ssh.
+      passwdHome: passwdHomeProblem() === undefined,
       env: {
         KEYPAIRS_EMULATOR: emu.url,
         // A regular expression: only the host tests whose full title matches run (test/host/index.ts).

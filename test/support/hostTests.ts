@@ -21,6 +21,8 @@ export interface HostTestOptions {
   folder?: string;
   /** HOME of the extension host (default: a temp dir). */
   home?: string;
+  /** Give the account's passwd entry that home too, so ssh's `~` is it (see ./passwdHome.ts). */
+  passwdHome?: boolean;
   userSettings?: Record<string, unknown>;
   host?: TestHost;
   /** Whole run, from the start of code-server (default 5 min). */
@@ -44,6 +46,7 @@ export async function runExtensionHostTests(opts: HostTestOptions): Promise<Host
       host,
       home: opts.home,
       folder: opts.folder,
+      passwdHome: opts.passwdHome,
       smokeTestDriver: true,
       userSettings: opts.userSettings,
       env: { ...opts.env, [RESULTS_ENV]: resultsFile },

@@ -116,8 +116,8 @@ describe('rotation you can trust (real sshd, issue 17)', function () {
       servers: [serverA, serverB],
       serversNotChosen: [],
       config: { path: config, args: ['-F', config] },
-      trustHostKeys: async (server, keys) => {
-        shown.push(...keys.map((k) => `${server.name} ${k.fingerprint}`));
+      trustHostKeys: async (server, check) => {
+        shown.push(`${server.name} ${check.presented}`);
         return true;
       },
       otherRegionsWithKey: async () => [],

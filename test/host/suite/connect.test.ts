@@ -13,13 +13,34 @@ import type { KeyPairsProvider } from '../../../src/views/keyPairsView';
 import type { ShownMessage } from '../../../src/ui/notify';
 import { must } from '../../support/must';
 import { emulator, EXTENSION_ID, TOKEN, useRecorder } from './harness';
+import { Sshd, startSshd } from '../../support/sshd';
 
 const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
 
+/**
+ * The real sshd behind the servers Connect opens: Connect checks the host key a server presents
+ * against its console before it opens anything (issue 19), so those servers must answer. Their
+ * address is this sshd's (a loopback address), their console lists its host keys.
+ */
+let sshd: Sshd | undefined;
+before(async function () {
+  this.timeout(30_000);
+  sshd = await startSshd();
+});
+after(async () => {
+  await sshd?.stop();
+});
+function reachable(): Sshd {
+  return must(sshd, 'the sshd started before the suite');
+}
+const escaped = (ip: string) => ip.replace(/\./g, '\\.');
+
 async function createServer(body: Record<string, unknown>): Promise<void> {
+  // A server at the sshd's address has its host keys on the console, as cloud-init prints them.
+  const atSshd = sshd !== undefined && JSON.stringify(body.addresses ?? {}).includes(`"${sshd.address}"`);
   const res = await fetch(`${EMULATOR}/_emulator/servers`, {
     method: 'POST',
-    body: JSON.stringify(body),
+    body: JSON.stringify(atSshd ? { ...body, hostKeys: reachable().hostPublicKeys } : body),
     headers: { 'content-type': 'application/json' },
   });
   assert.equal(res.status, 201, 'server created');
@@ -109,7 +130,7 @@ describe('Connect to Server… in the extension host', () => {
         name: 'btn-1',
         keyName: 'btn-key',
         image: { osAdminUser: 'debian', name: 'Debian 12' },
-        addresses: { public: [{ addr: '203.0.113.21', version: 4, type: 'floating' }] },
+        addresses: { public: [{ addr: reachable().address, version: 4, type: 'floating' }] },
       });
       await createServer({ name: 'other-1', keyName: 'someone-else' });
       const seen: string[] = [];
@@ -137,7 +158,7 @@ describe('Connect to Server… in the extension host', () => {
       );
       const text = fs.readFileSync(configFile, 'utf8');
       assert.match(text, /^Host btn-1$/m);
-      assert.match(text, /^\s*HostName 203\.0\.113\.21$/m);
+      assert.match(text, new RegExp(`^\\s*HostName ${escaped(reachable().address)}$`, 'm'));
       assert.match(text, /^\s*IdentityFile .*btn-key"?$/m);
       assert.equal(terminal.name, 'btn-1');
       assert.deepEqual((terminal.creationOptions as vscode.TerminalOptions).shellArgs, ['-F', configFile, 'btn-1']);
@@ -152,7 +173,7 @@ describe('Connect to Server… in the extension host', () => {
         await createServer({
           name,
           keyName: 'multi-key',
-          addresses: { public: [{ addr: name === 'multi-a' ? '203.0.113.31' : '203.0.113.32', version: 4 }] },
+          addresses: { public: [{ addr: reachable().address, version: 4 }] },
         });
       }
       await createServer({ name: 'not-mine', keyName: 'another-key' });
@@ -302,7 +323,7 @@ describe('Connect to Server… in the extension host', () => {
       image: { osAdminUser: 'debian', name: 'Debian 12' },
       addresses: {
         private: [{ addr: '10.0.0.5', version: 4, type: 'fixed' }],
-        public: [{ addr: '203.0.113.7', version: 4, type: 'floating' }],
+        public: [{ addr: reachable().address, version: 4, type: 'floating' }],
       },
     });
 
@@ -342,7 +363,7 @@ describe('Connect to Server… in the extension host', () => {
     assert.ok(hostAt >= 0, `entry written:\n${text}`);
     assert.ok(hostAt < text.indexOf('Host *'), `entry before Host *:\n${text}`);
     assert.ok(text.endsWith(tail), 'the rest of the file is unchanged');
-    assert.match(text, /^\s*HostName 203\.0\.113\.7$/m);
+    assert.match(text, new RegExp(`^\\s*HostName ${escaped(reachable().address)}$`, 'm'));
     assert.match(text, /^\s*User debian$/m);
     assert.match(text, /^\s*IdentitiesOnly yes$/m);
     const identity = /^\s*IdentityFile (.+)$/m.exec(text)?.[1];
@@ -394,7 +415,7 @@ describe('Connect to the right host (issue 18) in the extension host', () => {
       const configFile = remoteSshConfig();
       fs.writeFileSync(configFile, '');
       const server = `rw-${extension.split('.')[0]}`;
-      await serverWithKey(`${server}-key`, server, '203.0.113.51');
+      await serverWithKey(`${server}-key`, server, reachable().address);
       const calls: unknown[][] = [];
       const commands = vscode.commands as { executeCommand: typeof vscode.commands.executeCommand };
       const extensions = vscode.extensions as { getExtension: typeof vscode.extensions.getExtension };
@@ -462,7 +483,7 @@ describe('Connect to the right host (issue 18) in the extension host', () => {
     const configFile = remoteSshConfig();
     const earlier = 'Host mv-1\n  # Added by Server Key Pairs (VS Code)\n  HostName 203.0.113.99\n  User root\n';
     fs.writeFileSync(configFile, earlier);
-    await serverWithKey('mv-key', 'mv-1', '203.0.113.66');
+    await serverWithKey('mv-key', 'mv-1', reachable().address);
     acceptDefaults('mv-1');
     const opened = nextTerminal();
     await vscode.commands.executeCommand('keypairs.connect');
@@ -470,7 +491,7 @@ describe('Connect to the right host (issue 18) in the extension host', () => {
     assert.equal(terminal.name, 'mv-1-2');
     const text = fs.readFileSync(configFile, 'utf8');
     assert.ok(text.startsWith(earlier), `the earlier entry is unchanged:\n${text}`);
-    assert.match(text, /^Host mv-1-2\n(.*\n)*\s*HostName 203\.0\.113\.66$/m);
+    assert.match(text, new RegExp(`^Host mv-1-2\\n(.*\\n)*\\s*HostName ${escaped(reachable().address)}$`, 'm'));
     terminal.dispose();
   });
 });

@@ -11,6 +11,7 @@
  */
 import * as l10n from '../l10n';
 import * as vscode from 'vscode';
+import { refusedInRestrictedMode } from '../ui/restricted';
 import { ComputeClient } from '../api/compute';
 import { getImageLoginHints, listServers } from '../api/servers';
 import { describeSshCheck } from '../errorText';
@@ -227,15 +228,15 @@ function tellIgnored(services: Services, target: SshConfigTarget): void {
 }
 
 export async function connectCommand(services: Services, arg?: unknown): Promise<ConnectResult | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void services.messages.show(
-      'info',
+  if (
+    refusedInRestrictedMode(
+      services.messages,
       vscode.l10n.t(
         'Connect to Server is not available in Restricted Mode: it writes your SSH config and runs ssh. Trust this workspace first.',
       ),
-    );
+    )
+  )
     return undefined;
-  }
   const target = await pickServer(services, arg);
   if (!target) return undefined;
   const { node, compute } = target;

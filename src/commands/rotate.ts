@@ -7,6 +7,7 @@
  * nothing needs it, its private key file). This file only asks and tells.
  */
 import * as vscode from 'vscode';
+import { refusedInRestrictedMode } from '../ui/restricted';
 import { ComputeClient } from '../api/compute';
 import { getImageLoginHints, listServers, readHostKeysFromConsole } from '../api/servers';
 import { createKeyPair } from '../flows/createKeyPair';
@@ -62,15 +63,15 @@ export async function rotateCommand(services: Services, arg?: unknown): Promise<
 
 async function runRotate(services: Services, arg: unknown): Promise<RotateKeyPairResult | undefined> {
   const title = vscode.l10n.t('Rotate Key Pair');
-  if (!vscode.workspace.isTrusted) {
-    void services.messages.show(
-      'info',
+  if (
+    refusedInRestrictedMode(
+      services.messages,
       vscode.l10n.t(
         "Rotate Key Pair is not available in Restricted Mode: it changes your SSH config and the servers' authorized keys. Trust this workspace first.",
       ),
-    );
+    )
+  )
     return undefined;
-  }
   const node = await pickKeyPair(services, arg, { title, localOnly: true });
   if (!node) return undefined;
   const oldName = node.keyPair.name;

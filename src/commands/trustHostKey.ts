@@ -7,6 +7,7 @@
  * Not in Restricted Mode: it runs ssh and writes a known-hosts file.
  */
 import * as vscode from 'vscode';
+import { refusedInRestrictedMode } from '../ui/restricted';
 import { serverEntryAlias } from '../flows/hostKeyCheck';
 import { configEntries } from '../flows/connectPlan';
 import { serverHostKeyAlias } from '../keys/knownHosts';
@@ -20,13 +21,13 @@ import { ensureSetup } from './setup';
 import { COMMAND } from '../commandIds';
 
 export async function trustHostKeyCommand(services: Services, arg?: unknown): Promise<boolean> {
-  if (!vscode.workspace.isTrusted) {
-    void services.messages.show(
-      'info',
+  if (
+    refusedInRestrictedMode(
+      services.messages,
       vscode.l10n.t('Trust Host Key is not available in Restricted Mode: it runs ssh. Trust this workspace first.'),
-    );
+    )
+  )
     return false;
-  }
   if (!isServerNode(arg)) {
     void services.messages.show('info', vscode.l10n.t('Choose a server in the Key Pairs view first.'));
     return false;

@@ -9,7 +9,7 @@
 //          code-server of that version with the Node it ships, cached apart)
 // Host and e2e first run scripts/setup-test-host.sh (idempotent, cached), before any suite:
 // it installs openssh-server too, whose sshd the unit tests of remote keys start.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -99,6 +99,25 @@ if (suites.includes('lint')) {
 const needsHost = suites.includes('host') || suites.includes('e2e') || suites.includes('floor');
 if (needsHost) run('bash', [path.join(root, 'scripts/setup-test-host.sh')]);
 
+// The floor's own code-server installs while the unit suite runs (a fresh machine spends about
+// two minutes on it, mostly waiting on npm and native builds); its output is shown when the
+// floor suite starts, so it does not interleave with the unit suite's.
+const floorSetup = suites.includes('floor')
+  ? inBackground('bash', [path.join(root, 'scripts/setup-test-host.sh')], floorEnv)
+  : undefined;
+
+/** Runs a command with its output kept; resolves to its exit status and output. */
+function inBackground(cmd, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    child.stdout.on('data', (b) => out.push(b));
+    child.stderr.on('data', (b) => out.push(b));
+    child.on('error', (err) => resolve({ status: 1, output: `${cmd}: ${err.message}\n` }));
+    child.on('close', (status) => resolve({ status, output: Buffer.concat(out).toString('utf8') }));
+  });
+}
+
 if (suites.includes('unit') || suites.includes('faults')) {
   const only = suites.includes('unit') ? () => true : (f) => f.startsWith('faults');
   add('unit', await mocha(testFiles('test/unit', only)));
@@ -123,7 +142,13 @@ if (suites.includes('floor')) {
     add('floor', { passed: 0, failed: 1 });
   } else {
     const floorStarted = Date.now();
-    run('bash', [path.join(root, 'scripts/setup-test-host.sh')], { env: { ...process.env, ...floorEnv } });
+    const setup = await floorSetup;
+    process.stdout.write(setup?.output ?? '');
+    if (setup?.status !== 0) {
+      console.error(`\nscripts/setup-test-host.sh for the floor failed (exit ${setup?.status})`);
+      console.log('0 passed, 1 failed');
+      process.exit(1);
+    }
     Object.assign(process.env, floorEnv);
     const { runHostSuite } = require(path.join(root, 'out/test/host/run.js'));
     add('floor', await runHostSuite());

@@ -24,19 +24,12 @@ import { must } from '../support/must';
 import { Sshd, sshdProblem, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
+import { configLayout, entriesOf } from './helpers/sshConfigLayout';
 
 const cleanup: string[] = [];
 after(() => removeTempDirs(cleanup));
 
-function layout(main: string, included: Record<string, string> = {}): { dir: string; config: string } {
-  const dir = makeTempDir(cleanup);
-  const config = path.join(dir, 'config');
-  fs.mkdirSync(path.join(dir, 'config.d'));
-  for (const [name, text] of Object.entries(included)) fs.writeFileSync(path.join(dir, 'config.d', name), text);
-  fs.writeFileSync(config, `Include ${dir}/config.d/*\n\n${main}`, { mode: 0o600 });
-  return { dir, config };
-}
-const entriesOf = async (config: string, home: string) => configEntries(await readConfigTree(config, { home }));
+const layout = (main: string, included: Record<string, string> = {}) => configLayout(cleanup, main, included);
 
 describe('break Connect: two windows at once', () => {
   it('two servers with the same suggested alias: the second window does not move the first one’s entry', async () => {

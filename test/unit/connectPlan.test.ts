@@ -11,7 +11,6 @@ import {
   aliasProblem,
   aliasWarning,
   chooseOpener,
-  configEntries,
   judgeSshCheck,
   remoteAuthority,
   suggestHostAlias,
@@ -19,23 +18,14 @@ import {
 } from '../../src/flows/connectPlan';
 import { describeSshCheck } from '../../src/errorText';
 import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
-import { readConfigTree } from '../../src/keys/sshConfigTree';
-import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
+import { removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
+import { configLayout, entriesOf } from './helpers/sshConfigLayout';
 
 const cleanup: string[] = [];
 after(() => removeTempDirs(cleanup));
 
-/** A main config that includes `<dir>/config.d/*` first, as many users do, with the given files. */
-function layout(main: string, included: Record<string, string> = {}): { dir: string; config: string } {
-  const dir = makeTempDir(cleanup);
-  const config = path.join(dir, 'config');
-  fs.mkdirSync(path.join(dir, 'config.d'));
-  for (const [name, text] of Object.entries(included)) fs.writeFileSync(path.join(dir, 'config.d', name), text);
-  fs.writeFileSync(config, `Include ${dir}/config.d/*\n\n${main}`, { mode: 0o600 });
-  return { dir, config };
-}
-const entriesOf = async (config: string, home: string) => configEntries(await readConfigTree(config, { home }));
+const layout = (main: string, included: Record<string, string> = {}) => configLayout(cleanup, main, included);
 const describe_ = (alias: string) => (c: Parameters<typeof describeSshCheck>[0]) => describeSshCheck(c, alias);
 
 describe('flows/connectPlan: aliases that cannot capture a host (issue 18)', () => {

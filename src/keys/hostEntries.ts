@@ -6,15 +6,13 @@
  * from {@link removeOwnedEntriesFromFile}; no `vscode` import.
  */
 import * as path from 'node:path';
-import { ensureDirectory, saveFileExclusive } from './keyFiles';
 import {
   checkConfigWord,
   configBlocks,
   HOST_ENTRY_MARKER,
-  readConfigFile,
   resolveIdentityArgument,
   sshHome,
-  toSshConfigFileError,
+  updateConfigFile,
 } from './sshConfig';
 import { sshCommand } from './sshCommand';
 
@@ -114,20 +112,16 @@ export function removeOwnedEntries(config: string | Uint8Array, aliases: readonl
  * then nothing was changed.
  */
 export async function removeOwnedEntriesFromFile(configPath: string, aliases: readonly string[]): Promise<string[]> {
-  const file = path.resolve(configPath);
-  try {
-    const existing = await readConfigFile(file);
-    if (!existing) return [];
-    const present = hostEntries(existing.content, '/').filter((e) => e.ours && aliases.includes(e.alias));
-    if (present.length === 0) return [];
-    const text = removeOwnedEntries(existing.content, aliases);
-    await ensureDirectory(path.dirname(file));
-    await saveFileExclusive(file, text, existing.mode, { overwrite: true });
-    return present.map((e) => e.alias);
-  } catch (err) {
-    if (err instanceof Error && err.name === 'SshConfigFileError') throw err;
-    throw await toSshConfigFileError(err, file);
-  }
+  // The same compare-and-swap writer as Connect's and Rotate's: another window's write in
+  // between is re-read and kept, never lost.
+  let removed: string[] = [];
+  await updateConfigFile(configPath, (content) => {
+    if (!content) return undefined;
+    const present = hostEntries(content, '/').filter((e) => e.ours && aliases.includes(e.alias));
+    removed = present.map((e) => e.alias);
+    return present.length === 0 ? undefined : removeOwnedEntries(content, aliases);
+  });
+  return removed;
 }
 
 /**

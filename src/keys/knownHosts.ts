@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { ConsoleFingerprint, ConsoleHostKeys } from '../servers/consoleHostKeys';
 import { sha256Fingerprint, md5Fingerprint } from './fingerprint';
 import { PublicKeyError, parsePublicKey } from './publicKey';
-import { configWord, homeRelative } from './sshConfig';
+import { configWord, homeRelative, matchesPatternList } from './sshConfig';
 
 /** Our known-hosts file, under `~/.ssh`. */
 export const KNOWN_HOSTS_FILE_NAME = 'server-keypairs_known_hosts';
@@ -65,23 +65,8 @@ export function hostFieldMatches(field: string, name: string): boolean {
     const [, , salt = '', mac = ''] = field.split('|');
     return hashKnownHostName(name, Buffer.from(salt, 'base64')) === `|1|${salt}|${mac}`;
   }
-  let matched = false;
-  for (const raw of field.split(',')) {
-    const negated = raw.startsWith('!');
-    const pattern = (negated ? raw.slice(1) : raw).toLowerCase();
-    if (!wildcard(pattern, name)) continue;
-    if (negated) return false;
-    matched = true;
-  }
-  return matched;
-}
-
-function wildcard(pattern: string, name: string): boolean {
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(name);
+  // known_hosts patterns match without case, as ssh does for host names.
+  return matchesPatternList(field.toLowerCase().split(','), name.toLowerCase());
 }
 
 /** One usable line of a known_hosts file; `@cert-authority` and `@revoked` lines are kept apart. */

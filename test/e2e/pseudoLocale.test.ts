@@ -194,6 +194,12 @@ describe('the main flows under the pseudo-locale (e2e)', function () {
     await ui.waitForQuickInputMessage(page, new RegExp(OPEN));
     await ui.typeInQuickInput(page, 'demo');
     await ui.acceptQuickInput(page);
+    // The API key step must be on screen before typing: under load the user name box is still
+    // there for a moment, and the key typed into it would be taken as the user name.
+    const apiKeyPrompt = pseudo(ROOT, 'API key (Account Settings in the Cloud Control Panel)');
+    await ui.waitForQuickInputMessage(page, new RegExp(apiKeyPrompt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), {
+      timeoutMs: 15_000,
+    });
     await ui.typeInQuickInput(page, 'wrong-key');
     await ui.acceptQuickInput(page);
     await ui.waitForQuickInputMessage(page, new RegExp(OPEN), { error: true, timeoutMs: 15_000 });

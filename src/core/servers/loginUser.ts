@@ -137,3 +137,33 @@ export function guessLoginUser(hints: ImageHints | undefined, options: GuessOpti
   }
   return undefined;
 }
+
+/** The Rackspace sign-ins (`rackspace-us`, `rackspace-uk`, `rackspace-custom`): their images log in as root. */
+export function isRackspaceProvider(provider: string | undefined): boolean {
+  return provider?.startsWith('rackspace') ?? false;
+}
+
+/** How {@link guessServerLoginUser} reads an image's hints (`getImageLoginHints` on the account's Compute). */
+export type ReadImageHints = (imageId: string, signal?: AbortSignal) => Promise<ImageHints | undefined>;
+
+/**
+ * The login user to suggest for a server (Connect's user step, Rotate's server pick): guessed
+ * from its image's hints, read with `readHints` (not at all when the server names no image),
+ * and from the account's `provider` (Rackspace logs in as root). A read that fails is a guess
+ * without hints; only a cancel (`signal` aborted) is thrown. Undefined when nothing is known.
+ */
+export async function guessServerLoginUser(
+  server: { imageId?: string },
+  options: { provider?: string; readHints: ReadImageHints; signal?: AbortSignal },
+): Promise<LoginUserGuess | undefined> {
+  const rackspace = isRackspaceProvider(options.provider);
+  let hints: ImageHints | undefined;
+  if (server.imageId) {
+    try {
+      hints = await options.readHints(server.imageId, options.signal);
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+    }
+  }
+  return guessLoginUser(hints, { rackspace });
+}

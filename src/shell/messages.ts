@@ -21,15 +21,7 @@ import {
 } from '../core/wording/errorText';
 import { log } from './log';
 import { openProxySetting, openSetting } from './settings';
-import { MessageSink } from './ui/notify';
-
-/** Where the Compute endpoint comes from at the moment (set by Services): errors are worded for it. */
-let currentContext: () => ErrorContext | undefined = () => undefined;
-
-/** Sets what `showError` asks for the error context (the signed-in account, or the setting). */
-export function setErrorContext(provider: () => ErrorContext | undefined): void {
-  currentContext = provider;
-}
+import { Messages, MessageSink } from './ui/notify';
 
 /** True for the user's own Cancel (a cancelled request): a cancel is silent. */
 export function isCancel(err: unknown): boolean {
@@ -37,15 +29,17 @@ export function isCancel(err: unknown): boolean {
 }
 
 /**
- * Shows `err` as an error message prefixed with what was being done (e.g. `Creating key
+ * Shows `err` as an error message (worded for where the endpoint comes from, when `messages`
+ * knows it) prefixed with what was being done (e.g. `Creating key
  * pair "web"`), and carries out the action the user picks. Not awaited on purpose: the
  * notification may stay on screen long after the command is done, and a command must not
  * wait for it (its "running" guard would stay held). Resolves when the message is shown
  * and any action picked has run (for tests).
  */
-export function showError(messages: MessageSink, err: unknown, doing?: string): Promise<void> {
+export function showError(messages: MessageSink | Messages, err: unknown, doing?: string): Promise<void> {
   if (isCancel(err)) return Promise.resolve();
-  const { message, actions } = describeError(err, currentContext());
+  const context: ErrorContext | undefined = 'errorContext' in messages ? messages.errorContext() : undefined;
+  const { message, actions } = describeError(err, context);
   const text = doing ? vscode.l10n.t('{0} failed. {1}', doing, message) : message;
   log.error(text);
   return messages.show('error', text, actions).then((picked) => runAction(picked, err));

@@ -14,11 +14,10 @@ import type { ErrorContext } from '../core/wording/errorText';
 import { TokenManager } from '../core/api/tokenManager';
 import { KeyPairList } from '../core/flows/keyPairList';
 import { log } from './log';
-import { setErrorContext } from './messages';
 import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
 import { caCertificates, endpointSetting, networkSettings } from './settings';
-import { MessageSink, PlainMessages, VscodeMessages } from './ui/notify';
+import { Messages, MessageSink, PlainMessages, VscodeMessages } from './ui/notify';
 import { QuickInputUserInput, UserInput } from './ui/userInput';
 
 /** Why there is no Compute client yet; each has a fix the user is offered. */
@@ -36,14 +35,16 @@ export class Services implements vscode.Disposable {
   readonly onDidChangeTarget = this.changed.event;
   /** Fires when a command created, imported or deleted a key pair (or may have: an unclear answer). */
   readonly onDidChangeKeyPairs = this.keyPairsEmitter.event;
-  /** Where messages go: VS Code's notifications, or what a test puts here. */
-  messageSink: MessageSink = new VscodeMessages();
-  /** Every message shown by the extension, as plain text, to `messageSink`. */
-  readonly messages: MessageSink = new PlainMessages(() => this.messageSink);
-  /** Everything the extension asks the user (QuickInput and dialogs), or what a test puts here. */
-  ui: UserInput = new QuickInputUserInput();
-  /** The key pairs the view has loaded, once the view is registered. */
-  keyPairList?: KeyPairList;
+  /** Where messages go and how the user is asked: VS Code's, or what a test puts in (`useIO`). */
+  private io: { ui: UserInput; sink: MessageSink } = { ui: new QuickInputUserInput(), sink: new VscodeMessages() };
+  /** Every message shown by the extension, as plain text, to the sink in use, errors worded for the target. */
+  readonly messages: Messages = new PlainMessages(
+    () => this.io.sink,
+    () => this.errorContext(),
+  );
+  private list?: KeyPairList;
+  /** Aborted when the extension is shut down: every run's signal follows it. */
+  private readonly lifetime = new AbortController();
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.secrets = new Secrets(context.secrets);
@@ -60,7 +61,37 @@ export class Services implements vscode.Disposable {
       }),
     );
     this.updateContextKeys();
-    setErrorContext(() => this.errorContext());
+  }
+
+  /** Everything the extension asks the user (QuickInput and dialogs). */
+  get ui(): UserInput {
+    return this.io.ui;
+  }
+
+  /**
+   * Test mode: asks through `ui` and shows messages to `sink` until the returned Disposable
+   * is disposed (the extension-host tests record and answer them). A run in progress keeps
+   * the ones its context was made with.
+   */
+  useIO(io: { ui: UserInput; sink: MessageSink }): vscode.Disposable {
+    const saved = this.io;
+    this.io = io;
+    return { dispose: () => void (this.io = saved) };
+  }
+
+  /** The key pairs the view has loaded, once the view is registered. */
+  get keyPairList(): KeyPairList | undefined {
+    return this.list;
+  }
+
+  /** The view's list, given once when the view is registered. */
+  attachKeyPairList(list: KeyPairList): void {
+    this.list ??= list;
+  }
+
+  /** A signal for one command run: aborted when the extension is shut down. */
+  newRunSignal(): AbortSignal {
+    return AbortSignal.any([this.lifetime.signal]);
   }
 
   /**
@@ -201,6 +232,7 @@ export class Services implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.lifetime.abort();
     void this.httpClient?.close();
   }
 }

@@ -19,7 +19,7 @@ import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/core/s
 import { HOST_ENTRY_MARKER, planHostEntry, writeHostEntry } from '../../src/core/ssh/sshConfig';
 import { configEntries } from '../../src/core/flows/connectPlan';
 import { readConfigTree } from '../../src/core/ssh/sshConfigTree';
-import { rotateKeyPair } from '../../src/core/flows/rotateKeyPair';
+import { rotateKeyPair } from '../../src/core/flows/rotate/run';
 import { madeUpHostKeys } from '../emulator/console';
 import { Sshd, startSshd } from '../support/sshd';
 import { compute, tempDir, useEmulator } from './helpers/env';

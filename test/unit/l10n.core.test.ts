@@ -13,7 +13,7 @@ import { Credentials, authenticate } from '../../src/core/api/identity';
 import { TokenManager } from '../../src/core/api/tokenManager';
 import { UserSafeError } from '../../src/core/base/userSafe';
 import { classifySshFailure, sshArguments, verifyLogin } from '../../src/core/ssh/remoteKeys';
-import { rotateKeyPair } from '../../src/core/flows/rotateKeyPair';
+import { rotateKeyPair } from '../../src/core/flows/rotate/run';
 import { nameSets, validateName } from '../../src/core/flows/validateName';
 import { addToAgent } from '../../src/core/ssh/agent';
 import { authorizedKeyLine } from '../../src/core/ssh/authorizedKeys';

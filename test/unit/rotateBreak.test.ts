@@ -13,7 +13,7 @@ import {
   RotationServer,
   RotationSummary,
   rotateKeyPair,
-} from '../../src/core/flows/rotateKeyPair';
+} from '../../src/core/flows/rotate/run';
 import { Sshd, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { requireSshd } from './helpers/sshdTestUtil';

@@ -12,7 +12,7 @@ import {
   RotationSummary,
   defaultRotatedName,
   rotateKeyPair,
-} from '../../src/core/flows/rotateKeyPair';
+} from '../../src/core/flows/rotate/run';
 import { SshdBacking, sshdBacking } from '../support/sshdBacking';
 import { compute, mode, tempDir, useEmulator } from './helpers/env';
 import { requireSshd, sshRun } from './helpers/sshdTestUtil';

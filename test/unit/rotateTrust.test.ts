@@ -11,7 +11,7 @@ import {
   RotationStopped,
   RotationSummary,
   rotateKeyPair,
-} from '../../src/core/flows/rotateKeyPair';
+} from '../../src/core/flows/rotate/run';
 import { retargetIdentityFile, updateConfigFile, writeHostEntry } from '../../src/core/ssh/sshConfig';
 import { Sshd, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';

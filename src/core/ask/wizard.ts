@@ -56,6 +56,29 @@ export interface StepInput {
   pick<T>(step: StepPick<T>): Promise<T | Back | undefined>;
 }
 
+/** A pick where several items can be checked (`picked: true` items start checked). */
+export interface StepPickMany<T> {
+  title: string;
+  step?: number;
+  totalSteps?: number;
+  placeholder: string;
+  items: Array<StepItem<T>>;
+  /** A button on every item (e.g. to edit it): pressing one ends the pick with that item as `pressed`. */
+  itemButton?: { icon: string; tooltip: string };
+}
+
+/** The items checked when the pick ended, and the item whose button was pressed (if that ended it). */
+export interface PickManyAnswer<T> {
+  selected: T[];
+  pressed?: T;
+}
+
+/** A StepInput that can also ask for several items at once. */
+export interface StepInputMany extends StepInput {
+  /** What was checked (and any item button pressed), BACK, or undefined when cancelled. */
+  pickMany<T>(step: StepPickMany<T>): Promise<PickManyAnswer<T> | Back | undefined>;
+}
+
 /** Where a step stands: "(2/4)" in its title. */
 export interface StepPosition {
   step: number;
@@ -79,6 +102,11 @@ export async function runSteps<S>(steps: (state: S) => ReadonlyArray<Step<S>>, s
     if (answer === undefined) return false;
     index = answer === BACK ? Math.max(0, index - 1) : index + 1;
   }
+}
+
+/** The position to show: none when the step is the only one (a single box shows no "1/1"). */
+export function shownPosition(position: StepPosition): Partial<StepPosition> {
+  return position.totalSteps > 1 ? position : {};
 }
 
 export interface TextStepSpec<S> extends Omit<InputStep, 'step' | 'totalSteps' | 'value' | 'check'> {

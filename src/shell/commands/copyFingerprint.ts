@@ -1,11 +1,11 @@
 /** Key Pairs: Copy Fingerprint — the server's MD5 fingerprint to the clipboard. */
 import * as vscode from 'vscode';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { confirmQuietly } from '../ui/quiet';
 import { pickKeyPair } from './pickKeyPair';
 
-export async function copyFingerprintCommand(services: Services, arg?: unknown): Promise<string | undefined> {
-  const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Copy Fingerprint') });
+export async function copyFingerprintCommand(ctx: CommandContext, arg?: unknown): Promise<string | undefined> {
+  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Copy Fingerprint') });
   if (!node) return undefined;
   await vscode.env.clipboard.writeText(node.keyPair.fingerprint);
   confirmQuietly(vscode.l10n.t('Copied the fingerprint of "{0}" ({1}).', node.keyPair.name, node.keyPair.fingerprint));

@@ -9,17 +9,17 @@ import { describeError } from '../../core/wording/errorText';
 import { copyToRegions, CopyResult, RegionHolding, regionStates, RegionTarget } from '../../core/flows/copyToRegions';
 import { log } from '../log';
 import { showError } from '../messages';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
 import { COMMAND } from '../../core/base/commandIds';
 import { pickKeyPair } from './pickKeyPair';
 
-export async function copyToRegionsCommand(services: Services, arg?: unknown): Promise<CopyResult[] | undefined> {
-  const profile = services.account.profile();
+export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): Promise<CopyResult[] | undefined> {
+  const profile = ctx.services.account.profile();
   if (!profile) {
     const signIn = vscode.l10n.t('Sign In');
-    void services.messages
+    void ctx.messages
       .show(
         'info',
         vscode.l10n.t("Copy to Regions needs a sign-in: the regions come from your account's service catalog."),
@@ -28,20 +28,20 @@ export async function copyToRegionsCommand(services: Services, arg?: unknown): P
       .then((picked) => (picked === signIn ? vscode.commands.executeCommand(COMMAND.signIn) : undefined));
     return undefined;
   }
-  const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Copy to Regions') });
+  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Copy to Regions') });
   if (!node) return undefined;
   const pair = { name: node.keyPair.name, publicKey: node.keyPair.publicKey };
-  const tokens = await services.tokenManager();
+  const tokens = await ctx.services.tokenManager();
   const session = await tokens.session();
   const here = profile.region;
   const targets: RegionTarget[] = session.regions
     .filter((r) => r.region !== here)
     .map((r) => ({
       region: r.region,
-      compute: new ComputeClient({ endpoint: r.url, auth: tokens, http: services.http }),
+      compute: new ComputeClient({ endpoint: r.url, auth: tokens, http: ctx.services.http }),
     }));
   if (targets.length === 0) {
-    void services.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));
+    void ctx.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));
     return undefined;
   }
 
@@ -52,10 +52,10 @@ export async function copyToRegionsCommand(services: Services, arg?: unknown): P
       (signal) => regionStates(targets, pair, signal),
     );
   } catch (err) {
-    void showError(services.messages, err, vscode.l10n.t('Reading the other regions'));
+    void showError(ctx.messages, err, vscode.l10n.t('Reading the other regions'));
     return undefined;
   }
-  const answer = await services.ui.pickMany<string>({
+  const answer = await ctx.ui.pickMany<string>({
     title: vscode.l10n.t('Copy "{0}" to Regions', pair.name),
     placeholder: vscode.l10n.t('Regions to import the public key into, under the same name'),
     items: states.map((s) => ({ label: s.region, ...describeHolding(s.holding, pair.name), value: s.region })),
@@ -70,13 +70,13 @@ export async function copyToRegionsCommand(services: Services, arg?: unknown): P
       (signal) => copyToRegions(chosen, pair, { signal, log: (line) => log.info(line) }),
     );
   } catch (err) {
-    void showError(services.messages, err, vscode.l10n.t('Copying "{0}"', pair.name));
+    void showError(ctx.messages, err, vscode.l10n.t('Copying "{0}"', pair.name));
     return undefined;
   }
   const lines = results.map((r) => resultLine(r, pair.name));
   const troubled = results.some((r) => r.outcome.kind === 'name-taken' || r.outcome.kind === 'failed');
   const said = [vscode.l10n.t('Copy of key pair "{0}" to other regions:', pair.name), ...lines].join(' ');
-  void services.messages.show(troubled ? 'warning' : 'info', said);
+  void ctx.messages.show(troubled ? 'warning' : 'info', said);
   return results;
 }
 

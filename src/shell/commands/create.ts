@@ -15,71 +15,59 @@ import { fingerprints } from '../../core/keys/fingerprint';
 import { addToAgent, AgentError } from '../../core/ssh/agent';
 import { encryptPrivateKey, PrivateKeyError } from '../../core/keys/opensshKey';
 import { confirmQuietly } from '../ui/quiet';
-import { BACK } from '../ui/userInput';
 import { displayPath, KeyFileError, saveFileExclusive } from '../../core/keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
-import { Services } from '../services';
-import { askPassphrase, keyGeneration, keyType, sshDirectory } from '../settings';
+import { CommandContext } from './context';
+import { keyGeneration, keyType, sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../../core/base/commandIds';
 import type { ServerChoice } from './connect';
-import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
+import { askNewPair, NamedFailure, readMicroversion } from './nameLoop';
 import { ensureSetup } from './setup';
 
-const TITLE = l10n.label('Create Server Key Pair');
 export const COPY_PUBLIC_KEY = l10n.label('Copy Public Key');
 export const REVEAL_PRIVATE_KEY = l10n.label('Reveal Private Key');
 export const ADD_TO_SSH_CONFIG = l10n.label('Add to SSH Config');
 export const CONNECT = l10n.label('Connect…');
+const USE_RSA = l10n.label('Create RSA 4096 Key');
+const SAVE_AS = l10n.label('Save As…');
+const CHOOSE_ANOTHER_PLACE = l10n.label('Choose Another Place');
 /** How long the created message waits for the server list that decides about its Connect button. */
 const SERVER_LIST_TIMEOUT_MS = 15_000;
-let running = false;
 
 /**
- * Runs the create flow; a second trigger while one runs only brings its input back. The
- * guard is held only while the flow runs: no message is awaited inside it.
+ * Runs the create flow (one run at a time: the command table's `single` brings the name box
+ * back on a second trigger). No message is awaited while it runs.
  */
-export async function createCommand(services: Services): Promise<CreateKeyPairResult | undefined> {
-  if (running) {
-    if (!services.ui.refocusKeyPairName()) log.info('Create Server Key Pair is already running.');
-    return undefined;
-  }
-  running = true;
-  try {
-    const compute = await ensureSetup(services);
-    return compute ? await runCreate(services, compute, services.region()) : undefined;
-  } finally {
-    running = false;
-  }
+export async function createCommand(ctx: CommandContext): Promise<CreateKeyPairResult | undefined> {
+  const compute = await ensureSetup(ctx);
+  return compute ? await runCreate(ctx, compute, ctx.services.region()) : undefined;
 }
 
 /** `region`: the signed-in account's region, named in the title and messages. */
 async function runCreate(
-  services: Services,
+  ctx: CommandContext,
   compute: ComputeClient,
   region: string | undefined,
 ): Promise<CreateKeyPairResult | undefined> {
   const where = region ? vscode.l10n.t(' in {0}', region) : '';
   const dir = sshDirectory();
-  const version = await readMicroversion(services, compute);
+  const version = await readMicroversion(ctx, compute);
   if (!version) return undefined;
-  const { microversion } = version;
-  let passphrase: string | undefined;
-  if (askPassphrase()) {
-    const answer = await askForPassphrase(services, region ? `${TITLE} in ${region}` : TITLE);
-    if (answer === undefined) return undefined;
-    passphrase = answer || undefined;
-  }
-  let created;
+  const title = region
+    ? vscode.l10n.t('{0} in {1}', vscode.l10n.t('Create Server Key Pair'), region)
+    : vscode.l10n.t('Create Server Key Pair');
+  let asked;
   try {
-    created = await askNameAndSubmit(services, {
+    // The passphrase (when keypairs.passphrase asks), then the name; Back goes from the name to the passphrase.
+    asked = await askNewPair(ctx, {
       compute,
-      title: region ? vscode.l10n.t('{0} in {1}', vscode.l10n.t(TITLE), region) : vscode.l10n.t(TITLE),
+      title,
       sshDirectory: dir,
-      microversion,
-      submit: (name) =>
+      microversion: version.microversion,
+      submit: (name, passphrase) =>
         withCancellableProgress(vscode.l10n.t('Creating key pair "{0}"{1}…', name, where), (signal) =>
           createKeyPair({
             compute,
@@ -87,11 +75,11 @@ async function runCreate(
             sshDirectory: dir,
             generation: keyGeneration(),
             keyType: keyType(),
-            onKeyTypeRefused: (refused) => offerRsa(services, name, refused),
+            onKeyTypeRefused: (refused) => offerRsa(ctx, name, refused),
             passphrase,
             protectPrivateKey: passphrase ? (text) => encryptPrivateKey(text, passphrase, name) : undefined,
             signal,
-            rescue: (problem, key) => saveElsewhere(services, problem, key),
+            rescue: (problem, key) => saveElsewhere(ctx, problem, key),
             log: (line) => log.info(line),
           }),
         ),
@@ -102,15 +90,16 @@ async function runCreate(
       log.info(`create of "${err.keyPairName}": the cloud refused ${err.reason.keyType} and RSA was declined`);
       return undefined;
     }
-    void showError(services.messages, err.reason, vscode.l10n.t('Creating key pair "{0}"{1}', err.keyPairName, where));
+    void showError(ctx.messages, err.reason, vscode.l10n.t('Creating key pair "{0}"{1}', err.keyPairName, where));
     return undefined;
   }
-  if (!created) return undefined;
+  if (!asked) return undefined;
+  const created = asked.named.result;
   // Created and saved: whatever fails from here on is not a failed create.
-  services.keyPairsChanged();
-  const servers = await serversUsing(compute, created.result);
-  await announce(services, created.result, where, passphrase, servers);
-  return created.result;
+  ctx.services.keyPairsChanged();
+  const servers = await serversUsing(compute, created);
+  await announce(ctx, created, where, asked.passphrase, servers);
+  return created;
 }
 
 /**
@@ -142,41 +131,14 @@ async function serversUsing(compute: ComputeClient, result: CreateKeyPairResult)
 }
 
 /**
- * The optional passphrase for the new private key, typed twice in password boxes: '' for
- * none, undefined when the user cancelled. It is kept in memory only.
- */
-export async function askForPassphrase(services: Services, title: string): Promise<string | undefined> {
-  for (;;) {
-    const first = await services.ui.input({
-      title,
-      prompt: vscode.l10n.t('Passphrase for the new private key (optional: leave empty for none)'),
-      password: true,
-    });
-    if (first === undefined || first === BACK) return undefined;
-    if (first === '') return '';
-    const again = await services.ui.input({
-      title,
-      prompt: vscode.l10n.t('Type the passphrase again'),
-      password: true,
-      validate: (value) =>
-        value === first || first.startsWith(value) ? undefined : vscode.l10n.t('The passphrases do not match.'),
-    });
-    if (again === undefined) return undefined;
-    if (again === BACK) continue;
-    if (again === first) return first;
-  }
-}
-
-/**
  * The cloud refused the new key's type (an older Nova cannot fingerprint ed25519): asks once
  * whether to create an RSA 4096 key instead. Nothing was left on either side.
  */
-async function offerRsa(services: Services, name: string, refused: string): Promise<boolean> {
-  const useRsa = vscode.l10n.t('Create RSA 4096 Key');
-  const answer = await services.messages.show(
+async function offerRsa(ctx: CommandContext, name: string, refused: string): Promise<boolean> {
+  const answer = await ctx.messages.show(
     'warning',
     vscode.l10n.t('The cloud does not accept {0} keys. Create an RSA 4096 key for "{1}" instead?', refused, name),
-    [useRsa],
+    [USE_RSA],
     {
       modal: true,
       detail: vscode.l10n.t(
@@ -185,7 +147,7 @@ async function offerRsa(services: Services, name: string, refused: string): Prom
       ),
     },
   );
-  return answer === useRsa;
+  return answer === USE_RSA;
 }
 
 /**
@@ -194,23 +156,22 @@ async function offerRsa(services: Services, name: string, refused: string): Prom
  * purpose: the private key exists only now.
  */
 async function saveElsewhere(
-  services: Services,
+  ctx: CommandContext,
   problem: KeyFileError,
   key: { privateKey: string; publicKey: string; fileBase: string },
 ): Promise<SavedKeyFiles | undefined> {
-  const saveAs = vscode.l10n.t('Save As…');
-  const answer = await services.messages.show(
+  const answer = await ctx.messages.show(
     'error',
     vscode.l10n.t(
       'The new private key could not be saved: {0} It exists only now: save it elsewhere, or the key pair is deleted from the server.',
       problem.message,
     ),
-    [saveAs],
+    [SAVE_AS],
     { modal: true },
   );
-  if (answer !== saveAs) return undefined;
+  if (answer !== SAVE_AS) return undefined;
   for (;;) {
-    const target = await services.ui.saveDialog({
+    const target = await ctx.ui.saveDialog({
       title: vscode.l10n.t('Save the private key'),
       saveLabel: vscode.l10n.t('Save Private Key'),
       defaultUri: vscode.Uri.file(path.join(os.homedir(), key.fileBase)),
@@ -219,15 +180,14 @@ async function saveElsewhere(
     try {
       await saveFileExclusive(target.fsPath, key.privateKey, 0o600, { overwrite: true });
     } catch (err) {
-      const retry = vscode.l10n.t('Choose Another Place');
       const msg = err instanceof KeyFileError ? err.message : String(err);
-      const again = await services.messages.show(
+      const again = await ctx.messages.show(
         'error',
         vscode.l10n.t('Saving to {0} failed: {1}', displayPath(target.fsPath), msg),
-        [retry],
+        [CHOOSE_ANOTHER_PLACE],
         { modal: true },
       );
-      if (again !== retry) return undefined;
+      if (again !== CHOOSE_ANOTHER_PLACE) return undefined;
       continue;
     }
     const publicPath = `${target.fsPath}.pub`;
@@ -255,7 +215,7 @@ export function fingerprintText(result: { fingerprint: string; publicKey: string
  * and is saved: a public key that cannot be opened is said as such, never as a failed create.
  */
 async function announce(
-  services: Services,
+  ctx: CommandContext,
   result: CreateKeyPairResult,
   where: string,
   passphrase: string | undefined,
@@ -271,7 +231,7 @@ async function announce(
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     log.warn(`opening the public key of "${result.name}" failed: ${why}`);
-    void services.messages
+    void ctx.messages
       .show(
         'warning',
         vscode.l10n.t(
@@ -290,7 +250,7 @@ async function announce(
 
   if (result.fingerprintMismatch) {
     const { server, computed } = result.fingerprintMismatch;
-    void services.messages.show(
+    void ctx.messages.show(
       'warning',
       vscode.l10n.t(
         'The fingerprint of key pair "{0}" does not match its public key: the server says {1}, the key gives {2}.',
@@ -310,8 +270,9 @@ async function announce(
     servers.length > 0 ? { id: 'connect', label: CONNECT } : { id: 'sshConfig', label: ADD_TO_SSH_CONFIG },
     socket && result.privateKey ? { id: 'agent', label: ADD_TO_AGENT } : { id: 'copy', label: COPY_PUBLIC_KEY },
   ];
+  // `label` is the button's id (l10n.label): the sink shows it translated and hands the id back.
   // Not awaited: the notification may stay open long after the command is done.
-  void services.messages
+  void ctx.messages
     .show(
       'info',
       vscode.l10n.t('Key pair "{0}" created{1} ({2}). {3}', result.name, where, fingerprintText(result), saved),
@@ -326,14 +287,14 @@ async function announce(
       } else if (picked === 'copy') {
         await vscode.env.clipboard.writeText(result.publicKey);
         confirmQuietly(vscode.l10n.t('Copied the public key of "{0}".', result.name));
-      } else if (picked === 'reveal') await revealFile(services.messages, result.privatePath);
+      } else if (picked === 'reveal') await revealFile(ctx.messages, result.privatePath);
       else if (picked === 'sshConfig') {
         await vscode.commands.executeCommand(COMMAND.addToSshConfig, {
           name: result.name,
           privatePath: result.privatePath,
         });
       } else if (picked === 'agent' && result.privateKey) {
-        await addCreatedToAgent(services, result, socket, passphrase);
+        await addCreatedToAgent(ctx, result, socket, passphrase);
       }
     });
 }
@@ -346,7 +307,7 @@ export const ADD_TO_AGENT = l10n.label('Add to ssh-agent');
  * the passphrase typed for Create): nothing else is written anywhere.
  */
 async function addCreatedToAgent(
-  services: Services,
+  ctx: CommandContext,
   result: CreateKeyPairResult,
   socket: string | undefined,
   passphrase: string | undefined,
@@ -359,6 +320,6 @@ async function addCreatedToAgent(
     const why =
       err instanceof AgentError || err instanceof PrivateKeyError ? err.message : vscode.l10n.t('unexpected error');
     log.warn(`adding "${result.name}" to ssh-agent failed: ${why}`);
-    void services.messages.show('error', vscode.l10n.t('Adding "{0}" to ssh-agent failed: {1}', result.name, why));
+    void ctx.messages.show('error', vscode.l10n.t('Adding "{0}" to ssh-agent failed: {1}', result.name, why));
   }
 }

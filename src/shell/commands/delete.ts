@@ -9,7 +9,7 @@ import { readConfigFile } from '../../core/ssh/sshConfig';
 import { sshConfigTarget } from '../settings';
 import { log } from '../log';
 import { showError } from '../messages';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 import { pickKeyPair } from './pickKeyPair';
 import { ensureSetup } from './setup';
@@ -21,14 +21,14 @@ export const DELETE_WITH_FILES_AND_HOSTS = l10n.label('Delete Key Pair, Local Fi
 /** 'deleted', 'gone' (it was already deleted: 404), or undefined (cancelled or failed). */
 export type DeleteOutcome = 'deleted' | 'gone' | undefined;
 
-export async function deleteCommand(services: Services, arg?: unknown): Promise<DeleteOutcome> {
-  const node = await pickKeyPair(services, arg, { title: l10n.t('Delete Key Pair') });
+export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise<DeleteOutcome> {
+  const node = await pickKeyPair(ctx.services, arg, { title: l10n.t('Delete Key Pair') });
   if (!node) return undefined;
-  const compute = await ensureSetup(services);
+  const compute = await ensureSetup(ctx);
   if (!compute) return undefined;
 
   const name = node.keyPair.name;
-  const where = services.targetLabel() ?? compute.endpoint;
+  const where = ctx.services.targetLabel() ?? compute.endpoint;
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
   const shownFiles = files.map((f) => displayPath(f)).join(l10n.t(' and '));
   const configPath = sshConfigTarget().path;
@@ -48,7 +48,7 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
           hosts.map((h) => h.alias).join(', '),
         )
       : '');
-  const answer = await services.messages.show(
+  const answer = await ctx.messages.show(
     'warning',
     l10n.t('Delete key pair "{0}" from {1}?', name, where),
     node.local ? [DELETE, withFiles] : [DELETE],
@@ -63,11 +63,11 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
     );
   } catch (err) {
     // A delete cut short may still have happened: let the view look again.
-    services.keyPairsChanged();
-    void showError(services.messages, err, l10n.t('Deleting key pair "{0}"', name));
+    ctx.services.keyPairsChanged();
+    void showError(ctx.messages, err, l10n.t('Deleting key pair "{0}"', name));
     return undefined;
   }
-  services.keyPairsChanged();
+  ctx.services.keyPairsChanged();
   log.info(existed ? `deleted key pair "${name}" from ${where}` : `key pair "${name}" was already gone from ${where}`);
   const outcome = existed ? 'deleted' : 'gone';
   const said = existed
@@ -78,8 +78,8 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
     try {
       await removeKeyFiles({ privatePath: node.local.privatePath, publicPath: node.local.publicPath });
     } catch (err) {
-      void services.messages.show('info', said);
-      void showError(services.messages, err, l10n.t('Deleting the local key files of "{0}"', name));
+      void ctx.messages.show('info', said);
+      void showError(ctx.messages, err, l10n.t('Deleting the local key files of "{0}"', name));
       return outcome;
     }
     log.info(`deleted local key files ${shownFiles}`);
@@ -92,12 +92,12 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
         );
         log.info(`removed Host entries ${removed.join(', ')} from ${configPath}`);
       } catch (err) {
-        void services.messages.show('info', l10n.t('{0} Deleted {1}.', said, shownFiles));
-        void showError(services.messages, err, l10n.t('Removing the Host entries of "{0}"', name));
+        void ctx.messages.show('info', l10n.t('{0} Deleted {1}.', said, shownFiles));
+        void showError(ctx.messages, err, l10n.t('Removing the Host entries of "{0}"', name));
         return outcome;
       }
     }
-    void services.messages.show(
+    void ctx.messages.show(
       'info',
       removed.length > 0
         ? l10n.t('{0} Deleted {1} and the Host entries {2}.', said, shownFiles, removed.join(', '))
@@ -105,7 +105,7 @@ export async function deleteCommand(services: Services, arg?: unknown): Promise<
     );
     return outcome;
   }
-  void services.messages.show('info', said);
+  void ctx.messages.show('info', said);
   return outcome;
 }
 

@@ -21,6 +21,8 @@ import { displayPath } from '../../core/keys/keyFiles';
 import { sshHome } from '../../core/ssh/sshConfig';
 import { log } from '../log';
 import { Services } from '../services';
+import type { MessageSink } from '../ui/notify';
+import { asContext, CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 
 export const TRUST_THIS_KEY = l10n.label('Trust This Key');
@@ -42,7 +44,12 @@ export interface HostKeyTarget {
  * false when it stopped (told) or the user declined. `retry` is offered on a server that could
  * not be reached (without awaiting the message).
  */
-export async function confirmHostKey(services: Services, target: HostKeyTarget, retry?: () => void): Promise<boolean> {
+export async function confirmHostKey(
+  from: CommandContext | Services,
+  target: HostKeyTarget,
+  retry?: () => void,
+): Promise<boolean> {
+  const { messages } = asContext(from);
   const name = target.server.name || target.server.id;
   for (;;) {
     const check = await withCancellableProgress(vscode.l10n.t('Checking the host key of {0}…', name), (signal) =>
@@ -63,23 +70,20 @@ export async function confirmHostKey(services: Services, target: HostKeyTarget, 
         return true;
       case 'mismatch':
         // A modal: a security stop is read in full, never as a toast cut after its first line.
-        await services.messages.show('error', describeMismatch(check, name), [], { modal: true });
+        await messages.show('error', describeMismatch(check, name), [], { modal: true });
         return false;
       case 'unreachable':
-        void services.messages.show('error', describeUnreachable(check, name), retry ? [RETRY] : []).then((b) => {
+        void messages.show('error', describeUnreachable(check, name), retry ? [RETRY] : []).then((b) => {
           if (b === RETRY) retry?.();
         });
         return false;
       case 'unverified': {
         const buttons = retryMayHelp(check.gap) ? [TRUST_THIS_KEY, CHECK_CONSOLE_AGAIN] : [TRUST_THIS_KEY];
-        const answer = await services.messages.show('warning', describeUnverified(check, name), buttons, {
-          modal: true,
-          detail: vscode.l10n.t('SHA256 fingerprint: {0}', check.presented),
-        });
+        const answer = await askTrust(messages, check, name, buttons);
         if (answer === CHECK_CONSOLE_AGAIN) continue;
         if (answer !== TRUST_THIS_KEY) return false;
         if (await pinUnverified(check, { replace: target.replace })) return true;
-        void services.messages.show(
+        void messages.show(
           'error',
           vscode.l10n.t(
             '{0} changed meanwhile and now holds another key for server "{1}": nothing was pinned.',
@@ -91,6 +95,19 @@ export async function confirmHostKey(services: Services, target: HostKeyTarget, 
       }
     }
   }
+}
+
+/** The modal for a host key the console could not vouch for, with its fingerprint; the button id chosen. */
+export function askTrust<A extends string>(
+  messages: MessageSink,
+  check: Extract<HostKeyCheck, { status: 'unverified' }>,
+  name: string,
+  buttons: readonly A[] = [TRUST_THIS_KEY as A],
+): Promise<A | undefined> {
+  return messages.show('warning', describeUnverified(check, name), buttons, {
+    modal: true,
+    detail: vscode.l10n.t('SHA256 fingerprint: {0}', check.presented),
+  });
 }
 
 function summary(check: HostKeyCheck): string {

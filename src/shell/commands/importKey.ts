@@ -14,7 +14,7 @@ import { displayPath } from '../../core/keys/keyFiles';
 import { PublicKeyError, PublicKeyInfo } from '../../core/keys/publicKey';
 import { log } from '../log';
 import { showError } from '../messages';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { sshDirectory } from '../settings';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK, PickItem } from '../ui/userInput';
@@ -31,23 +31,23 @@ export interface ImportCommandResult extends ImportResult {
   privatePath?: string;
 }
 
-export async function importCommand(services: Services): Promise<ImportCommandResult | undefined> {
-  const compute = await ensureSetup(services);
+export async function importCommand(ctx: CommandContext): Promise<ImportCommandResult | undefined> {
+  const compute = await ensureSetup(ctx);
   if (!compute) return undefined;
   const dir = sshDirectory();
-  const region = services.region();
+  const region = ctx.services.region();
   const where = region ? vscode.l10n.t(' in {0}', region) : '';
 
-  const chosen = await chooseKey(services, dir);
+  const chosen = await chooseKey(ctx, dir);
   if (!chosen) return undefined;
   const { file, key, privatePath } = chosen;
 
-  const version = await readMicroversion(services, compute);
+  const version = await readMicroversion(ctx, compute);
   if (!version) return undefined;
   const { microversion } = version;
   let imported;
   try {
-    imported = await askNameAndSubmit(services, {
+    imported = await askNameAndSubmit(ctx, {
       compute,
       title: `${vscode.l10n.t(TITLE)}${where}`,
       value: defaultImportName(key, file, microversion),
@@ -60,23 +60,19 @@ export async function importCommand(services: Services): Promise<ImportCommandRe
   } catch (err) {
     if (!(err instanceof NamedFailure)) throw err;
     // An answer lost on the way may hide a pair that was created: let the view look.
-    if (err.reason instanceof ApiError && err.reason.ambiguous) services.keyPairsChanged();
-    void showError(
-      services.messages,
-      err.reason,
-      vscode.l10n.t('Importing public key as "{0}"{1}', err.keyPairName, where),
-    );
+    if (err.reason instanceof ApiError && err.reason.ambiguous) ctx.services.keyPairsChanged();
+    void showError(ctx.messages, err.reason, vscode.l10n.t('Importing public key as "{0}"{1}', err.keyPairName, where));
     return undefined;
   }
-  if (!imported) return undefined;
-  services.keyPairsChanged();
-  announce(services, imported.result, file, privatePath, where);
+  if (!imported || imported === BACK) return undefined;
+  ctx.services.keyPairsChanged();
+  announce(ctx, imported.result, file, privatePath, where);
   return { ...imported.result, file, privatePath };
 }
 
 /** The key to import: a listed `.pub` file or one chosen with the open dialog, parsed. */
 async function chooseKey(
-  services: Services,
+  ctx: CommandContext,
   dir: string,
 ): Promise<{ file: string; key: PublicKeyInfo; privatePath?: string } | undefined> {
   const files = await listPublicKeyFiles(dir);
@@ -100,7 +96,7 @@ async function chooseKey(
     alwaysShow: true,
     value: 'choose',
   });
-  const picked = await services.ui.pick({
+  const picked = await ctx.ui.pick({
     title: vscode.l10n.t(TITLE),
     placeholder: listed
       ? vscode.l10n.t('Choose a public key from {0}', displayPath(dir))
@@ -113,7 +109,7 @@ async function chooseKey(
   if (picked !== 'choose')
     return { file: picked.file.publicPath, key: picked.key, privatePath: picked.file.privatePath };
 
-  const uris = await services.ui.openDialog({
+  const uris = await ctx.ui.openDialog({
     title: vscode.l10n.t(TITLE),
     openLabel: 'Import',
     canSelectFiles: true,
@@ -130,10 +126,10 @@ async function chooseKey(
     key = await loadPublicKey(file);
   } catch (err) {
     if (err instanceof PublicKeyError) {
-      void services.messages.show('error', vscode.l10n.t("{0} can't be imported. {1}", displayPath(file), err.message));
+      void ctx.messages.show('error', vscode.l10n.t("{0} can't be imported. {1}", displayPath(file), err.message));
     } else {
       const why = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
-      void services.messages.show('error', vscode.l10n.t('{0} could not be read: {1}.', displayPath(file), why));
+      void ctx.messages.show('error', vscode.l10n.t('{0} could not be read: {1}.', displayPath(file), why));
     }
     return undefined;
   }
@@ -151,7 +147,7 @@ async function isFile(p: string): Promise<boolean> {
 }
 
 function announce(
-  services: Services,
+  ctx: CommandContext,
   result: ImportResult,
   file: string,
   privatePath: string | undefined,
@@ -179,7 +175,7 @@ function announce(
         result.localFingerprint,
       );
   // Not awaited: the notification may stay open long after the command is done.
-  void services.messages.show(result.matches ? 'info' : 'warning', message, actions).then(async (picked) => {
+  void ctx.messages.show(result.matches ? 'info' : 'warning', message, actions).then(async (picked) => {
     if (picked === ADD_TO_SSH_CONFIG && privatePath) {
       await vscode.commands.executeCommand(COMMAND.addToSshConfig, { name: keyPair.name, privatePath });
     }

@@ -1,11 +1,11 @@
 /** Key Pairs: Refresh / Load More Key Pairs — the Key Pairs view's list. */
-import { Services } from '../services';
+import { CommandContext } from './context';
 
 /** Reloads the list (and anything else that follows the account's key pairs). */
-export function refreshCommand(services: Services): void {
-  services.keyPairsChanged();
+export function refreshCommand(ctx: CommandContext): void {
+  ctx.services.keyPairsChanged();
 }
 
-export async function loadMoreCommand(services: Services): Promise<void> {
-  await services.keyPairList?.loadMore();
+export async function loadMoreCommand(ctx: CommandContext): Promise<void> {
+  await ctx.services.keyPairList?.loadMore();
 }

@@ -1,13 +1,17 @@
 /**
- * The name → conflict → ask-again loop of Create and Import: ask for a name (validated as
- * typed), submit it; when the server says the name is taken (409), ask again with the
- * name kept and the server's words as the box's error.
+ * The name → conflict → ask-again loop of Create, Import and Rotate: ask for a name (validated
+ * as typed), submit it; when the server says the name is taken (409), ask again with the
+ * name kept and the server's words as the box's error. As a `runSteps` step, its Back goes to
+ * the step before (Create's passphrase).
  */
-import * as l10n from '../../core/base/l10n';
+import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
 import { ApiError } from '../../core/api/errors';
+import { BACK, Back, runSteps, Step, StepPosition, shownPosition } from '../../core/ask/wizard';
+import { passphraseSteps, PassphraseState } from '../../core/ask/passphrase';
+import { askPassphrase } from '../settings';
 import { showError } from '../messages';
-import { Services } from '../services';
+import { CommandContext } from './context';
 
 export interface NameLoop<T> {
   compute: ComputeClient;
@@ -19,23 +23,32 @@ export interface NameLoop<T> {
   microversion?: string;
   /** Sends the name; throws ApiError 'conflict' when it is taken. */
   submit(name: string): PromiseLike<T>;
+  /** Where the box stands among its flow's steps (from step 2 on, Back). */
+  position?: StepPosition;
+}
+
+/** What the loop gives: the name accepted and what `submit` returned. */
+export interface Named<T> {
+  name: string;
+  result: T;
 }
 
 /**
- * The name accepted and what `submit` returned, or undefined when the user cancelled.
- * Errors other than a conflict propagate with the name (`NamedFailure`).
+ * The name accepted and what `submit` returned; BACK when the box went Back, undefined when
+ * the user cancelled. Errors other than a conflict propagate with the name (`NamedFailure`).
  */
 export async function askNameAndSubmit<T>(
-  services: Services,
+  ctx: CommandContext,
   loop: NameLoop<T>,
-): Promise<{ name: string; result: T } | undefined> {
+): Promise<Named<T> | Back | undefined> {
   let value = loop.value;
   let error: string | undefined;
   for (;;) {
-    let name: string | undefined;
+    let name: string | Back | undefined;
     try {
-      name = await services.ui.keyPairName({
+      name = await ctx.ui.keyPairName({
         title: loop.title,
+        ...(loop.position ? shownPosition(loop.position) : {}),
         value,
         error,
         sshDirectory: loop.sshDirectory,
@@ -43,22 +56,56 @@ export async function askNameAndSubmit<T>(
         loadNames: async (signal) => (await loop.compute.listAll({ signal })).map((k) => k.name),
       });
     } catch (err) {
-      void showError(services.messages, err, l10n.t('Reading your key pairs'));
+      void showError(ctx.messages, err, vscode.l10n.t('Reading your key pairs'));
       return undefined;
     }
-    if (name === undefined) return undefined;
+    if (name === undefined || name === BACK) return name;
     try {
       return { name, result: await loop.submit(name) };
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'conflict') {
         // Taken meanwhile (or by another client): ask again, with the server's words.
         value = name;
-        error = err.serverMessage ?? l10n.t('A key pair named "{0}" already exists.', name);
+        error = err.serverMessage ?? vscode.l10n.t('A key pair named "{0}" already exists.', name);
         continue;
       }
       throw new NamedFailure(name, err);
     }
   }
+}
+
+/** The loop as the last `runSteps` step: what it gives goes to `done`. */
+export function nameStep<S, T>(
+  ctx: CommandContext,
+  loop: NameLoop<T>,
+  done: (state: S, named: Named<T>) => void,
+): Step<S> {
+  return async (state, position) => {
+    const named = await askNameAndSubmit(ctx, { ...loop, position });
+    if (named === undefined || named === BACK) return named;
+    done(state, named);
+    return 'next';
+  };
+}
+
+/**
+ * The questions for a new pair (Create, Rotate): its passphrase when keypairs.passphrase asks
+ * (typed twice; empty for none), then the name loop, which `submit`s the name with the
+ * passphrase; Back from the name box goes to the passphrase. Undefined when cancelled.
+ */
+export async function askNewPair<T>(
+  ctx: CommandContext,
+  loop: Omit<NameLoop<T>, 'submit' | 'position'> & { submit(name: string, passphrase?: string): PromiseLike<T> },
+): Promise<{ named: Named<T>; passphrase?: string } | undefined> {
+  const state: PassphraseState & { named?: Named<T> } = askPassphrase() ? {} : { passphrase: '' };
+  const name = nameStep<typeof state, T>(
+    ctx,
+    { ...loop, submit: (n) => loop.submit(n, state.passphrase || undefined) },
+    (s, named) => (s.named = named),
+  );
+  const steps = (s: typeof state) => (askPassphrase() ? [...passphraseSteps(ctx.ui, loop.title, s), name] : [name]);
+  if (!(await runSteps(steps, state)) || !state.named) return undefined;
+  return { named: state.named, ...(state.passphrase ? { passphrase: state.passphrase } : {}) };
 }
 
 /** `submit` failed for the name `keyPairName` (not a conflict). */
@@ -77,13 +124,13 @@ export class NamedFailure extends Error {
  * when the server could not be asked.
  */
 export async function readMicroversion(
-  services: Services,
+  ctx: CommandContext,
   compute: ComputeClient,
 ): Promise<{ microversion: string | undefined } | undefined> {
   try {
     return { microversion: (await compute.version()).microversion };
   } catch (err) {
-    void showError(services.messages, err, l10n.t('Reading your key pairs'));
+    void showError(ctx.messages, err, vscode.l10n.t('Reading your key pairs'));
     return undefined;
   }
 }

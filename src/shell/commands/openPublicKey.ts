@@ -1,15 +1,15 @@
 /** Key Pairs: Open Public Key — the key line in a read-only editor (nothing is stored). */
 import * as vscode from 'vscode';
 import { PUBLIC_KEY_SCHEME } from '../../core/flows/keyPairList';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { pickKeyPair } from './pickKeyPair';
 
 /** Resolves to the document shown. */
 export async function openPublicKeyCommand(
-  services: Services,
+  ctx: CommandContext,
   arg?: unknown,
 ): Promise<vscode.TextDocument | undefined> {
-  const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Open Public Key') });
+  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Open Public Key') });
   if (!node) return undefined;
   const file = `${node.keyPair.name.replace(/[/\\]/g, '_')}.pub`;
   const uri = vscode.Uri.from({ scheme: PUBLIC_KEY_SCHEME, path: `/${file}`, query: node.keyPair.publicKey.trim() });

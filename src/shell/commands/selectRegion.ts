@@ -2,7 +2,7 @@
 import * as l10n from '../../core/base/l10n';
 import type { Session as SignInResult } from '../../core/api/identity';
 import { SIGN_IN } from '../../core/wording/errorText';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { Back, BACK } from '../ui/userInput';
 import { StepPosition } from '../../core/ask/wizard';
 import { offerCommand } from './offer';
@@ -10,14 +10,14 @@ import { COMMAND } from '../../core/base/commandIds';
 
 /** A pick of the catalog's regions, `current` (or the default) active; the only one without asking. */
 export async function regionStep(
-  services: Services,
+  ctx: CommandContext,
   result: SignInResult,
   current: string | undefined,
   position: StepPosition,
 ): Promise<string | Back | undefined> {
   const [only, ...others] = result.regions;
   if (only && others.length === 0) return only.region;
-  return services.ui.pick({
+  return ctx.ui.pick({
     title: l10n.t('Select Region'),
     ...position,
     placeholder: l10n.t('Key pairs are per region: where should they go?'),
@@ -31,11 +31,11 @@ export async function regionStep(
   });
 }
 
-export async function selectRegionCommand(services: Services): Promise<string | undefined> {
-  const profile = services.account.profile();
+export async function selectRegionCommand(ctx: CommandContext): Promise<string | undefined> {
+  const profile = ctx.services.account.profile();
   if (!profile) {
     offerCommand(
-      services,
+      ctx.services,
       'info',
       l10n.t('Regions come from a signed-in account. Sign in first.'),
       SIGN_IN,
@@ -43,12 +43,12 @@ export async function selectRegionCommand(services: Services): Promise<string | 
     );
     return undefined;
   }
-  const result = await (await services.tokenManager()).session();
-  const picked = await regionStep(services, result, profile.region, { step: 1, totalSteps: 1 });
+  const result = await (await ctx.services.tokenManager()).session();
+  const picked = await regionStep(ctx, result, profile.region, { step: 1, totalSteps: 1 });
   const region = picked === BACK ? undefined : picked; // a one-step pick has no Back button
   if (region === undefined || region === profile.region) return region;
-  await services.account.setRegion(region);
-  services.targetChanged();
-  void services.messages.show('info', l10n.t('Key pairs now go to region {0} ({1}).', region, profile.label));
+  await ctx.services.account.setRegion(region);
+  ctx.services.targetChanged();
+  void ctx.messages.show('info', l10n.t('Key pairs now go to region {0} ({1}).', region, profile.label));
   return region;
 }

@@ -8,23 +8,23 @@ import { serverSshCommand } from '../../core/ssh/hostEntries';
 import { readConfigFile } from '../../core/ssh/sshConfig';
 import { isServerNode, ServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { sshConfigTarget } from '../settings';
 import { confirmQuietly } from '../ui/quiet';
 
-function serverOf(services: Services, arg: unknown): ServerNode | undefined {
+function serverOf(ctx: CommandContext, arg: unknown): ServerNode | undefined {
   if (isServerNode(arg)) return arg;
-  void services.messages.show('info', vscode.l10n.t('Choose a server in the Key Pairs view first.'));
+  void ctx.messages.show('info', vscode.l10n.t('Choose a server in the Key Pairs view first.'));
   return undefined;
 }
 
 /** Copies the server's best address (the one its row shows). */
-export async function copyAddressCommand(services: Services, arg?: unknown): Promise<string | undefined> {
-  const node = serverOf(services, arg);
+export async function copyAddressCommand(ctx: CommandContext, arg?: unknown): Promise<string | undefined> {
+  const node = serverOf(ctx, arg);
   if (!node) return undefined;
   const best = node.server.addresses[0]?.ip;
   if (!best) {
-    void services.messages.show('info', vscode.l10n.t('Server {0} has no address yet.', node.server.name));
+    void ctx.messages.show('info', vscode.l10n.t('Server {0} has no address yet.', node.server.name));
     return undefined;
   }
   await vscode.env.clipboard.writeText(best);
@@ -36,12 +36,12 @@ export async function copyAddressCommand(services: Services, arg?: unknown): Pro
  * Copies the `ssh` command for the server: `ssh <alias>` when the SSH config has an entry for
  * it with its key, else `ssh -i <key> [user@]<address>`.
  */
-export async function copySshCommandCommand(services: Services, arg?: unknown): Promise<string | undefined> {
-  const node = serverOf(services, arg);
+export async function copySshCommandCommand(ctx: CommandContext, arg?: unknown): Promise<string | undefined> {
+  const node = serverOf(ctx, arg);
   if (!node) return undefined;
   const local = node.keyPair.local;
   if (!local) {
-    void services.messages.show(
+    void ctx.messages.show(
       'info',
       vscode.l10n.t('The private key of "{0}" is not on this machine.', node.keyPair.keyPair.name),
     );
@@ -59,7 +59,7 @@ export async function copySshCommandCommand(services: Services, arg?: unknown): 
     privatePath: local.privatePath,
   });
   if (!command) {
-    void services.messages.show('info', vscode.l10n.t('Server {0} has no address yet.', node.server.name));
+    void ctx.messages.show('info', vscode.l10n.t('Server {0} has no address yet.', node.server.name));
     return undefined;
   }
   await vscode.env.clipboard.writeText(command);
@@ -68,14 +68,14 @@ export async function copySshCommandCommand(services: Services, arg?: unknown): 
 }
 
 /** Opens the SSH config every command writes; when there is none yet, says so (nothing is created). */
-export async function openSshConfigCommand(services: Services): Promise<string | undefined> {
+export async function openSshConfigCommand(ctx: CommandContext): Promise<string | undefined> {
   const file = sshConfigTarget().path;
   try {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(doc, { preview: false });
     return file;
   } catch {
-    void services.messages.show(
+    void ctx.messages.show(
       'info',
       vscode.l10n.t('There is no SSH config at {0} yet: Connect or Add to SSH Config creates it.', displayPath(file)),
     );

@@ -21,7 +21,7 @@ import {
 } from '../../core/flows/identityProviders';
 import { log } from '../log';
 import { isCancel } from '../messages';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { SECTION } from '../settings';
 import { BACK } from '../ui/userInput';
 import type { PickItem } from '../ui/userInput';
@@ -29,12 +29,12 @@ import { runSteps, Step } from '../../core/ask/wizard';
 import { regionStep } from './selectRegion';
 
 /** Runs Sign In; resolves to the account label (or endpoint), or undefined when cancelled. */
-export async function signInCommand(services: Services): Promise<string | undefined> {
+export async function signInCommand(ctx: CommandContext): Promise<string | undefined> {
   const check: SignInCheck = async (state, signal) => {
     const provider = state.provider === undefined ? undefined : IDENTITY_PROVIDERS[state.provider];
     if (!provider) return vscode.l10n.t('Choose where your servers are.');
     try {
-      const http = state.cloud?.cacert ? services.newHttp(state.cloud.cacert) : services.http;
+      const http = state.cloud?.cacert ? ctx.services.newHttp(state.cloud.cacert) : ctx.services.http;
       state.result = await provider.authenticate(http, state, signal);
       return undefined;
     } catch (err) {
@@ -48,7 +48,7 @@ export async function signInCommand(services: Services): Promise<string | undefi
     const active =
       choices.items.find((i) => i.value.provider === state.provider && i.value.cloud === state.cloud)?.value ??
       choices.preselected;
-    const picked = await services.ui.pick<ProviderPick>({
+    const picked = await ctx.ui.pick<ProviderPick>({
       title: vscode.l10n.t(SIGN_IN_TITLE),
       ...position,
       placeholder: vscode.l10n.t('Where are your servers?'),
@@ -69,14 +69,14 @@ export async function signInCommand(services: Services): Promise<string | undefi
     const chooseRegion: Step<SignInState> = async (answers, position) => {
       const result = answers.result;
       if (!result) return 'next';
-      const region = await regionStep(services, result, answers.region, position);
+      const region = await regionStep(ctx, result, answers.region, position);
       if (region === undefined || region === BACK) return region;
       answers.region = region;
       return 'next';
     };
     return [
       chooseProvider,
-      ...provider.steps(services.ui, state, check),
+      ...provider.steps(ctx.ui, state, check),
       ...(provider.id === 'direct' ? [] : [chooseRegion]),
     ];
   };
@@ -85,22 +85,22 @@ export async function signInCommand(services: Services): Promise<string | undefi
   if (!(await runSteps(steps, state))) return undefined;
   const provider = state.provider === undefined ? undefined : IDENTITY_PROVIDERS[state.provider];
   if (!provider) return undefined;
-  return provider.id === 'direct' ? useDirect(services, state) : keepAccount(services, provider, state);
+  return provider.id === 'direct' ? useDirect(ctx, state) : keepAccount(ctx, provider, state);
 }
 
-async function useDirect(services: Services, state: SignInState): Promise<string> {
-  await services.account.signOut();
+async function useDirect(ctx: CommandContext, state: SignInState): Promise<string> {
+  await ctx.services.account.signOut();
   await vscode.workspace
     .getConfiguration(SECTION)
     .update('endpoint', state.endpoint, vscode.ConfigurationTarget.Global);
-  await services.secrets.setToken(state.secret);
-  services.targetChanged();
-  void services.messages.show('info', vscode.l10n.t('Using {0} with the API token in secret storage.', state.endpoint));
+  await ctx.services.secrets.setToken(state.secret);
+  ctx.services.targetChanged();
+  void ctx.messages.show('info', vscode.l10n.t('Using {0} with the API token in secret storage.', state.endpoint));
   return state.endpoint;
 }
 
 async function keepAccount(
-  services: Services,
+  ctx: CommandContext,
   provider: IdentityProvider,
   state: SignInState,
 ): Promise<string | undefined> {
@@ -115,10 +115,10 @@ async function keepAccount(
     region,
     caFile: provider.id === 'openstack-config' ? state.cloud?.cacert : undefined,
   };
-  await services.account.signIn(profile, credentials, result);
-  services.resetHttp();
+  await ctx.services.account.signIn(profile, credentials, result);
+  ctx.services.resetHttp();
   log.info(`signed in: ${result.accountLabel}, region ${region}`);
-  void services.messages.show(
+  void ctx.messages.show(
     'info',
     vscode.l10n.t('Signed in as {0}. Key pairs go to region {1}.', result.accountLabel, region),
   );

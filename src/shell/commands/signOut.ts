@@ -1,12 +1,12 @@
 /** Key Pairs: Sign Out — forgets the account and every secret the extension stored. */
 import * as l10n from '../../core/base/l10n';
-import { Services } from '../services';
+import { CommandContext } from './context';
 
-export async function signOutCommand(services: Services): Promise<void> {
-  const label = services.account.profile()?.label;
-  await services.account.signOut();
-  services.targetChanged();
-  void services.messages.show(
+export async function signOutCommand(ctx: CommandContext): Promise<void> {
+  const label = ctx.services.account.profile()?.label;
+  await ctx.services.account.signOut();
+  ctx.services.targetChanged();
+  void ctx.messages.show(
     'info',
     label
       ? l10n.t('Signed out of {0}. Its credentials and tokens were removed.', label)

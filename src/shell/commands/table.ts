@@ -1,13 +1,15 @@
 /**
  * The command table: every command of the extension, registered through one wrapper
- * (`runCommand`) that catches what a command throws, shows it through ../messages, treats
- * the user's Cancel as silence, and logs. A new command is one file in this folder plus
- * one line here (the table's type makes a missing or unknown id a compile error).
+ * (`runCommand`) that builds the run's context (./context.ts), catches what a command throws,
+ * shows it through ../messages, treats the user's Cancel as silence, and logs. A command that
+ * must not run twice at once says so here (`single`). A new command is one file in this folder
+ * plus one line here (the table's type makes a missing or unknown id a compile error).
  */
 import * as vscode from 'vscode';
 import { log } from '../log';
 import { isCancel, showError } from '../messages';
 import { Services } from '../services';
+import { CommandContext, newContext } from './context';
 import { addToSshConfigCommand } from './addToSshConfig';
 import { connectCommand } from './connect';
 import { copyFingerprintCommand } from './copyFingerprint';
@@ -31,11 +33,29 @@ import { isServerNode } from '../../core/flows/keyPairList';
 import { keyPairOfPublicKeyFile } from './editorKey';
 import { trustHostKeyCommand } from './trustHostKey';
 
-/** A command: what the shell shares, and the argument VS Code passed (a view node, or a target). */
-export type CommandHandler = (services: Services, arg?: unknown) => unknown;
+/** A command: the run's context, and the argument VS Code passed (a view node, or a target). */
+export type CommandHandler = (ctx: CommandContext, arg?: unknown) => unknown;
 
-export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
-  create: createCommand,
+/** A command with options: `single`, one run at a time (a second trigger calls `again` instead, if given). */
+export interface CommandSpec {
+  run: CommandHandler;
+  single?: { again?: (ctx: CommandContext) => void };
+}
+
+/** Connect and Add to SSH Config still take Services (their own branch moves them to the context). */
+const withServices =
+  (command: (services: Services, arg?: unknown) => unknown): CommandHandler =>
+  (ctx, arg) =>
+    command(ctx.services, arg);
+
+export const COMMANDS: { readonly [name in CommandName]: CommandHandler | CommandSpec } = {
+  create: {
+    run: createCommand,
+    // A second trigger brings the open name box back.
+    single: {
+      again: (ctx) => void (ctx.ui.refocusKeyPairName() || log.info('Create Server Key Pair is already running.')),
+    },
+  },
   setToken: setTokenCommand,
   clearToken: clearTokenCommand,
   signIn: signInCommand,
@@ -50,37 +70,49 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
   revealPrivateKey: revealPrivateKeyCommand,
   delete: deleteCommand,
   import: importCommand,
-  addToSshConfig: addToSshConfigCommand,
-  rotate: rotateCommand,
-  connect: connectCommand,
+  addToSshConfig: withServices(addToSshConfigCommand),
+  rotate: { run: rotateCommand, single: { again: () => log.info('Rotate Key Pair is already running.') } },
+  connect: withServices(connectCommand),
   copyAddress: copyAddressCommand,
   copySshCommand: copySshCommandCommand,
   openSshConfig: openSshConfigCommand,
   trustHostKey: trustHostKeyCommand,
 };
 
-/** Registers every command of the table. */
+/** Registers every command of the table; the commands marked `single` share one set of running names. */
 export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
+  const running = new Set<CommandName>();
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
-    const handler = COMMANDS[name];
+    const entry = COMMANDS[name];
+    const spec: CommandSpec = typeof entry === 'function' ? { run: entry } : entry;
     context.subscriptions.push(
-      vscode.commands.registerCommand(COMMAND[name], (arg?: unknown) => runCommand(services, name, handler, arg)),
+      vscode.commands.registerCommand(COMMAND[name], async (arg?: unknown) => {
+        const ctx = newContext(services);
+        if (!spec.single) return runCommand(ctx, name, spec.run, arg);
+        if (running.has(name)) return void spec.single.again?.(ctx);
+        running.add(name);
+        try {
+          return await runCommand(ctx, name, spec.run, arg);
+        } finally {
+          running.delete(name);
+        }
+      }),
     );
   }
 }
 
 /**
- * Runs one command: its result, or undefined when it failed (the error is shown, not
- * awaited) or was cancelled (nothing is shown).
+ * Runs one command in its context: its result, or undefined when it failed (the error is
+ * shown, not awaited) or was cancelled (nothing is shown).
  */
 export async function runCommand(
-  services: Services,
+  ctx: CommandContext,
   name: CommandName,
   handler: CommandHandler,
   arg?: unknown,
 ): Promise<unknown> {
   try {
-    const result = await handler(services, await adaptArgument(services, name, arg));
+    const result = await handler(ctx, await adaptArgument(ctx.services, name, arg));
     const step = walkthroughStep(name, result);
     if (step) setContextKey(step, true);
     return result;
@@ -90,7 +122,7 @@ export async function runCommand(
       return undefined;
     }
     log.warn(`${COMMAND[name]} failed: ${err instanceof Error ? err.name : typeof err}`);
-    void showError(services.messages, err);
+    void showError(ctx.messages, err);
     return undefined;
   }
 }

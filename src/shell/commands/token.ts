@@ -1,11 +1,11 @@
 /** Key Pairs: Set API Token / Clear API Token — the direct-mode token in SecretStorage. */
 import * as l10n from '../../core/base/l10n';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { confirmQuietly } from '../ui/quiet';
 import { BACK } from '../ui/userInput';
 
-export async function setTokenCommand(services: Services): Promise<boolean> {
-  const token = await services.ui.input({
+export async function setTokenCommand(ctx: CommandContext): Promise<boolean> {
+  const token = await ctx.ui.input({
     title: l10n.t('Set API Token'),
     prompt: l10n.t("API token for the Compute API (sent as X-Auth-Token). It is kept in VS Code's secret storage."),
     password: true,
@@ -17,13 +17,13 @@ export async function setTokenCommand(services: Services): Promise<boolean> {
           : undefined,
   });
   if (token === undefined || token === BACK) return false;
-  await services.secrets.setToken(token.trim());
+  await ctx.services.secrets.setToken(token.trim());
   // Quiet: a notification here would stack under the one of the command that asked for the token.
   confirmQuietly(l10n.t('API token saved in secret storage.'));
   return true;
 }
 
-export async function clearTokenCommand(services: Services): Promise<void> {
-  await services.secrets.clearToken();
-  void services.messages.show('info', l10n.t('API token removed.'));
+export async function clearTokenCommand(ctx: CommandContext): Promise<void> {
+  await ctx.services.secrets.clearToken();
+  void ctx.messages.show('info', l10n.t('API token removed.'));
 }

@@ -14,31 +14,31 @@ import { serverHostKeyAlias } from '../../core/ssh/knownHosts';
 import { readConfigTree, sshConfigArgs } from '../../core/ssh/sshConfigTree';
 import { isServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { sshConfigTarget } from '../settings';
 import { confirmHostKey } from './hostKeyPrompt';
 import { ensureSetup } from './setup';
 import { COMMAND } from '../../core/base/commandIds';
 
-export async function trustHostKeyCommand(services: Services, arg?: unknown): Promise<boolean> {
+export async function trustHostKeyCommand(ctx: CommandContext, arg?: unknown): Promise<boolean> {
   if (
     refusedInRestrictedMode(
-      services.messages,
+      ctx.messages,
       vscode.l10n.t('Trust Host Key is not available in Restricted Mode: it runs ssh. Trust this workspace first.'),
     )
   )
     return false;
   if (!isServerNode(arg)) {
-    void services.messages.show('info', vscode.l10n.t('Choose a server in the Key Pairs view first.'));
+    void ctx.messages.show('info', vscode.l10n.t('Choose a server in the Key Pairs view first.'));
     return false;
   }
-  const compute = await ensureSetup(services);
+  const compute = await ensureSetup(ctx);
   if (!compute) return false;
   const server = arg.server;
   const addresses = server.addresses.map((a) => a.ip);
   const best = addresses[0];
   if (best === undefined) {
-    void services.messages.show('info', vscode.l10n.t('Server {0} has no address yet.', server.name));
+    void ctx.messages.show('info', vscode.l10n.t('Server {0} has no address yet.', server.name));
     return false;
   }
   const config = sshConfigTarget();
@@ -47,12 +47,12 @@ export async function trustHostKeyCommand(services: Services, arg?: unknown): Pr
   const hostKeyAlias = serverHostKeyAlias(server.id);
   const alias = serverEntryAlias(configEntries(tree), { ...(hostKeyAlias ? { hostKeyAlias } : {}), addresses });
   const trusted = await confirmHostKey(
-    services,
+    ctx.services,
     { compute, server, host: alias ?? best, configArgs: sshConfigArgs(config), replace: true },
     () => void vscode.commands.executeCommand(COMMAND.trustHostKey, arg),
   );
   if (trusted) {
-    void services.messages.show(
+    void ctx.messages.show(
       'info',
       alias
         ? vscode.l10n.t('The host key of server "{0}" is trusted: "ssh {1}" checks it strictly.', server.name, alias)

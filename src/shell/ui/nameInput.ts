@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { displayPath } from '../../core/keys/keyFiles';
 import { NameContext, nameSets, validateName } from '../../core/flows/validateName';
 import { plainMessage } from '../../core/base/plainText';
+import { BACK, Back } from '../../core/ask/wizard';
 
 export interface NameInputOptions {
   title: string;
@@ -19,6 +20,9 @@ export interface NameInputOptions {
   /** Where the key files will be saved (names of files there are refused); omit when none is saved (import). */
   sshDirectory?: string;
   microversion?: string;
+  /** Where the box stands among the steps of its flow; from step 2 on it has a Back button. */
+  step?: number;
+  totalSteps?: number;
   /** Loads the account's key pair names; a failure closes the box and is rethrown. */
   loadNames(signal: AbortSignal): Promise<Iterable<string>>;
 }
@@ -29,9 +33,12 @@ const SEVERITY = {
   info: vscode.InputBoxValidationSeverity.Info,
 } as const;
 
-/** Asks for a name in `box` (new, not shown yet); undefined when the user cancels. */
-export function askKeyPairName(box: vscode.InputBox, options: NameInputOptions): Promise<string | undefined> {
+/** Asks for a name in `box` (new, not shown yet); BACK when its Back button was pressed, undefined when the user cancels. */
+export function askKeyPairName(box: vscode.InputBox, options: NameInputOptions): Promise<string | Back | undefined> {
   box.title = options.title;
+  box.step = options.step;
+  box.totalSteps = options.totalSteps;
+  box.buttons = (options.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
   box.prompt = vscode.l10n.t('Name of the new key pair: letters, digits, spaces, "-" and "_"');
   box.placeholder = vscode.l10n.t('e.g. {0}', 'web-server');
   box.ignoreFocusOut = true;
@@ -60,9 +67,9 @@ export function askKeyPairName(box: vscode.InputBox, options: NameInputOptions):
         : { message: verdict.message, severity: SEVERITY[verdict.severity] };
   };
 
-  return new Promise<string | undefined>((resolve, reject) => {
+  return new Promise<string | Back | undefined>((resolve, reject) => {
     let settled = false;
-    const finish = (value: string | undefined, error?: unknown) => {
+    const finish = (value: string | Back | undefined, error?: unknown) => {
       if (settled) return;
       settled = true;
       abort.abort();
@@ -92,6 +99,9 @@ export function askKeyPairName(box: vscode.InputBox, options: NameInputOptions):
       box.onDidChangeValue(typed),
       box.onDidAccept(tryAccept),
       box.onDidHide(() => finish(undefined)),
+      box.onDidTriggerButton((b) => {
+        if (b === vscode.QuickInputButtons.Back) finish(BACK);
+      }),
     ];
 
     Promise.all([

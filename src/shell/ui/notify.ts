@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { plainMessage } from '../../core/base/plainText';
+import type { ErrorContext } from '../../core/wording/errorText';
 
 export type Severity = 'info' | 'warning' | 'error';
 
@@ -55,9 +56,18 @@ export class VscodeMessages implements MessageSink {
   }
 }
 
+/** A MessageSink that also knows how errors are worded now (see ../messages.ts `showError`). */
+export interface Messages extends MessageSink {
+  /** Where the Compute endpoint comes from (the signed-in account, or the setting). */
+  errorContext(): ErrorContext | undefined;
+}
+
 /** Passes every message on to `sink()` as plain text (no live links). */
-export class PlainMessages implements MessageSink {
-  constructor(private readonly sink: () => MessageSink) {}
+export class PlainMessages implements Messages {
+  constructor(
+    private readonly sink: () => MessageSink,
+    readonly errorContext: () => ErrorContext | undefined = () => undefined,
+  ) {}
 
   /**
    * Actions are ids (English, from `l10n.label`): the sink shows each translated and the id of

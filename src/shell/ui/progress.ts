@@ -13,3 +13,23 @@ export function withCancellableProgress<T>(title: string, task: (signal: AbortSi
     },
   );
 }
+
+/**
+ * A progress notification shown from `start()` until `end()` (both may be called more than
+ * once), its message set by `report`; not cancellable (the flow it follows stops by itself).
+ */
+export function withProgressUntil(title: string): { start(): void; report(message: string): void; end(): void } {
+  let report: (message: string) => void = () => undefined;
+  let end: () => void = () => undefined;
+  return {
+    start: () => {
+      const done = new Promise<void>((resolve) => (end = resolve));
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (progress) => {
+        report = (message) => progress.report({ message });
+        return done;
+      });
+    },
+    report: (message) => report(message),
+    end: () => end(),
+  };
+}

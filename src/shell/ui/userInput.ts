@@ -9,10 +9,10 @@
 import * as vscode from 'vscode';
 import { plainLabel, plainMessage } from '../../core/base/plainText';
 import { askKeyPairName, NameInputOptions } from './nameInput';
-import { Back, BACK, InputStep } from '../../core/ask/wizard';
+import { Back, BACK, InputStep, PickManyAnswer, StepPickMany } from '../../core/ask/wizard';
 
 export { BACK } from '../../core/ask/wizard';
-export type { Back, InputStep } from '../../core/ask/wizard';
+export type { Back, InputStep, PickManyAnswer } from '../../core/ask/wizard';
 
 export type PickItem<T> = vscode.QuickPickItem & { value: T };
 
@@ -28,22 +28,7 @@ export interface PickStep<T> {
 }
 
 /** A QuickPick where several items can be checked. */
-export interface PickManyStep<T> {
-  title: string;
-  step?: number;
-  totalSteps?: number;
-  placeholder: string;
-  /** `picked: true` items start checked. */
-  items: Array<PickItem<T>>;
-  /** A button on every item (e.g. to edit it): pressing one ends the pick with that item as `pressed`. */
-  itemButton?: { icon: string; tooltip: string };
-}
-
-/** The items checked when the pick ended, and the item whose button was pressed (if that ended it). */
-export interface PickManyAnswer<T> {
-  selected: T[];
-  pressed?: T;
-}
+export type PickManyStep<T> = StepPickMany<T>;
 
 export interface UserInput {
   /** One InputBox; BACK when its Back button was pressed, undefined when cancelled. */
@@ -52,8 +37,8 @@ export interface UserInput {
   pick<T>(step: PickStep<T>): Promise<T | Back | undefined>;
   /** One QuickPick with checkboxes; what was checked (and any item button pressed), BACK, or undefined when cancelled. */
   pickMany<T>(step: PickManyStep<T>): Promise<PickManyAnswer<T> | Back | undefined>;
-  /** The key pair name box (validated as typed); undefined when cancelled. */
-  keyPairName(options: NameInputOptions): Promise<string | undefined>;
+  /** The key pair name box (validated as typed); BACK when its Back button was pressed, undefined when cancelled. */
+  keyPairName(options: NameInputOptions): Promise<string | Back | undefined>;
   /** Brings an open name box back to front; false when none is open. */
   refocusKeyPairName(): boolean;
   saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
@@ -175,7 +160,7 @@ export class QuickInputUserInput implements UserInput {
     return qp;
   }
 
-  keyPairName(options: NameInputOptions): Promise<string | undefined> {
+  keyPairName(options: NameInputOptions): Promise<string | Back | undefined> {
     const box = this.window.createInputBox();
     this.nameBox = box;
     return askKeyPairName(box, options).finally(() => {

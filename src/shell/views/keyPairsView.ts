@@ -446,7 +446,7 @@ export function registerKeyPairsView(context: vscode.ExtensionContext, services:
   const provider = new KeyPairsProvider(services);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider });
   provider.attach(view);
-  services.keyPairList = provider;
+  services.attachKeyPairList(provider);
   context.subscriptions.push(
     provider,
     view,

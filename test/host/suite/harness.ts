@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { TestingApi } from '../../../src/extension';
 import type { CreateKeyPairResult } from '../../../src/core/flows/createKeyPair';
 import { MessageOptions, MessageSink, Severity, ShownMessage, shownMessage } from '../../../src/shell/ui/notify';
-import { BACK, QuickInputFactory, QuickInputUserInput, UserInput } from '../../../src/shell/ui/userInput';
+import { BACK, QuickInputFactory, QuickInputUserInput } from '../../../src/shell/ui/userInput';
 
 export const EXTENSION_ID = 'server-keypairs.server-keypairs';
 export const TOKEN = 'host-test-token';
@@ -151,12 +151,11 @@ export class Recorder {
   private nameWaiters: Array<(h: NameInputHandle) => void> = [];
   private messageWaiters: Array<() => void> = [];
   private logWaiters: Array<() => void> = [];
-  private saved?: { ui: UserInput; sink: MessageSink };
+  private restore?: vscode.Disposable;
   private logSubscription?: vscode.Disposable;
 
   async install(): Promise<void> {
     const t = await testing();
-    this.saved = { ui: t.services.ui, sink: t.services.messageSink };
     this.logSubscription = t.onLog((line) => {
       this.log.push(line);
       const waiters = this.logWaiters;
@@ -178,17 +177,13 @@ export class Recorder {
         return Promise.resolve(this.answerMessage(shown)) as Promise<A | undefined>;
       },
     };
-    t.services.messageSink = sink;
-    t.services.ui = new QuickInputUserInput(this.factory());
+    this.restore = t.services.useIO({ sink, ui: new QuickInputUserInput(this.factory()) });
   }
 
   async uninstall(): Promise<void> {
-    const t = await testing();
     this.logSubscription?.dispose();
-    if (this.saved) {
-      t.services.ui = this.saved.ui;
-      t.services.messageSink = this.saved.sink;
-    }
+    this.restore?.dispose();
+    this.restore = undefined;
   }
 
   /** Forgets what earlier tests saw (messages, prompts, name boxes nobody waited for). */

@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RotateKeyPairResult } from '../../../src/core/flows/rotateKeyPair';
-import { defaultRotatedName } from '../../../src/core/flows/rotateKeyPair';
+import type { RotateKeyPairResult } from '../../../src/core/flows/rotate/run';
+import { defaultRotatedName } from '../../../src/core/flows/rotate/run';
 import { identityFileWord, sshHome } from '../../../src/core/ssh/sshConfig';
 import { emulator, PressItemButton, useRecorder, TOKEN, whenLoaded } from './harness';
 

@@ -4,9 +4,9 @@
  * afterwards, and which deletions the final question may offer. Pure core: no `vscode` import.
  */
 import * as path from 'node:path';
-import { BlockHead, ConfigBlock, entriesUsingKey, isServerEntry } from '../ssh/sshConfig';
-import { ConfigTree, blocksInReadOrder } from '../ssh/sshConfigTree';
-import * as l10n from '../base/l10n';
+import { BlockHead, ConfigBlock, entriesUsingKey, isServerEntry } from '../../ssh/sshConfig';
+import { ConfigTree, blocksInReadOrder } from '../../ssh/sshConfigTree';
+import * as l10n from '../../base/l10n';
 
 /** A block of one config file that names the old key. */
 export interface EntryUse {

@@ -19,21 +19,21 @@
  *     allows, whether the old pair (and its private key file) is deleted.
  */
 import * as fs from 'node:fs/promises';
-import { removeKeyFiles } from '../keys/keyFiles';
-import { checkHostKey, describeMismatch, describeUnreachable, HostKeyCheck, pinUnverified } from './hostKeyCheck';
-import type { ConsoleHostKeysRead } from '../api/servers';
-import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../keys/opensshKey';
-import { addToAgent } from '../ssh/agent';
-import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../ssh/privateAgent';
+import { removeKeyFiles } from '../../keys/keyFiles';
+import { checkHostKey, describeMismatch, describeUnreachable, HostKeyCheck, pinUnverified } from '../hostKeyCheck';
+import type { ConsoleHostKeysRead } from '../../api/servers';
+import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../../keys/opensshKey';
+import { addToAgent } from '../../ssh/agent';
+import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../../ssh/privateAgent';
 import {
   RetargetedEntry,
   resolveIdentityArgument,
   retargetIdentityFile,
   sshHome,
   updateConfigFile,
-} from '../ssh/sshConfig';
-import { ConfigTree, readConfigTree } from '../ssh/sshConfigTree';
-import type { ServerAddress } from '../servers/addresses';
+} from '../../ssh/sshConfig';
+import { ConfigTree, readConfigTree } from '../../ssh/sshConfigTree';
+import type { ServerAddress } from '../../servers/addresses';
 import {
   Identity,
   RemoteFailureKind,
@@ -42,7 +42,7 @@ import {
   SshTarget,
   rotateOnServer,
   sshConfigValues,
-} from '../ssh/remoteKeys';
+} from '../../ssh/remoteKeys';
 import {
   DeleteOldDecision,
   DeletionChoices,
@@ -53,11 +53,11 @@ import {
   serverAlias,
   serverEntryBlocks,
   serverEntryFilter,
-} from './rotationPlan';
-import { UserSafeError } from '../base/userSafe';
-import * as l10n from '../base/l10n';
+} from './plan';
+import { UserSafeError } from '../../base/userSafe';
+import * as l10n from '../../base/l10n';
 
-export type { DeleteOldDecision, DeletionChoices, EntryUse } from './rotationPlan';
+export type { DeleteOldDecision, DeletionChoices, EntryUse } from './plan';
 
 /** The pair being replaced. */
 export interface OldKeyPair {

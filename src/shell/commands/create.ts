@@ -8,23 +8,22 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
 import { listServers } from '../../core/api/servers';
-import { createKeyPair, CreateKeyPairResult, KeyTypeRefusedError, SavedKeyFiles } from '../../core/flows/createKeyPair';
+import { CreateKeyPairResult, KeyTypeRefusedError, SavedKeyFiles } from '../../core/flows/createKeyPair';
 import type { KeyPairNode, ServerNode } from '../../core/flows/keyPairList';
 import { groupServersByKey, serversOfKey } from '../../core/servers/group';
 import { fingerprints } from '../../core/keys/fingerprint';
 import { addToAgent, AgentError } from '../../core/ssh/agent';
-import { encryptPrivateKey, PrivateKeyError } from '../../core/keys/opensshKey';
+import { PrivateKeyError } from '../../core/keys/opensshKey';
 import { confirmQuietly } from '../ui/quiet';
 import { displayPath, KeyFileError, saveFileExclusive } from '../../core/keys/keyFiles';
 import { log } from '../log';
 import { showError } from '../messages';
 import { CommandContext } from './context';
-import { keyGeneration, keyType, sshDirectory } from '../settings';
-import { withCancellableProgress } from '../ui/progress';
+import { keyType, sshDirectory } from '../settings';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../../core/base/commandIds';
 import type { ServerChoice } from './connect';
-import { askNewPair, NamedFailure, readMicroversion } from './nameLoop';
+import { askNewPair, createWithProgress, NamedFailure, readMicroversion } from './nameLoop';
 import { ensureSetup } from './setup';
 
 export const COPY_PUBLIC_KEY = l10n.label('Copy Public Key');
@@ -68,20 +67,13 @@ async function runCreate(
       sshDirectory: dir,
       microversion: version.microversion,
       submit: (name, passphrase) =>
-        withCancellableProgress(vscode.l10n.t('Creating key pair "{0}"{1}…', name, where), (signal) =>
-          createKeyPair({
-            compute,
-            name,
-            sshDirectory: dir,
-            generation: keyGeneration(),
+        createWithProgress(
+          { compute, name, sshDirectory: dir, passphrase, where },
+          {
             keyType: keyType(),
             onKeyTypeRefused: (refused) => offerRsa(ctx, name, refused),
-            passphrase,
-            protectPrivateKey: passphrase ? (text) => encryptPrivateKey(text, passphrase, name) : undefined,
-            signal,
             rescue: (problem, key) => saveElsewhere(ctx, problem, key),
-            log: (line) => log.info(line),
-          }),
+          },
         ),
     });
   } catch (err) {

@@ -9,7 +9,11 @@ import { ComputeClient } from '../../core/api/compute';
 import { ApiError } from '../../core/api/errors';
 import { BACK, Back, runSteps, Step, StepPosition, shownPosition } from '../../core/ask/wizard';
 import { passphraseSteps, PassphraseState } from '../../core/ask/passphrase';
-import { askPassphrase } from '../settings';
+import { createKeyPair, CreateKeyPairOptions, CreateKeyPairResult } from '../../core/flows/createKeyPair';
+import { encryptPrivateKey } from '../../core/keys/opensshKey';
+import { log } from '../log';
+import { askPassphrase, keyGeneration } from '../settings';
+import { withCancellableProgress } from '../ui/progress';
 import { showError } from '../messages';
 import { CommandContext } from './context';
 
@@ -106,6 +110,31 @@ export async function askNewPair<T>(
   const steps = (s: typeof state) => (askPassphrase() ? [...passphraseSteps(ctx.ui, loop.title, s), name] : [name]);
   if (!(await runSteps(steps, state)) || !state.named) return undefined;
   return { named: state.named, ...(state.passphrase ? { passphrase: state.passphrase } : {}) };
+}
+
+/**
+ * Creates the pair `name` (Create's and Rotate's submit) under a cancellable progress: the
+ * key generated as keypairs.keyGeneration says, its private key protected by `passphrase`
+ * when there is one; `more` adds the caller's own options (key type, rescue).
+ */
+export function createWithProgress(
+  base: { compute: ComputeClient; name: string; sshDirectory: string; passphrase?: string; where?: string },
+  more: Pick<CreateKeyPairOptions, 'rescue'> & Partial<CreateKeyPairOptions>,
+): Thenable<CreateKeyPairResult> {
+  const { name, passphrase } = base;
+  return withCancellableProgress(vscode.l10n.t('Creating key pair "{0}"{1}…', name, base.where ?? ''), (signal) =>
+    createKeyPair({
+      compute: base.compute,
+      name,
+      sshDirectory: base.sshDirectory,
+      generation: keyGeneration(),
+      passphrase,
+      protectPrivateKey: passphrase ? (text) => encryptPrivateKey(text, passphrase, name) : undefined,
+      signal,
+      log: (line) => log.info(line),
+      ...more,
+    }),
+  );
 }
 
 /** `submit` failed for the name `keyPairName` (not a conflict). */

@@ -4,6 +4,7 @@
  * import; the shell shows them as they are.
  */
 import * as l10n from '../../base/l10n';
+import { displayPath } from '../../keys/keyFiles';
 /** How a message is shown (as the shell's message sink takes it). */
 export type Severity = 'info' | 'warning' | 'error';
 import { DeleteOldDecision, mayStillAccept, RotateKeyPairResult, RotationSummary, ServerSummary } from './run';
@@ -26,6 +27,14 @@ export interface RotationMessage {
 export interface DeleteOldQuestion extends RotationMessage {
   detail: string;
   buttons: Array<{ id: Exclude<DeleteOldDecision, 'keep'>; label: string }>;
+}
+
+/** The box for the old private key's passphrase (asked once, when no agent holds the key). */
+export function oldPassphrasePrompt(privatePath: string): string {
+  return l10n.t(
+    'Passphrase of the old private key {0} (used once for this rotation, never stored)',
+    displayPath(privatePath),
+  );
 }
 
 /** One line of the summary for a server: what happened there, and what still holds there. */

@@ -48,7 +48,7 @@ function scripted(answers: Array<(asked: Asked) => unknown>): StepInputMany & { 
   return {
     asked,
     input: (step: InputStep) => next({ kind: 'input', step }) as Promise<string | Back | undefined>,
-    pick: <T>(step: StepPick<T>) => Promise.reject(new Error(`unexpected pick ${step.title}`)) as Promise<T>,
+    pick: <T>(step: StepPick<T>) => Promise.reject<T>(new Error(`unexpected pick ${step.title}`)),
     pickMany: <T>(step: StepPickMany<T>) =>
       next({ kind: 'pickMany', step: step as unknown as StepPickMany<string> }) as Promise<
         PickManyAnswer<T> | Back | undefined

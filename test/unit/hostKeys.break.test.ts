@@ -8,7 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hashKnownHostName, knownHostsPath, pinHostKeys, pinnedKeys } from '../../src/keys/knownHosts';
 import { madeUpHostKeys } from '../emulator/console';
-import { tempDir } from './helpers/env';
+import { readHostKeysFromConsole } from '../../src/api/servers';
+import { checkHostKey, pinUnverified } from '../../src/flows/hostKeyCheck';
+import { Sshd, startSshd } from '../support/sshd';
+import { compute, tempDir, useEmulator } from './helpers/env';
+import { requireSshd } from './helpers/sshdTestUtil';
 
 const keyOf = (line: string) => line.split(' ').slice(0, 2).join(' ');
 
@@ -158,5 +162,96 @@ describe('host key pins under stress (issue 19 break)', function () {
       assert.equal(plan.status, 'mismatch');
       assert.equal(fs.readFileSync(file, 'utf8'), `10.0.0.5 ${other}\n`);
     });
+  });
+});
+
+describe('Trust Host Key… and Rotate against stale pins (real sshd, emulator console; issue 19 break)', function () {
+  this.timeout(90_000);
+  const ctx = useEmulator({ maxMicroversion: '2.93' });
+  const dir = tempDir('skp-b19-sshd-');
+  let sshd: Sshd;
+  let identity: string;
+  let n = 0;
+  before(async () => {
+    requireSshd();
+    identity = path.join(dir, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'client', '-f', identity]);
+    const pub = fs.readFileSync(`${identity}.pub`, 'utf8').trim();
+    sshd = await startSshd({ hostKeyTypes: ['ed25519'], authorizedKeys: [pub] });
+  });
+  after(async () => {
+    await sshd?.stop();
+  });
+
+  /** A config without our entry for the server; the user's known_hosts holds a stale key for its address. */
+  async function userKnowsStaleKey(hashed: boolean, consoleKeys: 'real' | 'none') {
+    const home = path.join(dir, `home-${++n}`);
+    fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    const config = path.join(home, '.ssh', 'config');
+    const known = path.join(home, '.ssh', 'known_hosts');
+    fs.writeFileSync(config, `Host *\n  UserKnownHostsFile ${known}\n  HashKnownHosts ${hashed ? 'yes' : 'no'}\n`);
+    const stale = keyOf(madeUpHostKeys()[0] ?? '');
+    fs.writeFileSync(
+      known,
+      `${hashed ? hashKnownHostName(sshd.address) : sshd.address} ${stale}\nother.example ${stale}\n`,
+    );
+    const server = await ctx.emu.createServer({
+      name: 'web',
+      hostKeys: consoleKeys === 'real' ? sshd.hostPublicKeys : [],
+    });
+    if (consoleKeys === 'none') ctx.emu.setConsole(server.id, '[    0.000000] Linux version 6.1.0\r\n');
+    const login = () =>
+      new Promise<string>((resolve) =>
+        execFile(
+          'ssh',
+          [
+            '-F',
+            config,
+            '-o',
+            'BatchMode=yes',
+            '-o',
+            'StrictHostKeyChecking=yes',
+            '-i',
+            identity,
+            '-l',
+            sshd.user,
+            sshd.address,
+            'echo in',
+          ],
+          { timeout: 30_000 },
+          (_e, out, err) => resolve(`${out}${err}`),
+        ),
+      );
+    const check = () =>
+      checkHostKey({
+        host: sshd.address,
+        configArgs: ['-F', config],
+        home,
+        replace: true,
+        readConsole: () => readHostKeysFromConsole(compute(ctx.emu.computeUrl), server.id),
+      });
+    return { known, stale, login, check };
+  }
+
+  for (const hashed of [false, true]) {
+    it(`verified by the console, the stale ${hashed ? 'hashed' : 'plain'} line for the address is replaced and ssh then logs in strictly`, async () => {
+      const s = await userKnowsStaleKey(hashed, 'real');
+      assert.match(await s.login(), /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+      const result = await s.check();
+      assert.equal(result.status, 'verified', JSON.stringify(result));
+      const text = fs.readFileSync(s.known, 'utf8');
+      assert.deepEqual(pinnedKeys(text, sshd.address), sshd.hostPublicKeys.map(keyOf));
+      assert.deepEqual(pinnedKeys(text, 'other.example'), [s.stale], 'another host keeps its line');
+      assert.match(await s.login(), /^in$/m);
+    });
+  }
+
+  it('no console keys: the user accepts the presented key, and it replaces the stale line', async () => {
+    const s = await userKnowsStaleKey(false, 'none');
+    const result = await s.check();
+    assert.equal(result.status, 'unverified', JSON.stringify(result));
+    if (result.status !== 'unverified') return;
+    assert.equal(await pinUnverified(result, { replace: true }), true, 'pinned, not "the file changed meanwhile"');
+    assert.match(await s.login(), /^in$/m);
   });
 });

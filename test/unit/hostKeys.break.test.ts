@@ -6,7 +6,15 @@ import * as assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hashKnownHostName, knownHostsPath, pinHostKeys, pinnedKeys } from '../../src/keys/knownHosts';
+import {
+  hashKnownHostName,
+  knownHostsPath,
+  pinHostKeys,
+  pinnedKeys,
+  serverHostKeyAlias,
+} from '../../src/keys/knownHosts';
+import { writeHostEntry } from '../../src/keys/sshConfig';
+import { rotateKeyPair } from '../../src/flows/rotateKeyPair';
 import { madeUpHostKeys } from '../emulator/console';
 import { readHostKeysFromConsole } from '../../src/api/servers';
 import { checkHostKey, pinUnverified } from '../../src/flows/hostKeyCheck';
@@ -253,5 +261,77 @@ describe('Trust Host Key… and Rotate against stale pins (real sshd, emulator c
     if (result.status !== 'unverified') return;
     assert.equal(await pinUnverified(result, { replace: true }), true, 'pinned, not "the file changed meanwhile"');
     assert.match(await s.login(), /^in$/m);
+  });
+});
+
+describe("Rotate's logins against a stale pin (real sshd; issue 19 break)", function () {
+  this.timeout(90_000);
+  const ctx = useEmulator({ maxMicroversion: '2.93' });
+  const dir = tempDir('skp-b19-rotate-');
+  const servers: Sshd[] = [];
+  before(() => requireSshd());
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+  const keygen = (name: string) => {
+    const file = path.join(dir, name);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+    return { privatePath: file, publicLine: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
+  };
+
+  it('the pin is stale (server reinstalled), the console lists the new key: a stop naming both fingerprints, nothing changed, the pin kept', async () => {
+    const oldKey = keygen('old');
+    const newKey = keygen('new');
+    const sshd = await startSshd({ hostKeyTypes: ['ed25519'], authorizedKeys: [oldKey.publicLine] });
+    servers.push(sshd);
+    const server = await ctx.emu.createServer({ name: 'web', hostKeys: sshd.hostPublicKeys });
+    const config = path.join(dir, 'config');
+    const known = path.join(dir, 'server-keypairs_known_hosts');
+    const hostKeyAlias = serverHostKeyAlias(server.id) ?? '';
+    const stale = keyOf(madeUpHostKeys()[0] ?? '');
+    fs.writeFileSync(known, `${hostKeyAlias} ${stale}\n`);
+    await writeHostEntry({
+      configPath: config,
+      home: path.join(dir, 'not-the-home'),
+      entry: {
+        alias: 'web',
+        hostName: sshd.address,
+        user: sshd.user,
+        identityFile: oldKey.privatePath,
+        hostKeys: { knownHostsFile: known, hostKeyAlias },
+      },
+    });
+    const asked: string[] = [];
+    const result = await rotateKeyPair({
+      oldPair: { name: 'deploy', privatePath: oldKey.privatePath, publicKey: oldKey.publicLine },
+      createNewPair: async () => ({
+        name: 'deploy-new',
+        privatePath: newKey.privatePath,
+        publicKey: newKey.publicLine,
+      }),
+      servers: [{ id: server.id, name: 'web', target: { host: sshd.address, user: sshd.user } }],
+      config: { path: config, args: ['-F', config] },
+      readConsole: (s) => readHostKeysFromConsole(compute(ctx.emu.computeUrl), s.id),
+      trustHostKeys: async (_s, check) => {
+        asked.push(check.presented);
+        return true;
+      },
+      deleteOldPairOnServer: async () => true,
+      confirmDeleteOld: async () => 'keep',
+      ssh: { timeoutSeconds: 15 },
+    });
+    const error = result?.servers[0]?.result.error;
+    assert.equal(error?.kind, 'host-key-mismatch', JSON.stringify(result?.servers[0]?.result));
+    const presented = execFileSync('ssh-keygen', ['-lf', '-'], {
+      input: sshd.hostPublicKeys[0],
+      encoding: 'utf8',
+    }).split(' ')[1];
+    const pinned = execFileSync('ssh-keygen', ['-lf', '-'], { input: stale, encoding: 'utf8' }).split(' ')[1];
+    assert.ok(error?.message.includes(presented ?? '?') && error.message.includes(pinned ?? '?'), error?.message);
+    assert.match(error?.message ?? '', /Trust Host Key/);
+    assert.deepEqual(asked, [], 'never asked to trust it');
+    assert.equal(fs.readFileSync(known, 'utf8'), `${hostKeyAlias} ${stale}\n`, 'the pin is kept');
+    assert.equal(fs.readFileSync(sshd.authorizedKeysFile, 'utf8').trim(), oldKey.publicLine);
+    assert.doesNotMatch(sshd.log(), /Accepted publickey/);
   });
 });

@@ -15,6 +15,7 @@ import {
 } from '../../src/keys/knownHosts';
 import { writeHostEntry } from '../../src/keys/sshConfig';
 import { rotateKeyPair } from '../../src/flows/rotateKeyPair';
+import { parseConsoleHostKeys } from '../../src/servers/consoleHostKeys';
 import { madeUpHostKeys } from '../emulator/console';
 import { readHostKeysFromConsole } from '../../src/api/servers';
 import { checkHostKey, pinUnverified } from '../../src/flows/hostKeyCheck';
@@ -333,5 +334,43 @@ describe("Rotate's logins against a stale pin (real sshd; issue 19 break)", func
     assert.equal(fs.readFileSync(known, 'utf8'), `${hostKeyAlias} ${stale}\n`, 'the pin is kept');
     assert.equal(fs.readFileSync(sshd.authorizedKeysFile, 'utf8').trim(), oldKey.publicLine);
     assert.doesNotMatch(sshd.log(), /Accepted publickey/);
+  });
+});
+
+describe('console text others write (issue 19 break)', () => {
+  const keys = madeUpHostKeys().map(keyOf);
+  const block = (lines: string[]) => ['-----BEGIN SSH HOST KEY KEYS-----', ...lines, '-----END SSH HOST KEY KEYS-----'];
+
+  it('colour codes around the lines (as Nova serves them, ESC removed, and with ESC): the keys are read', () => {
+    const lines = block(keys.map((k) => `${k} root@web`));
+    for (const esc of ['', '\x1b']) {
+      const text = lines.map((l) => `${esc}[0;1;39m${l}${esc}[0m`).join('\r\n');
+      const result = parseConsoleHostKeys(`[    5.000000] cloud-init[812]: boot\r\n${text}\r\n`);
+      assert.equal(result.status, 'keys', JSON.stringify(result));
+      if (result.status === 'keys')
+        assert.deepEqual(
+          result.keys.map((k) => k.key),
+          keys,
+        );
+    }
+  });
+
+  it('Markdown, control characters and an OSC title in a key comment: the key is read, none of the comment comes out', () => {
+    const text = block([`${keys[0] ?? ''} **[click](http://x)** \x07\x1b]0;evil\x07 <b>`]).join('\n');
+    const result = parseConsoleHostKeys(text);
+    assert.equal(result.status, 'keys');
+    assert.doesNotMatch(JSON.stringify(result), /click|evil|<b>/);
+  });
+
+  it('a later complete block wins (a reinstall prints one); only root can write the serial console, and root holds the host keys', () => {
+    const real = block([keys[0] ?? '']).join('\r\n');
+    const later = block([keys[1] ?? '']).join('\r\n');
+    const result = parseConsoleHostKeys(`${real}\r\n[  100.0] login: \r\n${later}\r\n`);
+    assert.equal(result.status, 'keys');
+    if (result.status === 'keys')
+      assert.deepEqual(
+        result.keys.map((k) => k.key),
+        [keys[1]],
+      );
   });
 });

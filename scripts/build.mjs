@@ -1,7 +1,7 @@
 // Bundles the extension with esbuild: src/extension.ts -> dist/extension.js, and the part
 // of undici it uses -> dist/undici.js, which dist/extension.js requires only when the HTTP
 // client makes its first request (so activation never even parses undici).
-// src/keys/bcryptWorker.ts -> dist/bcryptWorker.js, a worker thread started only when a
+// src/core/keys/bcryptWorker.ts -> dist/bcryptWorker.js, a worker thread started only when a
 // passphrase protects a private key (bcrypt-pbkdf, with tweetnacl reduced to node's SHA-512).
 // `vscode` stays external (the host provides it); everything else is bundled.
 // --dev keeps the bundle readable; --watch rebuilds on change; --analyze lists what is big.
@@ -88,13 +88,14 @@ function writeNotices(metafile) {
   return [...packages.values()];
 }
 
-/** src/l10n.ts (plain-Node English) becomes src/l10nVscode.ts (vscode.l10n.t) in the bundle. */
+/** src/core/base/l10n.ts (plain-Node English) becomes src/shell/l10nVscode.ts (vscode.l10n.t) in the bundle. */
 const vscodeL10n = {
   name: 'vscode-l10n',
   setup(build) {
-    const target = fileURLToPath(new URL('../src/l10nVscode.ts', import.meta.url));
-    build.onResolve({ filter: /^\.\.?\/(\.\.\/)*l10n$/ }, (args) =>
-      /[\\/]src[\\/]/.test(args.importer) ? { path: target } : undefined,
+    const target = fileURLToPath(new URL('../src/shell/l10nVscode.ts', import.meta.url));
+    const core = fileURLToPath(new URL('../src/core/base/l10n', import.meta.url));
+    build.onResolve({ filter: /^\.\.?\/(.*\/)?l10n$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path) === core ? { path: target } : undefined,
     );
   },
 };
@@ -103,7 +104,7 @@ const args = new Set(process.argv.slice(2));
 const production = !args.has('--dev');
 
 const options = {
-  entryPoints: { extension: 'src/extension.ts', undici: slimUndici, bcryptWorker: 'src/keys/bcryptWorker.ts' },
+  entryPoints: { extension: 'src/extension.ts', undici: slimUndici, bcryptWorker: 'src/core/keys/bcryptWorker.ts' },
   // --outdir=DIR builds elsewhere (the unit test of the bundled worker).
   outdir: [...args].find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist',
   bundle: true,

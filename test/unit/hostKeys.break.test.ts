@@ -12,13 +12,13 @@ import {
   pinHostKeys,
   pinnedKeys,
   serverHostKeyAlias,
-} from '../../src/keys/knownHosts';
-import { writeHostEntry } from '../../src/keys/sshConfig';
-import { rotateKeyPair } from '../../src/flows/rotateKeyPair';
-import { parseConsoleHostKeys } from '../../src/servers/consoleHostKeys';
+} from '../../src/core/ssh/knownHosts';
+import { writeHostEntry } from '../../src/core/ssh/sshConfig';
+import { rotateKeyPair } from '../../src/core/flows/rotateKeyPair';
+import { parseConsoleHostKeys } from '../../src/core/servers/consoleHostKeys';
 import { madeUpHostKeys } from '../emulator/console';
-import { readHostKeysFromConsole } from '../../src/api/servers';
-import { checkHostKey, pinUnverified } from '../../src/flows/hostKeyCheck';
+import { readHostKeysFromConsole } from '../../src/core/api/servers';
+import { checkHostKey, pinUnverified } from '../../src/core/flows/hostKeyCheck';
 import { Sshd, startSshd } from '../support/sshd';
 import { compute, tempDir, useEmulator } from './helpers/env';
 import { requireSshd } from './helpers/sshdTestUtil';
@@ -51,7 +51,7 @@ describe('host key pins under stress (issue 19 break)', function () {
     const file = knownHostsPath(h);
     // Each "window" is its own Node process with its own copy of the module (as two extension hosts are).
     const worker = path.join(dir, 'pin-worker.js');
-    const module = require.resolve('../../src/keys/knownHosts');
+    const module = require.resolve('../../src/core/ssh/knownHosts');
     fs.writeFileSync(
       worker,
       `const { pinHostKeys } = require(${JSON.stringify(module)});

@@ -374,3 +374,55 @@ describe('console text others write (issue 19 break)', () => {
       );
   });
 });
+
+describe('first contact through the jump host of an Included file (real sshd ×2; issue 19 break)', function () {
+  this.timeout(90_000);
+  const ctx = useEmulator({ maxMicroversion: '2.93' });
+  const dir = tempDir('skp-b19-jump-');
+  const servers: Sshd[] = [];
+  before(() => requireSshd());
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it("the key is read by way of the jump host, verified against the console and pinned under the server's alias", async () => {
+    const identity = path.join(dir, 'id');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'me', '-f', identity]);
+    const pub = fs.readFileSync(`${identity}.pub`, 'utf8').trim();
+    const jump = await startSshd({ authorizedKeys: [pub] });
+    const target = await startSshd({ authorizedKeys: [pub] });
+    servers.push(jump, target);
+    const server = await ctx.emu.createServer({ name: 'web', hostKeys: target.hostPublicKeys });
+    const included = path.join(dir, 'conf.d', 'jump.conf');
+    fs.mkdirSync(path.dirname(included), { recursive: true });
+    fs.writeFileSync(
+      included,
+      `Host web\n  ProxyJump jumpbox\nHost jumpbox\n  HostName ${jump.address}\n  User ${jump.user}\n  IdentityFile ${identity}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${jump.knownHostsFile}\n  StrictHostKeyChecking yes\n`,
+    );
+    const config = path.join(dir, 'config');
+    fs.writeFileSync(config, `Include ${path.join(dir, 'conf.d', '*.conf')}\n`);
+    const known = path.join(dir, 'server-keypairs_known_hosts');
+    const alias = serverHostKeyAlias(server.id) ?? '';
+    await writeHostEntry({
+      configPath: config,
+      home: path.join(dir, 'not-the-home'),
+      entry: {
+        alias: 'web',
+        hostName: target.address,
+        user: target.user,
+        identityFile: identity,
+        hostKeys: { knownHostsFile: known, hostKeyAlias: alias },
+      },
+    });
+    const result = await checkHostKey({
+      host: 'web',
+      configArgs: ['-F', config],
+      home: dir,
+      readConsole: () => readHostKeysFromConsole(compute(ctx.emu.computeUrl), server.id),
+    });
+    assert.equal(result.status, 'verified', JSON.stringify(result));
+    assert.deepEqual(pinnedKeys(fs.readFileSync(known, 'utf8'), alias), target.hostPublicKeys.map(keyOf));
+    assert.match(jump.log(), /Accepted publickey/, 'the jump host was used');
+    assert.doesNotMatch(target.log(), /Accepted publickey/, 'no login on the target: only its key was read');
+  });
+});

@@ -1,12 +1,22 @@
-// Bundles the extension with esbuild: src/extension.ts -> dist/extension.js, and the part
-// of undici it uses -> dist/undici.js, which dist/extension.js requires only when the HTTP
-// client makes its first request (so activation never even parses undici).
-// src/keys/bcryptWorker.ts -> dist/bcryptWorker.js, a worker thread started only when a
-// passphrase protects a private key (bcrypt-pbkdf, with tweetnacl reduced to node's SHA-512).
+// Bundles the extension with esbuild, in CommonJS (VS Code ^1.96 loads extensions with require):
+// - src/extension.ts -> dist/extension.js, with what activation needs, and every `import()` in
+//   src -> a lazy chunk (dist/<name>.js) that the code requires on first use; code that both
+//   sides use goes into shared chunks (dist/shared-<hash>.js). Each module of src is in exactly
+//   ONE output file (checked below): a second copy would be a second error class (instanceof
+//   fails), a second l10n bundle, a second settings cache. esbuild's code splitting does this
+//   but writes ES modules only, so the split is built as ESM first (out/bundle-esm) and each
+//   file is then turned into CommonJS on its own (bundle: false: the requires between chunks
+//   stay requires, `import()` becomes a require when it runs; source maps are chained);
+// - the part of undici it uses -> dist/undici.js, which the HTTP client requires when it makes
+//   its first request (so activation never even parses undici);
+// - src/keys/bcryptWorker.ts -> dist/bcryptWorker.js, a worker thread started only when a
+//   passphrase protects a private key (bcrypt-pbkdf, with tweetnacl reduced to node's SHA-512).
 // `vscode` stays external (the host provides it); everything else is bundled.
+// dist/metafile.json (not shipped) says which source file went to which output and which
+// outputs each one loads (bench/ and test/unit/bundle.test.ts read it).
 // --dev keeps the bundle readable; --watch rebuilds on change; --analyze lists what is big.
 import * as esbuild from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeL10nBundles } from './l10n.mjs';
@@ -30,6 +40,14 @@ const LEFT_OUT = {
   'no-h2': "module.exports = () => { throw new Error('HTTP/2 left out of the bundle (allowH2 is never set)'); };",
   'no-fetch-body': "module.exports = { extractBody() { throw new Error('FormData bodies left out of the bundle'); } };",
 };
+/** The extension's `import('undici')` loads dist/undici.js (built on its own, below). */
+const undiciOutside = {
+  name: 'undici-outside',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
+  },
+};
+
 const slim = {
   name: 'slim-undici',
   setup(build) {
@@ -38,8 +56,6 @@ const slim = {
       /undici[\\/]lib[\\/]dispatcher[\\/]client(-h[12])?\.js$/.test(args.importer)
         ? { path, namespace: 'slim' }
         : undefined;
-    // The extension's `import('undici')` loads dist/undici.js (the second entry point).
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
     build.onResolve({ filter: /llhttp_simd-wasm\.js$/ }, () => ({ path: 'no-simd', namespace: 'slim' }));
     build.onResolve({ filter: /^\.\/client-h2\.js$/ }, stub('no-h2'));
     build.onResolve({ filter: /^\.\.\/web\/fetch\/body\.js$/ }, stub('no-fetch-body'));
@@ -99,43 +115,147 @@ const vscodeL10n = {
   },
 };
 
+/**
+ * Every source file in exactly one output of the split build: the proof that a module (its
+ * classes, its state) exists once at run time. Throws with the files found twice.
+ */
+function checkOneCopy(metafile) {
+  const owner = new Map();
+  const twice = [];
+  for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
+    for (const input of Object.keys(inputs)) {
+      if (owner.has(input)) twice.push(`${input} in ${owner.get(input)} and ${output}`);
+      else owner.set(input, output);
+    }
+  }
+  if (twice.length > 0) throw new Error(`a module is bundled twice:\n  ${twice.join('\n  ')}`);
+}
+
 const args = new Set(process.argv.slice(2));
 const production = !args.has('--dev');
+// --outdir=DIR builds elsewhere (the unit test of the bundled worker).
+const outdir = [...args].find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
+const esmDir = path.join('out', 'bundle-esm', path.resolve(outdir).replace(/[^A-Za-z0-9]+/g, '_'));
 
-const options = {
-  entryPoints: { extension: 'src/extension.ts', undici: slimUndici, bcryptWorker: 'src/keys/bcryptWorker.ts' },
-  // --outdir=DIR builds elsewhere (the unit test of the bundled worker).
-  outdir: [...args].find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist',
+const common = {
   bundle: true,
   platform: 'node',
-  format: 'cjs',
   target: 'node20',
   external: ['vscode'],
-  // import() becomes a plain require() when it runs: undici is loaded on first use, not before.
-  supported: { 'dynamic-import': false },
   minify: production,
-  sourcemap: 'external',
   sourcesContent: false,
   legalComments: 'none',
   metafile: true,
-  plugins: [slim, vscodeL10n],
   logLevel: 'warning',
 };
 
+/** undici and the bcrypt worker: one CommonJS file each, sharing nothing with the extension. */
+const standalone = {
+  ...common,
+  entryPoints: { undici: slimUndici, bcryptWorker: 'src/keys/bcryptWorker.ts' },
+  outdir,
+  format: 'cjs',
+  sourcemap: 'external',
+  plugins: [slim],
+};
+
+/** The extension, split: ESM with code splitting (then made CommonJS by toCommonJs). */
+const split = {
+  ...common,
+  entryPoints: { extension: 'src/extension.ts' },
+  outdir: esmDir,
+  format: 'esm',
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'shared-[hash]',
+  sourcemap: 'linked',
+  plugins: [undiciOutside, vscodeL10n],
+};
+
+/**
+ * Each ESM output of the split becomes a CommonJS file in outdir, alone (no bundling: an import
+ * of another chunk becomes a require of it; `import()` a require when it runs). esbuild reads
+ * each input's linked source map, so the maps still point at src/.
+ */
+async function toCommonJs(metafile) {
+  const files = Object.keys(metafile.outputs).filter((f) => f.endsWith('.js'));
+  await esbuild.build({
+    entryPoints: files,
+    outdir,
+    outbase: esmDir,
+    bundle: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    supported: { 'dynamic-import': false },
+    minify: production,
+    sourcemap: 'external',
+    sourcesContent: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  checkOneCopy(metafile);
+  // What the bench and the tests read: outputs under their dist/ names.
+  const rename = (f) => path.join(outdir, path.relative(esmDir, f)).replace(/\\/g, '/');
+  const outputs = Object.fromEntries(
+    files.map((f) => {
+      const o = metafile.outputs[f];
+      return [
+        rename(f),
+        {
+          inputs: Object.keys(o.inputs),
+          imports: o.imports.filter((i) => !i.external).map((i) => ({ path: rename(i.path), kind: i.kind })),
+          entryPoint: o.entryPoint,
+        },
+      ];
+    }),
+  );
+  writeFileSync(path.join(outdir, 'metafile.json'), JSON.stringify({ outputs }, null, 1) + '\n');
+}
+
+/** Removes the chunks of an earlier build (their names carry hashes). */
+function cleanChunks() {
+  rmSync(esmDir, { recursive: true, force: true });
+  try {
+    for (const f of readdirSync(outdir)) if (/^shared-.*\.js(\.map)?$/.test(f)) rmSync(path.join(outdir, f));
+  } catch {
+    // No outdir yet.
+  }
+}
+
 if (args.has('--watch')) {
-  const ctx = await esbuild.context({ ...options, logLevel: 'info' });
+  const ctx = await esbuild.context({
+    ...split,
+    logLevel: 'info',
+    plugins: [
+      ...split.plugins,
+      {
+        name: 'to-commonjs',
+        setup(build) {
+          build.onStart(cleanChunks);
+          build.onEnd((result) => (result.errors.length === 0 ? toCommonJs(result.metafile) : undefined));
+        },
+      },
+    ],
+  });
+  await esbuild.build(standalone);
   await ctx.watch();
 } else {
   writeL10nBundles();
-  const result = await esbuild.build(options);
-  const bundled = writeNotices(result.metafile);
-  const size = (name) => {
-    const file = Object.keys(result.metafile.outputs).find((f) => f.endsWith(`/${name}`));
-    return `${file} ${(result.metafile.outputs[file].bytes / 1024).toFixed(1)} KB`;
-  };
-  const sizes = ['extension.js', 'undici.js', 'bcryptWorker.js'].map(size).join(', ');
+  cleanChunks();
+  const [main, other] = await Promise.all([esbuild.build(split), esbuild.build(standalone)]);
+  await toCommonJs(main.metafile);
+  const bundled = writeNotices({ inputs: { ...main.metafile.inputs, ...other.metafile.inputs } });
+  const kb = (f) => `${(readFileSync(f).length / 1024).toFixed(1)} KB`;
+  const chunks = readdirSync(outdir).filter((f) => f.endsWith('.js') && !['extension.js', 'undici.js', 'bcryptWorker.js'].includes(f));
+  const chunkBytes = chunks.reduce((sum, f) => sum + readFileSync(path.join(outdir, f)).length, 0);
   console.log(
-    `${sizes}${production ? '' : ' (dev)'}; ${NOTICES_FILE} (${bundled.join(', ') || 'no third-party code'})`,
+    `${outdir}/extension.js ${kb(path.join(outdir, 'extension.js'))}, ${chunks.length} lazy and shared chunks ${(chunkBytes / 1024).toFixed(1)} KB, ` +
+      `undici.js ${kb(path.join(outdir, 'undici.js'))}, bcryptWorker.js ${kb(path.join(outdir, 'bcryptWorker.js'))}` +
+      `${production ? '' : ' (dev)'}; ${NOTICES_FILE} (${bundled.join(', ') || 'no third-party code'})`,
   );
-  if (args.has('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
+  if (args.has('--analyze')) {
+    console.log(await esbuild.analyzeMetafile(main.metafile));
+    console.log(await esbuild.analyzeMetafile(other.metafile));
+  }
 }

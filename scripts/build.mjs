@@ -119,11 +119,11 @@ const vscodeL10n = {
  * Every source file in exactly one output of the split build: the proof that a module (its
  * classes, its state) exists once at run time. Throws with the files found twice.
  */
-function checkOneCopy(metafile) {
+function checkOneCopy(outputs) {
   const owner = new Map();
   const twice = [];
-  for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
-    for (const input of Object.keys(inputs)) {
+  for (const [output, { inputs }] of Object.entries(outputs)) {
+    for (const input of inputs) {
       if (owner.has(input)) twice.push(`${input} in ${owner.get(input)} and ${output}`);
       else owner.set(input, output);
     }
@@ -159,26 +159,135 @@ const standalone = {
   plugins: [slim],
 };
 
-/** The extension, split: ESM with code splitting (then made CommonJS by toCommonJs). */
-const split = {
-  ...common,
-  entryPoints: { extension: 'src/extension.ts' },
-  outdir: esmDir,
-  format: 'esm',
-  splitting: true,
-  entryNames: '[name]',
-  chunkNames: 'shared-[hash]',
-  sourcemap: 'linked',
-  plugins: [undiciOutside, vscodeL10n],
-};
+const root = fileURLToPath(new URL('..', import.meta.url));
+const rel = (file) => path.relative(root, file).replace(/\\/g, '/');
 
 /**
- * Each ESM output of the split becomes a CommonJS file in outdir, alone (no bundling: an import
- * of another chunk becomes a require of it; `import()` a require when it runs). esbuild reads
- * each input's linked source map, so the maps still point at src/.
+ * The main bundle: src/extension.ts and what it imports, one CommonJS file, with every `import()`
+ * of our code left out: it becomes `require('./<name>.js')`, a lazy chunk. `shared` lists the
+ * modules of the main bundle that lazy chunks import: the main bundle exports each one's
+ * namespace (`__shared`), and the chunks use those objects instead of copies.
  */
-async function toCommonJs(metafile) {
-  const files = Object.keys(metafile.outputs).filter((f) => f.endsWith('.js'));
+function mainOptions(shared, lazyEntries) {
+  const contents = [
+    "export * from './src/extension.ts';",
+    ...[...shared].map((m, i) => `import * as m${i} from ${JSON.stringify(`./${m}`)};`),
+    `export const __shared = { ${[...shared].map((m, i) => `${JSON.stringify(m)}: m${i}`).join(', ')} };`,
+  ].join('\n');
+  return {
+    ...common,
+    stdin: { contents, resolveDir: root, sourcefile: 'extension-entry.js', loader: 'js' },
+    outfile: path.join(outdir, 'extension.js'),
+    format: 'cjs',
+    sourcemap: 'external',
+    // import() becomes a plain require() when it runs: the chunk is loaded on first use.
+    supported: { 'dynamic-import': false },
+    plugins: [undiciOutside, vscodeL10n, lazyImports(lazyEntries)],
+  };
+}
+
+/** Each `import()` of a source file: external, `./<name>.js`; `entries` gets name → file. */
+function lazyImports(entries) {
+  return {
+    name: 'lazy-imports',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.lazy) return undefined;
+        const r = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: { lazy: true },
+        });
+        if (r.errors.length > 0 || r.external || !rel(r.path).startsWith('src/')) return undefined;
+        const name = path.basename(r.path).replace(/\.[cm]?[jt]s$/, '');
+        const taken = entries.get(name);
+        if (taken && taken !== r.path) throw new Error(`two lazy modules named ${name}: ${rel(taken)}, ${rel(r.path)}`);
+        entries.set(name, r.path);
+        return { path: `./${name}.js`, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * The lazy chunks: every module `import()`ed from the main bundle, split among themselves (ESM,
+ * then CommonJS file by file: see toCommonJs). An import of a module the main bundle has (`owned`)
+ * becomes that module's namespace exported by dist/extension.js; `needed` collects them.
+ */
+function lazyOptions(entries, owned, needed) {
+  return {
+    ...common,
+    entryPoints: Object.fromEntries(entries),
+    outdir: esmDir,
+    format: 'esm',
+    splitting: true,
+    entryNames: '[name]',
+    chunkNames: 'shared-[hash]',
+    sourcemap: 'linked',
+    plugins: [
+      // First: it asks the others (build.resolve) where an import goes, then takes it if owned.
+      {
+        name: 'main-owned',
+        setup(build) {
+          build.onResolve({ filter: /.*/ }, async (args) => {
+            if (args.pluginData?.owned || args.namespace === 'main-owned' || args.kind === 'entry-point') return undefined;
+            const r = await build.resolve(args.path, {
+              kind: args.kind,
+              resolveDir: args.resolveDir,
+              importer: args.importer,
+              pluginData: { owned: true },
+            });
+            if (r.errors.length > 0 || r.external || !owned.has(rel(r.path))) return undefined;
+            needed.add(rel(r.path));
+            return { path: rel(r.path), namespace: 'main-owned' };
+          });
+          build.onResolve({ filter: /^\.\/extension\.js$/, namespace: 'main-owned' }, (args) => ({
+            path: args.path,
+            external: true,
+          }));
+          build.onLoad({ filter: /.*/, namespace: 'main-owned' }, (args) => ({
+            contents: `module.exports = require('./extension.js').__shared[${JSON.stringify(args.path)}];`,
+            loader: 'js',
+          }));
+        },
+      },
+      undiciOutside,
+      vscodeL10n,
+    ],
+  };
+}
+
+/**
+ * The extension: the main bundle and its lazy chunks, built in rounds until the modules the
+ * chunks take from the main bundle are all exported by it (exporting a namespace can pull more
+ * into the main bundle, which the chunks then take from it too). Returns the metafiles.
+ */
+async function buildExtension() {
+  let shared = new Set();
+  for (let round = 1; ; round++) {
+    const entries = new Map();
+    const main = await esbuild.build(mainOptions(shared, entries));
+    const owned = new Set(Object.keys(main.metafile.inputs));
+    const needed = new Set();
+    const lazy = await esbuild.build(lazyOptions(entries, owned, needed));
+    if ([...needed].every((m) => shared.has(m))) {
+      await toCommonJs(main.metafile, lazy.metafile);
+      return { main: main.metafile, lazy: lazy.metafile };
+    }
+    if (round === 5) throw new Error('the modules shared with the lazy chunks did not settle in 5 rounds');
+    shared = new Set([...shared, ...needed]);
+  }
+}
+
+/**
+ * Each ESM output of the lazy build becomes a CommonJS file in outdir, alone (no bundling: an
+ * import of another chunk becomes a require of it; `import()` a require when it runs). esbuild
+ * reads each input's linked source map, so the maps still point at src/. Then the check that
+ * no module is in two files, and dist/metafile.json.
+ */
+async function toCommonJs(mainMeta, lazyMeta) {
+  const files = Object.keys(lazyMeta.outputs).filter((f) => f.endsWith('.js'));
   await esbuild.build({
     entryPoints: files,
     outdir,
@@ -194,68 +303,81 @@ async function toCommonJs(metafile) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  checkOneCopy(metafile);
-  // What the bench and the tests read: outputs under their dist/ names.
   const rename = (f) => path.join(outdir, path.relative(esmDir, f)).replace(/\\/g, '/');
-  const outputs = Object.fromEntries(
-    files.map((f) => {
-      const o = metafile.outputs[f];
-      return [
-        rename(f),
-        {
-          inputs: Object.keys(o.inputs),
-          imports: o.imports.filter((i) => !i.external).map((i) => ({ path: rename(i.path), kind: i.kind })),
-          entryPoint: o.entryPoint,
-        },
-      ];
-    }),
-  );
+  const ours = (i) => !i.startsWith('main-owned:');
+  const outputs = {
+    [`${outdir}/extension.js`]: {
+      inputs: Object.keys(Object.values(mainMeta.outputs).find((o) => o.entryPoint)?.inputs ?? {}).filter(
+        (i) => i !== 'extension-entry.js',
+      ),
+      imports: [],
+      entryPoint: 'src/extension.ts',
+    },
+    ...Object.fromEntries(
+      files.map((f) => {
+        const o = lazyMeta.outputs[f];
+        return [
+          rename(f),
+          {
+            inputs: Object.keys(o.inputs).filter(ours),
+            imports: o.imports.filter((i) => !i.external).map((i) => ({ path: rename(i.path), kind: i.kind })),
+            entryPoint: o.entryPoint,
+          },
+        ];
+      }),
+    ),
+  };
+  checkOneCopy(outputs);
   writeFileSync(path.join(outdir, 'metafile.json'), JSON.stringify({ outputs }, null, 1) + '\n');
 }
 
-/** Removes the chunks of an earlier build (their names carry hashes). */
+/** Removes the JavaScript of an earlier build (chunk names carry hashes; a lazy module may be gone). */
 function cleanChunks() {
   rmSync(esmDir, { recursive: true, force: true });
   try {
-    for (const f of readdirSync(outdir)) if (/^shared-.*\.js(\.map)?$/.test(f)) rmSync(path.join(outdir, f));
+    for (const f of readdirSync(outdir)) if (/\.js(\.map)?$/.test(f)) rmSync(path.join(outdir, f));
   } catch {
     // No outdir yet.
   }
 }
 
 if (args.has('--watch')) {
-  const ctx = await esbuild.context({
-    ...split,
-    logLevel: 'info',
-    plugins: [
-      ...split.plugins,
-      {
-        name: 'to-commonjs',
-        setup(build) {
-          build.onStart(cleanChunks);
-          build.onEnd((result) => (result.errors.length === 0 ? toCommonJs(result.metafile) : undefined));
-        },
-      },
-    ],
-  });
+  // Rebuilds everything on a change in src/ (esbuild's own watch follows one build, not the rounds).
   await esbuild.build(standalone);
-  await ctx.watch();
+  const { watch } = await import('node:fs');
+  let pending;
+  const rebuild = () => {
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      try {
+        cleanChunks();
+        await buildExtension();
+        console.log(`[watch] built ${new Date().toLocaleTimeString()}`);
+      } catch (err) {
+        console.error(err instanceof Error ? err.message : err);
+      }
+    }, 100);
+  };
+  rebuild();
+  watch('src', { recursive: true }, rebuild);
 } else {
   writeL10nBundles();
   cleanChunks();
-  const [main, other] = await Promise.all([esbuild.build(split), esbuild.build(standalone)]);
-  await toCommonJs(main.metafile);
-  const bundled = writeNotices({ inputs: { ...main.metafile.inputs, ...other.metafile.inputs } });
+  const [ext, other] = await Promise.all([buildExtension(), esbuild.build(standalone)]);
+  const bundled = writeNotices({ inputs: { ...ext.main.inputs, ...ext.lazy.inputs, ...other.metafile.inputs } });
   const kb = (f) => `${(readFileSync(f).length / 1024).toFixed(1)} KB`;
-  const chunks = readdirSync(outdir).filter((f) => f.endsWith('.js') && !['extension.js', 'undici.js', 'bcryptWorker.js'].includes(f));
+  const chunks = readdirSync(outdir).filter(
+    (f) => f.endsWith('.js') && !['extension.js', 'undici.js', 'bcryptWorker.js'].includes(f),
+  );
   const chunkBytes = chunks.reduce((sum, f) => sum + readFileSync(path.join(outdir, f)).length, 0);
   console.log(
-    `${outdir}/extension.js ${kb(path.join(outdir, 'extension.js'))}, ${chunks.length} lazy and shared chunks ${(chunkBytes / 1024).toFixed(1)} KB, ` +
+    `${outdir}/extension.js ${kb(path.join(outdir, 'extension.js'))}, ${chunks.length} lazy chunks ${(chunkBytes / 1024).toFixed(1)} KB, ` +
       `undici.js ${kb(path.join(outdir, 'undici.js'))}, bcryptWorker.js ${kb(path.join(outdir, 'bcryptWorker.js'))}` +
       `${production ? '' : ' (dev)'}; ${NOTICES_FILE} (${bundled.join(', ') || 'no third-party code'})`,
   );
   if (args.has('--analyze')) {
-    console.log(await esbuild.analyzeMetafile(main.metafile));
+    console.log(await esbuild.analyzeMetafile(ext.main));
+    console.log(await esbuild.analyzeMetafile(ext.lazy));
     console.log(await esbuild.analyzeMetafile(other.metafile));
   }
 }

@@ -25,10 +25,11 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { compareVersions, ComputeClient } from '../src/api/compute';
-import { HttpClient } from '../src/api/http';
-import { createKeyPair, KeyGeneration, LOCAL_ONLY_MICROVERSION } from '../src/flows/createKeyPair';
-import { generateEd25519 } from '../src/keys/generate';
+import { compareVersions } from '../src/core/base/microversion';
+import { ComputeClient } from '../src/core/api/compute';
+import { HttpClient } from '../src/core/api/http';
+import { createKeyPair, KeyGeneration, LOCAL_ONLY_MICROVERSION } from '../src/core/flows/createKeyPair';
+import { generateEd25519 } from '../src/core/keys/generate';
 import { median, quantile, ratioInterval } from './stats';
 
 export interface CreateTarget {

@@ -19,9 +19,9 @@
  * connection and undici's start-up (a cold first listing). Prints one JSON line.
  */
 import { performance } from 'node:perf_hooks';
-import { ComputeClient } from '../src/api/compute';
-import { HttpClient } from '../src/api/http';
-import { KeyPairPages } from '../src/api/keyPairPages';
+import { ComputeClient } from '../src/core/api/compute';
+import { HttpClient } from '../src/core/api/http';
+import { KeyPairPages } from '../src/core/api/keyPairPages';
 import { useShippedUndici } from './shippedUndici';
 
 useShippedUndici();

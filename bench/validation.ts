@@ -2,7 +2,7 @@
  * The inline name check: time per keystroke with 10,000 names in the account, and the
  * requests a typing session sends (must be none).
  * - `validatorPerKeystroke`: validateName() on the sets nameSets() builds, alone;
- * - `typingSession`: the real name box (src/ui/nameInput.ts, on the vscode stand-in) opened
+ * - `typingSession`: the real name box (src/shell/ui/nameInput.ts, on the vscode stand-in) opened
  *   with the create command's loader (ComputeClient.listAll) against the emulator; once the
  *   names are loaded, keystrokes go through the box's change handler, and the requests are
  *   counted around them twice: in the emulator's request log and in undici's
@@ -10,10 +10,10 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { ComputeClient } from '../src/api/compute';
-import { HttpClient } from '../src/api/http';
-import { nameSets, validateName } from '../src/flows/validateName';
-import type * as NameInput from '../src/ui/nameInput';
+import { ComputeClient } from '../src/core/api/compute';
+import { HttpClient } from '../src/core/api/http';
+import { nameSets, validateName } from '../src/core/flows/validateName';
+import type * as NameInput from '../src/shell/ui/nameInput';
 import { EmulatorProcess } from './emulator';
 import { median, quantile } from './stats';
 import { FakeInputBox, VscodeStub } from './vscodeStub';
@@ -86,7 +86,7 @@ export async function measureTypingSession(
   stub: VscodeStub,
   sessions = 20,
 ): Promise<TypingSessionResult> {
-  const { askKeyPairName } = require('../src/ui/nameInput') as typeof NameInput;
+  const { askKeyPairName } = require('../src/shell/ui/nameInput') as typeof NameInput;
   const http = new HttpClient({ maxBodyBytes: 16 * 1024 * 1024, log: () => undefined });
   const compute = new ComputeClient({
     endpoint: emu.computeUrl,

@@ -9,7 +9,7 @@
 //   stay requires, `import()` becomes a require when it runs; source maps are chained);
 // - the part of undici it uses -> dist/undici.js, which the HTTP client requires when it makes
 //   its first request (so activation never even parses undici);
-// - src/keys/bcryptWorker.ts -> dist/bcryptWorker.js, a worker thread started only when a
+// - src/core/keys/bcryptWorker.ts -> dist/bcryptWorker.js, a worker thread started only when a
 //   passphrase protects a private key (bcrypt-pbkdf, with tweetnacl reduced to node's SHA-512).
 // `vscode` stays external (the host provides it); everything else is bundled.
 // dist/metafile.json (not shipped) says which source file went to which output and which
@@ -104,13 +104,14 @@ function writeNotices(metafile) {
   return [...packages.values()];
 }
 
-/** src/l10n.ts (plain-Node English) becomes src/l10nVscode.ts (vscode.l10n.t) in the bundle. */
+/** src/core/base/l10n.ts (plain-Node English) becomes src/shell/l10nVscode.ts (vscode.l10n.t) in the bundle. */
 const vscodeL10n = {
   name: 'vscode-l10n',
   setup(build) {
-    const target = fileURLToPath(new URL('../src/l10nVscode.ts', import.meta.url));
-    build.onResolve({ filter: /^\.\.?\/(\.\.\/)*l10n$/ }, (args) =>
-      /[\\/]src[\\/]/.test(args.importer) ? { path: target } : undefined,
+    const target = fileURLToPath(new URL('../src/shell/l10nVscode.ts', import.meta.url));
+    const core = fileURLToPath(new URL('../src/core/base/l10n', import.meta.url));
+    build.onResolve({ filter: /^\.\.?\/(.*\/)?l10n$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path) === core ? { path: target } : undefined,
     );
   },
 };
@@ -152,7 +153,7 @@ const common = {
 /** undici and the bcrypt worker: one CommonJS file each, sharing nothing with the extension. */
 const standalone = {
   ...common,
-  entryPoints: { undici: slimUndici, bcryptWorker: 'src/keys/bcryptWorker.ts' },
+  entryPoints: { undici: slimUndici, bcryptWorker: 'src/core/keys/bcryptWorker.ts' },
   outdir,
   format: 'cjs',
   sourcemap: 'external',

@@ -7,7 +7,7 @@ const Dispatcher = require('undici/lib/dispatcher/dispatcher');
 Dispatcher.prototype.request = require('undici/lib/api/api-request');
 Dispatcher.prototype.connect = require('undici/lib/api/api-connect');
 module.exports = {
-  // The plain Agent is the dispatcher handed to VS Code's fetch (see src/api/http.ts).
+  // The plain Agent is the dispatcher handed to VS Code's fetch (see src/core/api/http.ts).
   Agent: require('undici/lib/dispatcher/agent'),
   EnvHttpProxyAgent: require('undici/lib/dispatcher/env-http-proxy-agent'),
 };

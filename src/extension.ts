@@ -4,13 +4,13 @@
  * happens until a command runs or the view is shown.
  */
 import * as vscode from 'vscode';
-import { registerAuthProvider } from './authProvider';
-import { registerCommands } from './commands/table';
-import { contextKeyValues } from './contextKeys';
-import { log } from './log';
-import { Services } from './services';
-import { registerStatusBar } from './statusBar';
-import { registerKeyPairsView } from './views/keyPairsView';
+import { registerAuthProvider } from './shell/authProvider';
+import { registerCommands } from './shell/commands/table';
+import { contextKeyValues } from './shell/contextKeys';
+import { log } from './shell/log';
+import { Services } from './shell/services';
+import { registerStatusBar } from './shell/statusBar';
+import { registerKeyPairsView } from './shell/views/keyPairsView';
 
 /**
  * What Test mode gets: the running extension's Services (where a test puts its own

@@ -30,7 +30,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { defaultRotatedName } from '../../src/flows/rotateKeyPair';
+import { defaultRotatedName } from '../../src/core/flows/rotateKeyPair';
 import { Emulator, startEmulator } from '../emulator/server';
 import * as ui from '../support/browser';
 import { recordMeasure } from '../support/measures';

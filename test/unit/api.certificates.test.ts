@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { ApiError } from '../../src/api/errors';
-import { HttpClient } from '../../src/api/http';
-import { describeError } from '../../src/errorText';
+import { ApiError } from '../../src/core/api/errors';
+import { HttpClient } from '../../src/core/api/http';
+import { describeError } from '../../src/core/wording/errorText';
 import { rejection, tempDir } from './helpers/env';
 
 function openssl(args: string[], cwd: string): void {

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiError } from '../../src/api/errors';
-import { importKeyPair, loadPublicKey } from '../../src/flows/importKeyPair';
-import { KeyPairPages, VIEW_PAGE_SIZE } from '../../src/api/keyPairPages';
-import { findLocalKey, localKeyIndex } from '../../src/keys/localKeys';
-import { PublicKeyError } from '../../src/keys/publicKey';
+import { ApiError } from '../../src/core/api/errors';
+import { importKeyPair, loadPublicKey } from '../../src/core/flows/importKeyPair';
+import { KeyPairPages, VIEW_PAGE_SIZE } from '../../src/core/api/keyPairPages';
+import { findLocalKey, localKeyIndex } from '../../src/core/keys/localKeys';
+import { PublicKeyError } from '../../src/core/keys/publicKey';
 import { sshKeygen } from './helpers/keysTestUtil';
 import { compute, sshMd5, tempDir, useEmulator } from './helpers/env';
 import { must } from '../support/must';

@@ -1,8 +1,8 @@
 // The paging guard on its own, as a future `listServers` (GET /servers/detail, marker = the
 // last server's id, `servers_links`) would use it: pages in memory, no HTTP.
 import * as assert from 'node:assert/strict';
-import { collectPages, Page, PagingError } from '../../src/api/paging';
-import { describeError } from '../../src/errorText';
+import { collectPages, Page, PagingError } from '../../src/core/api/paging';
+import { describeError } from '../../src/core/wording/errorText';
 import { rejection } from './helpers/env';
 
 interface Server {

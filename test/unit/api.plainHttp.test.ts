@@ -4,12 +4,12 @@
 // not loopback-looking (`localtest.invalid`) reach a real server on 127.0.0.1.
 import * as assert from 'node:assert/strict';
 import { Agent } from 'undici';
-import { ComputeClient } from '../../src/api/compute';
-import { ApiError } from '../../src/api/errors';
-import { HttpClient, HttpClientOptions, isLoopbackHost, needsPlainHttpConsent } from '../../src/api/http';
-import { Credentials } from '../../src/api/identity';
-import { TokenManager } from '../../src/api/tokenManager';
-import { describeError } from '../../src/errorText';
+import { ComputeClient } from '../../src/core/api/compute';
+import { ApiError } from '../../src/core/api/errors';
+import { HttpClient, HttpClientOptions, isLoopbackHost, needsPlainHttpConsent } from '../../src/core/api/http';
+import { Credentials } from '../../src/core/api/identity';
+import { TokenManager } from '../../src/core/api/tokenManager';
+import { describeError } from '../../src/core/wording/errorText';
 import { FakeServer, sendJson, startFakeServer } from './helpers/fakeServer';
 import { rejection } from './helpers/env';
 import { must } from '../support/must';

@@ -4,8 +4,8 @@
 // must become a typed error the user can act on; the password must never be in the message,
 // the error or the log. Real HTTP: the emulator and a real CONNECT proxy on 127.0.0.1.
 import * as assert from 'node:assert/strict';
-import { ApiError } from '../../src/api/errors';
-import { describeError } from '../../src/errorText';
+import { ApiError } from '../../src/core/api/errors';
+import { describeError } from '../../src/core/wording/errorText';
 import { ConnectProxy, startConnectProxy } from '../support/connectProxy';
 import { rejection, testHttp, TOKEN, useEmulator } from './helpers/env';
 import { errorViews } from './helpers/errorViews';

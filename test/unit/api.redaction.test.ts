@@ -3,15 +3,15 @@
 // log lines of the request that produced it. Real HTTP to fake servers on 127.0.0.1.
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { ComputeClient } from '../../src/api/compute';
-import { ApiError, ApiErrorKind, redactText, redactUrl } from '../../src/api/errors';
-import { AuthError, AuthErrorKind, authenticate, Credentials } from '../../src/api/identity';
-import { PagingError, PagingProblem } from '../../src/api/paging';
-import { TokenManager } from '../../src/api/tokenManager';
-import { CreateAbandonedError } from '../../src/flows/createKeyPair';
-import { KeyFileError, KeyFileErrorCode } from '../../src/keys/keyFiles';
-import { PublicKeyError } from '../../src/keys/publicKey';
-import { WireError } from '../../src/keys/sshWire';
+import { ComputeClient } from '../../src/core/api/compute';
+import { ApiError, ApiErrorKind, redactText, redactUrl } from '../../src/core/api/errors';
+import { AuthError, AuthErrorKind, authenticate, Credentials } from '../../src/core/api/identity';
+import { PagingError, PagingProblem } from '../../src/core/api/paging';
+import { TokenManager } from '../../src/core/api/tokenManager';
+import { CreateAbandonedError } from '../../src/core/flows/createKeyPair';
+import { KeyFileError, KeyFileErrorCode } from '../../src/core/keys/keyFiles';
+import { PublicKeyError } from '../../src/core/keys/publicKey';
+import { WireError } from '../../src/core/keys/sshWire';
 import { FakeServer, sendJson, startFakeServer } from './helpers/fakeServer';
 import { testHttp } from './helpers/env';
 import { startConnectProxy } from '../support/connectProxy';

@@ -12,9 +12,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Dispatcher } from 'undici';
-import { ApiError } from '../../src/api/errors';
-import { FetchLike } from '../../src/api/http';
-import { networkRoute } from '../../src/api/route';
+import { ApiError } from '../../src/core/api/errors';
+import { FetchLike } from '../../src/core/api/http';
+import { networkRoute } from '../../src/core/api/route';
 import { closedPort } from './helpers/net';
 import { rejection, testHttp, TOKEN, useEmulator } from './helpers/env';
 

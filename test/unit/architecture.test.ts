@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { tempDir } from './helpers/env';
 
 /** Folders (and single files) of the core, relative to the repository. */
-const CORE = ['src/api', 'src/keys', 'src/flows', 'src/servers', 'src/errorText.ts', 'src/l10n.ts'];
+const CORE = ['src/core'];
 
 const ROOT = path.resolve(__dirname, '../../..');
 

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CloudEntry, CloudsFound, findClouds, environmentCloud } from '../../src/api/cloudsConfig';
-import { authenticate, keystoneAuthBody } from '../../src/api/identity';
-import { parseYaml } from '../../src/api/yamlLite';
+import { CloudEntry, CloudsFound, findClouds, environmentCloud } from '../../src/core/api/cloudsConfig';
+import { authenticate, keystoneAuthBody } from '../../src/core/api/identity';
+import { parseYaml } from '../../src/core/api/yamlLite';
 import { defaultUserId } from '../emulator/common';
 import { tempDir, testHttp, useEmulator } from './helpers/env';
 import { must } from '../support/must';

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { ApiError } from '../../src/api/errors';
-import { compareVersions, TokenSource, versionedRoot } from '../../src/api/compute';
+import { ApiError } from '../../src/core/api/errors';
+import { compareVersions } from '../../src/core/base/microversion';
+import { TokenSource, versionedRoot } from '../../src/core/api/compute';
 import { compute, rejection, testHttp, TOKEN, useEmulator } from './helpers/env';
 import { must } from '../support/must';
 

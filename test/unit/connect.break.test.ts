@@ -16,10 +16,10 @@ import {
   judgeSshCheck,
   ourEntrySeen,
   suggestHostAlias,
-} from '../../src/flows/connectPlan';
-import { describeSshCheck } from '../../src/errorText';
-import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
-import { chooseSshConfigTarget, readConfigTree } from '../../src/keys/sshConfigTree';
+} from '../../src/core/flows/connectPlan';
+import { describeSshCheck } from '../../src/core/wording/errorText';
+import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../src/core/ssh/sshConfig';
+import { chooseSshConfigTarget, readConfigTree } from '../../src/core/ssh/sshConfigTree';
 import { must } from '../support/must';
 import { Sshd, sshdProblem, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';

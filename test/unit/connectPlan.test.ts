@@ -1,4 +1,4 @@
-// Connect's decisions about a host alias (src/flows/connectPlan.ts), on real config files in
+// Connect's decisions about a host alias (src/core/flows/connectPlan.ts), on real config files in
 // temp folders (an `Include` of a folder, as users split their configs) and checked with the
 // real `ssh -G`: no suggestion captures a real host or loses to another entry, the user's own
 // entries (in any included file) are theirs, and a check that shows another host winning
@@ -15,9 +15,9 @@ import {
   remoteAuthority,
   suggestHostAlias,
   warnOnce,
-} from '../../src/flows/connectPlan';
-import { describeSshCheck } from '../../src/errorText';
-import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
+} from '../../src/core/flows/connectPlan';
+import { describeSshCheck } from '../../src/core/wording/errorText';
+import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../src/core/ssh/sshConfig';
 import { removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 import { configLayout, entriesOf } from './helpers/sshConfigLayout';

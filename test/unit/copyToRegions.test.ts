@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { copyToRegions, regionStates, RegionTarget } from '../../src/flows/copyToRegions';
-import { generateEd25519 } from '../../src/keys/generate';
+import { copyToRegions, regionStates, RegionTarget } from '../../src/core/flows/copyToRegions';
+import { generateEd25519 } from '../../src/core/keys/generate';
 import { compute, useEmulator } from './helpers/env';
 
 describe('Copy to Regions (emulated Rackspace regions)', () => {

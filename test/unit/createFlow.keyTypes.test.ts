@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiError } from '../../src/api/errors';
-import { createKeyPair, CreateKeyPairOptions, KeyTypeRefusedError } from '../../src/flows/createKeyPair';
-import type { KeyType } from '../../src/keys/generate';
+import { ApiError } from '../../src/core/api/errors';
+import { createKeyPair, CreateKeyPairOptions, KeyTypeRefusedError } from '../../src/core/flows/createKeyPair';
+import type { KeyType } from '../../src/core/keys/generate';
 import { compute, keyData, rejection, sshMd5, tempDir, useEmulator } from './helpers/env';
 import { must } from '../support/must';
 

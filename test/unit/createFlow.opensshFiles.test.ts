@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createKeyPair } from '../../src/flows/createKeyPair';
+import { createKeyPair } from '../../src/core/flows/createKeyPair';
 import { compute, tempDir, useEmulator } from './helpers/env';
 
 describe("create flow: OpenSSH's own files are never key files (#10.1)", () => {

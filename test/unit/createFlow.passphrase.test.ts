@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CreateAbandonedError, createKeyPair, CreateKeyPairOptions } from '../../src/flows/createKeyPair';
-import { encryptPrivateKey } from '../../src/keys/opensshKey';
+import { CreateAbandonedError, createKeyPair, CreateKeyPairOptions } from '../../src/core/flows/createKeyPair';
+import { encryptPrivateKey } from '../../src/core/keys/opensshKey';
 import { compute, keyData, rejection, tempDir, useEmulator } from './helpers/env';
 
 /** `ssh-keygen -y -P pass -f key`: what OpenSSH derives from the key with that passphrase. */

@@ -1,14 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiError } from '../../src/api/errors';
+import { ApiError } from '../../src/core/api/errors';
 import {
   createKeyPair,
   CreateAbandonedError,
   CreateKeyPairOptions,
   RECHECK_DELAY_MS,
-} from '../../src/flows/createKeyPair';
-import { KeyFileError } from '../../src/keys/keyFiles';
+} from '../../src/core/flows/createKeyPair';
+import { KeyFileError } from '../../src/core/keys/keyFiles';
 import {
   compute,
   keyData,

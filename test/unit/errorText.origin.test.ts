@@ -5,12 +5,12 @@
 // did not help. And a 409 says what happened instead of "Conflict (409)". Real HTTP to the
 // emulator on 127.0.0.1 (sign-in, catalog, Compute), as the shell would meet these errors.
 import * as assert from 'node:assert/strict';
-import { ComputeClient } from '../../src/api/compute';
-import { ApiError } from '../../src/api/errors';
-import { Credentials } from '../../src/api/identity';
-import { TokenManager } from '../../src/api/tokenManager';
-import { describeError, ErrorContext, OPEN_SETTING, SELECT_REGION, SIGN_IN } from '../../src/errorText';
-import { plainMessage } from '../../src/plainText';
+import { ComputeClient } from '../../src/core/api/compute';
+import { ApiError } from '../../src/core/api/errors';
+import { Credentials } from '../../src/core/api/identity';
+import { TokenManager } from '../../src/core/api/tokenManager';
+import { describeError, ErrorContext, OPEN_SETTING, SELECT_REGION, SIGN_IN } from '../../src/core/wording/errorText';
+import { plainMessage } from '../../src/core/base/plainText';
 import { compute, rejection, testHttp, useEmulator } from './helpers/env';
 import { closedPort } from './helpers/net';
 

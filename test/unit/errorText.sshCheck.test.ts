@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeSshCheck } from '../../src/errorText';
+import { describeSshCheck } from '../../src/core/wording/errorText';
 
 describe('errorText describeSshCheck (what the user reads after Add to SSH Config)', () => {
   it('confirms an entry that takes effect', () => {

@@ -4,9 +4,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { ApiError } from '../../src/api/errors';
-import { generateEd25519 } from '../../src/keys/generate';
-import { checkKeyPairName, keyFileName } from '../../src/keys/names';
+import { ApiError } from '../../src/core/api/errors';
+import { generateEd25519 } from '../../src/core/keys/generate';
+import { checkKeyPairName, keyFileName } from '../../src/core/keys/names';
 import { compute, useEmulator } from './helpers/env';
 import { must } from '../support/must';
 

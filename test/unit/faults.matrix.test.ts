@@ -10,22 +10,22 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { ComputeClient, TokenSource } from '../../src/api/compute';
-import { ApiError } from '../../src/api/errors';
-import { HttpClient } from '../../src/api/http';
-import { authenticate, Credentials } from '../../src/api/identity';
-import { TokenManager } from '../../src/api/tokenManager';
-import { describeError } from '../../src/errorText';
+import { ComputeClient, TokenSource } from '../../src/core/api/compute';
+import { ApiError } from '../../src/core/api/errors';
+import { HttpClient } from '../../src/core/api/http';
+import { authenticate, Credentials } from '../../src/core/api/identity';
+import { TokenManager } from '../../src/core/api/tokenManager';
+import { describeError } from '../../src/core/wording/errorText';
 import {
   createKeyPair,
   CreateAbandonedError,
   CreateKeyPairOptions,
   CreateKeyPairResult,
   RECHECK_DELAY_MS,
-} from '../../src/flows/createKeyPair';
-import { importKeyPair, ImportResult, loadPublicKey } from '../../src/flows/importKeyPair';
-import { generateEd25519 } from '../../src/keys/generate';
-import { saveKeyPair } from '../../src/keys/keyFiles';
+} from '../../src/core/flows/createKeyPair';
+import { importKeyPair, ImportResult, loadPublicKey } from '../../src/core/flows/importKeyPair';
+import { generateEd25519 } from '../../src/core/keys/generate';
+import { saveKeyPair } from '../../src/core/keys/keyFiles';
 import type { Fault } from '../emulator/server';
 import { fixedToken, keyData, mode, sshPublicFromPrivate, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 import { exactly } from '../support/must';

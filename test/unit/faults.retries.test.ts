@@ -4,12 +4,12 @@
 // retried twice then success, the bound on attempts, POST once on 503.)
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { ApiError } from '../../src/api/errors';
-import { HttpClient } from '../../src/api/http';
-import { createKeyPair, CreateAbandonedError, RECHECK_DELAY_MS } from '../../src/flows/createKeyPair';
-import { importKeyPair } from '../../src/flows/importKeyPair';
-import { generateEd25519 } from '../../src/keys/generate';
-import { parsePublicKey } from '../../src/keys/publicKey';
+import { ApiError } from '../../src/core/api/errors';
+import { HttpClient } from '../../src/core/api/http';
+import { createKeyPair, CreateAbandonedError, RECHECK_DELAY_MS } from '../../src/core/flows/createKeyPair';
+import { importKeyPair } from '../../src/core/flows/importKeyPair';
+import { generateEd25519 } from '../../src/core/keys/generate';
+import { parsePublicKey } from '../../src/core/keys/publicKey';
 import { compute, tempDir, testHttp, TOKEN, useEmulator } from './helpers/env';
 import { must } from '../support/must';
 

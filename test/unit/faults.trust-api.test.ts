@@ -5,11 +5,11 @@
 // Real HTTP on 127.0.0.1 only: the emulator, or a small fake server for what it cannot do.
 import * as assert from 'node:assert/strict';
 import type * as http from 'node:http';
-import { ComputeClient } from '../../src/api/compute';
-import { ApiError } from '../../src/api/errors';
-import { Credentials } from '../../src/api/identity';
-import { TokenManager } from '../../src/api/tokenManager';
-import { describeError } from '../../src/errorText';
+import { ComputeClient } from '../../src/core/api/compute';
+import { ApiError } from '../../src/core/api/errors';
+import { Credentials } from '../../src/core/api/identity';
+import { TokenManager } from '../../src/core/api/tokenManager';
+import { describeError } from '../../src/core/wording/errorText';
 import { FakeServer, sendJson, startFakeServer } from './helpers/fakeServer';
 import { compute, rejection, testHttp, useEmulator } from './helpers/env';
 import { must } from '../support/must';

@@ -8,10 +8,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiError } from '../../src/api/errors';
-import { describeError } from '../../src/errorText';
-import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../../src/flows/createKeyPair';
-import { generateEd25519 } from '../../src/keys/generate';
+import { ApiError } from '../../src/core/api/errors';
+import { describeError } from '../../src/core/wording/errorText';
+import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../../src/core/flows/createKeyPair';
+import { generateEd25519 } from '../../src/core/keys/generate';
 import type { Emulator, EmulatorOptions, Fault } from '../emulator/server';
 import { compute, keyData, mode, rejection, sshPublicFromPrivate, tempDir, testHttp, useEmulator } from './helpers/env';
 import { must } from '../support/must';

@@ -7,19 +7,19 @@ import * as assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readHostKeysFromConsole } from '../../src/api/servers';
+import { readHostKeysFromConsole } from '../../src/core/api/servers';
 import {
   checkHostKey,
   describeMismatch,
   describeUnverified,
   pinUnverified,
   serverEntryAlias,
-} from '../../src/flows/hostKeyCheck';
-import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/keys/knownHosts';
-import { HOST_ENTRY_MARKER, planHostEntry, writeHostEntry } from '../../src/keys/sshConfig';
-import { configEntries } from '../../src/flows/connectPlan';
-import { readConfigTree } from '../../src/keys/sshConfigTree';
-import { rotateKeyPair } from '../../src/flows/rotateKeyPair';
+} from '../../src/core/flows/hostKeyCheck';
+import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../src/core/ssh/knownHosts';
+import { HOST_ENTRY_MARKER, planHostEntry, writeHostEntry } from '../../src/core/ssh/sshConfig';
+import { configEntries } from '../../src/core/flows/connectPlan';
+import { readConfigTree } from '../../src/core/ssh/sshConfigTree';
+import { rotateKeyPair } from '../../src/core/flows/rotateKeyPair';
 import { madeUpHostKeys } from '../emulator/console';
 import { Sshd, startSshd } from '../support/sshd';
 import { compute, tempDir, useEmulator } from './helpers/env';

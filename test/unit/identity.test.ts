@@ -1,7 +1,7 @@
 // Sign-in (Rackspace Identity v2.0, Keystone v3) and the TokenManager, over real HTTP to the emulator.
 import * as assert from 'node:assert/strict';
-import { ComputeClient } from '../../src/api/compute';
-import { ApiError } from '../../src/api/errors';
+import { ComputeClient } from '../../src/core/api/compute';
+import { ApiError } from '../../src/core/api/errors';
 import {
   AuthError,
   Credentials,
@@ -11,8 +11,8 @@ import {
   Session,
   authenticate,
   tokensUrl,
-} from '../../src/api/identity';
-import { TokenManager, TokenManagerOptions } from '../../src/api/tokenManager';
+} from '../../src/core/api/identity';
+import { TokenManager, TokenManagerOptions } from '../../src/core/api/tokenManager';
 import { testHttp, useEmulator } from './helpers/env';
 import type { EmulatorUser } from '../emulator/common';
 import { must } from '../support/must';

@@ -4,10 +4,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { AgentError, addToAgent } from '../../src/keys/agent';
-import { generateEd25519, generateEd25519Async } from '../../src/keys/generate';
-import { PrivateKeyError, readPrivateKey } from '../../src/keys/opensshKey';
-import { encodeString, encodeUint32 } from '../../src/keys/sshWire';
+import { AgentError, addToAgent } from '../../src/core/ssh/agent';
+import { generateEd25519, generateEd25519Async } from '../../src/core/keys/generate';
+import { PrivateKeyError, readPrivateKey } from '../../src/core/keys/opensshKey';
+import { encodeString, encodeUint32 } from '../../src/core/keys/sshWire';
 import { makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
 
 /** `ssh-add -l` against `socket`: the listed lines ('' if the agent has no keys). */

@@ -6,7 +6,7 @@ import {
   hasAuthorizedKey,
   parseAuthorizedKeys,
   removeAuthorizedKey,
-} from '../../src/keys/authorizedKeys';
+} from '../../src/core/ssh/authorizedKeys';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { exactly } from '../support/must';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { KdfError, bcryptPbkdf } from '../../src/keys/bcryptPbkdf';
+import { KdfError, bcryptPbkdf } from '../../src/core/keys/bcryptPbkdf';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 
 const ROOT = path.join(__dirname, '..', '..', '..');

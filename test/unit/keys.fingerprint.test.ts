@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { fingerprints, md5Fingerprint, sha256Fingerprint } from '../../src/keys/fingerprint';
-import { PublicKeyError } from '../../src/keys/publicKey';
+import { fingerprints, md5Fingerprint, sha256Fingerprint } from '../../src/core/keys/fingerprint';
+import { PublicKeyError } from '../../src/core/keys/publicKey';
 import { keygenFingerprint, keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { must } from '../support/must';
 

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { md5Fingerprint } from '../../src/keys/fingerprint';
-import { generateEd25519 } from '../../src/keys/generate';
-import { parsePublicKey } from '../../src/keys/publicKey';
-import { SshReader } from '../../src/keys/sshWire';
+import { md5Fingerprint } from '../../src/core/keys/fingerprint';
+import { generateEd25519 } from '../../src/core/keys/generate';
+import { parsePublicKey } from '../../src/core/keys/publicKey';
+import { SshReader } from '../../src/core/keys/sshWire';
 import { keygenFingerprint, makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
 
 const BEGIN = '-----BEGIN OPENSSH PRIVATE KEY-----';

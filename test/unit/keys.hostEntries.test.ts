@@ -7,8 +7,8 @@ import {
   removeOwnedEntries,
   removeOwnedEntriesFromFile,
   serverSshCommand,
-} from '../../src/keys/hostEntries';
-import { HOST_ENTRY_MARKER, SshConfigFileError, writeHostEntry } from '../../src/keys/sshConfig';
+} from '../../src/core/ssh/hostEntries';
+import { HOST_ENTRY_MARKER, SshConfigFileError, writeHostEntry } from '../../src/core/ssh/sshConfig';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 

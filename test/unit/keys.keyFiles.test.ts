@@ -14,8 +14,8 @@ import {
   saveKeyPair,
   toKeyFileError,
   windowsAclCommand,
-} from '../../src/keys/keyFiles';
-import { generateEd25519 } from '../../src/keys/generate';
+} from '../../src/core/keys/keyFiles';
+import { generateEd25519 } from '../../src/core/keys/generate';
 import { makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
 import { exactly, must } from '../support/must';
 

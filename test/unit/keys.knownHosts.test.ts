@@ -14,8 +14,8 @@ import {
   knownHostsEntryOption,
   pinHostKeys,
   presentedHostKey,
-} from '../../src/keys/knownHosts';
-import { parseConsoleHostKeys } from '../../src/servers/consoleHostKeys';
+} from '../../src/core/ssh/knownHosts';
+import { parseConsoleHostKeys } from '../../src/core/servers/consoleHostKeys';
 import { firstBootConsole, madeUpHostKeys, novaConsoleOutput } from '../emulator/console';
 import { Sshd, startSshd } from '../support/sshd';
 import { must } from '../support/must';

@@ -8,8 +8,8 @@ import {
   localKeyIndex,
   MAX_PUBLIC_KEY_FILE_BYTES,
   readPublicKeyFile,
-} from '../../src/keys/localKeys';
-import { PublicKeyError } from '../../src/keys/publicKey';
+} from '../../src/core/keys/localKeys';
+import { PublicKeyError } from '../../src/core/keys/publicKey';
 import { keygenFingerprint, sshKeygen } from './helpers/keysTestUtil';
 import { tempDir } from './helpers/env';
 import { exactly, must } from '../support/must';

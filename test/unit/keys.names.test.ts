@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { checkKeyPairName, keyFileName, isPlainFileName } from '../../src/keys/names';
+import { checkKeyPairName, keyFileName, isPlainFileName } from '../../src/core/keys/names';
 
 describe('keys/names checkKeyPairName', () => {
   const accepted: Array<[string, string, string?]> = [

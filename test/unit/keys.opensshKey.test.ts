@@ -3,9 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fingerprints } from '../../src/keys/fingerprint';
-import { generateEd25519, generateEd25519Async } from '../../src/keys/generate';
-import { saveKeyPair } from '../../src/keys/keyFiles';
+import { fingerprints } from '../../src/core/keys/fingerprint';
+import { generateEd25519, generateEd25519Async } from '../../src/core/keys/generate';
+import { saveKeyPair } from '../../src/core/keys/keyFiles';
 import {
   PrivateKeyError,
   decryptPrivateKey,
@@ -13,8 +13,8 @@ import {
   publicKeyLine,
   readPrivateKey,
   toOpensshPrivateKey,
-} from '../../src/keys/opensshKey';
-import { SshReader } from '../../src/keys/sshWire';
+} from '../../src/core/keys/opensshKey';
+import { SshReader } from '../../src/core/keys/sshWire';
 import { keygenFingerprint, makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
 
 const PASS = 'correct horse – battery staple';

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { checkPrivateKey, PrivateKeyError, PrivateKeyProblem } from '../../src/keys/privateKey';
-import { parsePublicKey } from '../../src/keys/publicKey';
+import { checkPrivateKey, PrivateKeyError, PrivateKeyProblem } from '../../src/core/keys/privateKey';
+import { parsePublicKey } from '../../src/core/keys/publicKey';
 import { keygenKey, makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
 
 function fails(text: string, publicLine: string, problem: PrivateKeyProblem): void {

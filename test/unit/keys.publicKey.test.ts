@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parsePublicKey, PublicKeyError } from '../../src/keys/publicKey';
-import { encodeString } from '../../src/keys/sshWire';
+import { parsePublicKey, PublicKeyError } from '../../src/core/keys/publicKey';
+import { encodeString } from '../../src/core/keys/sshWire';
 import { keygenKey, makeTempDir, removeTempDirs, sshKeygen } from './helpers/keysTestUtil';
 import { must } from '../support/must';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { checkConfigWord, shellWord, sshCommand } from '../../src/keys/sshCommand';
-import { validateName } from '../../src/flows/validateName';
+import { checkConfigWord, shellWord, sshCommand } from '../../src/core/ssh/sshCommand';
+import { validateName } from '../../src/core/flows/validateName';
 
 describe('manage: ssh command and config words', () => {
   const home = '/home/ann';

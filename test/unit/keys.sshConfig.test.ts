@@ -17,7 +17,7 @@ import {
   SshConfigFileError,
   suggestAlias,
   writeHostEntry,
-} from '../../src/keys/sshConfig';
+} from '../../src/core/ssh/sshConfig';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 

@@ -1,8 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configBlocks, splitConfigArgs } from '../../src/keys/sshConfig';
-import { blocksInReadOrder, chooseSshConfigTarget, readConfigTree, sshConfigArgs } from '../../src/keys/sshConfigTree';
+import { configBlocks, splitConfigArgs } from '../../src/core/ssh/sshConfig';
+import {
+  blocksInReadOrder,
+  chooseSshConfigTarget,
+  readConfigTree,
+  sshConfigArgs,
+} from '../../src/core/ssh/sshConfigTree';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 

@@ -1,6 +1,6 @@
 // Every message the pure core words for the user goes through l10n.t (issue #13). The
 // pseudo-locale bundle the build writes (l10n/bundle.l10n.qps-ploc.json: every extracted
-// string wrapped ⟦…⟧) is installed through src/l10n.ts's test seam, the way VS Code looks
+// string wrapped ⟦…⟧) is installed through src/core/base/l10n.ts's test seam, the way VS Code looks
 // messages up in the bundle of its display language; then real failures are driven (wrong
 // credentials against the emulator, bad names, malformed keys, a missing agent, a failed ssh)
 // and each message the user would read must come out wrapped. A string that bypasses l10n.t,
@@ -9,24 +9,24 @@ import * as assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Credentials, authenticate } from '../../src/api/identity';
-import { TokenManager } from '../../src/api/tokenManager';
-import { UserSafeError } from '../../src/api/userSafe';
-import { classifySshFailure, sshArguments, verifyLogin } from '../../src/flows/remoteKeys';
-import { rotateKeyPair } from '../../src/flows/rotateKeyPair';
-import { nameSets, validateName } from '../../src/flows/validateName';
-import { addToAgent } from '../../src/keys/agent';
-import { authorizedKeyLine } from '../../src/keys/authorizedKeys';
-import { checkTargets, saveKeyPair } from '../../src/keys/keyFiles';
-import { readPublicKeyFile } from '../../src/keys/localKeys';
-import { checkKeyPairName } from '../../src/keys/names';
-import { decryptPrivateKey, encryptPrivateKey, readPrivateKey } from '../../src/keys/opensshKey';
-import { checkPrivateKey } from '../../src/keys/privateKey';
-import { parsePublicKey } from '../../src/keys/publicKey';
-import { checkConfigWord, checkHostEntry } from '../../src/keys/sshConfig';
-import * as l10n from '../../src/l10n';
-import { describeAddress } from '../../src/servers/addresses';
-import { guessLoginUser } from '../../src/servers/loginUser';
+import { Credentials, authenticate } from '../../src/core/api/identity';
+import { TokenManager } from '../../src/core/api/tokenManager';
+import { UserSafeError } from '../../src/core/base/userSafe';
+import { classifySshFailure, sshArguments, verifyLogin } from '../../src/core/ssh/remoteKeys';
+import { rotateKeyPair } from '../../src/core/flows/rotateKeyPair';
+import { nameSets, validateName } from '../../src/core/flows/validateName';
+import { addToAgent } from '../../src/core/ssh/agent';
+import { authorizedKeyLine } from '../../src/core/ssh/authorizedKeys';
+import { checkTargets, saveKeyPair } from '../../src/core/keys/keyFiles';
+import { readPublicKeyFile } from '../../src/core/keys/localKeys';
+import { checkKeyPairName } from '../../src/core/keys/names';
+import { decryptPrivateKey, encryptPrivateKey, readPrivateKey } from '../../src/core/keys/opensshKey';
+import { checkPrivateKey } from '../../src/core/keys/privateKey';
+import { parsePublicKey } from '../../src/core/keys/publicKey';
+import { checkConfigWord, checkHostEntry } from '../../src/core/ssh/sshConfig';
+import * as l10n from '../../src/core/base/l10n';
+import { describeAddress } from '../../src/core/servers/addresses';
+import { guessLoginUser } from '../../src/core/servers/loginUser';
 import { tempDir, testHttp, useEmulator } from './helpers/env';
 
 const ROOT = path.resolve(__dirname, '../../..');

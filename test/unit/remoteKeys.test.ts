@@ -12,7 +12,7 @@ import {
   removePublicKey,
   rotateOnServer,
   verifyLogin,
-} from '../../src/flows/remoteKeys';
+} from '../../src/core/ssh/remoteKeys';
 import { Sshd, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { requireSshd, sshRun } from './helpers/sshdTestUtil';

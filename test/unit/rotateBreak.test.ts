@@ -13,7 +13,7 @@ import {
   RotationServer,
   RotationSummary,
   rotateKeyPair,
-} from '../../src/flows/rotateKeyPair';
+} from '../../src/core/flows/rotateKeyPair';
 import { Sshd, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { requireSshd } from './helpers/sshdTestUtil';
@@ -555,7 +555,7 @@ function spawnSyncSafe(cmd: string, args: string[]): { stdout: string; stderr: s
 
 describe('jumpHop (ProxyJump hop as ssh reads it)', () => {
   it('splits user, host and port the way ssh does (last @, bracketed IPv6, ssh:// URI)', async () => {
-    const { jumpHop } = await import('../../src/flows/remoteKeys');
+    const { jumpHop } = await import('../../src/core/ssh/remoteKeys');
     assert.deepEqual(jumpHop('bastion'), { host: 'bastion' });
     assert.deepEqual(jumpHop('root@[127.0.0.9]:2201'), { user: 'root', host: '127.0.0.9', port: '2201' });
     assert.deepEqual(jumpHop('a@b@host:5'), { user: 'a@b', host: 'host', port: '5' });

@@ -5,14 +5,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createKeyPair, CreateKeyPairResult } from '../../src/flows/createKeyPair';
+import { createKeyPair, CreateKeyPairResult } from '../../src/core/flows/createKeyPair';
 import {
   DeleteOldDecision,
   RotationServer,
   RotationSummary,
   defaultRotatedName,
   rotateKeyPair,
-} from '../../src/flows/rotateKeyPair';
+} from '../../src/core/flows/rotateKeyPair';
 import { SshdBacking, sshdBacking } from '../support/sshdBacking';
 import { compute, mode, tempDir, useEmulator } from './helpers/env';
 import { requireSshd, sshRun } from './helpers/sshdTestUtil';

@@ -11,8 +11,8 @@ import {
   RotationStopped,
   RotationSummary,
   rotateKeyPair,
-} from '../../src/flows/rotateKeyPair';
-import { retargetIdentityFile, updateConfigFile, writeHostEntry } from '../../src/keys/sshConfig';
+} from '../../src/core/flows/rotateKeyPair';
+import { retargetIdentityFile, updateConfigFile, writeHostEntry } from '../../src/core/ssh/sshConfig';
 import { Sshd, startSshd } from '../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { requireSshd, sshRun } from './helpers/sshdTestUtil';

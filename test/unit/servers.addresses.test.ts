@@ -8,7 +8,7 @@ import {
   describeAddress,
   extractAddresses,
   parseIp,
-} from '../../src/servers/addresses';
+} from '../../src/core/servers/addresses';
 import { exactly } from '../support/must';
 
 function ips(list: ServerAddress[]): string[] {

@@ -1,9 +1,9 @@
 // listServers and getImageLoginHints against the emulator over real HTTP, including a server
 // that ignores the marker, one whose list never ends, malformed entries and a foreign next link.
 import * as assert from 'node:assert/strict';
-import { ApiError } from '../../src/api/errors';
-import { getImageLoginHints, listServers, normalizeServer } from '../../src/api/servers';
-import { guessLoginUser } from '../../src/servers/loginUser';
+import { ApiError } from '../../src/core/api/errors';
+import { getImageLoginHints, listServers, normalizeServer } from '../../src/core/api/servers';
+import { guessLoginUser } from '../../src/core/servers/loginUser';
 import { compute, rejection, useEmulator } from './helpers/env';
 import { exactly, must } from '../support/must';
 
@@ -158,7 +158,7 @@ describe('servers client against the emulator', function () {
       const limits = ctx.emu.requests.filter((r) => r.path.endsWith('/servers/detail'));
       assert.equal(limits.length, 22, 'one answer too large (1000 × ~1.5 KB), then pages of 500');
       assert.ok(ms < 15_000, `listed in ${ms} ms`);
-      const { groupServersByKey } = await import('../../src/servers/group');
+      const { groupServersByKey } = await import('../../src/core/servers/group');
       const grouped = groupServersByKey(list.servers);
       assert.equal(grouped.withoutKey.length, 1000);
       assert.equal(

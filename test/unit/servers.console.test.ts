@@ -2,8 +2,8 @@
 // Nova gets, the typed errors, and the second, longer read when the first one holds only part
 // of a block (or no block, but as many lines as asked for).
 import * as assert from 'node:assert/strict';
-import { ApiError } from '../../src/api/errors';
-import { consoleProblem, getConsoleOutput, readHostKeysFromConsole } from '../../src/api/servers';
+import { ApiError } from '../../src/core/api/errors';
+import { consoleProblem, getConsoleOutput, readHostKeysFromConsole } from '../../src/core/api/servers';
 import { firstBootConsole, madeUpHostKeys } from '../emulator/console';
 import { compute, rejection, useEmulator } from './helpers/env';
 

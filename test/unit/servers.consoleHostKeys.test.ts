@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConsoleHostKeys, parseConsoleHostKeys } from '../../src/servers/consoleHostKeys';
+import { ConsoleHostKeys, parseConsoleHostKeys } from '../../src/core/servers/consoleHostKeys';
 import { novaConsoleOutput } from '../emulator/console';
 import { tempDir } from './helpers/env';
 import { must } from '../support/must';

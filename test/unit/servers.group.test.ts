@@ -1,6 +1,6 @@
 // Grouping servers under their key pair (one pass over the list read once per refresh).
 import * as assert from 'node:assert/strict';
-import { groupServersByKey, serversOfKey } from '../../src/servers/group';
+import { groupServersByKey, serversOfKey } from '../../src/core/servers/group';
 
 interface S {
   id: string;

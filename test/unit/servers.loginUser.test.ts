@@ -1,6 +1,6 @@
 // Guessing the login user from image hints, with the reason the UI shows.
 import * as assert from 'node:assert/strict';
-import { distroFromName, guessLoginUser } from '../../src/servers/loginUser';
+import { distroFromName, guessLoginUser } from '../../src/core/servers/loginUser';
 
 describe('login user guess', () => {
   const byDistro: Array<[string, string]> = [

@@ -2,11 +2,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { COMMAND } from '../../src/commandIds';
+import { COMMAND } from '../../src/core/base/commandIds';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-describe('command ids (src/commandIds.ts)', () => {
+describe('command ids (src/core/base/commandIds.ts)', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
     contributes: { commands: Array<{ command: string }> };
   };

@@ -4,7 +4,7 @@
  * labels. The pattern VS Code links is the one of its parseLinkedText (workbench).
  */
 import * as assert from 'node:assert/strict';
-import { plainLabel, plainMessage } from '../../src/plainText';
+import { plainLabel, plainMessage } from '../../src/core/base/plainText';
 import { must } from '../support/must';
 
 /** What VS Code turns into a link in a message: `[label](https:…|command:…|file:…)`. */

@@ -1,13 +1,13 @@
 /**
- * runSteps (src/ui/wizard.ts) and the provider registry (src/identityProviders.ts), in
+ * runSteps (src/core/ask/wizard.ts) and the provider registry (src/core/flows/identityProviders.ts), in
  * plain Node: a scripted UserInput answers the steps as a user would (text, picks, Back,
  * Escape); the registry's descriptors give the credentials and token URLs sign-in uses.
  */
 import * as assert from 'node:assert/strict';
-import type { Session as SignInResult } from '../../src/api/identity';
-import { emptySignIn, IDENTITY_PROVIDERS, ProviderChoice, SignInState } from '../../src/identityProviders';
-import type { InputStep, PickStep, UserInput } from '../../src/ui/userInput';
-import { BACK, pickStep, runSteps, Step, textStep } from '../../src/ui/wizard';
+import type { Session as SignInResult } from '../../src/core/api/identity';
+import { emptySignIn, IDENTITY_PROVIDERS, ProviderChoice, SignInState } from '../../src/core/flows/identityProviders';
+import type { InputStep, PickStep, UserInput } from '../../src/shell/ui/userInput';
+import { BACK, pickStep, runSteps, Step, textStep } from '../../src/core/ask/wizard';
 
 type Answer = string | typeof BACK | undefined;
 

@@ -3,8 +3,8 @@
 // name, or to an existing file of the SSH folder (in any case, with or without a trailing dot).
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { validateName } from '../../src/flows/validateName';
-import { keyFileName } from '../../src/keys/names';
+import { validateName } from '../../src/core/flows/validateName';
+import { keyFileName } from '../../src/core/keys/names';
 
 /** Stated here independently of src/: what OpenSSH's client and sshd read in ~/.ssh by name. */
 const OPENSSH = [

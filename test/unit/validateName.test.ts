@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { NameContext, nameSets, validateName } from '../../src/flows/validateName';
+import { NameContext, nameSets, validateName } from '../../src/core/flows/validateName';
 
 describe('validateName (the inline check as the user types)', () => {
   const ctx = (over: Partial<NameContext> = {}): NameContext => ({

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
+import type { CreateKeyPairResult } from '../../../src/core/flows/createKeyPair';
 import { group } from '../../support/must';
 import { EXTENSION_ID, emulator, TOKEN, useRecorder, validation, whenLoaded } from './harness';
 

@@ -9,9 +9,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestingApi } from '../../../src/extension';
-import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
-import { MessageOptions, MessageSink, Severity, ShownMessage, shownMessage } from '../../../src/ui/notify';
-import { BACK, QuickInputFactory, QuickInputUserInput, UserInput } from '../../../src/ui/userInput';
+import type { CreateKeyPairResult } from '../../../src/core/flows/createKeyPair';
+import { MessageOptions, MessageSink, Severity, ShownMessage, shownMessage } from '../../../src/shell/ui/notify';
+import { BACK, QuickInputFactory, QuickInputUserInput, UserInput } from '../../../src/shell/ui/userInput';
 
 export const EXTENSION_ID = 'server-keypairs.server-keypairs';
 export const TOKEN = 'host-test-token';

@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { HOST_ENTRY_MARKER, identityFileWord, sshHome } from '../../../src/keys/sshConfig';
-import type { KeyPairNode, KeyPairsViewNode } from '../../../src/keyPairList';
-import type { ShownMessage } from '../../../src/ui/notify';
-import { COPY_PATH, OPEN_FOLDER, revealFile } from '../../../src/ui/reveal';
-import { statusBarTooltip } from '../../../src/statusBar';
-import { KeyPairsProvider, tooltip } from '../../../src/views/keyPairsView';
+import { HOST_ENTRY_MARKER, identityFileWord, sshHome } from '../../../src/core/ssh/sshConfig';
+import type { KeyPairNode, KeyPairsViewNode } from '../../../src/core/flows/keyPairList';
+import type { ShownMessage } from '../../../src/shell/ui/notify';
+import { COPY_PATH, OPEN_FOLDER, revealFile } from '../../../src/shell/ui/reveal';
+import { statusBarTooltip } from '../../../src/shell/statusBar';
+import { KeyPairsProvider, tooltip } from '../../../src/shell/views/keyPairsView';
 import { must } from '../../support/must';
 import { EXTENSION_ID, emulator, useRecorder, TOKEN, whenLoaded } from './harness';
 

@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RotateKeyPairResult } from '../../../src/flows/rotateKeyPair';
-import { defaultRotatedName } from '../../../src/flows/rotateKeyPair';
-import { identityFileWord, sshHome } from '../../../src/keys/sshConfig';
+import type { RotateKeyPairResult } from '../../../src/core/flows/rotateKeyPair';
+import { defaultRotatedName } from '../../../src/core/flows/rotateKeyPair';
+import { identityFileWord, sshHome } from '../../../src/core/ssh/sshConfig';
 import { emulator, PressItemButton, useRecorder, TOKEN, whenLoaded } from './harness';
 
 const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';

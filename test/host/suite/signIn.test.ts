@@ -5,8 +5,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { CreateKeyPairResult } from '../../../src/flows/createKeyPair';
-import { KeyPairsAuthProvider } from '../../../src/authProvider';
+import type { CreateKeyPairResult } from '../../../src/core/flows/createKeyPair';
+import { KeyPairsAuthProvider } from '../../../src/shell/authProvider';
 import { must } from '../../support/must';
 import { emulator, Prompt, testing, useRecorder, whenLoaded } from './harness';
 

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ComputeClient, TokenSource } from '../../../src/api/compute';
-import { HttpClient, HttpClientOptions } from '../../../src/api/http';
+import { ComputeClient, TokenSource } from '../../../src/core/api/compute';
+import { HttpClient, HttpClientOptions } from '../../../src/core/api/http';
 import { Emulator, EmulatorOptions, startEmulator } from '../../emulator/server';
 import { group } from '../../support/must';
 

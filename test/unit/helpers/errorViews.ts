@@ -1,5 +1,5 @@
 /** Every place an error's text can reach: its message, String(), JSON, stack, what the user is shown, the log. */
-import { describeError } from '../../../src/errorText';
+import { describeError } from '../../../src/core/wording/errorText';
 
 export function errorViews(err: Error, logLines: readonly string[] = []): Record<string, string> {
   return {

@@ -1,0 +1,10 @@
+/**
+ * The one exception to "the core never words a message" (see src/core/wording/errorText.ts): an error
+ * whose `message` is written for the user. Its text is plain English, names no secret
+ * (constructors redact what they are given) and says what happened to the user's input or
+ * files, so the shell may show it as it is. Every other error is worded by errorText from
+ * its kind and data; an error that is neither is never shown raw.
+ */
+export abstract class UserSafeError extends Error {
+  readonly userSafe = true;
+}

@@ -1,0 +1,58 @@
+/**
+ * What the commands and the Key Pairs view share about listed key pairs, so that neither
+ * imports the other: the node a view command receives, and the list the view keeps
+ * (registered on Services by the view; commands reach it only through Services).
+ */
+import type { KeyPair } from '../api/compute';
+import type { Server } from '../api/servers';
+import type { LocalKey } from '../keys/localKeys';
+
+/** A key pair in the view (also what the node commands receive). */
+export interface KeyPairNode {
+  kind: 'keypair';
+  keyPair: KeyPair;
+  /** The private key in the SSH folder, when one matches the fingerprint. */
+  local?: LocalKey;
+}
+
+/** The "Load more…" node after the last loaded key pair when the server has more. */
+export interface MoreNode {
+  kind: 'more';
+}
+
+/** A server booted with a key pair, under that key pair in the view (what Connect receives). */
+export interface ServerNode {
+  kind: 'server';
+  server: Server;
+  /** The key pair it uses (its name is `server.keyName`). */
+  keyPair: KeyPairNode;
+}
+
+export type KeyPairsViewNode = KeyPairNode | MoreNode | ServerNode;
+
+export function isServerNode(value: unknown): value is ServerNode {
+  const node = value as Partial<ServerNode> | undefined;
+  return node?.kind === 'server' && typeof node.server?.id === 'string' && isKeyPairNode(node.keyPair);
+}
+
+export function isKeyPairNode(value: unknown): value is KeyPairNode {
+  const node = value as Partial<KeyPairNode> | undefined;
+  return node?.kind === 'keypair' && typeof node.keyPair?.name === 'string';
+}
+
+/** The list the view has loaded. */
+export interface KeyPairList {
+  /** Every key pair, when all are loaded (no next page); undefined otherwise. */
+  completeList(): Promise<KeyPairNode[] | undefined>;
+  /** Loads the next page; errors are shown by the list. */
+  loadMore(): Promise<void>;
+  /**
+   * The servers of the listed key pairs, from the view's server list (one per refresh);
+   * undefined when not loaded, when it failed, when key pairs remain to be loaded, or when the
+   * list was read more than `maxAgeMs` ago.
+   */
+  serverList?(options?: { maxAgeMs?: number }): Promise<ServerNode[] | undefined>;
+}
+
+/** Scheme of the read-only documents Open Public Key shows (the key line is in the query). */
+export const PUBLIC_KEY_SCHEME = 'keypairs-public-key';

@@ -1,0 +1,118 @@
+/**
+ * Key Pairs: Copy to Regions… — the pair's public key imported under the same name into other
+ * Compute regions of the signed-in account (from its service catalog). A pick shows what each
+ * region already holds; a region where another key has the name is left alone.
+ */
+import * as vscode from 'vscode';
+import { ComputeClient } from '../../core/api/compute';
+import { describeError } from '../../core/wording/errorText';
+import { copyToRegions, CopyResult, RegionHolding, regionStates, RegionTarget } from '../../core/flows/copyToRegions';
+import { log } from '../log';
+import { showError } from '../messages';
+import { Services } from '../services';
+import { withCancellableProgress } from '../ui/progress';
+import { BACK } from '../ui/userInput';
+import { COMMAND } from '../../core/base/commandIds';
+import { pickKeyPair } from './pickKeyPair';
+
+export async function copyToRegionsCommand(services: Services, arg?: unknown): Promise<CopyResult[] | undefined> {
+  const profile = services.account.profile();
+  if (!profile) {
+    const signIn = vscode.l10n.t('Sign In');
+    void services.messages
+      .show(
+        'info',
+        vscode.l10n.t("Copy to Regions needs a sign-in: the regions come from your account's service catalog."),
+        [signIn],
+      )
+      .then((picked) => (picked === signIn ? vscode.commands.executeCommand(COMMAND.signIn) : undefined));
+    return undefined;
+  }
+  const node = await pickKeyPair(services, arg, { title: vscode.l10n.t('Copy to Regions') });
+  if (!node) return undefined;
+  const pair = { name: node.keyPair.name, publicKey: node.keyPair.publicKey };
+  const tokens = await services.tokenManager();
+  const session = await tokens.session();
+  const here = profile.region;
+  const targets: RegionTarget[] = session.regions
+    .filter((r) => r.region !== here)
+    .map((r) => ({
+      region: r.region,
+      compute: new ComputeClient({ endpoint: r.url, auth: tokens, http: services.http }),
+    }));
+  if (targets.length === 0) {
+    void services.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));
+    return undefined;
+  }
+
+  let states;
+  try {
+    states = await withCancellableProgress(
+      vscode.l10n.t('Looking for "{0}" in the other regions…', pair.name),
+      (signal) => regionStates(targets, pair, signal),
+    );
+  } catch (err) {
+    void showError(services.messages, err, vscode.l10n.t('Reading the other regions'));
+    return undefined;
+  }
+  const answer = await services.ui.pickMany<string>({
+    title: vscode.l10n.t('Copy "{0}" to Regions', pair.name),
+    placeholder: vscode.l10n.t('Regions to import the public key into, under the same name'),
+    items: states.map((s) => ({ label: s.region, ...describeHolding(s.holding, pair.name), value: s.region })),
+  });
+  if (answer === undefined || answer === BACK || answer.selected.length === 0) return undefined;
+  const chosen = targets.filter((t) => answer.selected.includes(t.region));
+
+  let results: CopyResult[];
+  try {
+    results = await withCancellableProgress(
+      vscode.l10n.t('Copying "{0}" to {1}…', pair.name, answer.selected.join(', ')),
+      (signal) => copyToRegions(chosen, pair, { signal, log: (line) => log.info(line) }),
+    );
+  } catch (err) {
+    void showError(services.messages, err, vscode.l10n.t('Copying "{0}"', pair.name));
+    return undefined;
+  }
+  const lines = results.map((r) => resultLine(r, pair.name));
+  const troubled = results.some((r) => r.outcome.kind === 'name-taken' || r.outcome.kind === 'failed');
+  const said = [vscode.l10n.t('Copy of key pair "{0}" to other regions:', pair.name), ...lines].join(' ');
+  void services.messages.show(troubled ? 'warning' : 'info', said);
+  return results;
+}
+
+function describeHolding(holding: RegionHolding, name: string): { description: string; detail?: string } {
+  switch (holding.kind) {
+    case 'free':
+      return { description: vscode.l10n.t('not there yet') };
+    case 'key-elsewhere':
+      return {
+        description: vscode.l10n.t('not there yet'),
+        detail: vscode.l10n.t('This public key is there as {0}.', holding.names.map((n) => `"${n}"`).join(', ')),
+      };
+    case 'same':
+      return { description: vscode.l10n.t('already there (same public key)') };
+    case 'name-taken':
+      return {
+        description: vscode.l10n.t('another key is named "{0}" there', name),
+        detail: vscode.l10n.t('Fingerprint {0}. It is never overwritten.', holding.fingerprint),
+      };
+    case 'unknown':
+      return {
+        description: vscode.l10n.t('could not be read'),
+        detail: describeError(holding.error).message,
+      };
+  }
+}
+
+function resultLine(r: CopyResult, name: string): string {
+  switch (r.outcome.kind) {
+    case 'copied':
+      return vscode.l10n.t('{0}: copied.', r.region);
+    case 'already-there':
+      return vscode.l10n.t('{0}: already there.', r.region);
+    case 'name-taken':
+      return vscode.l10n.t('{0}: another key pair is named "{1}" there; it was left alone.', r.region, name);
+    case 'failed':
+      return vscode.l10n.t('{0}: failed ({1})', r.region, describeError(r.outcome.error).message);
+  }
+}

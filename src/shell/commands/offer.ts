@@ -1,0 +1,20 @@
+/**
+ * A message whose one button runs a command. Not awaited: the button is handled when the
+ * user picks it, by then the command that showed the message has finished.
+ */
+import * as vscode from 'vscode';
+import { Services } from '../services';
+import { Severity } from '../ui/notify';
+import { CommandId } from '../../core/base/commandIds';
+
+export function offerCommand(
+  services: Services,
+  severity: Severity,
+  message: string,
+  button: string,
+  command: CommandId,
+): void {
+  void services.messages.show(severity, message, [button]).then(async (picked) => {
+    if (picked === button) await vscode.commands.executeCommand(command);
+  });
+}

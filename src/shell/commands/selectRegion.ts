@@ -1,0 +1,54 @@
+/** Key Pairs: Select Region — where key pairs go, from the signed-in account's catalog. */
+import * as l10n from '../../core/base/l10n';
+import type { Session as SignInResult } from '../../core/api/identity';
+import { SIGN_IN } from '../../core/wording/errorText';
+import { Services } from '../services';
+import { Back, BACK } from '../ui/userInput';
+import { StepPosition } from '../../core/ask/wizard';
+import { offerCommand } from './offer';
+import { COMMAND } from '../../core/base/commandIds';
+
+/** A pick of the catalog's regions, `current` (or the default) active; the only one without asking. */
+export async function regionStep(
+  services: Services,
+  result: SignInResult,
+  current: string | undefined,
+  position: StepPosition,
+): Promise<string | Back | undefined> {
+  const [only, ...others] = result.regions;
+  if (only && others.length === 0) return only.region;
+  return services.ui.pick({
+    title: l10n.t('Select Region'),
+    ...position,
+    placeholder: l10n.t('Key pairs are per region: where should they go?'),
+    active: current ?? result.defaultRegion,
+    items: result.regions.map((r) => ({
+      label: r.region,
+      description: r.region === result.defaultRegion ? 'default' : undefined,
+      detail: r.url,
+      value: r.region,
+    })),
+  });
+}
+
+export async function selectRegionCommand(services: Services): Promise<string | undefined> {
+  const profile = services.account.profile();
+  if (!profile) {
+    offerCommand(
+      services,
+      'info',
+      l10n.t('Regions come from a signed-in account. Sign in first.'),
+      SIGN_IN,
+      COMMAND.signIn,
+    );
+    return undefined;
+  }
+  const result = await (await services.tokenManager()).session();
+  const picked = await regionStep(services, result, profile.region, { step: 1, totalSteps: 1 });
+  const region = picked === BACK ? undefined : picked; // a one-step pick has no Back button
+  if (region === undefined || region === profile.region) return region;
+  await services.account.setRegion(region);
+  services.targetChanged();
+  void services.messages.show('info', l10n.t('Key pairs now go to region {0} ({1}).', region, profile.label));
+  return region;
+}

@@ -1,0 +1,126 @@
+/** The extension's settings, read fresh on each use (they can change at any time). */
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { HttpClientOptions } from '../core/api/http';
+import { networkRoute } from '../core/api/route';
+import { expandHome } from '../core/keys/keyFiles';
+import { sshHome } from '../core/ssh/sshConfig';
+import { chooseSshConfigTarget, SshConfigTarget } from '../core/ssh/sshConfigTree';
+import type { KeyGeneration } from '../core/flows/createKeyPair';
+import { KEY_TYPES, KeyType } from '../core/keys/generate';
+
+export const SECTION = 'keypairs';
+
+export function endpointSetting(): string {
+  return (vscode.workspace.getConfiguration(SECTION).get<string>('endpoint') ?? '').trim();
+}
+
+/** The SSH folder on the workspace host, `~` expanded there. */
+export function sshDirectory(): string {
+  const raw = (vscode.workspace.getConfiguration(SECTION).get<string>('sshDirectory') ?? '').trim();
+  return expandHome(raw || '~/.ssh');
+}
+
+export function statusBarEnabled(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('statusBar') ?? true;
+}
+
+/** `keypairs.keyGeneration`: 'local' (the default) unless the user chose 'server'. */
+export function keyGeneration(): KeyGeneration {
+  return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'server' ? 'server' : 'local';
+}
+
+/** `keypairs.keyType`: the type of a key generated here; ed25519 unless set to ecdsa or rsa. */
+export function keyType(): KeyType {
+  const value = vscode.workspace.getConfiguration(SECTION).get<string>('keyType');
+  return KEY_TYPES.find((t) => t === value) ?? 'ed25519';
+}
+
+/** `keypairs.passphrase`: true when Create asks for a passphrase for the new private key. */
+export function askPassphrase(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<string>('passphrase') === 'ask';
+}
+
+/** Opens the Settings editor at one of this extension's settings. */
+export function openSetting(key: string): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${key}`);
+}
+
+/**
+ * The PEM text of the files `keypairs.caCertificates` names (a user or machine setting, never
+ * a workspace's: a folder must not choose whom to trust), and `extraFiles` (the signed-in
+ * cloud's `cacert`, which the user picked). Unreadable files are left out; a
+ * 'tls' error then counts the certificates found.
+ */
+export function caCertificates(extraFiles: string[] = []): string[] | undefined {
+  const files = [...(vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? []), ...extraFiles];
+  if (files.length === 0) return undefined;
+  return files.flatMap((file) => {
+    try {
+      return [fs.readFileSync(expandHome(file.trim()), 'utf8')];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * VS Code's network settings, for the HTTP client. Through VS Code's fetch (the usual route,
+ * see src/core/api/route.ts) VS Code applies them itself and only `caCertificates` is passed on;
+ * on the extension's own route: `http.proxy` (its user info is sent to the proxy as Basic
+ * credentials), `http.noProxy`, `http.proxyStrictSSL` (the proxy's certificate only) and
+ * `http.proxyAuthorization` (a Proxy-Authorization header value; a credential, never logged).
+ */
+export function networkSettings(): Pick<HttpClientOptions, 'proxy' | 'proxyAuthorization' | 'strictSSL' | 'fetch'> {
+  const http = vscode.workspace.getConfiguration('http');
+  const url = (http.get<string>('proxy') ?? '').trim();
+  const authorization = (http.get<string | null>('proxyAuthorization') ?? '').trim();
+  const route = networkRoute({
+    proxyUrl: url,
+    proxyAuthorization: authorization !== '',
+    proxySupport: http.get<string>('proxySupport') ?? 'override',
+    fetchAdditionalSupport: http.get<boolean>('fetchAdditionalSupport') ?? true,
+  });
+  if (route === 'vscode') {
+    // Looked up on each request: the extension host's fetch, as VS Code patched it.
+    return { fetch: (input, init) => globalThis.fetch(input, init as unknown as RequestInit) };
+  }
+  return {
+    proxy: url ? { url, noProxy: http.get<string[]>('noProxy') ?? [] } : undefined,
+    ...(authorization && { proxyAuthorization: authorization }),
+    strictSSL: http.get<boolean>('proxyStrictSSL') ?? true,
+  };
+}
+
+/** Opens the Settings editor at VS Code's `http.proxy` (where proxy credentials go). */
+export function openProxySetting(): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy');
+}
+
+/**
+ * The one SSH config file every command reads and writes, on the workspace host: the user's own
+ * `remote.SSH.configFile` (never a workspace's or folder's value, never a file inside an open
+ * folder, not in a remote window), else `~/.ssh/config` (see chooseSshConfigTarget).
+ */
+export function sshConfigTarget(): SshConfigTarget {
+  const inspected = vscode.workspace.getConfiguration('remote.SSH').inspect<string>('configFile');
+  return chooseSshConfigTarget({
+    userValue: inspected?.globalValue,
+    workspaceValue: inspected?.workspaceFolderValue ?? inspected?.workspaceValue,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath),
+    remote: uiOnAnotherMachine(vscode.env.remoteName),
+    home: sshHome(),
+  });
+}
+
+/**
+ * True in a window whose UI runs on another machine than the extension (Remote - SSH, WSL,
+ * containers, tunnels: an authority `<name>+…`, so `remoteName` is a plain word). A browser
+ * on a VS Code server (code-server) has `remoteName` = the server's `host:port`, and the
+ * settings there are the workspace host's own.
+ */
+export function uiOnAnotherMachine(remoteName: string | undefined): boolean {
+  return remoteName !== undefined && /^[a-z][a-z0-9-]*$/i.test(remoteName) && remoteName !== 'localhost';
+}

@@ -1,0 +1,461 @@
+/**
+ * The Key Pairs view: one node per key pair of the configured account, a page at a time
+ * ("Load more…" for the next page), with the key pairs whose private key is in the SSH
+ * folder marked `keypair.local`. Nothing is requested before the view asks for its
+ * children (it is visible); rendering a node costs no request: details (created date) are
+ * fetched only when a tooltip is hovered.
+ *
+ * Welcome content is chosen by context keys set here:
+ * - `keypairs.configured` (boolean), `keypairs.missing` ('endpoint' | 'token' | '')
+ * - `keypairs.listState`: 'loading' | 'loaded' | 'empty' | 'error' | 'unconfigured'
+ */
+import * as vscode from 'vscode';
+import { fingerprints } from '../../core/keys/fingerprint';
+import type { ComputeClient, KeyPair, KeyPairDetails } from '../../core/api/compute';
+import { listServers, Server } from '../../core/api/servers';
+import { COMMAND } from '../../core/base/commandIds';
+import { KeyPairPages } from '../../core/api/keyPairPages';
+import { findLocalKey, LocalKey, localKeyIndex } from '../../core/keys/localKeys';
+import {
+  KeyPairList,
+  KeyPairNode,
+  KeyPairsViewNode,
+  MoreNode,
+  PUBLIC_KEY_SCHEME,
+  ServerNode,
+} from '../../core/flows/keyPairList';
+import { displayPath } from '../../core/keys/keyFiles';
+import { log } from '../log';
+import { showError } from '../messages';
+import type { MissingSetup, Services } from '../services';
+import { describeAddress } from '../../core/servers/addresses';
+import { groupServersByKey, ServersByKey } from '../../core/servers/group';
+import { sshDirectory } from '../settings';
+
+export const VIEW_ID = 'keypairs.list';
+
+export type ListState = 'unconfigured' | 'loading' | 'loaded' | 'empty' | 'error';
+
+/** One listing of one account: what a refresh throws away. */
+interface Listing {
+  compute: ComputeClient;
+  pages: KeyPairPages;
+  sshDirectory: string;
+  index: Promise<Map<string, LocalKey>>;
+  /** Nodes by name, so an element stays the same object across getChildren calls. */
+  nodes: Map<string, KeyPairNode>;
+  more: MoreNode;
+  details: Map<string, Promise<KeyPairDetails | undefined>>;
+  errorShown: boolean;
+  /** The servers, read once per refresh and grouped by key_name; undefined when listing failed. */
+  servers?: Promise<ServersByKey<Server> | undefined>;
+  grouped?: ServersByKey<Server>;
+  /** When the server list was read (`clock()`), once it has been. */
+  serversReadAt?: number;
+  /** Server nodes by key pair name, so elements stay the same objects. */
+  serverNodes: Map<string, ServerNode[]>;
+}
+
+export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNode>, KeyPairList, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<KeyPairsViewNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  private listing?: Promise<Listing | MissingSetup>;
+  private current?: Listing;
+  private generation = 0;
+  private setupErrorShown = -1;
+  private loadingMore = false;
+  private listState?: ListState;
+  private missing?: string;
+  private view?: vscode.TreeView<KeyPairsViewNode>;
+
+  /** The time in ms (tests move it to age the server list). */
+  clock: () => number = Date.now;
+
+  constructor(private readonly services: Services) {}
+
+  /** The tree view showing this provider (for its description and progress). */
+  attach(view: vscode.TreeView<KeyPairsViewNode>): void {
+    this.view = view;
+  }
+
+  /** What the view shows now (undefined before it first loaded). */
+  get state(): ListState | undefined {
+    return this.listState;
+  }
+
+  /** True while the server has key pairs after the loaded ones. */
+  get hasMore(): boolean {
+    return this.current?.pages.hasMore ?? false;
+  }
+
+  /** Requests sent for the list since the last refresh (tests check laziness with it). */
+  get pageRequests(): number {
+    return this.current?.pages.requests ?? 0;
+  }
+
+  /** Forgets everything loaded; the view asks again when it is visible. */
+  refresh(): void {
+    this.generation++;
+    this.current?.pages.dispose();
+    this.current = undefined;
+    this.listing = undefined;
+    this.loadingMore = false;
+    this.changed.fire();
+  }
+
+  /** Re-reads the SSH folder (after `keypairs.sshDirectory` changed) without asking the server again. */
+  refreshLocalKeys(): void {
+    const s = this.current;
+    if (!s) return;
+    s.sshDirectory = sshDirectory();
+    s.index = localKeyIndex(s.sshDirectory);
+    s.nodes.clear();
+    this.changed.fire();
+  }
+
+  /** Every key pair, when all are loaded (no next page); undefined otherwise. */
+  async completeList(): Promise<KeyPairNode[] | undefined> {
+    const s = this.current;
+    if (!s || s.pages.state !== 'loaded' || s.pages.hasMore) return undefined;
+    const index = await s.index;
+    return s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
+  }
+
+  /**
+   * Every server node the view has, with its key pair (for Connect's pick); undefined before
+   * loading, when key pairs remain to be loaded (their servers would be missing), or when the
+   * server list is older than `maxAgeMs`.
+   */
+  async serverList(options: { maxAgeMs?: number } = {}): Promise<ServerNode[] | undefined> {
+    const s = this.current;
+    if (!s || s.pages.state !== 'loaded' || s.pages.hasMore) return undefined;
+    const grouped = await this.servers(s);
+    if (!grouped || s.serversReadAt === undefined) return undefined;
+    if (options.maxAgeMs !== undefined && this.clock() - s.serversReadAt > options.maxAgeMs) return undefined;
+    const index = await s.index;
+    return s.pages.keyPairs.flatMap((kp) => this.serverNodesFor(s, this.nodeFor(s, kp, index), grouped));
+  }
+
+  async getChildren(element?: KeyPairsViewNode): Promise<KeyPairsViewNode[]> {
+    if (element) {
+      const s = this.current;
+      if (element.kind !== 'keypair' || !s) return [];
+      const grouped = await this.servers(s);
+      return grouped ? this.serverNodesFor(s, element, grouped) : [];
+    }
+    const generation = this.generation;
+    const stale = () => generation !== this.generation;
+
+    let s: Listing | MissingSetup;
+    try {
+      s = await this.start();
+    } catch (err) {
+      if (stale()) return this.getChildren();
+      // Not kept: the next refresh (Retry) asks again. Shown once per refresh.
+      this.listing = undefined;
+      this.setState('error');
+      if (this.setupErrorShown !== generation) {
+        this.setupErrorShown = generation;
+        void showError(this.services.messages, err, vscode.l10n.t('Loading key pairs'));
+      }
+      return [];
+    }
+    if (stale()) return this.getChildren();
+    if (typeof s === 'string') {
+      this.setState('unconfigured', s);
+      return [];
+    }
+
+    const servers = this.servers(s);
+    try {
+      await s.pages.first();
+    } catch (err) {
+      if (stale()) return this.getChildren();
+      if (!s.errorShown) {
+        s.errorShown = true;
+        log.warn(`loading key pairs failed: ${err instanceof Error ? err.message : String(err)}`);
+        void showError(this.services.messages, err, vscode.l10n.t('Loading key pairs'));
+      }
+      this.setState('error');
+      return [];
+    }
+    const index = await s.index;
+    await servers;
+    if (stale()) return this.getChildren();
+
+    const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
+    if (s.pages.hasMore) nodes.push(s.more);
+    this.setState(nodes.length > 0 ? 'loaded' : 'empty');
+    return nodes;
+  }
+
+  getTreeItem(node: KeyPairsViewNode): vscode.TreeItem {
+    if (node.kind === 'more') {
+      const loaded = this.current?.pages.keyPairs.length ?? 0;
+      const item = new vscode.TreeItem(this.loadingMore ? vscode.l10n.t('Loading more…') : vscode.l10n.t('Load more…'));
+      item.id = 'keypairs.more';
+      item.description = vscode.l10n.t('{0} loaded', loaded);
+      item.iconPath = new vscode.ThemeIcon(this.loadingMore ? 'loading~spin' : 'ellipsis');
+      item.contextValue = 'loadMore';
+      item.command = { command: COMMAND.loadMore, title: vscode.l10n.t('Load More Key Pairs') };
+      return item;
+    }
+    if (node.kind === 'server') return serverItem(node);
+    const item = new vscode.TreeItem(
+      node.keyPair.name,
+      this.hasServers(node.keyPair.name)
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
+    );
+    item.id = `keypair/${node.keyPair.name}`;
+    item.description = node.keyPair.fingerprint;
+    item.contextValue = node.local ? 'keypair.local' : 'keypair';
+    item.iconPath = new vscode.ThemeIcon(node.local ? 'key' : 'cloud');
+    item.accessibilityInformation = {
+      label: vscode.l10n.t(
+        'Key pair {0}, fingerprint {1}{2}',
+        node.keyPair.name,
+        node.keyPair.fingerprint,
+        node.local ? vscode.l10n.t(', private key found locally') : '',
+      ),
+    };
+    // tooltip left undefined: resolveTreeItem fills it on hover.
+    return item;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: KeyPairsViewNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'keypair') return item;
+    const s = this.current;
+    let details: KeyPairDetails | undefined;
+    let detailsFailed = false;
+    if (s) {
+      try {
+        details = await this.details(s, node.keyPair.name);
+      } catch {
+        detailsFailed = true;
+      }
+    }
+    item.tooltip = tooltip(node, details, detailsFailed, s?.sshDirectory ?? sshDirectory());
+    return item;
+  }
+
+  /** Loads the next page (the "Load more…" node); errors are shown, the node stays for a retry. */
+  async loadMore(): Promise<void> {
+    const s = this.current;
+    if (!s || !s.pages.hasMore || this.loadingMore) return;
+    this.loadingMore = true;
+    this.changed.fire(s.more);
+    try {
+      await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => s.pages.more());
+    } catch (err) {
+      if (s === this.current) void showError(this.services.messages, err, vscode.l10n.t('Loading more key pairs'));
+    } finally {
+      if (s === this.current) {
+        this.loadingMore = false;
+        this.changed.fire();
+      }
+    }
+  }
+
+  dispose(): void {
+    this.current?.pages.dispose();
+    this.changed.dispose();
+  }
+
+  private start(): Promise<Listing | MissingSetup> {
+    this.listing ??= (async () => {
+      const compute = await this.services.compute();
+      if (typeof compute === 'string') return compute;
+      const dir = sshDirectory();
+      const s: Listing = {
+        compute,
+        pages: new KeyPairPages(compute),
+        sshDirectory: dir,
+        index: localKeyIndex(dir),
+        nodes: new Map(),
+        more: { kind: 'more' },
+        details: new Map(),
+        errorShown: false,
+        serverNodes: new Map(),
+      };
+      this.current = s;
+      if (this.view) this.view.description = this.services.targetLabel() ?? compute.endpoint;
+      this.setState('loading');
+      return s;
+    })();
+    return this.listing;
+  }
+
+  private nodeFor(s: Listing, keyPair: KeyPair, index: ReadonlyMap<string, LocalKey>): KeyPairNode {
+    let node = s.nodes.get(keyPair.name);
+    if (!node || node.keyPair !== keyPair) {
+      node = { kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) };
+      s.nodes.set(keyPair.name, node);
+    }
+    return node;
+  }
+
+  /** The servers grouped by key pair: one `listServers` per refresh; a failure is logged, never thrown. */
+  private servers(s: Listing): Promise<ServersByKey<Server> | undefined> {
+    s.servers ??= (async () => {
+      try {
+        const list = await listServers(s.compute);
+        s.grouped = groupServersByKey(list.servers);
+        s.serversReadAt = this.clock();
+        return s.grouped;
+      } catch (err) {
+        log.warn(`listing servers failed: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    })();
+    return s.servers;
+  }
+
+  private hasServers(keyName: string): boolean {
+    return (this.current?.grouped?.byKey.get(keyName)?.length ?? 0) > 0;
+  }
+
+  private serverNodesFor(s: Listing, keyPair: KeyPairNode, grouped: ServersByKey<Server>): ServerNode[] {
+    const servers = grouped.byKey.get(keyPair.keyPair.name) ?? [];
+    const cached = s.serverNodes.get(keyPair.keyPair.name);
+    if (
+      cached &&
+      cached.length === servers.length &&
+      cached.every((n, i) => n.server === servers[i] && n.keyPair === keyPair)
+    ) {
+      return cached;
+    }
+    const nodes = servers.map((server): ServerNode => ({ kind: 'server', server, keyPair }));
+    s.serverNodes.set(keyPair.keyPair.name, nodes);
+    return nodes;
+  }
+
+  private details(s: Listing, name: string): Promise<KeyPairDetails | undefined> {
+    let p = s.details.get(name);
+    if (!p) {
+      p = s.compute.get(name);
+      s.details.set(name, p);
+      // A failure is not kept: the next hover asks again.
+      p.catch(() => s.details.delete(name));
+    }
+    return p;
+  }
+
+  private setState(state: ListState, missing?: MissingSetup): void {
+    const m = state === 'unconfigured' ? (missing ?? '') : '';
+    if (state === this.listState && m === this.missing) return;
+    this.listState = state;
+    this.missing = m;
+    if (state === 'unconfigured' && this.view) this.view.description = undefined;
+    void vscode.commands.executeCommand('setContext', 'keypairs.configured', state !== 'unconfigured');
+    void vscode.commands.executeCommand('setContext', 'keypairs.missing', m);
+    void vscode.commands.executeCommand('setContext', 'keypairs.listState', state);
+  }
+}
+
+/** A server under its key pair: name, status and best address, all as plain text (no Markdown). */
+export function serverItem(node: ServerNode): vscode.TreeItem {
+  const server = node.server;
+  const best = server.addresses[0];
+  const item = new vscode.TreeItem(server.name || server.id, vscode.TreeItemCollapsibleState.None);
+  item.id = `server/${node.keyPair.keyPair.name}/${server.id}`;
+  const parts = [server.status, best ? best.ip : vscode.l10n.t('no address')];
+  if (!node.keyPair.local) parts.push(vscode.l10n.t('private key not on this machine'));
+  item.description = parts.join(' · ');
+  const lines = [
+    vscode.l10n.t('Server {0} ({1})', server.name, server.status),
+    ...server.addresses.map(describeAddress),
+    vscode.l10n.t('Key pair: {0}', node.keyPair.keyPair.name),
+    node.keyPair.local
+      ? vscode.l10n.t('Private key: {0}', displayPath(node.keyPair.local.privatePath))
+      : vscode.l10n.t('The private key of this key pair is not on this machine.'),
+  ];
+  item.tooltip = lines.join('\n');
+  // `server.local`: its key pair's private key is here (Copy ssh Command, Rotate).
+  item.contextValue = node.keyPair.local ? 'server.local' : 'server';
+  item.iconPath = new vscode.ThemeIcon(server.status === 'ACTIVE' ? 'vm-running' : 'vm');
+  item.accessibilityInformation = { label: vscode.l10n.t('Server {0}, {1}', server.name, parts.join(', ')) };
+  return item;
+}
+
+/**
+ * The hover of a key pair node. Every value (name, fingerprint, path, what the server
+ * sent) goes in with appendText: a Markdown tooltip never renders server text as markup,
+ * links or HTML.
+ */
+export function tooltip(
+  node: KeyPairNode,
+  details: KeyPairDetails | undefined,
+  detailsFailed: boolean,
+  dir: string,
+): vscode.MarkdownString {
+  const kp = node.keyPair;
+  const md = new vscode.MarkdownString(undefined, false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  md.appendMarkdown('**');
+  md.appendText(kp.name);
+  md.appendMarkdown('**\n\n');
+  // `label` is this extension's own wording; `value` may come from the server or a file.
+  const row = (label: string, value: string) => {
+    md.appendMarkdown(`${label}: `);
+    md.appendText(value);
+    md.appendMarkdown('  \n');
+  };
+  row(vscode.l10n.t('Type'), kp.type ?? details?.type ?? 'ssh');
+  row(vscode.l10n.t('Fingerprint (MD5)'), kp.fingerprint);
+  const sha256 = sha256Of(kp.publicKey);
+  if (sha256) row(vscode.l10n.t('Fingerprint (SHA256)'), sha256);
+  if (details?.createdAt) row(vscode.l10n.t('Created'), formatCreated(details.createdAt));
+  else if (detailsFailed) row(vscode.l10n.t('Created'), vscode.l10n.t('could not be loaded'));
+  if (node.local) row(vscode.l10n.t('Private key'), displayPath(node.local.privatePath));
+  else row(vscode.l10n.t('Private key'), vscode.l10n.t('not found in {0}', displayPath(dir)));
+  return md;
+}
+
+/** `SHA256:…` of a public key line, as `ssh-keygen -l` prints it; undefined when the line is not a valid key. */
+function sha256Of(publicKey: string | undefined): string | undefined {
+  if (!publicKey) return undefined;
+  try {
+    return fingerprints(publicKey).sha256;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Nova's `2024-05-01T12:34:56.000000` (UTC, no zone) → `2024-05-01 12:34 UTC`; other forms as sent. */
+export function formatCreated(createdAt: string): string {
+  const [, day, time] = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?$/.exec(createdAt) ?? [];
+  return day && time ? vscode.l10n.t('{0} {1} UTC', day, time) : createdAt;
+}
+
+/** Serves `keypairs-public-key:/<name>.pub?<key line>` documents: read-only, nothing stored. */
+class PublicKeyDocuments implements vscode.TextDocumentContentProvider {
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return `${uri.query}\n`;
+  }
+}
+
+/**
+ * Registers the Key Pairs view: it reloads when the target or the key pairs change, and
+ * is the list the view commands pick from (`services.keyPairList`). Cheap: nothing is
+ * read or requested until the view is shown. Returns the provider (for Test mode).
+ */
+export function registerKeyPairsView(context: vscode.ExtensionContext, services: Services): KeyPairsProvider {
+  const provider = new KeyPairsProvider(services);
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider });
+  provider.attach(view);
+  services.keyPairList = provider;
+  context.subscriptions.push(
+    provider,
+    view,
+    vscode.workspace.registerTextDocumentContentProvider(PUBLIC_KEY_SCHEME, new PublicKeyDocuments()),
+    services.onDidChangeTarget(() => provider.refresh()),
+    services.onDidChangeKeyPairs(() => provider.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('keypairs.sshDirectory')) provider.refreshLocalKeys();
+    }),
+  );
+  return provider;
+}

@@ -232,7 +232,8 @@ function lazyOptions(entries, owned, needed) {
         name: 'main-owned',
         setup(build) {
           build.onResolve({ filter: /.*/ }, async (args) => {
-            if (args.pluginData?.owned || args.namespace === 'main-owned' || args.kind === 'entry-point') return undefined;
+            if (args.pluginData?.owned || args.namespace === 'main-owned' || args.kind === 'entry-point')
+              return undefined;
             const r = await build.resolve(args.path, {
               kind: args.kind,
               resolveDir: args.resolveDir,

@@ -45,7 +45,16 @@ export async function showError(messages: MessageSink, err: unknown, doing?: str
 }
 
 async function runAction(
-  { COPY_PRIVATE, OPEN_SETTING, PROXY_SETTING, SELECT_REGION, SET_TOKEN, SHOW_LOG, SIGN_IN, SSH_FOLDER_SETTING }: Wording,
+  {
+    COPY_PRIVATE,
+    OPEN_SETTING,
+    PROXY_SETTING,
+    SELECT_REGION,
+    SET_TOKEN,
+    SHOW_LOG,
+    SIGN_IN,
+    SSH_FOLDER_SETTING,
+  }: Wording,
   picked: string | undefined,
   err: unknown,
 ): Promise<void> {

@@ -148,7 +148,10 @@ export class Services implements vscode.Disposable {
       const wanted = profile.region ?? session.defaultRegion;
       const region = session.regions.find((r) => r.region === wanted) ?? session.regions[0];
       if (!region)
-        throw new (await import('./clients')).AuthError('no-compute', vscode.l10n.t('{0} has no Cloud Servers / Compute endpoint.', profile.label));
+        throw new (await import('./clients')).AuthError(
+          'no-compute',
+          vscode.l10n.t('{0} has no Cloud Servers / Compute endpoint.', profile.label),
+        );
       if (region.region !== profile.region) await this.account.setRegion(region.region);
       return this.client(region.url, tokens, await import('./clients'));
     }
@@ -188,7 +191,8 @@ export class Services implements vscode.Disposable {
       canRenew: false,
       token: async () => {
         const token = await this.directToken();
-        if (!token) throw new (await import('./clients')).AuthError('signed-out', vscode.l10n.t('No API token is set.'));
+        if (!token)
+          throw new (await import('./clients')).AuthError('signed-out', vscode.l10n.t('No API token is set.'));
         return token;
       },
     };

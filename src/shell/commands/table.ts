@@ -26,28 +26,88 @@ function lazy<M>(load: () => Promise<M>, handler: (module: M) => CommandHandler)
 }
 
 export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
-  create: lazy(() => import('./create'), (m) => m.createCommand),
-  setToken: lazy(() => import('./token'), (m) => m.setTokenCommand),
-  clearToken: lazy(() => import('./token'), (m) => m.clearTokenCommand),
-  signIn: lazy(() => import('./signIn'), (m) => m.signInCommand),
-  signOut: lazy(() => import('./signOut'), (m) => m.signOutCommand),
-  selectRegion: lazy(() => import('./selectRegion'), (m) => m.selectRegionCommand),
+  create: lazy(
+    () => import('./create'),
+    (m) => m.createCommand,
+  ),
+  setToken: lazy(
+    () => import('./token'),
+    (m) => m.setTokenCommand,
+  ),
+  clearToken: lazy(
+    () => import('./token'),
+    (m) => m.clearTokenCommand,
+  ),
+  signIn: lazy(
+    () => import('./signIn'),
+    (m) => m.signInCommand,
+  ),
+  signOut: lazy(
+    () => import('./signOut'),
+    (m) => m.signOutCommand,
+  ),
+  selectRegion: lazy(
+    () => import('./selectRegion'),
+    (m) => m.selectRegionCommand,
+  ),
   refresh: refreshCommand,
   loadMore: loadMoreCommand,
-  copyPublicKey: lazy(() => import('./copyPublicKey'), (m) => m.copyPublicKeyCommand),
-  copyToRegions: lazy(() => import('./copyToRegions'), (m) => m.copyToRegionsCommand),
-  copyFingerprint: lazy(() => import('./copyFingerprint'), (m) => m.copyFingerprintCommand),
-  openPublicKey: lazy(() => import('./openPublicKey'), (m) => m.openPublicKeyCommand),
-  revealPrivateKey: lazy(() => import('./revealPrivateKey'), (m) => m.revealPrivateKeyCommand),
-  delete: lazy(() => import('./delete'), (m) => m.deleteCommand),
-  import: lazy(() => import('./importKey'), (m) => m.importCommand),
-  addToSshConfig: lazy(() => import('./addToSshConfig'), (m) => m.addToSshConfigCommand),
-  rotate: lazy(() => import('./rotate'), (m) => m.rotateCommand),
-  connect: lazy(() => import('./connect'), (m) => m.connectCommand),
-  copyAddress: lazy(() => import('./serverRow'), (m) => m.copyAddressCommand),
-  copySshCommand: lazy(() => import('./serverRow'), (m) => m.copySshCommandCommand),
-  openSshConfig: lazy(() => import('./serverRow'), (m) => m.openSshConfigCommand),
-  trustHostKey: lazy(() => import('./trustHostKey'), (m) => m.trustHostKeyCommand),
+  copyPublicKey: lazy(
+    () => import('./copyPublicKey'),
+    (m) => m.copyPublicKeyCommand,
+  ),
+  copyToRegions: lazy(
+    () => import('./copyToRegions'),
+    (m) => m.copyToRegionsCommand,
+  ),
+  copyFingerprint: lazy(
+    () => import('./copyFingerprint'),
+    (m) => m.copyFingerprintCommand,
+  ),
+  openPublicKey: lazy(
+    () => import('./openPublicKey'),
+    (m) => m.openPublicKeyCommand,
+  ),
+  revealPrivateKey: lazy(
+    () => import('./revealPrivateKey'),
+    (m) => m.revealPrivateKeyCommand,
+  ),
+  delete: lazy(
+    () => import('./delete'),
+    (m) => m.deleteCommand,
+  ),
+  import: lazy(
+    () => import('./importKey'),
+    (m) => m.importCommand,
+  ),
+  addToSshConfig: lazy(
+    () => import('./addToSshConfig'),
+    (m) => m.addToSshConfigCommand,
+  ),
+  rotate: lazy(
+    () => import('./rotate'),
+    (m) => m.rotateCommand,
+  ),
+  connect: lazy(
+    () => import('./connect'),
+    (m) => m.connectCommand,
+  ),
+  copyAddress: lazy(
+    () => import('./serverRow'),
+    (m) => m.copyAddressCommand,
+  ),
+  copySshCommand: lazy(
+    () => import('./serverRow'),
+    (m) => m.copySshCommandCommand,
+  ),
+  openSshConfig: lazy(
+    () => import('./serverRow'),
+    (m) => m.openSshConfigCommand,
+  ),
+  trustHostKey: lazy(
+    () => import('./trustHostKey'),
+    (m) => m.trustHostKeyCommand,
+  ),
 };
 
 /** Registers every command of the table. */

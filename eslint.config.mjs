@@ -1,11 +1,26 @@
 // ESLint: typescript-eslint's recommended and type-checked rules. Formatting is Prettier's
 // job (npm run format); this config holds no style rules. Tests and benchmarks read JSON
 // from servers and child processes, so the "unsafe any" family is off there only.
+// The layers of src/ (core, shell, extension.ts; the core's one-way order; no import cycles)
+// are lint rules by path: eslint-rules/layers.mjs.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './eslint-rules/layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.cache/**', 'test-results/**', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      '.cache/**',
+      'test-results/**',
+      '**/*.mjs',
+      '**/*.cjs',
+      // Broken on purpose: the lint rules' own test (test/unit/lint.layers.test.ts) lints them.
+      'test/fixtures/lint/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,6 +34,7 @@ export default tseslint.config(
       '@typescript-eslint/no-redundant-type-constituents': 'off',
     },
   },
+  ...layers,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -9,7 +9,14 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const fix = process.argv.includes('--fix');
 const bin = (pkg, file) => path.join(root, 'node_modules', pkg, file);
-const CODE = ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs'];
+const CODE = [
+  'src/**/*.ts',
+  'test/**/*.ts',
+  'bench/**/*.ts',
+  'scripts/**/*.mjs',
+  'eslint-rules/**/*.mjs',
+  'test/fixtures/**/*.mjs',
+];
 
 const checks = [
   [

@@ -1,5 +1,7 @@
-// The pure core runs in plain Node: no file in it may import 'vscode', directly or through a
-// module of the shell. Add a new core folder (or vscode-free file) to CORE and it is checked.
+// The pure core (src/core) runs in plain Node: no file in it may import 'vscode', directly or
+// through a module of the shell. Lint enforces the layers by path (eslint-rules/layers.mjs,
+// proven by lint.layers.test.ts); this check also reads import() and require(), which
+// ESLint's no-restricted-imports does not see.
 // And no exported function, method or class of src/ takes a one-letter parameter.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -7,7 +9,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { tempDir } from './helpers/env';
 
-/** Folders (and single files) of the core, relative to the repository. */
+/** The core, relative to the repository: everything vscode-free lives under it. */
 const CORE = ['src/core'];
 
 const ROOT = path.resolve(__dirname, '../../..');

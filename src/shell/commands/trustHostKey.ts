@@ -16,7 +16,7 @@ import { readConfigTree, sshConfigArgs } from '../../core/ssh/sshConfigTree';
 import { isServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
 import { Services } from '../services';
-import { sshConfigTarget } from '../settings';
+import { sshConfigTarget } from '../flowSettings';
 import { confirmHostKey } from './hostKeyPrompt';
 import { ensureSetup } from './setup';
 import { COMMAND } from '../../core/base/commandIds';

@@ -1,27 +1,18 @@
 /**
  * Shows the errors of the commands: the wording is in src/core/wording/errorText.ts (no `vscode`, so it
  * is tested in plain Node); this shell logs the message, shows it and runs the action picked.
- * Messages never contain a token, a key or a stack trace.
+ * Messages never contain a token, a key or a stack trace. The wording loads with the first error
+ * shown (it is not needed to activate).
  */
 import * as vscode from 'vscode';
 import { ApiError } from '../core/api/errors';
 import { COMMAND } from '../core/base/commandIds';
-import { CreateAbandonedError } from '../core/flows/createKeyPair';
-import {
-  COPY_PRIVATE,
-  describeError,
-  ErrorContext,
-  OPEN_SETTING,
-  PROXY_SETTING,
-  SELECT_REGION,
-  SET_TOKEN,
-  SHOW_LOG,
-  SIGN_IN,
-  SSH_FOLDER_SETTING,
-} from '../core/wording/errorText';
+import type { ErrorContext } from '../core/wording/errorText';
 import { log } from './log';
 import { openProxySetting, openSetting } from './settings';
 import { Messages, MessageSink } from './ui/notify';
+
+type Wording = typeof import('../core/wording/errorText');
 
 /** True for the user's own Cancel (a cancelled request): a cancel is silent. */
 export function isCancel(err: unknown): boolean {
@@ -29,23 +20,37 @@ export function isCancel(err: unknown): boolean {
 }
 
 /**
- * Shows `err` as an error message (worded for where the endpoint comes from, when `messages`
- * knows it) prefixed with what was being done (e.g. `Creating key
+ * Shows `err` as an error message prefixed with what was being done (e.g. `Creating key
  * pair "web"`), and carries out the action the user picks. Not awaited on purpose: the
  * notification may stay on screen long after the command is done, and a command must not
  * wait for it (its "running" guard would stay held). Resolves when the message is shown
  * and any action picked has run (for tests).
  */
-export function showError(messages: MessageSink | Messages, err: unknown, doing?: string): Promise<void> {
-  if (isCancel(err)) return Promise.resolve();
+export async function showError(messages: MessageSink | Messages, err: unknown, doing?: string): Promise<void> {
+  if (isCancel(err)) return;
+  // Worded for where the endpoint comes from, when the sink knows it (Services' messages do).
   const context: ErrorContext | undefined = 'errorContext' in messages ? messages.errorContext() : undefined;
-  const { message, actions } = describeError(err, context);
+  const wording = await import('../core/wording/errorText');
+  const { message, actions } = wording.describeError(err, context);
   const text = doing ? vscode.l10n.t('{0} failed. {1}', doing, message) : message;
   log.error(text);
-  return messages.show('error', text, actions).then((picked) => runAction(picked, err));
+  await runAction(wording, await messages.show('error', text, actions), err);
 }
 
-async function runAction(picked: string | undefined, err: unknown): Promise<void> {
+async function runAction(
+  {
+    COPY_PRIVATE,
+    OPEN_SETTING,
+    PROXY_SETTING,
+    SELECT_REGION,
+    SET_TOKEN,
+    SHOW_LOG,
+    SIGN_IN,
+    SSH_FOLDER_SETTING,
+  }: Wording,
+  picked: string | undefined,
+  err: unknown,
+): Promise<void> {
   switch (picked) {
     case SET_TOKEN:
       await vscode.commands.executeCommand(COMMAND.setToken);
@@ -69,7 +74,10 @@ async function runAction(picked: string | undefined, err: unknown): Promise<void
       log.show();
       break;
     case COPY_PRIVATE:
-      if (err instanceof CreateAbandonedError && err.unsavedPrivateKey !== undefined) {
+      if (
+        err instanceof (await import('../core/flows/createKeyPair')).CreateAbandonedError &&
+        err.unsavedPrivateKey !== undefined
+      ) {
         await vscode.env.clipboard.writeText(err.unsavedPrivateKey);
       }
       break;

@@ -19,7 +19,8 @@ import { displayPath, KeyFileError, saveFileExclusive } from '../../core/keys/ke
 import { log } from '../log';
 import { showError } from '../messages';
 import { CommandContext } from './context';
-import { keyType, sshDirectory } from '../settings';
+import { sshDirectory } from '../settings';
+import { keyType } from '../flowSettings';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../../core/base/commandIds';
 import type { ServerChoice } from './connect';

@@ -9,7 +9,7 @@ import { readConfigFile } from '../../core/ssh/sshConfig';
 import { isServerNode, ServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
 import { CommandContext } from './context';
-import { sshConfigTarget } from '../settings';
+import { sshConfigTarget } from '../flowSettings';
 import { confirmQuietly } from '../ui/quiet';
 
 function serverOf(ctx: CommandContext, arg: unknown): ServerNode | undefined {

@@ -34,7 +34,7 @@ export async function signInCommand(ctx: CommandContext): Promise<string | undef
     const provider = state.provider === undefined ? undefined : IDENTITY_PROVIDERS[state.provider];
     if (!provider) return vscode.l10n.t('Choose where your servers are.');
     try {
-      const http = state.cloud?.cacert ? ctx.services.newHttp(state.cloud.cacert) : ctx.services.http;
+      const http = state.cloud?.cacert ? await ctx.services.newHttp(state.cloud.cacert) : await ctx.services.http();
       state.result = await provider.authenticate(http, state, signal);
       return undefined;
     } catch (err) {

@@ -4,34 +4,20 @@
  * shows it through ../messages, treats the user's Cancel as silence, and logs. A command that
  * must not run twice at once says so here (`single`). A new command is one file in this folder
  * plus one line here (the table's type makes a missing or unknown id a compile error).
+ *
+ * Each command's code loads on its first run (`lazy`: an `import()`, which the bundle turns into
+ * a chunk of its own, required then; see scripts/build.mjs): activation loads this table, not
+ * the flows.
  */
 import * as vscode from 'vscode';
 import { log } from '../log';
 import { isCancel, showError } from '../messages';
 import { Services } from '../services';
 import { CommandContext, newContext } from './context';
-import { addToSshConfigCommand } from './addToSshConfig';
-import { connectCommand } from './connect';
-import { copyFingerprintCommand } from './copyFingerprint';
-import { copyPublicKeyCommand } from './copyPublicKey';
-import { copyToRegionsCommand } from './copyToRegions';
-import { createCommand } from './create';
-import { deleteCommand } from './delete';
 import { COMMAND, CommandName } from '../../core/base/commandIds';
-import { importCommand } from './importKey';
 import { loadMoreCommand, refreshCommand } from './list';
-import { openPublicKeyCommand } from './openPublicKey';
-import { revealPrivateKeyCommand } from './revealPrivateKey';
-import { rotateCommand } from './rotate';
-import { selectRegionCommand } from './selectRegion';
-import { signInCommand } from './signIn';
-import { signOutCommand } from './signOut';
-import { clearTokenCommand, setTokenCommand } from './token';
-import { copyAddressCommand, copySshCommandCommand, openSshConfigCommand } from './serverRow';
 import { CONTEXT, setContextKey } from '../contextKeys';
 import { isServerNode } from '../../core/flows/keyPairList';
-import { keyPairOfPublicKeyFile } from './editorKey';
-import { trustHostKeyCommand } from './trustHostKey';
 
 /** A command: the run's context, and the argument VS Code passed (a view node, or a target). */
 export type CommandHandler = (ctx: CommandContext, arg?: unknown) => unknown;
@@ -42,6 +28,11 @@ export interface CommandSpec {
   single?: { again?: (ctx: CommandContext) => void };
 }
 
+/** A command whose module is loaded when it first runs (then from the module cache). */
+function lazy<M>(load: () => Promise<M>, handler: (module: M) => CommandHandler): CommandHandler {
+  return async (ctx, arg) => handler(await load())(ctx, arg);
+}
+
 /** Connect and Add to SSH Config still take Services (their own branch moves them to the context). */
 const withServices =
   (command: (services: Services, arg?: unknown) => unknown): CommandHandler =>
@@ -50,36 +41,99 @@ const withServices =
 
 export const COMMANDS: { readonly [name in CommandName]: CommandHandler | CommandSpec } = {
   create: {
-    run: createCommand,
+    run: lazy(
+      () => import('./create'),
+      (m) => m.createCommand,
+    ),
     // A second trigger brings the open name box back.
     single: {
       again: (ctx) => void (ctx.ui.refocusKeyPairName() || log.info('Create Server Key Pair is already running.')),
     },
   },
-  setToken: setTokenCommand,
-  clearToken: clearTokenCommand,
-  signIn: signInCommand,
-  signOut: signOutCommand,
-  selectRegion: selectRegionCommand,
+  setToken: lazy(
+    () => import('./token'),
+    (m) => m.setTokenCommand,
+  ),
+  clearToken: lazy(
+    () => import('./token'),
+    (m) => m.clearTokenCommand,
+  ),
+  signIn: lazy(
+    () => import('./signIn'),
+    (m) => m.signInCommand,
+  ),
+  signOut: lazy(
+    () => import('./signOut'),
+    (m) => m.signOutCommand,
+  ),
+  selectRegion: lazy(
+    () => import('./selectRegion'),
+    (m) => m.selectRegionCommand,
+  ),
   refresh: refreshCommand,
   loadMore: loadMoreCommand,
-  copyPublicKey: copyPublicKeyCommand,
-  copyToRegions: copyToRegionsCommand,
-  copyFingerprint: copyFingerprintCommand,
-  openPublicKey: openPublicKeyCommand,
-  revealPrivateKey: revealPrivateKeyCommand,
-  delete: deleteCommand,
-  import: importCommand,
-  addToSshConfig: withServices(addToSshConfigCommand),
-  rotate: { run: rotateCommand, single: { again: () => log.info('Rotate Key Pair is already running.') } },
-  connect: withServices(connectCommand),
-  copyAddress: copyAddressCommand,
-  copySshCommand: copySshCommandCommand,
-  openSshConfig: openSshConfigCommand,
-  trustHostKey: trustHostKeyCommand,
+  copyPublicKey: lazy(
+    () => import('./copyPublicKey'),
+    (m) => m.copyPublicKeyCommand,
+  ),
+  copyToRegions: lazy(
+    () => import('./copyToRegions'),
+    (m) => m.copyToRegionsCommand,
+  ),
+  copyFingerprint: lazy(
+    () => import('./copyFingerprint'),
+    (m) => m.copyFingerprintCommand,
+  ),
+  openPublicKey: lazy(
+    () => import('./openPublicKey'),
+    (m) => m.openPublicKeyCommand,
+  ),
+  revealPrivateKey: lazy(
+    () => import('./revealPrivateKey'),
+    (m) => m.revealPrivateKeyCommand,
+  ),
+  delete: lazy(
+    () => import('./delete'),
+    (m) => m.deleteCommand,
+  ),
+  import: lazy(
+    () => import('./importKey'),
+    (m) => m.importCommand,
+  ),
+  addToSshConfig: lazy(
+    () => import('./addToSshConfig'),
+    (m) => withServices(m.addToSshConfigCommand),
+  ),
+  rotate: {
+    run: lazy(
+      () => import('./rotate'),
+      (m) => m.rotateCommand,
+    ),
+    single: { again: () => log.info('Rotate Key Pair is already running.') },
+  },
+  connect: lazy(
+    () => import('./connect'),
+    (m) => withServices(m.connectCommand),
+  ),
+  copyAddress: lazy(
+    () => import('./serverRow'),
+    (m) => m.copyAddressCommand,
+  ),
+  copySshCommand: lazy(
+    () => import('./serverRow'),
+    (m) => m.copySshCommandCommand,
+  ),
+  openSshConfig: lazy(
+    () => import('./serverRow'),
+    (m) => m.openSshConfigCommand,
+  ),
+  trustHostKey: lazy(
+    () => import('./trustHostKey'),
+    (m) => m.trustHostKeyCommand,
+  ),
 };
 
-/** Registers every command of the table; the commands marked `single` share one set of running names. */
+/** Registers every command of the table; the ones marked `single` run one at a time. */
 export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
   const running = new Set<CommandName>();
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
@@ -135,6 +189,7 @@ export async function runCommand(
 async function adaptArgument(services: Services, name: CommandName, arg: unknown): Promise<unknown> {
   if (name === 'rotate' && isServerNode(arg)) return arg.keyPair;
   if ((name === 'copyPublicKey' || name === 'revealPrivateKey') && arg instanceof vscode.Uri) {
+    const { keyPairOfPublicKeyFile } = await import('./editorKey');
     return (await keyPairOfPublicKeyFile(services, arg)) ?? arg;
   }
   return arg;

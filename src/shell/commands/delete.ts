@@ -2,6 +2,7 @@
  * Key Pairs: Delete Key Pair… — a modal confirmation naming the pair and the account;
  * deleting the local key files is a separate, explicit choice (never the default).
  */
+import * as vscode from 'vscode';
 import * as l10n from '../../core/base/l10n';
 import { displayPath, removeKeyFiles } from '../../core/keys/keyFiles';
 import { HostEntryInfo, ownedEntriesUsing, removeOwnedEntriesFromFile } from '../../core/ssh/hostEntries';
@@ -22,7 +23,7 @@ export const DELETE_WITH_FILES_AND_HOSTS = l10n.label('Delete Key Pair, Local Fi
 export type DeleteOutcome = 'deleted' | 'gone' | undefined;
 
 export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise<DeleteOutcome> {
-  const node = await pickKeyPair(ctx.services, arg, { title: l10n.t('Delete Key Pair') });
+  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Delete Key Pair') });
   if (!node) return undefined;
   const compute = await ensureSetup(ctx);
   if (!compute) return undefined;
@@ -30,19 +31,23 @@ export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise
   const name = node.keyPair.name;
   const where = ctx.services.targetLabel() ?? compute.endpoint;
   const files = node.local ? [node.local.privatePath, node.local.publicPath] : [];
-  const shownFiles = files.map((f) => displayPath(f)).join(l10n.t(' and '));
+  const shownFiles = files.map((f) => displayPath(f)).join(vscode.l10n.t(' and '));
   const configPath = sshConfigTarget().path;
   const hosts = node.local ? await hostEntriesUsing(configPath, node.local.privatePath) : [];
   const withFiles = hosts.length > 0 ? DELETE_WITH_FILES_AND_HOSTS : DELETE_WITH_FILES;
   const detail =
-    l10n.t(
+    vscode.l10n.t(
       'Servers that already use it keep working, but new servers can no longer be created with it. This cannot be undone.',
     ) +
     (node.local
-      ? l10n.t(' The local key files ({0}) are kept unless you choose "{1}".', shownFiles, l10n.t(withFiles))
+      ? vscode.l10n.t(
+          ' The local key files ({0}) are kept unless you choose "{1}".',
+          shownFiles,
+          vscode.l10n.t(withFiles),
+        )
       : '') +
     (hosts.length > 0
-      ? l10n.t(
+      ? vscode.l10n.t(
           ' That choice also removes the Host entries this extension wrote for the key in {0}: {1}.',
           displayPath(configPath),
           hosts.map((h) => h.alias).join(', '),
@@ -50,7 +55,7 @@ export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise
       : '');
   const answer = await ctx.messages.show(
     'warning',
-    l10n.t('Delete key pair "{0}" from {1}?', name, where),
+    vscode.l10n.t('Delete key pair "{0}" from {1}?', name, where),
     node.local ? [DELETE, withFiles] : [DELETE],
     { modal: true, detail },
   );
@@ -58,28 +63,28 @@ export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise
 
   let existed: boolean;
   try {
-    existed = await withCancellableProgress(l10n.t('Deleting key pair "{0}"…', name), (signal) =>
+    existed = await withCancellableProgress(vscode.l10n.t('Deleting key pair "{0}"…', name), (signal) =>
       compute.delete(name, signal),
     );
   } catch (err) {
     // A delete cut short may still have happened: let the view look again.
     ctx.services.keyPairsChanged();
-    void showError(ctx.messages, err, l10n.t('Deleting key pair "{0}"', name));
+    void showError(ctx.messages, err, vscode.l10n.t('Deleting key pair "{0}"', name));
     return undefined;
   }
   ctx.services.keyPairsChanged();
   log.info(existed ? `deleted key pair "${name}" from ${where}` : `key pair "${name}" was already gone from ${where}`);
   const outcome = existed ? 'deleted' : 'gone';
   const said = existed
-    ? l10n.t('Key pair "{0}" deleted from {1}.', name, where)
-    : l10n.t('Key pair "{0}" was already deleted from {1}.', name, where);
+    ? vscode.l10n.t('Key pair "{0}" deleted from {1}.', name, where)
+    : vscode.l10n.t('Key pair "{0}" was already deleted from {1}.', name, where);
 
   if (answer === withFiles && node.local) {
     try {
       await removeKeyFiles({ privatePath: node.local.privatePath, publicPath: node.local.publicPath });
     } catch (err) {
       void ctx.messages.show('info', said);
-      void showError(ctx.messages, err, l10n.t('Deleting the local key files of "{0}"', name));
+      void showError(ctx.messages, err, vscode.l10n.t('Deleting the local key files of "{0}"', name));
       return outcome;
     }
     log.info(`deleted local key files ${shownFiles}`);
@@ -92,16 +97,16 @@ export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise
         );
         log.info(`removed Host entries ${removed.join(', ')} from ${configPath}`);
       } catch (err) {
-        void ctx.messages.show('info', l10n.t('{0} Deleted {1}.', said, shownFiles));
-        void showError(ctx.messages, err, l10n.t('Removing the Host entries of "{0}"', name));
+        void ctx.messages.show('info', vscode.l10n.t('{0} Deleted {1}.', said, shownFiles));
+        void showError(ctx.messages, err, vscode.l10n.t('Removing the Host entries of "{0}"', name));
         return outcome;
       }
     }
     void ctx.messages.show(
       'info',
       removed.length > 0
-        ? l10n.t('{0} Deleted {1} and the Host entries {2}.', said, shownFiles, removed.join(', '))
-        : l10n.t('{0} Deleted {1}.', said, shownFiles),
+        ? vscode.l10n.t('{0} Deleted {1} and the Host entries {2}.', said, shownFiles, removed.join(', '))
+        : vscode.l10n.t('{0} Deleted {1}.', said, shownFiles),
     );
     return outcome;
   }

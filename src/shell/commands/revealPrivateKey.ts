@@ -1,5 +1,5 @@
 /** Key Pairs: Reveal Private Key File — see ../ui/reveal for what a Remote window gets. */
-import * as l10n from '../../core/base/l10n';
+import * as vscode from 'vscode';
 import { displayPath } from '../../core/keys/keyFiles';
 import { CommandContext } from './context';
 import { sshDirectory } from '../settings';
@@ -7,12 +7,15 @@ import { revealFile } from '../ui/reveal';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function revealPrivateKeyCommand(ctx: CommandContext, arg?: unknown): Promise<string | undefined> {
-  const node = await pickKeyPair(ctx.services, arg, { title: l10n.t('Reveal Private Key File'), localOnly: true });
+  const node = await pickKeyPair(ctx.services, arg, {
+    title: vscode.l10n.t('Reveal Private Key File'),
+    localOnly: true,
+  });
   if (!node) return undefined;
   if (!node.local) {
     void ctx.messages.show(
       'info',
-      l10n.t('The private key of "{0}" is not in {1}.', node.keyPair.name, displayPath(sshDirectory())),
+      vscode.l10n.t('The private key of "{0}" is not in {1}.', node.keyPair.name, displayPath(sshDirectory())),
     );
     return undefined;
   }

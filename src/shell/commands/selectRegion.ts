@@ -1,5 +1,5 @@
 /** Key Pairs: Select Region — where key pairs go, from the signed-in account's catalog. */
-import * as l10n from '../../core/base/l10n';
+import * as vscode from 'vscode';
 import type { Session as SignInResult } from '../../core/api/identity';
 import { SIGN_IN } from '../../core/wording/errorText';
 import { CommandContext } from './context';
@@ -18,9 +18,9 @@ export async function regionStep(
   const [only, ...others] = result.regions;
   if (only && others.length === 0) return only.region;
   return ctx.ui.pick({
-    title: l10n.t('Select Region'),
+    title: vscode.l10n.t('Select Region'),
     ...position,
-    placeholder: l10n.t('Key pairs are per region: where should they go?'),
+    placeholder: vscode.l10n.t('Key pairs are per region: where should they go?'),
     active: current ?? result.defaultRegion,
     items: result.regions.map((r) => ({
       label: r.region,
@@ -37,7 +37,7 @@ export async function selectRegionCommand(ctx: CommandContext): Promise<string |
     offerCommand(
       ctx.services,
       'info',
-      l10n.t('Regions come from a signed-in account. Sign in first.'),
+      vscode.l10n.t('Regions come from a signed-in account. Sign in first.'),
       SIGN_IN,
       COMMAND.signIn,
     );
@@ -49,6 +49,6 @@ export async function selectRegionCommand(ctx: CommandContext): Promise<string |
   if (region === undefined || region === profile.region) return region;
   await ctx.services.account.setRegion(region);
   ctx.services.targetChanged();
-  void ctx.messages.show('info', l10n.t('Key pairs now go to region {0} ({1}).', region, profile.label));
+  void ctx.messages.show('info', vscode.l10n.t('Key pairs now go to region {0} ({1}).', region, profile.label));
   return region;
 }

@@ -1,5 +1,5 @@
 /** Key Pairs: Sign Out — forgets the account and every secret the extension stored. */
-import * as l10n from '../../core/base/l10n';
+import * as vscode from 'vscode';
 import { CommandContext } from './context';
 
 export async function signOutCommand(ctx: CommandContext): Promise<void> {
@@ -9,7 +9,7 @@ export async function signOutCommand(ctx: CommandContext): Promise<void> {
   void ctx.messages.show(
     'info',
     label
-      ? l10n.t('Signed out of {0}. Its credentials and tokens were removed.', label)
-      : l10n.t('Signed out. Stored tokens were removed.'),
+      ? vscode.l10n.t('Signed out of {0}. Its credentials and tokens were removed.', label)
+      : vscode.l10n.t('Signed out. Stored tokens were removed.'),
   );
 }

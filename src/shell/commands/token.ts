@@ -1,29 +1,31 @@
 /** Key Pairs: Set API Token / Clear API Token — the direct-mode token in SecretStorage. */
-import * as l10n from '../../core/base/l10n';
+import * as vscode from 'vscode';
 import { CommandContext } from './context';
 import { confirmQuietly } from '../ui/quiet';
 import { BACK } from '../ui/userInput';
 
 export async function setTokenCommand(ctx: CommandContext): Promise<boolean> {
   const token = await ctx.ui.input({
-    title: l10n.t('Set API Token'),
-    prompt: l10n.t("API token for the Compute API (sent as X-Auth-Token). It is kept in VS Code's secret storage."),
+    title: vscode.l10n.t('Set API Token'),
+    prompt: vscode.l10n.t(
+      "API token for the Compute API (sent as X-Auth-Token). It is kept in VS Code's secret storage.",
+    ),
     password: true,
     validate: (value) =>
       value.trim() === ''
-        ? l10n.t('Enter the token.')
+        ? vscode.l10n.t('Enter the token.')
         : /\s/.test(value.trim())
-          ? l10n.t('A token has no spaces or line breaks.')
+          ? vscode.l10n.t('A token has no spaces or line breaks.')
           : undefined,
   });
   if (token === undefined || token === BACK) return false;
   await ctx.services.secrets.setToken(token.trim());
   // Quiet: a notification here would stack under the one of the command that asked for the token.
-  confirmQuietly(l10n.t('API token saved in secret storage.'));
+  confirmQuietly(vscode.l10n.t('API token saved in secret storage.'));
   return true;
 }
 
 export async function clearTokenCommand(ctx: CommandContext): Promise<void> {
   await ctx.services.secrets.clearToken();
-  void ctx.messages.show('info', l10n.t('API token removed.'));
+  void ctx.messages.show('info', vscode.l10n.t('API token removed.'));
 }

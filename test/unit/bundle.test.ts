@@ -57,7 +57,7 @@ describe('the bundle: one main file, lazy chunks, one copy of each module', func
       'src/core/api/cloudsConfig.ts',
       'src/core/ssh/sshConfig.ts',
       'src/core/flows/connectPlan.ts',
-      'src/core/flows/rotateKeyPair.ts',
+      'src/core/flows/rotate/run.ts',
       'src/core/wording/errorText.ts',
     ]) {
       assert.ok(fs.existsSync(path.join(ROOT, flow)), `${flow} exists`);

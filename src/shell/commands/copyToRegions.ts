@@ -13,19 +13,15 @@ import { CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
 import { COMMAND } from '../../core/base/commandIds';
+import { SIGN_IN } from '../../core/wording/errorText';
+import { offerCommand } from './offer';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): Promise<CopyResult[] | undefined> {
   const profile = ctx.services.account.profile();
   if (!profile) {
-    const signIn = vscode.l10n.t('Sign In');
-    void ctx.messages
-      .show(
-        'info',
-        vscode.l10n.t("Copy to Regions needs a sign-in: the regions come from your account's service catalog."),
-        [signIn],
-      )
-      .then((picked) => (picked === signIn ? vscode.commands.executeCommand(COMMAND.signIn) : undefined));
+    const why = vscode.l10n.t("Copy to Regions needs a sign-in: the regions come from your account's service catalog.");
+    offerCommand(ctx.messages, 'info', why, SIGN_IN, COMMAND.signIn);
     return undefined;
   }
   const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Copy to Regions') });

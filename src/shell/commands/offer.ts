@@ -1,20 +1,19 @@
 /**
- * A message whose one button runs a command. Not awaited: the button is handled when the
+ * A message whose one button (an id: l10n.label) runs a command. Not awaited: the button is handled when the
  * user picks it, by then the command that showed the message has finished.
  */
 import * as vscode from 'vscode';
-import { Services } from '../services';
-import { Severity } from '../ui/notify';
+import { MessageSink, Severity } from '../ui/notify';
 import { CommandId } from '../../core/base/commandIds';
 
 export function offerCommand(
-  services: Services,
+  messages: MessageSink,
   severity: Severity,
   message: string,
   button: string,
   command: CommandId,
 ): void {
-  void services.messages.show(severity, message, [button]).then(async (picked) => {
+  void messages.show(severity, message, [button]).then(async (picked) => {
     if (picked === button) await vscode.commands.executeCommand(command);
   });
 }

@@ -35,7 +35,7 @@ export async function selectRegionCommand(ctx: CommandContext): Promise<string |
   const profile = ctx.services.account.profile();
   if (!profile) {
     offerCommand(
-      ctx.services,
+      ctx.messages,
       'info',
       vscode.l10n.t('Regions come from a signed-in account. Sign in first.'),
       SIGN_IN,

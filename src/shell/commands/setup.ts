@@ -37,7 +37,7 @@ export async function ensureSetup(from: CommandContext | Services): Promise<Comp
   }
   if (compute === 'token') {
     offerCommand(
-      services,
+      messages,
       'warning',
       vscode.l10n.t('No API token is set. Set one to talk to the Compute API.'),
       SET_TOKEN,

@@ -47,11 +47,10 @@ export interface KeyPairList {
   /** Loads the next page; errors are shown by the list. */
   loadMore(): Promise<void>;
   /**
-   * The servers of the listed key pairs, from the view's server list (one per refresh);
-   * undefined when not loaded, when it failed, when key pairs remain to be loaded, or when the
-   * list was read more than `maxAgeMs` ago.
+   * The servers of the listed key pairs with their key pairs, when the list is fresh and
+   * complete (see `Inventory.freshServers`); undefined otherwise.
    */
-  serverList?(options?: { maxAgeMs?: number }): Promise<ServerNode[] | undefined>;
+  serverList?(): Promise<ServerNode[] | undefined>;
 }
 
 /** Scheme of the read-only documents Open Public Key shows (the key line is in the query). */

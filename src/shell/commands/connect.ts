@@ -13,10 +13,10 @@ import * as l10n from '../../core/base/l10n';
 import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { ComputeClient } from '../../core/api/compute';
-import { getImageLoginHints, listServers } from '../../core/api/servers';
+import { getImageLoginHints } from '../../core/api/servers';
 import { describeSshCheck } from '../../core/wording/errorText';
-import { findLocalKey, localKeyIndex } from '../../core/keys/localKeys';
-import { isServerNode, KeyPairNode, ServerNode } from '../../core/flows/keyPairList';
+import { readServerNodes } from '../../core/flows/inventory';
+import { isServerNode, ServerNode } from '../../core/flows/keyPairList';
 import { displayPath } from '../../core/keys/keyFiles';
 import { COMMAND } from '../../core/base/commandIds';
 import {
@@ -44,7 +44,6 @@ import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../../core/base/plainText';
 import { describeAddress, ServerAddress } from '../../core/servers/addresses';
-import { groupServersByKey } from '../../core/servers/group';
 import { guessLoginUser, LoginUserGuess } from '../../core/servers/loginUser';
 import { Services } from '../services';
 import { sshConfigTarget, sshDirectory, uiOnAnotherMachine } from '../settings';
@@ -89,32 +88,16 @@ export function connectConfigPath(): string {
   return sshConfigTarget().path;
 }
 
-/** How old the view's server list may be for Connect's pick to use it instead of reading it again. */
-export const SERVER_LIST_MAX_AGE_MS = 5 * 60_000;
-
 /**
- * The servers to pick from: the view's when it has every key pair and read the servers less
- * than {@link SERVER_LIST_MAX_AGE_MS} ago, else read now (one server list, one key pair list).
+ * The servers to pick from: the view's when fresh and complete (see `Inventory.freshServers`),
+ * else read now (one server list, one key pair list).
  */
 async function loadServers(services: Services, compute: ComputeClient): Promise<ServerNode[]> {
-  const fromView = await services.keyPairList?.serverList?.({ maxAgeMs: SERVER_LIST_MAX_AGE_MS });
+  const fromView = await services.keyPairList?.serverList?.();
   if (fromView) return fromView;
-  return withCancellableProgress(vscode.l10n.t('Loading servers…'), async (signal) => {
-    const [keyPairs, index, list] = await Promise.all([
-      compute.listAll({ signal }),
-      localKeyIndex(sshDirectory()),
-      listServers(compute, { signal }),
-    ]);
-    const grouped = groupServersByKey(list.servers);
-    return keyPairs.flatMap((keyPair) => {
-      const node: KeyPairNode = { kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) };
-      return (grouped.byKey.get(keyPair.name) ?? []).map((server): ServerNode => ({
-        kind: 'server',
-        server,
-        keyPair: node,
-      }));
-    });
-  });
+  return withCancellableProgress(vscode.l10n.t('Loading servers…'), (signal) =>
+    readServerNodes(compute, sshDirectory(), signal),
+  );
 }
 
 async function pickServer(

@@ -1,4 +1,4 @@
-// Connect's decisions about a host alias (src/core/flows/connectPlan.ts), on real config files in
+// Connect's decisions about a host alias (src/core/flows/hostEntry.ts, the opener in connect.ts), on real config files in
 // temp folders (an `Include` of a folder, as users split their configs) and checked with the
 // real `ssh -G`: no suggestion captures a real host or loses to another entry, the user's own
 // entries (in any included file) are theirs, and a check that shows another host winning
@@ -10,12 +10,11 @@ import {
   aliasOwner,
   aliasProblem,
   aliasWarning,
-  chooseOpener,
   judgeSshCheck,
-  remoteAuthority,
   suggestHostAlias,
   warnOnce,
-} from '../../src/core/flows/connectPlan';
+} from '../../src/core/flows/hostEntry';
+import { chooseOpener, remoteAuthority } from '../../src/core/flows/connect';
 import { describeSshCheck } from '../../src/core/wording/errorText';
 import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../src/core/ssh/sshConfig';
 import { removeTempDirs } from './helpers/keysTestUtil';

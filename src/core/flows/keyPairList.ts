@@ -40,6 +40,20 @@ export function isKeyPairNode(value: unknown): value is KeyPairNode {
   return node?.kind === 'keypair' && typeof node.keyPair?.name === 'string';
 }
 
+/**
+ * What Create's "Connect…" button passes when several servers use the new pair: Connect
+ * offers its own pick of just these.
+ */
+export interface ServerChoice {
+  kind: 'servers';
+  nodes: ServerNode[];
+}
+
+export function isServerChoice(value: unknown): value is ServerChoice {
+  const choice = value as Partial<ServerChoice> | undefined;
+  return choice?.kind === 'servers' && Array.isArray(choice.nodes) && choice.nodes.every(isServerNode);
+}
+
 /** The list the view has loaded. */
 export interface KeyPairList {
   /** Every key pair, when all are loaded (no next page); undefined otherwise. */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
 import { createKeyPair, CreateKeyPairResult, KeyTypeRefusedError, SavedKeyFiles } from '../../core/flows/createKeyPair';
-import type { KeyPairNode, ServerNode } from '../../core/flows/keyPairList';
+import type { KeyPairNode, ServerChoice, ServerNode } from '../../core/flows/keyPairList';
 import { readServersOf } from '../../core/flows/inventory';
 import { fingerprints } from '../../core/keys/fingerprint';
 import { addToAgent, AgentError } from '../../core/ssh/agent';
@@ -23,7 +23,6 @@ import { askPassphrase, keyGeneration, keyType, sshDirectory } from '../settings
 import { withCancellableProgress } from '../ui/progress';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../../core/base/commandIds';
-import type { ServerChoice } from './connect';
 import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { ensureSetup } from './setup';
 

@@ -40,7 +40,7 @@ import { askPassphrase, keyGeneration, sshConfigTarget, sshDirectory } from '../
 import { sshConfigArgs } from '../../core/ssh/sshConfigTree';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
-import { validateLoginUser } from './connect';
+import { validateLoginUser } from '../../core/flows/connect';
 import { askForPassphrase } from './create';
 import { askNameAndSubmit, NamedFailure, readMicroversion } from './nameLoop';
 import { pickKeyPair } from './pickKeyPair';

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { serverEntryAlias } from '../../core/flows/hostKeyCheck';
-import { configEntries } from '../../core/flows/connectPlan';
+import { configEntries } from '../../core/flows/hostEntry';
 import { serverHostKeyAlias } from '../../core/ssh/knownHosts';
 import { readConfigTree, sshConfigArgs } from '../../core/ssh/sshConfigTree';
 import { isServerNode } from '../../core/flows/keyPairList';

@@ -4,8 +4,8 @@
  * reason) and the alias to suggest; the `Host` entry to write (our known-hosts file, pinned
  * per server); what the write and `ssh -G` mean (go on, warn, or stop, and whether another
  * alias helps); what to say about a `remote.SSH.configFile` not used; and how to open the host.
- * Pure: no `vscode` import. The command asks (a StepInput, the host key prompt), calls
- * {@link connectToServer} and tells what it reports.
+ * Pure: no `vscode` import. The command asks (a StepInput), calls {@link connectToServer},
+ * tells what it reports, has the host key confirmed and opens.
  */
 import * as l10n from '../base/l10n';
 import { runSteps, StepInput } from '../ask/wizard';
@@ -143,8 +143,6 @@ export interface ConnectRun {
   guessUser(): Promise<LoginUserGuess | undefined>;
   /** The wording of an `ssh -G` check (`describeSshCheck`). */
   describeCheck(check: SshCheck, alias: string): { severity: 'info' | 'warning'; text: string };
-  /** First contact: the host key verified against the server's console and pinned; false: stop (told). */
-  confirmHostKey(alias: string, configArgs: string[]): Promise<boolean>;
   tell(notice: ConnectNotice): void;
   log: { info(line: string): void; warn(line: string): void; error(line: string): void };
   /** The home folder (`~/.ssh/…`); the user's by default. */
@@ -153,7 +151,7 @@ export interface ConnectRun {
   sshPath?: string;
 }
 
-/** What to open: ssh with `configArgs` for `alias`. */
+/** What the shell then does: the host key confirmed (first contact), ssh with `configArgs` for `alias` opened. */
 export interface ConnectReady {
   alias: string;
   configPath: string;
@@ -161,10 +159,11 @@ export interface ConnectReady {
 }
 
 /**
- * Connect's flow up to opening: refuses a server it can't reach, asks the address (when more
- * than one), the user and the alias, writes the entry, checks with `ssh -G` that it is what ssh
- * uses, and has the host key confirmed. Undefined when it stopped (told through `tell`) or the
- * user cancelled; nothing is opened then.
+ * Connect's flow up to the host key: refuses a server it can't reach, asks the address (when
+ * more than one), the user and the alias, writes the entry, and checks with `ssh -G` that it is
+ * what ssh uses. Undefined when it stopped (told through `tell`) or the user cancelled: nothing
+ * may be opened then. Else the shell has the host key confirmed (a Retry there checks again,
+ * without asking again) and opens.
  */
 export async function connectToServer(run: ConnectRun): Promise<ConnectReady | undefined> {
   const { node, config } = run;
@@ -264,8 +263,6 @@ export async function connectToServer(run: ConnectRun): Promise<ConnectReady | u
     return undefined;
   }
   if (verdict.severity === 'warning') run.tell({ severity: 'warning', text: verdict.text });
-  // First contact, verified against the server's console before anything opens.
-  if (!(await run.confirmHostKey(entry.alias, configArgs))) return undefined;
   return { alias: entry.alias, configPath, configArgs };
 }
 

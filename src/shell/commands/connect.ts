@@ -31,7 +31,8 @@ import { showError } from '../messages';
 import { plainLabel } from '../../core/base/plainText';
 import { guessServerLoginUser } from '../../core/servers/loginUser';
 import { Services } from '../services';
-import { sshConfigTarget, sshDirectory, uiOnAnotherMachine } from '../settings';
+import { sshDirectory, uiOnAnotherMachine } from '../settings';
+import { sshConfigTarget } from '../flowSettings';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
 import { ensureSetup } from './setup';
@@ -44,11 +45,6 @@ export interface ConnectResult {
   configPath: string;
   /** How it was opened: a Remote-SSH window (`vscode.newWindow` with this authority) or a terminal. */
   opened: { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; terminal: vscode.Terminal };
-}
-
-/** The SSH config Connect and Rotate write: the one target of every command (see `sshConfigTarget`). */
-export function connectConfigPath(): string {
-  return sshConfigTarget().path;
 }
 
 /** The server: the node given, one of Create's, or the user's pick (the view's list when fresh, else read now). */
@@ -113,16 +109,22 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
         readHints: (imageId, signal) => getImageLoginHints(compute, imageId, { signal }),
       }),
     describeCheck: describeSshCheck,
-    confirmHostKey: (host, configArgs) =>
-      confirmHostKey(services, { compute, server: node.server, host, configArgs }, () => {
-        void vscode.commands.executeCommand(COMMAND.connect, node);
-      }),
     tell,
     log,
   });
   if (!ready) return undefined;
-  const opened = await open(services, ready.alias, config);
-  return { alias: ready.alias, configPath: ready.configPath, opened };
+  // First contact, verified against the server's console before anything opens. Retry (a
+  // server still booting) checks again and opens: the entry is written, nothing is asked again.
+  const checkAndOpen = async (): Promise<ConnectResult | undefined> => {
+    const retry = () =>
+      void checkAndOpen().catch((err: unknown) =>
+        showError(services.messages, err, vscode.l10n.t('Connecting to {0}', node.server.name)),
+      );
+    const target = { compute, server: node.server, host: ready.alias, configArgs: ready.configArgs };
+    if (!(await confirmHostKey(services, target, retry))) return undefined;
+    return { alias: ready.alias, configPath: ready.configPath, opened: await open(services, ready.alias, config) };
+  };
+  return checkAndOpen();
 }
 
 async function open(services: Services, alias: string, target: SshConfigTarget): Promise<ConnectResult['opened']> {

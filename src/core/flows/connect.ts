@@ -223,24 +223,29 @@ export async function connectToServer(run: ConnectRun): Promise<ConnectReady | u
     run.tell({ severity: 'error', text });
     return undefined;
   }
-  if (written.outcome === 'exists') {
-    const text = l10n.t(
-      'Host "{0}" is already your own entry in {1}; nothing was changed. Choose another alias.',
-      entry.alias,
-      where,
+  if (written.outcome === 'exists' || written.outcome === 'taken') {
+    // Taken: another window wrote this alias for another server since the box was shown.
+    run.tell(
+      written.outcome === 'exists'
+        ? {
+            severity: 'error',
+            text: l10n.t(
+              'Host "{0}" is already your own entry in {1}; nothing was changed. Choose another alias.',
+              entry.alias,
+              where,
+            ),
+          }
+        : {
+            severity: 'error',
+            retryAvoiding,
+            text: l10n.t(
+              'Host "{0}" in {1} was just pointed at {2} by another window; nothing was changed and nothing was opened. Choose another alias.',
+              entry.alias,
+              where,
+              written.hostName ?? entry.alias,
+            ),
+          },
     );
-    run.tell({ severity: 'error', text });
-    return undefined;
-  }
-  if (written.outcome === 'taken') {
-    // Another window wrote this alias for another server since the box was shown.
-    const text = l10n.t(
-      'Host "{0}" in {1} was just pointed at {2} by another window; nothing was changed and nothing was opened. Choose another alias.',
-      entry.alias,
-      where,
-      written.hostName ?? entry.alias,
-    );
-    run.tell({ severity: 'error', text, retryAvoiding });
     return undefined;
   }
   const check = await checkWithSsh({

@@ -148,25 +148,26 @@ export function aliasProblem(alias: string, entries: readonly ConfigEntry[]): st
  */
 export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName?: string): string | undefined {
   const owner = aliasOwner(alias, entries);
-  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== hostName) {
-    return l10n.t(
-      'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
-      alias,
-      where(owner.entry.place),
-      owner.entry.place.line,
-      owner.hostName ?? alias,
-      hostName,
-    );
-  }
-  // Add to SSH Config asks the address after the alias: replacing our entry may move it.
-  if (owner?.kind === 'ours' && hostName === undefined) {
-    return l10n.t(
-      'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to replace it.',
-      alias,
-      where(owner.entry.place),
-      owner.entry.place.line,
-      owner.hostName ?? alias,
-    );
+  if (owner?.kind === 'ours' && (hostName === undefined || owner.hostName !== hostName)) {
+    const { place } = owner.entry;
+    const points = owner.hostName ?? alias;
+    // Add to SSH Config asks the address after the alias (hostName unknown): replacing our entry may move it.
+    return hostName === undefined
+      ? l10n.t(
+          'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to replace it.',
+          alias,
+          where(place),
+          place.line,
+          points,
+        )
+      : l10n.t(
+          'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
+          alias,
+          where(place),
+          place.line,
+          points,
+          hostName,
+        );
   }
   const shadowed = entries.find(
     (e) => e.kind !== 'preamble' && !e.ours && applies(e, alias) && e.patterns.some(namesSomething),

@@ -56,7 +56,9 @@ describe('the bundle: one main file, lazy chunks, one copy of each module', func
       'src/core/api/http.ts',
       'src/core/api/cloudsConfig.ts',
       'src/core/ssh/sshConfig.ts',
-      'src/core/flows/connectPlan.ts',
+      'src/core/flows/connect.ts',
+      'src/core/flows/hostEntry.ts',
+      'src/core/flows/hostEntrySteps.ts',
       'src/core/flows/rotate/run.ts',
       'src/core/wording/errorText.ts',
     ]) {

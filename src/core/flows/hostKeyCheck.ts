@@ -16,7 +16,7 @@
  */
 import { ConsoleHostKeysRead } from '../api/servers';
 import { ConsoleHostKeys } from '../servers/consoleHostKeys';
-import type { ConfigEntry } from './connectPlan';
+import type { ConfigEntry } from './hostEntry';
 import * as fs from 'node:fs';
 import * as l10n from '../base/l10n';
 import { displayPath } from '../keys/keyFiles';

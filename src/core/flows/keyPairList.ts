@@ -40,6 +40,20 @@ export function isKeyPairNode(value: unknown): value is KeyPairNode {
   return node?.kind === 'keypair' && typeof node.keyPair?.name === 'string';
 }
 
+/**
+ * What Create's "Connect…" button passes when several servers use the new pair: Connect
+ * offers its own pick of just these.
+ */
+export interface ServerChoice {
+  kind: 'servers';
+  nodes: ServerNode[];
+}
+
+export function isServerChoice(value: unknown): value is ServerChoice {
+  const choice = value as Partial<ServerChoice> | undefined;
+  return choice?.kind === 'servers' && Array.isArray(choice.nodes) && choice.nodes.every(isServerNode);
+}
+
 /** The list the view has loaded. */
 export interface KeyPairList {
   /** Every key pair, when all are loaded (no next page); undefined otherwise. */
@@ -47,11 +61,10 @@ export interface KeyPairList {
   /** Loads the next page; errors are shown by the list. */
   loadMore(): Promise<void>;
   /**
-   * The servers of the listed key pairs, from the view's server list (one per refresh);
-   * undefined when not loaded, when it failed, when key pairs remain to be loaded, or when the
-   * list was read more than `maxAgeMs` ago.
+   * The servers of the listed key pairs with their key pairs, when the list is fresh and
+   * complete (see `Inventory.freshServers`); undefined otherwise.
    */
-  serverList?(options?: { maxAgeMs?: number }): Promise<ServerNode[] | undefined>;
+  serverList?(): Promise<ServerNode[] | undefined>;
 }
 
 /** Scheme of the read-only documents Open Public Key shows (the key line is in the query). */

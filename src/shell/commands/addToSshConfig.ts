@@ -10,25 +10,25 @@ import * as l10n from '../../core/base/l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeSshCheck } from '../../core/wording/errorText';
+import { suggestHostAlias } from '../../core/flows/hostEntry';
 import {
-  aliasProblem,
-  aliasWarning,
-  ConfigEntry,
-  configEntries,
-  ourEntrySeen,
-  suggestHostAlias,
-  warnOnce,
-} from '../../core/flows/connectPlan';
+  aliasStep,
+  HostAnswers,
+  hostNameStep,
+  readConfigEntries,
+  userStep,
+  writeHostEntryAsSeen,
+} from '../../core/flows/hostEntrySteps';
 import { checkConfigWord, sshCommand } from '../../core/ssh/sshCommand';
 import { displayPath } from '../../core/keys/keyFiles';
-import { addHostToSshConfig, checkWithSsh } from '../../core/ssh/sshConfig';
-import { readConfigTree, sshConfigArgs } from '../../core/ssh/sshConfigTree';
+import { checkWithSsh } from '../../core/ssh/sshConfig';
+import { sshConfigArgs } from '../../core/ssh/sshConfigTree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
 import { sshDirectory } from '../settings';
 import { sshConfigTarget } from '../flowSettings';
-import { runSteps, Step, textStep } from '../../core/ask/wizard';
+import { runSteps } from '../../core/ask/wizard';
 import { confirmQuietly } from '../ui/quiet';
 import { pickKeyPair } from './pickKeyPair';
 
@@ -53,38 +53,6 @@ export interface AddToSshConfigResult {
 function isTarget(x: unknown): x is SshConfigTarget {
   const t = x as Partial<SshConfigTarget> | undefined;
   return typeof t?.name === 'string' && typeof t.privatePath === 'string';
-}
-
-/** The answers of the three steps (Back between them): alias, HostName (optional), User. */
-interface HostAnswers {
-  alias: string;
-  hostName: string;
-  user: string;
-}
-
-function hostSteps(services: Services, configPath: string, entries: readonly ConfigEntry[]): Array<Step<HostAnswers>> {
-  const aliasCheck = warnOnce((alias) => aliasWarning(alias, entries));
-  return [
-    textStep<keyof HostAnswers, HostAnswers>(services.ui, 'alias', {
-      title: vscode.l10n.t(TITLE),
-      prompt: vscode.l10n.t('Host alias: the name to type after "ssh" (entry in {0})', displayPath(configPath)),
-      validate: (v) => aliasProblem(v.trim(), entries),
-      check: (answers) => aliasCheck(answers.alias),
-    }),
-    textStep<keyof HostAnswers, HostAnswers>(services.ui, 'hostName', {
-      title: vscode.l10n.t(TITLE),
-      prompt: vscode.l10n.t(
-        "HostName: the server's IP address or DNS name (optional: leave empty to use the alias as host name)",
-      ),
-      placeholder: vscode.l10n.t('e.g. {0}', '203.0.113.10'),
-      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord(v.trim(), 'host')),
-    }),
-    textStep<keyof HostAnswers, HostAnswers>(services.ui, 'user', {
-      title: vscode.l10n.t(TITLE),
-      prompt: vscode.l10n.t('User to log in as'),
-      validate: (v) => (v.trim() === '' ? undefined : checkConfigWord(v.trim(), 'user')),
-    }),
-  ];
 }
 
 export async function addToSshConfigCommand(
@@ -114,32 +82,34 @@ export async function addToSshConfigCommand(
 
   const config = sshConfigTarget();
   const configPath = config.path;
-  const tree = await readConfigTree(configPath);
-  const entries = configEntries(tree);
+  const entries = await readConfigEntries(configPath, (line) => log.warn(line));
   const answers: HostAnswers = {
     alias: suggestHostAlias(path.basename(target.privatePath), entries),
     hostName: '',
     user: 'root',
   };
-  const steps = hostSteps(services, configPath, entries);
+  // The alias first, then where it goes (the one set of Host-entry steps, Connect's too).
+  const title = vscode.l10n.t(TITLE);
+  const steps = [
+    aliasStep(services.ui, { title, configPath, entries, knowsHostName: false }),
+    hostNameStep(services.ui, title),
+    userStep(services.ui, title, vscode.l10n.t('User to log in as'), (v) =>
+      v.trim() === '' ? undefined : checkConfigWord(v.trim(), 'user'),
+    ),
+  ];
   if (!(await runSteps(() => steps, answers))) return undefined;
   const { alias, hostName, user } = answers;
 
   const entry = {
-    configPath,
     alias: alias.trim(),
     hostName: hostName.trim() || undefined,
     user: user.trim() || undefined,
     identityFile: target.privatePath,
-    // Another window may have written this alias since the box showed what it has.
-    ourEntry: ourEntrySeen(alias.trim(), entries),
   };
-  let added: boolean;
   let outcome: 'added' | 'updated' | 'unchanged' | 'exists' | 'taken';
   try {
-    const result = await addHostToSshConfig(entry);
-    added = result.added;
-    outcome = result.result.outcome;
+    // Another window may have written this alias since the box showed what it has.
+    outcome = (await writeHostEntryAsSeen(configPath, entry, entries)).outcome;
   } catch (err) {
     void showError(services.messages, err, vscode.l10n.t('Adding "{0}" to {1}', entry.alias, displayPath(configPath)));
     return undefined;
@@ -149,7 +119,7 @@ export async function addToSshConfigCommand(
     await vscode.window.showTextDocument(doc, { preview: false });
   };
 
-  if (!added) {
+  if (outcome === 'exists' || outcome === 'taken') {
     void services.messages
       .show(
         'warning',

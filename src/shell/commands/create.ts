@@ -7,10 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
-import { listServers } from '../../core/api/servers';
 import { CreateKeyPairResult, KeyTypeRefusedError, SavedKeyFiles } from '../../core/flows/createKeyPair';
-import type { KeyPairNode, ServerNode } from '../../core/flows/keyPairList';
-import { groupServersByKey, serversOfKey } from '../../core/servers/group';
+import type { KeyPairNode, ServerChoice, ServerNode } from '../../core/flows/keyPairList';
+import { readServersOf } from '../../core/flows/inventory';
 import { fingerprints } from '../../core/keys/fingerprint';
 import { addToAgent, AgentError } from '../../core/ssh/agent';
 import { PrivateKeyError } from '../../core/keys/opensshKey';
@@ -23,7 +22,6 @@ import { sshDirectory } from '../settings';
 import { keyType } from '../flowSettings';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../../core/base/commandIds';
-import type { ServerChoice } from './connect';
 import { askNewPair, createWithProgress, NamedFailure, readMicroversion } from './nameLoop';
 import { ensureSetup } from './setup';
 
@@ -102,7 +100,6 @@ async function runCreate(
  */
 async function serversUsing(compute: ComputeClient, result: CreateKeyPairResult): Promise<ServerNode[]> {
   try {
-    const list = await listServers(compute, { signal: AbortSignal.timeout(SERVER_LIST_TIMEOUT_MS) });
     const keyPair: KeyPairNode = {
       kind: 'keypair',
       keyPair: { name: result.name, publicKey: result.publicKey, fingerprint: result.fingerprint },
@@ -112,11 +109,7 @@ async function serversUsing(compute: ComputeClient, result: CreateKeyPairResult)
         fingerprint: result.fingerprint,
       },
     };
-    return serversOfKey(groupServersByKey(list.servers), result.name).map((server): ServerNode => ({
-      kind: 'server',
-      server,
-      keyPair,
-    }));
+    return await readServersOf(compute, keyPair, AbortSignal.timeout(SERVER_LIST_TIMEOUT_MS));
   } catch (err) {
     log.warn(`listing the servers of "${result.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
     return [];

@@ -3,7 +3,7 @@
  * among the account's key pairs (those the view has loaded when it has all of them).
  */
 import * as l10n from '../../core/base/l10n';
-import { findLocalKey, localKeyIndex } from '../../core/keys/localKeys';
+import { readKeyPairNodes } from '../../core/flows/inventory';
 import { KeyPairNode, isKeyPairNode } from '../../core/flows/keyPairList';
 import { displayPath } from '../../core/keys/keyFiles';
 import { showError } from '../messages';
@@ -26,14 +26,9 @@ export async function pickKeyPair(
   let nodes = await services.keyPairList?.completeList();
   if (!nodes) {
     try {
-      nodes = await withCancellableProgress(l10n.t('Loading key pairs…'), async (signal) => {
-        const [all, index] = await Promise.all([compute.listAll({ signal }), localKeyIndex(dir)]);
-        return all.map((keyPair): KeyPairNode => ({
-          kind: 'keypair',
-          keyPair,
-          local: findLocalKey(index, keyPair.fingerprint),
-        }));
-      });
+      nodes = await withCancellableProgress(l10n.t('Loading key pairs…'), (signal) =>
+        readKeyPairNodes(compute, dir, signal),
+      );
     } catch (err) {
       void showError(services.messages, err, l10n.t('Loading key pairs'));
       return undefined;

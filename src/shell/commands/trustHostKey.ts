@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { serverEntryAlias } from '../../core/flows/hostKeyCheck';
-import { configEntries } from '../../core/flows/connectPlan';
+import { configEntries } from '../../core/flows/hostEntry';
 import { serverHostKeyAlias } from '../../core/ssh/knownHosts';
 import { readConfigTree, sshConfigArgs } from '../../core/ssh/sshConfigTree';
 import { isServerNode } from '../../core/flows/keyPairList';

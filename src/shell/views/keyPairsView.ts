@@ -11,11 +11,9 @@
  */
 import * as vscode from 'vscode';
 import { fingerprints } from '../../core/keys/fingerprint';
-import type { ComputeClient, KeyPair, KeyPairDetails } from '../../core/api/compute';
-import { listServers, Server } from '../../core/api/servers';
+import type { KeyPairDetails } from '../../core/api/compute';
 import { COMMAND } from '../../core/base/commandIds';
-import { KeyPairPages } from '../../core/api/keyPairPages';
-import { findLocalKey, LocalKey, localKeyIndex } from '../../core/keys/localKeys';
+import { Inventory } from '../../core/flows/inventory';
 import {
   KeyPairList,
   KeyPairNode,
@@ -29,7 +27,6 @@ import { log } from '../log';
 import { showError } from '../messages';
 import type { MissingSetup, Services } from '../services';
 import { describeAddress } from '../../core/servers/addresses';
-import { groupServersByKey, ServersByKey } from '../../core/servers/group';
 import { sshDirectory } from '../settings';
 
 export const VIEW_ID = 'keypairs.list';
@@ -38,22 +35,11 @@ export type ListState = 'unconfigured' | 'loading' | 'loaded' | 'empty' | 'error
 
 /** One listing of one account: what a refresh throws away. */
 interface Listing {
-  compute: ComputeClient;
-  pages: KeyPairPages;
-  sshDirectory: string;
-  index: Promise<Map<string, LocalKey>>;
-  /** Nodes by name, so an element stays the same object across getChildren calls. */
-  nodes: Map<string, KeyPairNode>;
+  /** The key pairs, their local keys and servers (nodes stay the same objects across getChildren calls). */
+  inventory: Inventory;
   more: MoreNode;
   details: Map<string, Promise<KeyPairDetails | undefined>>;
   errorShown: boolean;
-  /** The servers, read once per refresh and grouped by key_name; undefined when listing failed. */
-  servers?: Promise<ServersByKey<Server> | undefined>;
-  grouped?: ServersByKey<Server>;
-  /** When the server list was read (`clock()`), once it has been. */
-  serversReadAt?: number;
-  /** Server nodes by key pair name, so elements stay the same objects. */
-  serverNodes: Map<string, ServerNode[]>;
 }
 
 export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNode>, KeyPairList, vscode.Disposable {
@@ -86,18 +72,18 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
 
   /** True while the server has key pairs after the loaded ones. */
   get hasMore(): boolean {
-    return this.current?.pages.hasMore ?? false;
+    return this.current?.inventory.pages.hasMore ?? false;
   }
 
   /** Requests sent for the list since the last refresh (tests check laziness with it). */
   get pageRequests(): number {
-    return this.current?.pages.requests ?? 0;
+    return this.current?.inventory.pages.requests ?? 0;
   }
 
   /** Forgets everything loaded; the view asks again when it is visible. */
   refresh(): void {
     this.generation++;
-    this.current?.pages.dispose();
+    this.current?.inventory.dispose();
     this.current = undefined;
     this.listing = undefined;
     this.loadingMore = false;
@@ -108,41 +94,25 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   refreshLocalKeys(): void {
     const s = this.current;
     if (!s) return;
-    s.sshDirectory = sshDirectory();
-    s.index = localKeyIndex(s.sshDirectory);
-    s.nodes.clear();
+    s.inventory.rereadLocalKeys(sshDirectory());
     this.changed.fire();
   }
 
   /** Every key pair, when all are loaded (no next page); undefined otherwise. */
   async completeList(): Promise<KeyPairNode[] | undefined> {
-    const s = this.current;
-    if (!s || s.pages.state !== 'loaded' || s.pages.hasMore) return undefined;
-    const index = await s.index;
-    return s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
+    return this.current?.inventory.completeKeyPairs();
   }
 
-  /**
-   * Every server node the view has, with its key pair (for Connect's pick); undefined before
-   * loading, when key pairs remain to be loaded (their servers would be missing), or when the
-   * server list is older than `maxAgeMs`.
-   */
-  async serverList(options: { maxAgeMs?: number } = {}): Promise<ServerNode[] | undefined> {
-    const s = this.current;
-    if (!s || s.pages.state !== 'loaded' || s.pages.hasMore) return undefined;
-    const grouped = await this.servers(s);
-    if (!grouped || s.serversReadAt === undefined) return undefined;
-    if (options.maxAgeMs !== undefined && this.clock() - s.serversReadAt > options.maxAgeMs) return undefined;
-    const index = await s.index;
-    return s.pages.keyPairs.flatMap((kp) => this.serverNodesFor(s, this.nodeFor(s, kp, index), grouped));
+  /** Every server node the view has, with its key pair (for Connect's pick), when fresh and complete. */
+  async serverList(): Promise<ServerNode[] | undefined> {
+    return this.current?.inventory.freshServers();
   }
 
   async getChildren(element?: KeyPairsViewNode): Promise<KeyPairsViewNode[]> {
     if (element) {
       const s = this.current;
       if (element.kind !== 'keypair' || !s) return [];
-      const grouped = await this.servers(s);
-      return grouped ? this.serverNodesFor(s, element, grouped) : [];
+      return s.inventory.serversOf(element);
     }
     const generation = this.generation;
     const stale = () => generation !== this.generation;
@@ -167,9 +137,9 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       return [];
     }
 
-    const servers = this.servers(s);
+    const servers = s.inventory.servers();
     try {
-      await s.pages.first();
+      await s.inventory.pages.first();
     } catch (err) {
       if (stale()) return this.getChildren();
       if (!s.errorShown) {
@@ -180,19 +150,18 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
       this.setState('error');
       return [];
     }
-    const index = await s.index;
+    const nodes: KeyPairsViewNode[] = await s.inventory.keyPairs();
     await servers;
     if (stale()) return this.getChildren();
 
-    const nodes: KeyPairsViewNode[] = s.pages.keyPairs.map((kp) => this.nodeFor(s, kp, index));
-    if (s.pages.hasMore) nodes.push(s.more);
+    if (s.inventory.pages.hasMore) nodes.push(s.more);
     this.setState(nodes.length > 0 ? 'loaded' : 'empty');
     return nodes;
   }
 
   getTreeItem(node: KeyPairsViewNode): vscode.TreeItem {
     if (node.kind === 'more') {
-      const loaded = this.current?.pages.keyPairs.length ?? 0;
+      const loaded = this.current?.inventory.pages.keyPairs.length ?? 0;
       const item = new vscode.TreeItem(this.loadingMore ? vscode.l10n.t('Loading more…') : vscode.l10n.t('Load more…'));
       item.id = 'keypairs.more';
       item.description = vscode.l10n.t('{0} loaded', loaded);
@@ -204,7 +173,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     if (node.kind === 'server') return serverItem(node);
     const item = new vscode.TreeItem(
       node.keyPair.name,
-      this.hasServers(node.keyPair.name)
+      this.current?.inventory.hasServers(node.keyPair.name)
         ? vscode.TreeItemCollapsibleState.Collapsed
         : vscode.TreeItemCollapsibleState.None,
     );
@@ -236,18 +205,18 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         detailsFailed = true;
       }
     }
-    item.tooltip = tooltip(node, details, detailsFailed, s?.sshDirectory ?? sshDirectory());
+    item.tooltip = tooltip(node, details, detailsFailed, s?.inventory.sshDirectory ?? sshDirectory());
     return item;
   }
 
   /** Loads the next page (the "Load more…" node); errors are shown, the node stays for a retry. */
   async loadMore(): Promise<void> {
     const s = this.current;
-    if (!s || !s.pages.hasMore || this.loadingMore) return;
+    if (!s || !s.inventory.pages.hasMore || this.loadingMore) return;
     this.loadingMore = true;
     this.changed.fire(s.more);
     try {
-      await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => s.pages.more());
+      await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => s.inventory.pages.more());
     } catch (err) {
       if (s === this.current) void showError(this.services.messages, err, vscode.l10n.t('Loading more key pairs'));
     } finally {
@@ -259,7 +228,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   }
 
   dispose(): void {
-    this.current?.pages.dispose();
+    this.current?.inventory.dispose();
     this.changed.dispose();
   }
 
@@ -267,17 +236,16 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     this.listing ??= (async () => {
       const compute = await this.services.compute();
       if (typeof compute === 'string') return compute;
-      const dir = sshDirectory();
       const s: Listing = {
-        compute,
-        pages: new KeyPairPages(compute),
-        sshDirectory: dir,
-        index: localKeyIndex(dir),
-        nodes: new Map(),
+        inventory: new Inventory({
+          compute,
+          sshDirectory: sshDirectory(),
+          clock: () => this.clock(),
+          log: (line) => log.warn(line),
+        }),
         more: { kind: 'more' },
         details: new Map(),
         errorShown: false,
-        serverNodes: new Map(),
       };
       this.current = s;
       if (this.view) this.view.description = this.services.targetLabel() ?? compute.endpoint;
@@ -287,54 +255,10 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     return this.listing;
   }
 
-  private nodeFor(s: Listing, keyPair: KeyPair, index: ReadonlyMap<string, LocalKey>): KeyPairNode {
-    let node = s.nodes.get(keyPair.name);
-    if (!node || node.keyPair !== keyPair) {
-      node = { kind: 'keypair', keyPair, local: findLocalKey(index, keyPair.fingerprint) };
-      s.nodes.set(keyPair.name, node);
-    }
-    return node;
-  }
-
-  /** The servers grouped by key pair: one `listServers` per refresh; a failure is logged, never thrown. */
-  private servers(s: Listing): Promise<ServersByKey<Server> | undefined> {
-    s.servers ??= (async () => {
-      try {
-        const list = await listServers(s.compute);
-        s.grouped = groupServersByKey(list.servers);
-        s.serversReadAt = this.clock();
-        return s.grouped;
-      } catch (err) {
-        log.warn(`listing servers failed: ${err instanceof Error ? err.message : String(err)}`);
-        return undefined;
-      }
-    })();
-    return s.servers;
-  }
-
-  private hasServers(keyName: string): boolean {
-    return (this.current?.grouped?.byKey.get(keyName)?.length ?? 0) > 0;
-  }
-
-  private serverNodesFor(s: Listing, keyPair: KeyPairNode, grouped: ServersByKey<Server>): ServerNode[] {
-    const servers = grouped.byKey.get(keyPair.keyPair.name) ?? [];
-    const cached = s.serverNodes.get(keyPair.keyPair.name);
-    if (
-      cached &&
-      cached.length === servers.length &&
-      cached.every((n, i) => n.server === servers[i] && n.keyPair === keyPair)
-    ) {
-      return cached;
-    }
-    const nodes = servers.map((server): ServerNode => ({ kind: 'server', server, keyPair }));
-    s.serverNodes.set(keyPair.keyPair.name, nodes);
-    return nodes;
-  }
-
   private details(s: Listing, name: string): Promise<KeyPairDetails | undefined> {
     let p = s.details.get(name);
     if (!p) {
-      p = s.compute.get(name);
+      p = s.inventory.compute.get(name);
       s.details.set(name, p);
       // A failure is not kept: the next hover asks again.
       p.catch(() => s.details.delete(name));

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configEntries } from '../../../src/core/flows/connectPlan';
+import { configEntries } from '../../../src/core/flows/hostEntry';
 import { readConfigTree } from '../../../src/core/ssh/sshConfigTree';
 import { makeTempDir } from './keysTestUtil';
 

@@ -8,14 +8,8 @@ import { BACK, Back, Step, StepInputMany, StepPosition, shownPosition } from '..
 import * as l10n from '../../base/l10n';
 import { plainLabel } from '../../base/plainText';
 import { describeAddress } from '../../servers/addresses';
-import { checkConfigWord } from '../../ssh/sshConfig';
+import { validateLoginUser } from '../connect';
 import type { RotationServer } from './run';
-
-/** Why `value` can't be the user to log in as, or undefined. */
-export function validateLoginUser(value: string): string | undefined {
-  const user = value.trim();
-  return user === '' ? l10n.t('Enter the user to log in as.') : checkConfigWord(user, 'user');
-}
 
 /** The pick's answers: the login user of each server (by id), the servers checked, and the result. */
 export interface ServerPickState {

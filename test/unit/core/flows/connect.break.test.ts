@@ -11,12 +11,12 @@ import {
   aliasOwner,
   aliasProblem,
   aliasWarning,
-  chooseOpener,
   configEntries,
   judgeSshCheck,
   ourEntrySeen,
   suggestHostAlias,
-} from '../../../../src/core/flows/connectPlan';
+} from '../../../../src/core/flows/hostEntry';
+import { chooseOpener } from '../../../../src/core/flows/connect';
 import { describeSshCheck } from '../../../../src/core/wording/errorText';
 import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
 import { chooseSshConfigTarget, readConfigTree } from '../../../../src/core/ssh/sshConfigTree';

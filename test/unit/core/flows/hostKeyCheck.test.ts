@@ -17,7 +17,7 @@ import {
 } from '../../../../src/core/flows/hostKeyCheck';
 import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
 import { HOST_ENTRY_MARKER, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
-import { configEntries } from '../../../../src/core/flows/connectPlan';
+import { configEntries } from '../../../../src/core/flows/hostEntry';
 import { readConfigTree } from '../../../../src/core/ssh/sshConfigTree';
 import { rotateKeyPair } from '../../../../src/core/flows/rotate/run';
 import { madeUpHostKeys } from '../../../emulator/console';

@@ -1,4 +1,4 @@
-// Connect's decisions about a host alias (src/core/flows/connectPlan.ts), on real config files in
+// Connect's decisions about a host alias (src/core/flows/hostEntry.ts, the opener in connect.ts), on real config files in
 // temp folders (an `Include` of a folder, as users split their configs) and checked with the
 // real `ssh -G`: no suggestion captures a real host or loses to another entry, the user's own
 // entries (in any included file) are theirs, and a check that shows another host winning
@@ -10,12 +10,11 @@ import {
   aliasOwner,
   aliasProblem,
   aliasWarning,
-  chooseOpener,
   judgeSshCheck,
-  remoteAuthority,
   suggestHostAlias,
   warnOnce,
-} from '../../../../src/core/flows/connectPlan';
+} from '../../../../src/core/flows/hostEntry';
+import { chooseOpener, remoteAuthority } from '../../../../src/core/flows/connect';
 import { describeSshCheck } from '../../../../src/core/wording/errorText';
 import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
 import { removeTempDirs } from '../../helpers/keysTestUtil';
@@ -28,7 +27,7 @@ after(() => removeTempDirs(cleanup));
 const layout = (main: string, included: Record<string, string> = {}) => configLayout(cleanup, main, included);
 const describe_ = (alias: string) => (c: Parameters<typeof describeSshCheck>[0]) => describeSshCheck(c, alias);
 
-describe('flows/connectPlan: aliases that cannot capture a host (issue 18)', () => {
+describe('flows/hostEntry: aliases that cannot capture a host (issue 18)', () => {
   it('suggests no dot for a server named like a real host; with the entry written, github.com still means github.com', async () => {
     // Before: the alias "github.com" was suggested and written before the user's blocks, and
     // `ssh -G github.com` then resolved to the cloud server's address.
@@ -108,7 +107,7 @@ describe('flows/connectPlan: aliases that cannot capture a host (issue 18)', () 
   });
 });
 
-describe('flows/connectPlan: never open another host than the one picked (issue 18, real ssh -G)', () => {
+describe('flows/hostEntry: never open another host than the one picked (issue 18, real ssh -G)', () => {
   it('an entry in an included file wins: nothing to open, and the message says what wins and where', async () => {
     // Before: planHostEntry looked only at the main file, wrote "Host web-1" after the Include,
     // and Connect opened `ssh web-1` (to prod-web.internal as deploy) after a mere warning.
@@ -169,7 +168,7 @@ describe('flows/connectPlan: never open another host than the one picked (issue 
   });
 });
 
-describe('flows/connectPlan: how the host is opened (issue 18)', () => {
+describe('flows/connect: how the host is opened (issue 18)', () => {
   it('either Remote-SSH extension: vscode.newWindow with the ssh-remote authority, as both do', () => {
     for (const id of ['ms-vscode-remote.remote-ssh', 'jeanp413.open-remote-ssh']) {
       assert.deepEqual(chooseOpener({ alias: 'web-1', installed: [id], configArgs: [] }), {

@@ -1,9 +1,9 @@
 /**
- * What Connect to Server… (and Add to SSH Config) decide about a host alias, from the SSH
+ * What Connect to Server… and Add to SSH Config decide about a host alias, from the SSH
  * config as ssh reads it (the target file and every file it `Include`s, in order): which
- * alias to suggest, why a typed one can't be used or deserves a warning, whether the entry
- * written really wins (`ssh -G`) and if not, which entry wins and where, and how the host is
- * opened. Pure: no `vscode` import; the command only asks and tells.
+ * alias to suggest, why a typed one can't be used or deserves a warning, and whether the entry
+ * written really wins (`ssh -G`) and if not, which entry wins and where. How the host is
+ * opened is Connect's (./connect). Pure: no `vscode` import; the commands only ask and tell.
  */
 import * as l10n from '../base/l10n';
 import { displayPath } from '../keys/keyFiles';
@@ -17,7 +17,7 @@ import {
   suggestAlias,
 } from '../ssh/sshConfig';
 import type { OurEntrySeen } from '../ssh/sshConfig';
-import { blocksInReadOrder, ConfigSource, ConfigTree, SshConfigTarget } from '../ssh/sshConfigTree';
+import { blocksInReadOrder, ConfigSource, ConfigTree } from '../ssh/sshConfigTree';
 
 /** A line in one of the files ssh reads. */
 export interface ConfigPlace {
@@ -148,25 +148,26 @@ export function aliasProblem(alias: string, entries: readonly ConfigEntry[]): st
  */
 export function aliasWarning(alias: string, entries: readonly ConfigEntry[], hostName?: string): string | undefined {
   const owner = aliasOwner(alias, entries);
-  if (owner?.kind === 'ours' && hostName !== undefined && owner.hostName !== hostName) {
-    return l10n.t(
-      'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
-      alias,
-      where(owner.entry.place),
-      owner.entry.place.line,
-      owner.hostName ?? alias,
-      hostName,
-    );
-  }
-  // Add to SSH Config asks the address after the alias: replacing our entry may move it.
-  if (owner?.kind === 'ours' && hostName === undefined) {
-    return l10n.t(
-      'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to replace it.',
-      alias,
-      where(owner.entry.place),
-      owner.entry.place.line,
-      owner.hostName ?? alias,
-    );
+  if (owner?.kind === 'ours' && (hostName === undefined || owner.hostName !== hostName)) {
+    const { place } = owner.entry;
+    const points = owner.hostName ?? alias;
+    // Add to SSH Config asks the address after the alias (hostName unknown): replacing our entry may move it.
+    return hostName === undefined
+      ? l10n.t(
+          'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to replace it.',
+          alias,
+          where(place),
+          place.line,
+          points,
+        )
+      : l10n.t(
+          'Host "{0}" in {1}, line {2}, is the entry for {3}. Press Enter again to point it at {4} instead.',
+          alias,
+          where(place),
+          place.line,
+          points,
+          hostName,
+        );
   }
   const shadowed = entries.find(
     (e) => e.kind !== 'preamble' && !e.ours && applies(e, alias) && e.patterns.some(namesSomething),
@@ -360,47 +361,4 @@ function whereSet(
     candidates.find((e) => e.kind === 'match' && e.patterns.length === 0 && same(e.options.get(keyword)?.value ?? ''));
   const option = found?.options.get(keyword);
   return found && option ? { entry: found, place: { path: found.place.path, line: option.line } } : undefined;
-}
-
-// ------------------------------------------------------------------ opening the host
-
-/** The Remote-SSH extensions that resolve `ssh-remote+<host>` authorities. */
-export const REMOTE_SSH_EXTENSIONS: readonly string[] = ['ms-vscode-remote.remote-ssh', 'jeanp413.open-remote-ssh'];
-
-/**
- * How to open the host: a Remote-SSH window (`vscode.newWindow` with this authority, as
- * both extensions do themselves) when one of them is installed and this window is local
- * (they read the SSH config of the machine the UI runs on, where the entry is); else a
- * terminal running ssh with `configArgs` (none for the default `~/.ssh/config`).
- */
-export function chooseOpener(opts: {
-  alias: string;
-  remoteName?: string;
-  installed: readonly string[];
-  configArgs: readonly string[];
-  /**
-   * The SSH config written. When it is not the one Remote-SSH reads (the user's own
-   * `remote.SSH.configFile` names a file inside an open folder, so ~/.ssh/config was written
-   * instead), Remote-SSH would not find the alias there and connect to whatever host the
-   * name resolves to: a terminal then.
-   */
-  target?: SshConfigTarget;
-}): { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; shellPath: 'ssh'; shellArgs: string[] } {
-  const extension = REMOTE_SSH_EXTENSIONS.some((id) => opts.installed.includes(id));
-  const refused = opts.target?.ignored?.reason;
-  const remoteSshReadsIt = refused !== 'inside-workspace' && refused !== 'not-absolute';
-  if (extension && !opts.remoteName && remoteSshReadsIt) {
-    return { kind: 'window', remoteAuthority: remoteAuthority(opts.alias) };
-  }
-  return { kind: 'terminal', shellPath: 'ssh', shellArgs: [...opts.configArgs, opts.alias] };
-}
-
-/**
- * `ssh-remote+<alias>`; an alias an authority can't carry as it is (VS Code lower-cases
- * authorities, and ssh's Host matching is case-sensitive) goes hex-encoded as
- * `{"hostName":"<alias>"}`, which both Remote-SSH extensions read.
- */
-export function remoteAuthority(alias: string): string {
-  if (/^[a-z0-9._-]+$/.test(alias)) return `ssh-remote+${alias}`;
-  return `ssh-remote+${Buffer.from(JSON.stringify({ hostName: alias }), 'utf8').toString('hex')}`;
 }

@@ -1,10 +1,10 @@
 // The one login-user guess of Connect and Rotate: a server's image hints read over real HTTP
 // from the emulator, and the account's provider (Rackspace logs in as root).
 import * as assert from 'node:assert/strict';
-import { ApiError } from '../../src/core/api/errors';
-import { getImageLoginHints } from '../../src/core/api/servers';
-import { guessServerLoginUser, isRackspaceProvider, ReadImageHints } from '../../src/core/servers/loginUser';
-import { compute, rejection, useEmulator } from './helpers/env';
+import { ApiError } from '../../../../src/core/api/errors';
+import { getImageLoginHints } from '../../../../src/core/api/servers';
+import { guessServerLoginUser, isRackspaceProvider, ReadImageHints } from '../../../../src/core/servers/loginUser';
+import { compute, rejection, useEmulator } from '../../helpers/env';
 
 describe('guessServerLoginUser (Connect and Rotate)', function () {
   this.timeout(30000);

@@ -38,14 +38,15 @@ export default tseslint.config(
   {
     // One l10n API in the shell: vscode.l10n.t. The core's l10n module is for its button ids (l10n.label).
     files: ['src/shell/**/*.ts'],
-    // The key pair pick moves with Connect in its own branch (it still calls the core's t).
-    ignores: ['src/shell/l10nVscode.ts', 'src/shell/commands/pickKeyPair.ts'],
+    ignores: ['src/shell/l10nVscode.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
-          selector: "CallExpression[callee.object.type='Identifier'][callee.object.name='l10n'][callee.property.name='t']",
-          message: 'The shell translates with vscode.l10n.t (the core l10n module gives the shell only l10n.label ids).',
+          selector:
+            "CallExpression[callee.object.type='Identifier'][callee.object.name='l10n'][callee.property.name='t']",
+          message:
+            'The shell translates with vscode.l10n.t (the core l10n module gives the shell only l10n.label ids).',
         },
       ],
     },

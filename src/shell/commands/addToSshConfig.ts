@@ -25,7 +25,7 @@ import { checkWithSsh } from '../../core/ssh/sshConfig';
 import { sshConfigArgs } from '../../core/ssh/sshConfigTree';
 import { log } from '../log';
 import { showError } from '../messages';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { sshDirectory } from '../settings';
 import { sshConfigTarget } from '../flowSettings';
 import { runSteps } from '../../core/ask/wizard';
@@ -56,18 +56,18 @@ function isTarget(x: unknown): x is SshConfigTarget {
 }
 
 export async function addToSshConfigCommand(
-  services: Services,
+  ctx: CommandContext,
   arg?: unknown,
 ): Promise<AddToSshConfigResult | undefined> {
   let target: SshConfigTarget | undefined;
   if (isTarget(arg)) {
     target = arg;
   } else {
-    const node = await pickKeyPair(services, arg, { title: vscode.l10n.t(TITLE), localOnly: true });
+    const node = await pickKeyPair(ctx, arg, { title: vscode.l10n.t(TITLE), localOnly: true });
     if (!node) return undefined;
     if (!node.local) {
       const where = displayPath(sshDirectory());
-      void services.messages.show(
+      void ctx.messages.show(
         'info',
         vscode.l10n.t(
           'The private key of "{0}" is not in {1}, so there is no identity file to use.',
@@ -91,9 +91,9 @@ export async function addToSshConfigCommand(
   // The alias first, then where it goes (the one set of Host-entry steps, Connect's too).
   const title = vscode.l10n.t(TITLE);
   const steps = [
-    aliasStep(services.ui, { title, configPath, entries, knowsHostName: false }),
-    hostNameStep(services.ui, title),
-    userStep(services.ui, title, vscode.l10n.t('User to log in as'), (v) =>
+    aliasStep(ctx.ui, { title, configPath, entries, knowsHostName: false }),
+    hostNameStep(ctx.ui, title),
+    userStep(ctx.ui, title, vscode.l10n.t('User to log in as'), (v) =>
       v.trim() === '' ? undefined : checkConfigWord(v.trim(), 'user'),
     ),
   ];
@@ -111,7 +111,7 @@ export async function addToSshConfigCommand(
     // Another window may have written this alias since the box showed what it has.
     outcome = (await writeHostEntryAsSeen(configPath, entry, entries)).outcome;
   } catch (err) {
-    void showError(services.messages, err, vscode.l10n.t('Adding "{0}" to {1}', entry.alias, displayPath(configPath)));
+    void showError(ctx.messages, err, vscode.l10n.t('Adding "{0}" to {1}', entry.alias, displayPath(configPath)));
     return undefined;
   }
   const openConfig = async (): Promise<void> => {
@@ -120,7 +120,7 @@ export async function addToSshConfigCommand(
   };
 
   if (outcome === 'exists' || outcome === 'taken') {
-    void services.messages
+    void ctx.messages
       .show(
         'warning',
         outcome === 'taken'
@@ -151,7 +151,7 @@ export async function addToSshConfigCommand(
         ? vscode.l10n.t('Updated Host "{0}" in {1}.', entry.alias, where)
         : vscode.l10n.t('Host "{0}" in {1} was already up to date.', entry.alias, where);
   log.info(`key pair "${target.name}": ${did} ${check.text}`);
-  void services.messages
+  void ctx.messages
     .show(check.severity, `${did} ${check.text}`, [COPY_SSH_COMMAND, OPEN_SSH_CONFIG])
     .then(async (picked) => {
       if (picked === COPY_SSH_COMMAND) {

@@ -30,7 +30,7 @@ import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../../core/base/plainText';
 import { guessServerLoginUser } from '../../core/servers/loginUser';
-import { Services } from '../services';
+import { CommandContext } from './context';
 import { sshDirectory, uiOnAnotherMachine } from '../settings';
 import { sshConfigTarget } from '../flowSettings';
 import { withCancellableProgress } from '../ui/progress';
@@ -48,25 +48,25 @@ export interface ConnectResult {
 }
 
 /** The server: the node given, one of Create's, or the user's pick (the view's list when fresh, else read now). */
-async function pickServer(services: Services, arg: unknown, compute: ComputeClient): Promise<ServerNode | undefined> {
+async function pickServer(ctx: CommandContext, arg: unknown, compute: ComputeClient): Promise<ServerNode | undefined> {
   if (isServerNode(arg)) return arg;
   let nodes: ServerNode[] | undefined = isServerChoice(arg) ? arg.nodes : undefined;
   if (nodes?.length === 1) return nodes[0];
   try {
     nodes ??=
-      (await services.keyPairList?.serverList?.()) ??
+      (await ctx.services.keyPairList?.serverList?.()) ??
       (await withCancellableProgress(vscode.l10n.t('Loading servers…'), (signal) =>
         readServerNodes(compute, sshDirectory(), signal),
       ));
   } catch (err) {
-    void showError(services.messages, err, vscode.l10n.t('Loading servers'));
+    void showError(ctx.messages, err, vscode.l10n.t('Loading servers'));
     return undefined;
   }
   if (nodes.length === 0) {
-    void services.messages.show('info', vscode.l10n.t('No server of this account uses one of its key pairs.'));
+    void ctx.messages.show('info', vscode.l10n.t('No server of this account uses one of its key pairs.'));
     return undefined;
   }
-  const picked = await services.ui.pick<ServerNode>({
+  const picked = await ctx.ui.pick<ServerNode>({
     title: vscode.l10n.t('Connect to Server'),
     placeholder: vscode.l10n.t('Choose a server'),
     matchOnDescription: true,
@@ -80,19 +80,19 @@ async function pickServer(services: Services, arg: unknown, compute: ComputeClie
   return picked === BACK ? undefined : picked;
 }
 
-export async function connectCommand(services: Services, arg?: unknown): Promise<ConnectResult | undefined> {
+export async function connectCommand(ctx: CommandContext, arg?: unknown): Promise<ConnectResult | undefined> {
   const refusal = vscode.l10n.t(
     'Connect to Server is not available in Restricted Mode: it writes your SSH config and runs ssh. Trust this workspace first.',
   );
-  if (refusedInRestrictedMode(services.messages, refusal)) return undefined;
-  const compute = await ensureSetup(services);
-  const node = compute && (await pickServer(services, arg, compute));
+  if (refusedInRestrictedMode(ctx.messages, refusal)) return undefined;
+  const compute = await ensureSetup(ctx);
+  const node = compute && (await pickServer(ctx, arg, compute));
   if (!compute || !node) return undefined;
   const config = sshConfigTarget();
   const tell = (notice: ConnectNotice): void => {
-    if ('error' in notice) return void showError(services.messages, notice.error, notice.doing);
-    if (!('retryAvoiding' in notice)) return void services.messages.show(notice.severity, notice.text);
-    void services.messages.show('error', notice.text, [CHOOSE_ANOTHER_ALIAS]).then((picked) => {
+    if ('error' in notice) return void showError(ctx.messages, notice.error, notice.doing);
+    if (!('retryAvoiding' in notice)) return void ctx.messages.show(notice.severity, notice.text);
+    void ctx.messages.show('error', notice.text, [CHOOSE_ANOTHER_ALIAS]).then((picked) => {
       const retry: RetryArgument = { ...node, avoidAliases: notice.retryAvoiding };
       if (picked === CHOOSE_ANOTHER_ALIAS) void vscode.commands.executeCommand(COMMAND.connect, retry);
     });
@@ -102,10 +102,10 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     sshDirectory: sshDirectory(),
     config,
     avoidAliases: aliasesToAvoid(arg),
-    ui: services.ui,
+    ui: ctx.ui,
     guessUser: () =>
       guessServerLoginUser(node.server, {
-        provider: services.account.profile()?.provider,
+        provider: ctx.services.account.profile()?.provider,
         readHints: (imageId, signal) => getImageLoginHints(compute, imageId, { signal }),
       }),
     describeCheck: describeSshCheck,
@@ -118,16 +118,16 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
   const checkAndOpen = async (): Promise<ConnectResult | undefined> => {
     const retry = () =>
       void checkAndOpen().catch((err: unknown) =>
-        showError(services.messages, err, vscode.l10n.t('Connecting to {0}', node.server.name)),
+        showError(ctx.messages, err, vscode.l10n.t('Connecting to {0}', node.server.name)),
       );
     const target = { compute, server: node.server, host: ready.alias, configArgs: ready.configArgs };
-    if (!(await confirmHostKey(services, target, retry))) return undefined;
-    return { alias: ready.alias, configPath: ready.configPath, opened: await open(services, ready.alias, config) };
+    if (!(await confirmHostKey(ctx, target, retry))) return undefined;
+    return { alias: ready.alias, configPath: ready.configPath, opened: await open(ctx, ready.alias, config) };
   };
   return checkAndOpen();
 }
 
-async function open(services: Services, alias: string, target: SshConfigTarget): Promise<ConnectResult['opened']> {
+async function open(ctx: CommandContext, alias: string, target: SshConfigTarget): Promise<ConnectResult['opened']> {
   const remoteName = vscode.env.remoteName;
   const how = chooseOpener({
     alias,
@@ -141,7 +141,7 @@ async function open(services: Services, alias: string, target: SshConfigTarget):
     await vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority: how.remoteAuthority });
     return { kind: 'window', remoteAuthority: how.remoteAuthority };
   }
-  if (remoteName) void services.messages.show('info', remoteTerminalNote(remoteName, alias));
+  if (remoteName) void ctx.messages.show('info', remoteTerminalNote(remoteName, alias));
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
   return { kind: 'terminal', terminal };

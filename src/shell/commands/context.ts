@@ -19,11 +19,3 @@ export interface CommandContext {
 export function newContext(services: Services): CommandContext {
   return { services, ui: services.ui, messages: services.messages, signal: services.newRunSignal() };
 }
-
-/**
- * A helper shared with commands still called with Services (Connect, Add to SSH Config and
- * the key pair pick, moving in their own branch) takes either; Services stands for a context.
- */
-export function asContext(from: CommandContext | Services): CommandContext {
-  return 'services' in from ? from : newContext(from);
-}

@@ -5,7 +5,7 @@ import { confirmQuietly } from '../ui/quiet';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function copyPublicKeyCommand(ctx: CommandContext, arg?: unknown): Promise<string | undefined> {
-  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Copy Public Key') });
+  const node = await pickKeyPair(ctx, arg, { title: vscode.l10n.t('Copy Public Key') });
   if (!node) return undefined;
   await vscode.env.clipboard.writeText(node.keyPair.publicKey);
   confirmQuietly(vscode.l10n.t('Copied the public key of "{0}".', node.keyPair.name));

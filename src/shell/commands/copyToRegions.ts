@@ -24,7 +24,7 @@ export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): 
     offerCommand(ctx.messages, 'info', why, SIGN_IN, COMMAND.signIn);
     return undefined;
   }
-  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Copy to Regions') });
+  const node = await pickKeyPair(ctx, arg, { title: vscode.l10n.t('Copy to Regions') });
   if (!node) return undefined;
   const pair = { name: node.keyPair.name, publicKey: node.keyPair.publicKey };
   const tokens = await ctx.services.tokenManager();

@@ -23,7 +23,7 @@ export const DELETE_WITH_FILES_AND_HOSTS = l10n.label('Delete Key Pair, Local Fi
 export type DeleteOutcome = 'deleted' | 'gone' | undefined;
 
 export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise<DeleteOutcome> {
-  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Delete Key Pair') });
+  const node = await pickKeyPair(ctx, arg, { title: vscode.l10n.t('Delete Key Pair') });
   if (!node) return undefined;
   const compute = await ensureSetup(ctx);
   if (!compute) return undefined;

@@ -20,9 +20,8 @@ import {
 import { displayPath } from '../../core/keys/keyFiles';
 import { sshHome } from '../../core/ssh/sshConfig';
 import { log } from '../log';
-import { Services } from '../services';
 import type { MessageSink } from '../ui/notify';
-import { asContext, CommandContext } from './context';
+import { CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 
 export const TRUST_THIS_KEY = l10n.label('Trust This Key');
@@ -44,12 +43,8 @@ export interface HostKeyTarget {
  * false when it stopped (told) or the user declined. `retry` is offered on a server that could
  * not be reached (without awaiting the message).
  */
-export async function confirmHostKey(
-  from: CommandContext | Services,
-  target: HostKeyTarget,
-  retry?: () => void,
-): Promise<boolean> {
-  const { messages } = asContext(from);
+export async function confirmHostKey(ctx: CommandContext, target: HostKeyTarget, retry?: () => void): Promise<boolean> {
+  const { messages } = ctx;
   const name = target.server.name || target.server.id;
   for (;;) {
     const check = await withCancellableProgress(vscode.l10n.t('Checking the host key of {0}…', name), (signal) =>

@@ -9,7 +9,7 @@ export async function openPublicKeyCommand(
   ctx: CommandContext,
   arg?: unknown,
 ): Promise<vscode.TextDocument | undefined> {
-  const node = await pickKeyPair(ctx.services, arg, { title: vscode.l10n.t('Open Public Key') });
+  const node = await pickKeyPair(ctx, arg, { title: vscode.l10n.t('Open Public Key') });
   if (!node) return undefined;
   const file = `${node.keyPair.name.replace(/[/\\]/g, '_')}.pub`;
   const uri = vscode.Uri.from({ scheme: PUBLIC_KEY_SCHEME, path: `/${file}`, query: node.keyPair.publicKey.trim() });

@@ -7,7 +7,7 @@ import { revealFile } from '../ui/reveal';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function revealPrivateKeyCommand(ctx: CommandContext, arg?: unknown): Promise<string | undefined> {
-  const node = await pickKeyPair(ctx.services, arg, {
+  const node = await pickKeyPair(ctx, arg, {
     title: vscode.l10n.t('Reveal Private Key File'),
     localOnly: true,
   });

@@ -34,7 +34,7 @@ export async function rotateCommand(
     "Rotate Key Pair is not available in Restricted Mode: it changes your SSH config and the servers' authorized keys. Trust this workspace first.",
   );
   if (refusedInRestrictedMode(messages, restricted)) return undefined;
-  const node = await pickKeyPair(services, arg, { title, localOnly: true });
+  const node = await pickKeyPair(ctx, arg, { title, localOnly: true });
   if (!node) return undefined;
   const oldName = node.keyPair.name;
   const local = node.local;

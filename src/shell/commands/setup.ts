@@ -6,8 +6,7 @@ import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
 import { OPEN_SETTING, SIGN_IN, SET_TOKEN } from '../../core/wording/errorText';
 import { showError } from '../messages';
-import { Services } from '../services';
-import { asContext, CommandContext } from './context';
+import { CommandContext } from './context';
 import { openSetting } from '../settings';
 import { COMMAND } from '../../core/base/commandIds';
 import { offerCommand } from './offer';
@@ -16,8 +15,8 @@ import { offerCommand } from './offer';
  * The Compute client, or a message with the fix for what is missing (never a dead end).
  * Messages are not awaited: a command's guard is never held while one is on screen.
  */
-export async function ensureSetup(from: CommandContext | Services): Promise<ComputeClient | undefined> {
-  const { services, messages } = asContext(from);
+export async function ensureSetup(ctx: CommandContext): Promise<ComputeClient | undefined> {
+  const { services, messages } = ctx;
   let compute;
   try {
     compute = await services.compute();

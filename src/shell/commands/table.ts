@@ -33,12 +33,6 @@ function lazy<M>(load: () => Promise<M>, handler: (module: M) => CommandHandler)
   return async (ctx, arg) => handler(await load())(ctx, arg);
 }
 
-/** Connect and Add to SSH Config still take Services (their own branch moves them to the context). */
-const withServices =
-  (command: (services: Services, arg?: unknown) => unknown): CommandHandler =>
-  (ctx, arg) =>
-    command(ctx.services, arg);
-
 export const COMMANDS: { readonly [name in CommandName]: CommandHandler | CommandSpec } = {
   create: {
     run: lazy(
@@ -102,7 +96,7 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler | Comman
   ),
   addToSshConfig: lazy(
     () => import('./addToSshConfig'),
-    (m) => withServices(m.addToSshConfigCommand),
+    (m) => m.addToSshConfigCommand,
   ),
   rotate: {
     run: lazy(
@@ -113,7 +107,7 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler | Comman
   },
   connect: lazy(
     () => import('./connect'),
-    (m) => withServices(m.connectCommand),
+    (m) => m.connectCommand,
   ),
   copyAddress: lazy(
     () => import('./serverRow'),

@@ -55,7 +55,7 @@ export async function trustHostKeyCommand(ctx: CommandContext, arg?: unknown): P
   );
   const configArgs = config.isDefault || exists ? sshConfigArgs(config) : ['-F', '/dev/null'];
   const trusted = await confirmHostKey(
-    ctx.services,
+    ctx,
     { compute, server, host: alias ?? best, configArgs, replace: true },
     () => void vscode.commands.executeCommand(COMMAND.trustHostKey, arg),
   );

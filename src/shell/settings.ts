@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 import type { HttpClientOptions } from '../core/api/http';
 import { networkRoute } from '../core/api/route';
 import { expandHome } from '../core/keys/keyFiles';
-import { sshHome } from '../core/ssh/sshConfig';
-import { chooseSshConfigTarget, SshConfigTarget } from '../core/ssh/sshConfigTree';
+import { sshHome } from '../core/ssh/config/paths';
+import { chooseSshConfigTarget, SshConfigTarget } from '../core/ssh/config/tree';
 import type { KeyGeneration } from '../core/flows/createKeyPair';
 import { KEY_TYPES, KeyType } from '../core/keys/generate';
 

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkConfigWord } from '../../src/core/ssh/sshCommand';
-import { addHostToSshConfig } from '../../src/core/ssh/sshConfig';
+import { addHostToSshConfig } from '../../src/core/ssh/config/hostEntry';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { checkWithSsh, HostEntry, planHostEntry } from '../../src/core/ssh/sshConfig';
+import { checkWithSsh } from '../../src/core/ssh/config/check';
+import { HostEntry, planHostEntry } from '../../src/core/ssh/config/hostEntry';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 
 const HOME = '/home/ann';

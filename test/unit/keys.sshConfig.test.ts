@@ -4,20 +4,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   addHostToSshConfig,
-  checkWithSsh,
-  configWord,
   HOST_ENTRY_MARKER,
   HostEntry,
-  identityFileWord,
-  loginUsersFor,
   planHostEntry,
-  resolveIdentityArgument,
-  retargetIdentityFile,
-  splitConfigArgs,
-  SshConfigFileError,
-  suggestAlias,
   writeHostEntry,
-} from '../../src/core/ssh/sshConfig';
+} from '../../src/core/ssh/config/hostEntry';
+import { checkWithSsh } from '../../src/core/ssh/config/check';
+import { configWord, splitConfigArgs, suggestAlias } from '../../src/core/ssh/config/words';
+import { identityFileWord, resolveIdentityArgument } from '../../src/core/ssh/config/paths';
+import { loginUsersFor, retargetIdentityFile } from '../../src/core/ssh/config/retarget';
+import { SshConfigFileError } from '../../src/core/ssh/config/file';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 

@@ -1,13 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configBlocks, splitConfigArgs } from '../../src/core/ssh/sshConfig';
+import { configBlocks } from '../../src/core/ssh/config/parse';
+import { splitConfigArgs } from '../../src/core/ssh/config/words';
 import {
   blocksInReadOrder,
   chooseSshConfigTarget,
   readConfigTree,
   sshConfigArgs,
-} from '../../src/core/ssh/sshConfigTree';
+} from '../../src/core/ssh/config/tree';
 import { makeTempDir, removeTempDirs } from './helpers/keysTestUtil';
 import { sshG } from './helpers/sshG';
 

@@ -17,7 +17,7 @@ import { PagingError } from '../api/paging';
 import { AuthError } from '../api/identity';
 import { CreateAbandonedError, LeftAlonePair, ServerKeyError } from '../flows/createKeyPair';
 import { displayPath, KeyFileError } from '../keys/keyFiles';
-import type { SshCheck, SshOptionDifference } from '../ssh/sshConfig';
+import type { SshCheck, SshOptionDifference } from '../ssh/config/check';
 import { UserSafeError } from '../base/userSafe';
 
 export const SET_TOKEN = l10n.label('Set API Token');

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeHostEntry } from '../../../src/core/ssh/sshConfig';
+import { writeHostEntry } from '../../../src/core/ssh/config/hostEntry';
 import type { KeyPairNode, ServerNode } from '../../../src/core/flows/keyPairList';
 import { must } from '../../support/must';
 import { emulator, EXTENSION_ID, testing, TOKEN, useRecorder } from './harness';

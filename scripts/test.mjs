@@ -10,7 +10,7 @@
 // Host and e2e first run scripts/setup-test-host.sh (idempotent, cached), before any suite:
 // it installs openssh-server too, whose sshd the unit tests of remote keys start.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,9 @@ const add = (name, r) => {
   console.log(`\n${name}: ${r.passed} passed, ${r.failed} failed\n`);
 };
 
+// out/ from scratch: a test file moved or removed in src or test must not leave its old
+// compiled copy behind to run (the suites find their files by walking out/).
+rmSync(path.join(root, 'out'), { recursive: true, force: true });
 run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
 
 if (suites.includes('lint')) {

@@ -9,8 +9,6 @@ import { COMMAND } from '../core/base/commandIds';
 import { CreateAbandonedError } from '../core/flows/createKeyPair';
 import {
   COPY_PRIVATE,
-  describeError,
-  ErrorContext,
   OPEN_SETTING,
   PROXY_SETTING,
   SELECT_REGION,
@@ -18,7 +16,9 @@ import {
   SHOW_LOG,
   SIGN_IN,
   SSH_FOLDER_SETTING,
-} from '../core/wording/errorText';
+} from '../core/wording/actions';
+import { describeError } from '../core/wording/errorText';
+import type { ErrorContext } from '../core/wording/api';
 import { log } from './log';
 import { openProxySetting, openSetting } from './settings';
 import { MessageSink } from './ui/notify';

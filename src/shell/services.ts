@@ -10,7 +10,7 @@ import { ComputeClient, TokenSource } from '../core/api/compute';
 import { HttpClient } from '../core/api/http';
 import { AuthError } from '../core/api/identity';
 import { CONTEXT, setContextKey } from './contextKeys';
-import type { ErrorContext } from '../core/wording/errorText';
+import type { ErrorContext } from '../core/wording/api';
 import { TokenManager } from '../core/api/tokenManager';
 import { KeyPairList } from '../core/flows/keyPairList';
 import { log } from './log';

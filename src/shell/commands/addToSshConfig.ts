@@ -9,7 +9,7 @@
 import * as l10n from '../../core/base/l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeSshCheck } from '../../core/wording/errorText';
+import { describeSshCheck } from '../../core/wording/sshCheck';
 import {
   aliasProblem,
   aliasWarning,

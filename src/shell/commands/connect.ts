@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { ComputeClient } from '../../core/api/compute';
 import { getImageLoginHints, listServers } from '../../core/api/servers';
-import { describeSshCheck } from '../../core/wording/errorText';
+import { describeSshCheck } from '../../core/wording/sshCheck';
 import { findLocalKey, localKeyIndex } from '../../core/keys/localKeys';
 import { isServerNode, KeyPairNode, ServerNode } from '../../core/flows/keyPairList';
 import { displayPath } from '../../core/keys/keyFiles';

@@ -17,7 +17,7 @@ import {
   ourEntrySeen,
   suggestHostAlias,
 } from '../../../../src/core/flows/connectPlan';
-import { describeSshCheck } from '../../../../src/core/wording/errorText';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 import { checkWithSsh } from '../../../../src/core/ssh/config/check';
 import { HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { chooseSshConfigTarget, readConfigTree } from '../../../../src/core/ssh/config/tree';

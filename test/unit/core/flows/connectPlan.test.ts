@@ -16,7 +16,7 @@ import {
   suggestHostAlias,
   warnOnce,
 } from '../../../../src/core/flows/connectPlan';
-import { describeSshCheck } from '../../../../src/core/wording/errorText';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 import { checkWithSsh } from '../../../../src/core/ssh/config/check';
 import { HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { removeTempDirs } from '../../helpers/keysTestUtil';

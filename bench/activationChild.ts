@@ -10,6 +10,8 @@
  *   extension's own does; every require made by a file in dist/ is recorded;
  * - key generation (crypto.generateKeyPair / generateKeyPairSync wrapped), a server being
  *   started (http/net createServer) or a process spawned (child_process wrapped).
+ * It also lists the JavaScript files of dist/ that are loaded (in require.cache) when activate()
+ * returns, with their sizes: what activation had to read and compile.
  * With `--control`, after measuring it makes the Key Pairs view load from a closed
  * 127.0.0.1 port, to show that these detectors do see the HTTP client when it starts.
  * Prints one JSON line.
@@ -19,6 +21,7 @@ import crypto = require('node:crypto');
 import http = require('node:http');
 import Module = require('node:module');
 import net = require('node:net');
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createVscodeStub, installVscodeStub } from './vscodeStub';
@@ -58,12 +61,19 @@ const stub = createVscodeStub();
 installVscodeStub(stub);
 const context = stub.context();
 
+/** The files of dist/ loaded so far, with their sizes in bytes. */
+const loadedFromDist = () =>
+  Object.keys(require.cache)
+    .filter((f) => path.dirname(f) === path.dirname(bundle))
+    .map((f) => ({ file: path.basename(f), bytes: fs.statSync(f).size }));
+
 const snapshot = () => ({
   events: { ...events },
   undiciLoaded: undiciChunk in require.cache,
   diagnosticsChannelRequired: required.includes('node:diagnostics_channel') || required.includes('diagnostics_channel'),
   required: [...new Set(required)],
   calls: { ...stub.record.calls },
+  loaded: loadedFromDist(),
 });
 
 async function main(): Promise<void> {

@@ -106,6 +106,8 @@ function createMeasures(id: string, label: string, c: CreateComparison, budget: 
   ];
 }
 
+const loadedBytes = (files: { bytes: number }[]) => files.reduce((sum, f) => sum + f.bytes, 0);
+
 async function activationMeasures(runs: number): Promise<Measure[]> {
   const child = path.join(__dirname, 'activationChild.js');
   const once = (extra: string[] = []) => {
@@ -128,13 +130,23 @@ async function activationMeasures(runs: number): Promise<Measure[]> {
       label: 'activation: require + activate()',
       value: round(median(results.map((r) => r.totalMs)), 2),
       unit: 'ms',
-      budget: { max: 15 },
+      budget: { max: 8 },
       note: `require ${median(results.map((r) => r.requireMs)).toFixed(2)} ms + activate ${median(results.map((r) => r.activateMs)).toFixed(2)} ms; ${runs} fresh processes`,
       details: {
         commands: results[0].commands,
         calls: results[0].settled.calls,
         required: results[0].settled.required,
       },
+    }),
+    judge({
+      id: 'activation.javascript',
+      label: 'activation: JavaScript loaded',
+      value: round(loadedBytes(results[0].atActivation.loaded) / KB, 1),
+      unit: 'KB',
+      budget: { max: 60 },
+      note: `${(results[0].atActivation.loaded as { file: string; bytes: number }[])
+        .map((f) => `${f.file} ${(f.bytes / KB).toFixed(1)} KB`)
+        .join(', ')}; the flows load on first use`,
     }),
     judge({
       id: 'activation.heavy',
@@ -190,6 +202,7 @@ async function listingMeasures(computeUrl: string, runs: number): Promise<Measur
 }
 
 function sizeMeasures(s: SizeResult): Measure[] {
+  const chunkBytes = s.chunks.reduce((sum, c) => sum + c.bytes, 0);
   const maps = s.vsixFiles.filter((f) => f.endsWith('.map'));
   return [
     judge({
@@ -198,15 +211,17 @@ function sizeMeasures(s: SizeResult): Measure[] {
       value: round(s.extensionJsBytes / KB, 1),
       unit: 'KB',
       budget: { max: 300 },
-      note: 'loaded on activation',
+      note: 'the entry point: activation loads it and the shared chunks it requires (see activation: JavaScript loaded)',
     }),
     judge({
       id: 'size.allJs',
-      label: 'size: dist/extension.js + dist/undici.js',
-      value: round((s.extensionJsBytes + s.undiciJsBytes) / KB, 1),
+      label: 'size: dist/extension.js + chunks + dist/undici.js',
+      value: round((s.extensionJsBytes + chunkBytes + s.undiciJsBytes) / KB, 1),
       unit: 'KB',
       budget: { max: 300 },
-      note: 'all the JavaScript that ships (undici.js loads on the first request)',
+      note:
+        `all the JavaScript that ships but the bcrypt worker: the extension ${((s.extensionJsBytes + chunkBytes) / KB).toFixed(1)} KB ` +
+        `(dist/extension.js and ${s.chunks.length} chunks loaded on first use or shared), undici.js ${(s.undiciJsBytes / KB).toFixed(1)} KB (loads on the first request)`,
     }),
     judge({
       id: 'size.vsix',

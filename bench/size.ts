@@ -4,6 +4,7 @@
  * images, which ship inside it so that they have a path in the installed extension.
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { must } from '../test/support/must';
 
 export interface ZipEntry {
@@ -18,6 +19,8 @@ export interface ZipEntry {
 
 export interface SizeResult {
   extensionJsBytes: number;
+  /** The lazy and shared chunks beside dist/extension.js (scripts/build.mjs), by name. */
+  chunks: { file: string; bytes: number }[];
   undiciJsBytes: number;
   vsixBytes: number;
   vsixFiles: string[];
@@ -94,8 +97,16 @@ export async function measureSizes(o: {
   );
   const readmeMedia = entries.filter((e) => images.has(e.name));
   const vsixBytes = await size(o.vsix);
+  const dist = path.dirname(o.extensionJs);
+  const notChunks = new Set([path.basename(o.extensionJs), path.basename(o.undiciJs), 'bcryptWorker.js']);
+  const chunks = await Promise.all(
+    (await fs.readdir(dist))
+      .filter((f) => f.endsWith('.js') && !notChunks.has(f))
+      .map(async (file) => ({ file, bytes: await size(path.join(dist, file)) })),
+  );
   return {
     extensionJsBytes: await size(o.extensionJs),
+    chunks,
     undiciJsBytes: await size(o.undiciJs),
     vsixBytes,
     vsixFiles: entries.map((e) => e.name),

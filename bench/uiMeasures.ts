@@ -28,6 +28,12 @@ interface Connect {
   clickToEntryWrittenMs?: number;
   clickToTerminalMs: number;
   plainSshMs: number;
+  clickToLoginMs?: number;
+  answeringMs?: number;
+  connectLoginMs?: number;
+  terminalFloorMs?: number;
+  terminalFloorRunsMs?: number[];
+  terminalFloorArgs?: string[];
   loadAverage1m: number;
   at: string;
 }
@@ -62,6 +68,29 @@ export async function uiFigures(file: string): Promise<{ figures: UiFigure[]; mi
         note: 'the same sshd in the same run, host key known',
       },
     );
+    if (c.connectLoginMs !== undefined && c.terminalFloorMs !== undefined) {
+      figures.push(
+        {
+          id: 'ui.connectLogin',
+          label: 'VS Code: Connect click → login, steps not counted',
+          valueMs: ms(c.connectLoginMs),
+          note: `${when}; click → sshd accepted the key ${c.clickToLoginMs} ms, less ${c.answeringMs} ms the test took to answer the 3 steps; Connect's code loaded on this first use`,
+        },
+        {
+          id: 'ui.connectTerminalFloor',
+          label: 'VS Code floor: key press → terminal running the same ssh logged in',
+          valueMs: ms(c.terminalFloorMs),
+          note: `createTerminal({ shellPath: 'ssh', shellArgs: [${(c.terminalFloorArgs ?? []).map((a) => `'${a}'`).join(', ')}] }) from a test-only extension, median of ${c.terminalFloorRunsMs?.length ?? '?'} (${(c.terminalFloorRunsMs ?? []).join(', ')} ms)`,
+        },
+        {
+          id: 'ui.connectBeyondFloor',
+          label: "VS Code: Connect's time beyond its floor",
+          valueMs: ms(c.connectLoginMs - c.terminalFloorMs),
+          budgetMs: 300,
+          note: 'Connect click → login (steps not counted) − the terminal floor, the same run',
+        },
+      );
+    }
   }
   const m = all.enterToEditor;
   if (!m) return { figures, missing: `${file} has no Enter → editor measure` };

@@ -70,6 +70,23 @@ export const layers = [
   },
   ...Object.keys(CORE_ORDER).flatMap((folder) => DEPTHS.map((depth) => coreFolder(folder, depth))),
   {
+    // The shell is registered by src/extension.ts; it never reaches back up to it.
+    files: ['src/shell/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+extension$',
+              message: 'src/extension.ts registers the shell; the shell may not import it (pass what it needs in).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     plugins: { local: { rules: { 'no-import-cycles': noImportCycles } } },
     rules: { 'local/no-import-cycles': 'error' },

@@ -1,27 +1,18 @@
 /**
  * Shows the errors of the commands: the wording is in src/core/wording/errorText.ts (no `vscode`, so it
  * is tested in plain Node); this shell logs the message, shows it and runs the action picked.
- * Messages never contain a token, a key or a stack trace.
+ * Messages never contain a token, a key or a stack trace. The wording loads with the first error
+ * shown (it is not needed to activate).
  */
 import * as vscode from 'vscode';
 import { ApiError } from '../core/api/errors';
 import { COMMAND } from '../core/base/commandIds';
-import { CreateAbandonedError } from '../core/flows/createKeyPair';
-import {
-  COPY_PRIVATE,
-  OPEN_SETTING,
-  PROXY_SETTING,
-  SELECT_REGION,
-  SET_TOKEN,
-  SHOW_LOG,
-  SIGN_IN,
-  SSH_FOLDER_SETTING,
-} from '../core/wording/actions';
-import { describeError } from '../core/wording/errorText';
 import type { ErrorContext } from '../core/wording/api';
 import { log } from './log';
 import { openProxySetting, openSetting } from './settings';
 import { MessageSink } from './ui/notify';
+
+type Actions = typeof import('../core/wording/actions');
 
 /** Where the Compute endpoint comes from at the moment (set by Services): errors are worded for it. */
 let currentContext: () => ErrorContext | undefined = () => undefined;
@@ -43,15 +34,30 @@ export function isCancel(err: unknown): boolean {
  * wait for it (its "running" guard would stay held). Resolves when the message is shown
  * and any action picked has run (for tests).
  */
-export function showError(messages: MessageSink, err: unknown, doing?: string): Promise<void> {
-  if (isCancel(err)) return Promise.resolve();
-  const { message, actions } = describeError(err, currentContext());
+export async function showError(messages: MessageSink, err: unknown, doing?: string): Promise<void> {
+  if (isCancel(err)) return;
+  const context = currentContext();
+  const wording = await import('../core/wording/errorText');
+  const { message, actions } = wording.describeError(err, context);
   const text = doing ? vscode.l10n.t('{0} failed. {1}', doing, message) : message;
   log.error(text);
-  return messages.show('error', text, actions).then((picked) => runAction(picked, err));
+  await runAction(await import('../core/wording/actions'), await messages.show('error', text, actions), err);
 }
 
-async function runAction(picked: string | undefined, err: unknown): Promise<void> {
+async function runAction(
+  {
+    COPY_PRIVATE,
+    OPEN_SETTING,
+    PROXY_SETTING,
+    SELECT_REGION,
+    SET_TOKEN,
+    SHOW_LOG,
+    SIGN_IN,
+    SSH_FOLDER_SETTING,
+  }: Actions,
+  picked: string | undefined,
+  err: unknown,
+): Promise<void> {
   switch (picked) {
     case SET_TOKEN:
       await vscode.commands.executeCommand(COMMAND.setToken);
@@ -75,7 +81,10 @@ async function runAction(picked: string | undefined, err: unknown): Promise<void
       log.show();
       break;
     case COPY_PRIVATE:
-      if (err instanceof CreateAbandonedError && err.unsavedPrivateKey !== undefined) {
+      if (
+        err instanceof (await import('../core/flows/createKeyPair')).CreateAbandonedError &&
+        err.unsavedPrivateKey !== undefined
+      ) {
         await vscode.env.clipboard.writeText(err.unsavedPrivateKey);
       }
       break;

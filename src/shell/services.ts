@@ -2,16 +2,16 @@
  * What the commands share: secrets, the signed-in account, the one HTTP client (created
  * on first use, with the proxy settings of that moment), the Compute client of the
  * current target (the signed-in account's region, else the `keypairs.endpoint` setting),
- * the message sink, and the events "target changed" and "key pairs changed".
+ * the message sink, and the events "target changed" and "key pairs changed". The clients'
+ * code (./clients) loads with the first request.
  */
 import * as vscode from 'vscode';
 import { AccountStore } from './account';
-import { ComputeClient, TokenSource } from '../core/api/compute';
-import { HttpClient } from '../core/api/http';
-import { AuthError } from '../core/api/identity';
+import type { ComputeClient, TokenSource } from '../core/api/compute';
+import type { HttpClient } from '../core/api/http';
 import { CONTEXT, setContextKey } from './contextKeys';
 import type { ErrorContext } from '../core/wording/api';
-import { TokenManager } from '../core/api/tokenManager';
+import type { TokenManager } from '../core/api/tokenManager';
 import { KeyPairList } from '../core/flows/keyPairList';
 import { log } from './log';
 import { setErrorContext } from './messages';
@@ -95,13 +95,19 @@ export class Services implements vscode.Disposable {
     this.keyPairsEmitter.fire();
   }
 
-  get http(): HttpClient {
-    this.httpClient ??= this.newHttp(this.account.profile()?.caFile);
+  /** The one HTTP client (made on first use). */
+  async http(): Promise<HttpClient> {
+    const clients = await import('./clients');
+    this.httpClient ??= this.makeHttp(clients, this.account.profile()?.caFile);
     return this.httpClient;
   }
 
   /** A new client that also trusts `caFile` (a cloud's own CA bundle from clouds.yaml or OS_CACERT). */
-  newHttp(caFile?: string): HttpClient {
+  async newHttp(caFile?: string): Promise<HttpClient> {
+    return this.makeHttp(await import('./clients'), caFile);
+  }
+
+  private makeHttp({ HttpClient }: typeof import('./clients'), caFile: string | undefined): HttpClient {
     return new HttpClient({
       ...networkSettings(),
       caCertificates: caCertificates(caFile ? [caFile] : []),
@@ -142,22 +148,27 @@ export class Services implements vscode.Disposable {
       const wanted = profile.region ?? session.defaultRegion;
       const region = session.regions.find((r) => r.region === wanted) ?? session.regions[0];
       if (!region)
-        throw new AuthError('no-compute', vscode.l10n.t('{0} has no Cloud Servers / Compute endpoint.', profile.label));
+        throw new (await import('./clients')).AuthError(
+          'no-compute',
+          vscode.l10n.t('{0} has no Cloud Servers / Compute endpoint.', profile.label),
+        );
       if (region.region !== profile.region) await this.account.setRegion(region.region);
-      return this.client(region.url, tokens);
+      return this.client(region.url, tokens, await import('./clients'));
     }
     const endpoint = endpointSetting();
     if (!endpoint) return 'endpoint';
     if (!(await this.directToken())) return 'token';
-    return this.client(endpoint, this.directTokenSource());
+    const clients = await import('./clients');
+    return this.client(endpoint, this.directTokenSource(), clients);
   }
 
   /** The signed-in account's token manager, seeded with the stored session. */
   async tokenManager(): Promise<TokenManager> {
     if (!this.tokens) {
       const initial = await this.account.lastSignIn();
-      this.tokens ??= new TokenManager({
-        http: this.http,
+      const clients = await import('./clients');
+      this.tokens ??= new clients.TokenManager({
+        http: (this.httpClient ??= this.makeHttp(clients, this.account.profile()?.caFile)),
         initial,
         credentials: () => this.account.credentials(),
         onSession: (signIn) => void this.account.saveSignIn(signIn),
@@ -166,9 +177,10 @@ export class Services implements vscode.Disposable {
     return this.tokens;
   }
 
-  private client(endpoint: string, auth: TokenSource): ComputeClient {
+  private client(endpoint: string, auth: TokenSource, clients: typeof import('./clients')): ComputeClient {
     if (this.computeClient?.endpoint !== endpoint.replace(/\/+$/, '')) {
-      this.computeClient = new ComputeClient({ endpoint, auth, http: this.http });
+      this.httpClient ??= this.makeHttp(clients, this.account.profile()?.caFile);
+      this.computeClient = new clients.ComputeClient({ endpoint, auth, http: this.httpClient });
     }
     return this.computeClient;
   }
@@ -179,7 +191,8 @@ export class Services implements vscode.Disposable {
       canRenew: false,
       token: async () => {
         const token = await this.directToken();
-        if (!token) throw new AuthError('signed-out', vscode.l10n.t('No API token is set.'));
+        if (!token)
+          throw new (await import('./clients')).AuthError('signed-out', vscode.l10n.t('No API token is set.'));
         return token;
       },
     };

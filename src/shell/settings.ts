@@ -1,13 +1,14 @@
-/** The extension's settings, read fresh on each use (they can change at any time). */
+/**
+ * The extension's settings, read fresh on each use (they can change at any time). The two that
+ * need the SSH config and key modules are in ./flowSettings (loaded with the flows, not at
+ * activation).
+ */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { HttpClientOptions } from '../core/api/http';
 import { networkRoute } from '../core/api/route';
 import { expandHome } from '../core/keys/keyFiles';
-import { sshHome } from '../core/ssh/config/paths';
-import { chooseSshConfigTarget, SshConfigTarget } from '../core/ssh/config/tree';
 import type { KeyGeneration } from '../core/flows/createKeyPair';
-import { KEY_TYPES, KeyType } from '../core/keys/generate';
 
 export const SECTION = 'keypairs';
 
@@ -28,12 +29,6 @@ export function statusBarEnabled(): boolean {
 /** `keypairs.keyGeneration`: 'local' (the default) unless the user chose 'server'. */
 export function keyGeneration(): KeyGeneration {
   return vscode.workspace.getConfiguration(SECTION).get<string>('keyGeneration') === 'server' ? 'server' : 'local';
-}
-
-/** `keypairs.keyType`: the type of a key generated here; ed25519 unless set to ecdsa or rsa. */
-export function keyType(): KeyType {
-  const value = vscode.workspace.getConfiguration(SECTION).get<string>('keyType');
-  return KEY_TYPES.find((t) => t === value) ?? 'ed25519';
 }
 
 /** `keypairs.passphrase`: true when Create asks for a passphrase for the new private key. */
@@ -95,24 +90,6 @@ export function networkSettings(): Pick<HttpClientOptions, 'proxy' | 'proxyAutho
 /** Opens the Settings editor at VS Code's `http.proxy` (where proxy credentials go). */
 export function openProxySetting(): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy');
-}
-
-/**
- * The one SSH config file every command reads and writes, on the workspace host: the user's own
- * `remote.SSH.configFile` (never a workspace's or folder's value, never a file inside an open
- * folder, not in a remote window), else `~/.ssh/config` (see chooseSshConfigTarget).
- */
-export function sshConfigTarget(): SshConfigTarget {
-  const inspected = vscode.workspace.getConfiguration('remote.SSH').inspect<string>('configFile');
-  return chooseSshConfigTarget({
-    userValue: inspected?.globalValue,
-    workspaceValue: inspected?.workspaceFolderValue ?? inspected?.workspaceValue,
-    workspaceFolders: (vscode.workspace.workspaceFolders ?? [])
-      .filter((f) => f.uri.scheme === 'file')
-      .map((f) => f.uri.fsPath),
-    remote: uiOnAnotherMachine(vscode.env.remoteName),
-    home: sshHome(),
-  });
 }
 
 /**

@@ -176,6 +176,27 @@ describe('the package (package.json and the built .vsix)', function () {
     assert.ok(files.includes('extension/dist/undici.js'));
   });
 
+  it('ships every JavaScript file the bundle loads (its lazy and shared chunks), and no source map', () => {
+    // scripts/package.mjs has just built dist/; its metafile lists the split's outputs.
+    const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'metafile.json'), 'utf8')) as {
+      outputs: Record<string, unknown>;
+    };
+    const outputs = Object.keys(meta.outputs);
+    assert.ok(outputs.length > 1, `the extension is split into chunks: ${outputs.join(', ')}`);
+    for (const output of [...outputs, 'dist/undici.js', 'dist/bcryptWorker.js'])
+      assert.ok(files.includes(`extension/${output}`), `${output} is in the .vsix`);
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('extension/dist/') && f.endsWith('.js')).sort(),
+      [...outputs, 'dist/undici.js', 'dist/bcryptWorker.js'].map((f) => `extension/${f}`).sort(),
+      'no JavaScript file of an earlier build',
+    );
+    assert.deepEqual(
+      files.filter((f) => /\.map$|metafile/.test(f)),
+      [],
+      'no source map or metafile',
+    );
+  });
+
   it('contributes the walkthrough: four steps, each with shipped media and a completion event', () => {
     const walkthroughs = manifest().contributes.walkthroughs ?? [];
     assert.equal(walkthroughs.length, 1);

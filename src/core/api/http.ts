@@ -9,7 +9,7 @@
  * dispatcher; or through undici's own request API on this client's proxy-aware dispatcher.
  */
 import type { Dispatcher } from 'undici';
-import { requestSecrets } from '../base/redact';
+import { requestSecrets } from '../base/redactRequest';
 import { ApiError, redactUrl } from './errors';
 import { proxyAnswer, statusError, transportError } from './httpErrors';
 import { CertificateSource, trustedCertificates } from './trust';

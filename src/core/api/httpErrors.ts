@@ -4,7 +4,7 @@
  * Keystone's error bodies, Retry-After). The client (./http.ts) calls these; the wording of
  * each kind is in src/core/wording.
  */
-import { requestSecrets, scrubSecrets, SecretCarrier } from '../base/redact';
+import { requestSecrets, scrubSecrets, SecretCarrier } from '../base/redactRequest';
 import { ApiError, ApiErrorKind } from './errors';
 
 /** Builds the ApiError of the failed call (its method and redacted URL filled in). */

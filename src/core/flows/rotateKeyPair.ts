@@ -430,6 +430,8 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
         options.ssh,
         {
           hostKeyUnknown: () => hostKeyUnknown(options, server, reachedAs, home),
+          // A stale pin: the same check names both fingerprints (it never replaces the pin).
+          hostKeyChanged: () => hostKeyUnknown(options, server, reachedAs, home),
           moveEntries: () =>
             moveServerEntries(
               options.config.path,

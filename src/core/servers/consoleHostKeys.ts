@@ -68,6 +68,13 @@ const FINGERPRINT_LINE =
   /(?:^|\s)(\d{3,5}) (SHA256:[A-Za-z0-9+/]{43}|(?:MD5:)?(?:[0-9a-f]{2}:){15}[0-9a-f]{2})(?: .*)? \((ED25519|ECDSA|RSA)\)\s*$/;
 // eslint-disable-next-line no-control-regex -- removing control characters is the point
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+/**
+ * Terminal escapes (colour, erase line, cursor moves) that systemd and others print around or
+ * into console lines; Nova removes the ESC byte itself, leaving `[0;1;39m`. No key, marker or
+ * timestamp contains `[` followed by digits and one of these letters.
+ */
+// eslint-disable-next-line no-control-regex -- the ESC byte is part of what is removed
+const ESCAPES = /\x1b?\[[0-9;?]*[A-HJKSTfm]/g;
 
 interface Block {
   kind: BlockKind;
@@ -105,7 +112,7 @@ export function parseConsoleHostKeys(text: string, options: { maxChars?: number 
       if (open) open.ignored++;
       continue;
     }
-    const line = raw.replace(CONTROL, '');
+    const line = raw.replace(ESCAPES, '').replace(CONTROL, '');
     const marker = MARKER.exec(line);
     if (marker) {
       const kind: BlockKind = marker[2] === 'KEYS' ? 'keys' : 'fingerprints';

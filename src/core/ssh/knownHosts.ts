@@ -17,7 +17,7 @@
  * is as readable as the user's own known_hosts. Pure; no `vscode` import.
  */
 import { execFile } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +27,7 @@ import { PublicKeyError, parsePublicKey } from '../keys/publicKey';
 import { configWord } from './config/words';
 import { homeRelative } from './config/paths';
 import { matchesPatternList } from './config/parse';
+import { toSshConfigFileError, updateConfigFile } from './config/file';
 
 /** Our known-hosts file, under `~/.ssh`. */
 export const KNOWN_HOSTS_FILE_NAME = 'server-keypairs_known_hosts';
@@ -128,13 +129,15 @@ export function planPins(text: string, name: string, keys: readonly string[]): P
   return missing.length === 0 ? { status: 'unchanged' } : { status: 'add', keys: missing };
 }
 
-const writing = new Map<string, Promise<unknown>>();
-
 /**
  * Pins `keys` (`type base64`, validated) for `host`/`port` in `file`: adds the missing ones, or
  * changes nothing and answers `mismatch` when the file already pins another key for that name.
- * The file is rewritten whole and atomically (a temp file beside it, fsync, rename; mode 0600,
- * `~/.ssh` made 0700 if missing); calls for the same file in this process run one after another.
+ * Our file is rewritten whole through the SSH config writer (`updateConfigFile`): writers take
+ * turns across windows (a lock file beside it) and the write is a compare-and-swap, so a pin
+ * another window adds meanwhile is never lost nor doubled; a symlinked file is written at its
+ * target and stays a link; the mode is kept (a new file 0600, `~/.ssh` 0700). Any other file
+ * (the user's known_hosts) is only appended to, unless `replace`. Throws
+ * {@link SshConfigFileError} (which file, and why) when the file can't be written.
  */
 export async function pinHostKeys(opts: {
   file: string;
@@ -147,8 +150,10 @@ export async function pinHostKeys(opts: {
   hash: boolean;
   /**
    * Drop the keys pinned for the name before (the user chose to trust the server's new key:
-   * Trust Host Key…). Only in our own file, which is rewritten whole; any other file (the
-   * user's known_hosts, for a server without our entry) is only appended to, never rewritten.
+   * Trust Host Key…): lines that name it (plain or hashed; from a list of names only that
+   * name) go, lines that cover it by a pattern stay (then it is still a `mismatch`), comments,
+   * `@revoked` and `@cert-authority` lines and other hosts stay byte for byte. In the user's
+   * known_hosts too: what `ssh-keygen -R` does, which ssh's own warning tells users to run.
    */
   replace?: boolean;
 }): Promise<PinPlan> {
@@ -158,31 +163,39 @@ export async function pinHostKeys(opts: {
   });
   const name = opts.name !== undefined ? opts.name.toLowerCase() : knownHostName(opts.host ?? '', opts.port);
   if (name === '') throw new Error('pinHostKeys: no host name');
-  const previous = writing.get(opts.file) ?? Promise.resolve();
-  const run = previous
-    .catch(() => undefined)
-    .then(async () => {
-      let text = '';
-      try {
-        text = await fs.promises.readFile(opts.file, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-      if (opts.replace && isOurFile(opts.file)) text = withoutHost(text, name);
-      const plan = planPins(text, name, keys);
-      if (plan.status !== 'add') return plan;
-      const lines = plan.keys.map((k) => `${opts.hash ? hashKnownHostName(name) : name} ${k}\n`);
-      const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
-      if (isOurFile(opts.file)) await writeAtomically(opts.file, body + lines.join(''));
-      else await appendLines(opts.file, (body === text ? '' : '\n') + lines.join(''));
-      return plan;
-    });
-  writing.set(opts.file, run);
-  try {
-    return await run;
-  } finally {
-    if (writing.get(opts.file) === run) writing.delete(opts.file);
+  const linesFor = (missing: string[]) =>
+    missing.map((k) => `${opts.hash ? hashKnownHostName(name) : name} ${k}\n`).join('');
+
+  if (!isOurFile(opts.file) && !opts.replace) {
+    // The user's file, which ssh appends to: planned on what is there, then appended to only.
+    let text = '';
+    try {
+      text = await fs.promises.readFile(opts.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw await toSshConfigFileError(err, opts.file);
+    }
+    const plan = planPins(text, name, keys);
+    if (plan.status !== 'add') return plan;
+    try {
+      await appendLines(opts.file, (text === '' || text.endsWith('\n') ? '' : '\n') + linesFor(plan.keys));
+    } catch (err) {
+      throw await toSshConfigFileError(err, opts.file);
+    }
+    return plan;
   }
+  let plan = { status: 'unchanged' } as PinPlan;
+  await updateConfigFile(opts.file, (content) => {
+    let text = content?.toString('utf8') ?? '';
+    if (opts.replace) text = withoutHost(text, name);
+    plan = planPins(text, name, keys);
+    if (plan.status === 'mismatch') return undefined;
+    // Unchanged: written only when stale lines went (a pattern line already pins the key).
+    if (plan.status === 'unchanged')
+      return content && !content.equals(Buffer.from(text)) ? Buffer.from(text) : undefined;
+    const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+    return Buffer.from(body + linesFor(plan.keys), 'utf8');
+  });
+  return plan;
 }
 
 /** Our file is rewritten whole; any other (the user's known_hosts, which ssh appends to) only grows. */
@@ -206,35 +219,25 @@ async function appendLines(file: string, text: string): Promise<void> {
   }
 }
 
-/** `text` without the plain lines that name `name` (markers, comments and other hosts stay). */
+/**
+ * `text` without what pins `name` by name: a plain line naming only it, or hashed for it, goes;
+ * from a list of names only `name` goes. Lines that cover it by a pattern, marker lines,
+ * comments and other hosts stay as they are (line ends included).
+ */
 function withoutHost(text: string, name: string): string {
   return text
     .split(/(?<=\n)/)
-    .filter((line) => {
-      const words = line.trim().split(/[ \t]+/);
-      const first = words[0] ?? '';
-      if (first === '' || first.startsWith('#') || first.startsWith('@')) return true;
-      return !hostFieldMatches(first, name);
+    .flatMap((line) => {
+      const m = /^([ \t]*)(\S+)([ \t].*)?$/s.exec(line);
+      const field = m?.[2] ?? '';
+      if (!m || field.startsWith('#') || field.startsWith('@')) return [line];
+      if (field.startsWith('|1|')) return hostFieldMatches(field, name) ? [] : [line];
+      const names = field.split(',');
+      const rest = names.filter((n) => n.toLowerCase() !== name);
+      if (rest.length === names.length) return [line];
+      return rest.length === 0 ? [] : [`${m[1] ?? ''}${rest.join(',')}${m[3] ?? ''}`];
     })
     .join('');
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${randomUUID()}.tmp`;
-  const handle = await fs.promises.open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.promises.rename(temp, file);
-  } catch (err) {
-    await fs.promises.rm(temp, { force: true });
-    throw err;
-  }
 }
 
 // ------------------------------------------------------------------ the presented key

@@ -672,6 +672,12 @@ export interface RotationHooks {
    * key stops the server.
    */
   hostKeyUnknown?(): Promise<{ kind: RemoteFailureKind; message: string } | undefined>;
+  /**
+   * ssh refused the host key as changed (the pin is stale, or someone is in the middle): the
+   * same check says what it presents and what is pinned (both fingerprints, and what it may
+   * mean); it never replaces a pin. Absent: ssh's own sentence.
+   */
+  hostKeyChanged?(): Promise<{ kind: RemoteFailureKind; message: string } | undefined>;
   /** Points the server's own SSH config entries at the new key; throws when it can't (then nothing changed). */
   moveEntries?(): Promise<void>;
 }
@@ -728,6 +734,10 @@ export async function rotateOnServer(
     const why = await hooks.hostKeyUnknown();
     if (why) return stop('reach', why.kind, why.message);
     reach = await verifyKeyLogin(target, keys.oldIdentity, keys.oldPublicKey, opts);
+  }
+  if (!reach.ok && reach.kind === 'host-key-mismatch' && hooks.hostKeyChanged) {
+    const why = await hooks.hostKeyChanged();
+    if (why) return stop('reach', why.kind, why.message);
   }
   if (!reach.ok) return stop('reach', reach.kind, reach.message);
   result.reached = true;

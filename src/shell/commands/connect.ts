@@ -44,7 +44,8 @@ import { describeAddress, ServerAddress } from '../../core/servers/addresses';
 import { groupServersByKey } from '../../core/servers/group';
 import { guessLoginUser, LoginUserGuess } from '../../core/servers/loginUser';
 import { Services } from '../services';
-import { sshConfigTarget, sshDirectory, uiOnAnotherMachine } from '../settings';
+import { sshDirectory, uiOnAnotherMachine } from '../settings';
+import { sshConfigTarget } from '../flowSettings';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
 import { pickStep, runSteps, Step, textStep } from '../../core/ask/wizard';
@@ -366,12 +367,18 @@ export async function connectCommand(services: Services, arg?: unknown): Promise
     return undefined;
   }
   if (verdict.severity === 'warning') void services.messages.show('warning', verdict.text);
-  // First contact, verified against the server's console before anything opens.
-  const retry = () => void vscode.commands.executeCommand(COMMAND.connect, node);
-  if (!(await confirmHostKey(services, { compute, server, host: entry.alias, configArgs }, retry))) return undefined;
-
-  const opened = await open(services, entry.alias, configArgs, config);
-  return { alias: entry.alias, configPath, opened };
+  // First contact, verified against the server's console before anything opens. Retry (a
+  // server still booting) checks again and opens: the entry is written, nothing is asked again.
+  const checkAndOpen = async (): Promise<ConnectResult | undefined> => {
+    const retry = () =>
+      void checkAndOpen().catch((err: unknown) =>
+        showError(services.messages, err, vscode.l10n.t('Connecting to {0}', server.name)),
+      );
+    if (!(await confirmHostKey(services, { compute, server, host: entry.alias, configArgs }, retry))) return undefined;
+    const opened = await open(services, entry.alias, configArgs, config);
+    return { alias: entry.alias, configPath, opened };
+  };
+  return checkAndOpen();
 }
 
 /** The blocks of the SSH config ssh reads (the target and what it includes); unreadable parts are logged. */

@@ -32,13 +32,14 @@ export async function copyToRegionsCommand(services: Services, arg?: unknown): P
   if (!node) return undefined;
   const pair = { name: node.keyPair.name, publicKey: node.keyPair.publicKey };
   const tokens = await services.tokenManager();
+  const http = await services.http();
   const session = await tokens.session();
   const here = profile.region;
   const targets: RegionTarget[] = session.regions
     .filter((r) => r.region !== here)
     .map((r) => ({
       region: r.region,
-      compute: new ComputeClient({ endpoint: r.url, auth: tokens, http: services.http }),
+      compute: new ComputeClient({ endpoint: r.url, auth: tokens, http }),
     }));
   if (targets.length === 0) {
     void services.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));

@@ -20,7 +20,8 @@ import { displayPath, KeyFileError, saveFileExclusive } from '../../core/keys/ke
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';
-import { askPassphrase, keyGeneration, keyType, sshDirectory } from '../settings';
+import { askPassphrase, keyGeneration, sshDirectory } from '../settings';
+import { keyType } from '../flowSettings';
 import { withCancellableProgress } from '../ui/progress';
 import { revealFile } from '../ui/reveal';
 import { COMMAND } from '../../core/base/commandIds';

@@ -9,7 +9,7 @@ import { readConfigFile } from '../../core/ssh/config/file';
 import { isServerNode, ServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
 import { Services } from '../services';
-import { sshConfigTarget } from '../settings';
+import { sshConfigTarget } from '../flowSettings';
 import { confirmQuietly } from '../ui/quiet';
 
 function serverOf(services: Services, arg: unknown): ServerNode | undefined {

@@ -34,7 +34,7 @@ export async function signInCommand(services: Services): Promise<string | undefi
     const provider = state.provider === undefined ? undefined : IDENTITY_PROVIDERS[state.provider];
     if (!provider) return vscode.l10n.t('Choose where your servers are.');
     try {
-      const http = state.cloud?.cacert ? services.newHttp(state.cloud.cacert) : services.http;
+      const http = state.cloud?.cacert ? await services.newHttp(state.cloud.cacert) : await services.http();
       state.result = await provider.authenticate(http, state, signal);
       return undefined;
     } catch (err) {

@@ -3,60 +3,111 @@
  * (`runCommand`) that catches what a command throws, shows it through ../messages, treats
  * the user's Cancel as silence, and logs. A new command is one file in this folder plus
  * one line here (the table's type makes a missing or unknown id a compile error).
+ *
+ * Each command's code loads on its first run (`lazy`: an `import()`, which the bundle turns into
+ * a chunk of its own, required then; see scripts/build.mjs): activation loads this table, not
+ * the flows.
  */
 import * as vscode from 'vscode';
 import { log } from '../log';
 import { isCancel, showError } from '../messages';
 import { Services } from '../services';
-import { addToSshConfigCommand } from './addToSshConfig';
-import { connectCommand } from './connect';
-import { copyFingerprintCommand } from './copyFingerprint';
-import { copyPublicKeyCommand } from './copyPublicKey';
-import { copyToRegionsCommand } from './copyToRegions';
-import { createCommand } from './create';
-import { deleteCommand } from './delete';
 import { COMMAND, CommandName } from '../../core/base/commandIds';
-import { importCommand } from './importKey';
 import { loadMoreCommand, refreshCommand } from './list';
-import { openPublicKeyCommand } from './openPublicKey';
-import { revealPrivateKeyCommand } from './revealPrivateKey';
-import { rotateCommand } from './rotate';
-import { selectRegionCommand } from './selectRegion';
-import { signInCommand } from './signIn';
-import { signOutCommand } from './signOut';
-import { clearTokenCommand, setTokenCommand } from './token';
-import { copyAddressCommand, copySshCommandCommand, openSshConfigCommand } from './serverRow';
 import { CONTEXT, setContextKey } from '../contextKeys';
 import { isServerNode } from '../../core/flows/keyPairList';
-import { keyPairOfPublicKeyFile } from './editorKey';
-import { trustHostKeyCommand } from './trustHostKey';
 
 /** A command: what the shell shares, and the argument VS Code passed (a view node, or a target). */
 export type CommandHandler = (services: Services, arg?: unknown) => unknown;
 
+/** A command whose module is loaded when it first runs (then from the module cache). */
+function lazy<M>(load: () => Promise<M>, handler: (module: M) => CommandHandler): CommandHandler {
+  return async (services, arg) => handler(await load())(services, arg);
+}
+
 export const COMMANDS: { readonly [name in CommandName]: CommandHandler } = {
-  create: createCommand,
-  setToken: setTokenCommand,
-  clearToken: clearTokenCommand,
-  signIn: signInCommand,
-  signOut: signOutCommand,
-  selectRegion: selectRegionCommand,
+  create: lazy(
+    () => import('./create'),
+    (m) => m.createCommand,
+  ),
+  setToken: lazy(
+    () => import('./token'),
+    (m) => m.setTokenCommand,
+  ),
+  clearToken: lazy(
+    () => import('./token'),
+    (m) => m.clearTokenCommand,
+  ),
+  signIn: lazy(
+    () => import('./signIn'),
+    (m) => m.signInCommand,
+  ),
+  signOut: lazy(
+    () => import('./signOut'),
+    (m) => m.signOutCommand,
+  ),
+  selectRegion: lazy(
+    () => import('./selectRegion'),
+    (m) => m.selectRegionCommand,
+  ),
   refresh: refreshCommand,
   loadMore: loadMoreCommand,
-  copyPublicKey: copyPublicKeyCommand,
-  copyToRegions: copyToRegionsCommand,
-  copyFingerprint: copyFingerprintCommand,
-  openPublicKey: openPublicKeyCommand,
-  revealPrivateKey: revealPrivateKeyCommand,
-  delete: deleteCommand,
-  import: importCommand,
-  addToSshConfig: addToSshConfigCommand,
-  rotate: rotateCommand,
-  connect: connectCommand,
-  copyAddress: copyAddressCommand,
-  copySshCommand: copySshCommandCommand,
-  openSshConfig: openSshConfigCommand,
-  trustHostKey: trustHostKeyCommand,
+  copyPublicKey: lazy(
+    () => import('./copyPublicKey'),
+    (m) => m.copyPublicKeyCommand,
+  ),
+  copyToRegions: lazy(
+    () => import('./copyToRegions'),
+    (m) => m.copyToRegionsCommand,
+  ),
+  copyFingerprint: lazy(
+    () => import('./copyFingerprint'),
+    (m) => m.copyFingerprintCommand,
+  ),
+  openPublicKey: lazy(
+    () => import('./openPublicKey'),
+    (m) => m.openPublicKeyCommand,
+  ),
+  revealPrivateKey: lazy(
+    () => import('./revealPrivateKey'),
+    (m) => m.revealPrivateKeyCommand,
+  ),
+  delete: lazy(
+    () => import('./delete'),
+    (m) => m.deleteCommand,
+  ),
+  import: lazy(
+    () => import('./importKey'),
+    (m) => m.importCommand,
+  ),
+  addToSshConfig: lazy(
+    () => import('./addToSshConfig'),
+    (m) => m.addToSshConfigCommand,
+  ),
+  rotate: lazy(
+    () => import('./rotate'),
+    (m) => m.rotateCommand,
+  ),
+  connect: lazy(
+    () => import('./connect'),
+    (m) => m.connectCommand,
+  ),
+  copyAddress: lazy(
+    () => import('./serverRow'),
+    (m) => m.copyAddressCommand,
+  ),
+  copySshCommand: lazy(
+    () => import('./serverRow'),
+    (m) => m.copySshCommandCommand,
+  ),
+  openSshConfig: lazy(
+    () => import('./serverRow'),
+    (m) => m.openSshConfigCommand,
+  ),
+  trustHostKey: lazy(
+    () => import('./trustHostKey'),
+    (m) => m.trustHostKeyCommand,
+  ),
 };
 
 /** Registers every command of the table. */
@@ -103,6 +154,7 @@ export async function runCommand(
 async function adaptArgument(services: Services, name: CommandName, arg: unknown): Promise<unknown> {
   if (name === 'rotate' && isServerNode(arg)) return arg.keyPair;
   if ((name === 'copyPublicKey' || name === 'revealPrivateKey') && arg instanceof vscode.Uri) {
+    const { keyPairOfPublicKeyFile } = await import('./editorKey');
     return (await keyPairOfPublicKeyFile(services, arg)) ?? arg;
   }
   return arg;

@@ -6,6 +6,7 @@
  * pinned without a question; without console keys the fingerprint is shown in a modal first.
  * Not in Restricted Mode: it runs ssh and writes a known-hosts file.
  */
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { serverEntryAlias } from '../../core/flows/hostKeyCheck';
@@ -15,7 +16,7 @@ import { readConfigTree, sshConfigArgs } from '../../core/ssh/config/tree';
 import { isServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
 import { Services } from '../services';
-import { sshConfigTarget } from '../settings';
+import { sshConfigTarget } from '../flowSettings';
 import { confirmHostKey } from './hostKeyPrompt';
 import { ensureSetup } from './setup';
 import { COMMAND } from '../../core/base/commandIds';
@@ -46,9 +47,16 @@ export async function trustHostKeyCommand(services: Services, arg?: unknown): Pr
   for (const p of tree.problems) log.warn(`SSH config: ${p.path}: ${p.message}`);
   const hostKeyAlias = serverHostKeyAlias(server.id);
   const alias = serverEntryAlias(configEntries(tree), { ...(hostKeyAlias ? { hostKeyAlias } : {}), addresses });
+  // remote.SSH.configFile naming a file not written yet: ssh would refuse `-F` of a missing
+  // file; an empty config is what it means (and no entry of ours is in it).
+  const exists = await fs.promises.stat(config.path).then(
+    () => true,
+    () => false,
+  );
+  const configArgs = config.isDefault || exists ? sshConfigArgs(config) : ['-F', '/dev/null'];
   const trusted = await confirmHostKey(
     services,
-    { compute, server, host: alias ?? best, configArgs: sshConfigArgs(config), replace: true },
+    { compute, server, host: alias ?? best, configArgs, replace: true },
     () => void vscode.commands.executeCommand(COMMAND.trustHostKey, arg),
   );
   if (trusted) {

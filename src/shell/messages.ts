@@ -7,12 +7,12 @@
 import * as vscode from 'vscode';
 import { ApiError } from '../core/api/errors';
 import { COMMAND } from '../core/base/commandIds';
-import type { ErrorContext } from '../core/wording/errorText';
+import type { ErrorContext } from '../core/wording/api';
 import { log } from './log';
 import { openProxySetting, openSetting } from './settings';
 import { MessageSink } from './ui/notify';
 
-type Wording = typeof import('../core/wording/errorText');
+type Actions = typeof import('../core/wording/actions');
 
 /** Where the Compute endpoint comes from at the moment (set by Services): errors are worded for it. */
 let currentContext: () => ErrorContext | undefined = () => undefined;
@@ -41,7 +41,7 @@ export async function showError(messages: MessageSink, err: unknown, doing?: str
   const { message, actions } = wording.describeError(err, context);
   const text = doing ? vscode.l10n.t('{0} failed. {1}', doing, message) : message;
   log.error(text);
-  await runAction(wording, await messages.show('error', text, actions), err);
+  await runAction(await import('../core/wording/actions'), await messages.show('error', text, actions), err);
 }
 
 async function runAction(
@@ -54,7 +54,7 @@ async function runAction(
     SHOW_LOG,
     SIGN_IN,
     SSH_FOLDER_SETTING,
-  }: Wording,
+  }: Actions,
   picked: string | undefined,
   err: unknown,
 ): Promise<void> {

@@ -9,7 +9,7 @@
 import * as l10n from '../../core/base/l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeSshCheck } from '../../core/wording/errorText';
+import { describeSshCheck } from '../../core/wording/sshCheck';
 import {
   aliasProblem,
   aliasWarning,
@@ -21,8 +21,9 @@ import {
 } from '../../core/flows/connectPlan';
 import { checkConfigWord, sshCommand } from '../../core/ssh/sshCommand';
 import { displayPath } from '../../core/keys/keyFiles';
-import { addHostToSshConfig, checkWithSsh } from '../../core/ssh/sshConfig';
-import { readConfigTree, sshConfigArgs } from '../../core/ssh/sshConfigTree';
+import { addHostToSshConfig } from '../../core/ssh/config/hostEntry';
+import { checkWithSsh } from '../../core/ssh/config/check';
+import { readConfigTree, sshConfigArgs } from '../../core/ssh/config/tree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { Services } from '../services';

@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { ComputeClient } from '../../core/api/compute';
 import { getImageLoginHints, listServers } from '../../core/api/servers';
-import { describeSshCheck } from '../../core/wording/errorText';
+import { describeSshCheck } from '../../core/wording/sshCheck';
 import { findLocalKey, localKeyIndex } from '../../core/keys/localKeys';
 import { isServerNode, KeyPairNode, ServerNode } from '../../core/flows/keyPairList';
 import { displayPath } from '../../core/keys/keyFiles';
@@ -31,15 +31,12 @@ import {
   suggestHostAlias,
   warnOnce,
 } from '../../core/flows/connectPlan';
-import {
-  checkConfigWord,
-  checkWithSsh,
-  HostEntry,
-  SshConfigFileError,
-  sshHome,
-  writeHostEntry,
-} from '../../core/ssh/sshConfig';
-import { readConfigTree, SshConfigTarget, sshConfigArgs } from '../../core/ssh/sshConfigTree';
+import { checkConfigWord } from '../../core/ssh/config/words';
+import { checkWithSsh } from '../../core/ssh/config/check';
+import { HostEntry, writeHostEntry } from '../../core/ssh/config/hostEntry';
+import { SshConfigFileError } from '../../core/ssh/config/file';
+import { sshHome } from '../../core/ssh/config/paths';
+import { readConfigTree, SshConfigTarget, sshConfigArgs } from '../../core/ssh/config/tree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../../core/base/plainText';

@@ -1,7 +1,7 @@
 /** Key Pairs: Select Region — where key pairs go, from the signed-in account's catalog. */
 import * as l10n from '../../core/base/l10n';
 import type { Session as SignInResult } from '../../core/api/identity';
-import { SIGN_IN } from '../../core/wording/errorText';
+import { SIGN_IN } from '../../core/wording/actions';
 import { Services } from '../services';
 import { Back, BACK } from '../ui/userInput';
 import { StepPosition } from '../../core/ask/wizard';

@@ -17,9 +17,10 @@ import {
   ourEntrySeen,
   suggestHostAlias,
 } from '../../../../src/core/flows/connectPlan';
-import { describeSshCheck } from '../../../../src/core/wording/errorText';
-import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
-import { chooseSshConfigTarget, readConfigTree } from '../../../../src/core/ssh/sshConfigTree';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
+import { checkWithSsh } from '../../../../src/core/ssh/config/check';
+import { HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
+import { chooseSshConfigTarget, readConfigTree } from '../../../../src/core/ssh/config/tree';
 import { must } from '../../../support/must';
 import { Sshd, sshdProblem, startSshd } from '../../../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';

@@ -16,8 +16,9 @@ import {
   suggestHostAlias,
   warnOnce,
 } from '../../../../src/core/flows/connectPlan';
-import { describeSshCheck } from '../../../../src/core/wording/errorText';
-import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
+import { checkWithSsh } from '../../../../src/core/ssh/config/check';
+import { HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { removeTempDirs } from '../../helpers/keysTestUtil';
 import { sshG } from '../../helpers/sshG';
 import { configLayout, entriesOf } from '../../helpers/sshConfigLayout';

@@ -225,23 +225,25 @@ function sizeMeasures(s: SizeResult): Measure[] {
     }),
     judge({
       id: 'size.vsix',
-      label: 'size: .vsix without README media (what runs)',
-      value: round(s.vsixWithoutReadmeMediaBytes / KB, 1),
+      label: 'size: .vsix without images (what runs)',
+      value: round(s.vsixWithoutMediaBytes / KB, 1),
       unit: 'KB',
       budget: { max: 150 },
       note:
-        `${s.vsixFiles.length - s.readmeMedia.length} files, ${maps.length ? `SOURCE MAPS INSIDE: ${maps.join(', ')}` : 'no source map'}; ` +
+        `${s.vsixFiles.length - s.media.length} files, ${maps.length ? `SOURCE MAPS INSIDE: ${maps.join(', ')}` : 'no source map'}; ` +
         `the whole .vsix is ${(s.vsixBytes / KB).toFixed(1)} KB`,
       details: { files: s.vsixFiles },
     }),
     judge({
-      id: 'size.readmeMedia',
-      label: 'size: README media in the .vsix',
-      value: round(s.readmeMedia.reduce((sum, e) => sum + e.footprintBytes, 0) / KB, 1),
+      id: 'size.media',
+      label: 'size: walkthrough and README images in the .vsix',
+      value: round(s.media.reduce((sum, e) => sum + e.footprintBytes, 0) / KB, 1),
       unit: 'KB',
-      budget: { max: 1024 },
-      note: `${s.readmeMedia.length} images the README shows, shipped so that they have a path in the installed extension`,
-      details: { files: s.readmeMedia },
+      budget: { max: 100 },
+      note:
+        `${s.media.length} images shown from the package: the walkthrough's, and the README's if it ships any ` +
+        `(none while there is no public repository: the README is packaged as text only)`,
+      details: { files: s.media },
     }),
   ];
 }
@@ -301,6 +303,7 @@ async function main(): Promise<void> {
           undiciJs: path.join(DIST, 'undici.js'),
           vsix,
           readme: path.join(ROOT, 'README.md'),
+          manifest: path.join(ROOT, 'package.json'),
         }),
       ),
     );

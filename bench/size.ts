@@ -1,7 +1,8 @@
 /**
  * Sizes of what ships: the bundle files and the .vsix, with the .vsix's file list. The .vsix
- * is split in two budgets: what runs (everything but the README's images) and the README's
- * images, which ship inside it so that they have a path in the installed extension.
+ * is split in two budgets: what runs (everything but images shown from the package) and those
+ * images: the walkthrough's media (package.json) and any image of the README that ships inside
+ * the package (none while the README is packaged as text only: see scripts/package.mjs).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -24,10 +25,10 @@ export interface SizeResult {
   undiciJsBytes: number;
   vsixBytes: number;
   vsixFiles: string[];
-  /** The .vsix's entries that are images of its README (extension/<path in README.md>). */
-  readmeMedia: ZipEntry[];
-  /** vsixBytes minus the footprint of the README's images: what the .vsix would be without them. */
-  vsixWithoutReadmeMediaBytes: number;
+  /** The .vsix's entries that are the walkthrough's media or images of its README (extension/<path>). */
+  media: ZipEntry[];
+  /** vsixBytes minus the footprint of those images: what the .vsix would be without them. */
+  vsixWithoutMediaBytes: number;
 }
 
 /** The entries of a zip, from its central directory. */
@@ -82,20 +83,45 @@ export function readmeImagePaths(markdown: string): string[] {
   return [...md, ...html];
 }
 
+interface WalkthroughMedia {
+  image?: string | Record<string, string>;
+  svg?: string;
+  markdown?: string;
+}
+
+/** Files the manifest's walkthrough steps show (media.image, per theme or not; svg; markdown). */
+export function walkthroughMedia(manifestJson: string): string[] {
+  const manifest = JSON.parse(manifestJson) as {
+    contributes?: { walkthroughs?: { steps?: { media?: WalkthroughMedia }[] }[] };
+  };
+  const files = (manifest.contributes?.walkthroughs ?? []).flatMap((w) =>
+    (w.steps ?? []).flatMap(({ media }) => {
+      if (!media) return [];
+      const image = typeof media.image === 'string' ? [media.image] : Object.values(media.image ?? {});
+      return [...image, ...(media.svg ? [media.svg] : []), ...(media.markdown ? [media.markdown] : [])];
+    }),
+  );
+  return [...new Set(files)];
+}
+
 export async function measureSizes(o: {
   extensionJs: string;
   undiciJs: string;
   vsix: string;
   readme: string;
+  manifest: string;
 }): Promise<SizeResult> {
   const size = async (f: string) => (await fs.stat(f)).size;
   const entries = await zipEntryDetails(o.vsix);
   const images = new Set(
-    readmeImagePaths(await fs.readFile(o.readme, 'utf8'))
+    [
+      ...readmeImagePaths(await fs.readFile(o.readme, 'utf8')),
+      ...walkthroughMedia(await fs.readFile(o.manifest, 'utf8')),
+    ]
       .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p))
       .map((p) => `extension/${p.replace(/^\.?\//, '')}`),
   );
-  const readmeMedia = entries.filter((e) => images.has(e.name));
+  const media = entries.filter((e) => images.has(e.name));
   const vsixBytes = await size(o.vsix);
   const dist = path.dirname(o.extensionJs);
   const notChunks = new Set([path.basename(o.extensionJs), path.basename(o.undiciJs), 'bcryptWorker.js']);
@@ -110,7 +136,7 @@ export async function measureSizes(o: {
     undiciJsBytes: await size(o.undiciJs),
     vsixBytes,
     vsixFiles: entries.map((e) => e.name),
-    readmeMedia,
-    vsixWithoutReadmeMediaBytes: vsixBytes - readmeMedia.reduce((sum, e) => sum + e.footprintBytes, 0),
+    media,
+    vsixWithoutMediaBytes: vsixBytes - media.reduce((sum, e) => sum + e.footprintBytes, 0),
   };
 }

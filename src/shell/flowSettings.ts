@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { KEY_TYPES, KeyType } from '../core/keys/generate';
-import { sshHome } from '../core/ssh/sshConfig';
-import { chooseSshConfigTarget, SshConfigTarget } from '../core/ssh/sshConfigTree';
+import { sshHome } from '../core/ssh/config/paths';
+import { chooseSshConfigTarget, SshConfigTarget } from '../core/ssh/config/tree';
 import { SECTION, uiOnAnotherMachine } from './settings';
 
 /** `keypairs.keyType`: the type of a key generated here; ed25519 unless set to ecdsa or rsa. */

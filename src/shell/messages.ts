@@ -7,12 +7,12 @@
 import * as vscode from 'vscode';
 import { ApiError } from '../core/api/errors';
 import { COMMAND } from '../core/base/commandIds';
-import type { ErrorContext } from '../core/wording/errorText';
+import type { ErrorContext } from '../core/wording/api';
 import { log } from './log';
 import { openProxySetting, openSetting } from './settings';
 import { Messages, MessageSink } from './ui/notify';
 
-type Wording = typeof import('../core/wording/errorText');
+type Actions = typeof import('../core/wording/actions');
 
 /** True for the user's own Cancel (a cancelled request): a cancel is silent. */
 export function isCancel(err: unknown): boolean {
@@ -34,7 +34,7 @@ export async function showError(messages: MessageSink | Messages, err: unknown, 
   const { message, actions } = wording.describeError(err, context);
   const text = doing ? vscode.l10n.t('{0} failed. {1}', doing, message) : message;
   log.error(text);
-  await runAction(wording, await messages.show('error', text, actions), err);
+  await runAction(await import('../core/wording/actions'), await messages.show('error', text, actions), err);
 }
 
 async function runAction(
@@ -47,7 +47,7 @@ async function runAction(
     SHOW_LOG,
     SIGN_IN,
     SSH_FOLDER_SETTING,
-  }: Wording,
+  }: Actions,
   picked: string | undefined,
   err: unknown,
 ): Promise<void> {

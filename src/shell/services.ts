@@ -10,7 +10,7 @@ import { AccountStore } from './account';
 import type { ComputeClient, TokenSource } from '../core/api/compute';
 import type { HttpClient } from '../core/api/http';
 import { CONTEXT, setContextKey } from './contextKeys';
-import type { ErrorContext } from '../core/wording/errorText';
+import type { ErrorContext } from '../core/wording/api';
 import type { TokenManager } from '../core/api/tokenManager';
 import { KeyPairList } from '../core/flows/keyPairList';
 import { log } from './log';

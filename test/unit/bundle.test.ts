@@ -54,13 +54,19 @@ describe('the bundle: one main file, lazy chunks, one copy of each module', func
       'src/core/keys/bcryptPbkdf.ts',
       'src/core/ssh/agent.ts',
       'src/core/api/http.ts',
+      'src/core/api/httpErrors.ts',
       'src/core/api/cloudsConfig.ts',
-      'src/core/ssh/sshConfig.ts',
+      'src/core/ssh/config/hostEntry.ts',
+      'src/core/ssh/config/file.ts',
+      'src/core/ssh/config/check.ts',
+      'src/core/ssh/config/tree.ts',
       'src/core/flows/connect.ts',
       'src/core/flows/hostEntry.ts',
       'src/core/flows/hostEntrySteps.ts',
       'src/core/flows/rotate/run.ts',
       'src/core/wording/errorText.ts',
+      'src/core/wording/api.ts',
+      'src/core/wording/create.ts',
     ]) {
       assert.ok(fs.existsSync(path.join(ROOT, flow)), `${flow} exists`);
       assert.ok(!inMain.has(flow), `${flow} is not loaded at activation`);

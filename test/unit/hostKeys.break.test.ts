@@ -13,7 +13,7 @@ import {
   pinnedKeys,
   serverHostKeyAlias,
 } from '../../src/core/ssh/knownHosts';
-import { writeHostEntry } from '../../src/core/ssh/sshConfig';
+import { writeHostEntry } from '../../src/core/ssh/config/hostEntry';
 import { rotateKeyPair } from '../../src/core/flows/rotate/run';
 import { parseConsoleHostKeys } from '../../src/core/servers/consoleHostKeys';
 import { madeUpHostKeys } from '../emulator/console';

@@ -51,6 +51,15 @@ function zipText(zip: Buffer, entry: ZipEntry): string {
   throw new Error(`${entry.name}: zip method ${method}`);
 }
 
+/** `git status` of the checkout (untracked files listed one by one), or '' outside a git checkout. */
+function gitStatus(): string {
+  try {
+    return execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
 /** Hosts reserved for examples and tests (RFC 2606, RFC 6761): never a real project's address. */
 const RESERVED_HOST = /(^|\.)(example(\.(com|net|org))?|invalid|test|localhost)$/i;
 
@@ -72,8 +81,13 @@ describe('the package (package.json and the built .vsix)', function () {
   let entries: ZipEntry[];
   let files: string[];
 
+  let readmeBefore: string;
+  let statusBefore: string;
+
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keypairs-package-'));
+    readmeBefore = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    statusBefore = gitStatus();
     vsix = path.join(tmp, 'test.vsix');
     // `npm run package` itself (production build, then vsce), into the temp folder.
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs'), '--out', vsix], {
@@ -109,24 +123,65 @@ describe('the package (package.json and the built .vsix)', function () {
     assert.equal(packaged.repository, m.repository, 'vsce adds no repository of its own');
   });
 
-  it('ships every README image at its README path, and no screenshot the README does not show', () => {
+  it('with no repository, packages the README as text only: every paragraph but the images, README.md untouched', () => {
+    assert.equal(manifest().repository, undefined, 'this case is the checkout without a repository');
+    const source = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.equal(source, readmeBefore, 'packaging left README.md as it was');
+    assert.equal(gitStatus(), statusBefore, 'packaging changed no tracked or unignored file');
+    const shown = readmeImagePaths(source);
+    assert.ok(shown.length >= 5, `the repository's README keeps its screenshots (${shown.length})`);
     const readme = entryText('extension/readme.md');
-    const images = readmeImagePaths(readme);
-    assert.ok(images.length >= 5, `the README shows its screenshots (${images.length})`);
+    assert.deepEqual(readmeImagePaths(readme), [], 'no image in the packaged README');
     assert.deepEqual(
-      images,
-      readmeImagePaths(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')),
-      'the packaged README keeps the image paths as written',
+      files.filter((f) => /^extension\/readme\.md$/i.test(f)),
+      ['extension/readme.md'],
+      "one README in the package (not the checkout's beside it)",
     );
-    for (const image of images) {
-      assert.ok(!/^[a-z][a-z0-9+.-]*:/i.test(image), `${image} is a path in the package, not a URL`);
-      assert.ok(files.includes(`extension/${image}`), `${image} is in the .vsix`);
-    }
-    const shots = files.filter((f) => f.startsWith('extension/media/screenshots/'));
+    const paragraphs = source.split(/\n{2,}/).map((p) => p.trim());
+    const text = paragraphs.filter((p) => p !== '' && readmeImagePaths(p).length === 0);
     assert.deepEqual(
-      shots.filter((f) => !images.includes(f.slice('extension/'.length))),
+      readme.split(/\n{2,}/).map((p) => p.trim()),
+      text,
+      "the packaged README is the README's paragraphs, in order, less those that were images",
+    );
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('extension/media/screenshots/')),
       [],
-      'every shipped screenshot is shown',
+      'the screenshots stay in the repository',
+    );
+  });
+
+  it("with a repository in package.json, rewrites the README's images to it as vsce does", async () => {
+    // A copy of what packaging reads (the dist/ just built), with a repository named.
+    const copy = path.join(tmp, 'with-repository');
+    for (const entry of ['package.nls.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'dist'])
+      fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    fs.mkdirSync(path.join(copy, 'scripts'));
+    fs.copyFileSync(path.join(ROOT, 'scripts/package.mjs'), path.join(copy, 'scripts/package.mjs'));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const repository = { type: 'git', url: 'https://github.com/example-owner/server-keypairs.git' };
+    fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ ...manifest(), repository }, null, 2));
+    const out = path.join(tmp, 'with-repository.vsix');
+    execFileSync(process.execPath, [path.join(copy, 'scripts/package.mjs'), '--no-build', '--out', out], {
+      cwd: copy,
+      stdio: 'pipe',
+    });
+    const repoZip = fs.readFileSync(out);
+    const repoEntries = await zipEntryDetails(out);
+    const readmeEntry = must(
+      repoEntries.find((e) => e.name === 'extension/readme.md'),
+      'readme.md in the .vsix',
+    );
+    const shown = readmeImagePaths(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    assert.deepEqual(
+      readmeImagePaths(zipText(repoZip, readmeEntry)),
+      shown.map((p) => `https://github.com/example-owner/server-keypairs/raw/HEAD/${p}`),
+      "each README image, in order, at the repository's raw URL",
+    );
+    assert.deepEqual(
+      repoEntries.filter((e) => e.name.startsWith('extension/media/screenshots/')).map((e) => e.name),
+      [],
+      'the images are loaded from the repository, not shipped',
     );
   });
 
@@ -197,7 +252,7 @@ describe('the package (package.json and the built .vsix)', function () {
     );
   });
 
-  it('contributes the walkthrough: four steps, each with shipped media and a completion event', () => {
+  it('contributes the walkthrough: four steps, each with a shipped screenshot, its alt text and a completion event', () => {
     const walkthroughs = manifest().contributes.walkthroughs ?? [];
     assert.equal(walkthroughs.length, 1);
     const [w] = exactly(walkthroughs, 1, 'walkthrough');
@@ -217,11 +272,17 @@ describe('the package (package.json and the built .vsix)', function () {
     for (const step of w.steps) {
       for (const event of must(expected[step.id], `the events of step ${step.id}`))
         assert.ok(step.completionEvents?.includes(event), `${step.id}: ${event}`);
-      const media = step.media.svg ?? step.media.image;
-      assert.ok(media, `${step.id} has media`);
-      assert.ok(step.media.altText, `${step.id}: the media has alt text`);
-      const file = path.join(ROOT, media);
-      assert.ok(fs.statSync(file).size > 0 && fs.statSync(file).size <= 8 * 1024, `${media} exists and is small`);
+      // A screenshot of the step (an <img> VS Code loads from the installed package), cropped to
+      // what it teaches: a PNG at most 1,000 pixels wide and 16 KB.
+      const media = must(step.media.image, `${step.id} shows an image`);
+      assert.match(media, /^media\/walkthrough\/[a-z-]+\.png$/);
+      const altKey = /^%(.+)%$/.exec(step.media.altText ?? '')?.[1];
+      assert.ok(altKey && nls[altKey], `${step.id}: the image's alt text is a package.nls.json string`);
+      const png = fs.readFileSync(path.join(ROOT, media));
+      assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', `${media} is a PNG`);
+      const width = png.readUInt32BE(16);
+      assert.ok(width > 0 && width <= 1000, `${media} is ${width} pixels wide`);
+      assert.ok(png.length <= 16 * 1024, `${media} is ${png.length} bytes`);
       assert.ok(files.includes(`extension/${media}`), `${media} is in the .vsix`);
     }
   });

@@ -12,8 +12,12 @@ import { runSteps, StepInput } from '../ask/wizard';
 import { displayPath } from '../keys/keyFiles';
 import type { LoginUserGuess } from '../servers/loginUser';
 import { knownHostsPath, serverHostKeyAlias } from '../ssh/knownHosts';
-import { checkConfigWord, checkWithSsh, HostEntry, SshCheck, SshConfigFileError, sshHome } from '../ssh/sshConfig';
-import { SshConfigTarget, sshConfigArgs } from '../ssh/sshConfigTree';
+import { checkConfigWord } from '../ssh/config/words';
+import { checkWithSsh, SshCheck } from '../ssh/config/check';
+import type { HostEntry } from '../ssh/config/hostEntry';
+import { SshConfigFileError } from '../ssh/config/file';
+import { sshHome } from '../ssh/config/paths';
+import { SshConfigTarget, sshConfigArgs } from '../ssh/config/tree';
 import { judgeSshCheck, suggestHostAlias } from './hostEntry';
 import {
   addressStep,

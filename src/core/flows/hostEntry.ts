@@ -7,17 +7,12 @@
  */
 import * as l10n from '../base/l10n';
 import { displayPath } from '../keys/keyFiles';
-import {
-  checkConfigWord,
-  configBlocks,
-  HOST_ENTRY_MARKER,
-  matchesPatternList,
-  SshCheck,
-  SshOptionDifference,
-  suggestAlias,
-} from '../ssh/sshConfig';
-import type { OurEntrySeen } from '../ssh/sshConfig';
-import { blocksInReadOrder, ConfigSource, ConfigTree } from '../ssh/sshConfigTree';
+import { checkConfigWord, suggestAlias } from '../ssh/config/words';
+import { configBlocks, matchesPatternList } from '../ssh/config/parse';
+import { HOST_ENTRY_MARKER } from '../ssh/config/hostEntry';
+import { SshCheck, SshOptionDifference } from '../ssh/config/check';
+import type { OurEntrySeen } from '../ssh/config/hostEntry';
+import { blocksInReadOrder, ConfigSource, ConfigTree } from '../ssh/config/tree';
 
 /** A line in one of the files ssh reads. */
 export interface ConfigPlace {

@@ -8,8 +8,9 @@ import { plainLabel } from '../base/plainText';
 import * as l10n from '../base/l10n';
 import { displayPath } from '../keys/keyFiles';
 import { describeAddress, ServerAddress } from '../servers/addresses';
-import { checkConfigWord, HostEntry, writeHostEntry, WriteHostEntryResult } from '../ssh/sshConfig';
-import { readConfigTree } from '../ssh/sshConfigTree';
+import { checkConfigWord } from '../ssh/config/words';
+import { HostEntry, writeHostEntry, WriteHostEntryResult } from '../ssh/config/hostEntry';
+import { readConfigTree } from '../ssh/config/tree';
 import { pickStep, Step, StepInput, textStep } from '../ask/wizard';
 import { aliasProblem, aliasWarning, ConfigEntry, configEntries, ourEntrySeen, warnOnce } from './hostEntry';
 

@@ -6,14 +6,11 @@
  * from {@link removeOwnedEntriesFromFile}; no `vscode` import.
  */
 import * as path from 'node:path';
-import {
-  checkConfigWord,
-  configBlocks,
-  HOST_ENTRY_MARKER,
-  resolveIdentityArgument,
-  sshHome,
-  updateConfigFile,
-} from './sshConfig';
+import { checkConfigWord } from './config/words';
+import { configBlocks } from './config/parse';
+import { HOST_ENTRY_MARKER } from './config/hostEntry';
+import { resolveIdentityArgument, sshHome } from './config/paths';
+import { updateConfigFile } from './config/file';
 import { sshCommand } from './sshCommand';
 
 /** A Host entry of the config. */

@@ -24,7 +24,10 @@ import * as path from 'node:path';
 import { ConsoleFingerprint, ConsoleHostKeys } from '../servers/consoleHostKeys';
 import { sha256Fingerprint, md5Fingerprint } from '../keys/fingerprint';
 import { PublicKeyError, parsePublicKey } from '../keys/publicKey';
-import { configWord, homeRelative, matchesPatternList, toSshConfigFileError, updateConfigFile } from './sshConfig';
+import { configWord } from './config/words';
+import { homeRelative } from './config/paths';
+import { matchesPatternList } from './config/parse';
+import { toSshConfigFileError, updateConfigFile } from './config/file';
 
 /** Our known-hosts file, under `~/.ssh`. */
 export const KNOWN_HOSTS_FILE_NAME = 'server-keypairs_known_hosts';

@@ -3,7 +3,7 @@
  * what the user types for it. Pure; no `vscode` import.
  */
 import * as os from 'node:os';
-import { homeRelative } from './sshConfig';
+import { homeRelative } from './config/paths';
 
 export interface SshCommandOptions {
   /** The Host alias just added. */
@@ -46,4 +46,4 @@ export function shellWord(word: string, platform: NodeJS.Platform = process.plat
 }
 
 /** The ssh_config word rules live with the config writer; re-exported for the input boxes. */
-export { checkConfigWord, suggestAlias } from './sshConfig';
+export { checkConfigWord, suggestAlias } from './config/words';

@@ -9,7 +9,7 @@
 import * as l10n from '../../core/base/l10n';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeSshCheck } from '../../core/wording/errorText';
+import { describeSshCheck } from '../../core/wording/sshCheck';
 import { suggestHostAlias } from '../../core/flows/hostEntry';
 import {
   aliasStep,
@@ -21,8 +21,8 @@ import {
 } from '../../core/flows/hostEntrySteps';
 import { checkConfigWord, sshCommand } from '../../core/ssh/sshCommand';
 import { displayPath } from '../../core/keys/keyFiles';
-import { checkWithSsh } from '../../core/ssh/sshConfig';
-import { sshConfigArgs } from '../../core/ssh/sshConfigTree';
+import { checkWithSsh } from '../../core/ssh/config/check';
+import { sshConfigArgs } from '../../core/ssh/config/tree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { CommandContext } from './context';

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { ComputeClient } from '../../core/api/compute';
 import { getImageLoginHints } from '../../core/api/servers';
-import { describeSshCheck } from '../../core/wording/errorText';
+import { describeSshCheck } from '../../core/wording/sshCheck';
 import {
   aliasesToAvoid,
   chooseOpener,
@@ -25,7 +25,7 @@ import {
 import { readServerNodes } from '../../core/flows/inventory';
 import { isServerChoice, isServerNode, ServerNode } from '../../core/flows/keyPairList';
 import { COMMAND } from '../../core/base/commandIds';
-import { sshConfigArgs, SshConfigTarget } from '../../core/ssh/sshConfigTree';
+import { sshConfigArgs, SshConfigTarget } from '../../core/ssh/config/tree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../../core/base/plainText';

@@ -13,7 +13,7 @@ import { CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
 import { COMMAND } from '../../core/base/commandIds';
-import { SIGN_IN } from '../../core/wording/errorText';
+import { SIGN_IN } from '../../core/wording/actions';
 import { offerCommand } from './offer';
 import { pickKeyPair } from './pickKeyPair';
 

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as l10n from '../../core/base/l10n';
 import { displayPath, removeKeyFiles } from '../../core/keys/keyFiles';
 import { HostEntryInfo, ownedEntriesUsing, removeOwnedEntriesFromFile } from '../../core/ssh/hostEntries';
-import { readConfigFile } from '../../core/ssh/sshConfig';
+import { readConfigFile } from '../../core/ssh/config/file';
 import { sshConfigTarget } from '../flowSettings';
 import { log } from '../log';
 import { showError } from '../messages';

@@ -18,7 +18,7 @@ import {
   retryMayHelp,
 } from '../../core/flows/hostKeyCheck';
 import { displayPath } from '../../core/keys/keyFiles';
-import { sshHome } from '../../core/ssh/sshConfig';
+import { sshHome } from '../../core/ssh/config/paths';
 import { log } from '../log';
 import type { MessageSink } from '../ui/notify';
 import { CommandContext } from './context';

@@ -1,7 +1,7 @@
 /** Key Pairs: Select Region — where key pairs go, from the signed-in account's catalog. */
 import * as vscode from 'vscode';
 import type { Session as SignInResult } from '../../core/api/identity';
-import { SIGN_IN } from '../../core/wording/errorText';
+import { SIGN_IN } from '../../core/wording/actions';
 import { CommandContext } from './context';
 import { Back, BACK } from '../ui/userInput';
 import { StepPosition } from '../../core/ask/wizard';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { displayPath } from '../../core/keys/keyFiles';
 import { serverSshCommand } from '../../core/ssh/hostEntries';
-import { readConfigFile } from '../../core/ssh/sshConfig';
+import { readConfigFile } from '../../core/ssh/config/file';
 import { isServerNode, ServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
 import { CommandContext } from './context';

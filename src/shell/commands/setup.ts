@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
-import { OPEN_SETTING, SIGN_IN, SET_TOKEN } from '../../core/wording/errorText';
+import { OPEN_SETTING, SIGN_IN, SET_TOKEN } from '../../core/wording/actions';
 import { showError } from '../messages';
 import { CommandContext } from './context';
 import { openSetting } from '../settings';

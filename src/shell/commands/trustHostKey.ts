@@ -12,7 +12,7 @@ import { refusedInRestrictedMode } from '../ui/restricted';
 import { serverEntryAlias } from '../../core/flows/hostKeyCheck';
 import { configEntries } from '../../core/flows/hostEntry';
 import { serverHostKeyAlias } from '../../core/ssh/knownHosts';
-import { readConfigTree, sshConfigArgs } from '../../core/ssh/sshConfigTree';
+import { readConfigTree, sshConfigArgs } from '../../core/ssh/config/tree';
 import { isServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
 import { CommandContext } from './context';

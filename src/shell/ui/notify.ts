@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { plainMessage } from '../../core/base/plainText';
-import type { ErrorContext } from '../../core/wording/errorText';
+import type { ErrorContext } from '../../core/wording/api';
 
 export type Severity = 'info' | 'warning' | 'error';
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeHostEntry } from '../../../src/core/ssh/sshConfig';
+import { writeHostEntry } from '../../../src/core/ssh/config/hostEntry';
 import type { KeyPairNode, ServerNode } from '../../../src/core/flows/keyPairList';
 import { must } from '../../support/must';
 import { emulator, EXTENSION_ID, testing, TOKEN, useRecorder } from './harness';
@@ -39,8 +39,21 @@ async function paletteShows(command: string): Promise<boolean> {
   });
 }
 
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 200));
+/**
+ * Waits (up to 5 s) until the palette shows exactly `expected`, then asserts it: the context
+ * keys follow a secret change through an event, after the command itself has returned.
+ */
+async function expectPalette(expected: Record<string, boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const seen: Record<string, boolean> = {};
+    for (const command of Object.keys(expected)) seen[command] = await paletteShows(command);
+    if (Object.keys(expected).every((c) => seen[c] === expected[c]) || Date.now() > deadline) {
+      assert.deepEqual(seen, expected, what);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe('At home in VS Code (manifest and UI)', () => {
@@ -48,15 +61,20 @@ describe('At home in VS Code (manifest and UI)', () => {
 
   it('palette: Clear API Token only with a token, Sign Out and Select Region only signed in, Set API Token while signed out', async () => {
     await vscode.commands.executeCommand('keypairs.clearToken');
-    await settle();
-    assert.equal(await paletteShows('keypairs.clearToken'), false, 'no token: Clear API Token hidden');
-    assert.equal(await paletteShows('keypairs.signOut'), false, 'not signed in: Sign Out hidden');
-    assert.equal(await paletteShows('keypairs.selectRegion'), false, 'not signed in: Select Region hidden');
-    assert.equal(await paletteShows('keypairs.setToken'), true);
+    await expectPalette(
+      {
+        'keypairs.clearToken': false,
+        'keypairs.signOut': false,
+        'keypairs.selectRegion': false,
+        'keypairs.setToken': true,
+      },
+      'no token, not signed in: Clear API Token, Sign Out and Select Region hidden, Set API Token shown',
+    );
     await rec.setToken(TOKEN);
-    await settle();
-    assert.equal(await paletteShows('keypairs.clearToken'), true, 'token set: Clear API Token shown');
-    assert.equal(await paletteShows('keypairs.signOut'), false);
+    await expectPalette(
+      { 'keypairs.clearToken': true, 'keypairs.signOut': false },
+      'token set: Clear API Token shown, Sign Out still hidden',
+    );
   });
 
   it('Set API Token confirms quietly (no notification to stack under the next command’s)', async () => {

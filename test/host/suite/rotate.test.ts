@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RotateKeyPairResult } from '../../../src/core/flows/rotate/run';
 import { defaultRotatedName } from '../../../src/core/flows/rotate/run';
-import { identityFileWord, sshHome } from '../../../src/core/ssh/sshConfig';
+import { identityFileWord, sshHome } from '../../../src/core/ssh/config/paths';
 import { emulator, PressItemButton, useRecorder, TOKEN, whenLoaded } from './harness';
 
 const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';

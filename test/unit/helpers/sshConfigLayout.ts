@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configEntries } from '../../../src/core/flows/hostEntry';
-import { readConfigTree } from '../../../src/core/ssh/sshConfigTree';
+import { readConfigTree } from '../../../src/core/ssh/config/tree';
 import { makeTempDir } from './keysTestUtil';
 
 /** A main config that includes `<dir>/config.d/*` first, as many users do, with the given files. */

@@ -4,8 +4,9 @@
  * afterwards, and which deletions the final question may offer. Pure core: no `vscode` import.
  */
 import * as path from 'node:path';
-import { BlockHead, ConfigBlock, entriesUsingKey, isServerEntry } from '../../ssh/sshConfig';
-import { ConfigTree, blocksInReadOrder } from '../../ssh/sshConfigTree';
+import { BlockHead, entriesUsingKey, isServerEntry } from '../../ssh/config/retarget';
+import { ConfigBlock } from '../../ssh/config/parse';
+import { ConfigTree, blocksInReadOrder } from '../../ssh/config/tree';
 import * as l10n from '../../base/l10n';
 
 /** A block of one config file that names the old key. */

@@ -25,14 +25,10 @@ import type { ConsoleHostKeysRead } from '../../api/servers';
 import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../../keys/opensshKey';
 import { addToAgent } from '../../ssh/agent';
 import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../../ssh/privateAgent';
-import {
-  RetargetedEntry,
-  resolveIdentityArgument,
-  retargetIdentityFile,
-  sshHome,
-  updateConfigFile,
-} from '../../ssh/sshConfig';
-import { ConfigTree, readConfigTree } from '../../ssh/sshConfigTree';
+import { RetargetedEntry, retargetIdentityFile } from '../../ssh/config/retarget';
+import { resolveIdentityArgument, sshHome } from '../../ssh/config/paths';
+import { updateConfigFile } from '../../ssh/config/file';
+import { ConfigTree, readConfigTree } from '../../ssh/config/tree';
 import type { ServerAddress } from '../../servers/addresses';
 import {
   Identity,

@@ -9,7 +9,8 @@ import { getImageLoginHints, listServers } from '../../api/servers';
 import { chooseAddress } from '../../servers/addresses';
 import { groupServersByKey, serversOfKey } from '../../servers/group';
 import { guessServerLoginUser } from '../../servers/loginUser';
-import { loginUsersFor, readConfigFile } from '../../ssh/sshConfig';
+import { readConfigFile } from '../../ssh/config/file';
+import { loginUsersFor } from '../../ssh/config/retarget';
 import type { RotationServer } from './run';
 
 /**

@@ -21,7 +21,7 @@ import type { ServerNode } from '../../../../src/core/flows/keyPairList';
 import type { ServerAddress } from '../../../../src/core/servers/addresses';
 import type { LoginUserGuess } from '../../../../src/core/servers/loginUser';
 import { knownHostsPath } from '../../../../src/core/ssh/knownHosts';
-import { describeSshCheck } from '../../../../src/core/wording/errorText';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 import { keygenKey, makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
 import { sshG } from '../../helpers/sshG';
 

@@ -15,8 +15,9 @@ import {
   warnOnce,
 } from '../../../../src/core/flows/hostEntry';
 import { chooseOpener, remoteAuthority } from '../../../../src/core/flows/connect';
-import { describeSshCheck } from '../../../../src/core/wording/errorText';
-import { checkWithSsh, HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
+import { checkWithSsh } from '../../../../src/core/ssh/config/check';
+import { HostEntry, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { removeTempDirs } from '../../helpers/keysTestUtil';
 import { sshG } from '../../helpers/sshG';
 import { configLayout, entriesOf } from '../../helpers/sshConfigLayout';

@@ -16,9 +16,9 @@ import {
   serverEntryAlias,
 } from '../../../../src/core/flows/hostKeyCheck';
 import { knownHostsPath, pinnedKeys, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
-import { HOST_ENTRY_MARKER, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
+import { HOST_ENTRY_MARKER, planHostEntry, writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { configEntries } from '../../../../src/core/flows/hostEntry';
-import { readConfigTree } from '../../../../src/core/ssh/sshConfigTree';
+import { readConfigTree } from '../../../../src/core/ssh/config/tree';
 import { rotateKeyPair } from '../../../../src/core/flows/rotate/run';
 import { madeUpHostKeys } from '../../../emulator/console';
 import { Sshd, startSshd } from '../../../support/sshd';

@@ -12,7 +12,9 @@ import {
   RotationSummary,
   rotateKeyPair,
 } from '../../../../src/core/flows/rotate/run';
-import { retargetIdentityFile, updateConfigFile, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
+import { retargetIdentityFile } from '../../../../src/core/ssh/config/retarget';
+import { updateConfigFile } from '../../../../src/core/ssh/config/file';
+import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { Sshd, startSshd } from '../../../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
 import { requireSshd, sshRun } from '../../helpers/sshdTestUtil';

@@ -8,7 +8,8 @@ import {
   removeOwnedEntriesFromFile,
   serverSshCommand,
 } from '../../../../src/core/ssh/hostEntries';
-import { HOST_ENTRY_MARKER, SshConfigFileError, writeHostEntry } from '../../../../src/core/ssh/sshConfig';
+import { HOST_ENTRY_MARKER, writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
+import { SshConfigFileError } from '../../../../src/core/ssh/config/file';
 import { makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
 import { sshG } from '../../helpers/sshG';
 

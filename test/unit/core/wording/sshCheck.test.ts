@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeSshCheck } from '../../../../src/core/wording/errorText';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 
-describe('errorText describeSshCheck (what the user reads after Add to SSH Config)', () => {
+describe('wording/sshCheck describeSshCheck (what the user reads after Add to SSH Config)', () => {
   it('confirms an entry that takes effect', () => {
     assert.deepEqual(describeSshCheck({ status: 'effective' }, 'web1'), {
       severity: 'info',

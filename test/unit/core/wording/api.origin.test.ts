@@ -9,13 +9,9 @@ import { ComputeClient } from '../../../../src/core/api/compute';
 import { ApiError } from '../../../../src/core/api/errors';
 import { Credentials } from '../../../../src/core/api/identity';
 import { TokenManager } from '../../../../src/core/api/tokenManager';
-import {
-  describeError,
-  ErrorContext,
-  OPEN_SETTING,
-  SELECT_REGION,
-  SIGN_IN,
-} from '../../../../src/core/wording/errorText';
+import { describeError } from '../../../../src/core/wording/errorText';
+import { ErrorContext } from '../../../../src/core/wording/api';
+import { OPEN_SETTING, SELECT_REGION, SIGN_IN } from '../../../../src/core/wording/actions';
 import { plainMessage } from '../../../../src/core/base/plainText';
 import { compute, rejection, testHttp, useEmulator } from '../../helpers/env';
 import { closedPort } from '../../helpers/net';

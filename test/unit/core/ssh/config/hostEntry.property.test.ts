@@ -4,8 +4,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { checkWithSsh, HostEntry, planHostEntry } from '../../../../src/core/ssh/sshConfig';
-import { makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
+import { checkWithSsh } from '../../../../../src/core/ssh/config/check';
+import { HostEntry, planHostEntry } from '../../../../../src/core/ssh/config/hostEntry';
+import { makeTempDir, removeTempDirs } from '../../../helpers/keysTestUtil';
 
 const HOME = '/home/ann';
 const ENTRY: HostEntry = { alias: 'web1', hostName: '203.0.113.7', user: 'ubuntu', identityFile: '/keys/web1' };
@@ -56,7 +57,7 @@ function hasGlobalOptions(text: string): boolean {
   return false;
 }
 
-describe('keys/sshConfig planHostEntry (property-based)', function () {
+describe('ssh/config/hostEntry planHostEntry (property-based)', function () {
   this.timeout(120_000);
   const dirs: string[] = [];
   after(() => removeTempDirs(dirs));

@@ -1,78 +1,19 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configBlocks, splitConfigArgs } from '../../../../src/core/ssh/sshConfig';
 import {
   blocksInReadOrder,
   chooseSshConfigTarget,
   readConfigTree,
   sshConfigArgs,
-} from '../../../../src/core/ssh/sshConfigTree';
-import { makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
-import { sshG } from '../../helpers/sshG';
+} from '../../../../../src/core/ssh/config/tree';
+import { makeTempDir, removeTempDirs } from '../../../helpers/keysTestUtil';
+import { sshG } from '../../../helpers/sshG';
 
 const cleanup: string[] = [];
 after(() => removeTempDirs(cleanup));
 
-/** A latin1 byte string of UTF-8 text, as the config readers take it. */
-const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
-const unbytes = (text: string) => Buffer.from(text, 'latin1').toString('utf8');
-
-describe('keys/sshConfig words as OpenSSH splits them (checked against ssh -G)', () => {
-  const cases = [
-    'C:\\Users\\me\\.ssh\\deploy',
-    '/srv/Рома/keys/deploy',
-    '"/keys/with space/k"',
-    "'/keys/single quoted'",
-    '/keys/escaped\\ space',
-    '"/keys/q\\"uote"',
-    '/keys/back\\\\slash',
-  ];
-  for (const written of cases) {
-    it(`reads IdentityFile ${JSON.stringify(written)} as ssh does`, () => {
-      const dir = makeTempDir(cleanup);
-      const config = path.join(dir, 'config');
-      fs.writeFileSync(config, `Host x\n  IdentityFile ${written}\n`);
-      const expected = (sshG(config, 'x').get('identityfile') ?? [])[0];
-      const ours = splitConfigArgs(bytes(written))[0];
-      assert.ok(expected !== undefined);
-      assert.equal(unbytes(ours ?? ''), expected);
-    });
-  }
-
-  it('never treats a byte of 0x80 or more as a space (Р is D0 A0 in UTF-8)', () => {
-    assert.deepEqual(splitConfigArgs(bytes('/srv/Рома/k other')).map(unbytes), ['/srv/Рома/k', 'other']);
-  });
-});
-
-describe('keys/sshConfig configBlocks', () => {
-  it('gives Host patterns, Match host lists (both spellings) and option lines', () => {
-    const blocks = configBlocks(
-      [
-        'IdentityFile ~/.ssh/id_ed25519',
-        'Host web db-*  !db-test',
-        '  HostName 10.0.0.5',
-        'Match Host=web2,web3 user bob',
-        '  Port 2222',
-        'Match originalhost db1 exec "true"',
-        '  User deploy',
-      ].join('\n'),
-    );
-    assert.deepEqual(
-      blocks.map((b) => [b.kind, b.line, b.patterns]),
-      [
-        ['preamble', 1, []],
-        ['host', 2, ['web', 'db-*', '!db-test']],
-        ['match', 4, ['web2', 'web3']],
-        ['match', 6, ['db1']],
-      ],
-    );
-    assert.deepEqual(blocks[0]?.options, [{ keyword: 'identityfile', args: ['~/.ssh/id_ed25519'], line: 1 }]);
-    assert.deepEqual(blocks[1]?.options, [{ keyword: 'hostname', args: ['10.0.0.5'], line: 3 }]);
-  });
-});
-
-describe('keys/sshConfigTree readConfigTree', () => {
+describe('ssh/config/tree readConfigTree', () => {
   it('follows Include as ssh does: globs in order, relative to ~/.ssh, at the Include line', async () => {
     const home = makeTempDir(cleanup);
     const ssh = path.join(home, '.ssh');
@@ -140,7 +81,7 @@ describe('keys/sshConfigTree readConfigTree', () => {
   });
 });
 
-describe('keys/sshConfigTree chooseSshConfigTarget (only the user chooses the SSH config)', () => {
+describe('ssh/config/tree chooseSshConfigTarget (only the user chooses the SSH config)', () => {
   const home = '/home/ann';
   const base = { workspaceFolders: ['/work/repo'], remote: false, home };
 

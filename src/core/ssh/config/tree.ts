@@ -15,13 +15,14 @@
  */
 import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigBlock, configBlocks, sshHome } from './sshConfig';
+import { ConfigBlock, configBlocks } from './parse';
+import { sshHome } from './paths';
 
 /** One file of the tree. */
 export interface ConfigSource {
   /** The path read (a symlink resolved to its target). */
   path: string;
-  /** The file's bytes as a latin1 string (as the pure functions of ./sshConfig.ts take them). */
+  /** The file's bytes as a latin1 string (as the pure functions of ./parse.ts take them). */
   text: string;
   mode: number;
   /** The Include line that pulled it in; absent for the main file. */

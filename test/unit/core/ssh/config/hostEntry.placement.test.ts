@@ -3,12 +3,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkConfigWord } from '../../../../src/core/ssh/sshCommand';
-import { addHostToSshConfig } from '../../../../src/core/ssh/sshConfig';
-import { makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
-import { sshG } from '../../helpers/sshG';
+import { checkConfigWord } from '../../../../../src/core/ssh/sshCommand';
+import { addHostToSshConfig } from '../../../../../src/core/ssh/config/hostEntry';
+import { makeTempDir, removeTempDirs } from '../../../helpers/keysTestUtil';
+import { sshG } from '../../../helpers/sshG';
 
-describe('keys/sshConfig: the new entry takes effect (#10.15)', () => {
+describe('ssh/config/hostEntry: the new entry takes effect (#10.15)', () => {
   const dirs: string[] = [];
   let dir: string;
   let config: string;

@@ -1,0 +1,87 @@
+/**
+ * Checking a written entry with the real ssh: `ssh -G` says what `ssh <alias>` would use.
+ */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import type { HostEntry } from './hostEntry';
+import { resolveIdentityArgument, sshHome } from './paths';
+
+/** One option where what ssh resolves is not what the entry says. */
+export interface SshOptionDifference {
+  option: 'HostName' | 'User' | 'Port' | 'IdentityFile' | 'IdentitiesOnly';
+  expected: string;
+  actual: string;
+}
+
+/** The verdict of {@link checkWithSsh}. */
+export type SshCheck =
+  | { status: 'effective' }
+  | { status: 'overridden'; differences: SshOptionDifference[] }
+  | { status: 'not-checked'; reason: 'no-ssh' | 'failed'; detail?: string };
+
+/**
+ * Asks the real ssh what it would use for `alias`: `ssh -G <configArgs> -- <alias>`, where
+ * `configArgs` is `['-F', configPath]` unless given (the shell passes `sshConfigArgs(target)`:
+ * nothing for the default `~/.ssh/config`, so the system's file is read too, as plain `ssh`
+ * does), and compares HostName (the alias when none is given), User, Port, the first
+ * IdentityFile and IdentitiesOnly with `entry`. Note that `ssh -G` runs `Match exec`
+ * commands of the config, as any ssh call would. `ssh` missing or failing is
+ * `not-checked`, never an exception.
+ */
+export async function checkWithSsh(opts: {
+  configPath: string;
+  /** How ssh is told which config to read (default `['-F', configPath]`). */
+  configArgs?: readonly string[];
+  entry: HostEntry;
+  home?: string;
+  platform?: NodeJS.Platform;
+  sshPath?: string;
+  timeoutMs?: number;
+}): Promise<SshCheck> {
+  const home = opts.home ?? sshHome();
+  const platform = opts.platform ?? process.platform;
+  let stdout: string;
+  try {
+    stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        opts.sshPath ?? 'ssh',
+        ['-G', ...(opts.configArgs ?? ['-F', opts.configPath]), '--', opts.entry.alias],
+        { timeout: opts.timeoutMs ?? 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+        (err, out, errOut) => (err ? reject(Object.assign(err, { stderrText: errOut })) : resolve(out)),
+      );
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderrText?: string };
+    if (e.code === 'ENOENT') return { status: 'not-checked', reason: 'no-ssh' };
+    const firstLine = (e.stderrText ?? '').split(/\r?\n/).find((l) => l.trim() !== '' && !/^Pseudo-terminal/.test(l));
+    return { status: 'not-checked', reason: 'failed', detail: (firstLine ?? e.message).slice(0, 300) };
+  }
+  const resolved = new Map<string, string[]>();
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^(\S+) (.*)$/.exec(line);
+    if (!m) continue;
+    const key = (m[1] ?? '').toLowerCase();
+    resolved.set(key, [...(resolved.get(key) ?? []), m[2] ?? '']);
+  }
+  const first = (key: string) => resolved.get(key)?.[0] ?? '(none)';
+  const differences: SshOptionDifference[] = [];
+  type Option = SshOptionDifference['option'];
+  const compare = (option: Option, expected: string, actual: string, same = expected === actual) => {
+    if (!same) differences.push({ option, expected, actual });
+  };
+  // ssh lower-cases host names.
+  const hostName = opts.entry.hostName ?? opts.entry.alias;
+  compare('HostName', hostName, first('hostname'), hostName.toLowerCase() === first('hostname').toLowerCase());
+  if (opts.entry.user !== undefined) compare('User', opts.entry.user, first('user'));
+  if (opts.entry.port !== undefined) compare('Port', String(opts.entry.port), first('port'));
+  const identity = first('identityfile');
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  compare(
+    'IdentityFile',
+    opts.entry.identityFile,
+    identity,
+    resolveIdentityArgument(identity, home, platform) === p.normalize(opts.entry.identityFile),
+  );
+  compare('IdentitiesOnly', 'yes', first('identitiesonly'));
+  return differences.length === 0 ? { status: 'effective' } : { status: 'overridden', differences };
+}

@@ -126,13 +126,16 @@ export function createVscodeStub(options: StubOptions = {}): VscodeStub {
         const changed = new EventEmitter<string>();
         const accepted = new EventEmitter<void>();
         const hidden = new EventEmitter<void>();
+        const button = new EventEmitter<unknown>();
         return {
           value: '',
           busy: false,
           validationMessage: undefined,
+          buttons: [],
           onDidChangeValue: changed.event,
           onDidAccept: accepted.event,
           onDidHide: hidden.event,
+          onDidTriggerButton: button.event,
           show() {},
           hide: () => hidden.fire(),
           dispose() {},

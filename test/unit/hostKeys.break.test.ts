@@ -17,7 +17,7 @@ import { writeHostEntry } from '../../src/core/ssh/config/hostEntry';
 import { rotateKeyPair } from '../../src/core/flows/rotate/run';
 import { parseConsoleHostKeys } from '../../src/core/servers/consoleHostKeys';
 import { madeUpHostKeys } from '../emulator/console';
-import { readHostKeysFromConsole } from '../../src/core/api/servers';
+import { readHostKeysFromConsole } from '../../src/core/api/console';
 import { checkHostKey, pinUnverified } from '../../src/core/flows/hostKeyCheck';
 import { Sshd, startSshd } from '../support/sshd';
 import { compute, tempDir, useEmulator } from './helpers/env';

@@ -14,7 +14,7 @@
  *   ({@link pinUnverified} only when they accept). Never `StrictHostKeyChecking=no`.
  * Pure core: no `vscode` import.
  */
-import { ConsoleHostKeysRead } from '../api/servers';
+import { ConsoleHostKeysRead } from '../api/console';
 import { ConsoleHostKeys } from '../servers/consoleHostKeys';
 import type { ConfigEntry } from './hostEntry';
 import * as fs from 'node:fs';

@@ -7,7 +7,7 @@
 import * as l10n from '../../core/base/l10n';
 import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
-import { readHostKeysFromConsole } from '../../core/api/servers';
+import { readHostKeysFromConsole } from '../../core/api/console';
 import {
   checkHostKey,
   describeMismatch,

@@ -4,7 +4,7 @@
  * (servers.ts, ask.ts), the order and its guarantees (run.ts), and what is said (report.ts).
  */
 import * as vscode from 'vscode';
-import { readHostKeysFromConsole } from '../../core/api/servers';
+import { readHostKeysFromConsole } from '../../core/api/console';
 import { runSteps } from '../../core/ask/wizard';
 import { displayPath } from '../../core/keys/keyFiles';
 import { readPublicKeyFile } from '../../core/keys/localKeys';

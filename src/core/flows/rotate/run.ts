@@ -21,7 +21,7 @@
 import * as fs from 'node:fs/promises';
 import { removeKeyFiles } from '../../keys/keyFiles';
 import { checkHostKey, describeMismatch, describeUnreachable, HostKeyCheck, pinUnverified } from '../hostKeyCheck';
-import type { ConsoleHostKeysRead } from '../../api/servers';
+import type { ConsoleHostKeysRead } from '../../api/console';
 import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../../keys/opensshKey';
 import { addToAgent } from '../../ssh/agent';
 import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../../ssh/privateAgent';

@@ -3,7 +3,7 @@
 // of a block (or no block, but as many lines as asked for).
 import * as assert from 'node:assert/strict';
 import { ApiError } from '../../../../src/core/api/errors';
-import { consoleProblem, getConsoleOutput, readHostKeysFromConsole } from '../../../../src/core/api/servers';
+import { consoleProblem, getConsoleOutput, readHostKeysFromConsole } from '../../../../src/core/api/console';
 import { firstBootConsole, madeUpHostKeys } from '../../../emulator/console';
 import { compute, rejection, useEmulator } from '../../helpers/env';
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readHostKeysFromConsole } from '../../../../src/core/api/servers';
+import { readHostKeysFromConsole } from '../../../../src/core/api/console';
 import {
   checkHostKey,
   describeMismatch,

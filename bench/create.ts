@@ -134,7 +134,7 @@ export async function compareCreate(
       compute,
       name,
       sshDirectory: dir,
-      generation: o.generation,
+      generation,
       rescue: async () => undefined,
     });
     const ms = performance.now() - t0;

@@ -6,6 +6,7 @@
  * `Proxy-Authorization` gets 407 and is not relayed.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 
 export interface ConnectProxyOptions {
@@ -19,6 +20,8 @@ export interface ConnectProxyOptions {
    * the bytes to 127.0.0.1: nothing but 127.0.0.1 is ever contacted.
    */
   relayTo?: string;
+  /** Listen with TLS (an `https://` proxy, as some companies run) with this key and certificate. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface ConnectProxy {
@@ -52,7 +55,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     s.on('error', () => s.destroy());
     s.on('close', () => sockets.delete(s));
   };
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!admitted(req)) {
       res.writeHead(407, { 'proxy-authenticate': 'Basic realm="test proxy"', 'content-length': '0' });
       res.end();
@@ -76,7 +79,8 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     );
     up.on('error', () => res.destroy());
     req.pipe(up);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     track(client);
     if (!admitted(req)) {
@@ -102,7 +106,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const proxy: ConnectProxy = {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
     tunnels,
     authorizations,
     refused: 0,

@@ -71,8 +71,8 @@ const MIN_PAGE_SIZE = 10;
 const MAX_TEXT = 255;
 const MAX_METADATA = 128;
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Server text made safe to show: no control/format/line-separator characters, bounded length. */
@@ -82,9 +82,9 @@ export function displayText(value: string, max = MAX_TEXT): string {
 }
 
 /** An id the client can use in a URL and compare: a non-empty printable string without spaces. */
-export function usableId(v: unknown): string | undefined {
-  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT) return undefined;
-  return /^[^\p{Cc}\p{Cf}\p{Z}/?#]+$/u.test(v) ? v : undefined;
+export function usableId(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) return undefined;
+  return /^[^\p{Cc}\p{Cf}\p{Z}/?#]+$/u.test(value) ? value : undefined;
 }
 
 function optionalString(v: unknown, max = MAX_TEXT): string | undefined {

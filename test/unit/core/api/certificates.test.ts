@@ -11,6 +11,7 @@ import { ApiError } from '../../../../src/core/api/errors';
 import { HttpClient } from '../../../../src/core/api/http';
 import { describeError } from '../../../../src/core/wording/errorText';
 import { rejection, tempDir } from '../../helpers/env';
+import { ConnectProxy, startConnectProxy } from '../../../support/connectProxy';
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'ignore' });
@@ -129,5 +130,47 @@ describe('certificates (issue 13)', () => {
     assert.equal(err.kind, 'tls');
     assert.ok(err.certificateSources?.some((s) => s.source === 'setting' && s.count === 0));
     assert.match(describeError(err).message, /, 0 from the certificate files in settings/);
+  });
+
+  // Issue 21: VS Code's http.proxyStrictSSL is about the proxy's certificate. With it false an
+  // https:// proxy whose certificate no one vouches for is used; the server's certificate is
+  // still checked through the tunnel, always.
+  describe("http.proxyStrictSSL on the extension's own route (an https:// proxy)", () => {
+    let proxy: ConnectProxy;
+    before(async function () {
+      this.timeout(20_000);
+      const untrusted = makeCa(tempDir('skp-proxy-ca-'));
+      proxy = await startConnectProxy({ tls: { key: untrusted.key, cert: untrusted.cert } });
+    });
+    after(async () => proxy.close());
+
+    const viaProxy = (o: { strictSSL?: boolean; trustServer: boolean }) =>
+      new HttpClient({
+        retries: 0,
+        proxy: { url: proxy.url, noProxy: [] },
+        ...(o.strictSSL !== undefined && { strictSSL: o.strictSSL }),
+        ...(o.trustServer && { caCertificates: [ca.caPem] }),
+      });
+
+    it('checked (the default): a proxy certificate no one vouches for stops the call before any tunnel', async () => {
+      const tunnels = proxy.tunnels.length;
+      const err = await rejection(get(viaProxy({ trustServer: true })), ApiError);
+      assert.equal(err.kind, 'tls');
+      assert.equal(proxy.tunnels.length, tunnels, 'no CONNECT was sent');
+    });
+
+    it("false: the proxy's certificate is not checked, the call goes through its tunnel", async () => {
+      const tunnels = proxy.tunnels.length;
+      const res = await get(viaProxy({ strictSSL: false, trustServer: true }));
+      assert.deepEqual(res.body, { ok: true });
+      assert.deepEqual(proxy.tunnels.slice(tunnels), [new URL(url).host]);
+    });
+
+    it("false: the server's own certificate is still checked through the tunnel", async () => {
+      const tunnels = proxy.tunnels.length;
+      const err = await rejection(get(viaProxy({ strictSSL: false, trustServer: false })), ApiError);
+      assert.equal(err.kind, 'tls');
+      assert.deepEqual(proxy.tunnels.slice(tunnels), [new URL(url).host], 'the tunnel opened; the server was refused');
+    });
   });
 });

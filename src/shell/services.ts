@@ -17,7 +17,7 @@ import { log } from './log';
 import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
 import { caCertificates, endpointSetting, networkSettings } from './settings';
-import { Messages, MessageSink, PlainMessages, VscodeMessages } from './ui/notify';
+import { Messages, MessageSink, PlainMessages, vscodeMessages } from './ui/notify';
 import { QuickInputUserInput, UserInput } from './ui/userInput';
 
 /** Why there is no Compute client yet; each has a fix the user is offered. */
@@ -36,7 +36,7 @@ export class Services implements vscode.Disposable {
   /** Fires when a command created, imported or deleted a key pair (or may have: an unclear answer). */
   readonly onDidChangeKeyPairs = this.keyPairsEmitter.event;
   /** Where messages go and how the user is asked: VS Code's, or what a test puts in (`useIO`). */
-  private io: { ui: UserInput; sink: MessageSink } = { ui: new QuickInputUserInput(), sink: new VscodeMessages() };
+  private io: { ui: UserInput; sink: MessageSink } = { ui: new QuickInputUserInput(), sink: vscodeMessages };
   /** Every message shown by the extension, as plain text, to the sink in use, errors worded for the target. */
   readonly messages: Messages = new PlainMessages(
     () => this.io.sink,

@@ -52,20 +52,23 @@ export interface ServerList {
   pages: number;
 }
 
+/** Options of {@link listServers}; each number defaults to {@link LIST_DEFAULTS}. */
 export interface ListServersOptions {
+  /** Aborts the page being read; the list rejects with the abort. */
   signal?: AbortSignal;
-  /**
-   * `limit` per request. Default 500: a page must fit the HTTP client's answer cap (1 MiB by
-   * default) and a detailed server takes 1.5–5 KB. A page too large is asked again at half the size.
-   */
+  /** `limit` per request. A page too large is asked again at half the size. */
   pageSize?: number;
-  /** Stop after this many servers. Default 20 000. */
+  /** Stop after this many servers. */
   maxServers?: number;
-  /** Stop after this many pages. Default 200. */
+  /** Stop after this many pages. */
   maxPages?: number;
 }
 
-const DEFAULT_PAGE_SIZE = 500;
+/**
+ * pageSize 500: a page must fit the HTTP client's answer cap (1 MiB by default) and a detailed
+ * server takes 1.5–5 KB.
+ */
+const LIST_DEFAULTS = { pageSize: 500, maxServers: 20_000, maxPages: 200 };
 /** Below this, a page that is still too large is an error (a server that lies about its size). */
 const MIN_PAGE_SIZE = 10;
 const MAX_TEXT = 255;
@@ -177,9 +180,9 @@ class PageGuard {
 
 /** Every server of the endpoint (the current region), over all pages. */
 export async function listServers(compute: ComputeClient, options: ListServersOptions = {}): Promise<ServerList> {
-  let pageSize = Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE));
-  const maxServers = options.maxServers ?? 20_000;
-  const guard = new PageGuard(options.maxPages ?? 200);
+  let pageSize = Math.max(1, Math.floor(options.pageSize ?? LIST_DEFAULTS.pageSize));
+  const maxServers = options.maxServers ?? LIST_DEFAULTS.maxServers;
+  const guard = new PageGuard(options.maxPages ?? LIST_DEFAULTS.maxPages);
   const servers: Server[] = [];
   const seen = new Set<string>();
   let skipped = 0;

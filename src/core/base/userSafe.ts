@@ -8,3 +8,16 @@
 export abstract class UserSafeError extends Error {
   readonly userSafe = true;
 }
+
+/**
+ * A {@link UserSafeError} with a typed reason that callers branch on (`err.code === 'no-agent'`);
+ * `message` is the user's sentence for it.
+ */
+export abstract class CodedUserSafeError<Code extends string> extends UserSafeError {
+  constructor(
+    readonly code: Code,
+    message: string,
+  ) {
+    super(message);
+  }
+}

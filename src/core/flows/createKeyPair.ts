@@ -394,7 +394,7 @@ function serverPrivateKey(text: string, publicKey: PublicKeyInfo): string {
     return checkPrivateKey(text, publicKey);
   } catch (err) {
     if (err instanceof PrivateKeyError) {
-      throw new ServerKeyError(err.problem === 'mismatch' ? 'mismatch' : 'private-key', err.message);
+      throw new ServerKeyError(err.code === 'mismatch' ? 'mismatch' : 'private-key', err.message);
     }
     throw err;
   }

@@ -79,25 +79,22 @@ const ERRNO_KINDS: Record<string, KeyFileErrorCode> = {
   EROFS: 'read-only',
 };
 
+/** The sentence of each code, for the file shown; `io` words its cause below. */
+const KEY_FILE_MESSAGES: Record<Exclude<KeyFileErrorCode, 'io'>, (shown: string) => string> = {
+  exists: (shown) => l10n.t('{0} already exists; it was not overwritten.', shown),
+  'not-directory': (shown) => l10n.t('{0} is not a folder.', shown),
+  permission: (shown) => l10n.t('No permission to write {0}.', shown),
+  'no-space': (shown) => l10n.t('Not enough disk space (or quota) to save {0}.', shown),
+  'read-only': (shown) => l10n.t("Can't save {0}: the file system is read-only.", shown),
+};
+
 function keyFileMessage(code: KeyFileErrorCode, filePath: string, cause: unknown): string {
   const shown = displayPath(filePath);
-  switch (code) {
-    case 'exists':
-      return l10n.t('{0} already exists; it was not overwritten.', shown);
-    case 'not-directory':
-      return l10n.t('{0} is not a folder.', shown);
-    case 'permission':
-      return l10n.t('No permission to write {0}.', shown);
-    case 'no-space':
-      return l10n.t('Not enough disk space (or quota) to save {0}.', shown);
-    case 'read-only':
-      return l10n.t("Can't save {0}: the file system is read-only.", shown);
-    case 'io':
-      if (errnoCode(cause) === 'ENAMETOOLONG') return l10n.t("Can't save {0}: the file name is too long.", shown);
-      return cause instanceof Error
-        ? l10n.t("Couldn't save {0}: {1}", shown, cause.message)
-        : l10n.t("Couldn't save {0}.", shown);
-  }
+  if (code !== 'io') return KEY_FILE_MESSAGES[code](shown);
+  if (errnoCode(cause) === 'ENAMETOOLONG') return l10n.t("Can't save {0}: the file name is too long.", shown);
+  return cause instanceof Error
+    ? l10n.t("Couldn't save {0}: {1}", shown, cause.message)
+    : l10n.t("Couldn't save {0}.", shown);
 }
 
 /**

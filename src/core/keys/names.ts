@@ -192,21 +192,18 @@ function allowsExtendedNames(microversion: string | undefined): boolean {
   return compareVersions(microversion, EXTENDED_NAMES_MICROVERSION) >= 0;
 }
 
-/** The name of a character that has one, in the words of the current language. */
+/** The characters that have a name, in the words of the current language (`code` is `U+0009`). */
+const CHAR_NAMES: Record<string, (code: string) => string> = {
+  ' ': () => l10n.t('a space'),
+  '\t': (code) => l10n.t('a tab ({0})', code),
+  '\n': (code) => l10n.t('a line break ({0})', code),
+  '\r': (code) => l10n.t('a carriage return ({0})', code),
+  '\u00a0': (code) => l10n.t('a non-breaking space ({0})', code),
+};
+
+/** The name of a character that has one. */
 function charName(c: string, code: string): string | undefined {
-  switch (c) {
-    case ' ':
-      return l10n.t('a space');
-    case '\t':
-      return l10n.t('a tab ({0})', code);
-    case '\n':
-      return l10n.t('a line break ({0})', code);
-    case '\r':
-      return l10n.t('a carriage return ({0})', code);
-    case '\u00a0':
-      return l10n.t('a non-breaking space ({0})', code);
-  }
-  return undefined;
+  return Object.hasOwn(CHAR_NAMES, c) ? CHAR_NAMES[c]!(code) : undefined;
 }
 
 /** Readable name of one character (a code point), starting lowercase: `"/"`, `a tab (U+0009)`, `"é" (U+00E9)`. */

@@ -21,7 +21,7 @@ import {
 import { bcryptPbkdf } from './bcryptPbkdf';
 import { PublicKeyType, parsePublicKey } from './publicKey';
 import { SshReader, WireError, encodeMpint, encodeString, encodeUint32 } from './sshWire';
-import { UserSafeError } from '../base/userSafe';
+import { CodedUserSafeError } from '../base/userSafe';
 import * as l10n from '../base/l10n';
 
 /** Kind of a {@link PrivateKeyError}. */
@@ -29,15 +29,8 @@ export type PrivateKeyErrorCode =
   'not-a-key' | 'unsupported' | 'encrypted' | 'wrong-passphrase' | 'empty-passphrase' | 'damaged';
 
 /** A private key that can't be read or written; `message` is meant for the user and never holds a passphrase. */
-export class PrivateKeyError extends UserSafeError {
+export class PrivateKeyError extends CodedUserSafeError<PrivateKeyErrorCode> {
   override name = 'PrivateKeyError';
-
-  constructor(
-    readonly code: PrivateKeyErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A private key in SSH terms. */

@@ -8,22 +8,15 @@
 import { createPrivateKey, createPublicKey, KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { fromKeyObject, opensshKeyObject, PrivateKeyError as OpensshKeyError } from './opensshKey';
 import { PublicKeyInfo } from './publicKey';
-import { UserSafeError } from '../base/userSafe';
+import { CodedUserSafeError } from '../base/userSafe';
 import * as l10n from '../base/l10n';
 
 /** What is wrong with a private key. */
 export type PrivateKeyProblem = 'not-a-private-key' | 'encrypted' | 'unsupported' | 'mismatch';
 
 /** A private key that is not written; `message` is meant for the user and holds no key material. */
-export class PrivateKeyError extends UserSafeError {
+export class PrivateKeyError extends CodedUserSafeError<PrivateKeyProblem> {
   override name = 'PrivateKeyError';
-
-  constructor(
-    readonly problem: PrivateKeyProblem,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const LABELS = new Set(['RSA PRIVATE KEY', 'EC PRIVATE KEY', 'PRIVATE KEY', 'OPENSSH PRIVATE KEY']);

@@ -11,22 +11,15 @@ import * as net from 'node:net';
 import { sha256Fingerprint } from '../keys/fingerprint';
 import { SshPrivateKey, decryptPrivateKey } from '../keys/opensshKey';
 import { encodeString, encodeUint32 } from '../keys/sshWire';
-import { UserSafeError } from '../base/userSafe';
+import { CodedUserSafeError } from '../base/userSafe';
 import * as l10n from '../base/l10n';
 
 /** Kind of an {@link AgentError}. */
 export type AgentErrorCode = 'no-agent' | 'refused' | 'protocol' | 'timeout';
 
 /** The agent could not be reached or did not take the key; `message` is meant for the user. */
-export class AgentError extends UserSafeError {
+export class AgentError extends CodedUserSafeError<AgentErrorCode> {
   override name = 'AgentError';
-
-  constructor(
-    readonly code: AgentErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Options of {@link addToAgent}. */

@@ -39,22 +39,17 @@ export interface MessageSink {
 }
 
 /** The real sink: VS Code notifications, and dialogs for modal messages. */
-export class VscodeMessages implements MessageSink {
-  async show<A extends string>(
-    severity: Severity,
-    message: string,
-    actions: readonly A[] = [],
-    options: MessageOptions = {},
-  ): Promise<A | undefined> {
-    const show =
-      severity === 'error'
-        ? vscode.window.showErrorMessage
-        : severity === 'warning'
-          ? vscode.window.showWarningMessage
-          : vscode.window.showInformationMessage;
-    return show<A>(message, { modal: !!options.modal, detail: options.detail }, ...actions);
-  }
-}
+export const vscodeMessages: MessageSink = {
+  show: async (severity, message, actions = [], { modal = false, detail } = {}) => {
+    const { window } = vscode;
+    const show = {
+      error: window.showErrorMessage,
+      warning: window.showWarningMessage,
+      info: window.showInformationMessage,
+    };
+    return show[severity](message, { modal, detail }, ...actions);
+  },
+};
 
 /** A MessageSink that also knows how errors are worded now (see ../messages.ts `showError`). */
 export interface Messages extends MessageSink {

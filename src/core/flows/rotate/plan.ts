@@ -3,9 +3,9 @@
  * (and so moves to the new key once that server works), which entries still use the old key
  * afterwards, and which deletions the final question may offer. Pure core: no `vscode` import.
  */
-import * as path from 'node:path';
 import { BlockHead, entriesUsingKey, isServerEntry } from '../../ssh/config/retarget';
 import { ConfigBlock } from '../../ssh/config/parse';
+import { homeRelative } from '../../ssh/config/paths';
 import { ConfigTree, blocksInReadOrder } from '../../ssh/config/tree';
 import * as l10n from '../../base/l10n';
 
@@ -183,13 +183,9 @@ export function deletionChoices(facts: DeletionFacts): DeletionChoices {
 /** ssh's default identity files (`ssh -G` with no IdentityFile), under `~/.ssh`. */
 const DEFAULT_KEY_FILES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'];
 
-/** True when `privatePath` is one of ssh's default key files in `home`. */
-export function isDefaultKeyFile(
-  privatePath: string,
-  home: string,
-  platform: NodeJS.Platform = process.platform,
-): boolean {
-  const p = platform === 'win32' ? path.win32 : path.posix;
-  const same = (f: string) => (platform === 'win32' ? p.resolve(f).toLowerCase() : p.resolve(f));
-  return DEFAULT_KEY_FILES.some((name) => same(p.join(home, '.ssh', name)) === same(privatePath));
+/** True when `privatePath` is one of ssh's default key files in `home` (any case on Windows). */
+export function isDefaultKeyFile(privatePath: string, home: string, platform = process.platform): boolean {
+  const rel = homeRelative(privatePath, home, platform);
+  const name = platform === 'win32' ? rel?.toLowerCase() : rel;
+  return DEFAULT_KEY_FILES.some((file) => name === `.ssh/${file}`);
 }

@@ -5,6 +5,7 @@
  */
 import * as l10n from '../../base/l10n';
 import { displayPath } from '../../keys/keyFiles';
+import type { RotationStep } from '../../ssh/remoteKeys';
 /** How a message is shown (as the shell's message sink takes it). */
 export type Severity = 'info' | 'warning' | 'error';
 import { DeleteOldDecision, mayStillAccept, RotateKeyPairResult, RotationSummary, ServerSummary } from './run';
@@ -37,6 +38,28 @@ export function oldPassphrasePrompt(privatePath: string): string {
   );
 }
 
+/** A server's summary line when its rotation stopped at a step (`revoke` depends on why; see serverLine). */
+const FAILED_AT: Record<Exclude<RotationStep, 'revoke'>, (where: string, message: string) => string> = {
+  reach: (where, message) =>
+    l10n.t('✗ {0}: could not log in with the old key; nothing changed there. {1}', where, message),
+  install: (where, message) =>
+    l10n.t('✗ {0}: the new key could not be installed; the old key still works there. {1}', where, message),
+  verify: (where, message) =>
+    l10n.t(
+      '✗ {0}: the new key was added but its login could not be confirmed; its entries and the old key stay. {1}',
+      where,
+      message,
+    ),
+  config: (where, message) =>
+    l10n.t(
+      '✗ {0}: the new key works, but its SSH config entries could not be changed; the old key stays. {1}',
+      where,
+      message,
+    ),
+  remove: (where, message) =>
+    l10n.t('✗ {0}: the new key works, but the old key could not be removed. {1}', where, message),
+};
+
 /** One line of the summary for a server: what happened there, and what still holds there. */
 export function serverLine(entry: ServerSummary): string {
   const { server, result, reachedAs } = entry;
@@ -45,30 +68,10 @@ export function serverLine(entry: ServerSummary): string {
     return l10n.t('✓ {0}: new key installed and checked, old key removed and refused.', where);
   }
   const { step, message } = result.error;
-  switch (step) {
-    case 'reach':
-      return l10n.t('✗ {0}: could not log in with the old key; nothing changed there. {1}', where, message);
-    case 'install':
-      return l10n.t('✗ {0}: the new key could not be installed; the old key still works there. {1}', where, message);
-    case 'verify':
-      return l10n.t(
-        '✗ {0}: the new key was added but its login could not be confirmed; its entries and the old key stay. {1}',
-        where,
-        message,
-      );
-    case 'config':
-      return l10n.t(
-        '✗ {0}: the new key works, but its SSH config entries could not be changed; the old key stays. {1}',
-        where,
-        message,
-      );
-    case 'remove':
-      return l10n.t('✗ {0}: the new key works, but the old key could not be removed. {1}', where, message);
-    case 'revoke':
-      return result.error.kind === 'still-accepted'
-        ? l10n.t('✗ {0}: NOT revoked: the old key is {1}', where, message)
-        : l10n.t('✗ {0}: the old key was removed, but its refusal could not be checked. {1}', where, message);
-  }
+  if (step !== 'revoke') return FAILED_AT[step](where, message);
+  return result.error.kind === 'still-accepted'
+    ? l10n.t('✗ {0}: NOT revoked: the old key is {1}', where, message)
+    : l10n.t('✗ {0}: the old key was removed, but its refusal could not be checked. {1}', where, message);
 }
 
 /**

@@ -2,9 +2,8 @@
  * Checking a written entry with the real ssh: `ssh -G` says what `ssh <alias>` would use.
  */
 import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import type { HostEntry } from './hostEntry';
-import { resolveIdentityArgument, sshHome } from './paths';
+import { platformPath, resolveIdentityArgument, sshHome } from './paths';
 
 /** One option where what ssh resolves is not what the entry says. */
 export interface SshOptionDifference {
@@ -75,7 +74,7 @@ export async function checkWithSsh(opts: {
   if (opts.entry.user !== undefined) compare('User', opts.entry.user, first('user'));
   if (opts.entry.port !== undefined) compare('Port', String(opts.entry.port), first('port'));
   const identity = first('identityfile');
-  const p = platform === 'win32' ? path.win32 : path.posix;
+  const p = platformPath(platform);
   compare(
     'IdentityFile',
     opts.entry.identityFile,

@@ -6,6 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { configWord } from './words';
 
+/** Node's path functions for `platform`: ssh on Windows takes `\\`, drive letters and any case. */
+export function platformPath(platform: NodeJS.Platform): path.PlatformPath {
+  return platform === 'win32' ? path.win32 : path.posix;
+}
+
 /**
  * The part of `file` under `home` with `/` separators (`.ssh/web`), or undefined when
  * `file` is not inside `home`. One rule for `~/` in the SSH config and on a command line.
@@ -15,7 +20,7 @@ export function homeRelative(
   home: string,
   platform: NodeJS.Platform = process.platform,
 ): string | undefined {
-  const p = platform === 'win32' ? path.win32 : path.posix;
+  const p = platformPath(platform);
   if (home === '') return undefined;
   const rel = p.relative(home, file);
   if (rel === '' || rel === '..' || rel.startsWith(`..${p.sep}`) || p.isAbsolute(rel)) return undefined;
@@ -46,7 +51,7 @@ export function resolveIdentityArgument(
   home: string,
   platform: NodeJS.Platform = process.platform,
 ): string {
-  const p = platform === 'win32' ? path.win32 : path.posix;
+  const p = platformPath(platform);
   let v = value.replace(/%([%d])/g, (_all, c: string) => (c === '%' ? '\0' : home)).replace(/\0/g, '%');
   v = v.replace(/\$\{HOME\}/g, home);
   if (v === '~') v = home;

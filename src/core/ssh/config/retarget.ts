@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { fromBytes, fromUtf8, parseConfig, toBytes, utf8 } from './parse';
-import { identityFileWord, resolveIdentityArgument, sshHome } from './paths';
+import { identityFileWord, platformPath, resolveIdentityArgument, sshHome } from './paths';
 import { checkConfigWord, isConfigSpace } from './words';
 
 /**
@@ -85,7 +85,7 @@ export function retargetIdentityFile(
 ): { text: Buffer; changed: RetargetedEntry[]; skipped: RetargetedEntry[] } {
   const home = options.home ?? sshHome();
   const platform = options.platform ?? process.platform;
-  const p = platform === 'win32' ? path.win32 : path.posix;
+  const p = platformPath(platform);
   const same = (file: string) => (platform === 'win32' ? file.toLowerCase() : file);
   const text = toBytes(config);
   const parsed = parseConfig(text);

@@ -10,7 +10,7 @@ function fails(text: string, publicLine: string, problem: PrivateKeyProblem): vo
     () => checkPrivateKey(text, parsePublicKey(publicLine)),
     (err: unknown) => {
       assert.ok(err instanceof PrivateKeyError, String(err));
-      assert.equal(err.problem, problem);
+      assert.equal(err.code, problem);
       assert.doesNotMatch(err.message, /BEGIN|[A-Za-z0-9+/]{40}/, 'no key material in the message');
       return true;
     },

@@ -91,6 +91,8 @@ export class Inventory {
   private serversReadAt?: number;
   private readonly clock: () => number;
   private readonly log: (line: string) => void;
+  /** Aborts the server list in flight when the inventory is dropped (see dispose). */
+  private readonly abort = new AbortController();
 
   constructor(options: InventoryOptions) {
     this.compute = options.compute;
@@ -137,11 +139,12 @@ export class Inventory {
   servers(): Promise<ServersByKey<Server> | undefined> {
     this.serversRead ??= (async () => {
       try {
-        const list = await listServers(this.compute);
+        const list = await listServers(this.compute, { signal: this.abort.signal });
         this.grouped = groupServersByKey(list.servers);
         this.serversReadAt = this.clock();
         return this.grouped;
       } catch (err) {
+        if (this.abort.signal.aborted) return undefined;
         this.log(`listing servers failed: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       }
@@ -174,9 +177,10 @@ export class Inventory {
     return nodes.flatMap((node) => this.serverNodesFor(node, grouped));
   }
 
-  /** Abandons a page load in flight. */
+  /** Abandons the page load and the server list in flight. */
   dispose(): void {
     this.pages.dispose();
+    this.abort.abort();
   }
 
   private nodeFor(keyPair: KeyPair, index: ReadonlyMap<string, LocalKey>): KeyPairNode {

@@ -55,8 +55,10 @@ async function pickServer(ctx: CommandContext, arg: unknown, compute: ComputeCli
   try {
     nodes ??=
       (await ctx.services.keyPairList?.serverList?.()) ??
-      (await withCancellableProgress(vscode.l10n.t('Loading servers…'), (signal) =>
-        readServerNodes(compute, sshDirectory(), signal),
+      (await withCancellableProgress(
+        vscode.l10n.t('Loading servers…'),
+        (signal) => readServerNodes(compute, sshDirectory(), signal),
+        ctx.signal,
       ));
   } catch (err) {
     void showError(ctx.messages, err, vscode.l10n.t('Loading servers'));

@@ -47,6 +47,7 @@ export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): 
     states = await withCancellableProgress(
       vscode.l10n.t('Looking for "{0}" in the other regions…', pair.name),
       (signal) => regionStates(targets, pair, signal),
+      ctx.signal,
     );
   } catch (err) {
     void showError(ctx.messages, err, vscode.l10n.t('Reading the other regions'));
@@ -65,6 +66,7 @@ export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): 
     results = await withCancellableProgress(
       vscode.l10n.t('Copying "{0}" to {1}…', pair.name, answer.selected.join(', ')),
       (signal) => copyToRegions(chosen, pair, { signal, log: (line) => log.info(line) }),
+      ctx.signal,
     );
   } catch (err) {
     void showError(ctx.messages, err, vscode.l10n.t('Copying "{0}"', pair.name));

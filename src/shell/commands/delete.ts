@@ -63,8 +63,10 @@ export async function deleteCommand(ctx: CommandContext, arg?: unknown): Promise
 
   let existed: boolean;
   try {
-    existed = await withCancellableProgress(vscode.l10n.t('Deleting key pair "{0}"…', name), (signal) =>
-      compute.delete(name, signal),
+    existed = await withCancellableProgress(
+      vscode.l10n.t('Deleting key pair "{0}"…', name),
+      (signal) => compute.delete(name, signal),
+      ctx.signal,
     );
   } catch (err) {
     // A delete cut short may still have happened: let the view look again.

@@ -47,16 +47,19 @@ export async function confirmHostKey(ctx: CommandContext, target: HostKeyTarget,
   const { messages } = ctx;
   const name = target.server.name || target.server.id;
   for (;;) {
-    const check = await withCancellableProgress(vscode.l10n.t('Checking the host key of {0}…', name), (signal) =>
-      checkHostKey({
-        host: target.host,
-        configArgs: target.configArgs,
-        home: sshHome(),
-        replace: target.replace,
-        signal,
-        readConsole: () => readHostKeysFromConsole(target.compute, target.server.id, { signal }),
-        consoleError: (err) => log.warn(`host key of "${name}": console not read: ${String(err)}`),
-      }),
+    const check = await withCancellableProgress(
+      vscode.l10n.t('Checking the host key of {0}…', name),
+      (signal) =>
+        checkHostKey({
+          host: target.host,
+          configArgs: target.configArgs,
+          home: sshHome(),
+          replace: target.replace,
+          signal,
+          readConsole: () => readHostKeysFromConsole(target.compute, target.server.id, { signal }),
+          consoleError: (err) => log.warn(`host key of "${name}": console not read: ${String(err)}`),
+        }),
+      ctx.signal,
     );
     log.info(`host key of "${name}" (${target.host}): ${summary(check)}`);
     switch (check.status) {

@@ -53,8 +53,10 @@ export async function importCommand(ctx: CommandContext): Promise<ImportCommandR
       value: defaultImportName(key, file, microversion),
       microversion,
       submit: (name) =>
-        withCancellableProgress(vscode.l10n.t('Importing public key as "{0}"{1}…', name, where), (signal) =>
-          importKeyPair({ compute, name, key, signal }),
+        withCancellableProgress(
+          vscode.l10n.t('Importing public key as "{0}"{1}…', name, where),
+          (signal) => importKeyPair({ compute, name, key, signal }),
+          ctx.signal,
         ),
     });
   } catch (err) {

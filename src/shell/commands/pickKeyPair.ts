@@ -26,8 +26,10 @@ export async function pickKeyPair(
   let nodes = await ctx.services.keyPairList?.completeList();
   if (!nodes) {
     try {
-      nodes = await withCancellableProgress(vscode.l10n.t('Loading key pairs…'), (signal) =>
-        readKeyPairNodes(compute, dir, signal),
+      nodes = await withCancellableProgress(
+        vscode.l10n.t('Loading key pairs…'),
+        (signal) => readKeyPairNodes(compute, dir, signal),
+        ctx.signal,
       );
     } catch (err) {
       void showError(ctx.messages, err, vscode.l10n.t('Loading key pairs'));

@@ -1,13 +1,22 @@
-/** A cancellable progress notification whose Cancel aborts the task's requests. */
+/** Progress notifications; a cancellable one's Cancel aborts the task's requests. */
 import * as vscode from 'vscode';
 
-export function withCancellableProgress<T>(title: string, task: (signal: AbortSignal) => Promise<T>): Thenable<T> {
+/**
+ * Runs `task` under a cancellable progress notification. Its signal aborts on the
+ * notification's Cancel, or when `run` aborts (the command run's signal, CommandContext: the
+ * window closing), so the task's HTTP requests stop either way.
+ */
+export function withCancellableProgress<T>(
+  title: string,
+  task: (signal: AbortSignal) => Promise<T>,
+  run?: AbortSignal,
+): Thenable<T> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     (_progress, token) => {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
-      return task(abort.signal).finally(() => {
+      return task(run ? AbortSignal.any([abort.signal, run]) : abort.signal).finally(() => {
         sub.dispose();
       });
     },

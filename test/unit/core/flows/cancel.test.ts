@@ -19,7 +19,10 @@ describe('cancelling a long read aborts its request (emulator)', function () {
     for (let i = 0; i < 200 && !ctx.emu.requests.some((r) => r.path.includes(part)); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    assert.ok(ctx.emu.requests.some((r) => r.path.includes(part)), `no request to ${part}`);
+    assert.ok(
+      ctx.emu.requests.some((r) => r.path.includes(part)),
+      `no request to ${part}`,
+    );
   }
 
   /** The settled outcome of `p` within `ms`, or 'still running'. */

@@ -90,4 +90,47 @@ describe('Sign In from clouds.yaml in the extension host', () => {
     ].join('\n');
     assert.ok(!seen.includes(PASSWORD), 'the password is nowhere else');
   });
+
+  it('OS_CLOUD preselects its cloud, and its region_name the region: Enter twice signs in there', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'clouds.yaml'),
+      [
+        'clouds:',
+        '  aaa-first:',
+        '    auth:',
+        '      auth_url: https://example.invalid/v3',
+        '      username: nobody',
+        '      project_name: p',
+        '  emulated:',
+        '    region_name: IAD',
+        '    auth:',
+        `      auth_url: ${process.env.KEYPAIRS_EMULATOR}/identity/v3`,
+        '      username: demo',
+        '      project_name: "123456"',
+        '',
+      ].join('\n'),
+    );
+    process.env.OS_CLOUD = 'emulated';
+    try {
+      // The user presses Enter on what is highlighted (the password box is answered from secure.yaml).
+      rec.answerPrompt = (p) => (p.kind === 'pick' ? p.active : p.kind === 'input' ? '' : undefined);
+      const label = await vscode.commands.executeCommand<string>('keypairs.signIn');
+      assert.match(label ?? '', /^demo \(OpenStack 127\.0\.0\.1:\d+, project 123456\)$/);
+    } finally {
+      delete process.env.OS_CLOUD;
+    }
+    const [clouds, , regions] = rec.prompts;
+    assert.ok(clouds?.kind === 'pick' && regions?.kind === 'pick');
+    assert.equal(clouds.items[0]?.label, 'aaa-first', 'not the first cloud…');
+    assert.equal(clouds.active?.label, 'emulated', '…but the one OS_CLOUD names is highlighted');
+    assert.deepEqual(
+      regions.items.map((i) => i.label),
+      ['DFW', 'IAD', 'ORD'],
+    );
+    assert.equal(regions.active?.label, 'IAD', "region_name's region is highlighted");
+    await rec.waitForMessage(/Key pairs go to region IAD/);
+    const { services } = await testing();
+    assert.equal(services.account.profile()?.region, 'IAD');
+    assert.match(services.targetLabel() ?? '', /^IAD · demo \(OpenStack/, 'what the status bar item names');
+  });
 });

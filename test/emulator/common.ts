@@ -24,6 +24,8 @@ export interface EmulatorOptions {
   refuseKeyTypes?: string[];
   /** Backs created servers with something real (see servers.ts). */
   serverBacking?: ServerBacking;
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP; fixed at start. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface EmulatorUser {

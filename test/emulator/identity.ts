@@ -396,6 +396,10 @@ export function keystoneTokens(ctx: IdentityContext, info: RequestInfo): Reply {
       { id: idFor('role:reader'), name: 'reader' },
     ];
     const interfaces = ['public', 'internal', 'admin'];
+    // The internal and admin endpoints carry the project (`/v2.1/{project_id}`, as many clouds
+    // list them), so a test can tell which interface a client used.
+    const novaUrl = (iface: string) =>
+      iface === 'public' ? ctx.computeUrl : `${ctx.computeUrl}/${encodeURIComponent(user.tenantId)}`;
     token.catalog = [
       {
         type: 'compute',
@@ -407,7 +411,7 @@ export function keystoneTokens(ctx: IdentityContext, info: RequestInfo): Reply {
             interface: iface,
             region,
             region_id: region,
-            url: ctx.computeUrl,
+            url: novaUrl(iface),
           })),
         ),
       },

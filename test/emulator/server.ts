@@ -1,6 +1,7 @@
 // Local emulator of Nova Compute `os-keypairs`, Rackspace Identity v2.0 and Keystone v3.
 // See test/emulator/README.md. Node built-ins only.
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import {
   DEFAULT_USER,
@@ -296,7 +297,7 @@ class EmulatorImpl implements Emulator {
   private faults: ActiveFault[] = [];
   private readonly sockets = new Set<net.Socket>();
   private readonly stalled = new Set<http.ServerResponse>();
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
   private closed = false;
   /** Actions of `commitAfterMs` faults not yet carried out. */
   private readonly lateCommits = new Map<NodeJS.Timeout, () => void>();
@@ -308,7 +309,7 @@ class EmulatorImpl implements Emulator {
     this.raw = { ...options };
     this.initial = { ...options };
     this.opts = resolveOptions(this.raw);
-    this.server = http.createServer((req, res) => {
+    const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handling++;
       this.onRequest(req, res)
         .catch((err: unknown) => {
@@ -326,7 +327,9 @@ class EmulatorImpl implements Emulator {
           this.idleWaiters = [];
           waiters.forEach((resolve) => resolve());
         });
-    });
+    };
+    const tls = options.tls;
+    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handle) : http.createServer(handle);
     this.server.on('connection', (s: net.Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -345,7 +348,7 @@ class EmulatorImpl implements Emulator {
       });
     });
     const addr = this.server.address() as net.AddressInfo;
-    this.url = `http://${hostForUrl(this.opts.host)}:${addr.port}`;
+    this.url = `${this.initial.tls ? 'https' : 'http'}://${hostForUrl(this.opts.host)}:${addr.port}`;
     this.computeUrl = `${this.url}/v2.1`;
     this.identityUrl = `${this.url}/v2.0`;
     this.keystoneUrl = `${this.url}/identity`;

@@ -17,6 +17,7 @@ const USERS = [
     project: 'alice-project',
     appCredential: { id: 'appcred-1', secret: 'appcred-secret' },
   },
+  { username: 'eve', password: 'eve-pass', tenantId: 'e7e7', domain: 'Engineering', project: 'eve-project' },
 ];
 
 describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
@@ -225,7 +226,9 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
       const nova = t.catalog.find((s: { type: string }) => s.type === 'compute');
       assert.equal(nova.name, 'nova');
       assert.equal(nova.endpoints.length, 9);
-      for (const e of nova.endpoints) assert.equal(e.url, emu.computeUrl);
+      for (const e of nova.endpoints) {
+        assert.equal(e.url, e.interface === 'public' ? emu.computeUrl : `${emu.computeUrl}/a1b2c3`, e.interface);
+      }
       assert.deepEqual([...new Set(nova.endpoints.map((e: { interface: string }) => e.interface))].sort(), [
         'admin',
         'internal',
@@ -252,6 +255,57 @@ describe('emulator: identity (Rackspace v2.0, Keystone v3)', function () {
       });
       assert.equal(r.status, 201);
       assert.equal((await rawRequest('GET', `${emu.keystoneUrl}/v3`)).json().version.status, 'stable');
+    });
+
+    it('domains by id or by name, project by id or by name in its domain; a wrong id is 401', async () => {
+      const ks = (user: unknown, project: unknown) =>
+        rawRequest('POST', `${emu.keystoneUrl}/v3/auth/tokens`, {
+          body: { auth: { identity: { methods: ['password'], password: { user } }, scope: { project } } },
+        });
+      const byName = { name: 'eve', domain: { name: 'Engineering' }, password: 'eve-pass' };
+      const byDomainId = { name: 'eve', domain: { id: 'engineering' }, password: 'eve-pass' };
+      const answers = [
+        await ks(byDomainId, { id: 'e7e7' }),
+        await ks(byName, { id: 'e7e7' }),
+        await ks(byDomainId, { name: 'eve-project', domain: { id: 'engineering' } }),
+        await ks(byName, { name: 'eve-project', domain: { name: 'Engineering' } }),
+      ];
+      assert.deepEqual(
+        answers.map((r) => r.status),
+        [201, 201, 201, 201],
+      );
+      for (const r of answers)
+        assert.deepEqual(r.json().token.project, {
+          id: 'e7e7',
+          name: 'eve-project',
+          domain: { id: 'engineering', name: 'Engineering' },
+        });
+      const refused = [
+        await ks({ ...byDomainId, domain: { id: 'default' } }, { id: 'e7e7' }),
+        await ks(byDomainId, { id: 'eve-project' }),
+        await ks(byDomainId, { name: 'e7e7', domain: { id: 'engineering' } }),
+        await ks(byDomainId, { name: 'eve-project', domain: { id: 'default' } }),
+      ];
+      assert.deepEqual(
+        refused.map((r) => r.status),
+        [401, 401, 401, 401],
+      );
+    });
+
+    it('internal and admin Compute endpoints carry the project and take the token', async () => {
+      const r = await ksPassword('alice', 'alice-pass');
+      const nova = r.json().token.catalog.find((s: { type: string }) => s.type === 'compute');
+      const internal = nova.endpoints.find((e: { interface: string }) => e.interface === 'internal');
+      assert.equal(internal.url, `${emu.computeUrl}/a1b2c3`);
+      const c = await rawRequest('POST', `${internal.url}/os-keypairs`, {
+        headers: { 'X-Auth-Token': String(r.headers['x-subject-token']), 'OpenStack-API-Version': 'compute 2.2' },
+        body: { keypair: { name: 'via-internal' } },
+      });
+      assert.equal(c.status, 201);
+      assert.deepEqual(
+        emu.keypairs('alice-id').map((k) => k.name),
+        ['via-internal'],
+      );
     });
 
     it('application credential: 201, scoped', async () => {

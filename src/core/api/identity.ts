@@ -295,6 +295,23 @@ function collectRegions(
     .sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : 0));
 }
 
+/**
+ * The region to preselect after sign-in: the one asked for (clouds.yaml `region_name`,
+ * `OS_REGION_NAME`, the account's last) when the catalog has it (in the catalog's spelling),
+ * else the account's default region, else none.
+ */
+export function preselectedRegion(
+  session: Pick<Session, 'regions' | 'defaultRegion'>,
+  wanted: string | undefined,
+): string | undefined {
+  const w = wanted?.trim();
+  const found =
+    w &&
+    (session.regions.find((r) => r.region === w) ??
+      session.regions.find((r) => r.region.toLowerCase() === w.toLowerCase()));
+  return found ? found.region : session.defaultRegion;
+}
+
 /** The named region when the catalog has it, else the only region, else none. */
 function defaultRegion(regions: ComputeRegion[], named?: string): string | undefined {
   const found = named && regions.find((r) => r.region.toLowerCase() === named.toLowerCase());

@@ -10,13 +10,14 @@ import type { HttpClient } from '../api/http';
 import {
   authenticate,
   Credentials,
+  EndpointInterface,
   RACKSPACE_UK_IDENTITY,
   RACKSPACE_US_IDENTITY,
   Session as SignInResult,
   tokensUrl,
 } from '../api/identity';
 import type { CloudEntry } from '../api/cloudsConfig';
-import { pickStep, Step, StepInput, StepItem, textStep, TextStepSpec } from '../ask/wizard';
+import { BACK, pickStep, Step, StepInput, StepItem, textStep, TextStepSpec } from '../ask/wizard';
 
 /** The sign-in providers (kept in the account profile). */
 export type ProviderId = 'rackspace-us' | 'rackspace-uk' | 'rackspace-custom' | 'keystone' | 'openstack-config';
@@ -24,6 +25,8 @@ export type ProviderId = 'rackspace-us' | 'rackspace-uk' | 'rackspace-custom' | 
 /** Every way to sign in: an account (kept, renewed) or the direct endpoint and token. */
 export type ProviderChoice = ProviderId | 'direct';
 export type SignInMethod = 'apiKey' | 'password' | 'appCredential';
+/** How Keystone sign-in names a project or domain: by name (OS_PROJECT_NAME) or by id (OS_PROJECT_ID). */
+export type NameOrId = 'name' | 'id';
 
 /** The answers of Sign In so far (every text field starts empty). */
 export interface SignInState {
@@ -36,6 +39,12 @@ export interface SignInState {
   userDomain: string;
   project: string;
   projectDomain: string;
+  /** Keystone: whether `userDomain`, `project` and `projectDomain` are names or ids. */
+  userDomainBy: NameOrId;
+  projectBy: NameOrId;
+  projectDomainBy: NameOrId;
+  /** Keystone: which catalog endpoints to use (OS_INTERFACE). */
+  interface: EndpointInterface;
   appCredentialId: string;
   /** clouds.yaml / environment: the cloud picked (with what its files give), or why it cannot be used. */
   cloud?: CloudEntry;
@@ -58,6 +67,10 @@ export function emptySignIn(): SignInState {
     userDomain: '',
     project: '',
     projectDomain: '',
+    userDomainBy: 'name',
+    projectBy: 'name',
+    projectDomainBy: 'name',
+    interface: 'public',
     appCredentialId: '',
     confirm: '',
     endpoint: '',
@@ -190,23 +203,77 @@ function rackspace(id: ProviderId, label: string, fixedUrl: string | undefined):
   };
 }
 
-const keystoneCredentials = (state: SignInState): Credentials =>
-  state.method === 'appCredential'
-    ? {
-        provider: 'keystone',
-        authUrl: state.identityUrl,
-        applicationCredentialId: state.appCredentialId,
-        applicationCredentialSecret: state.secret,
-      }
-    : {
-        provider: 'keystone',
-        authUrl: state.identityUrl,
-        username: state.username,
-        password: state.secret,
-        userDomain: state.userDomain,
-        project: state.project,
-        projectDomain: state.projectDomain,
-      };
+/**
+ * The Keystone credentials of the answers: the project and the domains by id or by name, as
+ * the user chose (a project by id needs no domain, as with OS_PROJECT_ID), and the interface.
+ */
+export function keystoneCredentials(state: SignInState): Credentials {
+  const common = { provider: 'keystone' as const, authUrl: state.identityUrl, interface: state.interface };
+  if (state.method === 'appCredential') {
+    return { ...common, applicationCredentialId: state.appCredentialId, applicationCredentialSecret: state.secret };
+  }
+  const byId = state.projectBy === 'id';
+  return {
+    ...common,
+    username: state.username,
+    password: state.secret,
+    ...(state.userDomainBy === 'id'
+      ? { userDomain: '', userDomainId: state.userDomain }
+      : { userDomain: state.userDomain }),
+    ...(byId
+      ? { project: '', projectId: state.project, projectDomain: '' }
+      : state.projectDomainBy === 'id'
+        ? { project: state.project, projectDomain: '', projectDomainId: state.projectDomain }
+        : { project: state.project, projectDomain: state.projectDomain }),
+  };
+}
+
+/** The three interfaces of a Keystone catalog, public first (the default, as in the openstack CLI). */
+const INTERFACE_ITEMS = (): Array<StepItem<EndpointInterface>> => [
+  { label: 'public', description: l10n.t('default; the endpoints reachable from anywhere'), value: 'public' },
+  { label: 'internal', description: l10n.t("the endpoints inside the cloud's own network"), value: 'internal' },
+  { label: 'admin', description: l10n.t("the administrators' endpoints"), value: 'admin' },
+];
+
+type ByField = 'userDomainBy' | 'projectBy' | 'projectDomainBy';
+type ByText = 'userDomain' | 'project' | 'projectDomain';
+
+/**
+ * Name or id? A pick (by name, by id) then its box. Changing the choice empties the box (a
+ * name is no id); an id is one word, checked as typed.
+ */
+function nameOrIdSteps(
+  ui: StepInput,
+  state: SignInState,
+  by: ByField,
+  field: ByText,
+  words: { placeholder: string; name: string; id: string; what: string; whatId: string; fallback?: string },
+): Array<Step<SignInState>> {
+  const pick: Step<SignInState> = async (answers, position) => {
+    const value = await ui.pick<NameOrId>({
+      title: l10n.t(SIGN_IN_TITLE),
+      ...position,
+      placeholder: words.placeholder,
+      items: [
+        { label: l10n.t('By name'), description: words.name, value: 'name' },
+        { label: l10n.t('By ID'), description: words.id, value: 'id' },
+      ],
+      active: answers[by],
+    });
+    if (value === undefined || value === BACK) return value;
+    if (value !== answers[by]) answers[field] = '';
+    answers[by] = value;
+    return 'next';
+  };
+  const byId = state[by] === 'id';
+  const box = textStep<TextField, SignInState>(ui, field, {
+    title: l10n.t(SIGN_IN_TITLE),
+    prompt: byId ? words.id : words.name,
+    validate: byId ? oneWord(words.whatId) : notEmpty(words.what),
+    ...(words.fallback ? { default: byId ? words.fallback.toLowerCase() : words.fallback } : {}),
+  });
+  return [pick, box];
+}
 
 const keystone: IdentityProvider = {
   id: 'keystone',
@@ -219,6 +286,11 @@ const keystone: IdentityProvider = {
       validate: (value: string) => string | undefined,
       extra: Partial<TextStepSpec<SignInState>> = {},
     ) => textStep<TextField, SignInState>(ui, field, { title: l10n.t(SIGN_IN_TITLE), prompt, validate, ...extra });
+    const endpoints = pickStep<'interface', EndpointInterface, SignInState>(ui, 'interface', {
+      title: l10n.t(SIGN_IN_TITLE),
+      placeholder: l10n.t('Which Compute endpoints of the catalog (OS_INTERFACE)?'),
+      items: INTERFACE_ITEMS(),
+    });
     return [
       text('identityUrl', l10n.t('Keystone auth URL (OS_AUTH_URL)'), httpUrl, {
         placeholder: 'https://keystone.example.com:5000/v3',
@@ -230,6 +302,7 @@ const keystone: IdentityProvider = {
       ...(state.method === 'appCredential'
         ? [
             text('appCredentialId', l10n.t('Application credential ID'), oneWord(l10n.t('application credential ID'))),
+            endpoints,
             text('secret', l10n.t('Application credential secret'), notEmpty(l10n.t('secret')), {
               password: true,
               check,
@@ -237,16 +310,33 @@ const keystone: IdentityProvider = {
           ]
         : [
             text('username', l10n.t('User name (OS_USERNAME)'), notEmpty(l10n.t('user name'))),
-            text('userDomain', l10n.t('User domain (OS_USER_DOMAIN_NAME)'), notEmpty(l10n.t('user domain')), {
-              default: 'Default',
+            ...nameOrIdSteps(ui, state, 'userDomainBy', 'userDomain', {
+              placeholder: l10n.t("The user's domain: by name or by ID?"),
+              name: l10n.t('User domain name (OS_USER_DOMAIN_NAME)'),
+              id: l10n.t('User domain ID (OS_USER_DOMAIN_ID)'),
+              what: l10n.t('user domain'),
+              whatId: l10n.t('user domain ID'),
+              fallback: 'Default',
             }),
-            text('project', l10n.t('Project name (OS_PROJECT_NAME)'), notEmpty(l10n.t('project'))),
-            text(
-              'projectDomain',
-              l10n.t('Project domain (OS_PROJECT_DOMAIN_NAME)'),
-              notEmpty(l10n.t('project domain')),
-              { default: 'Default' },
-            ),
+            ...nameOrIdSteps(ui, state, 'projectBy', 'project', {
+              placeholder: l10n.t('The project: by name or by ID?'),
+              name: l10n.t('Project name (OS_PROJECT_NAME)'),
+              id: l10n.t('Project ID (OS_PROJECT_ID); no domain needed'),
+              what: l10n.t('project'),
+              whatId: l10n.t('project ID'),
+            }),
+            // A project id names one project in every domain: no project domain is asked.
+            ...(state.projectBy === 'id'
+              ? []
+              : nameOrIdSteps(ui, state, 'projectDomainBy', 'projectDomain', {
+                  placeholder: l10n.t("The project's domain: by name or by ID?"),
+                  name: l10n.t('Project domain name (OS_PROJECT_DOMAIN_NAME)'),
+                  id: l10n.t('Project domain ID (OS_PROJECT_DOMAIN_ID)'),
+                  what: l10n.t('project domain'),
+                  whatId: l10n.t('project domain ID'),
+                  fallback: 'Default',
+                })),
+            endpoints,
             text('secret', l10n.t('Password'), notEmpty(l10n.t('password')), { password: true, check }),
           ]),
     ];

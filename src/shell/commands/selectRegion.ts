@@ -1,6 +1,6 @@
 /** Key Pairs: Select Region — where key pairs go, from the signed-in account's catalog. */
 import * as vscode from 'vscode';
-import type { Session as SignInResult } from '../../core/api/identity';
+import { preselectedRegion, type Session as SignInResult } from '../../core/api/identity';
 import { SIGN_IN } from '../../core/wording/actions';
 import { CommandContext } from './context';
 import { Back, BACK } from '../ui/userInput';
@@ -21,7 +21,7 @@ export async function regionStep(
     title: vscode.l10n.t('Select Region'),
     ...position,
     placeholder: vscode.l10n.t('Key pairs are per region: where should they go?'),
-    active: current ?? result.defaultRegion,
+    active: preselectedRegion(result, current),
     items: result.regions.map((r) => ({
       label: r.region,
       description: r.region === result.defaultRegion ? 'default' : undefined,

@@ -60,7 +60,8 @@ export async function signInCommand(ctx: CommandContext): Promise<string | undef
     state.provider = picked.provider;
     state.cloud = picked.cloud;
     state.cloudProblem = picked.problem;
-    if (picked.cloud?.region) state.region = picked.cloud.region;
+    // The cloud's region_name preselects the region after sign-in (none for the other ways).
+    state.region = picked.cloud?.region;
     return 'next';
   };
   const steps = (state: SignInState): Array<Step<SignInState>> => {

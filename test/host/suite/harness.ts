@@ -39,6 +39,8 @@ export type Prompt =
       canSelectMany: boolean;
       /** The items checked when it was shown. */
       selected: readonly vscode.QuickPickItem[];
+      /** The item highlighted when it was shown (Enter picks it). */
+      active?: vscode.QuickPickItem;
     }
   | { kind: 'save'; options: vscode.SaveDialogOptions }
   | { kind: 'open'; options: vscode.OpenDialogOptions };
@@ -316,6 +318,7 @@ export class Recorder {
         step,
         canSelectMany: w.canSelectMany,
         selected: [...w.selectedItems],
+        active: w.activeItems[0],
       };
     }
     const answer = await this.answer(prompt);

@@ -175,14 +175,68 @@ describe('Sign In in the extension host', () => {
       [/auth URL/, `${process.env.KEYPAIRS_EMULATOR}/identity`],
       [/Sign in with/, 'Password'],
       [/User name/, 'demo'],
-      [/User domain/, 'Default'],
+      [/user's domain: by name or by ID/, 'By name'],
+      [/User domain name/, 'Default'],
+      [/project: by name or by ID/, 'By name'],
       [/Project name/, '123456'],
-      [/Project domain/, 'Default'],
+      [/project's domain: by name or by ID/, 'By name'],
+      [/Project domain name/, 'Default'],
+      [/OS_INTERFACE/, 'public'],
       [/Password/, PASSWORD],
       [/per region/, 'ORD'],
     ]);
     const label = await vscode.commands.executeCommand<string>('keypairs.signIn');
     assert.match(label ?? '', /^demo \(OpenStack 127\.0\.0\.1:\d+, project 123456\)$/);
+  });
+
+  it('Keystone by ids (user domain, project) and the internal interface: Compute is reached at the internal endpoint', async () => {
+    const eve = {
+      username: 'eve',
+      password: 'eve-pw-2a9',
+      tenantId: '9f8e7d6c',
+      domain: 'Engineering',
+      project: 'eve-project',
+    };
+    await emulator.options({ users: [eve] });
+    rec.answerPrompt = script([
+      [/Where are your servers/, 'OpenStack (Keystone v3)'],
+      [/auth URL/, `${process.env.KEYPAIRS_EMULATOR}/identity`],
+      [/Sign in with/, 'Password'],
+      [/User name/, 'eve'],
+      [/user's domain: by name or by ID/, 'By ID'],
+      [/User domain ID \(OS_USER_DOMAIN_ID\)/, 'engineering'],
+      [/project: by name or by ID/, 'By ID'],
+      [/Project ID \(OS_PROJECT_ID\)/, eve.tenantId],
+      [/OS_INTERFACE/, 'internal'],
+      [/Password/, eve.password],
+      [/per region/, 'IAD'],
+    ]);
+    const label = await vscode.commands.executeCommand<string>('keypairs.signIn');
+    assert.match(label ?? '', /^eve \(OpenStack 127\.0\.0\.1:\d+, project eve-project\)$/);
+    const ifacePick = rec.prompts.find((p) => p.kind === 'pick' && /OS_INTERFACE/.test(p.options.placeHolder ?? ''));
+    assert.ok(ifacePick?.kind === 'pick');
+    assert.deepEqual(
+      ifacePick.items.map((i) => i.label),
+      ['public', 'internal', 'admin'],
+    );
+    assert.equal(ifacePick.active?.label, 'public', 'public is preselected');
+    const regionPick = rec.prompts.find((p) => p.kind === 'pick' && /per region/.test(p.options.placeHolder ?? ''));
+    assert.ok(regionPick?.kind === 'pick');
+    assert.match(regionPick.items[0]?.detail ?? '', new RegExp(`/v2\\.1/${eve.tenantId}$`), 'the internal endpoints');
+    await rec.waitForMessage(/Signed in as eve .*Key pairs go to region IAD/);
+
+    const { services } = await testing();
+    const compute = await services.compute();
+    assert.ok(typeof compute !== 'string', 'signed in');
+    await compute.listPage({ limit: 1 });
+    const lists = (await emulator.requests()).filter((r) => r.method === 'GET' && r.path.endsWith('/os-keypairs'));
+    assert.deepEqual(
+      lists.map((r) => r.path),
+      [`/v2.1/${eve.tenantId}/os-keypairs`],
+    );
+    const profile = JSON.stringify(services.account.profile());
+    assert.ok(!profile.includes(eve.password), 'the profile keeps no secret');
+    assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('keypairs')).includes(eve.password));
   });
 
   it('Sign Out removes every secret; no secret ever reaches settings, globalState, the log or a message', async () => {

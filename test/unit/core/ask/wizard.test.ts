@@ -220,6 +220,7 @@ describe('identity provider registry', () => {
     assert.deepEqual(keystone.credentials({ ...base, method: 'password' }), {
       provider: 'keystone',
       authUrl: 'https://keystone.example:5000',
+      interface: 'public',
       username: 'u',
       password: 's',
       userDomain: 'Default',
@@ -229,6 +230,7 @@ describe('identity provider registry', () => {
     assert.deepEqual(keystone.credentials({ ...base, method: 'appCredential' }), {
       provider: 'keystone',
       authUrl: 'https://keystone.example:5000',
+      interface: 'public',
       applicationCredentialId: 'id',
       applicationCredentialSecret: 's',
     });

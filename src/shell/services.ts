@@ -16,7 +16,7 @@ import { KeyPairList } from '../core/flows/keyPairList';
 import { log } from './log';
 import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
-import { caCertificates, endpointSetting, networkSettings } from './settings';
+import { caCertificates, cloudCertificates, endpointSetting, networkSettings } from './settings';
 import { Messages, MessageSink, PlainMessages, vscodeMessages } from './ui/notify';
 import { QuickInputUserInput, UserInput } from './ui/userInput';
 
@@ -141,7 +141,8 @@ export class Services implements vscode.Disposable {
   private makeHttp({ HttpClient }: typeof import('./clients'), caFile: string | undefined): HttpClient {
     return new HttpClient({
       ...networkSettings(),
-      caCertificates: caCertificates(caFile ? [caFile] : []),
+      caCertificates: caCertificates(),
+      cloudCertificates: cloudCertificates(caFile),
       log: (line) => log.info(line),
       confirmPlainHttp,
     });

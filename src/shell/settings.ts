@@ -43,20 +43,30 @@ export function openSetting(key: string): Thenable<unknown> {
 
 /**
  * The PEM text of the files `keypairs.caCertificates` names (a user or machine setting, never
- * a workspace's: a folder must not choose whom to trust), and `extraFiles` (the signed-in
- * cloud's `cacert`, which the user picked). Unreadable files are left out; a
+ * a workspace's: a folder must not choose whom to trust). Unreadable files are left out; a
  * 'tls' error then counts the certificates found.
  */
-export function caCertificates(extraFiles: string[] = []): string[] | undefined {
-  const files = [...(vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? []), ...extraFiles];
+export function caCertificates(): string[] | undefined {
+  const files = vscode.workspace.getConfiguration(SECTION).get<string[]>('caCertificates') ?? [];
   if (files.length === 0) return undefined;
   return files.flatMap((file) => {
-    try {
-      return [fs.readFileSync(expandHome(file.trim()), 'utf8')];
-    } catch {
-      return [];
-    }
+    const pem = readPemFile(file);
+    return pem === undefined ? [] : [pem];
   });
+}
+
+/** The signed-in cloud's `cacert` (which the user picked), read; its path names it in a 'tls' error. */
+export function cloudCertificates(file: string | undefined): { path: string; pem: string } | undefined {
+  if (!file) return undefined;
+  return { path: file, pem: readPemFile(file) ?? '' };
+}
+
+function readPemFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(expandHome(file.trim()), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -53,6 +53,8 @@ export interface HttpClientOptions {
   strictSSL?: boolean;
   /** More trusted CA certificates, PEM text (e.g. read from files a setting names). */
   caCertificates?: string[];
+  /** The signed-in cloud's own CA bundle (clouds.yaml `cacert`), named apart in a 'tls' error. */
+  cloudCertificates?: { path: string; pem: string };
   /** Trust the OS certificate store too (see trust.ts). Default true. */
   systemCertificates?: boolean;
   /**
@@ -127,7 +129,15 @@ export interface HttpResponse {
 }
 
 const MiB = 1024 * 1024;
-type Optional = 'log' | 'proxy' | 'proxyAuthorization' | 'dispatcher' | 'confirmPlainHttp' | 'caCertificates' | 'fetch';
+type Optional =
+  | 'log'
+  | 'proxy'
+  | 'proxyAuthorization'
+  | 'dispatcher'
+  | 'confirmPlainHttp'
+  | 'caCertificates'
+  | 'cloudCertificates'
+  | 'fetch';
 
 export class HttpClient {
   private dispatcherPromise?: Promise<Dispatcher>;
@@ -343,7 +353,7 @@ export class HttpClient {
   private dispatcher(): Promise<Dispatcher> {
     if (this.opts.dispatcher) return Promise.resolve(this.opts.dispatcher);
     // Through VS Code's fetch, VS Code decides whom to trust unless the user named certificates.
-    const vscodeTrusts = this.opts.fetch && !this.opts.caCertificates?.length;
+    const vscodeTrusts = this.opts.fetch && !namesCertificates(this.opts);
     this.dispatcherPromise ??= (
       vscodeTrusts ? Promise.resolve({ sources: undefined, ca: undefined }) : trustedCertificates(this.opts)
     ).then((trust) => {
@@ -352,6 +362,11 @@ export class HttpClient {
     });
     return this.dispatcherPromise;
   }
+}
+
+/** True when the user named certificates to trust: in settings, or as the cloud's `cacert`. */
+function namesCertificates(o: Pick<HttpClientOptions, 'caCertificates' | 'cloudCertificates'>): boolean {
+  return Boolean(o.caCertificates?.length || o.cloudCertificates);
 }
 
 /**
@@ -367,7 +382,7 @@ async function createDispatcher(o: HttpClient['opts'], ca: string[] | undefined)
   // Agent's options (only an Agent's), and would use it instead of the OS store: give it only
   // when the user named certificates.
   if (o.fetch) {
-    return new Agent({ connect: { timeout: o.connectTimeoutMs, ...(o.caCertificates?.length ? tls : {}) }, ...common });
+    return new Agent({ connect: { timeout: o.connectTimeoutMs, ...(namesCertificates(o) ? tls : {}) }, ...common });
   }
   return new EnvHttpProxyAgent({
     connect: { timeout: o.connectTimeoutMs, ...tls },

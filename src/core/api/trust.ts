@@ -9,8 +9,8 @@ import * as tls from 'node:tls';
 
 /** One source of trusted certificates and how many certificates it gave. */
 export interface CertificateSource {
-  source: 'bundled' | 'system' | 'env' | 'setting';
-  /** The file read (system, env), when there is one. */
+  source: 'bundled' | 'system' | 'env' | 'setting' | 'cloud';
+  /** The file read (system, env, cloud), when there is one. */
   path?: string;
   count: number;
 }
@@ -18,6 +18,8 @@ export interface CertificateSource {
 export interface TrustOptions {
   /** PEM text (one or more certificates each) from the shell's setting. */
   caCertificates?: string[];
+  /** The signed-in cloud's own CA bundle (clouds.yaml `cacert`, OS_CACERT): its path and PEM text. */
+  cloudCertificates?: { path: string; pem: string };
   /** Read the OS store. Default true. */
   systemCertificates?: boolean;
   /** Environment to read NODE_EXTRA_CA_CERTS from. Default process.env. */
@@ -83,6 +85,11 @@ export async function trustedCertificates(options: TrustOptions = {}): Promise<T
   if (options.caCertificates !== undefined) {
     const found = options.caCertificates.flatMap(pemCertificates);
     sources.push({ source: 'setting', count: found.length });
+    added.push(...found);
+  }
+  if (options.cloudCertificates !== undefined) {
+    const found = pemCertificates(options.cloudCertificates.pem);
+    sources.push({ source: 'cloud', path: options.cloudCertificates.path, count: found.length });
     added.push(...found);
   }
   // Giving `ca` replaces Node's default store, so the bundled roots go first.

@@ -306,6 +306,8 @@ function trustedText(err: ApiError): string {
         return l10n.t('{0} from NODE_EXTRA_CA_CERTS ({1})', s.count, s.path);
       case 'setting':
         return l10n.t('{0} from the certificate files in settings', s.count);
+      case 'cloud':
+        return l10n.t("{0} from the cloud's cacert ({1})", s.count, s.path ?? '');
     }
   });
   return ` Trusted: ${parts.join(', ')}.`;

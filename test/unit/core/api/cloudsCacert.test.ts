@@ -3,8 +3,8 @@
  * certificate from a CA made here (openssl, temp folder). A cloud naming that CA signs in; the
  * same cloud without it is refused with a message naming the certificate problem; `verify:
  * false` is refused when the file is read, as cloudsConfig.ts documents (certificates are
- * always checked). The client is given the PEM text of the cloud's `cacert` file, as the shell
- * does (src/shell/settings.ts caCertificates).
+ * always checked). The client is given the cloud's `cacert` file (path and PEM text), as the
+ * shell does (src/shell/settings.ts cloudCertificates); a wrong `cacert` is named in the error.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -23,6 +23,7 @@ const PASSWORD = 'tls-password-8e1';
 describe('clouds.yaml cacert over TLS (the emulator on https://127.0.0.1)', function () {
   this.timeout(30_000);
   let ca: TestCa;
+  let otherCa: TestCa;
   let emu: Emulator;
   let clouds: Map<string, CloudEntry>;
   let problems: string[];
@@ -30,6 +31,7 @@ describe('clouds.yaml cacert over TLS (the emulator on https://127.0.0.1)', func
   before(async () => {
     const dir = tempDir('skp-cacert-');
     ca = makeTestCa(dir);
+    otherCa = makeTestCa(tempDir('skp-cacert-other-'));
     emu = await startEmulator({
       tls: { key: ca.key, cert: ca.cert },
       users: [{ username: 'demo', password: PASSWORD, tenantId: '123456' }],
@@ -52,6 +54,9 @@ describe('clouds.yaml cacert over TLS (the emulator on https://127.0.0.1)', func
         ...auth,
         '  no-cacert:',
         ...auth,
+        '  wrong-cacert:',
+        `    cacert: ${otherCa.caFile}`,
+        ...auth,
         '  insecure:',
         '    verify: false',
         ...auth,
@@ -73,7 +78,9 @@ describe('clouds.yaml cacert over TLS (the emulator on https://127.0.0.1)', func
   async function signIn(cloud: CloudEntry) {
     const http = new HttpClient({
       retries: 0,
-      ...(cloud.cacert ? { caCertificates: [fs.readFileSync(cloud.cacert, 'utf8')] } : {}),
+      ...(cloud.cacert
+        ? { cloudCertificates: { path: cloud.cacert, pem: fs.readFileSync(cloud.cacert, 'utf8') } }
+        : {}),
     });
     try {
       return await IDENTITY_PROVIDERS['openstack-config'].authenticate(
@@ -107,6 +114,19 @@ describe('clouds.yaml cacert over TLS (the emulator on https://127.0.0.1)', func
     assert.match(message, /certificate/i, message);
     assert.ok(!message.includes(PASSWORD));
     assert.equal(emu.requests.length, before, 'nothing reached the emulator: the password was never sent');
+  });
+
+  it('a cacert that holds another CA is refused, and the message names that cacert file, not settings', async () => {
+    const cloud = clouds.get('wrong-cacert');
+    assert.ok(cloud);
+    assert.notEqual(otherCa.caFile, ca.caFile);
+    const before = emu.requests.length;
+    const err = await rejection(signIn(cloud), ApiError);
+    assert.equal(err.kind, 'tls');
+    const message = describeError(err).message;
+    assert.ok(message.includes(`1 from the cloud's cacert (${otherCa.caFile})`), message);
+    assert.doesNotMatch(message, /in settings/);
+    assert.equal(emu.requests.length, before, 'nothing reached the emulator');
   });
 
   it('verify: false is not offered: the cloud is listed as unusable, saying to give cacert', () => {

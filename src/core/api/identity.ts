@@ -312,6 +312,13 @@ export function preselectedRegion(
   return found ? found.region : session.defaultRegion;
 }
 
+/** `wanted` (a clouds.yaml region_name, OS_REGION_NAME, the region chosen before) when the catalog has no such Compute region. */
+export function regionNotInCatalog(session: Pick<Session, 'regions'>, wanted: string | undefined): string | undefined {
+  const w = wanted?.trim();
+  if (!w) return undefined;
+  return session.regions.some((r) => r.region.toLowerCase() === w.toLowerCase()) ? undefined : w;
+}
+
 /** The named region when the catalog has it, else the only region, else none. */
 function defaultRegion(regions: ComputeRegion[], named?: string): string | undefined {
   const found = named && regions.find((r) => r.region.toLowerCase() === named.toLowerCase());

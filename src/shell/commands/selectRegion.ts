@@ -1,6 +1,6 @@
 /** Key Pairs: Select Region — where key pairs go, from the signed-in account's catalog. */
 import * as vscode from 'vscode';
-import { preselectedRegion, type Session as SignInResult } from '../../core/api/identity';
+import { preselectedRegion, regionNotInCatalog, type Session as SignInResult } from '../../core/api/identity';
 import { SIGN_IN } from '../../core/wording/actions';
 import { CommandContext } from './context';
 import { Back, BACK } from '../ui/userInput';
@@ -17,14 +17,18 @@ export async function regionStep(
 ): Promise<string | Back | undefined> {
   const [only, ...others] = result.regions;
   if (only && others.length === 0) return only.region;
+  const missing = regionNotInCatalog(result, current);
   return ctx.ui.pick({
     title: vscode.l10n.t('Select Region'),
     ...position,
-    placeholder: vscode.l10n.t('Key pairs are per region: where should they go?'),
+    placeholder:
+      missing === undefined
+        ? vscode.l10n.t('Key pairs are per region: where should they go?')
+        : vscode.l10n.t('This account has no Compute region "{0}": where should key pairs go?', missing),
     active: preselectedRegion(result, current),
     items: result.regions.map((r) => ({
       label: r.region,
-      description: r.region === result.defaultRegion ? 'default' : undefined,
+      description: r.region === result.defaultRegion ? vscode.l10n.t('default') : undefined,
       detail: r.url,
       value: r.region,
     })),

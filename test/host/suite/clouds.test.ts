@@ -130,10 +130,37 @@ describe('Sign In from clouds.yaml in the extension host', () => {
       ['DFW', 'IAD', 'ORD'],
     );
     assert.equal(regions.active?.label, 'IAD', "region_name's region is highlighted");
+    assert.equal(regions.options.placeHolder, 'Key pairs are per region: where should they go?');
     await rec.waitForMessage(/Key pairs go to region IAD/);
     const { services } = await testing();
     assert.equal(services.account.profile()?.region, 'IAD');
     assert.match(services.targetLabel() ?? '', /^IAD · demo \(OpenStack/, 'what the status bar item names');
+  });
+
+  it('a region_name the catalog does not have is named in the region step, and the default is highlighted', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'clouds.yaml'),
+      [
+        'clouds:',
+        '  emulated:',
+        '    region_name: LON',
+        '    auth:',
+        `      auth_url: ${process.env.KEYPAIRS_EMULATOR}/identity/v3`,
+        '      username: demo',
+        '      project_name: "123456"',
+        '',
+      ].join('\n'),
+    );
+    rec.answerPrompt = (p) => (p.kind === 'pick' ? p.active : p.kind === 'input' ? '' : undefined);
+    await vscode.commands.executeCommand<string>('keypairs.signIn');
+    const regions = rec.prompts.find((p) => p.kind === 'pick' && p.options.title === 'Select Region');
+    assert.ok(regions?.kind === 'pick', `a region step: ${rec.prompts.map((p) => p.options.title).join(', ')}`);
+    assert.equal(regions.options.placeHolder, 'This account has no Compute region "LON": where should key pairs go?');
+    assert.deepEqual(
+      regions.items.map((i) => i.label),
+      ['DFW', 'IAD', 'ORD'],
+    );
+    assert.notEqual(regions.active?.label, 'LON');
   });
 
   it("a cloud's cacert is trusted on VS Code's network route (https on 127.0.0.1, a test CA); without it the step names the certificate problem", async function () {

@@ -6,6 +6,7 @@
 import type { KeyPair } from '../api/compute';
 import type { Server } from '../api/servers';
 import type { LocalKey } from '../keys/localKeys';
+import type { CopyResult, OtherRegions, PairToCopy } from './copyToRegions';
 
 /** A key pair in the view (also what the node commands receive). */
 export interface KeyPairNode {
@@ -65,6 +66,13 @@ export interface KeyPairList {
    * complete (see `Inventory.freshServers`); undefined otherwise.
    */
   serverList?(): Promise<ServerNode[] | undefined>;
+  /**
+   * Check Other Regions read `regions`: the list marks its pairs from them until read again or
+   * the target changes, and shows `summary` (the regions read, those that failed and why).
+   */
+  showOtherRegions?(regions: OtherRegions, summary: string): void;
+  /** Copy to Regions did `results`: the marks follow (no new read). */
+  copiedToRegions?(pair: PairToCopy, results: readonly CopyResult[]): void;
 }
 
 /** Scheme of the read-only documents Open Public Key shows (the key line is in the query). */

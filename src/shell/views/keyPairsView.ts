@@ -5,6 +5,11 @@
  * children (it is visible); rendering a node costs no request: details (created date) are
  * fetched only when a tooltip is hovered.
  *
+ * After Check Other Regions, each key pair is marked with the other regions holding its public
+ * key, or a different key under its name (description, tooltip), and the view's message names
+ * the regions read and those that could not be. That read is kept across refreshes (it is never
+ * repeated by one), follows Copy to Regions, and is dropped when the target changes.
+ *
  * Welcome content is chosen by context keys set here:
  * - `keypairs.configured` (boolean), `keypairs.missing` ('endpoint' | 'token' | '')
  * - `keypairs.listState`: 'loading' | 'loaded' | 'empty' | 'error' | 'unconfigured'
@@ -14,6 +19,7 @@ import { fingerprints } from '../../core/keys/fingerprint';
 import type { KeyPairDetails } from '../../core/api/compute';
 import { COMMAND } from '../../core/base/commandIds';
 import { Inventory } from '../../core/flows/inventory';
+import type { CopyResult, OtherRegions, PairElsewhere, PairToCopy } from '../../core/flows/copyToRegions';
 import {
   KeyPairList,
   KeyPairNode,
@@ -54,6 +60,8 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   private listState?: ListState;
   private missing?: string;
   private view?: vscode.TreeView<KeyPairsViewNode>;
+  /** What the other regions hold (Check Other Regions), kept across refreshes until the target changes. */
+  private regions?: OtherRegions;
 
   /** The time in ms (tests move it to age the server list). */
   clock: () => number = Date.now;
@@ -88,6 +96,32 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     this.listing = undefined;
     this.loadingMore = false;
     this.changed.fire();
+  }
+
+  /** The endpoint, token, account or region changed: what was read of other regions is about another target. */
+  targetChanged(): void {
+    this.regions = undefined;
+    if (this.view) this.view.message = undefined;
+    this.refresh();
+  }
+
+  /** Marks the pairs from what the other regions hold (a new read replaces the last one); `summary` goes atop the view. */
+  showOtherRegions(regions: OtherRegions, summary: string): void {
+    this.regions = regions;
+    if (this.view) this.view.message = summary;
+    this.changed.fire();
+  }
+
+  /** A copy to other regions happened: the marks follow it without a new read. */
+  copiedToRegions(pair: PairToCopy, results: readonly CopyResult[]): void {
+    if (!this.regions) return;
+    this.regions.recordCopy(pair, results);
+    this.changed.fire();
+  }
+
+  /** Where a key pair also is, once the other regions were read (undefined before). */
+  elsewhere(node: KeyPairNode): PairElsewhere | undefined {
+    return this.regions?.of(node.keyPair);
   }
 
   /** Re-reads the SSH folder (after `keypairs.sshDirectory` changed) without asking the server again. */
@@ -178,16 +212,19 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         : vscode.TreeItemCollapsibleState.None,
     );
     item.id = `keypair/${node.keyPair.name}`;
-    item.description = node.keyPair.fingerprint;
+    const elsewhere = this.elsewhere(node);
+    const marks = elsewhere ? elsewhereMarks(elsewhere) : [];
+    item.description = [node.keyPair.fingerprint, ...marks].join(' · ');
     item.contextValue = node.local ? 'keypair.local' : 'keypair';
     item.iconPath = new vscode.ThemeIcon(node.local ? 'key' : 'cloud');
     item.accessibilityInformation = {
-      label: vscode.l10n.t(
-        'Key pair {0}, fingerprint {1}{2}',
-        node.keyPair.name,
-        node.keyPair.fingerprint,
-        node.local ? vscode.l10n.t(', private key found locally') : '',
-      ),
+      label:
+        vscode.l10n.t(
+          'Key pair {0}, fingerprint {1}{2}',
+          node.keyPair.name,
+          node.keyPair.fingerprint,
+          node.local ? vscode.l10n.t(', private key found locally') : '',
+        ) + marks.map((m) => `, ${m}`).join(''),
     };
     // tooltip left undefined: resolveTreeItem fills it on hover.
     return item;
@@ -205,7 +242,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         detailsFailed = true;
       }
     }
-    item.tooltip = tooltip(node, details, detailsFailed, s?.inventory.sshDirectory ?? sshDirectory());
+    item.tooltip = tooltip(node, details, detailsFailed, s?.inventory.sshDirectory ?? sshDirectory(), this.regions);
     return item;
   }
 
@@ -278,6 +315,19 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   }
 }
 
+/** The short marks of a key pair's description: other regions with its public key, or another key under its name. */
+export function elsewhereMarks(elsewhere: PairElsewhere): string[] {
+  const marks: string[] = [];
+  if (elsewhere.sameKey.length)
+    marks.push(vscode.l10n.t('also in {0}', elsewhere.sameKey.map((r) => r.region).join(', ')));
+  if (elsewhere.sameNameOtherKey.length) {
+    marks.push(
+      vscode.l10n.t('same name, different key in {0}', elsewhere.sameNameOtherKey.map((r) => r.region).join(', ')),
+    );
+  }
+  return marks;
+}
+
 /** A server under its key pair: name, status and best address, all as plain text (no Markdown). */
 export function serverItem(node: ServerNode): vscode.TreeItem {
   const server = node.server;
@@ -313,6 +363,7 @@ export function tooltip(
   details: KeyPairDetails | undefined,
   detailsFailed: boolean,
   dir: string,
+  regions?: OtherRegions,
 ): vscode.MarkdownString {
   const kp = node.keyPair;
   const md = new vscode.MarkdownString(undefined, false);
@@ -335,6 +386,25 @@ export function tooltip(
   else if (detailsFailed) row(vscode.l10n.t('Created'), vscode.l10n.t('could not be loaded'));
   if (node.local) row(vscode.l10n.t('Private key'), displayPath(node.local.privatePath));
   else row(vscode.l10n.t('Private key'), vscode.l10n.t('not found in {0}', displayPath(dir)));
+  if (regions) {
+    const e = regions.of(kp);
+    const sameKey = e.sameKey.map((r) =>
+      r.names.length === 1 && r.names[0] === kp.name
+        ? r.region
+        : vscode.l10n.t('{0} (as {1})', r.region, r.names.map((n) => `"${n}"`).join(', ')),
+    );
+    const marked = new Set([...e.sameKey, ...e.sameNameOtherKey].map((r) => r.region));
+    const absent = regions.regions.filter((r) => !marked.has(r));
+    if (sameKey.length) row(vscode.l10n.t('Same public key in'), sameKey.join(', '));
+    if (e.sameNameOtherKey.length) {
+      row(
+        vscode.l10n.t('A different key has this name in'),
+        e.sameNameOtherKey.map((r) => (r.fingerprint ? `${r.region} (${r.fingerprint})` : r.region)).join(', '),
+      );
+    }
+    if (absent.length) row(vscode.l10n.t('Not in'), absent.join(', '));
+    if (e.unread.length) row(vscode.l10n.t('Could not be read'), e.unread.join(', '));
+  }
   return md;
 }
 
@@ -375,7 +445,7 @@ export function registerKeyPairsView(context: vscode.ExtensionContext, services:
     provider,
     view,
     vscode.workspace.registerTextDocumentContentProvider(PUBLIC_KEY_SCHEME, new PublicKeyDocuments()),
-    services.onDidChangeTarget(() => provider.refresh()),
+    services.onDidChangeTarget(() => provider.targetChanged()),
     services.onDidChangeKeyPairs(() => provider.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('keypairs.sshDirectory')) provider.refreshLocalKeys();

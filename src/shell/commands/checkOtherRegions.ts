@@ -1,0 +1,76 @@
+/**
+ * Key Pairs: Check Other Regions — reads the key pairs of the signed-in account's other Compute
+ * regions once, and the Key Pairs view marks each pair whose public key (or name) is also there.
+ * Read when asked, never on a view refresh; run again to read again. A region that cannot be
+ * read is named, with why.
+ */
+import * as vscode from 'vscode';
+import { ComputeClient } from '../../core/api/compute';
+import { COMMAND } from '../../core/base/commandIds';
+import { OtherRegions, readOtherRegions, RegionTarget } from '../../core/flows/copyToRegions';
+import { SIGN_IN } from '../../core/wording/actions';
+import { describeError } from '../../core/wording/errorText';
+import { showError } from '../messages';
+import { confirmQuietly } from '../ui/quiet';
+import { withCancellableProgress } from '../ui/progress';
+import { CommandContext } from './context';
+import { offerCommand } from './offer';
+
+/**
+ * The signed-in account's Compute regions other than the current one (from its catalog), or
+ * undefined after saying why there are none (`needsSignIn`: what to say without a sign-in).
+ */
+export async function otherRegionTargets(
+  ctx: CommandContext,
+  needsSignIn: string,
+): Promise<{ here: string | undefined; targets: RegionTarget[] } | undefined> {
+  const profile = ctx.services.account.profile();
+  if (!profile) {
+    offerCommand(ctx.messages, 'info', needsSignIn, SIGN_IN, COMMAND.signIn);
+    return undefined;
+  }
+  const tokens = await ctx.services.tokenManager();
+  const http = await ctx.services.http();
+  const session = await tokens.session();
+  const here = profile.region;
+  const targets = session.regions
+    .filter((r) => r.region !== here)
+    .map((r) => ({ region: r.region, compute: new ComputeClient({ endpoint: r.url, auth: tokens, http }) }));
+  if (targets.length === 0) {
+    void ctx.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));
+    return undefined;
+  }
+  return { here, targets };
+}
+
+export async function checkOtherRegionsCommand(ctx: CommandContext): Promise<OtherRegions | undefined> {
+  const found = await otherRegionTargets(
+    ctx,
+    vscode.l10n.t("Check Other Regions needs a sign-in: the regions come from your account's service catalog."),
+  );
+  if (!found) return undefined;
+  const names = found.targets.map((t) => t.region).join(', ');
+  let regions: OtherRegions;
+  try {
+    regions = await withCancellableProgress(vscode.l10n.t('Reading the key pairs of {0}…', names), (signal) =>
+      readOtherRegions(found.targets, signal),
+    );
+  } catch (err) {
+    void showError(ctx.messages, err, vscode.l10n.t('Reading the other regions'));
+    return undefined;
+  }
+  // Signed out or another region chosen meanwhile: what was read is about another target.
+  if (ctx.services.region() !== found.here || !ctx.services.account.profile()) return undefined;
+  const failures = regions.failed.map((f) =>
+    vscode.l10n.t('{0} could not be read: {1}', f.region, describeError(f.error).message),
+  );
+  const read = regions.regions.length ? [vscode.l10n.t('Other regions checked: {0}.', regions.regions.join(', '))] : [];
+  ctx.services.keyPairList?.showOtherRegions?.(regions, [...read, ...failures].join(' '));
+  if (failures.length > 0) {
+    const intro = vscode.l10n.t('The key pairs of some regions are not known; the view marks only what was read.');
+    void ctx.messages.show('warning', [intro, ...failures].join(' '));
+  } else {
+    confirmQuietly(vscode.l10n.t('Compared with the key pairs of {0}.', names));
+  }
+  return regions;
+}

@@ -119,6 +119,11 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     this.changed.fire();
   }
 
+  /** The view's message: what Check Other Regions read and what it could not (undefined before, or after a target change). */
+  get otherRegionsSummary(): string | undefined {
+    return this.view?.message || undefined;
+  }
+
   /** Where a key pair also is, once the other regions were read (undefined before). */
   elsewhere(node: KeyPairNode): PairElsewhere | undefined {
     return this.regions?.of(node.keyPair);

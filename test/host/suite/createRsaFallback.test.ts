@@ -12,7 +12,7 @@ import type { ShownMessage } from '../../../src/shell/ui/notify';
 import { emulator, TOKEN, useRecorder } from './harness';
 
 const ssh = path.join(os.homedir(), '.ssh');
-const QUESTION = /^The cloud does not accept ed25519 keys\. Create an RSA 4096 key for "(.+)" instead\?$/;
+const QUESTION = /^The cloud does not accept ed25519 keys\. Create an RSA 4096 key for "(.+)" instead\? /;
 const keyData = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
 const sshFiles = () => (fs.existsSync(ssh) ? fs.readdirSync(ssh).sort() : []);
 
@@ -43,7 +43,10 @@ describe('Create when the cloud refuses ed25519 (extension host)', () => {
     assert.equal(asked.modal, true);
     assert.equal(asked.severity, 'warning');
     assert.deepEqual(asked.actions, ['Create RSA 4096 Key']);
-    assert.match(asked.message, /for "old nova" instead/);
+    assert.match(
+      asked.message,
+      /for "old nova" instead\? Nothing was created: the ed25519 key was not kept, here or on the server\./,
+    );
     assert.deepEqual(await serverPairs(), [], 'no pair on the server');
     assert.deepEqual(sshFiles(), before, 'no file left in ~/.ssh');
     assert.deepEqual(

@@ -75,7 +75,7 @@ describe('Check Other Regions in the extension host', () => {
   const tooltipText = async (node: KeyPairNode) => {
     const v = await view();
     const item = await v.resolveTreeItem(v.getTreeItem(node), node);
-    return (item.tooltip as vscode.MarkdownString).value.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+    return (item.tooltip as vscode.MarkdownString).value.replace(/\\([!-/:-@[-`{-~])/g, '$1').replace(/&nbsp;/g, ' ');
   };
   const listReads = async (region: string) =>
     (await emulator.requests()).filter(

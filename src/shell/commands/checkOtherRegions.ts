@@ -7,7 +7,9 @@
 import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
 import { COMMAND } from '../../core/base/commandIds';
-import { OtherRegions, readOtherRegions, RegionTarget } from '../../core/flows/copyToRegions';
+import type { KeyPair } from '../../core/api/compute';
+import { CopyResult, OtherRegions, PairToCopy, readOtherRegions, RegionTarget } from '../../core/flows/copyToRegions';
+import type { RegionMarks } from '../../core/flows/keyPairList';
 import { SIGN_IN } from '../../core/wording/actions';
 import { describeError } from '../../core/wording/errorText';
 import { showError } from '../messages';
@@ -64,8 +66,7 @@ export async function checkOtherRegionsCommand(ctx: CommandContext): Promise<Oth
   const failures = regions.failed.map((f) =>
     vscode.l10n.t('{0} could not be read: {1}', f.region, describeError(f.error).message),
   );
-  const read = regions.regions.length ? [vscode.l10n.t('Other regions checked: {0}.', regions.regions.join(', '))] : [];
-  ctx.services.keyPairList?.showOtherRegions?.(regions, [...read, ...failures].join(' '));
+  ctx.services.keyPairList?.showOtherRegions?.(new Marks(regions, failures));
   if (failures.length > 0) {
     const intro = vscode.l10n.t('The key pairs of some regions are not known; the view marks only what was read.');
     void ctx.messages.show('warning', [intro, ...failures].join(' '));
@@ -73,4 +74,54 @@ export async function checkOtherRegionsCommand(ctx: CommandContext): Promise<Oth
     confirmQuietly(vscode.l10n.t('Compared with the key pairs of {0}.', names));
   }
   return regions;
+}
+
+/** What the view shows of the other regions read: the wording of {@link OtherRegions}. */
+class Marks implements RegionMarks {
+  readonly summary: string;
+
+  constructor(
+    private readonly regions: OtherRegions,
+    failures: string[],
+  ) {
+    const read = regions.regions.length
+      ? [vscode.l10n.t('Other regions checked: {0}.', regions.regions.join(', '))]
+      : [];
+    this.summary = [...read, ...failures].join(' ');
+  }
+
+  marks(pair: KeyPair): string[] {
+    const e = this.regions.of(pair);
+    const marks: string[] = [];
+    if (e.sameKey.length) marks.push(vscode.l10n.t('also in {0}', e.sameKey.map((r) => r.region).join(', ')));
+    if (e.sameNameOtherKey.length) {
+      const where = e.sameNameOtherKey.map((r) => r.region).join(', ');
+      marks.push(vscode.l10n.t('same name, different key in {0}', where));
+    }
+    return marks;
+  }
+
+  rows(pair: KeyPair): Array<[string, string]> {
+    const e = this.regions.of(pair);
+    const rows: Array<[string, string]> = [];
+    const sameKey = e.sameKey.map((r) =>
+      r.names.length === 1 && r.names[0] === pair.name
+        ? r.region
+        : vscode.l10n.t('{0} (as {1})', r.region, r.names.map((n) => `"${n}"`).join(', ')),
+    );
+    const marked = new Set([...e.sameKey, ...e.sameNameOtherKey].map((r) => r.region));
+    const absent = this.regions.regions.filter((r) => !marked.has(r));
+    if (sameKey.length) rows.push([vscode.l10n.t('Same public key in'), sameKey.join(', ')]);
+    if (e.sameNameOtherKey.length) {
+      const others = e.sameNameOtherKey.map((r) => (r.fingerprint ? `${r.region} (${r.fingerprint})` : r.region));
+      rows.push([vscode.l10n.t('A different key has this name in'), others.join(', ')]);
+    }
+    if (absent.length) rows.push([vscode.l10n.t('Not in'), absent.join(', ')]);
+    if (e.unread.length) rows.push([vscode.l10n.t('Could not be read'), e.unread.join(', ')]);
+    return rows;
+  }
+
+  recordCopy(pair: PairToCopy, results: readonly CopyResult[]): void {
+    this.regions.recordCopy(pair, results);
+  }
 }

@@ -19,13 +19,14 @@ import { fingerprints } from '../../core/keys/fingerprint';
 import type { KeyPairDetails } from '../../core/api/compute';
 import { COMMAND } from '../../core/base/commandIds';
 import { Inventory } from '../../core/flows/inventory';
-import type { CopyResult, OtherRegions, PairElsewhere, PairToCopy } from '../../core/flows/copyToRegions';
+import type { CopyResult, PairToCopy } from '../../core/flows/copyToRegions';
 import {
   KeyPairList,
   KeyPairNode,
   KeyPairsViewNode,
   MoreNode,
   PUBLIC_KEY_SCHEME,
+  RegionMarks,
   ServerNode,
 } from '../../core/flows/keyPairList';
 import { displayPath } from '../../core/keys/keyFiles';
@@ -61,7 +62,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   private missing?: string;
   private view?: vscode.TreeView<KeyPairsViewNode>;
   /** What the other regions hold (Check Other Regions), kept across refreshes until the target changes. */
-  private regions?: OtherRegions;
+  private regions?: RegionMarks;
 
   /** The time in ms (tests move it to age the server list). */
   clock: () => number = Date.now;
@@ -105,10 +106,10 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     this.refresh();
   }
 
-  /** Marks the pairs from what the other regions hold (a new read replaces the last one); `summary` goes atop the view. */
-  showOtherRegions(regions: OtherRegions, summary: string): void {
+  /** Marks the pairs from what the other regions hold (a new read replaces the last one). */
+  showOtherRegions(regions: RegionMarks): void {
     this.regions = regions;
-    if (this.view) this.view.message = summary;
+    if (this.view) this.view.message = regions.summary;
     this.changed.fire();
   }
 
@@ -122,11 +123,6 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   /** The view's message: what Check Other Regions read and what it could not (undefined before, or after a target change). */
   get otherRegionsSummary(): string | undefined {
     return this.view?.message || undefined;
-  }
-
-  /** Where a key pair also is, once the other regions were read (undefined before). */
-  elsewhere(node: KeyPairNode): PairElsewhere | undefined {
-    return this.regions?.of(node.keyPair);
   }
 
   /** Re-reads the SSH folder (after `keypairs.sshDirectory` changed) without asking the server again. */
@@ -217,8 +213,7 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         : vscode.TreeItemCollapsibleState.None,
     );
     item.id = `keypair/${node.keyPair.name}`;
-    const elsewhere = this.elsewhere(node);
-    const marks = elsewhere ? elsewhereMarks(elsewhere) : [];
+    const marks = this.regions?.marks(node.keyPair) ?? [];
     item.description = [node.keyPair.fingerprint, ...marks].join(' · ');
     item.contextValue = node.local ? 'keypair.local' : 'keypair';
     item.iconPath = new vscode.ThemeIcon(node.local ? 'key' : 'cloud');
@@ -247,7 +242,13 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         detailsFailed = true;
       }
     }
-    item.tooltip = tooltip(node, details, detailsFailed, s?.inventory.sshDirectory ?? sshDirectory(), this.regions);
+    item.tooltip = tooltip(
+      node,
+      details,
+      detailsFailed,
+      s?.inventory.sshDirectory ?? sshDirectory(),
+      this.regions?.rows(node.keyPair),
+    );
     return item;
   }
 
@@ -320,19 +321,6 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   }
 }
 
-/** The short marks of a key pair's description: other regions with its public key, or another key under its name. */
-export function elsewhereMarks(elsewhere: PairElsewhere): string[] {
-  const marks: string[] = [];
-  if (elsewhere.sameKey.length)
-    marks.push(vscode.l10n.t('also in {0}', elsewhere.sameKey.map((r) => r.region).join(', ')));
-  if (elsewhere.sameNameOtherKey.length) {
-    marks.push(
-      vscode.l10n.t('same name, different key in {0}', elsewhere.sameNameOtherKey.map((r) => r.region).join(', ')),
-    );
-  }
-  return marks;
-}
-
 /** A server under its key pair: name, status and best address, all as plain text (no Markdown). */
 export function serverItem(node: ServerNode): vscode.TreeItem {
   const server = node.server;
@@ -368,7 +356,7 @@ export function tooltip(
   details: KeyPairDetails | undefined,
   detailsFailed: boolean,
   dir: string,
-  regions?: OtherRegions,
+  regionRows: ReadonlyArray<readonly [string, string]> = [],
 ): vscode.MarkdownString {
   const kp = node.keyPair;
   const md = new vscode.MarkdownString(undefined, false);
@@ -391,25 +379,7 @@ export function tooltip(
   else if (detailsFailed) row(vscode.l10n.t('Created'), vscode.l10n.t('could not be loaded'));
   if (node.local) row(vscode.l10n.t('Private key'), displayPath(node.local.privatePath));
   else row(vscode.l10n.t('Private key'), vscode.l10n.t('not found in {0}', displayPath(dir)));
-  if (regions) {
-    const e = regions.of(kp);
-    const sameKey = e.sameKey.map((r) =>
-      r.names.length === 1 && r.names[0] === kp.name
-        ? r.region
-        : vscode.l10n.t('{0} (as {1})', r.region, r.names.map((n) => `"${n}"`).join(', ')),
-    );
-    const marked = new Set([...e.sameKey, ...e.sameNameOtherKey].map((r) => r.region));
-    const absent = regions.regions.filter((r) => !marked.has(r));
-    if (sameKey.length) row(vscode.l10n.t('Same public key in'), sameKey.join(', '));
-    if (e.sameNameOtherKey.length) {
-      row(
-        vscode.l10n.t('A different key has this name in'),
-        e.sameNameOtherKey.map((r) => (r.fingerprint ? `${r.region} (${r.fingerprint})` : r.region)).join(', '),
-      );
-    }
-    if (absent.length) row(vscode.l10n.t('Not in'), absent.join(', '));
-    if (e.unread.length) row(vscode.l10n.t('Could not be read'), e.unread.join(', '));
-  }
+  for (const [label, value] of regionRows) row(label, value);
   return md;
 }
 

@@ -26,6 +26,7 @@ export const COMMAND = {
   openSshConfig: 'keypairs.openSshConfig',
   trustHostKey: 'keypairs.trustHostKey',
   copyToRegions: 'keypairs.copyToRegions',
+  checkOtherRegions: 'keypairs.checkOtherRegions',
 } as const;
 
 /** The short name of a command (`create`); `COMMAND[name]` is its id. */

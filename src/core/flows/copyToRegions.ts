@@ -127,3 +127,112 @@ async function copyOne(
     return { kind: 'failed', error };
   }
 }
+
+/** One other region's key pairs as read by {@link readOtherRegions}, or why they could not be read. */
+export type RegionRead = { region: string; pairs: KeyPair[] } | { region: string; error: unknown };
+
+/** Where a pair of this region also is, by public key and by name, in the other regions read. */
+export interface PairElsewhere {
+  /** Regions holding the same public key, with the names it has there (this pair's name first when it is one). */
+  sameKey: Array<{ region: string; names: string[] }>;
+  /** Regions where a different key has this pair's name: a pair that is not this one. */
+  sameNameOtherKey: Array<{ region: string; fingerprint: string }>;
+  /** Regions whose key pairs could not be read (nothing is known there). */
+  unread: string[];
+}
+
+interface Held {
+  name: string;
+  blob?: string;
+  fingerprint: string;
+}
+
+/**
+ * What the account's other regions hold, read once (Check Other Regions) and kept until the
+ * user asks again or the target changes; the Key Pairs view marks each pair from it. A copy made
+ * in this window is recorded ({@link recordCopy}), so the marks stay true without a new read.
+ */
+export class OtherRegions {
+  private readonly held = new Map<string, Held[]>();
+  private readonly failures: Array<{ region: string; error: unknown }> = [];
+
+  constructor(reads: readonly RegionRead[]) {
+    for (const r of reads) {
+      if ('pairs' in r) {
+        this.held.set(
+          r.region,
+          r.pairs.map((p) => ({ name: p.name, blob: keyBlob(p.publicKey), fingerprint: p.fingerprint })),
+        );
+      } else {
+        this.failures.push({ region: r.region, error: r.error });
+      }
+    }
+  }
+
+  /** The regions read, in the order asked. */
+  get regions(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** The regions that could not be read, each with its error. */
+  get failed(): ReadonlyArray<{ region: string; error: unknown }> {
+    return this.failures;
+  }
+
+  /** Where `pair` (a pair of this region) also is. */
+  of(pair: PairToCopy): PairElsewhere {
+    const ours = keyBlob(pair.publicKey);
+    const result: PairElsewhere = { sameKey: [], sameNameOtherKey: [], unread: this.failures.map((f) => f.region) };
+    for (const [region, pairs] of this.held) {
+      const names = pairs.filter((p) => ours !== undefined && p.blob === ours).map((p) => p.name);
+      if (names.length > 0) {
+        names.sort((a, b) => Number(b === pair.name) - Number(a === pair.name));
+        result.sameKey.push({ region, names });
+      }
+      const named = pairs.find((p) => p.name === pair.name);
+      if (named && (ours === undefined || named.blob !== ours)) {
+        result.sameNameOtherKey.push({ region, fingerprint: named.fingerprint });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * What a Copy to Regions did, as the regions now hold it: a copied pair (or one found already
+   * there) is in its region under its name; a region found to hold another key of that name
+   * keeps that key. Regions not read before stay unread.
+   */
+  recordCopy(pair: PairToCopy, results: readonly CopyResult[]): void {
+    const blob = keyBlob(pair.publicKey);
+    for (const { region, outcome } of results) {
+      const pairs = this.held.get(region);
+      if (!pairs) continue;
+      const others = pairs.filter((p) => p.name !== pair.name);
+      if (outcome.kind === 'copied' || outcome.kind === 'already-there') {
+        const fingerprint = outcome.kind === 'copied' ? outcome.fingerprint : '';
+        this.held.set(region, [...others, { name: pair.name, blob, fingerprint }]);
+      } else if (outcome.kind === 'name-taken' && !pairs.some((p) => p.name === pair.name)) {
+        // Taken meanwhile by another client: its key is not known, only that it is not ours.
+        this.held.set(region, [...others, { name: pair.name, fingerprint: outcome.fingerprint ?? '' }]);
+      }
+    }
+  }
+}
+
+/**
+ * Reads every target region's key pairs, in parallel. A region that fails is kept as such
+ * (named, with its error), never dropped; only the user's Cancel stops the whole read.
+ */
+export async function readOtherRegions(targets: readonly RegionTarget[], signal?: AbortSignal): Promise<OtherRegions> {
+  const reads = await Promise.all(
+    targets.map(async (t): Promise<RegionRead> => {
+      try {
+        return { region: t.region, pairs: await t.compute.listAll({ signal }) };
+      } catch (error) {
+        if (error instanceof ApiError && error.kind === 'cancelled') throw error;
+        return { region: t.region, error };
+      }
+    }),
+  );
+  return new OtherRegions(reads);
+}

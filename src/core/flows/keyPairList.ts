@@ -6,6 +6,7 @@
 import type { KeyPair } from '../api/compute';
 import type { Server } from '../api/servers';
 import type { LocalKey } from '../keys/localKeys';
+import type { CopyResult, PairToCopy } from './copyToRegions';
 
 /** A key pair in the view (also what the node commands receive). */
 export interface KeyPairNode {
@@ -65,6 +66,25 @@ export interface KeyPairList {
    * complete (see `Inventory.freshServers`); undefined otherwise.
    */
   serverList?(): Promise<ServerNode[] | undefined>;
+  /** Check Other Regions read the other regions: the list marks its pairs from them until read again or the target changes. */
+  showOtherRegions?(regions: RegionMarks): void;
+  /** Copy to Regions did `results`: the marks follow (no new read). */
+  copiedToRegions?(pair: PairToCopy, results: readonly CopyResult[]): void;
+}
+
+/**
+ * What the other regions hold, as the Key Pairs view shows it (worded by Check Other Regions,
+ * which loads on first use): the view only places these strings.
+ */
+export interface RegionMarks {
+  /** The regions read and those that could not be, with why (atop the view). */
+  readonly summary: string;
+  /** The short marks after the fingerprint ("also in ORD"). */
+  marks(pair: KeyPair): string[];
+  /** The tooltip's rows, label and value. */
+  rows(pair: KeyPair): Array<[string, string]>;
+  /** A copy happened: the marks follow it. */
+  recordCopy(pair: PairToCopy, results: readonly CopyResult[]): void;
 }
 
 /** Scheme of the read-only documents Open Public Key shows (the key line is in the query). */

@@ -4,43 +4,26 @@
  * region already holds; a region where another key has the name is left alone.
  */
 import * as vscode from 'vscode';
-import { ComputeClient } from '../../core/api/compute';
 import { describeError } from '../../core/wording/errorText';
-import { copyToRegions, CopyResult, RegionHolding, regionStates, RegionTarget } from '../../core/flows/copyToRegions';
+import { copyToRegions, CopyResult, RegionHolding, regionStates } from '../../core/flows/copyToRegions';
 import { log } from '../log';
 import { showError } from '../messages';
 import { CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
-import { COMMAND } from '../../core/base/commandIds';
-import { SIGN_IN } from '../../core/wording/actions';
-import { offerCommand } from './offer';
+import { otherRegionTargets } from './checkOtherRegions';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): Promise<CopyResult[] | undefined> {
-  const profile = ctx.services.account.profile();
-  if (!profile) {
-    const why = vscode.l10n.t("Copy to Regions needs a sign-in: the regions come from your account's service catalog.");
-    offerCommand(ctx.messages, 'info', why, SIGN_IN, COMMAND.signIn);
-    return undefined;
-  }
+  const found = await otherRegionTargets(
+    ctx,
+    vscode.l10n.t("Copy to Regions needs a sign-in: the regions come from your account's service catalog."),
+  );
+  if (!found) return undefined;
   const node = await pickKeyPair(ctx, arg, { title: vscode.l10n.t('Copy to Regions') });
   if (!node) return undefined;
   const pair = { name: node.keyPair.name, publicKey: node.keyPair.publicKey };
-  const tokens = await ctx.services.tokenManager();
-  const http = await ctx.services.http();
-  const session = await tokens.session();
-  const here = profile.region;
-  const targets: RegionTarget[] = session.regions
-    .filter((r) => r.region !== here)
-    .map((r) => ({
-      region: r.region,
-      compute: new ComputeClient({ endpoint: r.url, auth: tokens, http }),
-    }));
-  if (targets.length === 0) {
-    void ctx.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));
-    return undefined;
-  }
+  const targets = found.targets;
 
   let states;
   try {
@@ -72,6 +55,8 @@ export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): 
     void showError(ctx.messages, err, vscode.l10n.t('Copying "{0}"', pair.name));
     return undefined;
   }
+  // The view's marks of other regions (if read) follow what was copied.
+  ctx.services.keyPairList?.copiedToRegions?.(pair, results);
   const lines = results.map((r) => resultLine(r, pair.name));
   const troubled = results.some((r) => r.outcome.kind === 'name-taken' || r.outcome.kind === 'failed');
   const said = [vscode.l10n.t('Copy of key pair "{0}" to other regions:', pair.name), ...lines].join(' ');

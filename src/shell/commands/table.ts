@@ -74,6 +74,10 @@ export const COMMANDS: { readonly [name in CommandName]: CommandHandler | Comman
     () => import('./copyToRegions'),
     (m) => m.copyToRegionsCommand,
   ),
+  checkOtherRegions: lazy(
+    () => import('./checkOtherRegions'),
+    (m) => m.checkOtherRegionsCommand,
+  ),
   copyFingerprint: lazy(
     () => import('./copyFingerprint'),
     (m) => m.copyFingerprintCommand,

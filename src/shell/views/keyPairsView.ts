@@ -5,6 +5,11 @@
  * children (it is visible); rendering a node costs no request: details (created date) are
  * fetched only when a tooltip is hovered.
  *
+ * After Check Other Regions, each key pair is marked with the other regions holding its public
+ * key, or a different key under its name (description, tooltip), and the view's message names
+ * the regions read and those that could not be. That read is kept across refreshes (it is never
+ * repeated by one), follows Copy to Regions, and is dropped when the target changes.
+ *
  * Welcome content is chosen by context keys set here:
  * - `keypairs.configured` (boolean), `keypairs.missing` ('endpoint' | 'token' | '')
  * - `keypairs.listState`: 'loading' | 'loaded' | 'empty' | 'error' | 'unconfigured'
@@ -14,12 +19,14 @@ import { fingerprints } from '../../core/keys/fingerprint';
 import type { KeyPairDetails } from '../../core/api/compute';
 import { COMMAND } from '../../core/base/commandIds';
 import { Inventory } from '../../core/flows/inventory';
+import type { CopyResult, PairToCopy } from '../../core/flows/copyToRegions';
 import {
   KeyPairList,
   KeyPairNode,
   KeyPairsViewNode,
   MoreNode,
   PUBLIC_KEY_SCHEME,
+  RegionMarks,
   ServerNode,
 } from '../../core/flows/keyPairList';
 import { displayPath } from '../../core/keys/keyFiles';
@@ -54,6 +61,8 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
   private listState?: ListState;
   private missing?: string;
   private view?: vscode.TreeView<KeyPairsViewNode>;
+  /** What the other regions hold (Check Other Regions), kept across refreshes until the target changes. */
+  private regions?: RegionMarks;
 
   /** The time in ms (tests move it to age the server list). */
   clock: () => number = Date.now;
@@ -88,6 +97,32 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
     this.listing = undefined;
     this.loadingMore = false;
     this.changed.fire();
+  }
+
+  /** The endpoint, token, account or region changed: what was read of other regions is about another target. */
+  targetChanged(): void {
+    this.regions = undefined;
+    if (this.view) this.view.message = undefined;
+    this.refresh();
+  }
+
+  /** Marks the pairs from what the other regions hold (a new read replaces the last one). */
+  showOtherRegions(regions: RegionMarks): void {
+    this.regions = regions;
+    if (this.view) this.view.message = regions.summary;
+    this.changed.fire();
+  }
+
+  /** A copy to other regions happened: the marks follow it without a new read. */
+  copiedToRegions(pair: PairToCopy, results: readonly CopyResult[]): void {
+    if (!this.regions) return;
+    this.regions.recordCopy(pair, results);
+    this.changed.fire();
+  }
+
+  /** The view's message: what Check Other Regions read and what it could not (undefined before, or after a target change). */
+  get otherRegionsSummary(): string | undefined {
+    return this.view?.message || undefined;
   }
 
   /** Re-reads the SSH folder (after `keypairs.sshDirectory` changed) without asking the server again. */
@@ -178,16 +213,18 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         : vscode.TreeItemCollapsibleState.None,
     );
     item.id = `keypair/${node.keyPair.name}`;
-    item.description = node.keyPair.fingerprint;
+    const marks = this.regions?.marks(node.keyPair) ?? [];
+    item.description = [node.keyPair.fingerprint, ...marks].join(' · ');
     item.contextValue = node.local ? 'keypair.local' : 'keypair';
     item.iconPath = new vscode.ThemeIcon(node.local ? 'key' : 'cloud');
     item.accessibilityInformation = {
-      label: vscode.l10n.t(
-        'Key pair {0}, fingerprint {1}{2}',
-        node.keyPair.name,
-        node.keyPair.fingerprint,
-        node.local ? vscode.l10n.t(', private key found locally') : '',
-      ),
+      label:
+        vscode.l10n.t(
+          'Key pair {0}, fingerprint {1}{2}',
+          node.keyPair.name,
+          node.keyPair.fingerprint,
+          node.local ? vscode.l10n.t(', private key found locally') : '',
+        ) + marks.map((m) => `, ${m}`).join(''),
     };
     // tooltip left undefined: resolveTreeItem fills it on hover.
     return item;
@@ -205,7 +242,13 @@ export class KeyPairsProvider implements vscode.TreeDataProvider<KeyPairsViewNod
         detailsFailed = true;
       }
     }
-    item.tooltip = tooltip(node, details, detailsFailed, s?.inventory.sshDirectory ?? sshDirectory());
+    item.tooltip = tooltip(
+      node,
+      details,
+      detailsFailed,
+      s?.inventory.sshDirectory ?? sshDirectory(),
+      this.regions?.rows(node.keyPair),
+    );
     return item;
   }
 
@@ -313,6 +356,7 @@ export function tooltip(
   details: KeyPairDetails | undefined,
   detailsFailed: boolean,
   dir: string,
+  regionRows: ReadonlyArray<readonly [string, string]> = [],
 ): vscode.MarkdownString {
   const kp = node.keyPair;
   const md = new vscode.MarkdownString(undefined, false);
@@ -335,6 +379,7 @@ export function tooltip(
   else if (detailsFailed) row(vscode.l10n.t('Created'), vscode.l10n.t('could not be loaded'));
   if (node.local) row(vscode.l10n.t('Private key'), displayPath(node.local.privatePath));
   else row(vscode.l10n.t('Private key'), vscode.l10n.t('not found in {0}', displayPath(dir)));
+  for (const [label, value] of regionRows) row(label, value);
   return md;
 }
 
@@ -375,7 +420,7 @@ export function registerKeyPairsView(context: vscode.ExtensionContext, services:
     provider,
     view,
     vscode.workspace.registerTextDocumentContentProvider(PUBLIC_KEY_SCHEME, new PublicKeyDocuments()),
-    services.onDidChangeTarget(() => provider.refresh()),
+    services.onDidChangeTarget(() => provider.targetChanged()),
     services.onDidChangeKeyPairs(() => provider.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('keypairs.sshDirectory')) provider.refreshLocalKeys();

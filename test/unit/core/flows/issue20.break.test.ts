@@ -1,0 +1,71 @@
+// Breaking the flows issue 20 moved into the core (Connect, Add to SSH Config, Trust Host Key…,
+// Rotate), with real ssh/sshd: revocations in the user's own known_hosts, values set for every
+// host that the written entry leaves open, a remote.SSH.configFile not written yet, and what
+// Rotate offers to delete. ssh never reads $HOME: where a test needs ssh to expand `~` to a
+// temp home, ssh runs with that home as its passwd home (test/support/passwdHome.ts).
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { connectEntry } from '../../../../src/core/flows/connect';
+import { knownHostsPath, pinHostKeys, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
+import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
+import { must } from '../../../support/must';
+import { passwdHomeProblem, withPasswdHome } from '../../../support/passwdHome';
+import { Sshd, sshdProblem, startSshd } from '../../../support/sshd';
+import { keygenKey, makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
+
+const cleanup: string[] = [];
+after(() => removeTempDirs(cleanup));
+
+/** `ssh args…` as the user runs it, with `home` as the passwd home (`~` is `home`). */
+function sshAt(home: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
+  const scratch = makeTempDir(cleanup);
+  const run = withPasswdHome(home, scratch, 'ssh', args);
+  const r = spawnSync(run.command, run.args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: home } });
+  return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("break issue 20: @revoked in the user's known_hosts and Connect's pinned entries (real sshd)", function () {
+  this.timeout(60_000);
+  let sshd: Sshd | undefined;
+  let home: string;
+  let key: string;
+  before(async function () {
+    if (sshdProblem() || passwdHomeProblem()) this.skip();
+  });
+  beforeEach(async () => {
+    home = makeTempDir(cleanup);
+    fs.mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
+    const made = keygenKey(path.join(home, '.ssh'), 'ed25519');
+    key = made.privatePath;
+    sshd = await startSshd({ authorizedKeys: [made.publicLine] });
+  });
+  afterEach(async () => sshd?.stop());
+
+  /** Connect's entry for server `id` at the harness's sshd, its console keys pinned in our file. */
+  const connectTo = async (server: Sshd, id: string): Promise<string> => {
+    const config = path.join(home, '.ssh', 'config');
+    const entry = {
+      ...connectEntry({ alias: 'web', hostName: server.address, user: server.user }, key, id, home),
+      port: server.port, // the harness's sshd is not on 22
+    };
+    assert.equal((await writeHostEntry({ configPath: config, entry, home })).outcome, 'added');
+    const name = must(serverHostKeyAlias(id), 'alias');
+    await pinHostKeys({ file: knownHostsPath(home), name, keys: server.hostPublicKeys, hash: false });
+    return config;
+  };
+
+  it('a key the user revoked (@revoked * in ~/.ssh/known_hosts) is refused by "ssh <alias>" even though our file pins it', async () => {
+    const server = must(sshd, 'sshd');
+    const config = await connectTo(server, 'abc-123');
+    const args = ['-F', config, '-o', 'BatchMode=yes', '-o', 'IdentityAgent=none', 'web', 'echo in'];
+    // Pinned and not revoked: the entry logs in strictly (the user's known_hosts is read too, and harmless).
+    assert.equal(sshAt(home, args).stdout.trim(), 'in');
+    const hostKey = must(server.hostPublicKeys[0], 'host key').split(' ').slice(0, 2).join(' ');
+    fs.writeFileSync(path.join(home, '.ssh', 'known_hosts'), `# my revocations\n@revoked * ${hostKey}\n`);
+    const after = sshAt(home, args);
+    assert.notEqual(after.stdout.trim(), 'in', 'a revoked host key must not log in');
+    assert.match(after.stderr, /revoked/i);
+  });
+});

@@ -126,6 +126,8 @@ export function connectEntry(answers: HostAnswers, privatePath: string, serverId
     alias: answers.alias,
     hostName: answers.hostName,
     user: answers.user,
+    // Where a new server's sshd listens: a `Host *` Port after the entry would send it elsewhere.
+    port: 22,
     identityFile: privatePath,
     hostKeys: {
       knownHostsFile: knownHostsPath(home),

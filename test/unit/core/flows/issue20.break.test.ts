@@ -8,12 +8,21 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectEntry } from '../../../../src/core/flows/connect';
-import { knownHostsPath, pinHostKeys, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
+import { judgeSshCheck } from '../../../../src/core/flows/hostEntry';
+import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
+import { checkWithSsh, SshCheck } from '../../../../src/core/ssh/config/check';
+import {
+  knownHostsPath,
+  pinHostKeys,
+  presentedHostKey,
+  serverHostKeyAlias,
+} from '../../../../src/core/ssh/knownHosts';
 import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { must } from '../../../support/must';
 import { passwdHomeProblem, withPasswdHome } from '../../../support/passwdHome';
 import { Sshd, sshdProblem, startSshd } from '../../../support/sshd';
 import { keygenKey, makeTempDir, removeTempDirs } from '../../helpers/keysTestUtil';
+import { entriesOf } from '../../helpers/sshConfigLayout';
 
 const cleanup: string[] = [];
 after(() => removeTempDirs(cleanup));
@@ -67,5 +76,69 @@ describe("break issue 20: @revoked in the user's known_hosts and Connect's pinne
     const after = sshAt(home, args);
     assert.notEqual(after.stdout.trim(), 'in', 'a revoked host key must not log in');
     assert.match(after.stderr, /revoked/i);
+  });
+});
+
+describe('break issue 20: values set for every host that the entry Connect writes leaves open (real sshd)', function () {
+  this.timeout(60_000);
+  const servers: Sshd[] = [];
+  let home: string;
+  let key: string;
+  let publicLine: string;
+  before(async function () {
+    if (sshdProblem() || passwdHomeProblem()) this.skip();
+  });
+  beforeEach(() => {
+    home = makeTempDir(cleanup);
+    fs.mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
+    ({ privatePath: key, publicLine } = keygenKey(path.join(home, '.ssh'), 'ed25519'));
+  });
+  afterEach(async () => Promise.all(servers.splice(0).map((s) => s.stop())));
+  const start = async (opts: Parameters<typeof startSshd>[0]) => {
+    const s = await startSshd(opts);
+    servers.push(s);
+    return s;
+  };
+  const wording = (c: SshCheck) => describeSshCheck(c, 'web');
+
+  it('a `Host *` Port after the entry (another sshd on 2222 at the same address): "ssh <alias>" still reaches the server on 22', async () => {
+    const server = await start({ authorizedKeys: [publicLine] });
+    const other = await start({ address: server.address, port: 2222, authorizedKeys: [publicLine] });
+    const config = path.join(home, '.ssh', 'config');
+    fs.writeFileSync(config, 'Host *\n  Port 2222\n');
+    const entry = connectEntry({ alias: 'web', hostName: server.address, user: server.user }, key, 'abc-123', home);
+    assert.equal((await writeHostEntry({ configPath: config, entry, home })).outcome, 'added');
+    const check = await checkWithSsh({ configPath: config, entry, home });
+    assert.equal(
+      judgeSshCheck(check, 'web', 'web', await entriesOf(config, home), wording).open,
+      true,
+      JSON.stringify(check),
+    );
+    const presented = await presentedHostKey({ alias: 'web', configArgs: ['-F', config] });
+    assert.equal(presented.status, 'presented');
+    const keyOf = (s: Sshd) => must(s.hostPublicKeys[0], 'key').split(' ').slice(0, 2).join(' ');
+    assert.notEqual(keyOf(server), keyOf(other));
+    assert.equal(presented.status === 'presented' ? presented.key : '', keyOf(server), 'the server, not the service on 2222');
+    // Written again unchanged (two known-hosts files on one line): nothing rewritten.
+    assert.equal((await writeHostEntry({ configPath: config, entry, home })).outcome, 'unchanged');
+  });
+
+  it('a global `StrictHostKeyChecking no` / `UserKnownHostsFile /dev/null` above the entry: nothing opens, the message names the line', async () => {
+    const server = await start({ authorizedKeys: [publicLine] });
+    const config = path.join(home, '.ssh', 'config');
+    fs.writeFileSync(config, 'StrictHostKeyChecking no\nUserKnownHostsFile /dev/null\n\nHost *\n  ServerAliveInterval 30\n');
+    const entry = connectEntry({ alias: 'web', hostName: server.address, user: server.user }, key, 'abc-123', home);
+    assert.equal((await writeHostEntry({ configPath: config, entry, home })).outcome, 'added');
+    // Our file pins another key for the server (an attacker's server presents this one):
+    const stranger = keygenKey(makeTempDir(cleanup), 'ed25519').publicLine;
+    await pinHostKeys({ file: knownHostsPath(home), name: 'server-abc-123', keys: [stranger], hash: false });
+    const login = sshAt(home, ['-F', config, '-o', 'BatchMode=yes', '-o', 'IdentityAgent=none', 'web', 'echo in']);
+    assert.equal(login.stdout.trim(), 'in', 'what the global lines do: the pin is never read');
+    const check = await checkWithSsh({ configPath: config, entry, home });
+    const verdict = judgeSshCheck(check, 'web', 'web', await entriesOf(config, home), wording);
+    assert.equal(verdict.open, false, `Connect must not open: ${JSON.stringify(check)}`);
+    assert.match(verdict.text, /StrictHostKeyChecking false \(set in .*config, line 1\)/);
+    assert.match(verdict.text, /UserKnownHostsFile \/dev\/null \(set in .*config, line 2\)/);
+    assert.equal(!verdict.open && verdict.anotherAliasHelps, false, 'set for every host: no alias helps');
   });
 });

@@ -28,7 +28,7 @@ import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../../ssh/privat
 import { RetargetedEntry, retargetIdentityFile } from '../../ssh/config/retarget';
 import { resolveIdentityArgument, sshHome } from '../../ssh/config/paths';
 import { updateConfigFile } from '../../ssh/config/file';
-import { ConfigTree, readConfigTree } from '../../ssh/config/tree';
+import { ConfigTree, configArgsNow, readConfigTree } from '../../ssh/config/tree';
 import type { ServerAddress } from '../../servers/addresses';
 import {
   Identity,
@@ -406,6 +406,7 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
       configFailures.push({ path: options.config.path, message: err instanceof Error ? err.message : String(err) });
     }
     for (const problem of tree.problems) configFailures.push(problem);
+    const configArgs = await configArgsNow(options.config.path, options.config.args);
 
     const servers: ServerSummary[] = [];
     for (const server of options.servers) {
@@ -415,7 +416,7 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
       const reachedAs: SshTarget = {
         ...server.target,
         ...(alias !== undefined ? { host: alias, port: undefined } : {}),
-        configArgs: options.config.args,
+        configArgs,
       };
       if (alias !== undefined) delete reachedAs.port;
       const configChanges: ConfigChange[] = [];

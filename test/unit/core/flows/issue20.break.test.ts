@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectEntry } from '../../../../src/core/flows/connect';
+import { rotateKeyPair, RotationSummary } from '../../../../src/core/flows/rotate/run';
 import { judgeSshCheck } from '../../../../src/core/flows/hostEntry';
 import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 import { checkWithSsh, SshCheck } from '../../../../src/core/ssh/config/check';
@@ -140,5 +141,46 @@ describe('break issue 20: values set for every host that the entry Connect write
     assert.match(verdict.text, /StrictHostKeyChecking false \(set in .*config, line 1\)/);
     assert.match(verdict.text, /UserKnownHostsFile \/dev\/null \(set in .*config, line 2\)/);
     assert.equal(!verdict.open && verdict.anotherAliasHelps, false, 'set for every host: no alias helps');
+  });
+});
+
+describe('break issue 20: Rotate with remote.SSH.configFile naming a file not written yet (real sshd)', function () {
+  this.timeout(120_000);
+  let sshd: Sshd | undefined;
+  before(function () {
+    if (sshdProblem()) this.skip();
+  });
+  afterEach(async () => sshd?.stop());
+
+  it('every server is reached (an empty config), moved and revoked; the file is still not created', async () => {
+    const dir = makeTempDir(cleanup);
+    const oldKey = keygenKey(dir, 'ed25519');
+    fs.renameSync(oldKey.privatePath, path.join(dir, 'old'));
+    fs.renameSync(`${oldKey.privatePath}.pub`, path.join(dir, 'old.pub'));
+    const newKey = keygenKey(dir, 'ed25519');
+    const server = (sshd = await startSshd({ authorizedKeys: [oldKey.publicLine] }));
+    const known = path.join(dir, 'known_hosts');
+    fs.writeFileSync(known, `${server.knownHostsLine}\n`);
+    const config = path.join(dir, 'not-yet', 'ssh_config');
+    const seen: RotationSummary[] = [];
+    const result = await rotateKeyPair({
+      oldPair: { name: 'deploy', privatePath: path.join(dir, 'old'), publicKey: oldKey.publicLine },
+      createNewPair: async () => ({ name: 'deploy-new', privatePath: newKey.privatePath, publicKey: newKey.publicLine }),
+      servers: [{ id: 's1', name: 'web', target: { host: server.address, user: server.user, knownHostsFile: known } }],
+      serversNotChosen: [],
+      config: { path: config, args: ['-F', config] },
+      otherRegionsWithKey: async () => [],
+      deleteOldPairOnServer: async () => true,
+      confirmDeleteOld: async (summary) => (seen.push(summary), 'keep'),
+      agentSocket: '',
+      home: dir,
+      ssh: { timeoutSeconds: 20 },
+    });
+    const only = must(result?.servers[0], 'server summary');
+    assert.equal(only.result.error?.message, undefined, 'no "Can\'t open user config file"');
+    assert.equal(only.result.verified && only.result.revoked, true, JSON.stringify(only.result));
+    const authorized = fs.readFileSync(server.authorizedKeysFile, 'utf8');
+    assert.ok(authorized.includes(newKey.publicLine.split(' ')[1] ?? '?') && !authorized.includes(oldKey.publicLine.split(' ')[1] ?? '?'));
+    assert.equal(fs.existsSync(config), false);
   });
 });

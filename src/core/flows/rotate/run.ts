@@ -20,7 +20,14 @@
  */
 import * as fs from 'node:fs/promises';
 import { removeKeyFiles } from '../../keys/keyFiles';
-import { checkHostKey, describeMismatch, describeUnreachable, HostKeyCheck, pinUnverified } from '../hostKeyCheck';
+import {
+  checkHostKey,
+  describeMismatch,
+  describeUnpinnable,
+  describeUnreachable,
+  HostKeyCheck,
+  pinUnverified,
+} from '../hostKeyCheck';
 import type { ConsoleHostKeysRead } from '../../api/console';
 import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../../keys/opensshKey';
 import { addToAgent } from '../../ssh/agent';
@@ -358,6 +365,8 @@ async function hostKeyUnknown(
       return undefined;
     case 'mismatch':
       return { kind: 'host-key-mismatch', message: describeMismatch(check, server.name) };
+    case 'unpinnable':
+      return { kind: 'host-key-unknown', message: describeUnpinnable(check, server.name) };
     case 'unreachable':
       return {
         kind: check.reason === 'timeout' ? 'timeout' : 'unreachable',

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { connectEntry } from '../../../../src/core/flows/connect';
 import { rotateKeyPair, RotationSummary } from '../../../../src/core/flows/rotate/run';
 import { DeletionFacts, deletionChoices } from '../../../../src/core/flows/rotate/plan';
+import { checkHostKey, describeUnpinnable, HostKeyCheck } from '../../../../src/core/flows/hostKeyCheck';
 import { judgeSshCheck } from '../../../../src/core/flows/hostEntry';
 import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 import { checkWithSsh, SshCheck } from '../../../../src/core/ssh/config/check';
@@ -214,5 +215,39 @@ describe('break issue 20: what Rotate offers to delete while other regions may u
   it.skip('a server in another region still uses the old key (its pair there deleted): the private key file is not offered', () => {
     const choices = deletionChoices(facts([]));
     assert.deepEqual(choices.offered, ['delete-pair']);
+  });
+});
+
+describe('break issue 20: Trust Host Key… where the SSH config reads no known-hosts file (real sshd)', function () {
+  this.timeout(60_000);
+  let sshd: Sshd | undefined;
+  before(function () {
+    if (sshdProblem()) this.skip();
+  });
+  afterEach(async () => sshd?.stop());
+
+  it('a global `UserKnownHostsFile /dev/null`: a stop that names the setting, not an error about writing /dev/null', async () => {
+    const dir = makeTempDir(cleanup);
+    const server = (sshd = await startSshd({}));
+    const config = path.join(dir, 'config');
+    fs.writeFileSync(config, `UserKnownHostsFile /dev/null\n\nHost web\n  HostName ${server.address}\n`);
+    const keys = server.hostPublicKeys.map((line) => {
+      const [type = '', blob = ''] = line.split(' ');
+      return { type, key: `${type} ${blob}`, sha256: '' };
+    });
+    for (const replace of [false, true]) {
+      const check = await checkHostKey({
+        host: 'web',
+        configArgs: ['-F', config],
+        home: dir,
+        replace,
+        readConsole: async () => ({ status: 'keys', keys, fingerprints: [], ignoredLines: 0, requests: 1 }) as never,
+      });
+      // Before: a throw, "/dev/null can't be written (EINVAL)" (the append's fsync) or "not a
+      // regular file" (Trust Host Key…'s replace): not why nothing can be pinned, nor what to change.
+      assert.equal(check.status, 'unpinnable', JSON.stringify(check));
+      const text = describeUnpinnable(check as Extract<HostKeyCheck, { status: 'unpinnable' }>, 'web');
+      assert.match(text, /sets UserKnownHostsFile \/dev\/null for server "web"/);
+    }
   });
 });

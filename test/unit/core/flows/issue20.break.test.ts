@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { connectEntry } from '../../../../src/core/flows/connect';
 import { rotateKeyPair, RotationSummary } from '../../../../src/core/flows/rotate/run';
 import { DeletionFacts, deletionChoices } from '../../../../src/core/flows/rotate/plan';
-import { checkHostKey, describeUnpinnable, HostKeyCheck } from '../../../../src/core/flows/hostKeyCheck';
+import { checkHostKey, describeUnpinnable } from '../../../../src/core/flows/hostKeyCheck';
 import { judgeSshCheck } from '../../../../src/core/flows/hostEntry';
 import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 import { checkWithSsh, SshCheck } from '../../../../src/core/ssh/config/check';
@@ -246,7 +246,7 @@ describe('break issue 20: Trust Host Key… where the SSH config reads no known-
       // Before: a throw, "/dev/null can't be written (EINVAL)" (the append's fsync) or "not a
       // regular file" (Trust Host Key…'s replace): not why nothing can be pinned, nor what to change.
       assert.equal(check.status, 'unpinnable', JSON.stringify(check));
-      const text = describeUnpinnable(check as Extract<HostKeyCheck, { status: 'unpinnable' }>, 'web');
+      const text = describeUnpinnable(check, 'web');
       assert.match(text, /sets UserKnownHostsFile \/dev\/null for server "web"/);
     }
   });

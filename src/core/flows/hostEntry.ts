@@ -333,18 +333,18 @@ export function judgeSshCheck(
           serverName,
         )
       : anotherAliasHelps
-      ? l10n.t(
-          'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
-          alias,
-          parts.join('; '),
-          serverName,
-        )
-      : l10n.t(
-          'Nothing was opened: for "ssh {0}" another entry wins: {1}. It applies to every host, so no alias reaches server "{2}": change that entry first.',
-          alias,
-          parts.join('; '),
-          serverName,
-        ),
+        ? l10n.t(
+            'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
+            alias,
+            parts.join('; '),
+            serverName,
+          )
+        : l10n.t(
+            'Nothing was opened: for "ssh {0}" another entry wins: {1}. It applies to every host, so no alias reaches server "{2}": change that entry first.',
+            alias,
+            parts.join('; '),
+            serverName,
+          ),
   };
 }
 

@@ -14,12 +14,7 @@ import { checkHostKey, describeUnpinnable } from '../../../../src/core/flows/hos
 import { judgeSshCheck } from '../../../../src/core/flows/hostEntry';
 import { describeSshCheck } from '../../../../src/core/wording/sshCheck';
 import { checkWithSsh, SshCheck } from '../../../../src/core/ssh/config/check';
-import {
-  knownHostsPath,
-  pinHostKeys,
-  presentedHostKey,
-  serverHostKeyAlias,
-} from '../../../../src/core/ssh/knownHosts';
+import { knownHostsPath, pinHostKeys, presentedHostKey, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
 import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { must } from '../../../support/must';
 import { passwdHomeProblem, withPasswdHome } from '../../../support/passwdHome';
@@ -34,7 +29,11 @@ after(() => removeTempDirs(cleanup));
 function sshAt(home: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
   const scratch = makeTempDir(cleanup);
   const run = withPasswdHome(home, scratch, 'ssh', args);
-  const r = spawnSync(run.command, run.args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: home } });
+  const r = spawnSync(run.command, run.args, {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, HOME: home },
+  });
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -121,7 +120,11 @@ describe('break issue 20: values set for every host that the entry Connect write
     assert.equal(presented.status, 'presented');
     const keyOf = (s: Sshd) => must(s.hostPublicKeys[0], 'key').split(' ').slice(0, 2).join(' ');
     assert.notEqual(keyOf(server), keyOf(other));
-    assert.equal(presented.status === 'presented' ? presented.key : '', keyOf(server), 'the server, not the service on 2222');
+    assert.equal(
+      presented.status === 'presented' ? presented.key : '',
+      keyOf(server),
+      'the server, not the service on 2222',
+    );
     // Written again unchanged (two known-hosts files on one line): nothing rewritten.
     assert.equal((await writeHostEntry({ configPath: config, entry, home })).outcome, 'unchanged');
   });
@@ -129,7 +132,10 @@ describe('break issue 20: values set for every host that the entry Connect write
   it('a global `StrictHostKeyChecking no` / `UserKnownHostsFile /dev/null` above the entry: nothing opens, the message names the line', async () => {
     const server = await start({ authorizedKeys: [publicLine] });
     const config = path.join(home, '.ssh', 'config');
-    fs.writeFileSync(config, 'StrictHostKeyChecking no\nUserKnownHostsFile /dev/null\n\nHost *\n  ServerAliveInterval 30\n');
+    fs.writeFileSync(
+      config,
+      'StrictHostKeyChecking no\nUserKnownHostsFile /dev/null\n\nHost *\n  ServerAliveInterval 30\n',
+    );
     const entry = connectEntry({ alias: 'web', hostName: server.address, user: server.user }, key, 'abc-123', home);
     assert.equal((await writeHostEntry({ configPath: config, entry, home })).outcome, 'added');
     // Our file pins another key for the server (an attacker's server presents this one):
@@ -167,7 +173,11 @@ describe('break issue 20: Rotate with remote.SSH.configFile naming a file not wr
     const seen: RotationSummary[] = [];
     const result = await rotateKeyPair({
       oldPair: { name: 'deploy', privatePath: path.join(dir, 'old'), publicKey: oldKey.publicLine },
-      createNewPair: async () => ({ name: 'deploy-new', privatePath: newKey.privatePath, publicKey: newKey.publicLine }),
+      createNewPair: async () => ({
+        name: 'deploy-new',
+        privatePath: newKey.privatePath,
+        publicKey: newKey.publicLine,
+      }),
       servers: [{ id: 's1', name: 'web', target: { host: server.address, user: server.user, knownHostsFile: known } }],
       serversNotChosen: [],
       config: { path: config, args: ['-F', config] },
@@ -182,7 +192,10 @@ describe('break issue 20: Rotate with remote.SSH.configFile naming a file not wr
     assert.equal(only.result.error?.message, undefined, 'no "Can\'t open user config file"');
     assert.equal(only.result.verified && only.result.revoked, true, JSON.stringify(only.result));
     const authorized = fs.readFileSync(server.authorizedKeysFile, 'utf8');
-    assert.ok(authorized.includes(newKey.publicLine.split(' ')[1] ?? '?') && !authorized.includes(oldKey.publicLine.split(' ')[1] ?? '?'));
+    assert.ok(
+      authorized.includes(newKey.publicLine.split(' ')[1] ?? '?') &&
+        !authorized.includes(oldKey.publicLine.split(' ')[1] ?? '?'),
+    );
     assert.equal(fs.existsSync(config), false);
   });
 });

@@ -141,6 +141,6 @@ describe("Connect stops when the server's host key is not the one its console li
     // And the entry written makes the user's own ssh refuse too (strict checking, no key pinned).
     const config = fs.readFileSync(path.join(home, '.ssh', 'config'), 'utf8');
     assert.match(config, /^\s*StrictHostKeyChecking yes$/m);
-    assert.match(config, /^\s*UserKnownHostsFile ~\/\.ssh\/server-keypairs_known_hosts$/m);
+    assert.match(config, /^\s*UserKnownHostsFile ~\/\.ssh\/server-keypairs_known_hosts ~\/\.ssh\/known_hosts$/m);
   });
 });

@@ -7,6 +7,7 @@
  * Pure: no `vscode` import. The command asks (a StepInput), calls {@link connectToServer},
  * tells what it reports, has the host key confirmed and opens.
  */
+import * as path from 'node:path';
 import * as l10n from '../base/l10n';
 import { runSteps, StepInput } from '../ask/wizard';
 import { displayPath } from '../keys/keyFiles';
@@ -113,15 +114,26 @@ export function ignoredConfigNotice(target: SshConfigTarget): { log: string; war
 
 /**
  * The entry Connect writes: the answers, the key pair's private key, and the host key checked
- * against our known-hosts file, pinned per server (see ../ssh/knownHosts).
+ * against our known-hosts file, pinned per server (see ../ssh/knownHosts). The user's
+ * ~/.ssh/known_hosts is read after ours, so that the keys they revoked there (`@revoked`) are
+ * refused for this server too; pinned under the server's HostKeyAlias, its lines for addresses
+ * name other hosts. Without a HostKeyAlias (the address is the name) it is not read: an old key
+ * of a reused address there would stop a verified server.
  */
 export function connectEntry(answers: HostAnswers, privatePath: string, serverId: string, home: string): HostEntry {
+  const hostKeyAlias = serverHostKeyAlias(serverId);
   return {
     alias: answers.alias,
     hostName: answers.hostName,
     user: answers.user,
+    // Where a new server's sshd listens: a `Host *` Port after the entry would send it elsewhere.
+    port: 22,
     identityFile: privatePath,
-    hostKeys: { knownHostsFile: knownHostsPath(home), hostKeyAlias: serverHostKeyAlias(serverId) },
+    hostKeys: {
+      knownHostsFile: knownHostsPath(home),
+      hostKeyAlias,
+      ...(hostKeyAlias !== undefined ? { alsoRead: [path.join(home, '.ssh', 'known_hosts')] } : {}),
+    },
   };
 }
 

@@ -274,6 +274,12 @@ export type ConnectVerdict =
     };
 
 const DESTINATION: ReadonlyArray<SshOptionDifference['option']> = ['HostName', 'User', 'Port'];
+/** How the host key is checked: another value means the keys pinned for the server are not what ssh checks. */
+const HOST_KEY_CHECK: ReadonlyArray<SshOptionDifference['option']> = [
+  'UserKnownHostsFile',
+  'HostKeyAlias',
+  'StrictHostKeyChecking',
+];
 
 /**
  * Whether the host may be opened after `ssh -G` gave `check` for `alias`: not when another
@@ -301,7 +307,10 @@ export function judgeSshCheck(
         : l10n.t('Nothing was opened: ssh could not read your SSH config to check "{0}".', alias),
     };
   }
-  const lost = check.status === 'overridden' ? check.differences.filter((d) => DESTINATION.includes(d.option)) : [];
+  const lost =
+    check.status === 'overridden'
+      ? check.differences.filter((d) => DESTINATION.includes(d.option) || HOST_KEY_CHECK.includes(d.option))
+      : [];
   if (lost.length === 0) return { open: true, ...describe(check) };
   const found = lost.map((d) => ({ d, set: whereSet(d, alias, entries) }));
   const wins = found.map(({ d, set }) => ({ option: d.option, value: d.actual, place: set?.place }));
@@ -311,23 +320,31 @@ export function judgeSshCheck(
       : l10n.t('{0} {1}', w.option, w.value),
   );
   const anotherAliasHelps = !found.some(({ set }) => set !== undefined && forEveryHost(set.entry));
+  const hostKeys = lost.some((d) => HOST_KEY_CHECK.includes(d.option));
   return {
     open: false,
     wins,
     anotherAliasHelps,
-    text: anotherAliasHelps
+    text: hostKeys
       ? l10n.t(
-          'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
+          'Nothing was opened: for "ssh {0}" another entry decides how the host key is checked: {1}. The keys pinned for server "{2}" would not be checked: change that entry first.',
           alias,
           parts.join('; '),
           serverName,
         )
-      : l10n.t(
-          'Nothing was opened: for "ssh {0}" another entry wins: {1}. It applies to every host, so no alias reaches server "{2}": change that entry first.',
-          alias,
-          parts.join('; '),
-          serverName,
-        ),
+      : anotherAliasHelps
+        ? l10n.t(
+            'Nothing was opened: for "ssh {0}" another entry wins: {1}. That is not server "{2}"; choose another alias.',
+            alias,
+            parts.join('; '),
+            serverName,
+          )
+        : l10n.t(
+            'Nothing was opened: for "ssh {0}" another entry wins: {1}. It applies to every host, so no alias reaches server "{2}": change that entry first.',
+            alias,
+            parts.join('; '),
+            serverName,
+          ),
   };
 }
 
@@ -348,8 +365,10 @@ function whereSet(
   const keyword = d.option.toLowerCase();
   // A HostName may say `%h` (the name typed); ssh lower-cases host names.
   const expand = (v: string) => v.replace(/%([%h])/g, (_all, c: string) => (c === 'h' ? alias : '%'));
+  // Host key options: ssh -G shows them resolved (`no` is `false`, `~` expanded); the first that applies wins.
   const same = (v: string) =>
-    keyword === 'hostname' ? expand(v).toLowerCase() === d.actual.toLowerCase() : v === d.actual;
+    HOST_KEY_CHECK.includes(d.option) ||
+    (keyword === 'hostname' ? expand(v).toLowerCase() === d.actual.toLowerCase() : v === d.actual);
   const candidates = entries.filter((e) => !e.ours && e.options.has(keyword));
   const found =
     candidates.find((e) => applies(e, alias) && same(e.options.get(keyword)?.value ?? '')) ??

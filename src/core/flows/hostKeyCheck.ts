@@ -18,6 +18,7 @@ import { ConsoleHostKeysRead } from '../api/console';
 import { ConsoleHostKeys } from '../servers/consoleHostKeys';
 import type { ConfigEntry } from './hostEntry';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as l10n from '../base/l10n';
 import { displayPath } from '../keys/keyFiles';
 import { compareHostKey, knownHostsFor, pinHostKeys, planPins, presentedHostKey } from '../ssh/knownHosts';
@@ -42,6 +43,8 @@ export type HostKeyCheck =
   | { status: 'mismatch'; presented: string; expected: string[]; source: 'console' | 'pinned'; place: PinPlace }
   /** Nothing to verify against: ask, and {@link pinUnverified} only when the user accepts. */
   | { status: 'unverified'; presented: string; key: string; gap: ConsoleGap; place: PinPlace }
+  /** The SSH config has ssh read no known-hosts file for the host (`UserKnownHostsFile /dev/null`): nothing is pinned. */
+  | { status: 'unpinnable'; presented: string; file: string }
   /** ssh could not get to the key exchange: nothing is pinned. */
   | { status: 'unreachable'; reason: 'no-ssh' | 'timeout' | 'no-key'; detail: string };
 
@@ -95,6 +98,7 @@ export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCh
   if (presented.status === 'failed')
     return { status: 'unreachable', reason: presented.reason, detail: presented.detail };
   const place: PinPlace = { file: opts.knownHostsFile ?? where.file, name: where.name, hash: where.hash };
+  if (isNoFile(place.file)) return { status: 'unpinnable', presented: presented.sha256, file: place.file };
   const files = opts.knownHostsFile !== undefined ? [opts.knownHostsFile] : where.files;
   let gap: ConsoleGap = 'none';
   let keys: ConsoleHostKeys = { status: 'none', ignoredLines: 0 };
@@ -131,6 +135,21 @@ export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCh
     return { status: 'mismatch', presented: verdict.presented, expected: plan.pinned, source: 'pinned', place };
   }
   return { status: 'unverified', presented: verdict.presented, key: presented.key, gap, place };
+}
+
+/** `/dev/null`, `none`, the null device: a known-hosts file ssh reads nothing from and writes nothing to. */
+function isNoFile(file: string): boolean {
+  const f = file.toLowerCase();
+  return f === 'none' || f === '/dev/null' || f === os.devNull.toLowerCase() || f === 'nul';
+}
+
+/** The stop of an `unpinnable` check: which setting, and what to do. `server`: its name (plain text). */
+export function describeUnpinnable(check: Extract<HostKeyCheck, { status: 'unpinnable' }>, server: string): string {
+  return l10n.t(
+    'Nothing was pinned: your SSH config sets UserKnownHostsFile {0} for server "{1}", so ssh would check its host key against nothing. Change that setting first.',
+    check.file,
+    server,
+  );
 }
 
 /** Pins the key of an `unverified` check the user accepted; false when the file changed to pin another meanwhile. */

@@ -10,6 +10,7 @@ import { ComputeClient } from '../../core/api/compute';
 import { readHostKeysFromConsole } from '../../core/api/console';
 import {
   checkHostKey,
+  describeUnpinnable,
   describeMismatch,
   describeUnreachable,
   describeUnverified,
@@ -70,6 +71,9 @@ export async function confirmHostKey(ctx: CommandContext, target: HostKeyTarget,
         // A modal: a security stop is read in full, never as a toast cut after its first line.
         await messages.show('error', describeMismatch(check, name), [], { modal: true });
         return false;
+      case 'unpinnable':
+        void messages.show('error', describeUnpinnable(check, name));
+        return false;
       case 'unreachable':
         void messages.show('error', describeUnreachable(check, name), retry ? [RETRY] : []).then((b) => {
           if (b === RETRY) retry?.();
@@ -118,6 +122,8 @@ function summary(check: HostKeyCheck): string {
       return `MISMATCH: presents ${check.presented}, ${check.source} has ${check.expected.join(', ')}`;
     case 'unverified':
       return `${check.presented} not verified (console: ${check.gap})`;
+    case 'unpinnable':
+      return `${check.presented} not pinned: UserKnownHostsFile ${check.file}`;
     case 'unreachable':
       return `not reached (${check.reason}: ${check.detail})`;
   }

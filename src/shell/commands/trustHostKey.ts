@@ -6,13 +6,12 @@
  * pinned without a question; without console keys the fingerprint is shown in a modal first.
  * Not in Restricted Mode: it runs ssh and writes a known-hosts file.
  */
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { serverEntryAlias } from '../../core/flows/hostKeyCheck';
 import { configEntries } from '../../core/flows/hostEntry';
 import { serverHostKeyAlias } from '../../core/ssh/knownHosts';
-import { readConfigTree, sshConfigArgs } from '../../core/ssh/config/tree';
+import { configArgsNow, readConfigTree, sshConfigArgs } from '../../core/ssh/config/tree';
 import { isServerNode } from '../../core/flows/keyPairList';
 import { log } from '../log';
 import { CommandContext } from './context';
@@ -47,13 +46,8 @@ export async function trustHostKeyCommand(ctx: CommandContext, arg?: unknown): P
   for (const p of tree.problems) log.warn(`SSH config: ${p.path}: ${p.message}`);
   const hostKeyAlias = serverHostKeyAlias(server.id);
   const alias = serverEntryAlias(configEntries(tree), { ...(hostKeyAlias ? { hostKeyAlias } : {}), addresses });
-  // remote.SSH.configFile naming a file not written yet: ssh would refuse `-F` of a missing
-  // file; an empty config is what it means (and no entry of ours is in it).
-  const exists = await fs.promises.stat(config.path).then(
-    () => true,
-    () => false,
-  );
-  const configArgs = config.isDefault || exists ? sshConfigArgs(config) : ['-F', '/dev/null'];
+  // remote.SSH.configFile naming a file not written yet: an empty config (no entry of ours in it).
+  const configArgs = await configArgsNow(config.path, sshConfigArgs(config));
   const trusted = await confirmHostKey(
     ctx,
     { compute, server, host: alias ?? best, configArgs, replace: true },

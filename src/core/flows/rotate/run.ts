@@ -20,7 +20,14 @@
  */
 import * as fs from 'node:fs/promises';
 import { removeKeyFiles } from '../../keys/keyFiles';
-import { checkHostKey, describeMismatch, describeUnreachable, HostKeyCheck, pinUnverified } from '../hostKeyCheck';
+import {
+  checkHostKey,
+  describeMismatch,
+  describeUnpinnable,
+  describeUnreachable,
+  HostKeyCheck,
+  pinUnverified,
+} from '../hostKeyCheck';
 import type { ConsoleHostKeysRead } from '../../api/console';
 import { decryptPrivateKey, PrivateKeyError, readPrivateKey } from '../../keys/opensshKey';
 import { addToAgent } from '../../ssh/agent';
@@ -28,7 +35,7 @@ import { agentHoldsKey, PrivateAgent, startPrivateAgent } from '../../ssh/privat
 import { RetargetedEntry, retargetIdentityFile } from '../../ssh/config/retarget';
 import { resolveIdentityArgument, sshHome } from '../../ssh/config/paths';
 import { updateConfigFile } from '../../ssh/config/file';
-import { ConfigTree, readConfigTree } from '../../ssh/config/tree';
+import { ConfigTree, configArgsNow, readConfigTree } from '../../ssh/config/tree';
 import type { ServerAddress } from '../../servers/addresses';
 import {
   Identity,
@@ -358,6 +365,8 @@ async function hostKeyUnknown(
       return undefined;
     case 'mismatch':
       return { kind: 'host-key-mismatch', message: describeMismatch(check, server.name) };
+    case 'unpinnable':
+      return { kind: 'host-key-unknown', message: describeUnpinnable(check, server.name) };
     case 'unreachable':
       return {
         kind: check.reason === 'timeout' ? 'timeout' : 'unreachable',
@@ -406,6 +415,7 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
       configFailures.push({ path: options.config.path, message: err instanceof Error ? err.message : String(err) });
     }
     for (const problem of tree.problems) configFailures.push(problem);
+    const configArgs = await configArgsNow(options.config.path, options.config.args);
 
     const servers: ServerSummary[] = [];
     for (const server of options.servers) {
@@ -415,7 +425,7 @@ export async function rotateKeyPair(options: RotateKeyPairOptions): Promise<Rota
       const reachedAs: SshTarget = {
         ...server.target,
         ...(alias !== undefined ? { host: alias, port: undefined } : {}),
-        configArgs: options.config.args,
+        configArgs,
       };
       if (alias !== undefined) delete reachedAs.port;
       const configChanges: ConfigChange[] = [];

@@ -3,11 +3,19 @@
  */
 import { execFile } from 'node:child_process';
 import type { HostEntry } from './hostEntry';
-import { platformPath, resolveIdentityArgument, sshHome } from './paths';
+import { homeRelative, platformPath, resolveIdentityArgument, sshHome } from './paths';
 
 /** One option where what ssh resolves is not what the entry says. */
 export interface SshOptionDifference {
-  option: 'HostName' | 'User' | 'Port' | 'IdentityFile' | 'IdentitiesOnly';
+  option:
+    | 'HostName'
+    | 'User'
+    | 'Port'
+    | 'IdentityFile'
+    | 'IdentitiesOnly'
+    | 'UserKnownHostsFile'
+    | 'HostKeyAlias'
+    | 'StrictHostKeyChecking';
   expected: string;
   actual: string;
 }
@@ -82,5 +90,18 @@ export async function checkWithSsh(opts: {
     resolveIdentityArgument(identity, home, platform) === p.normalize(opts.entry.identityFile),
   );
   compare('IdentitiesOnly', 'yes', first('identitiesonly'));
+  const pins = opts.entry.hostKeys;
+  if (pins) {
+    // Where the host key is checked: an earlier global line (`StrictHostKeyChecking no`,
+    // `UserKnownHostsFile /dev/null`) would leave the keys pinned for the server unread.
+    compare('StrictHostKeyChecking', 'true', first('stricthostkeychecking'));
+    // ssh -G shows the files with `~` expanded by the passwd home; the entry says `~/` under `home`.
+    const known = (resolved.get('userknownhostsfile')?.[0] ?? '').split(' ')[0] ?? '';
+    const rel = homeRelative(pins.knownHostsFile, home, platform);
+    const expected = rel !== undefined ? p.join(sshHome(), rel) : pins.knownHostsFile;
+    compare('UserKnownHostsFile', pins.knownHostsFile, known || '(none)', p.normalize(known) === p.normalize(expected));
+    const alias = pins.hostKeyAlias ?? '(none)';
+    compare('HostKeyAlias', alias, first('hostkeyalias'), alias.toLowerCase() === first('hostkeyalias').toLowerCase());
+  }
   return differences.length === 0 ? { status: 'effective' } : { status: 'overridden', differences };
 }

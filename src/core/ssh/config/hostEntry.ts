@@ -20,7 +20,7 @@ import {
   utf8,
 } from './parse';
 import { identityFileWord, sshHome } from './paths';
-import { checkConfigWord, configWord } from './words';
+import { checkConfigWord, configWord, splitConfigArgs } from './words';
 
 /** The comment that marks an entry this extension wrote (and may update). */
 export const HOST_ENTRY_MARKER = '# Added by Server Key Pairs (VS Code)';
@@ -37,9 +37,11 @@ export interface HostEntry {
    * Where ssh checks the host key for this entry: `UserKnownHostsFile <file>`, `HostKeyAlias
    * <alias>` (the name the keys are pinned under; absent: the address) and `StrictHostKeyChecking
    * yes` (ssh never asks: a key is pinned before the entry is used). Absent: those lines of an
-   * existing entry are left as they are.
+   * existing entry are left as they are. `alsoRead`: more files ssh reads for this host after
+   * `knownHostsFile` (the user's known_hosts, so that its `@revoked` lines apply; with a
+   * HostKeyAlias its plain lines, written for addresses, name another host).
    */
-  hostKeys?: { knownHostsFile: string; hostKeyAlias?: string };
+  hostKeys?: { knownHostsFile: string; hostKeyAlias?: string; alsoRead?: readonly string[] };
 }
 
 /** What {@link planHostEntry} decided; `text` is the whole new file. */
@@ -119,7 +121,12 @@ export function planHostEntry(
   ];
   if (entry.hostKeys) {
     values.push(
-      ['UserKnownHostsFile', identityFileWord(entry.hostKeys.knownHostsFile, home, options.platform)],
+      [
+        'UserKnownHostsFile',
+        [entry.hostKeys.knownHostsFile, ...(entry.hostKeys.alsoRead ?? [])]
+          .map((file) => identityFileWord(file, home, options.platform))
+          .join(' '),
+      ],
       ['HostKeyAlias', entry.hostKeys.hostKeyAlias],
       ['StrictHostKeyChecking', 'yes'],
     );
@@ -211,7 +218,8 @@ function updateBlock(
       want.done = true;
       const current = text.slice(line.argsStart, line.contentEnd).replace(/[ \t\f]+$/, '');
       const value = utf8(want.value);
-      if (line.args.length !== 1 || current !== value) {
+      // One value per keyword, but UserKnownHostsFile takes a list (ours, then the user's).
+      if (line.args.length !== splitConfigArgs(value).length || current !== value) {
         edits.push({ from: line.start, to: line.contentEnd, text: `${indent}${want.keyword} ${value}` });
       }
     }

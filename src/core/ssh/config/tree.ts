@@ -15,6 +15,7 @@
  */
 import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { ConfigBlock, configBlocks } from './parse';
 import { sshHome } from './paths';
 
@@ -281,4 +282,19 @@ function realPath(file: string): string {
 /** The ssh arguments that select `target`: none for the default file (so /etc/ssh/ssh_config applies too). */
 export function sshConfigArgs(target: SshConfigTarget): string[] {
   return target.isDefault ? [] : ['-F', target.path];
+}
+
+/**
+ * `args` (the ssh arguments that select `file`) as ssh can use them now: `-F <file>` of a file
+ * not written yet (remote.SSH.configFile naming a new file) makes ssh refuse the whole call
+ * ("Can't open user config file"); an empty config is what it means, so `-F` gets the null device.
+ */
+export async function configArgsNow(file: string, args: readonly string[]): Promise<string[]> {
+  const at = args.indexOf('-F');
+  if (at < 0 || args[at + 1] !== file) return [...args];
+  const missing = await fs.stat(file).then(
+    () => false,
+    (err: NodeJS.ErrnoException) => err.code === 'ENOENT' || err.code === 'ENOTDIR',
+  );
+  return missing ? args.map((a, i) => (i === at + 1 ? os.devNull : a)) : [...args];
 }

@@ -234,7 +234,10 @@ describe('Connect decides (core/flows/connect)', function () {
       assert.deepEqual(resolved.get('identityfile'), [`~/.ssh/${path.basename(t.key.privatePath)}`], 'under the home');
       assert.deepEqual(resolved.get('hostkeyalias'), ['server-a1b2c3d4-0000-4000-8000-000000000001']);
       const knownHosts = path.basename(knownHostsPath(t.home));
-      assert.match(t.text() ?? '', new RegExp(`\\n  UserKnownHostsFile ~/\\.ssh/${knownHosts}\\n`));
+      assert.match(
+        t.text() ?? '',
+        new RegExp(`\\n  UserKnownHostsFile ~/\\.ssh/${knownHosts} ~/\\.ssh/known_hosts\\n`),
+      );
       assert.deepEqual(resolved.get('stricthostkeychecking'), ['true']);
       assert.deepEqual(t.told, [], 'ssh -G confirms: nothing to warn about');
     });

@@ -185,6 +185,7 @@ export async function connectToServer(run: ConnectRun): Promise<ConnectReady | u
   }
   const configPath = config.path;
   const configArgs = sshConfigArgs(config);
+  run.log.info(`connect "${server.name}": started`);
   const [guess, entries] = await Promise.all([
     run.guessUser(),
     readConfigEntries(configPath, (line) => run.log.warn(line)),
@@ -203,6 +204,7 @@ export async function connectToServer(run: ConnectRun): Promise<ConnectReady | u
     aliasStep(run.ui, { title, configPath, entries, knowsHostName: true }),
   ];
   if (!(await runSteps(() => steps, answers)) || !answers.hostName) return undefined;
+  run.log.info(`connect "${server.name}": steps answered`);
 
   const home = run.home ?? sshHome();
   const entry = connectEntry(answers, local.privatePath, server.id, home);

@@ -122,12 +122,21 @@ export async function connectCommand(ctx: CommandContext, arg?: unknown): Promis
       );
     const target = { compute, server: node.server, host: ready.alias, configArgs: ready.configArgs };
     if (!(await confirmHostKey(ctx, target, retry))) return undefined;
-    return { alias: ready.alias, configPath: ready.configPath, opened: await open(ctx, ready.alias, config) };
+    return {
+      alias: ready.alias,
+      configPath: ready.configPath,
+      opened: await open(ctx, ready.alias, config, node.server.name),
+    };
   };
   return checkAndOpen();
 }
 
-async function open(ctx: CommandContext, alias: string, target: SshConfigTarget): Promise<ConnectResult['opened']> {
+async function open(
+  ctx: CommandContext,
+  alias: string,
+  target: SshConfigTarget,
+  name: string,
+): Promise<ConnectResult['opened']> {
   const remoteName = vscode.env.remoteName;
   const how = chooseOpener({
     alias,
@@ -144,5 +153,6 @@ async function open(ctx: CommandContext, alias: string, target: SshConfigTarget)
   if (remoteName) void ctx.messages.show('info', remoteTerminalNote(remoteName, alias));
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
+  log.info(`connect "${name}": terminal for Host "${alias}" created`);
   return { kind: 'terminal', terminal };
 }

@@ -436,10 +436,10 @@ export const CONNECTION_OPTIONS: readonly string[] = [
  * than `%h`, `%p` and `%%` (the user, the name typed, a hash of them…) may run differently for
  * another name even when its text is the same: it is never the same.
  */
-export function connectionDifferences(a: Record<string, string>, b: Record<string, string>): string[] {
+export function connectionDifferences(then: Record<string, string>, now: Record<string, string>): string[] {
   const tokens = (v: string | undefined) => /%[^hp%]/.test((v ?? '').replace(/%%/g, ''));
   return CONNECTION_OPTIONS.filter(
-    (o) => (a[o] ?? '') !== (b[o] ?? '') || ((o === 'proxycommand' || o === 'proxyjump') && tokens(a[o])),
+    (o) => (then[o] ?? '') !== (now[o] ?? '') || ((o === 'proxycommand' || o === 'proxyjump') && tokens(then[o])),
   );
 }
 

@@ -31,7 +31,11 @@ interface Connect {
   clickToLoginMs?: number;
   answeringMs?: number;
   connectLoginMs?: number;
+  /** The floor Connect is judged against: the first terminal of a new window (cold, as Connect's was). */
   terminalFloorMs?: number;
+  terminalFloorColdMs?: number;
+  terminalFloorWarmMs?: number;
+  /** Warm runs: more terminals in Connect's window. */
   terminalFloorRunsMs?: number[];
   terminalFloorArgs?: string[];
   loadAverage1m: number;
@@ -78,16 +82,23 @@ export async function uiFigures(file: string): Promise<{ figures: UiFigure[]; mi
         },
         {
           id: 'ui.connectTerminalFloor',
-          label: 'VS Code floor: key press → terminal running the same ssh logged in',
+          label: 'VS Code floor: key press → terminal running the same ssh logged in (cold)',
           valueMs: ms(c.terminalFloorMs),
-          note: `createTerminal({ shellPath: 'ssh', shellArgs: [${(c.terminalFloorArgs ?? []).map((a) => `'${a}'`).join(', ')}] }) from a test-only extension, median of ${c.terminalFloorRunsMs?.length ?? '?'} (${(c.terminalFloorRunsMs ?? []).join(', ')} ms)`,
+          note:
+            c.terminalFloorColdMs === undefined
+              ? `createTerminal({ shellPath: 'ssh', … }) measured warm, after Connect (an older e2e run): rerun \`npm run test:e2e\``
+              : `createTerminal({ shellPath: 'ssh', shellArgs: [${(c.terminalFloorArgs ?? []).map((a) => `'${a}'`).join(', ')}] }) from a test-only extension, the first terminal of a new window as Connect's was; warm (more terminals in Connect's window) ${c.terminalFloorWarmMs ?? '?'} ms, runs ${(c.terminalFloorRunsMs ?? []).join(', ')} ms`,
         },
         {
           id: 'ui.connectBeyondFloor',
           label: "VS Code: Connect's time beyond its floor",
           valueMs: ms(c.connectLoginMs - c.terminalFloorMs),
-          budgetMs: 300,
-          note: 'Connect click → login (steps not counted) − the terminal floor, the same run',
+          // Judged only against a cold floor: a warm one (older runs) is not what Connect's first terminal costs.
+          ...(c.terminalFloorColdMs !== undefined && { budgetMs: 300 }),
+          note:
+            c.terminalFloorColdMs !== undefined
+              ? 'Connect click → login (steps not counted) − the cold terminal floor, the same run; budget 300 ms'
+              : 'not judged: this run measured the floor warm only',
         },
       );
     }

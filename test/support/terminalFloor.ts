@@ -7,7 +7,8 @@
  * presses the key as it clicks Connect, so both start from a user's input in the workbench.
  * The command is in no menu and hidden from the palette. Its ssh arguments are read, when it
  * runs, from a file the test writes (`setArgs`): the test gives it the very arguments Connect's
- * terminal ran with.
+ * terminal ran with. Each activation (one per window's extension host) appends a line to a
+ * file (`activations`), so the test knows a fresh window's floor command is ready.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,11 +26,14 @@ export interface FloorExtension {
   vsix: string;
   /** What the next terminal runs: `ssh <args…>`. */
   setArgs(args: readonly string[]): void;
+  /** How many times the extension has been activated (once in each window's extension host). */
+  activations(): number;
 }
 
 /** Builds the floor extension into `dir` and packages it. */
 export async function buildFloorExtension(dir: string): Promise<FloorExtension> {
   const argsFile = path.join(dir, 'floor-ssh-args.json');
+  const activationsFile = path.join(dir, 'floor-activations.log');
   const ext = path.join(dir, 'floor-extension');
   fs.mkdirSync(ext, { recursive: true });
   const manifest = {
@@ -56,6 +60,7 @@ export async function buildFloorExtension(dir: string): Promise<FloorExtension> 
     LICENSE: 'MIT\n',
     'extension.js': `const vscode = require('vscode');
 exports.activate = (context) => {
+  require('fs').appendFileSync(${JSON.stringify(activationsFile)}, Date.now() + '\\n');
   context.subscriptions.push(vscode.commands.registerCommand(${JSON.stringify(FLOOR_COMMAND)}, () => {
     const SSH_ARGS = JSON.parse(require('fs').readFileSync(${JSON.stringify(argsFile)}, 'utf8'));
     const terminal = vscode.window.createTerminal({ name: ${JSON.stringify(FLOOR_TERMINAL)}, shellPath: 'ssh', shellArgs: SSH_ARGS });
@@ -73,7 +78,17 @@ exports.activate = (context) => {
   } finally {
     Object.assign(console, saved);
   }
-  return { vsix, setArgs: (args) => fs.writeFileSync(argsFile, JSON.stringify(args)) };
+  return {
+    vsix,
+    setArgs: (args) => fs.writeFileSync(argsFile, JSON.stringify(args)),
+    activations: () => {
+      try {
+        return fs.readFileSync(activationsFile, 'utf8').split('\n').filter(Boolean).length;
+      } catch {
+        return 0;
+      }
+    },
+  };
 }
 
 /**

@@ -9,7 +9,12 @@
  */
 import * as path from 'node:path';
 import * as l10n from '../base/l10n';
-import { runSteps, StepInput } from '../ask/wizard';
+import { runSteps, Step, StepInput } from '../ask/wizard';
+import { ConsoleHostKeysRead, readHostKeysFromConsole } from '../api/console';
+import type { ComputeClient } from '../api/compute';
+import { getImageLoginHints } from '../api/servers';
+import { guessServerLoginUser } from '../servers/loginUser';
+import { HostKeyPrefetch, prefetchHostKey } from './hostKeyCheck';
 import { displayPath } from '../keys/keyFiles';
 import type { LoginUserGuess } from '../servers/loginUser';
 import { knownHostsPath, serverHostKeyAlias } from '../ssh/knownHosts';
@@ -155,8 +160,14 @@ export interface ConnectRun {
   avoidAliases: readonly string[];
   /** The shell's UserInput: the address, user and alias steps ask through it. */
   ui: StepInput;
-  /** The login user to suggest (see `guessServerLoginUser`). */
-  guessUser(): Promise<LoginUserGuess | undefined>;
+  /** The login user to suggest (see `guessServerLoginUser`); read while the address is asked. */
+  guessUser(signal: AbortSignal): Promise<LoginUserGuess | undefined>;
+  /**
+   * Reads the server's console for its host keys (`readHostKeysFromConsole`). Given, the
+   * console read and the contact with the address start while the steps are asked
+   * (`prefetchHostKey`); {@link ConnectReady.prefetched} has them for the host key check.
+   */
+  readConsole?: (signal: AbortSignal) => Promise<ConsoleHostKeysRead>;
   /** The wording of an `ssh -G` check (`describeSshCheck`). */
   describeCheck(check: SshCheck, alias: string): { severity: 'info' | 'warning'; text: string };
   tell(notice: ConnectNotice): void;
@@ -167,11 +178,33 @@ export interface ConnectRun {
   sshPath?: string;
 }
 
+/**
+ * What Connect reads of a server from its cloud: the image's login hints (the user to suggest;
+ * `provider`: the account's, Rackspace logs in as root) and its console's host keys.
+ */
+export function serverReads(
+  compute: ComputeClient,
+  server: ServerNode['server'],
+  provider: string | undefined,
+): Pick<ConnectRun, 'guessUser' | 'readConsole'> {
+  return {
+    guessUser: (signal) =>
+      guessServerLoginUser(server, {
+        provider,
+        readHints: (imageId) => getImageLoginHints(compute, imageId, { signal }),
+        signal,
+      }),
+    readConsole: (signal) => readHostKeysFromConsole(compute, server.id, { signal }),
+  };
+}
+
 /** What the shell then does: the host key confirmed (first contact), ssh with `configArgs` for `alias` opened. */
 export interface ConnectReady {
   alias: string;
   configPath: string;
   configArgs: string[];
+  /** For `checkHostKey`: what was read and contacted while the steps were asked. */
+  prefetched?: HostKeyPrefetch;
 }
 
 /**
@@ -182,6 +215,38 @@ export interface ConnectReady {
  * without asking again) and opens.
  */
 export async function connectToServer(run: ConnectRun): Promise<ConnectReady | undefined> {
+  const early = new AbortController();
+  const readConsole = connectProblem(run.node, run.sshDirectory) ? undefined : run.readConsole;
+  const prefetched = readConsole && prefetch(run, readConsole);
+  early.signal.addEventListener('abort', () => prefetched?.cancel());
+  try {
+    const ready = await connect(run, early.signal, prefetched);
+    if (ready) return prefetched ? { ...ready, prefetched } : ready;
+  } catch (err) {
+    early.abort();
+    throw err;
+  }
+  early.abort(); // stopped or cancelled: what was started for the host key check is not used
+  return undefined;
+}
+
+function prefetch(
+  run: ConnectRun,
+  readConsole: (signal: AbortSignal) => Promise<ConsoleHostKeysRead>,
+): HostKeyPrefetch {
+  return prefetchHostKey({
+    readConsole,
+    configArgs: sshConfigArgs(run.config),
+    home: run.home ?? sshHome(),
+    sshPath: run.sshPath,
+  });
+}
+
+async function connect(
+  run: ConnectRun,
+  signal: AbortSignal,
+  prefetched: HostKeyPrefetch | undefined,
+): Promise<ConnectReady | undefined> {
   const { node, config } = run;
   const server = node.server;
   const problem = connectProblem(node, run.sshDirectory);
@@ -197,24 +262,42 @@ export async function connectToServer(run: ConnectRun): Promise<ConnectReady | u
   }
   const configPath = config.path;
   const configArgs = sshConfigArgs(config);
-  const [guess, entries] = await Promise.all([
-    run.guessUser(),
-    readConfigEntries(configPath, (line) => run.log.warn(line)),
-  ]);
+  run.log.info(`connect "${server.name}": started`);
+  // The image's login hints are read while the address is asked: only the user step needs them.
+  const guessing = run.guessUser(signal);
+  guessing.catch(() => undefined); // awaited by the user step
+  const entries = await readConfigEntries(configPath, (line) => run.log.warn(line));
   const addresses = server.addresses;
   const best = addresses[0]?.ip ?? '';
   const answers: HostAnswers = {
     hostName: best,
-    user: guess?.user ?? '',
+    user: '',
     alias: suggestHostAlias(server.name, entries, best, run.avoidAliases),
   };
   const title = l10n.t('Connect to {0}', server.name);
+  let guessed = false;
+  const askUser: Step<HostAnswers> = async (state, position) => {
+    const guess = await guessing;
+    if (!guessed) state.user = guess?.user ?? '';
+    guessed = true;
+    return userStep(run.ui, title, loginUserPrompt(guess), validateLoginUser)(state, position);
+  };
+  // The address known (the only one, or once picked), its host key contact starts.
+  const contacting =
+    (step: Step<HostAnswers>): Step<HostAnswers> =>
+    async (state, position) => {
+      const answer = await step(state, position);
+      if (answer === 'next' && state.hostName) prefetched?.contact(state.hostName);
+      return answer;
+    };
+  if (addresses.length === 1 && best) prefetched?.contact(best);
   const steps = [
-    ...(addresses.length > 1 ? [addressStep(run.ui, title, addresses)] : []),
-    userStep(run.ui, title, loginUserPrompt(guess), validateLoginUser),
+    ...(addresses.length > 1 ? [contacting(addressStep(run.ui, title, addresses))] : []),
+    askUser,
     aliasStep(run.ui, { title, configPath, entries, knowsHostName: true }),
   ];
   if (!(await runSteps(() => steps, answers)) || !answers.hostName) return undefined;
+  run.log.info(`connect "${server.name}": steps answered`);
 
   const home = run.home ?? sshHome();
   const entry = connectEntry(answers, local.privatePath, server.id, home);

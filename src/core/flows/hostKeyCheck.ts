@@ -21,7 +21,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as l10n from '../base/l10n';
 import { displayPath } from '../keys/keyFiles';
-import { compareHostKey, knownHostsFor, pinHostKeys, planPins, presentedHostKey } from '../ssh/knownHosts';
+import {
+  compareHostKey,
+  connectionDifferences,
+  KnownHostsFor,
+  knownHostsFor,
+  pinHostKeys,
+  planPins,
+  PresentedHostKey,
+  presentedHostKey,
+} from '../ssh/knownHosts';
 
 /** Why the console gave nothing to verify against. */
 export type ConsoleGap =
@@ -68,17 +77,132 @@ export interface HostKeyCheckOptions {
   signal?: AbortSignal;
   /** Told about a console that could not be read (for the log; never shown as it is). */
   consoleError?(err: unknown): void;
+  /**
+   * Started before the entry was written (Connect, {@link prefetchHostKey}): its console read
+   * is used instead of `readConsole`, and its contact when it reached the same connection as
+   * `host` resolves to now. Used once.
+   */
+  prefetched?: HostKeyPrefetch;
+  /** Told whether the prefetched contact was used, or which options made it another connection. */
+  prefetchUse?(note: string): void;
+}
+
+/**
+ * A first look at a server's host key, started while the user still answers Connect's steps:
+ * the console read (once the server is known) and a key-exchange-only contact with the address
+ * (once it is picked; another address replaces it), through ssh as {@link presentedHostKey}
+ * does, with the `ssh -G` resolution it was made under. {@link checkHostKey} uses the contact
+ * only for a host that resolves to the same connection (see `connectionDifferences`); else it
+ * contacts again. Nothing is pinned from it: the check still compares the key with the console.
+ */
+export interface HostKeyPrefetch {
+  /** Starts the contact with `address` (nothing when it is the one under way; another one is cancelled). */
+  contact(address: string): void;
+  /** Stops what is under way (its ssh ends, its temporary file goes); its results are not used. */
+  cancel(): void;
+  /** @internal For {@link checkHostKey}: takes what was started (once). */
+  take(): PrefetchedParts | undefined;
+}
+
+interface PrefetchedParts {
+  console: Promise<ConsoleHostKeysRead>;
+  contact?: { address: string; where: Promise<KnownHostsFor>; presented: Promise<PresentedHostKey> };
+  cancel(): void;
+}
+
+/** Starts reading the console now; see {@link HostKeyPrefetch}. */
+export function prefetchHostKey(opts: {
+  readConsole(signal: AbortSignal): Promise<ConsoleHostKeysRead>;
+  configArgs?: string[];
+  home: string;
+  sshPath?: string;
+  timeoutMs?: number;
+}): HostKeyPrefetch {
+  const all = new AbortController();
+  const console = opts.readConsole(all.signal);
+  console.catch(() => undefined); // read (or its error told) by the check that takes it
+  let contact: (PrefetchedParts['contact'] & { abort: AbortController }) | undefined;
+  let taken = false;
+  const quiet = <T>(p: Promise<T>) => (p.catch(() => undefined), p);
+  return {
+    contact(address) {
+      if (taken || all.signal.aborted || contact?.address === address) return;
+      contact?.abort.abort();
+      const abort = new AbortController();
+      const signal = AbortSignal.any([all.signal, abort.signal]);
+      contact = {
+        address,
+        abort,
+        where: quiet(
+          knownHostsFor({ host: address, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath }),
+        ),
+        presented: quiet(
+          presentedHostKey({
+            alias: address,
+            configArgs: opts.configArgs,
+            sshPath: opts.sshPath,
+            timeoutMs: opts.timeoutMs,
+            signal,
+          }),
+        ),
+      };
+    },
+    cancel: () => all.abort(),
+    take() {
+      if (taken || all.signal.aborted) return undefined;
+      taken = true;
+      return { console, contact, cancel: () => all.abort() };
+    },
+  };
+}
+
+/**
+ * The prefetched key when its contact reached the connection `where` describes, else undefined
+ * (then the contact is stopped). `note` says which.
+ */
+async function reusable(
+  contact: PrefetchedParts['contact'],
+  where: KnownHostsFor,
+  note: (line: string) => void,
+): Promise<PresentedHostKey | undefined> {
+  if (!contact) return undefined;
+  const then = await contact.where.catch(() => undefined);
+  const differs = then ? connectionDifferences(then.connection, where.connection) : ['ssh -G failed'];
+  if (differs.length > 0) {
+    note(`contact with ${contact.address} not used: ${differs.join(', ')} differ`);
+    return undefined;
+  }
+  const presented = await contact.presented.catch(() => undefined);
+  if (presented?.status !== 'presented') {
+    note(`contact with ${contact.address} not used: ${presented ? presented.reason : 'stopped'}`);
+    return undefined;
+  }
+  note(`contact with ${contact.address} used (started before the entry was written)`);
+  return presented;
 }
 
 /** See the file comment. Throws only when cancelled, or when ssh can't resolve the host's settings. */
 export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCheck> {
-  const console = opts.readConsole().catch((err: unknown): ConsoleHostKeysRead | { status: 'error' } => {
-    if (opts.signal?.aborted) throw err;
-    opts.consoleError?.(err);
-    return { status: 'error' };
-  });
-  const [read, presented, where] = await Promise.all([
-    console,
+  const early = opts.prefetched?.take();
+  const stop = () => early?.cancel();
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    return await check(opts, early);
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+    early?.cancel(); // a contact not used ends now
+  }
+}
+
+async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefined): Promise<HostKeyCheck> {
+  const console = (early?.console ?? opts.readConsole()).catch(
+    (err: unknown): ConsoleHostKeysRead | { status: 'error' } => {
+      if (opts.signal?.aborted) throw err;
+      opts.consoleError?.(err);
+      return { status: 'error' };
+    },
+  );
+  const contact = () =>
     presentedHostKey({
       alias: opts.host,
       port: opts.port,
@@ -86,14 +210,20 @@ export async function checkHostKey(opts: HostKeyCheckOptions): Promise<HostKeyCh
       sshPath: opts.sshPath,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
-    }),
-    knownHostsFor({
-      host: opts.host,
-      port: opts.port,
-      configArgs: opts.configArgs,
-      home: opts.home,
-      sshPath: opts.sshPath,
-    }),
+    });
+  const whereNow = knownHostsFor({
+    host: opts.host,
+    port: opts.port,
+    configArgs: opts.configArgs,
+    home: opts.home,
+    sshPath: opts.sshPath,
+  });
+  // Without a prefetched contact, the contact starts at once, beside ssh -G and the console.
+  const fresh = early?.contact ? undefined : contact();
+  const [read, presented, where] = await Promise.all([
+    console,
+    fresh ?? whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
+    whereNow,
   ]);
   if (presented.status === 'failed')
     return { status: 'unreachable', reason: presented.reason, detail: presented.detail };

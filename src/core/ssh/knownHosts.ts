@@ -400,6 +400,47 @@ export interface KnownHostsFor {
   name: string;
   /** StrictHostKeyChecking as resolved (`true`, `false`, `ask`, `accept-new`, `off`…). */
   strict: string;
+  /** What decides which host answers and which key it shows: {@link CONNECTION_OPTIONS} as resolved. */
+  connection: Record<string, string>;
+}
+
+/**
+ * The `ssh -G` values that decide which machine ssh reaches and which host key that machine
+ * presents: where to (HostName, Port), through what (ProxyJump, ProxyCommand), from where
+ * (AddressFamily, BindAddress, BindInterface), how the name is resolved (the Canonicalize*
+ * options), and which key types and key exchanges are offered. Not in it: the user, keys and
+ * authentication (a key-exchange-only contact uses none of them), known-hosts files and
+ * HostKeyAlias (where the key is looked up, not which key is presented).
+ */
+export const CONNECTION_OPTIONS: readonly string[] = [
+  'hostname',
+  'port',
+  'proxyjump',
+  'proxycommand',
+  'addressfamily',
+  'bindaddress',
+  'bindinterface',
+  'canonicalizehostname',
+  'canonicaldomains',
+  'canonicalizefallbacklocal',
+  'canonicalizemaxdots',
+  'canonicalizepermittedcnames',
+  'hostkeyalgorithms',
+  'kexalgorithms',
+  'requiredrsasize',
+];
+
+/**
+ * Whether two hosts resolve to the same connection ({@link KnownHostsFor.connection}): the
+ * options that differ (empty when the same). A ProxyCommand or ProxyJump with a `%` token other
+ * than `%h`, `%p` and `%%` (the user, the name typed, a hash of them…) may run differently for
+ * another name even when its text is the same: it is never the same.
+ */
+export function connectionDifferences(then: Record<string, string>, now: Record<string, string>): string[] {
+  const tokens = (v: string | undefined) => /%[^hp%]/.test((v ?? '').replace(/%%/g, ''));
+  return CONNECTION_OPTIONS.filter(
+    (o) => (then[o] ?? '') !== (now[o] ?? '') || ((o === 'proxycommand' || o === 'proxyjump') && tokens(then[o])),
+  );
 }
 
 /**
@@ -447,6 +488,7 @@ export async function knownHostsFor(opts: {
         ? alias.toLowerCase()
         : knownHostName(values.get('hostname') ?? opts.host, Number.isInteger(port) ? port : 22),
     strict: values.get('stricthostkeychecking') ?? 'ask',
+    connection: Object.fromEntries(CONNECTION_OPTIONS.map((o) => [o, values.get(o) ?? ''])),
   };
 }
 

@@ -11,7 +11,6 @@ import * as l10n from '../../core/base/l10n';
 import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
 import { ComputeClient } from '../../core/api/compute';
-import { getImageLoginHints } from '../../core/api/servers';
 import { describeSshCheck } from '../../core/wording/sshCheck';
 import {
   aliasesToAvoid,
@@ -21,6 +20,7 @@ import {
   REMOTE_SSH_EXTENSIONS,
   remoteTerminalNote,
   RetryArgument,
+  serverReads,
 } from '../../core/flows/connect';
 import { readServerNodes } from '../../core/flows/inventory';
 import { isServerChoice, isServerNode, ServerNode } from '../../core/flows/keyPairList';
@@ -29,7 +29,6 @@ import { sshConfigArgs, SshConfigTarget } from '../../core/ssh/config/tree';
 import { log } from '../log';
 import { showError } from '../messages';
 import { plainLabel } from '../../core/base/plainText';
-import { guessServerLoginUser } from '../../core/servers/loginUser';
 import { CommandContext } from './context';
 import { sshDirectory, uiOnAnotherMachine } from '../settings';
 import { sshConfigTarget } from '../flowSettings';
@@ -105,11 +104,7 @@ export async function connectCommand(ctx: CommandContext, arg?: unknown): Promis
     config,
     avoidAliases: aliasesToAvoid(arg),
     ui: ctx.ui,
-    guessUser: () =>
-      guessServerLoginUser(node.server, {
-        provider: ctx.services.account.profile()?.provider,
-        readHints: (imageId, signal) => getImageLoginHints(compute, imageId, { signal }),
-      }),
+    ...serverReads(compute, node.server, ctx.services.account.profile()?.provider),
     describeCheck: describeSshCheck,
     tell,
     log,
@@ -122,14 +117,17 @@ export async function connectCommand(ctx: CommandContext, arg?: unknown): Promis
       void checkAndOpen().catch((err: unknown) =>
         showError(ctx.messages, err, vscode.l10n.t('Connecting to {0}', node.server.name)),
       );
-    const target = { compute, server: node.server, host: ready.alias, configArgs: ready.configArgs };
-    if (!(await confirmHostKey(ctx, target, retry))) return undefined;
-    return { alias: ready.alias, configPath: ready.configPath, opened: await open(ctx, ready.alias, config) };
+    // What was read and contacted during the steps is used once: a Retry checks afresh.
+    const { alias, configArgs, configPath, prefetched } = ready;
+    if (!(await confirmHostKey(ctx, { compute, server: node.server, host: alias, configArgs, prefetched }, retry)))
+      return undefined;
+    return { alias, configPath, opened: await open(ctx, alias, config, node.server.name) };
   };
   return checkAndOpen();
 }
 
-async function open(ctx: CommandContext, alias: string, target: SshConfigTarget): Promise<ConnectResult['opened']> {
+type Opened = ConnectResult['opened'];
+async function open(ctx: CommandContext, alias: string, target: SshConfigTarget, name: string): Promise<Opened> {
   const remoteName = vscode.env.remoteName;
   const how = chooseOpener({
     alias,
@@ -146,5 +144,6 @@ async function open(ctx: CommandContext, alias: string, target: SshConfigTarget)
   if (remoteName) void ctx.messages.show('info', remoteTerminalNote(remoteName, alias));
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
+  log.info(`connect "${name}": terminal for Host "${alias}" created`);
   return { kind: 'terminal', terminal };
 }

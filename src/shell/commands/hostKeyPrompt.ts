@@ -15,6 +15,7 @@ import {
   describeUnreachable,
   describeUnverified,
   HostKeyCheck,
+  HostKeyPrefetch,
   pinUnverified,
   retryMayHelp,
 } from '../../core/flows/hostKeyCheck';
@@ -37,6 +38,8 @@ export interface HostKeyTarget {
   configArgs: string[];
   /** Trust Host Key…: verified keys (or the one accepted) replace the pinned ones. */
   replace?: boolean;
+  /** Connect: the console read and contact started while its steps were asked (used by the first check only). */
+  prefetched?: HostKeyPrefetch;
 }
 
 /**
@@ -59,6 +62,8 @@ export async function confirmHostKey(ctx: CommandContext, target: HostKeyTarget,
           signal,
           readConsole: () => readHostKeysFromConsole(target.compute, target.server.id, { signal }),
           consoleError: (err) => log.warn(`host key of "${name}": console not read: ${String(err)}`),
+          prefetched: target.prefetched,
+          prefetchUse: (note) => log.info(`host key of "${name}": ${note}`),
         }),
       ctx.signal,
     );

@@ -279,6 +279,41 @@ describe('Connect decides (core/flows/connect)', function () {
       assert.deepEqual(t.told, []);
     });
 
+    it('the address is asked while the login hints and the console are read; Escape there aborts both, nothing contacted', async () => {
+      const t = setup();
+      let hintsRead = false;
+      let hintsSignal: AbortSignal | undefined;
+      let consoleSignal: AbortSignal | undefined;
+      const u = user((step) => {
+        assert.equal(step.kind, 'pick');
+        assert.equal(hintsRead, false, 'the address is shown before the hints arrive');
+        assert.ok(consoleSignal && !consoleSignal.aborted, 'the console read is under way');
+        return null;
+      });
+      const ready = await t.run({
+        // Loopback only: nothing else may be contacted (and Escape comes before any contact).
+        node: serverNode({ privatePath: t.key.privatePath, addresses: [address('127.0.0.1'), address('127.0.0.2')] }),
+        ui: u.ui,
+        guessUser: (signal) =>
+          new Promise((resolve) => {
+            hintsSignal = signal;
+            setTimeout(() => {
+              hintsRead = true;
+              resolve(undefined);
+            }, 300);
+          }),
+        readConsole: (signal) => {
+          consoleSignal = signal;
+          return new Promise(() => undefined);
+        },
+      });
+      assert.equal(ready, undefined);
+      assert.equal(u.asked.length, 1);
+      assert.ok(hintsSignal?.aborted, 'the hints read is aborted');
+      assert.ok(consoleSignal?.aborted, 'the console read is aborted');
+      assert.equal(t.text(), undefined);
+    });
+
     it('Choose Another Alias: the aliases found not to work are not suggested again', async () => {
       const t = setup();
       const u = user();

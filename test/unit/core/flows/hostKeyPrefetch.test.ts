@@ -1,0 +1,200 @@
+// Connect's host key contact started early (prefetchHostKey), in plain Node against real sshds:
+// the key the address presented while the steps were asked is used only when the entry, once
+// written, resolves (ssh -G) to the same connection; a user's block that sends the alias
+// elsewhere (another port, a jump host, another HostName) makes the check contact again, so
+// the key compared with the console is always the one ssh will meet. A cancelled prefetch
+// leaves no ssh running and no temporary file.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readHostKeysFromConsole } from '../../../../src/core/api/console';
+import { checkHostKey, prefetchHostKey } from '../../../../src/core/flows/hostKeyCheck';
+import { connectionDifferences, knownHostsPath, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
+import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
+import { Sshd, startSshd } from '../../../support/sshd';
+import { compute, tempDir, useEmulator } from '../../helpers/env';
+import { requireSshd } from '../../helpers/sshdTestUtil';
+
+/** Key exchanges an sshd went through (a contact without authentication ends "… [preauth]"). */
+const contacts = (sshd: Sshd) => (sshd.log().match(/\[preauth\]/g) ?? []).length;
+
+async function until(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Command lines of running processes that contain `text`. */
+function processesWith(text: string): string[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        return cmd.includes(text) ? [cmd] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+describe('prefetchHostKey: the early contact is used only for the same connection (real sshds)', function () {
+  this.timeout(60_000);
+  const ctx = useEmulator({ maxMicroversion: '2.93' });
+  const dir = tempDir('skp-prefetch-');
+  let server: Sshd; // the server's sshd: its console lists its keys
+  let samePortElsewhere: Sshd; // another sshd on the server's address, another port
+  let otherAddress: Sshd; // another sshd on another address, the same port
+  let n = 0;
+
+  before(async () => {
+    requireSshd();
+    server = await startSshd();
+    samePortElsewhere = await startSshd({ address: server.address, port: 20_000 + Math.floor(Math.random() * 20_000) });
+    otherAddress = await startSshd({ port: server.port });
+  });
+  after(async () => {
+    await Promise.all([server?.stop(), samePortElsewhere?.stop(), otherAddress?.stop()]);
+  });
+
+  /**
+   * A home with a config (`before`: the user's blocks above ours), the server in the emulator
+   * with `server`'s keys on its console, and a prefetch contacting its address: once it is done,
+   * Connect's entry for "web" is written, then `after` (the user's blocks below ours).
+   */
+  async function prefetchThenWrite(blocks: { before?: string; after?: string } = {}) {
+    const home = path.join(dir, `home-${++n}`);
+    fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    const config = path.join(home, '.ssh', 'config');
+    fs.writeFileSync(config, blocks.before ?? '');
+    const made = await ctx.emu.createServer({ name: 'web', hostKeys: server.hostPublicKeys });
+    let consoleReads = 0;
+    const prefetched = prefetchHostKey({
+      readConsole: (signal) => {
+        consoleReads++;
+        return readHostKeysFromConsole(compute(ctx.emu.computeUrl), made.id, { signal });
+      },
+      configArgs: ['-F', config],
+      home,
+    });
+    const before = { server: contacts(server), elsewhere: contacts(samePortElsewhere), other: contacts(otherAddress) };
+    prefetched.contact(server.address);
+    await until('the early contact', () => contacts(server) + contacts(otherAddress) > before.server + before.other);
+    await new Promise((r) => setTimeout(r, 300)); // its ssh ends after the key exchange
+    await writeHostEntry({
+      configPath: config,
+      home: path.join(dir, 'not-the-home'),
+      entry: {
+        alias: 'web',
+        hostName: server.address,
+        user: server.user,
+        identityFile: path.join(dir, 'no-key'),
+        hostKeys: { knownHostsFile: knownHostsPath(home), hostKeyAlias: serverHostKeyAlias(made.id) },
+      },
+    });
+    if (blocks.after) fs.appendFileSync(config, `\n${blocks.after}`);
+    const notes: string[] = [];
+    const result = await checkHostKey({
+      host: 'web',
+      configArgs: ['-F', config],
+      home,
+      readConsole: () => assert.fail('the prefetched console read is used'),
+      prefetched,
+      prefetchUse: (note) => notes.push(note),
+    });
+    const seen = {
+      server: contacts(server) - before.server,
+      elsewhere: contacts(samePortElsewhere) - before.elsewhere,
+      other: contacts(otherAddress) - before.other,
+    };
+    return { result, notes, seen, consoleReads };
+  }
+
+  it('the entry resolves to the same connection: the early key is used (one contact), checked against the console', async () => {
+    const r = await prefetchThenWrite();
+    assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
+    assert.deepEqual(r.seen, { server: 1, elsewhere: 0, other: 0 }, 'one key exchange, made before the entry');
+    assert.equal(r.consoleReads, 1);
+    assert.match(r.notes.join('\n'), /contact with \S+ used/);
+  });
+
+  it("a user's Host block below ours sets another Port: contacted again there, and that sshd's key is a stop", async () => {
+    const r = await prefetchThenWrite({ after: `Host web\n  Port ${samePortElsewhere.port}\n` });
+    assert.equal(r.result.status, 'mismatch', JSON.stringify(r.result));
+    assert.deepEqual(r.seen, { server: 1, elsewhere: 1, other: 0 });
+    assert.match(r.notes.join('\n'), /not used: port differ/);
+  });
+
+  it("a user's Host * block below ours adds a ProxyJump: contacted again through the jump host (which needs a login the check never makes: unreachable)", async () => {
+    const r = await prefetchThenWrite({
+      after: `Host *\n  ProxyJump ${otherAddress.user}@${otherAddress.address}:${otherAddress.port}\n`,
+    });
+    assert.equal(r.result.status, 'unreachable', JSON.stringify(r.result));
+    assert.equal(r.seen.server, 1, 'only the early contact reached the server directly');
+    assert.match(r.notes.join('\n'), /not used: proxyjump differ/);
+  });
+
+  it("a user's block for the address sent the early contact to another HostName: not used; the entry's host is contacted", async () => {
+    const r = await prefetchThenWrite({ before: `Host ${server.address}\n  HostName ${otherAddress.address}\n\n` });
+    assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
+    assert.deepEqual(r.seen, { server: 1, elsewhere: 0, other: 1 });
+    assert.match(r.notes.join('\n'), /not used: hostname differ/);
+  });
+
+  it('connectionDifferences: a ProxyCommand naming the user or the typed name is never the same connection', () => {
+    const base = { hostname: '192.0.2.1', port: '22', proxycommand: 'nc %h %p' };
+    assert.deepEqual(connectionDifferences(base, { ...base }), []);
+    assert.deepEqual(connectionDifferences(base, { ...base, port: '2222' }), ['port']);
+    const byUser = { ...base, proxycommand: 'ssh -W %h:%p %r@jump' };
+    assert.deepEqual(connectionDifferences(byUser, { ...byUser }), ['proxycommand']);
+    const byName = { ...base, proxycommand: 'connect %n' };
+    assert.deepEqual(connectionDifferences(byName, { ...byName }), ['proxycommand']);
+    assert.deepEqual(
+      connectionDifferences({ ...base, proxycommand: 'echo 100%%' }, { ...base, proxycommand: 'echo 100%%' }),
+      [],
+    );
+  });
+
+  it('cancelled while the contact waits: its ssh ends, its temporary known-hosts file goes, the console read is aborted', async () => {
+    const silent = net.createServer(() => undefined); // accepts, never says a word: ssh waits for its banner
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skp-prefetch-tmp-'));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const config = path.join(tmp, 'config');
+      fs.writeFileSync(config, `Host 127.0.0.1\n  Port ${port}\n`);
+      let consoleAborted = false;
+      const prefetched = prefetchHostKey({
+        readConsole: (signal) =>
+          new Promise((_, reject) =>
+            signal.addEventListener('abort', () => {
+              consoleAborted = true;
+              reject(new Error('aborted'));
+            }),
+          ),
+        configArgs: ['-F', config],
+        home: tmp,
+      });
+      prefetched.contact('127.0.0.1');
+      await until('ssh waiting for the banner', () => processesWith(`${tmp}/skp-hostkey-`).length === 1);
+      assert.equal(fs.readdirSync(tmp).filter((f) => f.startsWith('skp-hostkey-')).length, 1);
+      prefetched.cancel();
+      await until('ssh gone', () => processesWith(`${tmp}/skp-hostkey-`).length === 0);
+      await until('the temporary folder gone', () => !fs.readdirSync(tmp).some((f) => f.startsWith('skp-hostkey-')));
+      assert.ok(consoleAborted, 'the console read was aborted');
+      assert.equal(prefetched.take(), undefined, 'nothing left to use');
+    } finally {
+      process.env.TMPDIR = savedTmp;
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      silent.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -141,9 +141,9 @@ async function open(ctx: CommandContext, alias: string, target: SshConfigTarget,
     await vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority: how.remoteAuthority });
     return { kind: 'window', remoteAuthority: how.remoteAuthority };
   }
-  if (remoteName) void ctx.messages.show('info', remoteTerminalNote(remoteName, alias));
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
+  if (remoteName) void ctx.messages.show('info', remoteTerminalNote(remoteName, alias));
   log.info(`connect "${name}": terminal for Host "${alias}" created`);
   return { kind: 'terminal', terminal };
 }

@@ -30,6 +30,9 @@ export const TRUST_THIS_KEY = l10n.label('Trust This Key');
 export const CHECK_CONSOLE_AGAIN = l10n.label('Check the Console Again');
 export const RETRY = l10n.label('Retry');
 
+/** The check usually ends within tens of milliseconds (the contact was made during the steps): no toast for that. */
+const HOST_KEY_PROGRESS_DELAY_MS = 500;
+
 export interface HostKeyTarget {
   compute: ComputeClient;
   server: { id: string; name: string };
@@ -66,6 +69,7 @@ export async function confirmHostKey(ctx: CommandContext, target: HostKeyTarget,
           prefetchUse: (note) => log.info(`host key of "${name}": ${note}`),
         }),
       ctx.signal,
+      { delayMs: HOST_KEY_PROGRESS_DELAY_MS },
     );
     log.info(`host key of "${name}" (${target.host}): ${summary(check)}`);
     switch (check.status) {

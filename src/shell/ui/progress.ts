@@ -4,23 +4,39 @@ import * as vscode from 'vscode';
 /**
  * Runs `task` under a cancellable progress notification. Its signal aborts on the
  * notification's Cancel, or when `run` aborts (the command run's signal, CommandContext: the
- * window closing), so the task's HTTP requests stop either way.
+ * window closing), so the task's HTTP requests stop either way. With `delayMs`, the
+ * notification shows only when the task is still running by then: a check that usually takes
+ * tens of milliseconds does not flash a toast (and cost the workbench a layout) each time.
  */
 export function withCancellableProgress<T>(
   title: string,
   task: (signal: AbortSignal) => Promise<T>,
   run?: AbortSignal,
+  options: { delayMs?: number } = {},
 ): Thenable<T> {
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    (_progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      return task(run ? AbortSignal.any([abort.signal, run]) : abort.signal).finally(() => {
-        sub.dispose();
-      });
-    },
-  );
+  const abort = new AbortController();
+  const work = task(run ? AbortSignal.any([abort.signal, run]) : abort.signal);
+  const show = () =>
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      (_progress, token) => {
+        const sub = token.onCancellationRequested(() => abort.abort());
+        return work.then(
+          () => sub.dispose(),
+          () => sub.dispose(),
+        );
+      },
+    );
+  if (!options.delayMs) {
+    void show();
+    return work;
+  }
+  let done = false;
+  const timer = setTimeout(() => void (done || show()), options.delayMs);
+  return work.finally(() => {
+    done = true;
+    clearTimeout(timer);
+  });
 }
 
 /**

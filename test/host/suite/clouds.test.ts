@@ -151,7 +151,13 @@ describe('Sign In from clouds.yaml in the extension host', () => {
         '',
       ].join('\n'),
     );
-    rec.answerPrompt = (p) => (p.kind === 'pick' ? p.active : p.kind === 'input' ? '' : undefined);
+    // The user picks the cloud, then presses Enter on what is highlighted.
+    rec.answerPrompt = (p) =>
+      p.kind === 'pick'
+        ? (p.items.find((i) => i.label === 'emulated' && p.options.title !== 'Select Region') ?? p.active)
+        : p.kind === 'input'
+          ? ''
+          : undefined;
     await vscode.commands.executeCommand<string>('keypairs.signIn');
     const regions = rec.prompts.find((p) => p.kind === 'pick' && p.options.title === 'Select Region');
     assert.ok(regions?.kind === 'pick', `a region step: ${rec.prompts.map((p) => p.options.title).join(', ')}`);

@@ -280,7 +280,12 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
       const before = logins();
       await recordPageTimes(p);
       await p.keyboard.press(FLOOR_KEY);
-      await until("the floor terminal's login", () => logins() > before || undefined);
+      await until("the floor terminal's login", () => logins() > before || undefined).catch(async (err: Error) => {
+        // What the terminal shows tells why (ssh's own message).
+        await p.screenshot({ path: '/tmp/floor-fail.png' }).catch(() => undefined);
+        fs.writeFileSync('/tmp/floor-fail.txt', execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' }) + '\n----\n' + sshd.log().slice(-3000));
+        throw new Error(`${err.message}; the floor terminal shows:\n${await ui.terminalText(p).catch(() => '?')}`);
+      });
       const loggedInAt = Date.now();
       const offset = await pageClockOffset(p);
       const key = (await pageTimes(p)).keys.find((k) => k.key === 'F10' && k.ctrl && k.alt && k.shift);

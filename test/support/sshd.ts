@@ -295,6 +295,10 @@ function launch(configFile: string, address: string, port: number, timeoutMs: nu
   let size = 0;
   return new Promise<Launch>((resolve) => {
     let done = false;
+    // One banner check: each check is a connection sshd logs, so checking again on every new
+    // log chunk fed itself (a connection a moment, all along the sshd's life, until the kept
+    // log was full and later logins were no longer in it).
+    let probed = false;
     const finish = (result: Launch): void => {
       if (done) return;
       done = true;
@@ -309,7 +313,8 @@ function launch(configFile: string, address: string, port: number, timeoutMs: nu
     proc.stderr.on('data', (chunk: string) => {
       if (size < 1_000_000) log.push(chunk);
       size += chunk.length;
-      if (log.join('').includes('Server listening on')) {
+      if (!probed && log.join('').includes('Server listening on')) {
+        probed = true;
         bannerOf(address, port).then(
           () => finish({ kind: 'ready', proc, log }),
           (err: Error) => finish({ kind: 'exited', log: `${log.join('')}\n(no banner: ${err.message})` }),

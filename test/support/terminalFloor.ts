@@ -19,8 +19,15 @@ export const FLOOR_KEY = 'Control+Alt+Shift+F10';
 /** The terminal's name, as its tab shows it. */
 export const FLOOR_TERMINAL = 'floor-ssh';
 
-/** Settings the workbench needs so that the key reaches the command while a terminal has focus. */
-export const FLOOR_USER_SETTINGS = { 'terminal.integrated.commandsToSkipShell': [FLOOR_COMMAND] };
+/**
+ * Settings the workbench needs: the key reaches the command while a terminal has focus; and a
+ * new window of the same folder starts with no terminal (no session of a closed window revived
+ * into it, whose text the floor would read instead of its own terminal's).
+ */
+export const FLOOR_USER_SETTINGS = {
+  'terminal.integrated.commandsToSkipShell': [FLOOR_COMMAND],
+  'terminal.integrated.enablePersistentSessions': false,
+};
 
 export interface FloorExtension {
   vsix: string;

@@ -50,6 +50,16 @@ describe('test sshd (real /usr/sbin/sshd)', function () {
     assert.deepEqual(realAfter, realBefore);
   });
 
+  it('checks its banner once when it starts: an idle sshd gets no connections, and every login stays in its log', async () => {
+    server = await startSshd({ authorizedKeys: [key.publicLine] });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const connections = (server.log().match(/Connection from /g) ?? []).length;
+    assert.equal(connections, 1, `only the start's banner check:\n${server.log().slice(-2000)}`);
+    for (let i = 0; i < 2; i++) assert.equal((await sshRun(server, key.privatePath, 'true')).status, 0);
+    assert.equal((server.log().match(/Accepted publickey for /g) ?? []).length, 2);
+    assert.equal((server.log().match(/Connection from /g) ?? []).length, 3);
+  });
+
   it('refuses a key that is not in its authorized_keys, and accepts it once added', async () => {
     server = await startSshd({ authorizedKeys: [key.publicLine] });
     const refused = await sshRun(server, other.privatePath, 'true');

@@ -191,6 +191,26 @@ export async function cancelQuickInput(page: Page): Promise<void> {
   await page.locator(QI_INPUT).waitFor({ state: 'hidden' });
 }
 
+/**
+ * Chooses `label` in the open context menu, as a user does: clicks it and waits for the menu to
+ * close. A click that lands while the menu is still settling only highlights the item (seen
+ * under load): then Enter runs the highlighted item, once.
+ */
+export async function chooseContextMenuItem(page: Page, label: string, timeoutMs = 10_000): Promise<void> {
+  const menu = page.locator('.context-view .monaco-menu');
+  const item = menu.locator('.action-label', { hasText: label }).first();
+  await item.waitFor({ state: 'visible', timeout: timeoutMs });
+  await item.click();
+  const closed = await menu.waitFor({ state: 'hidden', timeout: 1_500 }).then(
+    () => true,
+    () => false,
+  );
+  if (closed) return;
+  await item.hover();
+  await page.keyboard.press('Enter');
+  await menu.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
 /** Texts of the notification toasts currently shown. */
 export async function notifications(page: Page): Promise<string[]> {
   return (await page.locator('.notifications-toasts .notification-list-item-message').allTextContents()).map((t) =>

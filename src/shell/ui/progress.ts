@@ -21,10 +21,10 @@ export function withCancellableProgress<T>(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       (_progress, token) => {
         const sub = token.onCancellationRequested(() => abort.abort());
-        return work.then(
-          () => sub.dispose(),
-          () => sub.dispose(),
-        );
+        const end = (): void => {
+          sub.dispose();
+        };
+        return work.then(end, end);
       },
     );
   if (!options.delayMs) {

@@ -139,10 +139,12 @@ export class Services implements vscode.Disposable {
   }
 
   private makeHttp({ HttpClient }: typeof import('./clients'), caFile: string | undefined): HttpClient {
+    const ca = caCertificates();
+    const cloud = cloudCertificates(caFile);
     return new HttpClient({
-      ...networkSettings(),
-      caCertificates: caCertificates(),
-      cloudCertificates: cloudCertificates(caFile),
+      ...networkSettings(ca !== undefined || cloud !== undefined),
+      caCertificates: ca,
+      cloudCertificates: cloud,
       log: (line) => log.info(line),
       confirmPlainHttp,
     });

@@ -76,7 +76,9 @@ function readPemFile(file: string): string | undefined {
  * credentials), `http.noProxy`, `http.proxyStrictSSL` (the proxy's certificate only) and
  * `http.proxyAuthorization` (a Proxy-Authorization header value; a credential, never logged).
  */
-export function networkSettings(): Pick<HttpClientOptions, 'proxy' | 'proxyAuthorization' | 'strictSSL' | 'fetch'> {
+export function networkSettings(
+  namedCertificates = false,
+): Pick<HttpClientOptions, 'proxy' | 'proxyAuthorization' | 'strictSSL' | 'fetch'> {
   const http = vscode.workspace.getConfiguration('http');
   const url = (http.get<string>('proxy') ?? '').trim();
   const authorization = (http.get<string | null>('proxyAuthorization') ?? '').trim();
@@ -85,6 +87,8 @@ export function networkSettings(): Pick<HttpClientOptions, 'proxy' | 'proxyAutho
     proxyAuthorization: authorization !== '',
     proxySupport: http.get<string>('proxySupport') ?? 'override',
     fetchAdditionalSupport: http.get<boolean>('fetchAdditionalSupport') ?? true,
+    namedCertificates,
+    vscodeVersion: vscode.version,
   });
   if (route === 'vscode') {
     // Looked up on each request: the extension host's fetch, as VS Code patched it.

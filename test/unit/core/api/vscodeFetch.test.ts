@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { ApiError } from '../../../../src/core/api/errors';
 import { FetchLike } from '../../../../src/core/api/http';
-import { networkRoute } from '../../../../src/core/api/route';
+import { fetchReadsOurCa, networkRoute } from '../../../../src/core/api/route';
 import { closedPort } from '../../helpers/net';
 import { rejection, testHttp, TOKEN, useEmulator } from '../../helpers/env';
 
@@ -149,5 +149,19 @@ describe('which way requests leave (networkRoute)', () => {
 
   it('sends direct through VS Code when proxy support is off, credentials or not', () => {
     assert.equal(networkRoute({ ...base, proxySupport: 'off', proxyUrl: 'http://u:p@proxy:3128' }), 'vscode');
+  });
+
+  it("named certificates go through VS Code's fetch only where it keeps our Agent's ca (1.139 on), else on our own dispatcher", () => {
+    const named = { ...base, namedCertificates: true };
+    assert.equal(networkRoute({ ...named, vscodeVersion: '1.139.1' }), 'vscode');
+    assert.equal(networkRoute({ ...named, vscodeVersion: '1.140.0-insider' }), 'vscode');
+    assert.equal(networkRoute({ ...named, vscodeVersion: '2.0.0' }), 'vscode');
+    // 1.96 (the floor suite's): its fetch reads ca only from Agents of its own undici.
+    assert.equal(networkRoute({ ...named, vscodeVersion: '1.96.0' }), 'own');
+    assert.equal(networkRoute({ ...named, vscodeVersion: '1.96.0', proxySupport: 'off' }), 'own');
+    assert.equal(networkRoute({ ...named, vscodeVersion: '' }), 'own');
+    assert.equal(networkRoute({ ...base, vscodeVersion: '1.96.0' }), 'vscode', 'no certificates named: as before');
+    assert.equal(fetchReadsOurCa('1.138.9'), false);
+    assert.equal(fetchReadsOurCa('not a version'), false);
   });
 });

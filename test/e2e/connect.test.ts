@@ -85,25 +85,16 @@ function run(command: string, args: string[], timeoutMs = 30_000): Promise<Run> 
 const sha256Of = (pub: string) => /SHA256:\S+/.exec(execFileSync('ssh-keygen', ['-lf', pub], { encoding: 'utf8' }))![0];
 const median = (xs: number[]) => must([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], 'a median of no runs');
 
-/**
- * When the extension logged a line matching `pattern` (its "Server Key Pairs" log file under
- * `userDataDir`, lines `YYYY-MM-DD HH:MM:SS.mmm [level] …` in local time), as epoch ms.
- */
+/** When the extension first logged a line matching `pattern` (epoch ms; see {@link loggedLines}). */
 function loggedAt(userDataDir: string, pattern: RegExp): number | undefined {
-  const files = fs
-    .readdirSync(path.join(userDataDir, 'logs'), { recursive: true })
-    .map(String)
-    .filter((f) => path.basename(f) === 'Server Key Pairs.log');
-  for (const file of files) {
-    for (const line of fs.readFileSync(path.join(userDataDir, 'logs', file), 'utf8').split('\n')) {
-      const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) /.exec(line);
-      if (m && pattern.test(line)) return new Date(`${m[1]}T${m[2]}`).getTime();
-    }
-  }
-  return undefined;
+  return loggedLines(userDataDir, pattern)[0]?.at;
 }
 
-/** The extension's log lines matching `pattern`, with when each was logged (epoch ms), in order. */
+/**
+ * The extension's log lines matching `pattern` (its "Server Key Pairs" log file under
+ * `userDataDir`, lines `YYYY-MM-DD HH:MM:SS.mmm [level] …` in local time), with when each was
+ * logged (epoch ms), in order.
+ */
 function loggedLines(userDataDir: string, pattern: RegExp): { at: number; text: string }[] {
   const found: { at: number; text: string }[] = [];
   const files = fs

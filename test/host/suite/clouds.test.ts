@@ -93,6 +93,17 @@ describe('Sign In from clouds.yaml in the extension host', () => {
     assert.ok(!seen.includes(PASSWORD), 'the password is nowhere else');
   });
 
+  /** The cloud "emulated" of a clouds.yaml (its password is in secure.yaml), in `region`. */
+  const emulatedCloud = (region: string): string[] => [
+    '  emulated:',
+    `    region_name: ${region}`,
+    '    auth:',
+    `      auth_url: ${process.env.KEYPAIRS_EMULATOR}/identity/v3`,
+    '      username: demo',
+    '      project_name: "123456"',
+    '',
+  ];
+
   it('OS_CLOUD preselects its cloud, and its region_name the region: Enter twice signs in there', async () => {
     fs.writeFileSync(
       path.join(dir, 'clouds.yaml'),
@@ -103,13 +114,7 @@ describe('Sign In from clouds.yaml in the extension host', () => {
         '      auth_url: https://example.invalid/v3',
         '      username: nobody',
         '      project_name: p',
-        '  emulated:',
-        '    region_name: IAD',
-        '    auth:',
-        `      auth_url: ${process.env.KEYPAIRS_EMULATOR}/identity/v3`,
-        '      username: demo',
-        '      project_name: "123456"',
-        '',
+        ...emulatedCloud('IAD'),
       ].join('\n'),
     );
     process.env.OS_CLOUD = 'emulated';
@@ -138,19 +143,7 @@ describe('Sign In from clouds.yaml in the extension host', () => {
   });
 
   it('a region_name the catalog does not have is named in the region step, and the default is highlighted', async () => {
-    fs.writeFileSync(
-      path.join(dir, 'clouds.yaml'),
-      [
-        'clouds:',
-        '  emulated:',
-        '    region_name: LON',
-        '    auth:',
-        `      auth_url: ${process.env.KEYPAIRS_EMULATOR}/identity/v3`,
-        '      username: demo',
-        '      project_name: "123456"',
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(path.join(dir, 'clouds.yaml'), ['clouds:', ...emulatedCloud('LON')].join('\n'));
     // The user picks the cloud, then presses Enter on what is highlighted.
     rec.answerPrompt = (p) =>
       p.kind === 'pick'

@@ -88,13 +88,24 @@ export async function findClouds(search: CloudSearch): Promise<CloudsFound> {
     files.clouds = main.path;
     const secure = await firstFile(candidateFiles(search, true), problems);
     let secureClouds: Record<string, YamlValue> = {};
-    if (secure) {
+    if (secure && fromWorkspaceOnly(search, main.path, secure.path)) {
+      // An opened folder's clouds.yaml chooses the auth_url: the user's own passwords are not
+      // merged into it (they would be sent to wherever the folder says). Asked instead.
+      problems.push({
+        file: secure.path,
+        message: l10n.t(
+          "{0} is not merged into {1}: that clouds.yaml is the workspace folder's, and its passwords stay with your own clouds. The password is asked instead.",
+          secure.path,
+          main.path,
+        ),
+      });
+    } else if (secure) {
       files.secure = secure.path;
       secureClouds = cloudsOf(secure, problems) ?? {};
     }
     const mainClouds = cloudsOf(main, problems);
     for (const [name, raw] of Object.entries(mainClouds ?? {})) {
-      const merged = merge(raw, secureClouds[name] ?? null);
+      const merged = merge(raw, own(secureClouds, name) ?? null);
       const entry = cloudEntry(name, main.path, merged, path.dirname(main.path), problems);
       if (entry) clouds.push(entry);
     }
@@ -110,6 +121,13 @@ export async function findClouds(search: CloudSearch): Promise<CloudsFound> {
     });
   }
   return { clouds, problems, files, preselect };
+}
+
+/** True when clouds.yaml is the workspace folder's and secure.yaml is not beside it. */
+function fromWorkspaceOnly(search: CloudSearch, clouds: string, secure: string): boolean {
+  if (!search.cwd) return false;
+  const here = path.resolve(search.cwd);
+  return path.dirname(path.resolve(clouds)) === here && path.dirname(path.resolve(secure)) !== here;
 }
 
 async function firstFile(
@@ -160,9 +178,19 @@ function merge(base: YamlValue, over: YamlValue): YamlValue {
   const a = asMap(base);
   const b = asMap(over);
   if (!a || !b) return over ?? base;
-  const out: Record<string, YamlValue> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k] ?? null, v) : v;
+  const out: Record<string, YamlValue> = {};
+  for (const [k, v] of Object.entries(a)) setOwn(out, k, v);
+  for (const [k, v] of Object.entries(b)) setOwn(out, k, own(out, k) !== undefined ? merge(own(out, k) ?? null, v) : v);
   return out;
+}
+
+/** `map[key]` when the key is the map's own (never an inherited `constructor` or `toString`). */
+function own(map: Record<string, YamlValue>, key: string): YamlValue | undefined {
+  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+}
+
+function setOwn(map: Record<string, YamlValue>, key: string, value: YamlValue | undefined): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function asMap(v: YamlValue): Record<string, YamlValue> | undefined {

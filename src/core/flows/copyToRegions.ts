@@ -123,8 +123,25 @@ async function copyOne(
     return { kind: 'copied', fingerprint: created.fingerprint };
   } catch (error) {
     if (error instanceof ApiError && error.kind === 'cancelled') throw error;
-    if (error instanceof ApiError && error.kind === 'conflict') return { kind: 'name-taken' };
-    return { kind: 'failed', error };
+    const conflict = error instanceof ApiError && error.kind === 'conflict';
+    if (!conflict && !(error instanceof ApiError && error.ambiguous)) return { kind: 'failed', error };
+    // Taken meanwhile (409), or the answer lost after the import may have been carried out:
+    // what the region holds now says which (another window may have copied this very key).
+    let now: KeyPair | undefined;
+    try {
+      now = (await t.compute.get(pair.name, options.signal)) ?? undefined;
+    } catch (lookError) {
+      if (lookError instanceof ApiError && lookError.kind === 'cancelled') throw lookError;
+      return conflict ? { kind: 'name-taken' } : { kind: 'failed', error };
+    }
+    if (now && ours !== undefined && keyBlob(now.publicKey) === ours) {
+      options.log?.(
+        `"${pair.name}" in ${t.region} is this key, found after ${conflict ? 'a conflict' : 'an unclear answer'}`,
+      );
+      return conflict ? { kind: 'already-there' } : { kind: 'copied', fingerprint: now.fingerprint };
+    }
+    if (now) return { kind: 'name-taken', fingerprint: now.fingerprint };
+    return conflict ? { kind: 'name-taken' } : { kind: 'failed', error };
   }
 }
 

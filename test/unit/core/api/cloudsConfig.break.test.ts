@@ -75,8 +75,13 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
 
   it('clouds named constructor, toString or __proto__ are clouds like any other', async () => {
     const m = machine();
-    const one = (name: string) =>
-      [`  ${name}:`, '    auth:', '      auth_url: https://k.example/v3', '      username: u', '      project_name: p'];
+    const one = (name: string) => [
+      `  ${name}:`,
+      '    auth:',
+      '      auth_url: https://k.example/v3',
+      '      username: u',
+      '      project_name: p',
+    ];
     m.write(
       m.user(),
       ['clouds:', ...one('constructor'), ...one('toString'), ...one('__proto__'), ...one('plain')].join('\n'),

@@ -173,7 +173,14 @@ export class OtherRegions {
   private readonly held = new Map<string, Held[]>();
   private readonly failures: Array<{ region: string; error: unknown }> = [];
 
-  constructor(reads: readonly RegionRead[]) {
+  /**
+   * When the regions were read. Another window (or client) may delete or copy after it: the
+   * marks are what was read then, and are shown as such, with this time.
+   */
+  readonly readAt: Date;
+
+  constructor(reads: readonly RegionRead[], readAt: Date = new Date()) {
+    this.readAt = readAt;
     for (const r of reads) {
       if ('pairs' in r) {
         this.held.set(

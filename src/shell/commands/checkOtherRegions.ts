@@ -79,13 +79,17 @@ export async function checkOtherRegionsCommand(ctx: CommandContext): Promise<Oth
 /** What the view shows of the other regions read: the wording of {@link OtherRegions}. */
 class Marks implements RegionMarks {
   readonly summary: string;
+  private readonly readAt: string;
 
   constructor(
     private readonly regions: OtherRegions,
     failures: string[],
   ) {
+    // When: another window may have deleted or copied since; the marks are what was read then.
+    const at = regions.readAt.toLocaleTimeString(vscode.env.language, { hour: '2-digit', minute: '2-digit' });
+    this.readAt = at;
     const read = regions.regions.length
-      ? [vscode.l10n.t('Other regions checked: {0}.', regions.regions.join(', '))]
+      ? [vscode.l10n.t('Other regions checked at {0}: {1}.', at, regions.regions.join(', '))]
       : [];
     this.summary = [...read, ...failures].join(' ');
   }
@@ -118,6 +122,7 @@ class Marks implements RegionMarks {
     }
     if (absent.length) rows.push([vscode.l10n.t('Not in'), absent.join(', ')]);
     if (e.unread.length) rows.push([vscode.l10n.t('Could not be read'), e.unread.join(', ')]);
+    if (rows.length) rows.push([vscode.l10n.t('Other regions read at'), this.readAt]);
     return rows;
   }
 

@@ -108,3 +108,25 @@ describe('Copy to Regions where Nova refuses ed25519', () => {
     assert.deepEqual(ctx.emu.keypairs(undefined, 'ORD'), []);
   });
 });
+
+describe('Check Other Regions marks after another window deletes', () => {
+  const ctx = useEmulator({ regions: ['DFW', 'ORD'] });
+  it('the marks are what was read (not re-read on their own) and carry when they were read', async () => {
+    const ours = generateEd25519('deploy');
+    const pair = { name: 'deploy', publicKey: ours.publicKey };
+    const ord = compute(ctx.emu.rackspaceComputeUrl('123456', 'ORD'));
+    await ord.create('deploy', { publicKey: ours.publicKey });
+    const before = Date.now();
+    const regions = await readOtherRegions([{ region: 'ORD', compute: ord }]);
+    const after = Date.now();
+    // Another window deletes the copy in ORD.
+    await ord.delete('deploy');
+    assert.deepEqual(
+      regions.of(pair).sameKey,
+      [{ region: 'ORD', names: ['deploy'] }],
+      'read when asked, not on its own',
+    );
+    const at = regions.readAt.getTime();
+    assert.ok(at >= before - 1 && at <= after + 1, 'the read time is kept, for the view to say "checked at …"');
+  });
+});

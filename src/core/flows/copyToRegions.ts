@@ -12,6 +12,20 @@ export interface RegionTarget {
   compute: ComputeClient;
 }
 
+/**
+ * The catalog's Compute regions other than `here`: not `here` itself, nor another name for
+ * the same Compute endpoint (a catalog may list one endpoint under "DFW" and "dfw"; reading it
+ * as another region would mark every pair as "also" there).
+ */
+export function otherComputeRegions<R extends { region: string; url: string }>(
+  regions: readonly R[],
+  here: string | undefined,
+): R[] {
+  const norm = (url: string) => url.replace(/\/+$/, '').toLowerCase();
+  const hereUrls = new Set(regions.filter((r) => r.region === here).map((r) => norm(r.url)));
+  return regions.filter((r) => r.region !== here && !hereUrls.has(norm(r.url)));
+}
+
 /** What a region holds for the pair, before copying. */
 export type RegionHolding =
   /** Neither the name nor the key: it can be copied. */

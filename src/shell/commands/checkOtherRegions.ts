@@ -8,7 +8,14 @@ import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
 import { COMMAND } from '../../core/base/commandIds';
 import type { KeyPair } from '../../core/api/compute';
-import { CopyResult, OtherRegions, PairToCopy, readOtherRegions, RegionTarget } from '../../core/flows/copyToRegions';
+import {
+  CopyResult,
+  OtherRegions,
+  otherComputeRegions,
+  PairToCopy,
+  readOtherRegions,
+  RegionTarget,
+} from '../../core/flows/copyToRegions';
 import type { RegionMarks } from '../../core/flows/keyPairList';
 import { SIGN_IN } from '../../core/wording/actions';
 import { describeError } from '../../core/wording/errorText';
@@ -35,9 +42,10 @@ export async function otherRegionTargets(
   const http = await ctx.services.http();
   const session = await tokens.session();
   const here = profile.region;
-  const targets = session.regions
-    .filter((r) => r.region !== here)
-    .map((r) => ({ region: r.region, compute: new ComputeClient({ endpoint: r.url, auth: tokens, http }) }));
+  const targets = otherComputeRegions(session.regions, here).map((r) => ({
+    region: r.region,
+    compute: new ComputeClient({ endpoint: r.url, auth: tokens, http }),
+  }));
   if (targets.length === 0) {
     void ctx.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));
     return undefined;

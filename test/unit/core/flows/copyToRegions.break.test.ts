@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { copyToRegions, readOtherRegions, RegionTarget } from '../../../../src/core/flows/copyToRegions';
+import {
+  copyToRegions,
+  otherComputeRegions,
+  readOtherRegions,
+  RegionTarget,
+} from '../../../../src/core/flows/copyToRegions';
 import { generateEd25519 } from '../../../../src/core/keys/generate';
 import { compute, useEmulator } from '../../helpers/env';
 
@@ -128,5 +133,27 @@ describe('Check Other Regions marks after another window deletes', () => {
     );
     const at = regions.readAt.getTime();
     assert.ok(at >= before - 1 && at <= after + 1, 'the read time is kept, for the view to say "checked at …"');
+  });
+});
+
+describe('a catalog that lists one Compute endpoint under two region names', () => {
+  const ctx = useEmulator({ regions: ['DFW', 'ORD'] });
+  it('the other spelling of this region is not "another region": no pair is marked "also in dfw"', async () => {
+    const dfwUrl = ctx.emu.rackspaceComputeUrl('123456', 'DFW');
+    const catalog = [
+      { region: 'DFW', url: dfwUrl },
+      { region: 'dfw', url: `${dfwUrl}/` },
+      { region: 'ORD', url: ctx.emu.rackspaceComputeUrl('123456', 'ORD') },
+    ];
+    const others = otherComputeRegions(catalog, 'DFW');
+    assert.deepEqual(
+      others.map((r) => r.region),
+      ['ORD'],
+    );
+    const ours = generateEd25519('deploy');
+    const dfw = compute(dfwUrl);
+    await dfw.create('deploy', { publicKey: ours.publicKey });
+    const regions = await readOtherRegions(others.map((r) => ({ region: r.region, compute: compute(r.url) })));
+    assert.deepEqual(regions.of({ name: 'deploy', publicKey: ours.publicKey }).sameKey, []);
   });
 });

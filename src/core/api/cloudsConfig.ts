@@ -5,7 +5,7 @@
  * cannot be used comes back as a problem naming the file, the cloud and what is wrong; no
  * problem or log line ever holds a secret. No `vscode` import.
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { KeystoneCredentials } from './identity';
 import { parseYaml, YamlError, YamlValue } from './yamlLite';
@@ -137,7 +137,16 @@ async function firstFile(
   for (const file of candidates) {
     let text: string;
     try {
-      text = await fsp.readFile(file, 'utf8');
+      const read = await readSmallFile(file);
+      if (typeof read !== 'string') {
+        const message =
+          read.problem === 'not-a-file'
+            ? l10n.t('{0} is not a regular file.', file)
+            : l10n.t('{0} is too large ({1} bytes; a clouds.yaml is a few kilobytes).', file, read.size);
+        problems.push({ file, message });
+        return { path: file, value: undefined };
+      }
+      text = read;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
@@ -153,6 +162,29 @@ async function firstFile(
     }
   }
   return undefined;
+}
+
+/** Larger than any clouds.yaml a person writes: such a file is refused, not read into memory. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The file's text, or why it is not read: a FIFO or device (a link to /dev/zero) would block
+ * or never end. Opened without blocking and checked on the opened file, so it cannot change
+ * between the check and the read.
+ */
+async function readSmallFile(
+  file: string,
+): Promise<string | { problem: 'not-a-file' } | { problem: 'too-large'; size: number }> {
+  const handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    if (!st.isFile()) return { problem: 'not-a-file' };
+    if (st.size > MAX_FILE_BYTES) return { problem: 'too-large', size: st.size };
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 function jsonValue(text: string): YamlValue {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CloudEntry, CloudsFound, findClouds } from '../../../../src/core/api/cloudsConfig';
@@ -186,5 +187,54 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
       // refused is fine
     }
     assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  });
+});
+
+describe('clouds.yaml that is not a file one can read to its end', () => {
+  const within = <T>(ms: number, p: Promise<T>) =>
+    Promise.race([
+      p,
+      new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
+    ]);
+
+  it('a clouds.yaml that is a FIFO (or a link to /dev/zero) is named, and Sign In does not hang or fill memory', async () => {
+    const m = machine();
+    execFileSync('mkfifo', [path.join(m.cwd, 'clouds.yaml')]);
+    m.write(m.user(), prod('https://k.example/v3'));
+    const found = await within(3000, m.find());
+    assert.match(JSON.stringify(found.problems), /clouds\.yaml is not a regular file/);
+
+    const m2 = machine();
+    fs.symlinkSync('/dev/zero', path.join(m2.cwd, 'clouds.yaml'));
+    const found2 = await within(3000, m2.find());
+    assert.match(JSON.stringify(found2.problems), /clouds\.yaml is not a regular file/);
+  });
+
+  it('a huge clouds.yaml is refused with its size, not read', async () => {
+    const m = machine();
+    const file = m.write(m.user(), prod('https://k.example/v3') + '\n' + '#'.repeat(80) + '\n'.repeat(1));
+    fs.appendFileSync(file, ('# ' + 'x'.repeat(98) + '\n').repeat(200_000));
+    const found = await m.find();
+    assert.deepEqual(found.clouds, []);
+    assert.match(JSON.stringify(found.problems), /too large/);
+  });
+
+  it('a large but sane clouds.yaml (2,000 clouds) is read quickly', async () => {
+    const m = machine();
+    const lines = ['clouds:'];
+    for (let i = 0; i < 2000; i++) {
+      lines.push(
+        `  c${i}:`,
+        '    auth:',
+        `      auth_url: https://k${i}.example/v3`,
+        '      username: u',
+        '      project_name: p',
+      );
+    }
+    m.write(m.user(), lines.join('\n'));
+    const started = Date.now();
+    const found = await m.find();
+    assert.equal(found.clouds.length, 2000);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
   });
 });

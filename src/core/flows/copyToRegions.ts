@@ -6,6 +6,7 @@
 import { ApiError } from '../api/errors';
 import type { ComputeClient, KeyPair } from '../api/compute';
 import { parsePublicKey } from '../keys/publicKey';
+import { isKeyRefused } from './createKeyPair';
 
 export interface RegionTarget {
   region: string;
@@ -49,6 +50,8 @@ export type CopyOutcome =
   | { kind: 'copied'; fingerprint: string }
   | { kind: 'already-there' }
   | { kind: 'name-taken'; fingerprint?: string }
+  /** The region's Nova refuses this type of key (an older Nova and ed25519): nothing was created. */
+  | { kind: 'key-type-refused'; keyType: string }
   | { kind: 'failed'; error: unknown };
 
 export interface CopyResult {
@@ -137,6 +140,11 @@ async function copyOne(
     return { kind: 'copied', fingerprint: created.fingerprint };
   } catch (error) {
     if (error instanceof ApiError && error.kind === 'cancelled') throw error;
+    if (isKeyRefused(error)) {
+      const keyType = pair.publicKey.trim().split(/\s+/)[0] ?? '';
+      options.log?.(`${t.region} refuses the ${keyType} key of "${pair.name}"`);
+      return { kind: 'key-type-refused', keyType };
+    }
     const conflict = error instanceof ApiError && error.kind === 'conflict';
     if (!conflict && !(error instanceof ApiError && error.ambiguous)) return { kind: 'failed', error };
     // Taken meanwhile (409), or the answer lost after the import may have been carried out:

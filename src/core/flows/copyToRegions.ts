@@ -7,6 +7,8 @@ import { ApiError } from '../api/errors';
 import type { ComputeClient, KeyPair } from '../api/compute';
 import { parsePublicKey } from '../keys/publicKey';
 import { isKeyRefused } from './createKeyPair';
+import * as l10n from '../base/l10n';
+import { UserSafeError } from '../base/userSafe';
 
 export interface RegionTarget {
   region: string;
@@ -25,6 +27,19 @@ export function otherComputeRegions<R extends { region: string; url: string }>(
   const norm = (url: string) => url.replace(/\/+$/, '').toLowerCase();
   const hereUrls = new Set(regions.filter((r) => r.region === here).map((r) => norm(r.url)));
   return regions.filter((r) => r.region !== here && !hereUrls.has(norm(r.url)));
+}
+
+/**
+ * The pair's public key, as the server lists it, is not one this extension can read (empty, or
+ * not an OpenSSH key): it is copied nowhere. Nova treats an empty public key as "generate one",
+ * which would put a new key, whose private half nobody has, under the name.
+ */
+export class UncopyablePublicKeyError extends UserSafeError {
+  override name = 'UncopyablePublicKeyError';
+
+  constructor(readonly keyPairName: string) {
+    super(l10n.t('The public key of "{0}" as the server lists it cannot be read, so it was not copied.', keyPairName));
+  }
 }
 
 /** What a region holds for the pair, before copying. */
@@ -115,6 +130,10 @@ export async function copyToRegions(
 ): Promise<CopyResult[]> {
   const ours = keyBlob(pair.publicKey);
   const results: CopyResult[] = [];
+  if (ours === undefined) {
+    const error = new UncopyablePublicKeyError(pair.name);
+    return targets.map((t) => ({ region: t.region, outcome: { kind: 'failed', error } }));
+  }
   for (const t of targets) {
     results.push({ region: t.region, outcome: await copyOne(t, pair, ours, options) });
   }

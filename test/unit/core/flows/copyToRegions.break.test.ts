@@ -155,3 +155,21 @@ describe('a catalog that lists one Compute endpoint under two region names', () 
     assert.deepEqual(regions.of({ name: 'deploy', publicKey: ours.publicKey }).sameKey, []);
   });
 });
+
+describe('Copy to Regions of a pair whose listed public key is empty or unreadable', () => {
+  const ctx = useEmulator({ regions: ['DFW', 'ORD'] });
+  it('nothing is sent (Nova would generate a new key under the name); each region says why', async () => {
+    const t = { region: 'ORD', compute: compute(ctx.emu.rackspaceComputeUrl('123456', 'ORD')) };
+    for (const publicKey of ['', 'not a key', 'ssh-ed25519']) {
+      const results = await copyToRegions([t], { name: 'deploy', publicKey });
+      const outcome = results[0]?.outcome;
+      assert.equal(outcome?.kind, 'failed');
+      assert.match(String(outcome?.kind === 'failed' && (outcome.error as Error).message), /cannot be read/);
+    }
+    assert.deepEqual(
+      ctx.emu.requests.filter((q) => q.method === 'POST'),
+      [],
+    );
+    assert.deepEqual(ctx.emu.keypairs(undefined, 'ORD'), []);
+  });
+});

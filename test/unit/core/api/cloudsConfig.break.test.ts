@@ -238,3 +238,21 @@ describe('clouds.yaml that is not a file one can read to its end', () => {
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
   });
 });
+
+describe('the OS_* environment as openrc files set it', () => {
+  it('a password with #, quotes, spaces and a trailing space is kept whole; OS_CLOUD=envvars picks the environment', async () => {
+    const m = machine();
+    const env = {
+      OS_AUTH_URL: 'https://k.example/v3',
+      OS_USERNAME: 'alice',
+      OS_PASSWORD: ' p#ss "w:rd" ',
+      OS_PROJECT_ID: 'abc123',
+      OS_CLOUD: 'envvars',
+    };
+    const found = await m.find(env);
+    const c = cloud(found, 'envvars');
+    assert.equal(secretOf(c), ' p#ss "w:rd" ');
+    assert.equal(found.preselect, 'envvars');
+    assert.doesNotMatch(everything(found), /p#ss/);
+  });
+});

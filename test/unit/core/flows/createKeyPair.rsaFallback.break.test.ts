@@ -101,4 +101,27 @@ describe('create: the RSA fallback of a cloud that refuses ed25519, broken mid-w
     assert.deepEqual(files(), []);
     assert.deepEqual(ctx.emu.keypairs(), []);
   });
+
+  it('a cloud that refuses RSA too: asked once, the refusal is the error, nothing is left on either side', async () => {
+    ctx.emu.setOptions({ refuseKeyTypes: ['ssh-ed25519', 'ssh-rsa'] });
+    let asked = 0;
+    try {
+      const err = await rejection(
+        createKeyPair({
+          ...base('both'),
+          onKeyTypeRefused: async () => {
+            asked++;
+            return true;
+          },
+        }),
+        ApiError,
+      );
+      assert.equal(err.kind, 'bad-request');
+    } finally {
+      ctx.emu.setOptions({ refuseKeyTypes: ['ssh-ed25519'] });
+    }
+    assert.equal(asked, 1);
+    assert.deepEqual(files(), []);
+    assert.deepEqual(ctx.emu.keypairs(), []);
+  });
 });

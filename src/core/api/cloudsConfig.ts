@@ -5,7 +5,7 @@
  * cannot be used comes back as a problem naming the file, the cloud and what is wrong; no
  * problem or log line ever holds a secret. No `vscode` import.
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { KeystoneCredentials } from './identity';
 import { parseYaml, YamlError, YamlValue } from './yamlLite';
@@ -88,13 +88,24 @@ export async function findClouds(search: CloudSearch): Promise<CloudsFound> {
     files.clouds = main.path;
     const secure = await firstFile(candidateFiles(search, true), problems);
     let secureClouds: Record<string, YamlValue> = {};
-    if (secure) {
+    if (secure && fromWorkspaceOnly(search, main.path, secure.path)) {
+      // An opened folder's clouds.yaml chooses the auth_url: the user's own passwords are not
+      // merged into it (they would be sent to wherever the folder says). Asked instead.
+      problems.push({
+        file: secure.path,
+        message: l10n.t(
+          "{0} is not merged into {1}: that clouds.yaml is the workspace folder's, and its passwords stay with your own clouds. The password is asked instead.",
+          secure.path,
+          main.path,
+        ),
+      });
+    } else if (secure) {
       files.secure = secure.path;
       secureClouds = cloudsOf(secure, problems) ?? {};
     }
     const mainClouds = cloudsOf(main, problems);
     for (const [name, raw] of Object.entries(mainClouds ?? {})) {
-      const merged = merge(raw, secureClouds[name] ?? null);
+      const merged = merge(raw, own(secureClouds, name) ?? null);
       const entry = cloudEntry(name, main.path, merged, path.dirname(main.path), problems);
       if (entry) clouds.push(entry);
     }
@@ -112,6 +123,13 @@ export async function findClouds(search: CloudSearch): Promise<CloudsFound> {
   return { clouds, problems, files, preselect };
 }
 
+/** True when clouds.yaml is the workspace folder's and secure.yaml is not beside it. */
+function fromWorkspaceOnly(search: CloudSearch, clouds: string, secure: string): boolean {
+  if (!search.cwd) return false;
+  const here = path.resolve(search.cwd);
+  return path.dirname(path.resolve(clouds)) === here && path.dirname(path.resolve(secure)) !== here;
+}
+
 async function firstFile(
   candidates: string[],
   problems: CloudProblem[],
@@ -119,7 +137,16 @@ async function firstFile(
   for (const file of candidates) {
     let text: string;
     try {
-      text = await fsp.readFile(file, 'utf8');
+      const read = await readSmallFile(file);
+      if (typeof read !== 'string') {
+        const message =
+          read.problem === 'not-a-file'
+            ? l10n.t('{0} is not a regular file.', file)
+            : l10n.t('{0} is too large ({1} bytes; a clouds.yaml is a few kilobytes).', file, read.size);
+        problems.push({ file, message });
+        return { path: file, value: undefined };
+      }
+      text = read;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
@@ -135,6 +162,29 @@ async function firstFile(
     }
   }
   return undefined;
+}
+
+/** Larger than any clouds.yaml a person writes: such a file is refused, not read into memory. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The file's text, or why it is not read: a FIFO or device (a link to /dev/zero) would block
+ * or never end. Opened without blocking and checked on the opened file, so it cannot change
+ * between the check and the read.
+ */
+async function readSmallFile(
+  file: string,
+): Promise<string | { problem: 'not-a-file' } | { problem: 'too-large'; size: number }> {
+  const handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    if (!st.isFile()) return { problem: 'not-a-file' };
+    if (st.size > MAX_FILE_BYTES) return { problem: 'too-large', size: st.size };
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 function jsonValue(text: string): YamlValue {
@@ -160,9 +210,19 @@ function merge(base: YamlValue, over: YamlValue): YamlValue {
   const a = asMap(base);
   const b = asMap(over);
   if (!a || !b) return over ?? base;
-  const out: Record<string, YamlValue> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k] ?? null, v) : v;
+  const out: Record<string, YamlValue> = {};
+  for (const [k, v] of Object.entries(a)) setOwn(out, k, v);
+  for (const [k, v] of Object.entries(b)) setOwn(out, k, own(out, k) !== undefined ? merge(own(out, k) ?? null, v) : v);
   return out;
+}
+
+/** `map[key]` when the key is the map's own (never an inherited `constructor` or `toString`). */
+function own(map: Record<string, YamlValue>, key: string): YamlValue | undefined {
+  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+}
+
+function setOwn(map: Record<string, YamlValue>, key: string, value: YamlValue | undefined): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function asMap(v: YamlValue): Record<string, YamlValue> | undefined {

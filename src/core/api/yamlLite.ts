@@ -70,7 +70,9 @@ function parseMapping(lines: Line[], state: { at: number }, indent: number): Yam
       throw new YamlError(line.no, l10n.t('the key "{0}" appears twice', entry.key));
     }
     state.at++;
-    out[entry.key] = entry.rest === '' ? nested(lines, state, indent, true) : scalar(entry.rest, line.no);
+    const value = entry.rest === '' ? nested(lines, state, indent, true) : scalar(entry.rest, line.no);
+    // defineProperty: a key named "__proto__" is a key like any other, not the object's prototype.
+    Object.defineProperty(out, entry.key, { value, enumerable: true, writable: true, configurable: true });
   }
   const next = lines[state.at];
   if (next && next.indent > indent) throw new YamlError(next.no, l10n.t('this line is indented more than expected'));
@@ -118,10 +120,13 @@ function keyOf(line: Line): { key: string; rest: string } | undefined {
     if (!/^\s*:(\s|$)/.test(after)) return undefined;
     after = after.replace(/^\s*:/, '');
   } else {
-    const m = /^([^\s:#[\]{},&*!|>'"%@`-][^:]*?|-[^\s:][^:]*?)\s*:(\s|$)/.exec(t);
-    if (!m) return undefined;
-    key = m[1] ?? '';
-    after = t.slice(m[0].length - (m[2] ?? '').length);
+    // The key ends at the first colon, which must be followed by a space or the line end.
+    // (Found with indexOf, not one regular expression: a long line must not take seconds.)
+    const colon = t.indexOf(':');
+    if (colon < 0 || !/^(\s|$)/.test(t.slice(colon + 1, colon + 2))) return undefined;
+    key = t.slice(0, colon).trimEnd();
+    if (!/^([^\s:#[\]{},&*!|>'"%@`-]|-[^\s:])/.test(key)) return undefined;
+    after = t.slice(colon + 1);
   }
   return { key, rest: after.trim() };
 }

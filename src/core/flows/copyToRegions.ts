@@ -6,10 +6,40 @@
 import { ApiError } from '../api/errors';
 import type { ComputeClient, KeyPair } from '../api/compute';
 import { parsePublicKey } from '../keys/publicKey';
+import { isKeyRefused } from './createKeyPair';
+import * as l10n from '../base/l10n';
+import { UserSafeError } from '../base/userSafe';
 
 export interface RegionTarget {
   region: string;
   compute: ComputeClient;
+}
+
+/**
+ * The catalog's Compute regions other than `here`: not `here` itself, nor another name for
+ * the same Compute endpoint (a catalog may list one endpoint under "DFW" and "dfw"; reading it
+ * as another region would mark every pair as "also" there).
+ */
+export function otherComputeRegions<R extends { region: string; url: string }>(
+  regions: readonly R[],
+  here: string | undefined,
+): R[] {
+  const norm = (url: string) => url.replace(/\/+$/, '').toLowerCase();
+  const hereUrls = new Set(regions.filter((r) => r.region === here).map((r) => norm(r.url)));
+  return regions.filter((r) => r.region !== here && !hereUrls.has(norm(r.url)));
+}
+
+/**
+ * The pair's public key, as the server lists it, is not one this extension can read (empty, or
+ * not an OpenSSH key): it is copied nowhere. Nova treats an empty public key as "generate one",
+ * which would put a new key, whose private half nobody has, under the name.
+ */
+export class UncopyablePublicKeyError extends UserSafeError {
+  override name = 'UncopyablePublicKeyError';
+
+  constructor(readonly keyPairName: string) {
+    super(l10n.t('The public key of "{0}" as the server lists it cannot be read, so it was not copied.', keyPairName));
+  }
 }
 
 /** What a region holds for the pair, before copying. */
@@ -35,6 +65,8 @@ export type CopyOutcome =
   | { kind: 'copied'; fingerprint: string }
   | { kind: 'already-there' }
   | { kind: 'name-taken'; fingerprint?: string }
+  /** The region's Nova refuses this type of key (an older Nova and ed25519): nothing was created. */
+  | { kind: 'key-type-refused'; keyType: string }
   | { kind: 'failed'; error: unknown };
 
 export interface CopyResult {
@@ -98,6 +130,10 @@ export async function copyToRegions(
 ): Promise<CopyResult[]> {
   const ours = keyBlob(pair.publicKey);
   const results: CopyResult[] = [];
+  if (ours === undefined) {
+    const error = new UncopyablePublicKeyError(pair.name);
+    return targets.map((t) => ({ region: t.region, outcome: { kind: 'failed', error } }));
+  }
   for (const t of targets) {
     results.push({ region: t.region, outcome: await copyOne(t, pair, ours, options) });
   }
@@ -123,8 +159,30 @@ async function copyOne(
     return { kind: 'copied', fingerprint: created.fingerprint };
   } catch (error) {
     if (error instanceof ApiError && error.kind === 'cancelled') throw error;
-    if (error instanceof ApiError && error.kind === 'conflict') return { kind: 'name-taken' };
-    return { kind: 'failed', error };
+    if (isKeyRefused(error)) {
+      const keyType = pair.publicKey.trim().split(/\s+/)[0] ?? '';
+      options.log?.(`${t.region} refuses the ${keyType} key of "${pair.name}"`);
+      return { kind: 'key-type-refused', keyType };
+    }
+    const conflict = error instanceof ApiError && error.kind === 'conflict';
+    if (!conflict && !(error instanceof ApiError && error.ambiguous)) return { kind: 'failed', error };
+    // Taken meanwhile (409), or the answer lost after the import may have been carried out:
+    // what the region holds now says which (another window may have copied this very key).
+    let now: KeyPair | undefined;
+    try {
+      now = (await t.compute.get(pair.name, options.signal)) ?? undefined;
+    } catch (lookError) {
+      if (lookError instanceof ApiError && lookError.kind === 'cancelled') throw lookError;
+      return conflict ? { kind: 'name-taken' } : { kind: 'failed', error };
+    }
+    if (now && ours !== undefined && keyBlob(now.publicKey) === ours) {
+      options.log?.(
+        `"${pair.name}" in ${t.region} is this key, found after ${conflict ? 'a conflict' : 'an unclear answer'}`,
+      );
+      return conflict ? { kind: 'already-there' } : { kind: 'copied', fingerprint: now.fingerprint };
+    }
+    if (now) return { kind: 'name-taken', fingerprint: now.fingerprint };
+    return conflict ? { kind: 'name-taken' } : { kind: 'failed', error };
   }
 }
 
@@ -156,7 +214,14 @@ export class OtherRegions {
   private readonly held = new Map<string, Held[]>();
   private readonly failures: Array<{ region: string; error: unknown }> = [];
 
-  constructor(reads: readonly RegionRead[]) {
+  /**
+   * When the regions were read. Another window (or client) may delete or copy after it: the
+   * marks are what was read then, and are shown as such, with this time.
+   */
+  readonly readAt: Date;
+
+  constructor(reads: readonly RegionRead[], readAt: Date = new Date()) {
+    this.readAt = readAt;
     for (const r of reads) {
       if ('pairs' in r) {
         this.held.set(

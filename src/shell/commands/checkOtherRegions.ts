@@ -8,7 +8,14 @@ import * as vscode from 'vscode';
 import { ComputeClient } from '../../core/api/compute';
 import { COMMAND } from '../../core/base/commandIds';
 import type { KeyPair } from '../../core/api/compute';
-import { CopyResult, OtherRegions, PairToCopy, readOtherRegions, RegionTarget } from '../../core/flows/copyToRegions';
+import {
+  CopyResult,
+  OtherRegions,
+  otherComputeRegions,
+  PairToCopy,
+  readOtherRegions,
+  RegionTarget,
+} from '../../core/flows/copyToRegions';
 import type { RegionMarks } from '../../core/flows/keyPairList';
 import { SIGN_IN } from '../../core/wording/actions';
 import { describeError } from '../../core/wording/errorText';
@@ -35,9 +42,10 @@ export async function otherRegionTargets(
   const http = await ctx.services.http();
   const session = await tokens.session();
   const here = profile.region;
-  const targets = session.regions
-    .filter((r) => r.region !== here)
-    .map((r) => ({ region: r.region, compute: new ComputeClient({ endpoint: r.url, auth: tokens, http }) }));
+  const targets = otherComputeRegions(session.regions, here).map((r) => ({
+    region: r.region,
+    compute: new ComputeClient({ endpoint: r.url, auth: tokens, http }),
+  }));
   if (targets.length === 0) {
     void ctx.messages.show('info', vscode.l10n.t('{0} has no other Compute region.', profile.label));
     return undefined;
@@ -79,13 +87,17 @@ export async function checkOtherRegionsCommand(ctx: CommandContext): Promise<Oth
 /** What the view shows of the other regions read: the wording of {@link OtherRegions}. */
 class Marks implements RegionMarks {
   readonly summary: string;
+  private readonly readAt: string;
 
   constructor(
     private readonly regions: OtherRegions,
     failures: string[],
   ) {
+    // When: another window may have deleted or copied since; the marks are what was read then.
+    const at = regions.readAt.toLocaleTimeString(vscode.env.language, { hour: '2-digit', minute: '2-digit' });
+    this.readAt = at;
     const read = regions.regions.length
-      ? [vscode.l10n.t('Other regions checked: {0}.', regions.regions.join(', '))]
+      ? [vscode.l10n.t('Other regions checked at {0}: {1}.', at, regions.regions.join(', '))]
       : [];
     this.summary = [...read, ...failures].join(' ');
   }
@@ -118,6 +130,7 @@ class Marks implements RegionMarks {
     }
     if (absent.length) rows.push([vscode.l10n.t('Not in'), absent.join(', ')]);
     if (e.unread.length) rows.push([vscode.l10n.t('Could not be read'), e.unread.join(', ')]);
+    if (rows.length) rows.push([vscode.l10n.t('Other regions read at'), this.readAt]);
     return rows;
   }
 

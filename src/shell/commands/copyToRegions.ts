@@ -58,7 +58,7 @@ export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): 
   // The view's marks of other regions (if read) follow what was copied.
   ctx.services.keyPairList?.copiedToRegions?.(pair, results);
   const lines = results.map((r) => resultLine(r, pair.name));
-  const troubled = results.some((r) => r.outcome.kind === 'name-taken' || r.outcome.kind === 'failed');
+  const troubled = results.some((r) => r.outcome.kind !== 'copied' && r.outcome.kind !== 'already-there');
   const said = [vscode.l10n.t('Copy of key pair "{0}" to other regions:', pair.name), ...lines].join(' ');
   void ctx.messages.show(troubled ? 'warning' : 'info', said);
   return results;
@@ -96,6 +96,12 @@ function resultLine(r: CopyResult, name: string): string {
       return vscode.l10n.t('{0}: already there.', r.region);
     case 'name-taken':
       return vscode.l10n.t('{0}: another key pair is named "{1}" there; it was left alone.', r.region, name);
+    case 'key-type-refused':
+      return vscode.l10n.t(
+        '{0}: its Compute API refuses {1} keys (an older Nova); nothing was copied there. An RSA key pair can be copied.',
+        r.region,
+        r.outcome.keyType,
+      );
     case 'failed':
       return vscode.l10n.t('{0}: failed ({1})', r.region, describeError(r.outcome.error).message);
   }

@@ -137,7 +137,9 @@ interface ProviderPick {
 async function cloudsOnThisHost(): Promise<CloudsFound> {
   const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
   try {
-    return await findClouds({ cwd: folder?.uri.fsPath, home: os.homedir(), env: process.env });
+    // An untrusted folder's clouds.yaml is not offered: it would choose where a password goes.
+    const cwd = vscode.workspace.isTrusted ? folder?.uri.fsPath : undefined;
+    return await findClouds({ cwd, home: os.homedir(), env: process.env });
   } catch (err) {
     log.warn(`reading clouds.yaml failed: ${err instanceof Error ? err.name : 'error'}`);
     return { clouds: [], problems: [], files: {} };

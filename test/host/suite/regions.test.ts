@@ -114,7 +114,7 @@ describe('Check Other Regions in the extension host', () => {
     const v = await view();
     assert.match(
       must(v.otherRegionsSummary, 'the view says what was read'),
-      /^Other regions checked: ORD\. IAD could not be read: /,
+      /^Other regions checked at \d{1,2}[:.]\d{2}(\s?[AP]M)?: ORD\. IAD could not be read: /,
     );
 
     rows = await shown();

@@ -16,7 +16,7 @@ set -Eeuo pipefail
 # KEYPAIRS_TEST_NODE_VERSION, KEYPAIRS_TEST_CODE_SERVER_VERSION, KEYPAIRS_TEST_HOST_DIR.
 NODE_VERSION=${KEYPAIRS_TEST_NODE_VERSION:-24.22.3}
 CODE_SERVER_VERSION=${KEYPAIRS_TEST_CODE_SERVER_VERSION:-4.139.1}
-APT_PACKAGES=(chromium libkrb5-dev openssh-server openssh-client g++ make python3)   # the last three build native addons
+APT_PACKAGES=(chromium libkrb5-dev openssh-server openssh-client openssl g++ make python3)   # openssl: the test CA (test/support/testCa.ts); the last three build native addons
 MARKER_FORMAT=1
 
 CACHE=${KEYPAIRS_TEST_HOST_DIR:-$HOME/.cache/server-keypairs-test-host}

@@ -62,6 +62,22 @@ export function tempDir(prefix = 'skp-'): string {
   return dir;
 }
 
+/**
+ * A key folder not created yet, a new one for each test (`<suite temp>/ssh-<n>`, so a flow
+ * makes it as it would `~/.ssh`); `use` gets its path before each test.
+ */
+export function newSshDirEachTest(use: (dir: string) => void): void {
+  let root: string;
+  let n = 0;
+  before(() => (root = tempDir()));
+  beforeEach(() => use(path.join(root, `ssh-${++n}`)));
+}
+
+/** The names in `dir`, sorted; none when it does not exist. */
+export function filesIn(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
 /** `ssh-keygen -y -f key`: the public key OpenSSH derives from a private key file. */
 export function sshPublicFromPrivate(privatePath: string): string {
   return execFileSync('ssh-keygen', ['-y', '-f', privatePath], { encoding: 'utf8' }).trim();

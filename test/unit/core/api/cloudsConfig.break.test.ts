@@ -2,36 +2,10 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CloudEntry, CloudsFound, findClouds } from '../../../../src/core/api/cloudsConfig';
+import { CloudEntry, CloudsFound } from '../../../../src/core/api/cloudsConfig';
 import { parseYaml } from '../../../../src/core/api/yamlLite';
-import { tempDir } from '../../helpers/env';
-import { must } from '../../../support/must';
+import { cloud, machine } from '../../helpers/clouds';
 
-/** A machine: a workspace folder, a HOME and an /etc, all in a temp folder. */
-function machine() {
-  const root = tempDir('skp-clouds-break-');
-  const m = {
-    root,
-    cwd: path.join(root, 'work'),
-    home: path.join(root, 'home'),
-    etc: path.join(root, 'etc'),
-    write(file: string, text: string): string {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, text);
-      return file;
-    },
-    user: (name = 'clouds.yaml') => path.join(m.home, '.config', 'openstack', name),
-    find: (env: NodeJS.ProcessEnv = {}) => findClouds({ cwd: m.cwd, home: m.home, etc: m.etc, env }),
-  };
-  for (const d of [m.cwd, m.home, m.etc]) fs.mkdirSync(d, { recursive: true });
-  return m;
-}
-
-const cloud = (found: CloudsFound, name: string): CloudEntry =>
-  must(
-    found.clouds.find((c) => c.name === name),
-    `cloud ${name}`,
-  );
 const secretOf = (c: CloudEntry) => ('password' in c.credentials ? c.credentials.password : undefined);
 const everything = (found: CloudsFound) => JSON.stringify(found.problems);
 
@@ -48,7 +22,7 @@ const prod = (authUrl: string, extra = '') =>
 
 describe('clouds.yaml as users (and repositories) really have it', () => {
   it("a workspace folder's clouds.yaml never receives the passwords of the user's own secure.yaml", async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     // The user's real setup: clouds.yaml + secure.yaml in ~/.config/openstack.
     m.write(m.user(), prod('https://keystone.example.com:5000/v3'));
     m.write(m.user('secure.yaml'), 'clouds:\n  prod:\n    auth:\n      password: "hunter2"\n');
@@ -66,7 +40,7 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
   });
 
   it("a secure.yaml beside the workspace's clouds.yaml is still merged", async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     m.write(path.join(m.cwd, 'clouds.yaml'), prod('https://keystone.example.com/v3'));
     m.write(path.join(m.cwd, 'secure.yaml'), 'clouds:\n  prod:\n    auth:\n      password: here\n');
     const c = cloud(await m.find(), 'prod');
@@ -75,7 +49,7 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
   });
 
   it('clouds named constructor, toString or __proto__ are clouds like any other', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     const one = (name: string) => [
       `  ${name}:`,
       '    auth:',
@@ -94,7 +68,7 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
   });
 
   it('passwords with #, :, quotes and backslashes are read whole; CRLF, a BOM, trailing comments', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     m.write(
       m.user(),
       '\uFEFFclouds:\r\n' +
@@ -136,7 +110,7 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
       ['clouds:\n  a:\n    auth:\n      password: s3cr3t\n        -continued\n', /line 5/],
     ];
     for (const [text, expected] of cases) {
-      const m = machine();
+      const m = machine('skp-clouds-break-');
       const file = m.write(m.user(), text);
       const found = await m.find();
       assert.equal(found.clouds.length, 0);
@@ -148,14 +122,14 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
   });
 
   it('OS_CLIENT_CONFIG_FILE naming a folder, and a secure.yaml that cannot be read, are named', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     const dir = path.join(m.root, 'a-folder');
     fs.mkdirSync(dir);
     const found = await m.find({ OS_CLIENT_CONFIG_FILE: dir });
     assert.deepEqual(found.clouds, []);
     assert.match(everything(found), /a-folder could not be read \(EISDIR\)/);
 
-    const m2 = machine();
+    const m2 = machine('skp-clouds-break-');
     m2.write(m2.user(), prod('https://k.example/v3'));
     // A secure.yaml that is a folder: unreadable even as root.
     fs.mkdirSync(m2.user('secure.yaml'));
@@ -165,7 +139,7 @@ describe('clouds.yaml as users (and repositories) really have it', () => {
   });
 
   it('a symlinked clouds.yaml is read; a cloud name with Markdown, control characters and newlines stays one name', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     const real = m.write(
       path.join(m.root, 'dotfiles', 'clouds.yaml'),
       prod('https://k.example/v3').replace('prod:', '"[x](command:evil)\\n\\u0007prod":'),
@@ -198,20 +172,20 @@ describe('clouds.yaml that is not a file one can read to its end', () => {
     ]);
 
   it('a clouds.yaml that is a FIFO (or a link to /dev/zero) is named, and Sign In does not hang or fill memory', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     execFileSync('mkfifo', [path.join(m.cwd, 'clouds.yaml')]);
     m.write(m.user(), prod('https://k.example/v3'));
     const found = await within(3000, m.find());
     assert.match(JSON.stringify(found.problems), /clouds\.yaml is not a regular file/);
 
-    const m2 = machine();
+    const m2 = machine('skp-clouds-break-');
     fs.symlinkSync('/dev/zero', path.join(m2.cwd, 'clouds.yaml'));
     const found2 = await within(3000, m2.find());
     assert.match(JSON.stringify(found2.problems), /clouds\.yaml is not a regular file/);
   });
 
   it('a huge clouds.yaml is refused with its size, not read', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     const file = m.write(m.user(), prod('https://k.example/v3') + '\n' + '#'.repeat(80) + '\n'.repeat(1));
     fs.appendFileSync(file, ('# ' + 'x'.repeat(98) + '\n').repeat(200_000));
     const found = await m.find();
@@ -220,7 +194,7 @@ describe('clouds.yaml that is not a file one can read to its end', () => {
   });
 
   it('a large but sane clouds.yaml (2,000 clouds) is read quickly', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     const lines = ['clouds:'];
     for (let i = 0; i < 2000; i++) {
       lines.push(
@@ -241,7 +215,7 @@ describe('clouds.yaml that is not a file one can read to its end', () => {
 
 describe('the OS_* environment as openrc files set it', () => {
   it('a password with #, quotes, spaces and a trailing space is kept whole; OS_CLOUD=envvars picks the environment', async () => {
-    const m = machine();
+    const m = machine('skp-clouds-break-');
     const env = {
       OS_AUTH_URL: 'https://k.example/v3',
       OS_USERNAME: 'alice',

@@ -1,37 +1,12 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CloudEntry, CloudsFound, findClouds, environmentCloud } from '../../../../src/core/api/cloudsConfig';
+import { CloudsFound, environmentCloud } from '../../../../src/core/api/cloudsConfig';
 import { authenticate, keystoneAuthBody } from '../../../../src/core/api/identity';
 import { parseYaml } from '../../../../src/core/api/yamlLite';
 import { defaultUserId } from '../../../emulator/common';
-import { tempDir, testHttp, useEmulator } from '../../helpers/env';
+import { testHttp, useEmulator } from '../../helpers/env';
 import { must } from '../../../support/must';
-
-/** A machine: a workspace folder, a HOME and an /etc, all in a temp folder. */
-function machine() {
-  const root = tempDir('skp-clouds-');
-  const m = {
-    cwd: path.join(root, 'work'),
-    home: path.join(root, 'home'),
-    etc: path.join(root, 'etc'),
-    write(file: string, text: string): string {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, text);
-      return file;
-    },
-    user: (name = 'clouds.yaml') => path.join(m.home, '.config', 'openstack', name),
-    find: (env: NodeJS.ProcessEnv = {}) => findClouds({ cwd: m.cwd, home: m.home, etc: m.etc, env }),
-  };
-  for (const d of [m.cwd, m.home, m.etc]) fs.mkdirSync(d, { recursive: true });
-  return m;
-}
-
-const cloud = (found: CloudsFound, name: string): CloudEntry =>
-  must(
-    found.clouds.find((c) => c.name === name),
-    `cloud ${name}`,
-  );
+import { cloud, machine } from '../../helpers/clouds';
 
 describe('yamlLite: the YAML of clouds.yaml', () => {
   it('reads nested mappings, lists, quotes, comments; every scalar a string', () => {

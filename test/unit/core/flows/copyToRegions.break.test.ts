@@ -1,27 +1,14 @@
 import * as assert from 'node:assert/strict';
-import {
-  copyToRegions,
-  otherComputeRegions,
-  readOtherRegions,
-  RegionTarget,
-} from '../../../../src/core/flows/copyToRegions';
+import { copyToRegions, otherComputeRegions, readOtherRegions } from '../../../../src/core/flows/copyToRegions';
 import { generateEd25519 } from '../../../../src/core/keys/generate';
 import { compute, useEmulator } from '../../helpers/env';
+import { keyData, useRackspaceRegions } from '../../helpers/regions';
 
 describe('Copy to Regions, broken on purpose (emulated Rackspace regions)', () => {
-  const ctx = useEmulator({ regions: ['DFW', 'ORD', 'IAD', 'LON'] });
-  const target = (region: string): RegionTarget => ({
-    region,
-    compute: compute(ctx.emu.rackspaceComputeUrl('123456', region)),
-  });
-  const inRegion = (region: string) =>
-    ctx.emu
-      .keypairs(undefined, region)
-      .map((k) => [k.name, k.public_key.split(' ').slice(0, 2).join(' ')])
-      .sort();
+  const { ctx, target, inRegion } = useRackspaceRegions();
   const ours = generateEd25519('deploy');
   const pair = { name: 'deploy', publicKey: ours.publicKey };
-  const data = ours.publicKey.split(' ').slice(0, 2).join(' ');
+  const data = keyData(ours.publicKey);
 
   it('a 409 because another window copied this very key meanwhile is "already there", not "another key pair"', async () => {
     ctx.emu.addFault({ method: 'POST', path: '/iad/', otherClient: { name: 'deploy', publicKey: ours.publicKey } });

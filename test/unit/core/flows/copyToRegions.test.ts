@@ -2,22 +2,14 @@ import * as assert from 'node:assert/strict';
 import { copyToRegions, readOtherRegions, regionStates, RegionTarget } from '../../../../src/core/flows/copyToRegions';
 import { generateEd25519 } from '../../../../src/core/keys/generate';
 import { compute, useEmulator } from '../../helpers/env';
+import { keyData, useRackspaceRegions } from '../../helpers/regions';
 
 describe('Copy to Regions (emulated Rackspace regions)', () => {
-  const ctx = useEmulator({ regions: ['DFW', 'ORD', 'IAD', 'LON'] });
-  const target = (region: string): RegionTarget => ({
-    region,
-    compute: compute(ctx.emu.rackspaceComputeUrl('123456', region)),
-  });
-  const inRegion = (region: string) =>
-    ctx.emu
-      .keypairs(undefined, region)
-      .map((k) => [k.name, k.public_key.split(' ').slice(0, 2).join(' ')])
-      .sort();
+  const { ctx, target, inRegion } = useRackspaceRegions();
 
   const ours = generateEd25519('deploy');
   const pair = { name: 'deploy', publicKey: ours.publicKey };
-  const data = ours.publicKey.split(' ').slice(0, 2).join(' ');
+  const data = keyData(ours.publicKey);
 
   it('reads what each region holds: free, the same pair, another key under the name, the key under another name', async () => {
     const other = generateEd25519('other');

@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ApiError } from '../../../../src/core/api/errors';
 import { createKeyPair, CreateKeyPairOptions, KeyTypeRefusedError } from '../../../../src/core/flows/createKeyPair';
 import type { KeyType } from '../../../../src/core/keys/generate';
-import { compute, keyData, rejection, sshMd5, tempDir, useEmulator } from '../../helpers/env';
+import { compute, filesIn, keyData, newSshDirEachTest, rejection, sshMd5, useEmulator } from '../../helpers/env';
 import { must } from '../../../support/must';
 
 /** `ssh-keygen -y -P pass -f key`: what OpenSSH derives from the key with that passphrase. */
@@ -33,13 +32,10 @@ const EXPECTED: Record<KeyType, { bits: number; type: string; prefix: string }> 
 describe('create flow: key types born here (emulator + real files + ssh-keygen)', function () {
   this.timeout(60_000);
   const ctx = useEmulator({ maxMicroversion: '2.93' });
-  let root: string;
-  let n = 0;
   let dir: string;
-  before(() => (root = tempDir()));
-  beforeEach(() => (dir = path.join(root, `ssh-${++n}`)));
+  newSshDirEachTest((d) => (dir = d));
   const never: CreateKeyPairOptions['rescue'] = async () => undefined;
-  const files = () => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
+  const files = () => filesIn(dir);
   const PASS = 'correct horse';
 
   it('by default (no generation chosen, an API that still generates keys) the key is born here', async () => {

@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CreateAbandonedError, createKeyPair, CreateKeyPairOptions } from '../../../../src/core/flows/createKeyPair';
 import { encryptPrivateKey } from '../../../../src/core/keys/opensshKey';
-import { compute, keyData, rejection, tempDir, useEmulator } from '../../helpers/env';
+import { compute, keyData, newSshDirEachTest, rejection, useEmulator } from '../../helpers/env';
 
 /** `ssh-keygen -y -P pass -f key`: what OpenSSH derives from the key with that passphrase. */
 function publicWith(privatePath: string, passphrase: string): string {
@@ -17,11 +16,8 @@ function publicWith(privatePath: string, passphrase: string): string {
 describe('create flow with a passphrase (emulator + real files + ssh-keygen)', function () {
   this.timeout(20_000);
   const ctx = useEmulator({ maxMicroversion: '2.93' });
-  let root: string;
-  let n = 0;
   let dir: string;
-  before(() => (root = tempDir()));
-  beforeEach(() => (dir = path.join(root, `ssh-${++n}`)));
+  newSshDirEachTest((d) => (dir = d));
   const never: CreateKeyPairOptions['rescue'] = async () => undefined;
   const PASS = 'correct horse';
 

@@ -1,21 +1,16 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ApiError } from '../../../../src/core/api/errors';
 import { createKeyPair, CreateAbandonedError, CreateKeyPairOptions } from '../../../../src/core/flows/createKeyPair';
-import { compute, keyData, rejection, tempDir, useEmulator } from '../../helpers/env';
+import { compute, filesIn, keyData, newSshDirEachTest, rejection, useEmulator } from '../../helpers/env';
 
 /** The ed25519 refusal and its RSA 4096 fallback, broken mid-way. */
 describe('create: the RSA fallback of a cloud that refuses ed25519, broken mid-way', function () {
   this.timeout(60_000);
   const ctx = useEmulator({ maxMicroversion: '2.93', refuseKeyTypes: ['ssh-ed25519'] });
-  let root: string;
-  let n = 0;
   let dir: string;
-  before(() => (root = tempDir()));
-  beforeEach(() => (dir = path.join(root, `ssh-${++n}`)));
+  newSshDirEachTest((d) => (dir = d));
   const never: CreateKeyPairOptions['rescue'] = async () => undefined;
-  const files = () => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
+  const files = () => filesIn(dir);
   const base = (name: string) => ({
     compute: compute(ctx.emu.computeUrl, { microversion: '2.10' }),
     name,

@@ -11,12 +11,13 @@ import {
 import { KeyFileError } from '../../../../src/core/keys/keyFiles';
 import {
   compute,
+  filesIn,
   keyData,
   mode,
+  newSshDirEachTest,
   rejection,
   sshMd5,
   sshPublicFromPrivate,
-  tempDir,
   testHttp,
   useEmulator,
 } from '../../helpers/env';
@@ -24,14 +25,11 @@ import { must } from '../../../support/must';
 
 describe('create flow (emulator + real files)', () => {
   const ctx = useEmulator({ maxMicroversion: '2.93' });
-  let root: string;
-  let n = 0;
   let dir: string;
-  before(() => (root = tempDir()));
-  beforeEach(() => (dir = path.join(root, `ssh-${++n}`)));
+  newSshDirEachTest((d) => (dir = d));
 
   const never: CreateKeyPairOptions['rescue'] = async () => undefined;
-  const files = (d = dir) => (fs.existsSync(d) ? fs.readdirSync(d).sort() : []);
+  const files = (d = dir) => filesIn(d);
   const serverNames = () => ctx.emu.keypairs().map((k) => k.name);
 
   /** A client that runs `fn` right after the server answered a create (to break the folder then). */
@@ -233,7 +231,7 @@ describe('create flow (emulator + real files)', () => {
     });
 
     it('offers to save elsewhere when the folder cannot be written, and keeps the pair if saved', async () => {
-      const elsewhere = path.join(root, `rescued-${n}`);
+      const elsewhere = path.join(path.dirname(dir), `rescued-${path.basename(dir)}`);
       fs.mkdirSync(elsewhere);
       let problem: KeyFileError | undefined;
       const r = await createKeyPair({

@@ -11,7 +11,7 @@ import { showError } from '../messages';
 import { CommandContext } from './context';
 import { withCancellableProgress } from '../ui/progress';
 import { BACK } from '../ui/userInput';
-import { otherRegionTargets } from './checkOtherRegions';
+import { otherRegionTargets } from './regionTargets';
 import { pickKeyPair } from './pickKeyPair';
 
 export async function copyToRegionsCommand(ctx: CommandContext, arg?: unknown): Promise<CopyResult[] | undefined> {

@@ -6,3 +6,4 @@ export { ComputeClient } from '../core/api/compute';
 export { HttpClient } from '../core/api/http';
 export { AuthError } from '../core/api/identity';
 export { TokenManager } from '../core/api/tokenManager';
+export { networkOptions } from './network';

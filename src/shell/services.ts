@@ -16,7 +16,7 @@ import { KeyPairList } from '../core/flows/keyPairList';
 import { log } from './log';
 import { confirmPlainHttp } from './plainHttp';
 import { Secrets, TOKEN_KEY } from './secrets';
-import { caCertificates, cloudCertificates, endpointSetting, networkSettings } from './settings';
+import { endpointSetting } from './settings';
 import { Messages, MessageSink, PlainMessages, vscodeMessages } from './ui/notify';
 import { QuickInputUserInput, UserInput } from './ui/userInput';
 
@@ -138,13 +138,9 @@ export class Services implements vscode.Disposable {
     return this.makeHttp(await import('./clients'), caFile);
   }
 
-  private makeHttp({ HttpClient }: typeof import('./clients'), caFile: string | undefined): HttpClient {
-    const ca = caCertificates();
-    const cloud = cloudCertificates(caFile);
+  private makeHttp({ HttpClient, networkOptions }: typeof import('./clients'), caFile: string | undefined): HttpClient {
     return new HttpClient({
-      ...networkSettings(ca !== undefined || cloud !== undefined),
-      caCertificates: ca,
-      cloudCertificates: cloud,
+      ...networkOptions(caFile),
       log: (line) => log.info(line),
       confirmPlainHttp,
     });

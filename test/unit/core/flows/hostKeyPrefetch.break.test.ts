@@ -6,7 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readHostKeysFromConsole } from '../../../../src/core/api/console';
-import { checkHostKey, prefetchHostKey } from '../../../../src/core/flows/hostKeyCheck';
+import { checkHostKey, describeUnreachable, prefetchHostKey } from '../../../../src/core/flows/hostKeyCheck';
 import { knownHostsPath, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
 import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { Sshd, startSshd } from '../../../support/sshd';
@@ -68,7 +68,13 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     });
   }
 
-  async function writeEntry(h: { home: string; config: string }, alias: string, to: Sshd, id: string, identityFile: string) {
+  async function writeEntry(
+    h: { home: string; config: string },
+    alias: string,
+    to: Sshd,
+    id: string,
+    identityFile: string,
+  ) {
     await writeHostEntry({
       configPath: h.config,
       home: path.join(dir, 'not-the-home'),
@@ -200,7 +206,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     );
   });
 
-  it("an Include added by another window between the early contact and the write sends the alias elsewhere: contacted again there (a stop)", async () => {
+  it('an Include added by another window between the early contact and the write sends the alias elsewhere: contacted again there (a stop)', async () => {
     const s = await sshd();
     const elsewhere = await sshd({ address: s.address, port: s.port + 1 });
     const h = home(`Host ${s.address}\n  Port ${s.port}\n`);
@@ -226,7 +232,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     assert.equal(contacts(elsewhere), 1);
   });
 
-  it("Match originalhost <address> (the address, not the alias) sends the early contact through a ProxyCommand elsewhere: not used", async () => {
+  it('Match originalhost <address> (the address, not the alias) sends the early contact through a ProxyCommand elsewhere: not used', async () => {
     const s = await sshd();
     const other = await sshd({ port: s.port });
     const h = home();
@@ -258,12 +264,11 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     assert.match(notes.join('\n'), /not used: proxycommand differ/);
   });
 
-  // DEFECT (not local: needs a new stop, its wording and the shell's handling): a ControlMaster the
-  // user already has open on the alias' ControlPath (here `ControlPath …/cm-%h`, opened to another
-  // sshd on the same address) carries `ssh <alias>` without any key exchange: the check (which runs
-  // with ControlPath=none) verifies the server's key, then the login lands on the other machine.
-  // checkHostKey should ask `ssh -O check <alias>` and stop when a master is running.
-  it.skip("a live ControlMaster for the address (the user's ControlPath): the login meets no key at all, yet the check says verified", async () => {
+  // Was a defect: a ControlMaster the user already has open on the alias' ControlPath (here
+  // `ControlPath …/cm-%h`, opened to another sshd on the same address) carries `ssh <alias>` without
+  // any key exchange: the check (run with ControlPath=none) said verified, and the login landed on
+  // the other machine. Now checkHostKey asks `ssh -O check <alias>` and stops.
+  it("a live ControlMaster for the address (the user's ControlPath): the login would meet no key at all, so the check stops", async () => {
     const s = await sshd();
     const other = await sshd({ address: s.address, port: s.port + 2 });
     const h = home();
@@ -273,8 +278,22 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     const cm = path.join(h.home, '.ssh', 'cm-%h');
     fs.writeFileSync(h.config, `Host *\n  ControlMaster auto\n  ControlPath ${cm}\n  ControlPersist 60\n`);
     const master = await ssh([
-      '-F', h.config, '-i', key, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
-      '-o', 'UserKnownHostsFile=/dev/null', '-p', String(other.port), '-l', other.user, '-fN', other.address,
+      '-F',
+      h.config,
+      '-i',
+      key,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-p',
+      String(other.port),
+      '-l',
+      other.user,
+      '-fN',
+      other.address,
     ]);
     assert.equal(master.code, 0, master.stderr);
     try {
@@ -292,7 +311,8 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
       });
       const login = await ssh(['-F', h.config, '-o', 'BatchMode=yes', 'web', 'true']);
       assert.equal(login.code, 0, 'the login went through the master, to the other sshd');
-      assert.notEqual(result.status, 'verified', 'a live master on the alias must be a stop');
+      assert.deepEqual(result, { status: 'unreachable', reason: 'master', detail: '' });
+      assert.match(describeUnreachable(result, 'web'), /ControlMaster.*without checking its host key/);
     } finally {
       await ssh(['-F', h.config, '-O', 'exit', '-p', String(other.port), other.address]);
     }

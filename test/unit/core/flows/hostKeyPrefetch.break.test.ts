@@ -4,6 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { readHostKeysFromConsole } from '../../../../src/core/api/console';
 import { checkHostKey, describeUnreachable, prefetchHostKey } from '../../../../src/core/flows/hostKeyCheck';
@@ -181,7 +183,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     assert.ok(second.status === 'unverified' && second.key.split(' ')[1] === up.hostPublicKeys[0]?.split(' ')[1]);
   });
 
-  it('two Connects at once to the same server: each early contact is its own, both verified, no temporary file left', async () => {
+  it('two Connects at once to the same server: each early contact is its own, both verified', async () => {
     const s = await sshd();
     const made = await serverWithKeys(s.hostPublicKeys);
     const runs = await Promise.all(
@@ -262,6 +264,121 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     });
     assert.equal(result.status, 'verified', JSON.stringify(result));
     assert.match(notes.join('\n'), /not used: proxycommand differ/);
+  });
+
+  it("a user's Host * below ours with HostName %h.invalid sent the early contact nowhere: not used, the alias is contacted (verified)", async () => {
+    const s = await sshd();
+    const h = home(`Host ${s.address}\n  Port ${s.port}\n`);
+    const made = await serverWithKeys(s.hostPublicKeys);
+    const prefetched = startPrefetch(h, made.id);
+    fs.appendFileSync(h.config, `\nHost *\n  HostName %h.invalid\n`);
+    prefetched.contact(s.address);
+    await new Promise((r) => setTimeout(r, 500));
+    await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
+    // Ours came first in the file only if written above the Host *: move the user's block to the end.
+    const text = fs.readFileSync(h.config, 'utf8').replace('\nHost *\n  HostName %h.invalid\n', '\n');
+    fs.writeFileSync(h.config, `${text}\nHost *\n  HostName %h.invalid\n`);
+    const notes: string[] = [];
+    const result = await checkHostKey({
+      host: 'web',
+      configArgs: ['-F', h.config],
+      home: h.home,
+      readConsole: () => assert.fail('prefetched'),
+      prefetched,
+      prefetchUse: (l) => notes.push(l),
+    });
+    assert.equal(result.status, 'verified', JSON.stringify(result));
+    assert.match(notes.join('\n'), /not used: hostname differ/);
+  });
+
+  it("a HostKeyAlias the user set for the address: the pins go under the entry's alias, not the user's", async () => {
+    const s = await sshd();
+    const h = home(`Host ${s.address}\n  Port ${s.port}\n  HostKeyAlias users-own-name\n`);
+    const made = await serverWithKeys(s.hostPublicKeys);
+    const prefetched = startPrefetch(h, made.id);
+    prefetched.contact(s.address);
+    await until('early contact', () => contacts(s) > 0);
+    await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
+    const result = await checkHostKey({
+      host: 'web',
+      configArgs: ['-F', h.config],
+      home: h.home,
+      readConsole: () => assert.fail('prefetched'),
+      prefetched,
+    });
+    assert.equal(result.status, 'verified', JSON.stringify(result));
+    assert.ok(result.status === 'verified');
+    assert.equal(result.place.name, serverHostKeyAlias(made.id));
+    const pins = fs.readFileSync(knownHostsPath(h.home), 'utf8');
+    assert.doesNotMatch(pins, /users-own-name/);
+  });
+
+  it('Match exec flips between the early contact and the check (a flag file): the alias resolves elsewhere, contacted again there (a stop)', async () => {
+    const s = await sshd();
+    const elsewhere = await sshd({ address: s.address, port: s.port + 3 });
+    const h = home();
+    const flag = path.join(h.home, 'flag');
+    fs.writeFileSync(
+      h.config,
+      `Match exec "test -f ${flag}"\n  Port ${elsewhere.port}\nHost ${s.address}\n  Port ${s.port}\n`,
+    );
+    const made = await serverWithKeys(s.hostPublicKeys);
+    const prefetched = startPrefetch(h, made.id);
+    prefetched.contact(s.address);
+    await until('early contact', () => contacts(s) > 0);
+    await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
+    fs.writeFileSync(flag, '');
+    const notes: string[] = [];
+    const result = await checkHostKey({
+      host: 'web',
+      configArgs: ['-F', h.config],
+      home: h.home,
+      readConsole: () => assert.fail('prefetched'),
+      prefetched,
+      prefetchUse: (l) => notes.push(l),
+    });
+    assert.equal(result.status, 'mismatch', JSON.stringify(result));
+    assert.match(notes.join('\n'), /port differ/);
+    assert.equal(contacts(elsewhere), 1);
+  });
+
+  it('cancelled during the check that took the early contact (silent server): rejects, its ssh ends, its temporary file goes', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skp-prefetch-break-tmp-'));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    const mine = () => fs.readdirSync(tmp).filter((f) => f.startsWith('skp-hostkey-'));
+    try {
+      const config = path.join(tmp, 'config');
+      fs.writeFileSync(config, `Host 127.0.0.1 web\n  HostName 127.0.0.1\n  Port ${port}\n`);
+      const prefetched = prefetchHostKey({
+        readConsole: () => Promise.resolve({ status: 'none', ignoredLines: 0, requests: 1 }),
+        configArgs: ['-F', config],
+        home: tmp,
+      });
+      prefetched.contact('127.0.0.1');
+      await until('the early contact waiting', () => mine().length === 1);
+      const abort = new AbortController();
+      const checking = checkHostKey({
+        host: 'web',
+        configArgs: ['-F', config],
+        home: tmp,
+        readConsole: () => assert.fail('prefetched'),
+        prefetched,
+        signal: abort.signal,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      abort.abort();
+      await assert.rejects(checking);
+      await until('no temporary folder left', () => mine().length === 0);
+    } finally {
+      process.env.TMPDIR = savedTmp;
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      silent.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   // Was a defect: a ControlMaster the user already has open on the alias' ControlPath (here

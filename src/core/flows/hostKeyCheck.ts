@@ -17,6 +17,7 @@
 import { ConsoleHostKeysRead } from '../api/console';
 import { ConsoleHostKeys } from '../servers/consoleHostKeys';
 import type { ConfigEntry } from './hostEntry';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as l10n from '../base/l10n';
@@ -54,8 +55,11 @@ export type HostKeyCheck =
   | { status: 'unverified'; presented: string; key: string; gap: ConsoleGap; place: PinPlace }
   /** The SSH config has ssh read no known-hosts file for the host (`UserKnownHostsFile /dev/null`): nothing is pinned. */
   | { status: 'unpinnable'; presented: string; file: string }
-  /** ssh could not get to the key exchange: nothing is pinned. */
-  | { status: 'unreachable'; reason: 'no-ssh' | 'timeout' | 'no-key'; detail: string };
+  /**
+   * ssh could not get to the key exchange, or (`master`) a connection the user's ControlMaster
+   * keeps open for the host would carry the login without one: nothing is pinned.
+   */
+  | { status: 'unreachable'; reason: 'no-ssh' | 'timeout' | 'no-key' | 'master'; detail: string };
 
 export interface HostKeyCheckOptions {
   /** What ssh is given: the Host alias of the entry (or the address). */
@@ -220,11 +224,14 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
   });
   // Without a prefetched contact, the contact starts at once, beside ssh -G and the console.
   const fresh = early?.contact ? undefined : contact();
-  const [read, presented, where] = await Promise.all([
+  const [read, presented, where, master] = await Promise.all([
     console,
     fresh ?? whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
     whereNow,
+    masterRunning(opts),
   ]);
+  // The contacts run with ControlPath=none; the login would not: through a live master it meets no key at all.
+  if (master) return { status: 'unreachable', reason: 'master', detail: '' };
   if (presented.status === 'failed')
     return { status: 'unreachable', reason: presented.reason, detail: presented.detail };
   const place: PinPlace = { file: opts.knownHostsFile ?? where.file, name: where.name, hash: where.hash };
@@ -265,6 +272,23 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
     return { status: 'mismatch', presented: verdict.presented, expected: plan.pinned, source: 'pinned', place };
   }
   return { status: 'unverified', presented: verdict.presented, key: presented.key, gap, place };
+}
+
+/** Whether `ssh -O check` finds a ControlMaster running on the host's ControlPath (false when none is set). */
+function masterRunning(opts: HostKeyCheckOptions): Promise<boolean> {
+  const args = [
+    ...(opts.configArgs ?? []),
+    '-O',
+    'check',
+    ...(opts.port !== undefined ? ['-p', String(opts.port)] : []),
+    '--',
+    opts.host,
+  ];
+  return new Promise((resolve) => {
+    execFile(opts.sshPath ?? 'ssh', args, { timeout: 10_000, windowsHide: true, signal: opts.signal }, (err) =>
+      resolve(!err),
+    );
+  });
 }
 
 /** `/dev/null`, `none`, the null device: a known-hosts file ssh reads nothing from and writes nothing to. */
@@ -356,6 +380,12 @@ export function describeUnreachable(check: Extract<HostKeyCheck, { status: 'unre
   if (check.reason === 'no-ssh') {
     return l10n.t(
       'Nothing was opened: ssh was not found, so the host key of server "{0}" could not be checked.',
+      server,
+    );
+  }
+  if (check.reason === 'master') {
+    return l10n.t(
+      'Nothing was opened: a connection your SSH config keeps open (ControlMaster) would carry the login to server "{0}" without checking its host key. End it (ssh -O exit with the same host) and try again.',
       server,
     );
   }

@@ -21,6 +21,10 @@ export interface PageTimes {
   states: QuickInputShown[];
   keys: { at: number; key: string; ctrl: boolean; alt: boolean; shift: boolean }[];
   mouseDowns: number[];
+  /** When a terminal (an xterm element) was first painted. */
+  terminals: number[];
+  /** When a notification toast was first painted. */
+  toasts: number[];
 }
 
 const QI = '.quick-input-widget';
@@ -29,6 +33,7 @@ const QI = '.quick-input-widget';
 export async function recordPageTimes(page: Page): Promise<void> {
   await page.evaluate((qi) => {
     type El = {
+      querySelectorAll(s: string): { length: number };
       style: { display: string };
       offsetParent: unknown;
       textContent: string | null;
@@ -36,7 +41,7 @@ export async function recordPageTimes(page: Page): Promise<void> {
       querySelector(s: string): El | null;
     };
     const g = globalThis as unknown as {
-      document: { querySelector(s: string): El | null };
+      document: { querySelector(s: string): El | null; querySelectorAll(s: string): { length: number }; body: unknown };
       MutationObserver: new (cb: () => void) => { observe(node: unknown, o: object): void; disconnect(): void };
       requestAnimationFrame(cb: () => void): void;
       addEventListener(type: string, cb: (e: Record<string, unknown>) => void, capture: boolean): void;
@@ -46,7 +51,7 @@ export async function recordPageTimes(page: Page): Promise<void> {
     };
     g.skpTimes?.stop();
     const now = () => g.performance.timeOrigin + g.performance.now();
-    const rec: PageTimes = { states: [], keys: [], mouseDowns: [] };
+    const rec: PageTimes = { states: [], keys: [], mouseDowns: [], terminals: [], toasts: [] };
     let last = '';
     const snap = () => {
       const w = g.document.querySelector(qi);
@@ -65,6 +70,23 @@ export async function recordPageTimes(page: Page): Promise<void> {
       // Painted in the frame after this callback: stamped there.
       g.requestAnimationFrame(() => rec.states.push({ at: now(), ...state }));
     };
+    // Terminals and toasts appearing anywhere in the workbench (counted, stamped at their frame).
+    const counts = {
+      terminals: g.document.querySelectorAll('.xterm').length,
+      toasts: g.document.querySelectorAll('.notification-toast').length,
+    };
+    const appeared = () => {
+      for (const [field, selector] of [
+        ['terminals', '.xterm'],
+        ['toasts', '.notification-toast'],
+      ] as const) {
+        const n = g.document.querySelectorAll(selector).length;
+        if (n > counts[field]) g.requestAnimationFrame(() => rec[field].push(now()));
+        counts[field] = n;
+      }
+    };
+    const bodyObserver = new g.MutationObserver(appeared);
+    bodyObserver.observe(g.document.body, { subtree: true, childList: true });
     const widget = g.document.querySelector(qi);
     const observer = widget ? new g.MutationObserver(snap) : undefined;
     observer?.observe(widget, { subtree: true, childList: true, attributes: true, characterData: true });
@@ -76,6 +98,7 @@ export async function recordPageTimes(page: Page): Promise<void> {
     g.skpTimes = Object.assign(rec, {
       stop: () => {
         observer?.disconnect();
+        bodyObserver.disconnect();
         g.removeEventListener('keydown', onKey, true);
         g.removeEventListener('mousedown', onMouse, true);
       },
@@ -88,7 +111,7 @@ export async function pageTimes(page: Page): Promise<PageTimes> {
   return page.evaluate(() => {
     const t = (globalThis as unknown as { skpTimes?: PageTimes }).skpTimes;
     if (!t) throw new Error('recordPageTimes was not called in this page');
-    return { states: t.states, keys: t.keys, mouseDowns: t.mouseDowns };
+    return { states: t.states, keys: t.keys, mouseDowns: t.mouseDowns, terminals: t.terminals, toasts: t.toasts };
   });
 }
 

@@ -55,6 +55,8 @@ export interface Sshd {
   addAuthorizedKey(publicKey: string): void;
   /** sshd's log (stderr, `-e`) so far. */
   log(): string;
+  /** The same, line by line, each with when it reached the test (Node's clock). */
+  logLines(): Array<{ at: number; line: string }>;
   /** Ends sshd and every session it started, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -242,7 +244,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       if (started.kind !== 'ready') {
         throw new Error(`sshd did not start on ${address}:${port} (${started.kind}):\n${started.log}`);
       }
-      const { proc, log } = started;
+      const { proc, log, arrived } = started;
       const pid = proc.pid!;
       live.set(pid, dir);
       const knownHostsLine = `${port === 22 ? address : `[${address}]:${port}`} ${hostPublic}`;
@@ -264,6 +266,13 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
           fs.appendFileSync(authorizedKeysFile, `${publicKey.trim()}\n`);
         },
         log: () => log.join(''),
+        logLines: () =>
+          log.flatMap((chunk, i) =>
+            chunk
+              .split('\n')
+              .filter((line) => line !== '')
+              .map((line) => ({ at: arrived[i] ?? 0, line })),
+          ),
         stop() {
           stopped ??= (async () => {
             const exited = new Promise<void>((resolve) => {
@@ -286,12 +295,15 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
 }
 
 type Launch =
-  { kind: 'ready'; proc: ChildProcess; log: string[] } | { kind: 'in-use' | 'exited' | 'timeout'; log: string };
+  | { kind: 'ready'; proc: ChildProcess; log: string[]; arrived: number[] }
+  | { kind: 'in-use' | 'exited' | 'timeout'; log: string };
 
 /** Runs sshd and waits for "Server listening on", then for its banner on a real connection. */
 function launch(configFile: string, address: string, port: number, timeoutMs: number): Promise<Launch> {
   const proc = spawn(SSHD_PATH, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   const log: string[] = [];
+  /** When each chunk of `log` arrived. */
+  const arrived: number[] = [];
   let size = 0;
   return new Promise<Launch>((resolve) => {
     let done = false;
@@ -311,12 +323,15 @@ function launch(configFile: string, address: string, port: number, timeoutMs: nu
     const timer = setTimeout(() => finish({ kind: 'timeout', log: log.join('') }), timeoutMs);
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (chunk: string) => {
-      if (size < 1_000_000) log.push(chunk);
+      if (size < 1_000_000) {
+        log.push(chunk);
+        arrived.push(Date.now());
+      }
       size += chunk.length;
       if (!probed && log.join('').includes('Server listening on')) {
         probed = true;
         bannerOf(address, port).then(
-          () => finish({ kind: 'ready', proc, log }),
+          () => finish({ kind: 'ready', proc, log, arrived }),
           (err: Error) => finish({ kind: 'exited', log: `${log.join('')}\n(no banner: ${err.message})` }),
         );
       }

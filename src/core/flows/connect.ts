@@ -347,14 +347,17 @@ async function connect(
     );
     return undefined;
   }
-  const check = await checkWithSsh({
-    configPath,
-    configArgs,
-    entry,
-    ...(run.home !== undefined ? { home: run.home } : {}),
-    ...(run.sshPath !== undefined ? { sshPath: run.sshPath } : {}),
-  });
-  const after = await readConfigEntries(configPath, (line) => run.log.warn(line));
+  // What ssh uses for the alias, and the config as it is now (to name what overrides it), at once.
+  const [check, after] = await Promise.all([
+    checkWithSsh({
+      configPath,
+      configArgs,
+      entry,
+      ...(run.home !== undefined ? { home: run.home } : {}),
+      ...(run.sshPath !== undefined ? { sshPath: run.sshPath } : {}),
+    }),
+    readConfigEntries(configPath, (line) => run.log.warn(line)),
+  ]);
   const verdict = judgeSshCheck(check, entry.alias, server.name, after, (c) => run.describeCheck(c, entry.alias));
   run.log.info(`connect "${server.name}": Host "${entry.alias}" ${written.outcome} in ${configPath}. ${verdict.text}`);
   if (!verdict.open) {

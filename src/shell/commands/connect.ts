@@ -143,7 +143,10 @@ async function open(ctx: CommandContext, alias: string, target: SshConfigTarget,
   }
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
-  if (remoteName) void ctx.messages.show('info', remoteTerminalNote(remoteName, alias));
+  // The note waits for the terminal's process: a toast drawn while the workbench builds the
+  // terminal delays the terminal, and with it the login.
+  const note = remoteName && remoteTerminalNote(remoteName, alias);
+  if (note) void Promise.resolve(terminal.processId).then(() => ctx.messages.show('info', note));
   log.info(`connect "${name}": terminal for Host "${alias}" created`);
   return { kind: 'terminal', terminal };
 }

@@ -5,6 +5,11 @@
  * extension-host tests construct the same class with a QuickInputFactory that records the
  * real widgets it creates, so they drive this code, not a copy of it. Text from a server
  * shown in a box (a check's error) is shown as plain text.
+ *
+ * From one step to the next the quick input stays open: a box answered (or left by Back) is
+ * disposed only once the next one is shown, or on the next turn of the event loop when none
+ * follows. Hiding it first would close the widget, give focus back to the workbench and open it
+ * again for the next step (tens of ms each, and a flicker).
  */
 import * as vscode from 'vscode';
 import { plainLabel, plainMessage } from '../../core/base/plainText';
@@ -53,8 +58,12 @@ export interface QuickInputFactory {
   showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
 }
 
+type QuickInputWidget = vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>;
+
 export class QuickInputUserInput implements UserInput {
   private nameBox?: vscode.InputBox;
+  /** The box just answered, kept open until the next one shows (or the event loop turns). */
+  private leaving?: QuickInputWidget;
 
   constructor(private readonly window: QuickInputFactory = vscode.window) {}
 
@@ -71,7 +80,7 @@ export class QuickInputUserInput implements UserInput {
     box.buttons = (inputStep.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
     box.validationMessage = inputStep.error === undefined ? undefined : plainMessage(inputStep.error);
     let checking: AbortController | undefined;
-    return run<string>(
+    return this.run<string>(
       box,
       (done) => [
         box.onDidChangeValue((v) => (box.validationMessage = v === '' ? undefined : inputStep.validate?.(v))),
@@ -108,7 +117,7 @@ export class QuickInputUserInput implements UserInput {
     qp.matchOnDetail = !!pickStep.matchOnDetail;
     const active = qp.items.find((i) => i.value === pickStep.active && i.kind !== vscode.QuickPickItemKind.Separator);
     if (active) qp.activeItems = [active];
-    return run<T>(qp, (done) => [
+    return this.run<T>(qp, (done) => [
       qp.onDidAccept(() => {
         const [picked] = qp.selectedItems;
         if (picked) done(picked.value);
@@ -130,7 +139,7 @@ export class QuickInputUserInput implements UserInput {
     // A QuickPick made with createQuickPick does not check `picked` items by itself.
     qp.selectedItems = qp.items.filter((item) => item.picked);
     const selected = () => qp.selectedItems.map((item) => item.value);
-    return run<PickManyAnswer<T>>(qp, (done) => [
+    return this.run<PickManyAnswer<T>>(qp, (done) => [
       qp.onDidAccept(() => done({ selected: selected() })),
       qp.onDidTriggerItemButton((event) => done({ selected: selected(), pressed: event.item.value })),
     ]);
@@ -163,7 +172,9 @@ export class QuickInputUserInput implements UserInput {
   keyPairName(options: NameInputOptions): Promise<string | Back | undefined> {
     const box = this.window.createInputBox();
     this.nameBox = box;
-    return askKeyPairName(box, options).finally(() => {
+    const answer = askKeyPairName(box, options); // shown by now
+    this.closeLeaving();
+    return answer.finally(() => {
       if (this.nameBox === box) this.nameBox = undefined;
     });
   }
@@ -174,41 +185,63 @@ export class QuickInputUserInput implements UserInput {
   }
 
   async saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
+    this.closeLeaving();
     return this.window.showSaveDialog(options);
   }
 
   async openDialog(options: vscode.OpenDialogOptions): Promise<vscode.Uri[] | undefined> {
+    this.closeLeaving();
     return this.window.showOpenDialog(options);
   }
-}
 
-/** Shows `input` until it is accepted (`done`), goes Back, or is hidden (then `onCancel`). */
-function run<T>(
-  input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>,
-  wire: (done: (value: T) => void) => vscode.Disposable[],
-  onCancel?: () => void,
-): Promise<T | Back | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (value: T | Back | undefined) => {
-      if (settled) return;
-      settled = true;
-      for (const d of subs) d.dispose();
-      input.dispose();
-      resolve(value);
-    };
-    const subs = [
-      ...wire((v) => finish(v)),
-      input.onDidTriggerButton((b) => {
-        if (b !== vscode.QuickInputButtons.Back) return;
-        onCancel?.();
-        finish(BACK);
-      }),
-      input.onDidHide(() => {
-        onCancel?.();
-        finish(undefined);
-      }),
-    ];
-    input.show();
-  });
+  /**
+   * Shows `input` until it is accepted (`done`), goes Back, or is hidden (then `onCancel`). An
+   * answered box is handed over to the next one (see the file's comment); a hidden one is gone.
+   */
+  private run<T>(
+    input: QuickInputWidget,
+    wire: (done: (value: T) => void) => vscode.Disposable[],
+    onCancel?: () => void,
+  ): Promise<T | Back | undefined> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (value: T | Back | undefined) => {
+        if (settled) return;
+        settled = true;
+        for (const d of subs) d.dispose();
+        if (value === undefined) input.dispose();
+        else this.handOver(input);
+        resolve(value);
+      };
+      const subs = [
+        ...wire((v) => finish(v)),
+        input.onDidTriggerButton((b) => {
+          if (b !== vscode.QuickInputButtons.Back) return;
+          onCancel?.();
+          finish(BACK);
+        }),
+        input.onDidHide(() => {
+          onCancel?.();
+          finish(undefined);
+        }),
+      ];
+      input.show();
+      this.closeLeaving();
+    });
+  }
+
+  /** Keeps `input` open for the next box; disposed on the next turn of the event loop when none comes. */
+  private handOver(input: QuickInputWidget): void {
+    this.closeLeaving();
+    this.leaving = input;
+    setTimeout(() => {
+      if (this.leaving === input) this.closeLeaving();
+    }, 0);
+  }
+
+  private closeLeaving(): void {
+    const leaving = this.leaving;
+    this.leaving = undefined;
+    leaving?.dispose();
+  }
 }

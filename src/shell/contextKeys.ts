@@ -21,7 +21,9 @@ const values = new Map<string, unknown>();
 /** The values set so far in this window, by key. */
 export const contextKeyValues: ReadonlyMap<string, unknown> = values;
 
+/** Sets `key` (a change makes the workbench evaluate its menus again: unchanged values are not sent). */
 export function setContextKey(key: string, value: unknown): void {
+  if (values.has(key) && values.get(key) === value) return;
   values.set(key, value);
   void vscode.commands.executeCommand('setContext', key, value);
 }

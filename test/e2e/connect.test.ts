@@ -57,6 +57,13 @@ import {
 } from '../support/terminalFloor';
 
 const ROOT = path.resolve(__dirname, '../../..');
+/** What a diagnosis trace records: the page's tasks and JavaScript samples. */
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'v8.execute',
+  'disabled-by-default-v8.cpu_profiler',
+  'blink.user_timing',
+];
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const TOKEN = 'e2e-token';
 const KEY = 'web key';
@@ -296,7 +303,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     /** Runs `measure` in a new window (a new browser context and extension host), once its floor extension is active. */
     /** Whether each new window came up with its panel open (closed before the floor's key press). */
     const measuredPanelOpen: boolean[] = [];
-    const inNewWindow = async (measure: (p: Page) => Promise<number>): Promise<number> => {
+    const inNewWindow = async (measure: (p: Page) => Promise<number>, traced = false): Promise<number> => {
       const activated = floorExtension.activations();
       const fresh = await ui.openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(server.folder)}`);
       try {
@@ -309,7 +316,14 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
         if (panelOpen) await ui.runCommand(fresh, 'View: Close Panel');
         await fresh.locator('.part.panel').waitFor({ state: 'hidden', timeout: 10_000 });
         await fresh.waitForTimeout(2000); // the new window settles, as Connect's had before its click
-        return await measure(fresh);
+        const floorTrace = traced ? process.env.KEYPAIRS_E2E_TRACE_FLOOR : undefined;
+        if (floorTrace)
+          await browser.startTracing(fresh, { path: floorTrace, screenshots: false, categories: TRACE_CATEGORIES });
+        try {
+          return await measure(fresh);
+        } finally {
+          if (floorTrace) await browser.stopTracing();
+        }
       } finally {
         await fresh.context().close();
       }
@@ -330,14 +344,11 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     const logBeforeConnect = sshd.log().length;
     const connectPanelOpen = await page.locator('.part.panel').isVisible();
     await recordPageTimes(page);
-    // KEYPAIRS_E2E_TRACE=<file>: a Chromium performance trace of the page from the click to the login (diagnosis only).
+    // KEYPAIRS_E2E_TRACE=<file>: a Chromium performance trace of the page from the click to the login
+    // (diagnosis only; KEYPAIRS_E2E_TRACE_FLOOR=<file> traces the cold floor's window alike).
     const tracePath = process.env.KEYPAIRS_E2E_TRACE;
     if (tracePath)
-      await browser.startTracing(page, {
-        path: tracePath,
-        screenshots: false,
-        categories: ['devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'blink.user_timing'],
-      });
+      await browser.startTracing(page, { path: tracePath, screenshots: false, categories: TRACE_CATEGORIES });
     await connect.click();
 
     // Enter on a step, as the quick input has the focus: the Node time it was sent is when the
@@ -489,7 +500,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     // code-server has served xterm's files twice more by then: that can only make the floor
     // cheaper, never Connect.
     floorExtension.setArgs(connectSsh);
-    const terminalFloorColdMs = await inNewWindow(pressToLogin);
+    const terminalFloorColdMs = await inNewWindow(pressToLogin, true);
     // Then warm: more terminals in Connect's window (xterm loaded, the pty host running).
     const terminalFloorWarm: number[] = [];
     for (let i = 0; i < 3; i++) terminalFloorWarm.push(await pressToLogin(page));
@@ -559,6 +570,7 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
       loadAverage1m: Number(must(os.loadavg()[0], 'the 1-minute load').toFixed(2)),
       cpus: os.cpus().length,
       at: new Date().toISOString(),
+      clickedAtEpochMs: Math.round(clickedAt),
     };
     console.log(
       `measure: connect click→shell ${measure.clickToShellMs} ms (steps shown/answered ` +

@@ -44,6 +44,8 @@ export interface ConnectResult {
   configPath: string;
   /** How it was opened: a Remote-SSH window (`vscode.newWindow` with this authority) or a terminal. */
   opened: { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; terminal: vscode.Terminal };
+  /** Until the terminal's process has started: what is not urgent (a note, the walkthrough's tick) waits for it. */
+  settling?: Thenable<unknown>;
 }
 
 /** The server: the node given, one of Create's, or the user's pick (the view's list when fresh, else read now). */
@@ -121,7 +123,10 @@ export async function connectCommand(ctx: CommandContext, arg?: unknown): Promis
     const { alias, configArgs, configPath, prefetched } = ready;
     if (!(await confirmHostKey(ctx, { compute, server: node.server, host: alias, configArgs, prefetched }, retry)))
       return undefined;
-    return { alias, configPath, opened: await open(ctx, alias, config, node.server.name) };
+    const opened = await open(ctx, alias, config, node.server.name);
+    return opened.kind === 'terminal'
+      ? { alias, configPath, opened, settling: opened.terminal.processId }
+      : { alias, configPath, opened };
   };
   return checkAndOpen();
 }

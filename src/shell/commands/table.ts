@@ -166,7 +166,9 @@ export async function runCommand(
   try {
     const result = await handler(ctx, await adaptArgument(ctx.services, name, arg));
     const step = walkthroughStep(name, result);
-    if (step) setContextKey(step, true);
+    // A context key set while the window is still building what the command opened (Connect's
+    // terminal) makes it evaluate every menu then: the tick waits for that.
+    if (step) void Promise.resolve(busyWith(result)).then(() => setContextKey(step, true));
     return result;
   } catch (err) {
     if (isCancel(err)) {
@@ -197,6 +199,13 @@ async function adaptArgument(services: Services, name: CommandName, arg: unknown
  * The walkthrough step a command's result completes (its context key), or undefined: a step
  * ticks when its command succeeded, never when it was cancelled or failed.
  */
+/** What the window is still doing for a command's result (its `settling`), if anything. */
+function busyWith(result: unknown): Thenable<unknown> | undefined {
+  return typeof result === 'object' && result !== null && 'settling' in result
+    ? (result as { settling?: Thenable<unknown> }).settling
+    : undefined;
+}
+
 export function walkthroughStep(name: CommandName, result: unknown): string | undefined {
   if (result === undefined || result === null || result === false) return undefined;
   if (name === 'create') return CONTEXT.created;

@@ -3,7 +3,7 @@
 // Selectors are those of VS Code 1.139 (code-server 4.139.1), checked there.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CodeServer, locateTestHost, StartOptions, startCodeServer, TestHost } from './codeServer';
 
 export const CHROMIUM_ARGS = [
@@ -41,6 +41,11 @@ export async function launchBrowser(host: TestHost = locateTestHost()): Promise<
 /** Opens `url` (a code-server URL) in a fresh context (empty SecretStorage) and waits for the workbench. */
 export async function openWorkbench(browser: Browser, url: string, timeoutMs = 30_000): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  return openWorkbenchIn(context, url, timeoutMs);
+}
+
+/** The workbench at `url` in a new page of `context` (its storage and HTTP cache shared with the context's other pages). */
+export async function openWorkbenchIn(context: BrowserContext, url: string, timeoutMs = 30_000): Promise<Page> {
   const page = await context.newPage();
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench', { timeout: timeoutMs });

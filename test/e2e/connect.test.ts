@@ -541,11 +541,12 @@ describe('a user connects to a server and rotates its key (e2e, real sshd)', fun
     // before Connect wrote its entry and pins: every Connect is a first contact, verified.
     const connectInWindow = async (p: Page) => {
       const sideRow = (text: string) => p.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
-      const shown = await sideRow(KEY)
-        .waitFor({ state: 'visible', timeout: 10_000 })
-        .then(() => true)
-        .catch(() => false);
-      if (!shown) await p.locator('.part.activitybar .action-item a[aria-label^="Server Key Pairs"]').click();
+      // The window restores the Key Pairs view when it was the last one shown; else it is opened.
+      const viewItem = p.locator('.part.activitybar .action-item', {
+        has: p.locator('a[aria-label^="Server Key Pairs"]'),
+      });
+      await viewItem.waitFor({ state: 'visible', timeout: 15_000 });
+      if (!/\bchecked\b/.test((await viewItem.getAttribute('class')) ?? '')) await viewItem.click();
       await sideRow(KEY).waitFor({ state: 'visible', timeout: 15_000 });
       if (!(await sideRow(SERVER).isVisible())) await sideRow(KEY).click();
       await sideRow(SERVER).waitFor({ state: 'visible', timeout: 15_000 });

@@ -347,17 +347,17 @@ async function connect(
     );
     return undefined;
   }
-  // What ssh uses for the alias, and the config as it is now (to name what overrides it), at once.
-  const [check, after] = await Promise.all([
-    checkWithSsh({
-      configPath,
-      configArgs,
-      entry,
-      ...(run.home !== undefined ? { home: run.home } : {}),
-      ...(run.sshPath !== undefined ? { sshPath: run.sshPath } : {}),
-    }),
-    readConfigEntries(configPath, (line) => run.log.warn(line)),
-  ]);
+  // The host key check's own questions to ssh about the alias start beside the entry's check.
+  prefetched?.written(entry.alias);
+  const check = await checkWithSsh({
+    configPath,
+    configArgs,
+    entry,
+    ...(run.home !== undefined ? { home: run.home } : {}),
+    ...(run.sshPath !== undefined ? { sshPath: run.sshPath } : {}),
+  });
+  // The config as it is now, to name what overrides the entry (only then).
+  const after = check.status === 'overridden' ? await readConfigEntries(configPath, (line) => run.log.warn(line)) : [];
   const verdict = judgeSshCheck(check, entry.alias, server.name, after, (c) => run.describeCheck(c, entry.alias));
   run.log.info(`connect "${server.name}": Host "${entry.alias}" ${written.outcome} in ${configPath}. ${verdict.text}`);
   if (!verdict.open) {

@@ -102,6 +102,11 @@ export interface HostKeyCheckOptions {
 export interface HostKeyPrefetch {
   /** Starts the contact with `address` (nothing when it is the one under way; another one is cancelled). */
   contact(address: string): void;
+  /**
+   * The entry for `host` is written: what `ssh -G` says for it and whether a ControlMaster of the
+   * user's runs for it are asked now, beside the entry's own check, instead of after it.
+   */
+  written(host: string): void;
   /** Stops what is under way (its ssh ends, its temporary file goes); its results are not used. */
   cancel(): void;
   /** @internal For {@link checkHostKey}: takes what was started (once). */
@@ -111,6 +116,8 @@ export interface HostKeyPrefetch {
 interface PrefetchedParts {
   console: Promise<ConsoleHostKeysRead>;
   contact?: { address: string; where: Promise<KnownHostsFor>; presented: Promise<PresentedHostKey> };
+  /** Asked once the entry was written (see {@link HostKeyPrefetch.written}), with the config it was asked under. */
+  resolved?: { host: string; configArgs?: string[]; where: Promise<KnownHostsFor>; master: Promise<boolean> };
   cancel(): void;
 }
 
@@ -126,6 +133,7 @@ export function prefetchHostKey(opts: {
   const console = opts.readConsole(all.signal);
   console.catch(() => undefined); // read (or its error told) by the check that takes it
   let contact: (PrefetchedParts['contact'] & { abort: AbortController }) | undefined;
+  let resolved: PrefetchedParts['resolved'];
   let taken = false;
   const quiet = <T>(p: Promise<T>) => (p.catch(() => undefined), p);
   return {
@@ -151,11 +159,21 @@ export function prefetchHostKey(opts: {
         ),
       };
     },
+    written(host) {
+      if (taken || all.signal.aborted) return;
+      const asked = { host, configArgs: opts.configArgs, sshPath: opts.sshPath, signal: all.signal };
+      resolved = {
+        host,
+        configArgs: opts.configArgs,
+        where: quiet(knownHostsFor({ ...asked, home: opts.home })),
+        master: masterRunning(asked),
+      };
+    },
     cancel: () => all.abort(),
     take() {
       if (taken || all.signal.aborted) return undefined;
       taken = true;
-      return { console, contact, cancel: () => all.abort() };
+      return { console, contact, resolved, cancel: () => all.abort() };
     },
   };
 }
@@ -215,20 +233,29 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
     });
-  const whereNow = knownHostsFor({
-    host: opts.host,
-    port: opts.port,
-    configArgs: opts.configArgs,
-    home: opts.home,
-    sshPath: opts.sshPath,
-  });
+  // Asked for this very host and config when the entry was written, or now.
+  const asked = early?.resolved;
+  const same =
+    asked !== undefined &&
+    asked.host === opts.host &&
+    opts.port === undefined &&
+    JSON.stringify(asked.configArgs ?? []) === JSON.stringify(opts.configArgs ?? []);
+  const whereNow = same
+    ? asked.where
+    : knownHostsFor({
+        host: opts.host,
+        port: opts.port,
+        configArgs: opts.configArgs,
+        home: opts.home,
+        sshPath: opts.sshPath,
+      });
   // Without a prefetched contact, the contact starts at once, beside ssh -G and the console.
   const fresh = early?.contact ? undefined : contact();
   const [read, presented, where, master] = await Promise.all([
     console,
     fresh ?? whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
     whereNow,
-    masterRunning(opts),
+    same ? asked.master : masterRunning(opts),
   ]);
   // The contacts run with ControlPath=none; the login would not: through a live master it meets no key at all.
   if (master) return { status: 'unreachable', reason: 'master', detail: '' };
@@ -275,7 +302,9 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
 }
 
 /** Whether `ssh -O check` finds a ControlMaster running on the host's ControlPath (false when none is set). */
-function masterRunning(opts: HostKeyCheckOptions): Promise<boolean> {
+function masterRunning(
+  opts: Pick<HostKeyCheckOptions, 'host' | 'port' | 'configArgs' | 'sshPath' | 'signal'>,
+): Promise<boolean> {
   const args = [
     ...(opts.configArgs ?? []),
     '-O',

@@ -67,10 +67,14 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
    * with `server`'s keys on its console, and a prefetch contacting its address: once it is done,
    * Connect's entry for "web" is written, then `after` (the user's blocks below ours).
    */
-  async function prefetchThenWrite(blocks: { before?: string; after?: string } = {}) {
+  async function prefetchThenWrite(blocks: { before?: string; after?: string; written?: string } = {}) {
     const home = path.join(dir, `home-${++n}`);
     fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
     const config = path.join(home, '.ssh', 'config');
+    // Every ssh run is the real one, each command line noted.
+    const asked = path.join(home, 'ssh-runs');
+    const sshPath = path.join(home, 'ssh');
+    fs.writeFileSync(sshPath, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${asked}'\nexec ssh "$@"\n`, { mode: 0o755 });
     fs.writeFileSync(config, blocks.before ?? '');
     const made = await ctx.emu.createServer({ name: 'web', hostKeys: server.hostPublicKeys });
     let consoleReads = 0;
@@ -81,6 +85,7 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
       },
       configArgs: ['-F', config],
       home,
+      sshPath,
     });
     const before = { server: contacts(server), elsewhere: contacts(samePortElsewhere), other: contacts(otherAddress) };
     prefetched.contact(server.address);
@@ -98,11 +103,13 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
       },
     });
     if (blocks.after) fs.appendFileSync(config, `\n${blocks.after}`);
+    if (blocks.written) prefetched.written(blocks.written);
     const notes: string[] = [];
     const result = await checkHostKey({
       host: 'web',
       configArgs: ['-F', config],
       home,
+      sshPath,
       readConsole: () => assert.fail('the prefetched console read is used'),
       prefetched,
       prefetchUse: (note) => notes.push(note),
@@ -112,8 +119,15 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
       elsewhere: contacts(samePortElsewhere) - before.elsewhere,
       other: contacts(otherAddress) - before.other,
     };
-    return { result, notes, seen, consoleReads };
+    const runs = fs.readFileSync(asked, 'utf8').trim().split('\n');
+    return { result, notes, seen, consoleReads, runs };
   }
+
+  /** The ssh runs that asked about `host`: its settings (`-G`) and a ControlMaster (`-O check`). */
+  const askedAbout = (runs: string[], host: string) => ({
+    settings: runs.filter((r) => / -G -- /.test(r) && r.endsWith(` ${host}`)).length,
+    master: runs.filter((r) => / -O check -- /.test(r) && r.endsWith(` ${host}`)).length,
+  });
 
   it('the entry resolves to the same connection: the early key is used (one contact), checked against the console', async () => {
     const r = await prefetchThenWrite();
@@ -121,6 +135,27 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
     assert.deepEqual(r.seen, { server: 1, elsewhere: 0, other: 0 }, 'one key exchange, made before the entry');
     assert.equal(r.consoleReads, 1);
     assert.match(r.notes.join('\n'), /contact with \S+ used/);
+  });
+
+  it('told the entry is written: the host key check uses the ssh -G and ControlMaster answers asked then (asked once)', async () => {
+    const r = await prefetchThenWrite({ written: 'web' });
+    assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 1 }, r.runs.join('\n'));
+    assert.deepEqual(r.seen, { server: 1, elsewhere: 0, other: 0 });
+  });
+
+  it('told another host was written than the one checked: the check asks ssh about its own host', async () => {
+    const r = await prefetchThenWrite({ written: 'not-web' });
+    assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 1 }, r.runs.join('\n'));
+    assert.deepEqual(askedAbout(r.runs, 'not-web'), { settings: 1, master: 1 }, 'the early answers, unused');
+  });
+
+  it("told the entry is written, with a user's Port below ours: the answer asked then sends the check to that sshd (a stop)", async () => {
+    const r = await prefetchThenWrite({ after: `Host web\n  Port ${samePortElsewhere.port}\n`, written: 'web' });
+    assert.equal(r.result.status, 'mismatch', JSON.stringify(r.result));
+    assert.deepEqual(r.seen, { server: 1, elsewhere: 1, other: 0 });
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 1 });
   });
 
   it("a user's Host block below ours sets another Port: contacted again there, and that sshd's key is a stop", async () => {

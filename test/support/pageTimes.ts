@@ -76,6 +76,7 @@ export async function recordPageTimes(page: Page): Promise<void> {
       toasts: g.document.querySelectorAll('.notification-toast').length,
     };
     const appeared = () => {
+      watch();
       for (const [field, selector] of [
         ['terminals', '.xterm'],
         ['toasts', '.notification-toast'],
@@ -87,9 +88,17 @@ export async function recordPageTimes(page: Page): Promise<void> {
     };
     const bodyObserver = new g.MutationObserver(appeared);
     bodyObserver.observe(g.document.body, { subtree: true, childList: true });
-    const widget = g.document.querySelector(qi);
-    const observer = widget ? new g.MutationObserver(snap) : undefined;
-    observer?.observe(widget, { subtree: true, childList: true, attributes: true, characterData: true });
+    // The quick input's widget exists once something was asked in the window: watched from then on.
+    const observer = new g.MutationObserver(snap);
+    let watched = false;
+    const watch = () => {
+      const widget = g.document.querySelector(qi);
+      if (watched || !widget) return;
+      watched = true;
+      observer.observe(widget, { subtree: true, childList: true, attributes: true, characterData: true });
+      snap();
+    };
+    watch();
     const onKey = (e: Record<string, unknown>) =>
       rec.keys.push({ at: now(), key: String(e.key), ctrl: !!e.ctrlKey, alt: !!e.altKey, shift: !!e.shiftKey });
     const onMouse = () => rec.mouseDowns.push(now());
@@ -97,7 +106,7 @@ export async function recordPageTimes(page: Page): Promise<void> {
     g.addEventListener('mousedown', onMouse, true);
     g.skpTimes = Object.assign(rec, {
       stop: () => {
-        observer?.disconnect();
+        observer.disconnect();
         bodyObserver.disconnect();
         g.removeEventListener('keydown', onKey, true);
         g.removeEventListener('mousedown', onMouse, true);

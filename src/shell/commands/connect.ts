@@ -10,7 +10,6 @@
 import * as l10n from '../../core/base/l10n';
 import * as vscode from 'vscode';
 import { refusedInRestrictedMode } from '../ui/restricted';
-import { ComputeClient } from '../../core/api/compute';
 import { describeSshCheck } from '../../core/wording/sshCheck';
 import {
   aliasesToAvoid,
@@ -22,20 +21,16 @@ import {
   RetryArgument,
   serverReads,
 } from '../../core/flows/connect';
-import { readServerNodes } from '../../core/flows/inventory';
-import { isServerChoice, isServerNode, ServerNode } from '../../core/flows/keyPairList';
 import { COMMAND } from '../../core/base/commandIds';
 import { sshConfigArgs, SshConfigTarget } from '../../core/ssh/config/tree';
 import { log } from '../log';
 import { showError } from '../messages';
-import { plainLabel } from '../../core/base/plainText';
 import { CommandContext } from './context';
 import { sshDirectory, uiOnAnotherMachine } from '../settings';
 import { sshConfigTarget } from '../flowSettings';
-import { withCancellableProgress } from '../ui/progress';
-import { BACK } from '../ui/userInput';
 import { ensureSetup } from './setup';
 import { confirmHostKey } from './hostKeyPrompt';
+import { pickServer } from './pickServer';
 
 export const CHOOSE_ANOTHER_ALIAS = l10n.label('Choose Another Alias');
 
@@ -46,41 +41,6 @@ export interface ConnectResult {
   opened: { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; terminal: vscode.Terminal };
   /** Until the terminal's process has started: what is not urgent (a note, the walkthrough's tick) waits for it. */
   settling?: Thenable<unknown>;
-}
-
-/** The server: the node given, one of Create's, or the user's pick (the view's list when fresh, else read now). */
-async function pickServer(ctx: CommandContext, arg: unknown, compute: ComputeClient): Promise<ServerNode | undefined> {
-  if (isServerNode(arg)) return arg;
-  let nodes: ServerNode[] | undefined = isServerChoice(arg) ? arg.nodes : undefined;
-  if (nodes?.length === 1) return nodes[0];
-  try {
-    nodes ??=
-      (await ctx.services.keyPairList?.serverList?.()) ??
-      (await withCancellableProgress(
-        vscode.l10n.t('Loading servers…'),
-        (signal) => readServerNodes(compute, sshDirectory(), signal),
-        ctx.signal,
-      ));
-  } catch (err) {
-    void showError(ctx.messages, err, vscode.l10n.t('Loading servers'));
-    return undefined;
-  }
-  if (nodes.length === 0) {
-    void ctx.messages.show('info', vscode.l10n.t('No server of this account uses one of its key pairs.'));
-    return undefined;
-  }
-  const picked = await ctx.ui.pick<ServerNode>({
-    title: vscode.l10n.t('Connect to Server'),
-    placeholder: vscode.l10n.t('Choose a server'),
-    matchOnDescription: true,
-    items: nodes.map((node) => ({
-      label: plainLabel(node.server.name || node.server.id),
-      description: plainLabel(`${node.server.status} · ${node.keyPair.keyPair.name}`),
-      detail: node.keyPair.local ? undefined : vscode.l10n.t('private key not on this machine'),
-      value: node,
-    })),
-  });
-  return picked === BACK ? undefined : picked;
 }
 
 export async function connectCommand(ctx: CommandContext, arg?: unknown): Promise<ConnectResult | undefined> {
@@ -123,15 +83,12 @@ export async function connectCommand(ctx: CommandContext, arg?: unknown): Promis
     const { alias, configArgs, configPath, prefetched } = ready;
     if (!(await confirmHostKey(ctx, { compute, server: node.server, host: alias, configArgs, prefetched }, retry)))
       return undefined;
-    const opened = await open(ctx, alias, config, node.server.name);
-    return opened.kind === 'terminal'
-      ? { alias, configPath, opened, settling: opened.terminal.processId }
-      : { alias, configPath, opened };
+    return { alias, configPath, ...(await open(ctx, alias, config, node.server.name)) };
   };
   return checkAndOpen();
 }
 
-type Opened = ConnectResult['opened'];
+type Opened = Pick<ConnectResult, 'opened' | 'settling'>;
 async function open(ctx: CommandContext, alias: string, target: SshConfigTarget, name: string): Promise<Opened> {
   const remoteName = vscode.env.remoteName;
   const how = chooseOpener({
@@ -144,14 +101,13 @@ async function open(ctx: CommandContext, alias: string, target: SshConfigTarget,
   if (how.kind === 'window') {
     // What both Remote - SSH and Open Remote - SSH do to open a host themselves.
     await vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority: how.remoteAuthority });
-    return { kind: 'window', remoteAuthority: how.remoteAuthority };
+    return { opened: { kind: 'window', remoteAuthority: how.remoteAuthority } };
   }
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
-  // The note waits for the terminal's process: a toast drawn while the workbench builds the
-  // terminal delays the terminal, and with it the login.
-  const note = remoteName && remoteTerminalNote(remoteName, alias);
-  if (note) void Promise.resolve(terminal.processId).then(() => ctx.messages.show('info', note));
+  // A toast drawn while the workbench builds the terminal delays it (and the login): the note waits.
+  const settling = terminal.processId;
+  if (remoteName) void settling.then(() => ctx.messages.show('info', remoteTerminalNote(remoteName, alias)));
   log.info(`connect "${name}": terminal for Host "${alias}" created`);
-  return { kind: 'terminal', terminal };
+  return { opened: { kind: 'terminal', terminal }, settling };
 }

@@ -96,15 +96,20 @@ export class QuickInputUserInput implements UserInput {
           checking = new AbortController();
           box.busy = true;
           box.enabled = false;
+          let passed = false;
           try {
             const failed = await inputStep.check(value, checking.signal);
-            if (failed === undefined) return done(value);
-            box.validationMessage = plainMessage(failed);
+            passed = failed === undefined;
+            if (failed !== undefined) box.validationMessage = plainMessage(failed);
           } finally {
             checking = undefined;
-            box.enabled = true;
-            box.busy = false;
+            // Passed: the box stays busy until the next one replaces it (no flicker back to editable).
+            if (!passed) {
+              box.enabled = true;
+              box.busy = false;
+            }
           }
+          if (passed) done(value);
         }),
       ],
       () => checking?.abort(),

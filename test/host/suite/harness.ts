@@ -330,6 +330,9 @@ export class Recorder {
     } else if (isInputBox(w)) {
       d.type(String(answer));
       d.accepted.fire();
+      // An accepted box is handed over to the next one (disposed when it shows, or on the next
+      // turn of the event loop): still open and idle after that turn, the answer was refused.
+      if (!w.busy) await new Promise((resolve) => setTimeout(resolve, 0));
       if (!d.disposed && !w.busy) {
         const problem = w.validationMessage;
         w.hide();

@@ -162,12 +162,8 @@ export function prefetchHostKey(opts: {
     written(host) {
       if (taken || all.signal.aborted) return;
       const asked = { host, configArgs: opts.configArgs, sshPath: opts.sshPath, signal: all.signal };
-      resolved = {
-        host,
-        configArgs: opts.configArgs,
-        where: quiet(knownHostsFor({ ...asked, home: opts.home })),
-        master: masterRunning(asked),
-      };
+      const where = quiet(knownHostsFor({ ...asked, home: opts.home }));
+      resolved = { host, configArgs: opts.configArgs, where, master: masterFor(where, asked) };
     },
     cancel: () => all.abort(),
     take() {
@@ -255,7 +251,7 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
     console,
     fresh ?? whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
     whereNow,
-    same ? asked.master : masterRunning(opts),
+    same ? asked.master : masterFor(whereNow, opts),
   ]);
   // The contacts run with ControlPath=none; the login would not: through a live master it meets no key at all.
   if (master) return { status: 'unreachable', reason: 'master', detail: '' };
@@ -299,6 +295,17 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
     return { status: 'mismatch', presented: verdict.presented, expected: plan.pinned, source: 'pinned', place };
   }
   return { status: 'unverified', presented: verdict.presented, key: presented.key, gap, place };
+}
+
+/** Whether a ControlMaster runs for the host: asked (`ssh -O check`) only when ssh -G names a ControlPath. */
+function masterFor(
+  where: Promise<KnownHostsFor>,
+  opts: Pick<HostKeyCheckOptions, 'host' | 'port' | 'configArgs' | 'sshPath' | 'signal'>,
+): Promise<boolean> {
+  return where.then(
+    (w) => (w.controlPath === undefined ? false : masterRunning(opts)),
+    () => false, // ssh -G failed: the check itself says so
+  );
 }
 
 /** Whether `ssh -O check` finds a ControlMaster running on the host's ControlPath (false when none is set). */

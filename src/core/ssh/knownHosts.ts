@@ -402,6 +402,8 @@ export interface KnownHostsFor {
   strict: string;
   /** What decides which host answers and which key it shows: {@link CONNECTION_OPTIONS} as resolved. */
   connection: Record<string, string>;
+  /** The ControlPath ssh would use (expanded), when one is set: only then can a ControlMaster carry the login. */
+  controlPath?: string;
 }
 
 /**
@@ -479,6 +481,7 @@ export async function knownHostsFor(opts: {
   const files = (values.get('userknownhostsfile') ?? '~/.ssh/known_hosts').split(' ').filter(Boolean).map(expand);
   const alias = values.get('hostkeyalias');
   const port = Number(values.get('port') ?? '22');
+  const control = values.get('controlpath');
   return {
     file: files[0] ?? expand('~/.ssh/known_hosts'),
     files,
@@ -489,6 +492,7 @@ export async function knownHostsFor(opts: {
         : knownHostName(values.get('hostname') ?? opts.host, Number.isInteger(port) ? port : 22),
     strict: values.get('stricthostkeychecking') ?? 'ask',
     connection: Object.fromEntries(CONNECTION_OPTIONS.map((o) => [o, values.get(o) ?? ''])),
+    ...(control !== undefined && control !== 'none' ? { controlPath: control } : {}),
   };
 }
 

@@ -137,25 +137,34 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
     assert.match(r.notes.join('\n'), /contact with \S+ used/);
   });
 
-  it('told the entry is written: the host key check uses the ssh -G and ControlMaster answers asked then (asked once)', async () => {
+  it('told the entry is written: the host key check uses the ssh -G answer asked then (asked once; no ControlPath, no ControlMaster question)', async () => {
     const r = await prefetchThenWrite({ written: 'web' });
     assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
-    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 1 }, r.runs.join('\n'));
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 0 }, r.runs.join('\n'));
     assert.deepEqual(r.seen, { server: 1, elsewhere: 0, other: 0 });
+  });
+
+  it("a user's ControlPath for the host: whether a ControlMaster runs is asked, once", async () => {
+    const r = await prefetchThenWrite({
+      after: `Host *\n  ControlPath ${path.join(dir, 'cm-%C')}\n`,
+      written: 'web',
+    });
+    assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 1 }, r.runs.join('\n'));
   });
 
   it('told another host was written than the one checked: the check asks ssh about its own host', async () => {
     const r = await prefetchThenWrite({ written: 'not-web' });
     assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
-    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 1 }, r.runs.join('\n'));
-    assert.deepEqual(askedAbout(r.runs, 'not-web'), { settings: 1, master: 1 }, 'the early answers, unused');
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 0 }, r.runs.join('\n'));
+    assert.deepEqual(askedAbout(r.runs, 'not-web'), { settings: 1, master: 0 }, 'the early answer, unused');
   });
 
   it("told the entry is written, with a user's Port below ours: the answer asked then sends the check to that sshd (a stop)", async () => {
     const r = await prefetchThenWrite({ after: `Host web\n  Port ${samePortElsewhere.port}\n`, written: 'web' });
     assert.equal(r.result.status, 'mismatch', JSON.stringify(r.result));
     assert.deepEqual(r.seen, { server: 1, elsewhere: 1, other: 0 });
-    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 1 });
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 0 });
   });
 
   it("a user's Host block below ours sets another Port: contacted again there, and that sshd's key is a stop", async () => {

@@ -19,7 +19,7 @@ import { displayPath } from '../keys/keyFiles';
 import type { LoginUserGuess } from '../servers/loginUser';
 import { knownHostsPath, serverHostKeyAlias } from '../ssh/knownHosts';
 import { checkConfigWord } from '../ssh/config/words';
-import { checkWithSsh, SshCheck } from '../ssh/config/check';
+import { checkWithSsh, resolveWithSsh, SshCheck } from '../ssh/config/check';
 import type { HostEntry } from '../ssh/config/hostEntry';
 import { SshConfigFileError } from '../ssh/config/file';
 import { sshHome } from '../ssh/config/paths';
@@ -347,12 +347,15 @@ async function connect(
     );
     return undefined;
   }
-  // The host key check's own questions to ssh about the alias start beside the entry's check.
-  prefetched?.written(entry.alias);
+  // One `ssh -G` for the alias now: the entry's check and the host key check both read it.
+  const resolved = resolveWithSsh({ host: entry.alias, configArgs, ...(run.sshPath && { sshPath: run.sshPath }) });
+  resolved.catch(() => undefined); // read (and its failure told) by the check
+  prefetched?.written(entry.alias, resolved);
   const check = await checkWithSsh({
     configPath,
     configArgs,
     entry,
+    resolved,
     ...(run.home !== undefined ? { home: run.home } : {}),
     ...(run.sshPath !== undefined ? { sshPath: run.sshPath } : {}),
   });

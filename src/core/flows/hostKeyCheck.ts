@@ -103,10 +103,11 @@ export interface HostKeyPrefetch {
   /** Starts the contact with `address` (nothing when it is the one under way; another one is cancelled). */
   contact(address: string): void;
   /**
-   * The entry for `host` is written: what `ssh -G` says for it and whether a ControlMaster of the
-   * user's runs for it are asked now, beside the entry's own check, instead of after it.
+   * The entry for `host` is written: what `ssh -G` says for it (`resolved`: the entry check's own
+   * `ssh -G`, shared) and whether a ControlMaster of the user's runs for it are asked now, beside
+   * the entry's own check, instead of after it.
    */
-  written(host: string): void;
+  written(host: string, resolved?: Promise<string>): void;
   /** Stops what is under way (its ssh ends, its temporary file goes); its results are not used. */
   cancel(): void;
   /** @internal For {@link checkHostKey}: takes what was started (once). */
@@ -159,10 +160,10 @@ export function prefetchHostKey(opts: {
         ),
       };
     },
-    written(host) {
+    written(host, shared) {
       if (taken || all.signal.aborted) return;
       const asked = { host, configArgs: opts.configArgs, sshPath: opts.sshPath, signal: all.signal };
-      const where = quiet(knownHostsFor({ ...asked, home: opts.home }));
+      const where = quiet(knownHostsFor({ ...asked, home: opts.home, ...(shared && { resolved: shared }) }));
       resolved = { host, configArgs: opts.configArgs, where, master: masterFor(where, asked) };
     },
     cancel: () => all.abort(),

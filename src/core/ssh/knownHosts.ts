@@ -456,8 +456,15 @@ export async function knownHostsFor(opts: {
   configArgs?: readonly string[];
   home: string;
   sshPath?: string;
+  /** That `ssh -G` already asked (no port), shared with another reader of it. */
+  resolved?: Promise<string>;
 }): Promise<KnownHostsFor> {
-  const out = await new Promise<string>((resolve, reject) => {
+  const out = await (opts.resolved ?? askSsh(opts));
+  return parseKnownHostsFor(out, opts.host, opts.home);
+}
+
+function askSsh(opts: { host: string; port?: number; configArgs?: readonly string[]; sshPath?: string }) {
+  return new Promise<string>((resolve, reject) => {
     execFile(
       opts.sshPath ?? 'ssh',
       [
@@ -471,6 +478,10 @@ export async function knownHostsFor(opts: {
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     );
   });
+}
+
+function parseKnownHostsFor(out: string, host: string, home: string): KnownHostsFor {
+  const opts = { host, home };
   const values = new Map<string, string>();
   for (const line of out.split(/\r?\n/)) {
     const at = line.indexOf(' ');

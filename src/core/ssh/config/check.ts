@@ -27,6 +27,26 @@ export type SshCheck =
   | { status: 'not-checked'; reason: 'no-ssh' | 'failed'; detail?: string };
 
 /**
+ * `ssh -G [configArgs] -- host`: what ssh would use for `host`, as ssh prints it. Rejects with
+ * ssh's error (its standard error as `stderrText`); ENOENT when there is no ssh.
+ */
+export function resolveWithSsh(opts: {
+  host: string;
+  configArgs: readonly string[];
+  sshPath?: string;
+  timeoutMs?: number;
+}): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    execFile(
+      opts.sshPath ?? 'ssh',
+      ['-G', ...opts.configArgs, '--', opts.host],
+      { timeout: opts.timeoutMs ?? 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      (err, out, errOut) => (err ? reject(Object.assign(err, { stderrText: errOut })) : resolve(out)),
+    );
+  });
+}
+
+/**
  * Asks the real ssh what it would use for `alias`: `ssh -G <configArgs> -- <alias>`, where
  * `configArgs` is `['-F', configPath]` unless given (the shell passes `sshConfigArgs(target)`:
  * nothing for the default `~/.ssh/config`, so the system's file is read too, as plain `ssh`
@@ -44,19 +64,15 @@ export async function checkWithSsh(opts: {
   platform?: NodeJS.Platform;
   sshPath?: string;
   timeoutMs?: number;
+  /** `ssh -G` for the alias already asked ({@link resolveWithSsh}, shared with another reader of it). */
+  resolved?: Promise<string>;
 }): Promise<SshCheck> {
   const home = opts.home ?? sshHome();
   const platform = opts.platform ?? process.platform;
   let stdout: string;
   try {
-    stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        opts.sshPath ?? 'ssh',
-        ['-G', ...(opts.configArgs ?? ['-F', opts.configPath]), '--', opts.entry.alias],
-        { timeout: opts.timeoutMs ?? 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
-        (err, out, errOut) => (err ? reject(Object.assign(err, { stderrText: errOut })) : resolve(out)),
-      );
-    });
+    stdout = await (opts.resolved ??
+      resolveWithSsh({ ...opts, host: opts.entry.alias, configArgs: opts.configArgs ?? ['-F', opts.configPath] }));
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderrText?: string };
     if (e.code === 'ENOENT') return { status: 'not-checked', reason: 'no-ssh' };

@@ -13,6 +13,7 @@ import { readHostKeysFromConsole } from '../../../../src/core/api/console';
 import { checkHostKey, prefetchHostKey } from '../../../../src/core/flows/hostKeyCheck';
 import { connectionDifferences, knownHostsPath, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
 import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
+import { checkWithSsh, resolveWithSsh } from '../../../../src/core/ssh/config/check';
 import { Sshd, startSshd } from '../../../support/sshd';
 import { compute, tempDir, useEmulator } from '../../helpers/env';
 import { requireSshd } from '../../helpers/sshdTestUtil';
@@ -67,7 +68,9 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
    * with `server`'s keys on its console, and a prefetch contacting its address: once it is done,
    * Connect's entry for "web" is written, then `after` (the user's blocks below ours).
    */
-  async function prefetchThenWrite(blocks: { before?: string; after?: string; written?: string } = {}) {
+  async function prefetchThenWrite(
+    blocks: { before?: string; after?: string; written?: string; entryChecked?: boolean } = {},
+  ) {
     const home = path.join(dir, `home-${++n}`);
     fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
     const config = path.join(home, '.ssh', 'config');
@@ -91,19 +94,22 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
     prefetched.contact(server.address);
     await until('the early contact', () => contacts(server) + contacts(otherAddress) > before.server + before.other);
     await new Promise((r) => setTimeout(r, 300)); // its ssh ends after the key exchange
-    await writeHostEntry({
-      configPath: config,
-      home: path.join(dir, 'not-the-home'),
-      entry: {
-        alias: 'web',
-        hostName: server.address,
-        user: server.user,
-        identityFile: path.join(dir, 'no-key'),
-        hostKeys: { knownHostsFile: knownHostsPath(home), hostKeyAlias: serverHostKeyAlias(made.id) },
-      },
-    });
+    const entry = {
+      alias: 'web',
+      hostName: server.address,
+      user: server.user,
+      identityFile: path.join(dir, 'no-key'),
+      hostKeys: { knownHostsFile: knownHostsPath(home), hostKeyAlias: serverHostKeyAlias(made.id) },
+    };
+    await writeHostEntry({ configPath: config, home: path.join(dir, 'not-the-home'), entry });
     if (blocks.after) fs.appendFileSync(config, `\n${blocks.after}`);
-    if (blocks.written) prefetched.written(blocks.written);
+    // As Connect does: one ssh -G for the alias, read by the entry's check and the host key check.
+    const resolved = blocks.entryChecked
+      ? resolveWithSsh({ host: 'web', configArgs: ['-F', config], sshPath })
+      : undefined;
+    if (blocks.written) prefetched.written(blocks.written, resolved);
+    const entryCheck =
+      resolved && (await checkWithSsh({ configPath: config, configArgs: ['-F', config], entry, resolved, sshPath }));
     const notes: string[] = [];
     const result = await checkHostKey({
       host: 'web',
@@ -120,13 +126,13 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
       other: contacts(otherAddress) - before.other,
     };
     const runs = fs.readFileSync(asked, 'utf8').trim().split('\n');
-    return { result, notes, seen, consoleReads, runs };
+    return { result, notes, seen, consoleReads, runs, entryCheck };
   }
 
   /** The ssh runs that asked about `host`: its settings (`-G`) and a ControlMaster (`-O check`). */
   const askedAbout = (runs: string[], host: string) => ({
-    settings: runs.filter((r) => / -G -- /.test(r) && r.endsWith(` ${host}`)).length,
-    master: runs.filter((r) => / -O check -- /.test(r) && r.endsWith(` ${host}`)).length,
+    settings: runs.filter((r) => /(^| )-G /.test(r) && r.endsWith(` -- ${host}`)).length,
+    master: runs.filter((r) => / -O check /.test(r) && r.endsWith(` -- ${host}`)).length,
   });
 
   it('the entry resolves to the same connection: the early key is used (one contact), checked against the console', async () => {
@@ -142,6 +148,13 @@ describe('prefetchHostKey: the early contact is used only for the same connectio
     assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
     assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 0 }, r.runs.join('\n'));
     assert.deepEqual(r.seen, { server: 1, elsewhere: 0, other: 0 });
+  });
+
+  it("Connect's order: one ssh -G after the write serves the entry's check and the host key check", async () => {
+    const r = await prefetchThenWrite({ written: 'web', entryChecked: true });
+    assert.equal(r.result.status, 'verified', JSON.stringify(r.result));
+    assert.equal(r.entryCheck?.status, 'effective', JSON.stringify(r.entryCheck));
+    assert.deepEqual(askedAbout(r.runs, 'web'), { settings: 1, master: 0 }, r.runs.join('\n'));
   });
 
   it("a user's ControlPath for the host: whether a ControlMaster runs is asked, once", async () => {

@@ -146,7 +146,7 @@ export function prefetchHostKey(opts: {
         address,
         abort,
         where: quiet(
-          knownHostsFor({ host: address, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath }),
+          knownHostsFor({ host: address, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath, signal }),
         ),
         presented: quiet(
           presentedHostKey({
@@ -248,6 +248,7 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
         configArgs: opts.configArgs,
         home: opts.home,
         sshPath: opts.sshPath,
+        signal: opts.signal,
       });
   // Without a prefetched contact, the contact starts at once, beside ssh -G and the console.
   const fresh = early?.contact ? undefined : contact();

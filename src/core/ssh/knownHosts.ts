@@ -454,6 +454,8 @@ export async function knownHostsFor(opts: {
   configArgs?: readonly string[];
   home: string;
   sshPath?: string;
+  /** Ends the `ssh -G` (and what the user's config runs for it, such as a `Match exec`). */
+  signal?: AbortSignal;
 }): Promise<KnownHostsFor> {
   const out = await new Promise<string>((resolve, reject) => {
     execFile(
@@ -465,7 +467,7 @@ export async function knownHostsFor(opts: {
         '--',
         opts.host,
       ],
-      { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8', signal: opts.signal },
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     );
   });

@@ -44,7 +44,10 @@ export interface ConnectResult {
   configPath: string;
   /** How it was opened: a Remote-SSH window (`vscode.newWindow` with this authority) or a terminal. */
   opened: { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; terminal: vscode.Terminal };
-  /** Until the terminal's process has started: what is not urgent (a note, the walkthrough's tick) waits for it. */
+  /**
+   * Until the terminal's process has started (or the terminal closed, or a few seconds passed: a
+   * process that cannot start never does): what is not urgent (a note, the walkthrough's tick) waits for it.
+   */
   settling?: Thenable<unknown>;
 }
 
@@ -123,16 +126,45 @@ export async function connectCommand(ctx: CommandContext, arg?: unknown): Promis
     const { alias, configArgs, configPath, prefetched } = ready;
     if (!(await confirmHostKey(ctx, { compute, server: node.server, host: alias, configArgs, prefetched }, retry)))
       return undefined;
-    const opened = await open(ctx, alias, config, node.server.name);
-    return opened.kind === 'terminal'
-      ? { alias, configPath, opened, settling: opened.terminal.processId }
-      : { alias, configPath, opened };
+    const { opened, settling } = await open(ctx, alias, config, node.server.name);
+    return settling ? { alias, configPath, opened, settling } : { alias, configPath, opened };
   };
   return checkAndOpen();
 }
 
 type Opened = ConnectResult['opened'];
-async function open(ctx: CommandContext, alias: string, target: SshConfigTarget, name: string): Promise<Opened> {
+/** What is not urgent waits for the terminal's process this long at most: a process that never starts never has an id. */
+const SETTLE_MS = 3_000;
+
+/**
+ * Resolves once the terminal's process has started, or after {@link SETTLE_MS} (a process that
+ * could not start: ssh missing, a starting folder that is gone), or once the terminal closed:
+ * false only when the user closed it (nothing more to say about it then).
+ */
+function started(terminal: vscode.Terminal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (open: boolean) => {
+      clearTimeout(timer);
+      closed.dispose();
+      resolve(open);
+    };
+    const timer = setTimeout(() => done(true), SETTLE_MS);
+    const closed = vscode.window.onDidCloseTerminal(
+      (t) => t === terminal && done(t.exitStatus?.reason !== vscode.TerminalExitReason.User),
+    );
+    Promise.resolve(terminal.processId).then(
+      () => done(true),
+      () => done(true),
+    );
+  });
+}
+
+async function open(
+  ctx: CommandContext,
+  alias: string,
+  target: SshConfigTarget,
+  name: string,
+): Promise<{ opened: Opened; settling?: Promise<boolean> }> {
   const remoteName = vscode.env.remoteName;
   const how = chooseOpener({
     alias,
@@ -144,14 +176,15 @@ async function open(ctx: CommandContext, alias: string, target: SshConfigTarget,
   if (how.kind === 'window') {
     // What both Remote - SSH and Open Remote - SSH do to open a host themselves.
     await vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority: how.remoteAuthority });
-    return { kind: 'window', remoteAuthority: how.remoteAuthority };
+    return { opened: { kind: 'window', remoteAuthority: how.remoteAuthority } };
   }
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
   // The note waits for the terminal's process: a toast drawn while the workbench builds the
   // terminal delays the terminal, and with it the login.
+  const settling = started(terminal);
   const note = remoteName && remoteTerminalNote(remoteName, alias);
-  if (note) void Promise.resolve(terminal.processId).then(() => ctx.messages.show('info', note));
+  if (note) void settling.then((open) => (open ? ctx.messages.show('info', note) : undefined));
   log.info(`connect "${name}": terminal for Host "${alias}" created`);
-  return { kind: 'terminal', terminal };
+  return { opened: { kind: 'terminal', terminal }, settling };
 }

@@ -12,7 +12,7 @@ import type { KeyPairNode, ServerNode } from '../../../src/core/flows/keyPairLis
 import type { KeyPairsProvider } from '../../../src/shell/views/keyPairsView';
 import type { ShownMessage } from '../../../src/shell/ui/notify';
 import { must } from '../../support/must';
-import { emulator, EXTENSION_ID, TOKEN, useRecorder } from './harness';
+import { emulator, EXTENSION_ID, testing, TOKEN, useRecorder } from './harness';
 import { Sshd, startSshd } from '../../support/sshd';
 
 const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
@@ -364,6 +364,51 @@ describe('Connect to Server… in the extension host', () => {
       }
     } finally {
       terminal.dispose();
+    }
+  });
+
+  // Was a defect (8259a67): the remote note and the walkthrough's tick waited for the terminal's
+  // processId, which a terminal whose process never starts (the user's terminal.integrated.cwd names
+  // a folder since removed; the same for an ssh missing on the host) never gets: the note that says
+  // where ssh runs was never shown, and the step never ticked.
+  it("the terminal's ssh never starts (its starting folder is gone): the note saying where ssh runs still shows, the walkthrough still ticks", async function () {
+    this.timeout(60_000);
+    assert.ok(vscode.env.remoteName, 'the host runs the extension on a server (the note is shown there)');
+    const configFile = remoteSshConfig();
+    fs.writeFileSync(configFile, '', { mode: 0o600 });
+    const keys = (await testing()).contextKeys as Map<string, unknown>;
+    const settings = vscode.workspace.getConfiguration('terminal.integrated');
+    await settings.update('cwd', '/nonexistent-skp-folder', vscode.ConfigurationTarget.Global);
+    let terminal: vscode.Terminal | undefined;
+    try {
+      await rec.setToken(TOKEN);
+      assert.ok(await rec.create('nossh-key'), 'key pair created');
+      await createServer({
+        name: 'nossh-1',
+        keyName: 'nossh-key',
+        image: { osAdminUser: 'debian' },
+        addresses: { public: [{ addr: reachable().address, version: 4, type: 'floating' }] },
+      });
+      rec.answerPrompt = (p) => {
+        if (p.kind === 'pick') return p.items.find((i) => i.label === 'nossh-1') ?? p.items[0];
+        if (p.kind === 'input') return p.options.value;
+        return undefined;
+      };
+      keys.delete('keypairs.walkthrough.connected'); // as in a fresh window
+      const opened = nextTerminal();
+      await vscode.commands.executeCommand('keypairs.connect');
+      terminal = await opened;
+      const pid = await Promise.race([terminal.processId, new Promise((r) => setTimeout(() => r('none'), 2_000))]);
+      assert.ok(pid === 'none' || pid === undefined, `no process: its starting folder is gone (${String(pid)})`);
+      await rec.waitForMessage(/connected to a remote host .*"nossh-1"/, 10_000);
+      const end = Date.now() + 10_000;
+      while (keys.get('keypairs.walkthrough.connected') !== true && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(keys.get('keypairs.walkthrough.connected'), true, 'the walkthrough ticked');
+    } finally {
+      terminal?.dispose();
+      await settings.update('cwd', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 

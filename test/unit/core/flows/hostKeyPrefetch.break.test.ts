@@ -502,4 +502,27 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     assert.ok(Date.now() - t0 < 2_000, `rejected after ${Date.now() - t0} ms`);
     await until('no ssh left running', () => ssh.alive().length === 0, 2_000);
   });
+  // Was a defect: with no ssh (a Windows without the OpenSSH client, a container), Connect's entry
+  // check says "not checked", and the host key check then threw "spawn ssh ENOENT" from its ssh -G
+  // (shown as an error) instead of its own stop saying ssh was not found.
+  it('no ssh at all: the host key check stops with "ssh was not found", with or without what Connect started', async () => {
+    const h = home('Host web\n  HostName 127.0.0.1\n');
+    const sshPath = path.join(h.home, 'no-such-ssh');
+    const none = () => Promise.resolve({ status: 'none' as const, ignoredLines: 0, requests: 1 });
+    const prefetched = prefetchHostKey({ readConsole: none, configArgs: ['-F', h.config], home: h.home, sshPath });
+    prefetched.contact('127.0.0.1');
+    prefetched.written('web');
+    for (const early of [prefetched, undefined]) {
+      const result = await checkHostKey({
+        host: 'web',
+        configArgs: ['-F', h.config],
+        home: h.home,
+        sshPath,
+        readConsole: none,
+        ...(early ? { prefetched: early } : {}),
+      });
+      assert.deepEqual(result, { status: 'unreachable', reason: 'no-ssh', detail: '' });
+      assert.match(describeUnreachable(result, 'web'), /ssh was not found/);
+    }
+  });
 });

@@ -256,7 +256,8 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
   try {
     parts = await Promise.all([
       console,
-      fresh ?? whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
+      fresh ??
+        whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
       whereNow,
       same ? asked.master : masterRunning(opts),
     ]);

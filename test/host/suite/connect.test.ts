@@ -346,12 +346,21 @@ describe('Connect to Server… in the extension host', () => {
     try {
       assert.deepEqual(
         seen.map((s) => s.replace(/\s*\(.*$/, '')),
-        ['pick:Choose a server', 'pick:Address to connect to', 'input:User to log in as', 'input:Host alias: the name to type after "ssh"'],
+        [
+          'pick:Choose a server',
+          'pick:Address to connect to',
+          'input:User to log in as',
+          'input:Host alias: the name to type after "ssh"',
+        ],
         'each step asked once',
       );
       const shown = rec.widgets.filter((w) => w.startsWith('shown '));
       assert.equal(shown.length, 4, rec.widgets.join(' | '));
-      const id = (re: RegExp) => must(shown.find((w) => re.test(w)), `${re}`).split(' ')[1];
+      const id = (re: RegExp) =>
+        must(
+          shown.find((w) => re.test(w)),
+          `${re}`,
+        ).split(' ')[1];
       // The alias box follows the user box at once: the user box is left only when the alias box
       // shows (no empty quick input between them). The other steps wait for files and the cloud.
       const [user, alias] = [id(/User to log in as/), id(/Host alias/)];

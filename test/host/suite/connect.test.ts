@@ -13,6 +13,7 @@ import type { KeyPairsProvider } from '../../../src/shell/views/keyPairsView';
 import type { ShownMessage } from '../../../src/shell/ui/notify';
 import { must } from '../../support/must';
 import { emulator, EXTENSION_ID, testing, TOKEN, useRecorder } from './harness';
+import { BACK } from '../../../src/shell/ui/userInput';
 import { Sshd, startSshd } from '../../support/sshd';
 
 const EMULATOR = process.env.KEYPAIRS_EMULATOR ?? '';
@@ -371,6 +372,62 @@ describe('Connect to Server… in the extension host', () => {
         const n = w.split(' ')[1];
         assert.ok(rec.widgets.includes(`hidden ${n}`), `box ${n} is gone in the end: ${rec.widgets.join(' | ')}`);
       }
+    } finally {
+      terminal.dispose();
+    }
+  });
+
+  it('Back from the alias box: the user box is asked again in a new box, the left one never comes back, one entry is written', async function () {
+    this.timeout(60_000);
+    const configFile = remoteSshConfig();
+    fs.writeFileSync(configFile, '', { mode: 0o600 });
+    await rec.setToken(TOKEN);
+    assert.ok(await rec.create('back-key'), 'key pair created');
+    await createServer({
+      name: 'back-1',
+      keyName: 'back-key',
+      image: { osAdminUser: 'debian' },
+      addresses: { public: [{ addr: reachable().address, version: 4, type: 'floating' }] },
+    });
+    const seen: string[] = [];
+    let wentBack = false;
+    rec.answerPrompt = (p) => {
+      if (p.kind === 'pick') return p.items.find((i) => i.label === 'back-1') ?? p.items[0];
+      if (p.kind !== 'input') return undefined;
+      seen.push(`${(p.options.prompt ?? '').replace(/\s*\(.*$/, '')}=${p.options.value}`);
+      if (/^Host alias/.test(p.options.prompt ?? '') && !wentBack) {
+        wentBack = true;
+        return BACK;
+      }
+      return /^User to log in as/.test(p.options.prompt ?? '') && wentBack ? 'admin' : p.options.value;
+    };
+    rec.widgets.length = 0;
+    const opened = nextTerminal();
+    await vscode.commands.executeCommand('keypairs.connect');
+    const terminal = await opened;
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      assert.deepEqual(seen, [
+        'User to log in as=debian',
+        'Host alias: the name to type after "ssh"=back-1',
+        'User to log in as=debian',
+        'Host alias: the name to type after "ssh"=back-1',
+      ]);
+      const shown = rec.widgets.filter((w) => w.startsWith('shown '));
+      const ids = shown.map((w) => w.split(' ')[1]);
+      assert.equal(new Set(ids).size, ids.length, `every step in a new box: ${rec.widgets.join(' | ')}`);
+      const [, , user2] = shown.filter((w) => /User to log in as|Host alias/.test(w)).map((w) => w.split(' ')[1]);
+      const alias1 = shown.filter((w) => /Host alias/.test(w)).map((w) => w.split(' ')[1])[0];
+      const left = rec.widgets.indexOf(`hidden ${alias1}`);
+      assert.ok(
+        left > rec.widgets.findIndex((w) => w.startsWith(`shown ${user2} `)),
+        `the alias box left by Back stays until the user box shows again: ${rec.widgets.join(' | ')}`,
+      );
+      for (const id of ids)
+        assert.ok(rec.widgets.includes(`hidden ${id}`), `box ${id} is gone: ${rec.widgets.join(' | ')}`);
+      const text = fs.readFileSync(configFile, 'utf8');
+      assert.equal(text.match(/^Host back-1$/gm)?.length, 1, text);
+      assert.match(text, /^\s*User admin$/m);
     } finally {
       terminal.dispose();
     }

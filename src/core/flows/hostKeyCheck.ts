@@ -147,7 +147,7 @@ export function prefetchHostKey(opts: {
         address,
         abort,
         where: quiet(
-          knownHostsFor({ host: address, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath }),
+          knownHostsFor({ host: address, configArgs: opts.configArgs, home: opts.home, sshPath: opts.sshPath, signal }),
         ),
         presented: quiet(
           presentedHostKey({
@@ -245,15 +245,27 @@ async function check(opts: HostKeyCheckOptions, early: PrefetchedParts | undefin
         configArgs: opts.configArgs,
         home: opts.home,
         sshPath: opts.sshPath,
+        signal: opts.signal,
       });
   // Without a prefetched contact, the contact starts at once, beside ssh -G and the console.
   const fresh = early?.contact ? undefined : contact();
-  const [read, presented, where, master] = await Promise.all([
-    console,
-    fresh ?? whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
-    whereNow,
-    same ? asked.master : masterFor(whereNow, opts),
-  ]);
+  let parts;
+  try {
+    parts = await Promise.all([
+      console,
+      fresh ??
+        whereNow.then(async (w) => (await reusable(early?.contact, w, (l) => opts.prefetchUse?.(l))) ?? contact()),
+      whereNow,
+      same ? asked.master : masterFor(whereNow, opts),
+    ]);
+  } catch (err) {
+    // No ssh to ask where the pins go: the stop that says so, not a spawn error.
+    if (!opts.signal?.aborted && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { status: 'unreachable', reason: 'no-ssh', detail: '' };
+    }
+    throw err;
+  }
+  const [read, presented, where, master] = parts;
   // The contacts run with ControlPath=none; the login would not: through a live master it meets no key at all.
   if (master) return { status: 'unreachable', reason: 'master', detail: '' };
   if (presented.status === 'failed')

@@ -458,12 +458,20 @@ export async function knownHostsFor(opts: {
   sshPath?: string;
   /** That `ssh -G` already asked (no port), shared with another reader of it. */
   resolved?: Promise<string>;
+  /** Ends the `ssh -G` (and what the user's config runs for it, such as a `Match exec`). */
+  signal?: AbortSignal;
 }): Promise<KnownHostsFor> {
   const out = await (opts.resolved ?? askSsh(opts));
   return parseKnownHostsFor(out, opts.host, opts.home);
 }
 
-function askSsh(opts: { host: string; port?: number; configArgs?: readonly string[]; sshPath?: string }) {
+function askSsh(opts: {
+  host: string;
+  port?: number;
+  configArgs?: readonly string[];
+  sshPath?: string;
+  signal?: AbortSignal;
+}) {
   return new Promise<string>((resolve, reject) => {
     execFile(
       opts.sshPath ?? 'ssh',
@@ -474,7 +482,7 @@ function askSsh(opts: { host: string; port?: number; configArgs?: readonly strin
         '--',
         opts.host,
       ],
-      { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8', signal: opts.signal },
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     );
   });

@@ -31,6 +31,7 @@ import { sshConfigTarget } from '../flowSettings';
 import { ensureSetup } from './setup';
 import { confirmHostKey } from './hostKeyPrompt';
 import { pickServer } from './pickServer';
+import { terminalStarted } from '../ui/terminalStarted';
 
 export const CHOOSE_ANOTHER_ALIAS = l10n.label('Choose Another Alias');
 
@@ -39,7 +40,10 @@ export interface ConnectResult {
   configPath: string;
   /** How it was opened: a Remote-SSH window (`vscode.newWindow` with this authority) or a terminal. */
   opened: { kind: 'window'; remoteAuthority: string } | { kind: 'terminal'; terminal: vscode.Terminal };
-  /** Until the terminal's process has started: what is not urgent (a note, the walkthrough's tick) waits for it. */
+  /**
+   * Until the terminal's process has started (or the terminal closed, or a few seconds passed: a
+   * process that cannot start never does): what is not urgent (a note, the walkthrough's tick) waits for it.
+   */
   settling?: Thenable<unknown>;
 }
 
@@ -106,8 +110,9 @@ async function open(ctx: CommandContext, alias: string, target: SshConfigTarget,
   const terminal = vscode.window.createTerminal({ name: alias, shellPath: how.shellPath, shellArgs: how.shellArgs });
   terminal.show();
   // A toast drawn while the workbench builds the terminal delays it (and the login): the note waits.
-  const settling = terminal.processId;
-  if (remoteName) void settling.then(() => ctx.messages.show('info', remoteTerminalNote(remoteName, alias)));
+  const settling = terminalStarted(terminal);
+  const note = remoteName && remoteTerminalNote(remoteName, alias);
+  if (note) void settling.then((open) => (open ? ctx.messages.show('info', note) : undefined));
   log.info(`connect "${name}": terminal for Host "${alias}" created`);
   return { opened: { kind: 'terminal', terminal }, settling };
 }

@@ -79,12 +79,16 @@ class Driven {
   readonly widget: Widget;
   disposed = false;
   private idleWaiters: Array<() => void> = [];
+  /** Accept listeners the extension keeps: none once it took an answer (the box may stay open for the next step). */
+  private accepting = 0;
 
   constructor(
     readonly real: Widget,
     onShow: (driven: Driven) => void,
     private readonly onIdle: (driven: Driven) => void,
+    seen: { shows(driven: Driven): void; hides(driven: Driven): void },
   ) {
+    real.onDidHide(() => seen.hides(this));
     const merged =
       <T>(own: vscode.Event<T>, extra: vscode.Event<T>): vscode.Event<T> =>
       (listener, thisArgs) =>
@@ -92,7 +96,7 @@ class Driven {
     this.widget = new Proxy(real, {
       get: (target, prop) => {
         if (prop === 'onDidChangeValue') return merged(target.onDidChangeValue, this.changed.event);
-        if (prop === 'onDidAccept') return merged(target.onDidAccept, this.accepted.event);
+        if (prop === 'onDidAccept') return this.counted(merged(target.onDidAccept, this.accepted.event));
         if (prop === 'onDidTriggerButton') return merged(target.onDidTriggerButton, this.button.event);
         if (prop === 'onDidTriggerItemButton' && 'onDidTriggerItemButton' in target) {
           return merged(target.onDidTriggerItemButton, this.itemButton.event);
@@ -100,6 +104,7 @@ class Driven {
         if (prop === 'show') {
           return () => {
             target.show();
+            seen.shows(this);
             queueMicrotask(() => onShow(this));
           };
         }
@@ -121,6 +126,24 @@ class Driven {
     });
   }
 
+  /** Whether the extension still waits for this widget's answer (it is not disposed, nor handed over). */
+  get asking(): boolean {
+    return !this.disposed && this.accepting > 0;
+  }
+
+  private counted<T>(event: vscode.Event<T>): vscode.Event<T> {
+    return (listener, thisArgs) => {
+      const sub = event(listener, thisArgs);
+      this.accepting++;
+      let live = true;
+      return new vscode.Disposable(() => {
+        if (live) this.accepting--;
+        live = false;
+        sub.dispose();
+      });
+    };
+  }
+
   type(value: string): void {
     this.real.value = value;
     this.changed.fire(value);
@@ -136,7 +159,7 @@ class Driven {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     waiters.forEach((w) => w());
-    if (!this.disposed) this.onIdle(this);
+    if (this.asking) this.onIdle(this);
   }
 }
 
@@ -145,6 +168,15 @@ export class Recorder {
   readonly messages: ShownMessage[] = [];
   readonly log: string[] = [];
   readonly prompts: Prompt[] = [];
+  /**
+   * What the quick input showed, in order, as a user sees it: `shown <n> <prompt or placeholder>`
+   * when a widget shows, `hidden <n>` when it is gone from the screen.
+   */
+  readonly widgets: string[] = [];
+  /** Why driving a widget failed (a test answer the widget refused): each test ends with none. */
+  readonly driveFailures: string[] = [];
+  private widgetCount = 0;
+  private widgetIds = new WeakMap<Driven, number>();
   /** Answer to a message: an action title, undefined to dismiss, or a promise (a message left on screen). */
   answerMessage: (m: ShownMessage) => string | undefined | Promise<string | undefined> = () => undefined;
   /** Answer to a prompt: the text typed, the item picked, BACK, a file; undefined = Escape. */
@@ -193,6 +225,8 @@ export class Recorder {
     this.messages.length = 0;
     this.log.length = 0;
     this.prompts.length = 0;
+    this.widgets.length = 0;
+    this.driveFailures.length = 0;
     this.names = [];
     this.answerMessage = () => undefined;
     this.answerPrompt = () => undefined;
@@ -255,12 +289,14 @@ export class Recorder {
           vscode.window.createInputBox(),
           (d) => this.shown(d),
           (d) => this.idle(d),
+          this.seen,
         ).widget as vscode.InputBox,
       createQuickPick: <T extends vscode.QuickPickItem>() =>
         new Driven(
           vscode.window.createQuickPick<vscode.QuickPickItem>(),
           (d) => this.shown(d),
           () => undefined,
+          this.seen,
         ).widget as unknown as vscode.QuickPick<T>,
       showSaveDialog: async (options) => this.answer({ kind: 'save', options }) as vscode.Uri | undefined,
       showOpenDialog: async (options) => this.answer({ kind: 'open', options }) as vscode.Uri[] | undefined,
@@ -271,6 +307,17 @@ export class Recorder {
     this.prompts.push(prompt);
     return this.answerPrompt(prompt);
   }
+
+  /** Notes what shows and hides, when it does (see {@link widgets}). */
+  private readonly seen = {
+    shows: (d: Driven) => {
+      const w = d.real;
+      const id = this.widgetIds.get(d) ?? ++this.widgetCount;
+      this.widgetIds.set(d, id);
+      this.widgets.push(`shown ${id} ${(isInputBox(w) ? w.prompt : w.placeholder) ?? ''}`);
+    },
+    hides: (d: Driven) => this.widgets.push(`hidden ${this.widgetIds.get(d) ?? '?'}`),
+  };
 
   private shown(d: Driven): void {
     const w = d.real;
@@ -289,13 +336,17 @@ export class Recorder {
       else this.names.push(handle);
       return;
     }
-    void this.drive(d);
+    this.driving(d);
   }
 
   /** An input box that stopped being busy (a check ran) and is still open: asks again. */
   private idle(d: Driven): void {
     const w = d.real;
-    if (isInputBox(w) && !NAME_PROMPT.test(w.prompt ?? '')) void this.drive(d);
+    if (isInputBox(w) && !NAME_PROMPT.test(w.prompt ?? '')) this.driving(d);
+  }
+
+  private driving(d: Driven): void {
+    this.drive(d).catch((err: unknown) => this.driveFailures.push(err instanceof Error ? err.message : String(err)));
   }
 
   private async drive(d: Driven): Promise<void> {
@@ -322,7 +373,7 @@ export class Recorder {
       };
     }
     const answer = await this.answer(prompt);
-    if (d.disposed) return;
+    if (!d.asking) return;
     if (answer === undefined) {
       w.hide();
     } else if (answer === BACK) {
@@ -330,10 +381,8 @@ export class Recorder {
     } else if (isInputBox(w)) {
       d.type(String(answer));
       d.accepted.fire();
-      // An accepted box is handed over to the next one (disposed when it shows, or on the next
-      // turn of the event loop): still open and idle after that turn, the answer was refused.
-      if (!w.busy) await new Promise((resolve) => setTimeout(resolve, 0));
-      if (!d.disposed && !w.busy) {
+      // Taken: the box is disposed, or handed over (the extension no longer listens to it).
+      if (d.asking && !w.busy) {
         const problem = w.validationMessage;
         w.hide();
         assert.fail(
@@ -371,6 +420,7 @@ export function useRecorder(): Recorder {
     await emulator.reset();
     rec.reset();
   });
+  afterEach(() => assert.deepEqual(rec.driveFailures, [], 'every widget took the test answers'));
   return rec;
 }
 

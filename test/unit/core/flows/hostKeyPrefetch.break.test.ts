@@ -434,4 +434,95 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
       await ssh(['-F', h.config, '-O', 'exit', '-p', String(other.port), other.address]);
     }
   });
+  /** An `ssh` that notes its pid (the real ssh runs as that pid), for what is still running afterwards. */
+  function pidNotingSsh(h: { home: string }) {
+    const pids = path.join(h.home, 'ssh-pids');
+    const wrapper = path.join(h.home, 'ssh-noting');
+    fs.writeFileSync(wrapper, `#!/bin/sh\necho $$ >> '${pids}'\nexec ssh "$@"\n`, { mode: 0o755 });
+    const started = () => (fs.existsSync(pids) ? fs.readFileSync(pids, 'utf8').split('\n').filter(Boolean) : []);
+    const alive = () =>
+      started().filter((pid) => {
+        try {
+          process.kill(Number(pid), 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    return { wrapper, started, alive };
+  }
+
+  // Was a defect: `written` starts `ssh -G` (where the pins go) and `ssh -O check` beside the entry's
+  // check; when that check stops Connect (another entry wins), the prefetch is cancelled, but the
+  // `ssh -G` was not given the signal: it (and the user's slow `Match exec`) ran on to its end.
+  it('told the entry is written, then stopped (the entry check failed): the ssh it started for the host key check end at once', async () => {
+    const h = home(`Match exec "sleep 8"\n  User nobody\nHost web\n  HostName 127.0.0.1\n`);
+    const ssh = pidNotingSsh(h);
+    const prefetched = prefetchHostKey({
+      readConsole: () => Promise.resolve({ status: 'none', ignoredLines: 0, requests: 1 }),
+      configArgs: ['-F', h.config],
+      home: h.home,
+      sshPath: ssh.wrapper,
+    });
+    prefetched.written('web');
+    await until('ssh -G and ssh -O check started', () => ssh.alive().length === 2);
+    await new Promise((r) => setTimeout(r, 200)); // both wait in the Match exec
+    prefetched.cancel();
+    await until('no ssh left running', () => ssh.alive().length === 0, 2_000);
+    assert.equal(ssh.started().length, 2);
+  });
+
+  // Same defect, seen from the check: cancelled (the progress' Cancel) while the `ssh -G` asked at the
+  // write waits, the check rejected but that ssh ran on to its end.
+  it('cancelled during the check that took what was asked at the write (slow Match exec): rejects at once, no ssh left', async () => {
+    const h = home(`Match exec "sleep 8"\n  User nobody\nHost web\n  HostName 127.0.0.1\n`);
+    const ssh = pidNotingSsh(h);
+    const prefetched = prefetchHostKey({
+      readConsole: () => Promise.resolve({ status: 'none', ignoredLines: 0, requests: 1 }),
+      configArgs: ['-F', h.config],
+      home: h.home,
+      sshPath: ssh.wrapper,
+    });
+    prefetched.written('web');
+    const abort = new AbortController();
+    const checking = checkHostKey({
+      host: 'web',
+      configArgs: ['-F', h.config],
+      home: h.home,
+      sshPath: ssh.wrapper,
+      readConsole: () => assert.fail('prefetched'),
+      prefetched,
+      signal: abort.signal,
+    });
+    checking.catch(() => undefined);
+    await until('the check waits in ssh', () => ssh.alive().length >= 3);
+    const t0 = Date.now();
+    abort.abort();
+    await assert.rejects(checking);
+    assert.ok(Date.now() - t0 < 2_000, `rejected after ${Date.now() - t0} ms`);
+    await until('no ssh left running', () => ssh.alive().length === 0, 2_000);
+  });
+  // Was a defect: with no ssh (a Windows without the OpenSSH client, a container), Connect's entry
+  // check says "not checked", and the host key check then threw "spawn ssh ENOENT" from its ssh -G
+  // (shown as an error) instead of its own stop saying ssh was not found.
+  it('no ssh at all: the host key check stops with "ssh was not found", with or without what Connect started', async () => {
+    const h = home('Host web\n  HostName 127.0.0.1\n');
+    const sshPath = path.join(h.home, 'no-such-ssh');
+    const none = () => Promise.resolve({ status: 'none' as const, ignoredLines: 0, requests: 1 });
+    const prefetched = prefetchHostKey({ readConsole: none, configArgs: ['-F', h.config], home: h.home, sshPath });
+    prefetched.contact('127.0.0.1');
+    prefetched.written('web');
+    for (const early of [prefetched, undefined]) {
+      const result = await checkHostKey({
+        host: 'web',
+        configArgs: ['-F', h.config],
+        home: h.home,
+        sshPath,
+        readConsole: none,
+        ...(early ? { prefetched: early } : {}),
+      });
+      assert.deepEqual(result, { status: 'unreachable', reason: 'no-ssh', detail: '' });
+      assert.match(describeUnreachable(result, 'web'), /ssh was not found/);
+    }
+  });
 });

@@ -76,6 +76,26 @@ function remoteSshConfig(): string {
   return configFile;
 }
 
+/**
+ * Token set, key pair `key` created here, and a Debian 12 server `name` using it with a fixed
+ * private address and a floating public one (the reachable sshd): what Create returned.
+ */
+async function keyAndDebianServer(rec: ReturnType<typeof useRecorder>, key: string, name: string) {
+  await rec.setToken(TOKEN);
+  const created = await rec.create(key);
+  if (created)
+    await createServer({
+      name,
+      keyName: key,
+      image: { osAdminUser: 'debian', name: 'Debian 12' },
+      addresses: {
+        private: [{ addr: '10.0.0.5', version: 4, type: 'fixed' }],
+        public: [{ addr: reachable().address, version: 4, type: 'floating' }],
+      },
+    });
+  return created;
+}
+
 describe('Connect to Server… in the extension host', () => {
   const rec = useRecorder();
 
@@ -314,17 +334,7 @@ describe('Connect to Server… in the extension host', () => {
     this.timeout(60_000);
     const configFile = remoteSshConfig();
     fs.writeFileSync(configFile, '', { mode: 0o600 });
-    await rec.setToken(TOKEN);
-    assert.ok(await rec.create('handoff-key'), 'key pair created');
-    await createServer({
-      name: 'handoff-1',
-      keyName: 'handoff-key',
-      image: { osAdminUser: 'debian', name: 'Debian 12' },
-      addresses: {
-        private: [{ addr: '10.0.0.5', version: 4, type: 'fixed' }],
-        public: [{ addr: reachable().address, version: 4, type: 'floating' }],
-      },
-    });
+    assert.ok(await keyAndDebianServer(rec, 'handoff-key', 'handoff-1'), 'key pair created');
     const seen: string[] = [];
     rec.answerPrompt = (p) => {
       if (p.kind === 'pick') {
@@ -486,18 +496,8 @@ describe('Connect to Server… in the extension host', () => {
     const tail = 'Host *\n  User nobody\n';
     fs.writeFileSync(configFile, tail, { mode: 0o600 });
 
-    await rec.setToken(TOKEN);
-    const created = await rec.create('connect-key');
+    const created = await keyAndDebianServer(rec, 'connect-key', 'web-1');
     assert.ok(created, 'key pair created');
-    await createServer({
-      name: 'web-1',
-      keyName: 'connect-key',
-      image: { osAdminUser: 'debian', name: 'Debian 12' },
-      addresses: {
-        private: [{ addr: '10.0.0.5', version: 4, type: 'fixed' }],
-        public: [{ addr: reachable().address, version: 4, type: 'floating' }],
-      },
-    });
 
     const seen: string[] = [];
     rec.answerPrompt = (p) => {

@@ -452,10 +452,8 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     return { wrapper, started, alive };
   }
 
-  // Was a defect: `written` starts `ssh -G` (where the pins go) and `ssh -O check` beside the entry's
-  // check; when that check stops Connect (another entry wins), the prefetch is cancelled, but the
-  // `ssh -G` was not given the signal: it (and the user's slow `Match exec`) ran on to its end.
-  it('told the entry is written, then stopped (the entry check failed): the ssh it started for the host key check end at once', async () => {
+  /** A prefetch told the entry "web" is written, under a config whose `Match exec` takes 8 s (each ssh's pid noted). */
+  function writtenWithSlowConfig() {
     const h = home(`Match exec "sleep 8"\n  User nobody\nHost web\n  HostName 127.0.0.1\n`);
     const ssh = pidNotingSsh(h);
     const prefetched = prefetchHostKey({
@@ -465,6 +463,14 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
       sshPath: ssh.wrapper,
     });
     prefetched.written('web');
+    return { h, ssh, prefetched };
+  }
+
+  // Was a defect: `written` starts `ssh -G` (where the pins go) and `ssh -O check` beside the entry's
+  // check; when that check stops Connect (another entry wins), the prefetch is cancelled, but the
+  // `ssh -G` was not given the signal: it (and the user's slow `Match exec`) ran on to its end.
+  it('told the entry is written, then stopped (the entry check failed): the ssh it started for the host key check end at once', async () => {
+    const { ssh, prefetched } = writtenWithSlowConfig();
     // (ssh -O check would follow only for a ControlPath, once ssh -G has answered.)
     await until('ssh -G started', () => ssh.alive().length === 1);
     await new Promise((r) => setTimeout(r, 200)); // it waits in the Match exec
@@ -476,15 +482,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
   // Same defect, seen from the check: cancelled (the progress' Cancel) while the `ssh -G` asked at the
   // write waits, the check rejected but that ssh ran on to its end.
   it('cancelled during the check that took what was asked at the write (slow Match exec): rejects at once, no ssh left', async () => {
-    const h = home(`Match exec "sleep 8"\n  User nobody\nHost web\n  HostName 127.0.0.1\n`);
-    const ssh = pidNotingSsh(h);
-    const prefetched = prefetchHostKey({
-      readConsole: () => Promise.resolve({ status: 'none', ignoredLines: 0, requests: 1 }),
-      configArgs: ['-F', h.config],
-      home: h.home,
-      sshPath: ssh.wrapper,
-    });
-    prefetched.written('web');
+    const { h, ssh, prefetched } = writtenWithSlowConfig();
     const abort = new AbortController();
     const checking = checkHostKey({
       host: 'web',

@@ -282,15 +282,18 @@ async function connect(
     guessed = true;
     return userStep(run.ui, title, loginUserPrompt(guess), validateLoginUser)(state, position);
   };
-  // The address known (the only one, or once picked), its host key contact starts.
+  // The address known (the only one, or once picked), its host key contact starts: on the next
+  // turn of the event loop, once the next step is shown (starting ssh takes the extension host
+  // a few milliseconds the box would wait for).
+  const contact = (address: string) => setTimeout(() => prefetched?.contact(address), 0);
   const contacting =
     (step: Step<HostAnswers>): Step<HostAnswers> =>
     async (state, position) => {
       const answer = await step(state, position);
-      if (answer === 'next' && state.hostName) prefetched?.contact(state.hostName);
+      if (answer === 'next' && state.hostName) contact(state.hostName);
       return answer;
     };
-  if (addresses.length === 1 && best) prefetched?.contact(best);
+  if (addresses.length === 1 && best) contact(best);
   const steps = [
     ...(addresses.length > 1 ? [contacting(addressStep(run.ui, title, addresses))] : []),
     askUser,

@@ -2,6 +2,18 @@
 import { execFile } from 'node:child_process';
 import { Sshd, sshArgsFor, sshdProblem } from '../../support/sshd';
 
+/** Key exchanges `sshd` went through that ended before authentication ("… [preauth]"): host key contacts. */
+export const contacts = (sshd: Sshd): number => (sshd.log().match(/\[preauth\]/g) ?? []).length;
+
+/** Waits until `probe()` holds, checking every 20 ms; fails naming `what` after `timeoutMs`. */
+export async function until(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
  * Call in a suite's `before`: fails the suite (never skips it) when sshd can't run here,
  * with the message that says what to do.

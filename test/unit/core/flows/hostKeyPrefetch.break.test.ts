@@ -8,22 +8,17 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readHostKeysFromConsole } from '../../../../src/core/api/console';
-import { checkHostKey, describeUnreachable, prefetchHostKey } from '../../../../src/core/flows/hostKeyCheck';
+import {
+  checkHostKey,
+  describeUnreachable,
+  HostKeyPrefetch,
+  prefetchHostKey,
+} from '../../../../src/core/flows/hostKeyCheck';
 import { knownHostsPath, serverHostKeyAlias } from '../../../../src/core/ssh/knownHosts';
 import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { Sshd, startSshd } from '../../../support/sshd';
 import { compute, tempDir, useEmulator } from '../../helpers/env';
-import { requireSshd } from '../../helpers/sshdTestUtil';
-
-const contacts = (sshd: Sshd) => (sshd.log().match(/\[preauth\]/g) ?? []).length;
-
-async function until(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { contacts, requireSshd, until } from '../../helpers/sshdTestUtil';
 
 /** Runs real ssh; its exit code and stderr. */
 function ssh(args: string[], timeoutMs = 15_000): Promise<{ code: number; stderr: string; stdout: string }> {
@@ -70,6 +65,30 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     });
   }
 
+  /** Checks "web" in `h` as Connect does after its steps, with what `prefetched` read and contacted: the result and the notes on it. */
+  async function checkWithPrefetch(h: { home: string; config: string }, prefetched: HostKeyPrefetch) {
+    const notes: string[] = [];
+    const result = await checkHostKey({
+      host: 'web',
+      configArgs: ['-F', h.config],
+      home: h.home,
+      readConsole: () => assert.fail('prefetched'),
+      prefetched,
+      prefetchUse: (l) => notes.push(l),
+    });
+    return { result, notes };
+  }
+
+  /** The server on `s` (its keys on the console), contacted early at its address, then "web" written to it and checked. */
+  async function contactWriteCheck(h: { home: string; config: string }, s: Sshd) {
+    const made = await serverWithKeys(s.hostPublicKeys);
+    const prefetched = startPrefetch(h, made.id);
+    prefetched.contact(s.address);
+    await until('early contact', () => contacts(s) > 0);
+    await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
+    return { made, ...(await checkWithPrefetch(h, prefetched)) };
+  }
+
   async function writeEntry(
     h: { home: string; config: string },
     alias: string,
@@ -108,15 +127,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     second.addAuthorizedKey(fs.readFileSync(`${key}.pub`, 'utf8'));
     await writeEntry(h, 'web', second, made.id, key);
-    const notes: string[] = [];
-    const result = await checkHostKey({
-      host: 'web',
-      configArgs: ['-F', h.config],
-      home: h.home,
-      readConsole: () => assert.fail('prefetched'),
-      prefetched,
-      prefetchUse: (l) => notes.push(l),
-    });
+    const { result, notes } = await checkWithPrefetch(h, prefetched);
     // The early key (the first sshd's) is what the console lists: verified and pinned...
     assert.equal(result.status, 'verified', JSON.stringify(result));
     assert.match(notes.join('\n'), /used/);
@@ -139,16 +150,8 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     await until('contact with b', () => contacts(b) > 0);
     await new Promise((r) => setTimeout(r, 300));
     await writeEntry(h, 'web', b, made.id, path.join(dir, 'no-key'));
-    const notes: string[] = [];
     const before = { a: contacts(a), b: contacts(b) };
-    const result = await checkHostKey({
-      host: 'web',
-      configArgs: ['-F', h.config],
-      home: h.home,
-      readConsole: () => assert.fail('prefetched'),
-      prefetched,
-      prefetchUse: (l) => notes.push(l),
-    });
+    const { result, notes } = await checkWithPrefetch(h, prefetched);
     assert.equal(result.status, 'verified', JSON.stringify(result));
     assert.match(notes.join('\n'), new RegExp(`contact with ${b.address.replace(/\./g, '\\.')} used`));
     assert.deepEqual({ a: contacts(a) - before.a, b: contacts(b) - before.b }, { a: 0, b: 0 });
@@ -193,13 +196,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
         prefetched.contact(s.address);
         await new Promise((r) => setTimeout(r, 500));
         await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
-        return checkHostKey({
-          host: 'web',
-          configArgs: ['-F', h.config],
-          home: h.home,
-          readConsole: () => assert.fail('prefetched'),
-          prefetched,
-        });
+        return (await checkWithPrefetch(h, prefetched)).result;
       }),
     );
     assert.deepEqual(
@@ -220,15 +217,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     fs.writeFileSync(inc, `Host web\n  Port ${elsewhere.port}\n`);
     fs.writeFileSync(h.config, `Include ${inc}\n${fs.readFileSync(h.config, 'utf8')}`);
     await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
-    const notes: string[] = [];
-    const result = await checkHostKey({
-      host: 'web',
-      configArgs: ['-F', h.config],
-      home: h.home,
-      readConsole: () => assert.fail('prefetched'),
-      prefetched,
-      prefetchUse: (l) => notes.push(l),
-    });
+    const { result, notes } = await checkWithPrefetch(h, prefetched);
     assert.equal(result.status, 'mismatch', JSON.stringify(result));
     assert.match(notes.join('\n'), /port differ/);
     assert.equal(contacts(elsewhere), 1);
@@ -253,15 +242,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     prefetched.contact(s.address);
     await until('early contact elsewhere', () => contacts(other) > 0);
     await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
-    const notes: string[] = [];
-    const result = await checkHostKey({
-      host: 'web',
-      configArgs: ['-F', h.config],
-      home: h.home,
-      readConsole: () => assert.fail('prefetched'),
-      prefetched,
-      prefetchUse: (l) => notes.push(l),
-    });
+    const { result, notes } = await checkWithPrefetch(h, prefetched);
     assert.equal(result.status, 'verified', JSON.stringify(result));
     assert.match(notes.join('\n'), /not used: proxycommand differ/);
   });
@@ -278,15 +259,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     // Ours came first in the file only if written above the Host *: move the user's block to the end.
     const text = fs.readFileSync(h.config, 'utf8').replace('\nHost *\n  HostName %h.invalid\n', '\n');
     fs.writeFileSync(h.config, `${text}\nHost *\n  HostName %h.invalid\n`);
-    const notes: string[] = [];
-    const result = await checkHostKey({
-      host: 'web',
-      configArgs: ['-F', h.config],
-      home: h.home,
-      readConsole: () => assert.fail('prefetched'),
-      prefetched,
-      prefetchUse: (l) => notes.push(l),
-    });
+    const { result, notes } = await checkWithPrefetch(h, prefetched);
     assert.equal(result.status, 'verified', JSON.stringify(result));
     assert.match(notes.join('\n'), /not used: hostname differ/);
   });
@@ -294,18 +267,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
   it("a HostKeyAlias the user set for the address: the pins go under the entry's alias, not the user's", async () => {
     const s = await sshd();
     const h = home(`Host ${s.address}\n  Port ${s.port}\n  HostKeyAlias users-own-name\n`);
-    const made = await serverWithKeys(s.hostPublicKeys);
-    const prefetched = startPrefetch(h, made.id);
-    prefetched.contact(s.address);
-    await until('early contact', () => contacts(s) > 0);
-    await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
-    const result = await checkHostKey({
-      host: 'web',
-      configArgs: ['-F', h.config],
-      home: h.home,
-      readConsole: () => assert.fail('prefetched'),
-      prefetched,
-    });
+    const { made, result } = await contactWriteCheck(h, s);
     assert.equal(result.status, 'verified', JSON.stringify(result));
     assert.ok(result.status === 'verified');
     assert.equal(result.place.name, serverHostKeyAlias(made.id));
@@ -328,15 +290,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     await until('early contact', () => contacts(s) > 0);
     await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
     fs.writeFileSync(flag, '');
-    const notes: string[] = [];
-    const result = await checkHostKey({
-      host: 'web',
-      configArgs: ['-F', h.config],
-      home: h.home,
-      readConsole: () => assert.fail('prefetched'),
-      prefetched,
-      prefetchUse: (l) => notes.push(l),
-    });
+    const { result, notes } = await checkWithPrefetch(h, prefetched);
     assert.equal(result.status, 'mismatch', JSON.stringify(result));
     assert.match(notes.join('\n'), /port differ/);
     assert.equal(contacts(elsewhere), 1);
@@ -414,18 +368,7 @@ describe('prefetchHostKey, broken on purpose (real sshds)', function () {
     ]);
     assert.equal(master.code, 0, master.stderr);
     try {
-      const made = await serverWithKeys(s.hostPublicKeys);
-      const prefetched = startPrefetch(h, made.id);
-      prefetched.contact(s.address);
-      await until('early contact', () => contacts(s) > 0);
-      await writeEntry(h, 'web', s, made.id, path.join(dir, 'no-key'));
-      const result = await checkHostKey({
-        host: 'web',
-        configArgs: ['-F', h.config],
-        home: h.home,
-        readConsole: () => assert.fail('prefetched'),
-        prefetched,
-      });
+      const { result } = await contactWriteCheck(h, s);
       const login = await ssh(['-F', h.config, '-o', 'BatchMode=yes', 'web', 'true']);
       assert.equal(login.code, 0, 'the login went through the master, to the other sshd');
       assert.deepEqual(result, { status: 'unreachable', reason: 'master', detail: '' });

@@ -16,18 +16,7 @@ import { writeHostEntry } from '../../../../src/core/ssh/config/hostEntry';
 import { checkWithSsh, resolveWithSsh } from '../../../../src/core/ssh/config/check';
 import { Sshd, startSshd } from '../../../support/sshd';
 import { compute, tempDir, useEmulator } from '../../helpers/env';
-import { requireSshd } from '../../helpers/sshdTestUtil';
-
-/** Key exchanges an sshd went through (a contact without authentication ends "… [preauth]"). */
-const contacts = (sshd: Sshd) => (sshd.log().match(/\[preauth\]/g) ?? []).length;
-
-async function until(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { contacts, requireSshd, until } from '../../helpers/sshdTestUtil';
 
 /** Command lines of running processes that contain `text`. */
 function processesWith(text: string): string[] {

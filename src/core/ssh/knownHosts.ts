@@ -28,6 +28,7 @@ import { configWord } from './config/words';
 import { homeRelative } from './config/paths';
 import { matchesPatternList } from './config/parse';
 import { toSshConfigFileError, updateConfigFile } from './config/file';
+import { resolveWithSsh } from './config/check';
 
 /** Our known-hosts file, under `~/.ssh`. */
 export const KNOWN_HOSTS_FILE_NAME = 'server-keypairs_known_hosts';
@@ -461,31 +462,8 @@ export async function knownHostsFor(opts: {
   /** Ends the `ssh -G` (and what the user's config runs for it, such as a `Match exec`). */
   signal?: AbortSignal;
 }): Promise<KnownHostsFor> {
-  const out = await (opts.resolved ?? askSsh(opts));
+  const out = await (opts.resolved ?? resolveWithSsh(opts));
   return parseKnownHostsFor(out, opts.host, opts.home);
-}
-
-function askSsh(opts: {
-  host: string;
-  port?: number;
-  configArgs?: readonly string[];
-  sshPath?: string;
-  signal?: AbortSignal;
-}) {
-  return new Promise<string>((resolve, reject) => {
-    execFile(
-      opts.sshPath ?? 'ssh',
-      [
-        ...(opts.configArgs ?? []),
-        '-G',
-        ...(opts.port !== undefined ? ['-p', String(opts.port)] : []),
-        '--',
-        opts.host,
-      ],
-      { timeout: 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8', signal: opts.signal },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
-    );
-  });
 }
 
 function parseKnownHostsFor(out: string, host: string, home: string): KnownHostsFor {

@@ -27,20 +27,30 @@ export type SshCheck =
   | { status: 'not-checked'; reason: 'no-ssh' | 'failed'; detail?: string };
 
 /**
- * `ssh -G [configArgs] -- host`: what ssh would use for `host`, as ssh prints it. Rejects with
- * ssh's error (its standard error as `stderrText`); ENOENT when there is no ssh.
+ * `ssh -G [configArgs] [-p port] -- host`: what ssh would use for `host`, as ssh prints it.
+ * Rejects with ssh's error (its standard error as `stderrText`); ENOENT when there is no ssh.
+ * `signal` ends it (and what the user's config runs for it, such as a `Match exec`).
  */
 export function resolveWithSsh(opts: {
   host: string;
-  configArgs: readonly string[];
+  port?: number;
+  configArgs?: readonly string[];
   sshPath?: string;
   timeoutMs?: number;
+  signal?: AbortSignal;
 }): Promise<string> {
+  const port = opts.port !== undefined ? ['-p', String(opts.port)] : [];
   return new Promise<string>((resolve, reject) => {
     execFile(
       opts.sshPath ?? 'ssh',
-      ['-G', ...opts.configArgs, '--', opts.host],
-      { timeout: opts.timeoutMs ?? 10_000, windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      ['-G', ...(opts.configArgs ?? []), ...port, '--', opts.host],
+      {
+        timeout: opts.timeoutMs ?? 10_000,
+        windowsHide: true,
+        maxBuffer: 1024 * 1024,
+        encoding: 'utf8',
+        signal: opts.signal,
+      },
       (err, out, errOut) => (err ? reject(Object.assign(err, { stderrText: errOut })) : resolve(out)),
     );
   });
@@ -72,7 +82,12 @@ export async function checkWithSsh(opts: {
   let stdout: string;
   try {
     stdout = await (opts.resolved ??
-      resolveWithSsh({ ...opts, host: opts.entry.alias, configArgs: opts.configArgs ?? ['-F', opts.configPath] }));
+      resolveWithSsh({
+        host: opts.entry.alias,
+        configArgs: opts.configArgs ?? ['-F', opts.configPath],
+        sshPath: opts.sshPath,
+        timeoutMs: opts.timeoutMs,
+      }));
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderrText?: string };
     if (e.code === 'ENOENT') return { status: 'not-checked', reason: 'no-ssh' };
